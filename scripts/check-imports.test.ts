@@ -1,0 +1,35 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkImports, moduleOf } from './check-imports.js';
+
+const fixtures = path.resolve(import.meta.dirname, '../test/fixtures/import-check');
+
+describe('import-direction check', () => {
+  it('maps a file to the most specific module', () => {
+    expect(moduleOf('src/bgp/codec/update.ts')).toBe('src/bgp/codec');
+    expect(moduleOf('src/rib/adj-rib-in.ts')).toBe('src/rib');
+    expect(moduleOf('test/lab/lab.ts')).toBeUndefined();
+  });
+
+  it('fails on the codec importing the route engine', () => {
+    const violations = checkImports(path.join(fixtures, 'bad'));
+    expect(violations).toContainEqual(
+      expect.objectContaining({ file: 'src/bgp/codec/update.ts', specifier: '../../rib/table.js' }),
+    );
+  });
+
+  it('fails on a pure module importing node:fs', () => {
+    const violations = checkImports(path.join(fixtures, 'bad'));
+    expect(violations).toContainEqual(
+      expect.objectContaining({ file: 'src/policy/io.ts', specifier: 'node:fs' }),
+    );
+  });
+
+  it('accepts imports that point to lower layers', () => {
+    expect(checkImports(path.join(fixtures, 'good'))).toEqual([]);
+  });
+
+  it('passes on the repository itself', () => {
+    expect(checkImports(path.resolve(import.meta.dirname, '..'))).toEqual([]);
+  });
+});

@@ -1,0 +1,48 @@
+/**
+ * The import direction of docs/architecture.md, as data.
+ *
+ * A module may import only modules listed before it (lower layers). Within a
+ * module any import is allowed. Pure modules may not import I/O builtins.
+ */
+export const MODULE_ORDER = [
+  'src/lib',
+  'src/bgp/codec',
+  'src/bgp/fsm',
+  'src/bgp/session',
+  'src/policy',
+  'src/rib',
+  'src/sdn',
+  'src/dataplane',
+  'src/store',
+  'src/routeserver',
+  'src/api',
+  'src/cli',
+] as const;
+
+/** Extra bans that the order alone does not express (STYLE rule 9). */
+export const FORBIDDEN_EDGES: ReadonlyArray<readonly [from: string, to: string]> = [
+  // the CLI is a client of the API over HTTP; it must not reach into the server core
+  ['src/cli', 'src/routeserver'],
+  ['src/cli', 'src/store'],
+  ['src/cli', 'src/rib'],
+  ['src/cli', 'src/sdn'],
+  ['src/cli', 'src/bgp/session'],
+  ['src/cli', 'src/bgp/fsm'],
+];
+
+/** Modules that do no I/O: the BGP codec and FSM, route engine, policy, SDN model. */
+export const PURE_MODULES = ['src/lib', 'src/bgp/codec', 'src/bgp/fsm', 'src/policy', 'src/rib', 'src/sdn'];
+
+export const IO_BUILTINS = [
+  'net',
+  'fs',
+  'fs/promises',
+  'child_process',
+  'http',
+  'https',
+  'http2',
+  'dgram',
+  'tls',
+  'cluster',
+  'worker_threads',
+];

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: dependencies, typecheck, lint, format,
+# import direction, unit tests, interop tests against real BGP daemons.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n=== %s\n' "$*"; }
+
+step "dependencies"
+bash scripts/install-deps.sh
+
+step "typecheck"
+npx tsc -p tsconfig.json --noEmit
+
+step "lint"
+npx eslint --max-warnings 0 .
+npx prettier --check . >/dev/null || { npx prettier --list-different .; echo "prettier: files above need formatting (npm run format)"; exit 1; }
+
+step "import direction"
+npx tsx scripts/check-imports.ts
+
+step "unit tests"
+npx vitest run --project unit
+
+step "interop tests (real daemons in network namespaces)"
+if [ "$(id -u)" -ne 0 ]; then
+  echo "interop tests need root (network namespaces)" >&2
+  exit 1
+fi
+npx vitest run --project interop
