@@ -1,0 +1,56 @@
+/**
+ * Ports of the route engine: what it publishes to the virtual network (the
+ * routes to inject into VMs) and what it asks of the virtual network (which
+ * address spaces to advertise, which prefixes must not be injected).
+ *
+ * The route engine defines these interfaces; `src/sdn` implements them, so
+ * `rib` never imports `sdn` (docs/architecture.md).
+ */
+import type { Prefix } from '../lib/prefix.js';
+
+/** Identifies one route-server instance: `IN_0` or `IN_1` (Azure's `RouteServiceRole_IN_n`). */
+export type InstanceId = string;
+
+export type Origin = 'igp' | 'egp' | 'incomplete';
+
+/** One prefix the instance wants programmed into the VNet: the ECMP set of its best paths. */
+export interface InjectedRoute {
+  readonly prefix: Prefix;
+  /** Distinct BGP next hops of the ECMP set, as dotted/colon text, sorted ascending. */
+  readonly nextHops: readonly string[];
+  /** AS path of the winning paths (all have the same length; this is the first by tie-break). */
+  readonly asPath: readonly number[];
+  readonly origin: Origin;
+  /** Addresses of the BGP peers the ECMP paths came from, sorted ascending. */
+  readonly sourcePeers: readonly string[];
+}
+
+/** A change for one prefix: the new injected route, or null when the prefix is no longer injected. */
+export interface InjectedRouteChange {
+  readonly prefix: Prefix;
+  readonly route: InjectedRoute | null;
+}
+
+/**
+ * Output port: the route engine calls this with every change to the set of
+ * routes an instance injects. Calls are batched (one call per processed slice)
+ * and ordered per instance.
+ */
+export interface InjectedRouteSink {
+  applyInjectedRoutes(instance: InstanceId, changes: readonly InjectedRouteChange[]): void;
+}
+
+/**
+ * Input port: what the virtual network tells the route engine.
+ * - `advertisedAddressSpaces`: the VNet's and the peered VNets' (using the
+ *   route server) address spaces, advertised to every NVA with AS path 65515.
+ * - `isInjectable`: false for a prefix equal to or more specific than one of
+ *   those address spaces (Azure reference §3.2): such routes are learned and
+ *   shown but not programmed into VMs.
+ */
+export interface VirtualNetworkView {
+  advertisedAddressSpaces(): readonly Prefix[];
+  isInjectable(prefix: Prefix): boolean;
+  /** Registers a callback fired when the advertised address spaces change; returns an unsubscribe. */
+  onAddressSpacesChanged(listener: () => void): () => void;
+}
