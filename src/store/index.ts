@@ -1,0 +1,11 @@
+/** Durable resources: one interface, a SQLite backend today, etcd later. */
+export type * from './types.js';
+export * from './errors.js';
+export { idKey, typeKey, idScope, assertValidId, MAX_ID_LENGTH } from './ids.js';
+export { MIGRATIONS, APPLICATION_ID, migrate } from './migrations.js';
+export { SqliteResourceStore, openSqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
+export {
+  STORE_CHANGE_CHANNEL,
+  STORE_LISTENER_ERROR_CHANNEL,
+  type StoreListenerErrorEvent,
+} from './change-feed.js';
