@@ -1,0 +1,248 @@
+/**
+ * FRR 8.4 bgpd alone (no zebra, no watchfrr): `/usr/lib/frr/bgpd -Z -S -P 0
+ * --vty_socket DIR`. -Z: no zebra, next hops count as valid and nothing goes
+ * into a kernel FIB; -S: stay root; -P 0: no TCP vty; a vty socket directory
+ * per instance. `no bgp ebgp-requires-policy` is required, or FRR applies
+ * RFC 8212 and exchanges nothing on eBGP. Read-back is vtysh JSON.
+ * Per-announcement options become a route-map on the `network` statement.
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { BgpDaemonBase, isIpv6, normaliseState, prependedAsns } from './daemon.js';
+import type { AnnounceOptions, Announcement, BgpSession, LearnedRoute } from './daemon.js';
+import { run, runChecked } from './process.js';
+
+const BGPD = '/usr/lib/frr/bgpd';
+
+/** One path of `show bgp <afi> unicast <prefix> json`. */
+export interface FrrDetailPath {
+  valid?: boolean;
+  bestpath?: { overall?: boolean };
+  aspath?: { string?: string; segments?: { type?: string; list?: number[] }[] };
+  community?: { string?: string };
+  nexthops?: { ip?: string; afi?: string; scope?: string }[];
+  peer?: { peerId?: string };
+}
+
+interface FrrDetail {
+  prefix?: string;
+  paths?: FrrDetailPath[];
+}
+
+/** FRR prints well-known communities by name (RFC 1997, RFC 7999, RFC 8326, RFC 8642). */
+const WELL_KNOWN_COMMUNITIES: Record<string, string> = {
+  'graceful-shutdown': '65535:0',
+  'accept-own': '65535:1',
+  'route-filter-translated-v4': '65535:2',
+  'route-filter-v4': '65535:3',
+  'route-filter-translated-v6': '65535:4',
+  'route-filter-v6': '65535:5',
+  'llgr-stale': '65535:6',
+  'no-llgr': '65535:7',
+  'accept-own-nexthop': '65535:8',
+  blackhole: '65535:666',
+  'no-export': '65535:65281',
+  'no-advertise': '65535:65282',
+  'local-AS': '65535:65283',
+  'no-peer': '65535:65284',
+};
+
+export class FrrDaemon extends BgpDaemonBase {
+  readonly kind = 'frr';
+
+  get vtyDir(): string {
+    return this.node.dir;
+  }
+
+  async start(): Promise<void> {
+    const conf = path.join(this.node.dir, 'frr.conf');
+    writeFileSync(conf, this.config());
+    this.process = this.lab.spawn(
+      this.node,
+      BGPD,
+      [
+        '-f',
+        conf,
+        '-i',
+        path.join(this.node.dir, 'bgpd.pid'),
+        '--vty_socket',
+        this.vtyDir,
+        '-Z',
+        '-S',
+        '-P',
+        '0',
+        '--log',
+        `file:${path.join(this.node.dir, 'bgpd.log')}`,
+      ],
+      { logFile: path.join(this.node.dir, 'frr.out') },
+    );
+    await this.waitReady(async () => (await this.vtysh(['show bgp summary json'])).code === 0);
+  }
+
+  private vtysh(commands: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    return run('vtysh', ['--vty_socket', this.vtyDir, ...commands.flatMap((c) => ['-c', c])]);
+  }
+
+  private async vtyshJson<T>(command: string): Promise<T> {
+    const result = await this.vtysh([command]);
+    if (result.code !== 0) throw new Error(`vtysh ${command}: ${result.stderr || result.stdout}`);
+    return JSON.parse(result.stdout) as T;
+  }
+
+  private routeMapName(prefix: string): string {
+    return `LAB-${prefix.replace(/[^0-9a-fA-F]/g, '-')}`;
+  }
+
+  private routeMapLines(a: Announcement): string[] {
+    const sets: string[] = [];
+    if (a.communities?.length) sets.push(` set community ${a.communities.join(' ')} additive`);
+    const prepend = prependedAsns(a, this.options.asn);
+    if (prepend.length) sets.push(` set as-path prepend ${prepend.join(' ')}`);
+    if (a.nextHop)
+      sets.push(` set ${isIpv6(a.nextHop) ? 'ipv6 next-hop global' : 'ip next-hop'} ${a.nextHop}`);
+    if (!sets.length) return [];
+    return [`route-map ${this.routeMapName(a.prefix)} permit 10`, ...sets, 'exit'];
+  }
+
+  private networkLine(a: Announcement): string {
+    const map = this.routeMapLines(a).length ? ` route-map ${this.routeMapName(a.prefix)}` : '';
+    return `network ${a.prefix}${map}`;
+  }
+
+  config(): string {
+    const o = this.options;
+    const lines = [`hostname ${this.node.name}`, 'log stdout informational', '!'];
+    for (const a of this.initialAnnouncements) lines.push(...this.routeMapLines(a));
+    lines.push(
+      `router bgp ${o.asn}`,
+      ` bgp router-id ${this.routerId}`,
+      ' no bgp ebgp-requires-policy',
+      ' no bgp network import-check',
+      ' no bgp default ipv4-unicast',
+    );
+    for (const p of o.peers) {
+      const n = ` neighbor ${p.address}`;
+      lines.push(`${n} remote-as ${p.asn}`, `${n} update-source ${o.localAddress}`);
+      if (p.multihopTtl !== undefined) lines.push(`${n} ebgp-multihop ${p.multihopTtl}`);
+      if (p.passive) lines.push(`${n} passive`);
+      lines.push(`${n} advertisement-interval 0`, `${n} timers ${this.keepalive} ${this.holdTime}`);
+      lines.push(`${n} timers connect 1`);
+    }
+    for (const family of ['ipv4', 'ipv6'] as const) {
+      lines.push(` address-family ${family} unicast`);
+      for (const p of o.peers) {
+        if (isIpv6(p.address) === (family === 'ipv6')) lines.push(`  neighbor ${p.address} activate`);
+      }
+      for (const a of this.initialAnnouncements) {
+        if (isIpv6(a.prefix) === (family === 'ipv6')) lines.push(`  ${this.networkLine(a)}`);
+      }
+      lines.push(' exit-address-family');
+    }
+    lines.push('!', '');
+    return lines.join('\n');
+  }
+
+  async sessions(): Promise<BgpSession[]> {
+    const neighbors = await this.vtyshJson<Record<string, { bgpState?: string }>>('show bgp neighbors json');
+    return Object.entries(neighbors).map(([peer, n]) => ({ peer, state: normaliseState(n.bgpState ?? '') }));
+  }
+
+  /**
+   * The summary table (`show bgp <afi> unicast json`) lacks communities, so
+   * the prefixes learned from peers are then read in detail, all in one
+   * vtysh call.
+   */
+  async routes(): Promise<LearnedRoute[]> {
+    const out: LearnedRoute[] = [];
+    for (const family of ['ipv4', 'ipv6']) {
+      const table = await this.vtyshJson<{ routes?: Record<string, { peerId?: string }[]> }>(
+        `show bgp ${family} unicast json`,
+      );
+      const learned = Object.entries(table.routes ?? {})
+        .filter(([, paths]) => paths.some((p) => p.peerId !== undefined && p.peerId !== '(unspec)'))
+        .map(([prefix]) => prefix);
+      if (!learned.length) continue;
+      const result = await this.vtysh(learned.map((prefix) => `show bgp ${family} unicast ${prefix} json`));
+      for (const detail of splitJsonObjects(result.stdout) as FrrDetail[]) {
+        for (const p of detail.paths ?? []) {
+          const route = frrRoute(detail.prefix ?? '', p);
+          if (route) out.push(route);
+        }
+      }
+    }
+    return out;
+  }
+
+  async announce(prefix: string, options: AnnounceOptions = {}): Promise<void> {
+    this.requireRunning();
+    const a: Announcement = { prefix, ...options };
+    const family = isIpv6(prefix) ? 'ipv6' : 'ipv4';
+    const mapLines = this.routeMapLines(a);
+    await runChecked('vtysh', [
+      '--vty_socket',
+      this.vtyDir,
+      '-c',
+      'configure terminal',
+      ...mapLines.flatMap((l) => ['-c', l.trim()]),
+      '-c',
+      `router bgp ${this.options.asn}`,
+      '-c',
+      `address-family ${family} unicast`,
+      '-c',
+      this.networkLine(a),
+    ]);
+  }
+
+  async withdraw(prefix: string): Promise<void> {
+    this.requireRunning();
+    const family = isIpv6(prefix) ? 'ipv6' : 'ipv4';
+    await runChecked('vtysh', [
+      '--vty_socket',
+      this.vtyDir,
+      '-c',
+      'configure terminal',
+      '-c',
+      `router bgp ${this.options.asn}`,
+      '-c',
+      `address-family ${family} unicast`,
+      '-c',
+      `no network ${prefix}`,
+    ]);
+  }
+}
+
+/** A learned route from one detailed path; undefined for locally originated ones. */
+export function frrRoute(prefix: string, p: FrrDetailPath): LearnedRoute | undefined {
+  const peer = p.peer?.peerId;
+  if (!peer || peer === '(unspec)' || p.valid === false) return undefined;
+  const global = p.nexthops?.find((n) => n.ip !== undefined && n.scope !== 'link-local');
+  const route: LearnedRoute = {
+    prefix,
+    nextHop: global?.ip ?? '',
+    asPath: (p.aspath?.segments ?? []).flatMap((s) => s.list ?? []),
+    peer,
+    best: p.bestpath?.overall === true,
+  };
+  const communities = p.community?.string?.split(' ').filter(Boolean);
+  if (communities?.length) route.communities = communities.map((c) => WELL_KNOWN_COMMUNITIES[c] ?? c);
+  return route;
+}
+
+/** Splits the concatenated JSON documents vtysh prints for several commands. */
+export function splitJsonObjects(text: string): unknown[] {
+  const docs: unknown[] = [];
+  let depth = 0;
+  let start = -1;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{') {
+      if (depth++ === 0) start = i;
+    } else if (c === '}' && --depth === 0) docs.push(JSON.parse(text.slice(start, i + 1)));
+  }
+  return docs;
+}
