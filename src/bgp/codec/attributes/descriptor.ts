@@ -1,0 +1,85 @@
+/**
+ * The shape of one path attribute descriptor (BIRD's `bgp_attr_table` row):
+ * code, expected flags, decode, encode, and the RFC 7606 action taken when
+ * the attribute is malformed.
+ *
+ * RFCs: 4271 §4.3 and §5 (flags), 7606 §3 (c) (flags in conflict with the
+ * attribute's definition make it malformed) and §7 (per-attribute actions).
+ */
+import type { ByteWriter } from '../../../lib/bytes.js';
+import type { BgpWireErrorCode, ErrorAction } from '../errors.js';
+import type {
+  AfiSafi,
+  Aggregator,
+  AsPathSegment,
+  CodecContext,
+  ExtendedCommunity,
+  LargeCommunity,
+  MpReachNlri,
+  MpUnreachNlri,
+  PathAttributes,
+  RawAttribute,
+} from '../types.js';
+
+/** A problem found in one attribute; the block decoder turns it into a BgpWireError. */
+export interface AttributeProblem {
+  readonly code: BgpWireErrorCode;
+  /** UPDATE Message Error subcode (RFC 4271 §6.3) */
+  readonly subcode: number;
+  readonly message: string;
+  /** overrides the descriptor's malformed action */
+  readonly action?: ErrorAction;
+  readonly family?: AfiSafi;
+}
+
+/** The attributes being decoded, plus AS4_* values kept for the RFC 6793 merge. */
+export interface AttributeDecodeState {
+  readonly context: CodecContext;
+  origin?: number;
+  asPath?: AsPathSegment[];
+  nextHop?: number;
+  med?: number;
+  localPref?: number;
+  atomicAggregate?: boolean;
+  aggregator?: Aggregator;
+  communities?: number[];
+  originatorId?: number;
+  clusterList?: number[];
+  mpReach?: MpReachNlri;
+  mpUnreach?: MpUnreachNlri;
+  extendedCommunities?: ExtendedCommunity[];
+  largeCommunities?: LargeCommunity[];
+  unknown?: RawAttribute[];
+  as4Path?: AsPathSegment[];
+  as4Aggregator?: Aggregator;
+}
+
+export interface AttributeDescriptor {
+  readonly code: number;
+  readonly name: string;
+  /** the Optional and Transitive bits this attribute must carry (RFC 4271 §5) */
+  readonly flags: number;
+  /** RFC 7606 §7 action for a malformed instance */
+  readonly malformedAction: ErrorAction;
+  /** decodes the value [start, end); returns a problem when malformed */
+  decode(
+    bytes: Uint8Array,
+    start: number,
+    end: number,
+    state: AttributeDecodeState,
+  ): AttributeProblem | undefined;
+  /** true when the attribute must be sent for these attributes on this session */
+  present(attributes: PathAttributes, context: CodecContext): boolean;
+  /** writes the value (no flags, code or length) */
+  encode(attributes: PathAttributes, context: CodecContext, writer: ByteWriter): void;
+}
+
+/** RFC 4271 §6.3 Attribute Length Error. */
+export function lengthProblem(name: string, length: number): AttributeProblem {
+  return { code: 'BGPRS_ERR_ATTRIBUTE_LENGTH', subcode: 5, message: `${name} with invalid length ${length}` };
+}
+
+/** RFC 4271 §6.3 Optional Attribute Error. */
+export function optionalProblem(name: string, message: string): AttributeProblem {
+  return { code: 'BGPRS_ERR_OPTIONAL_ATTRIBUTE', subcode: 9, message: `${name}: ${message}` };
+}
