@@ -105,6 +105,34 @@ export function normaliseState(text: string): SessionState {
   return STATE_NAMES[key] ?? 'Idle';
 }
 
+/**
+ * Well-known communities by the names daemons print (FRR "no-export",
+ * OpenBGPD "NO_EXPORT"): RFC 1997, RFC 7999, RFC 8326, RFC 8642 and the
+ * IANA registry.
+ */
+const WELL_KNOWN_COMMUNITIES: Record<string, string> = {
+  'graceful-shutdown': '65535:0',
+  'accept-own': '65535:1',
+  'route-filter-translated-v4': '65535:2',
+  'route-filter-v4': '65535:3',
+  'route-filter-translated-v6': '65535:4',
+  'route-filter-v6': '65535:5',
+  'llgr-stale': '65535:6',
+  'no-llgr': '65535:7',
+  'accept-own-nexthop': '65535:8',
+  blackhole: '65535:666',
+  'no-export': '65535:65281',
+  'no-advertise': '65535:65282',
+  'no-export-subconfed': '65535:65283',
+  'local-as': '65535:65283',
+  'no-peer': '65535:65284',
+};
+
+/** "65001:7" stays; a well-known name becomes its "65535:n" value. */
+export function communityValue(text: string): string {
+  return WELL_KNOWN_COMMUNITIES[text.toLowerCase().replaceAll('_', '-')] ?? text;
+}
+
 export function announcementOf(entry: string | Announcement): Announcement {
   return typeof entry === 'string' ? { prefix: entry } : entry;
 }

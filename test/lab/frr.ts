@@ -8,7 +8,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { BgpDaemonBase, isIpv6, normaliseState, prependedAsns } from './daemon.js';
+import { BgpDaemonBase, communityValue, isIpv6, normaliseState, prependedAsns } from './daemon.js';
 import type { AnnounceOptions, Announcement, BgpSession, LearnedRoute } from './daemon.js';
 import { run, runChecked } from './process.js';
 
@@ -28,24 +28,6 @@ interface FrrDetail {
   prefix?: string;
   paths?: FrrDetailPath[];
 }
-
-/** FRR prints well-known communities by name (RFC 1997, RFC 7999, RFC 8326, RFC 8642). */
-const WELL_KNOWN_COMMUNITIES: Record<string, string> = {
-  'graceful-shutdown': '65535:0',
-  'accept-own': '65535:1',
-  'route-filter-translated-v4': '65535:2',
-  'route-filter-v4': '65535:3',
-  'route-filter-translated-v6': '65535:4',
-  'route-filter-v6': '65535:5',
-  'llgr-stale': '65535:6',
-  'no-llgr': '65535:7',
-  'accept-own-nexthop': '65535:8',
-  blackhole: '65535:666',
-  'no-export': '65535:65281',
-  'no-advertise': '65535:65282',
-  'local-AS': '65535:65283',
-  'no-peer': '65535:65284',
-};
 
 export class FrrDaemon extends BgpDaemonBase {
   readonly kind = 'frr';
@@ -224,7 +206,7 @@ export function frrRoute(prefix: string, p: FrrDetailPath): LearnedRoute | undef
     best: p.bestpath?.overall === true,
   };
   const communities = p.community?.string?.split(' ').filter(Boolean);
-  if (communities?.length) route.communities = communities.map((c) => WELL_KNOWN_COMMUNITIES[c] ?? c);
+  if (communities?.length) route.communities = communities.map(communityValue);
   return route;
 }
 
