@@ -1,0 +1,151 @@
+/**
+ * Request pipeline pieces that make fastify speak ARM: request ids, auth,
+ * api-version, and error / not-found answers as ARM error bodies instead of
+ * fastify's defaults.
+ */
+
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isSupportedApiVersion, SUPPORTED_API_VERSIONS } from './api-versions.js';
+import type { BearerAuthenticator } from './auth.js';
+import { ArmError, toArmError, type ArmErrorDetail } from './errors.js';
+
+/** ARM paths need `api-version`; other paths (the OpenAPI document) do not. */
+export function isArmPath(url: string): boolean {
+  const path = url.toLowerCase();
+  return path.startsWith('/subscriptions/') || path.startsWith('/providers/');
+}
+
+/** The `api-version` query value; ARM treats query parameter names case-insensitively. */
+export function apiVersionOf(request: FastifyRequest): string | undefined {
+  const query = request.query as Record<string, unknown> | undefined;
+  if (query === undefined || query === null) return undefined;
+  for (const [key, value] of Object.entries(query)) {
+    if (key.toLowerCase() === 'api-version') return Array.isArray(value) ? String(value[0]) : String(value);
+  }
+  return undefined;
+}
+
+export function checkApiVersion(request: FastifyRequest): void {
+  const version = apiVersionOf(request);
+  if (version === undefined || version.length === 0) {
+    throw new ArmError(
+      400,
+      'MissingApiVersionParameter',
+      'The api-version query parameter (?api-version=) is required for all requests.',
+      { target: 'api-version' },
+    );
+  }
+  if (!isSupportedApiVersion(version)) {
+    throw new ArmError(
+      400,
+      'InvalidApiVersionParameter',
+      `The api-version '${version}' is invalid. The supported versions are '${SUPPORTED_API_VERSIONS.join(',')}'.`,
+      { target: 'api-version' },
+    );
+  }
+}
+
+export function sendArmError(reply: FastifyReply, error: ArmError): FastifyReply {
+  for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
+  return reply.code(error.statusCode).type('application/json; charset=utf-8').send(error.toBody());
+}
+
+function jsonPath(instancePath: string, missing: unknown): string {
+  const parts = instancePath.split('/').filter((part) => part.length > 0);
+  if (typeof missing === 'string') parts.push(missing);
+  return parts.join('.');
+}
+
+/** fastify/ajv schema failures → InvalidRequestFormat with one detail per violation. */
+function validationError(error: FastifyError): ArmError {
+  const where = error.validationContext ?? 'body';
+  const details: ArmErrorDetail[] = (error.validation ?? []).map((issue) => {
+    const params = issue.params as Record<string, unknown>;
+    const extra = params.additionalProperty;
+    const target = jsonPath(issue.instancePath, params.missingProperty ?? extra);
+    const message =
+      typeof extra === 'string'
+        ? `Could not find member '${extra}' on object at '${jsonPath(issue.instancePath, undefined) || '(root)'}'.`
+        : `${target || '(root)'} ${issue.message ?? 'is invalid'}.`;
+    return { code: 'InvalidJson', message, target };
+  });
+  const first = details[0]?.target;
+  return new ArmError(400, 'InvalidRequestFormat', `Cannot parse the request ${where}.`, {
+    details,
+    ...(first === undefined || first.length === 0 ? {} : { target: first }),
+  });
+}
+
+/** Maps every error the pipeline can raise to an ARM answer. */
+export function toArmAnswer(error: FastifyError | Error): ArmError {
+  if (error instanceof ArmError) return error;
+  const fastifyError = error as FastifyError;
+  if (fastifyError.validation !== undefined) return validationError(fastifyError);
+  switch (fastifyError.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new ArmError(
+        400,
+        'InvalidRequestContent',
+        `The request content was invalid and could not be deserialized: ${fastifyError.message}`,
+      );
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new ArmError(
+        415,
+        'UnsupportedMediaType',
+        "The content media type is not supported. Only 'application/json' is supported.",
+      );
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ArmError(413, 'RequestEntityTooLarge', 'The request content is too large.');
+  }
+  const status = fastifyError.statusCode;
+  if (status !== undefined && status >= 400 && status < 500) {
+    return new ArmError(status, 'BadRequest', fastifyError.message);
+  }
+  return toArmError(error);
+}
+
+export interface ArmHookOptions {
+  readonly authenticator: BearerAuthenticator;
+}
+
+export function installArmHooks(app: FastifyInstance, options: ArmHookOptions): void {
+  app.removeContentTypeParser(['text/plain']);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-ms-request-id', request.id);
+    const correlation = request.headers['x-ms-correlation-request-id'];
+    reply.header('x-ms-correlation-request-id', typeof correlation === 'string' ? correlation : request.id);
+    const clientRequestId = request.headers['x-ms-client-request-id'];
+    if (typeof clientRequestId === 'string') reply.header('x-ms-client-request-id', clientRequestId);
+    reply.header('cache-control', 'no-cache');
+    reply.header('strict-transport-security', 'max-age=31536000');
+    options.authenticator.check(request.headers.authorization);
+    if (isArmPath(request.url)) checkApiVersion(request);
+  });
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const answer = toArmAnswer(error);
+    if (answer.statusCode >= 500) request.log.error({ err: error }, 'request failed');
+    return sendArmError(reply, answer);
+  });
+  app.setNotFoundHandler((request, reply) => sendArmError(reply, notFoundAnswer(request)));
+}
+
+/** 404 for a path no route serves, shaped as ARM does for an unknown type or path. */
+function notFoundAnswer(request: FastifyRequest): ArmError {
+  const path = request.url.split('?')[0] ?? '';
+  const match = /\/providers\/([^/]+)\/(.+)$/i.exec(path);
+  if (match !== null && match[1]!.toLowerCase() === 'microsoft.network') {
+    const segments = match[2]!.split('/').filter((_, index) => index % 2 === 0);
+    const type = segments.join('/');
+    return new ArmError(
+      404,
+      'InvalidResourceType',
+      `The resource type '${type}' could not be found in the namespace 'Microsoft.Network' for api version ` +
+        `'${apiVersionOf(request) ?? ''}'.`,
+    );
+  }
+  if (match !== null) {
+    return new ArmError(404, 'InvalidResourceNamespace', `The resource namespace '${match[1]}' is invalid.`);
+  }
+  return new ArmError(404, 'NotFound', `No route serves ${request.method} ${path}.`);
+}

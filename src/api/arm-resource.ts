@@ -1,0 +1,134 @@
+/**
+ * ARM resource envelopes and list pages: the translation edge between domain
+ * records and API shapes (STYLE rule 8). Resource handlers call these; domain
+ * types never leave `src/api` as API shapes and vice versa.
+ */
+
+import { Type, type TSchema } from 'typebox';
+
+export interface ArmResource<P = Record<string, unknown>> {
+  id: string;
+  name: string;
+  type: string;
+  etag?: string;
+  location?: string;
+  tags?: Record<string, string>;
+  kind?: string;
+  properties: P;
+  [extra: string]: unknown;
+}
+
+export interface ArmResourceExtras {
+  readonly location?: string;
+  readonly tags?: Record<string, string>;
+  readonly kind?: string;
+}
+
+/** ARM's weak etag form, `W/"<opaque>"`, from the store's opaque etag. */
+export function formatEtag(storeEtag: string): string {
+  return `W/"${storeEtag}"`;
+}
+
+/** The opaque store etag inside `W/"…"`, `"…"` or a bare token. */
+export function parseEtag(headerValue: string): string {
+  let value = headerValue.trim();
+  if (value.startsWith('W/')) value = value.slice(2);
+  if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+  return value;
+}
+
+export function toArmResource<P>(
+  id: string,
+  name: string,
+  type: string,
+  etag: string | undefined,
+  properties: P,
+  extras: ArmResourceExtras = {},
+): ArmResource<P> {
+  return {
+    id,
+    name,
+    type,
+    ...(etag === undefined ? {} : { etag: formatEtag(etag) }),
+    ...(extras.kind === undefined ? {} : { kind: extras.kind }),
+    ...(extras.location === undefined ? {} : { location: extras.location }),
+    ...(extras.tags === undefined ? {} : { tags: extras.tags }),
+    properties,
+  };
+}
+
+export interface ArmList<T> {
+  value: T[];
+  nextLink?: string;
+}
+
+/** `{value, nextLink?}`; `nextLink` repeats the request URL with `$skipToken` set to `cursor`. */
+export function toArmList<T>(value: T[], requestUrl: URL, cursor: string | undefined): ArmList<T> {
+  if (cursor === undefined) return { value };
+  const next = new URL(requestUrl);
+  next.searchParams.set('$skipToken', cursor);
+  return { value, nextLink: next.toString() };
+}
+
+// Schemas shared by resource definitions and the OpenAPI document.
+
+export const ArmErrorSchema = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String(),
+      message: Type.String(),
+      target: Type.Optional(Type.String()),
+      details: Type.Optional(
+        Type.Array(
+          Type.Object({ code: Type.String(), message: Type.String(), target: Type.Optional(Type.String()) }),
+        ),
+      ),
+    }),
+  },
+  { description: 'ARM error response' },
+);
+
+export const SubResourceSchema = Type.Object({ id: Type.String() }, { additionalProperties: false });
+
+/**
+ * Request body of a PUT: ARM's envelope around `properties`. Read-only envelope
+ * fields a client echoes back from a GET (`id`, `name`, `type`, `etag`) are
+ * accepted and ignored; anything else unknown is rejected.
+ */
+export function armPutBodySchema(properties: TSchema, options: { tracked: boolean }) {
+  const envelope = {
+    id: Type.Optional(Type.String()),
+    name: Type.Optional(Type.String()),
+    type: Type.Optional(Type.String()),
+    etag: Type.Optional(Type.String()),
+    properties: Type.Optional(properties),
+  };
+  const tracked = {
+    location: Type.Optional(Type.String()),
+    tags: Type.Optional(Type.Record(Type.String(), Type.String())),
+  };
+  return Type.Object(options.tracked ? { ...envelope, ...tracked } : envelope, {
+    additionalProperties: false,
+  });
+}
+
+/** Response schema of one resource with the given `properties` schema. */
+export function armResourceSchema(properties: TSchema, $id?: string) {
+  return Type.Object(
+    {
+      id: Type.String(),
+      name: Type.String(),
+      type: Type.String(),
+      etag: Type.Optional(Type.String()),
+      location: Type.Optional(Type.String()),
+      tags: Type.Optional(Type.Record(Type.String(), Type.String())),
+      kind: Type.Optional(Type.String()),
+      properties,
+    },
+    $id === undefined ? {} : { $id },
+  );
+}
+
+export function armListSchema(item: TSchema) {
+  return Type.Object({ value: Type.Array(item), nextLink: Type.Optional(Type.String()) });
+}

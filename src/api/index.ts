@@ -1,0 +1,20 @@
+/** The ARM-compatible management API: server, conventions and helpers for resource handlers. */
+export { createApiServer, OPENAPI_PATH, type ApiServer, type ApiServerOptions } from './server.js';
+export * from './api-versions.js';
+export * from './arm-id.js';
+export * from './arm-resource.js';
+export * from './conditional.js';
+export * from './errors.js';
+export * from './names.js';
+export { OperationRegistry, type OperationState, type OperationStatus } from './lro.js';
+export { replyAccepted, replyAsyncPut, operationUrls, type LroSettings } from './lro-routes.js';
+export {
+  registerArmResource,
+  nameParameter,
+  type ArmResourceDefinition,
+  type ResourceRequest,
+  type ListRequest,
+  type PutOutcome,
+  type DeleteOutcome,
+} from './resource-routes.js';
+export { ensureApiCredentials, subjectAltNames, type ApiCredentials, type TlsOption } from './credentials.js';

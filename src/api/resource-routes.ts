@@ -1,0 +1,295 @@
+/**
+ * Generic routes for one ARM resource type: GET, PUT, DELETE, list, and POST
+ * actions, with name validation, conditional requests, ETag headers and
+ * long-running-operation replies. A resource handler supplies schemas and
+ * functions that talk to the domain facade; this file owns the HTTP rules.
+ */
+
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type, type TSchema } from 'typebox';
+import { apiVersionOf } from './arm-hooks.js';
+import { buildResourceId, NETWORK_NAMESPACE, type ArmResourceId } from './arm-id.js';
+import {
+  armListSchema,
+  armPutBodySchema,
+  armResourceSchema,
+  ArmErrorSchema,
+  parseEtag,
+  toArmList,
+  type ArmResource,
+} from './arm-resource.js';
+import { checkPreconditions, readPreconditions, type Preconditions } from './conditional.js';
+import { ArmError, preconditionFailed, resourceNotFound } from './errors.js';
+import { replyAccepted, replyAsyncPut, type LroSettings } from './lro-routes.js';
+import { assertValidResourceGroupName, assertValidResourceName, assertValidSubscriptionId } from './names.js';
+import { isStoreError } from '../store/index.js';
+
+export interface ResourceRequest {
+  readonly id: ArmResourceId;
+  /** canonical id text built from the request path */
+  readonly idText: string;
+  readonly apiVersion: string;
+  readonly preconditions: Preconditions;
+  readonly request: FastifyRequest;
+}
+
+export interface ListRequest {
+  readonly subscriptionId: string;
+  /** absent for a subscription-wide list of a top-level type */
+  readonly resourceGroupName?: string;
+  /** parent types/names for a child collection */
+  readonly parent?: ArmResourceId;
+  /** `$skipToken` of the request: the cursor of a previous page */
+  readonly cursor?: string;
+  readonly apiVersion: string;
+}
+
+export interface PutOutcome {
+  readonly resource: ArmResource;
+  readonly created: boolean;
+  /** when given, the PUT answers with Azure-AsyncOperation and this settles the operation */
+  readonly completion?: Promise<unknown>;
+}
+
+export interface DeleteOutcome {
+  readonly existed: boolean;
+  /** when given, the DELETE answers 202 + Location and this settles the operation */
+  readonly completion?: Promise<unknown>;
+}
+
+export interface ArmResourceDefinition<Body = Record<string, unknown>> {
+  /** type segments below Microsoft.Network, e.g. `['virtualHubs', 'bgpConnections']` */
+  readonly types: readonly string[];
+  /** top-level tracked resources carry `location` and `tags` */
+  readonly tracked: boolean;
+  /** schema of `properties` in PUT bodies (unknown members rejected) */
+  readonly requestProperties: TSchema;
+  /** schema of `properties` in responses (OpenAPI) */
+  readonly responseProperties: TSchema;
+  /** LRO location for this request's operations, default `local` */
+  location?(request: ResourceRequest): string;
+  get(request: ResourceRequest): Promise<ArmResource | undefined>;
+  list?(request: ListRequest): Promise<{ value: ArmResource[]; cursor?: string }>;
+  put?(request: ResourceRequest, body: Body): Promise<PutOutcome>;
+  delete?(request: ResourceRequest): Promise<DeleteOutcome>;
+  /** POST `…/{name}/{action}`: the promise's value is the final 200 body */
+  actions?: Readonly<Record<string, (request: ResourceRequest) => Promise<unknown>>>;
+}
+
+/** `virtualHubs` → `virtualHubName`, `bgpConnections` → `bgpConnectionName` */
+export function nameParameter(type: string): string {
+  return `${type.endsWith('s') ? type.slice(0, -1) : type}Name`;
+}
+
+function pathFor(types: readonly string[], count: number): string {
+  const segments = types.slice(0, count).map((type) => `${type}/:${nameParameter(type)}`);
+  return `/subscriptions/:subscriptionId/resourceGroups/:resourceGroupName/providers/${NETWORK_NAMESPACE}/${segments.join('/')}`;
+}
+
+function idFromParams(
+  types: readonly string[],
+  params: Record<string, string>,
+  count: number,
+): ArmResourceId {
+  assertValidSubscriptionId(params.subscriptionId!);
+  assertValidResourceGroupName(params.resourceGroupName!);
+  const names = types.slice(0, count).map((type) => {
+    const name = params[nameParameter(type)]!;
+    assertValidResourceName(type, name, nameParameter(type));
+    return name;
+  });
+  return {
+    subscriptionId: params.subscriptionId!,
+    resourceGroupName: params.resourceGroupName!,
+    types: types.slice(0, count),
+    names,
+  };
+}
+
+function resourceRequest(definition: ArmResourceDefinition<never>, request: FastifyRequest): ResourceRequest {
+  const id = idFromParams(
+    definition.types,
+    request.params as Record<string, string>,
+    definition.types.length,
+  );
+  const idText = buildResourceId(
+    id.subscriptionId,
+    id.resourceGroupName,
+    ...id.types.map((t, i) => [t, id.names[i]!] as const),
+  );
+  return {
+    id,
+    idText,
+    apiVersion: apiVersionOf(request) ?? '',
+    preconditions: readPreconditions(request),
+    request,
+  };
+}
+
+function notFound(definition: ArmResourceDefinition<never>, request: ResourceRequest): ArmError {
+  const type = `${NETWORK_NAMESPACE}/${definition.types.join('/')}`;
+  return resourceNotFound(type, request.id.names.join('/'), request.id.resourceGroupName);
+}
+
+/** Store conflicts under If-Match / If-None-Match are precondition failures (412). */
+function preconditionAware(error: unknown, preconditions: Preconditions): unknown {
+  const conditional = preconditions.ifMatch !== undefined || preconditions.ifNoneMatch !== undefined;
+  if (conditional && isStoreError(error) && error.code === 'BGPRS_ERR_STORE_NOT_FOUND') {
+    return preconditionFailed('If-Match was given but the resource does not exist.');
+  }
+  return error;
+}
+
+function sendResource(reply: FastifyReply, resource: ArmResource, statusCode = 200): FastifyReply {
+  if (resource.etag !== undefined) reply.header('etag', resource.etag);
+  return reply.code(statusCode).send(resource);
+}
+
+export function registerArmResource<Body>(
+  app: FastifyInstance,
+  settings: LroSettings,
+  definition: ArmResourceDefinition<Body>,
+): void {
+  const def = definition as unknown as ArmResourceDefinition<never>;
+  const path = pathFor(def.types, def.types.length);
+  const tag = def.types.join('/');
+  const resourceSchema = armResourceSchema(def.responseProperties);
+  const locationOf = (request: ResourceRequest) => def.location?.(request) ?? 'local';
+
+  app.get(
+    path,
+    { schema: { tags: [tag], response: { 200: resourceSchema, default: ArmErrorSchema } } },
+    async (req, reply) => {
+      const request = resourceRequest(def, req);
+      const resource = await def.get(request);
+      if (resource === undefined) throw notFound(def, request);
+      const ifNoneMatch = request.preconditions.ifNoneMatch;
+      const current = resource.etag === undefined ? undefined : parseEtag(resource.etag);
+      if (
+        ifNoneMatch !== undefined &&
+        current !== undefined &&
+        (ifNoneMatch === '*' || ifNoneMatch.includes(current))
+      ) {
+        return reply.code(304).header('etag', resource.etag).send();
+      }
+      return sendResource(reply, resource);
+    },
+  );
+
+  if (def.put !== undefined) {
+    const put = def.put;
+    const body = armPutBodySchema(def.requestProperties, { tracked: def.tracked });
+    app.put(
+      path,
+      {
+        schema: {
+          tags: [tag],
+          body,
+          response: { 200: resourceSchema, 201: resourceSchema, default: ArmErrorSchema },
+        },
+      },
+      async (req, reply) => {
+        const request = resourceRequest(def, req);
+        const outcome = await put(request, req.body as never).catch((error: unknown) => {
+          throw preconditionAware(error, request.preconditions);
+        });
+        const statusCode = outcome.created ? 201 : 200;
+        if (outcome.completion === undefined) return sendResource(reply, outcome.resource, statusCode);
+        if (outcome.resource.etag !== undefined) reply.header('etag', outcome.resource.etag);
+        return replyAsyncPut(reply, req, settings, {
+          statusCode,
+          body: outcome.resource,
+          subscriptionId: request.id.subscriptionId,
+          location: locationOf(request),
+          work: outcome.completion,
+        });
+      },
+    );
+  }
+
+  if (def.delete !== undefined) {
+    const remove = def.delete;
+    app.delete(
+      path,
+      { schema: { tags: [tag], response: { default: ArmErrorSchema } } },
+      async (req, reply) => {
+        const request = resourceRequest(def, req);
+        const outcome = await remove(request).catch((error: unknown) => {
+          throw preconditionAware(error, request.preconditions);
+        });
+        if (!outcome.existed) {
+          if (request.preconditions.ifMatch !== undefined)
+            checkPreconditions(request.preconditions, undefined);
+          return reply.code(204).send();
+        }
+        if (outcome.completion === undefined) return reply.code(200).send();
+        return replyAccepted(
+          reply,
+          req,
+          settings,
+          request.id.subscriptionId,
+          locationOf(request),
+          outcome.completion,
+        );
+      },
+    );
+  }
+
+  for (const [action, run] of Object.entries(def.actions ?? {})) {
+    app.post(
+      `${path}/${action}`,
+      { schema: { tags: [tag], response: { default: ArmErrorSchema } } },
+      async (req, reply) => {
+        const request = resourceRequest(def, req);
+        if ((await def.get(request)) === undefined) throw notFound(def, request);
+        return replyAccepted(
+          reply,
+          req,
+          settings,
+          request.id.subscriptionId,
+          locationOf(request),
+          run(request),
+        );
+      },
+    );
+  }
+
+  if (def.list !== undefined) registerList(app, def, def.list);
+}
+
+function registerList(
+  app: FastifyInstance,
+  def: ArmResourceDefinition<never>,
+  list: NonNullable<ArmResourceDefinition<never>['list']>,
+): void {
+  const count = def.types.length;
+  const collection = `${count === 1 ? pathFor(def.types, 0).replace(/\/$/, '') : pathFor(def.types, count - 1)}/${def.types[count - 1]}`;
+  const schema = {
+    tags: [def.types.join('/')],
+    querystring: Type.Object({
+      'api-version': Type.Optional(Type.String()),
+      $skipToken: Type.Optional(Type.String()),
+    }),
+    response: { 200: armListSchema(armResourceSchema(def.responseProperties)), default: ArmErrorSchema },
+  };
+  const handler = async (req: FastifyRequest, withGroup: boolean) => {
+    const params = req.params as Record<string, string>;
+    const skipToken = (req.query as Record<string, string | undefined>).$skipToken;
+    const parent = count > 1 ? idFromParams(def.types, params, count - 1) : undefined;
+    if (parent === undefined) assertValidSubscriptionId(params.subscriptionId!);
+    if (parent === undefined && withGroup) assertValidResourceGroupName(params.resourceGroupName!);
+    const page = await list({
+      subscriptionId: params.subscriptionId!,
+      ...(withGroup ? { resourceGroupName: params.resourceGroupName! } : {}),
+      ...(parent === undefined ? {} : { parent }),
+      ...(skipToken === undefined ? {} : { cursor: skipToken }),
+      apiVersion: apiVersionOf(req) ?? '',
+    });
+    return toArmList(page.value, new URL(req.url, `https://${req.host}`), page.cursor);
+  };
+  app.get(collection, { schema }, async (req) => handler(req, true));
+  if (count === 1) {
+    const bySubscription = `/subscriptions/:subscriptionId/providers/${NETWORK_NAMESPACE}/${def.types[0]}`;
+    app.get(bySubscription, { schema }, async (req) => handler(req, false));
+  }
+}

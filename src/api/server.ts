@@ -1,0 +1,132 @@
+/**
+ * The management API server: HTTPS only, bearer token on every request, ARM
+ * conventions (see docs/api.md). Resource handlers register through
+ * `ApiServer.registerResource` before `listen()`.
+ */
+
+import { randomUUID } from 'node:crypto';
+import type { Server as HttpsServer } from 'node:https';
+import fastifySwagger from '@fastify/swagger';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { LATEST_API_VERSION } from './api-versions.js';
+import { installArmHooks } from './arm-hooks.js';
+import { BearerAuthenticator } from './auth.js';
+import { ensureApiCredentials, type ApiCredentials, type TlsOption } from './credentials.js';
+import { OperationRegistry } from './lro.js';
+import { registerOperationRoutes, type LroSettings } from './lro-routes.js';
+import { registerArmResource, type ArmResourceDefinition } from './resource-routes.js';
+import { ProviderOperations, registerOperationsRoute } from './routes/operations.js';
+
+/** Where the OpenAPI document is served (behind the bearer token, like every path). */
+export const OPENAPI_PATH = '/openapi.json';
+
+export interface ApiServerOptions {
+  readonly dataDir: string;
+  readonly listen: { readonly host: string; readonly port: number };
+  /** PEM strings or file paths; generated into `<dataDir>/tls/` when absent */
+  readonly tls?: TlsOption;
+  /** bearer token; read from or generated into `<dataDir>/api-token` when absent */
+  readonly token?: string;
+  /** pino logger; false or absent = silent */
+  readonly logger?: FastifyBaseLogger | false;
+  /** `Retry-After` seconds on long-running operations, default 1 */
+  readonly retryAfterSeconds?: number;
+  /** base URL for operation links when clients reach the API through another name */
+  readonly publicBaseUrl?: string;
+  /** request body limit, default 4 MiB (ARM's own limit) */
+  readonly bodyLimit?: number;
+}
+
+export type ApiApp = FastifyInstance<HttpsServer, never, never, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+export interface ApiServer {
+  readonly app: FastifyInstance;
+  readonly credentials: ApiCredentials;
+  readonly operations: OperationRegistry;
+  readonly lro: LroSettings;
+  registerResource<Body>(definition: ArmResourceDefinition<Body>): void;
+  /** starts listening; resolves with the bound address */
+  listen(): Promise<{ host: string; port: number; url: string }>;
+  close(): Promise<void>;
+}
+
+function buildApp(options: ApiServerOptions, credentials: ApiCredentials): FastifyInstance {
+  const logger = options.logger === undefined || options.logger === false ? undefined : options.logger;
+  return Fastify({
+    https: { cert: credentials.cert, key: credentials.key, minVersion: 'TLSv1.2' },
+    ...(logger === undefined ? { logger: false } : { loggerInstance: logger }),
+    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
+    bodyLimit: options.bodyLimit ?? 4 * 1024 * 1024,
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    return503OnClosing: true,
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: true },
+    },
+  }) as unknown as FastifyInstance;
+}
+
+async function registerOpenApi(app: FastifyInstance): Promise<void> {
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'routeserver management API',
+        description: 'ARM-compatible Microsoft.Network resources (Azure Route Server semantics)',
+        version: LATEST_API_VERSION,
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  app.get(OPENAPI_PATH, { schema: { hide: true } }, async () => app.swagger());
+}
+
+export async function createApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  const credentials = await ensureApiCredentials({
+    dataDir: options.dataDir,
+    listenHost: options.listen.host,
+    ...(options.tls === undefined ? {} : { tls: options.tls }),
+    ...(options.token === undefined ? {} : { token: options.token }),
+  });
+  const app = buildApp(options, credentials);
+  const operations = new OperationRegistry({
+    onUnexpectedError: (operationId, err) =>
+      app.log.error({ err, operationId }, 'long-running operation failed'),
+  });
+  const lro: LroSettings = {
+    operations,
+    retryAfterSeconds: options.retryAfterSeconds ?? 1,
+    ...(options.publicBaseUrl === undefined
+      ? {}
+      : { publicBaseUrl: options.publicBaseUrl.replace(/\/$/, '') }),
+  };
+  installArmHooks(app, { authenticator: new BearerAuthenticator(credentials.token) });
+  await registerOpenApi(app);
+  const providerOperations = new ProviderOperations();
+  registerOperationsRoute(app, providerOperations);
+  registerOperationRoutes(app, lro);
+  return {
+    app,
+    credentials,
+    operations,
+    lro,
+    registerResource(definition) {
+      registerArmResource(app, lro, definition);
+      providerOperations.add(definition.types, 'read');
+      if (definition.put !== undefined) providerOperations.add(definition.types, 'write');
+      if (definition.delete !== undefined) providerOperations.add(definition.types, 'delete');
+      for (const action of Object.keys(definition.actions ?? {}))
+        providerOperations.add(definition.types, `${action}/action`);
+    },
+    async listen() {
+      await app.listen({ host: options.listen.host, port: options.listen.port });
+      const address = app.server.address();
+      if (address === null || typeof address === 'string') throw new Error('server has no TCP address');
+      const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      return { host: address.address, port: address.port, url: `https://${host}:${address.port}` };
+    },
+    close: () => app.close(),
+  };
+}
