@@ -1,0 +1,441 @@
+/**
+ * The virtual network model: VNets, subnets, peerings, route tables, NICs and
+ * route servers, with every NIC's effective routes.
+ *
+ * Each mutation validates first (validation.ts) and throws an `SdnError`
+ * without touching anything; then it changes the stored resources, rebuilds
+ * the derived route domains (reusing whatever did not change) and publishes
+ * what changed on the diagnostics channel (events.ts). BGP changes arrive
+ * through a route server's binding (bgp-input.ts) and touch each affected
+ * domain once.
+ */
+import type { Prefix } from '../lib/prefix.js';
+import { parseAddress } from './addresses.js';
+import type { BgpLayerChange } from './bgp-input.js';
+import { RouteServerBinding } from './bgp-input.js';
+import { DomainRegistry } from './domain-registry.js';
+import type { RebuildResult } from './domain-registry.js';
+import { effectiveRouteTable, routesAtPrefix, sameRows } from './effective-routes.js';
+import { SDN_ERROR_CODES as E, SdnError } from './errors.js';
+import type { DomainRoutesChange, PrefixRoutesChange } from './events.js';
+import { hasRouteEventSubscribers, publishRouteEvent } from './events.js';
+import type { NextHopResult } from './next-hop.js';
+import { nextHop } from './next-hop.js';
+import type { RouteDomain } from './route-domain.js';
+import { NetworkState } from './state.js';
+import { diffDomains } from './topology-diff.js';
+import type {
+  EffectiveRoute,
+  NetworkInterface,
+  PeeringState,
+  RouteTable,
+  Subnet,
+  UserDefinedRoute,
+  VirtualNetwork,
+  VirtualNetworkPeering,
+} from './types.js';
+import type { SubnetInput } from './validation.js';
+import * as validate from './validation.js';
+
+export interface VirtualNetworkInput {
+  readonly id: string;
+  readonly addressSpaces: readonly Prefix[];
+}
+
+export interface RouteTableInput {
+  readonly id: string;
+  readonly disableBgpRoutePropagation?: boolean;
+  readonly routes?: readonly UserDefinedRoute[];
+}
+
+export interface PeeringInput {
+  readonly id: string;
+  readonly localVnetId: string;
+  readonly remoteVnetId: string;
+  readonly allowGatewayTransit?: boolean;
+  readonly useRemoteGateways?: boolean;
+}
+
+export interface ModelOptions {
+  /** Names this model in published events (several models can share a process). */
+  readonly name?: string;
+}
+
+export class VirtualNetworkModel {
+  readonly name: string;
+  private readonly state = new NetworkState();
+  private readonly registry = new DomainRegistry();
+  private readonly bindings = new Map<string, RouteServerBinding>();
+  private sequence = 0;
+
+  constructor(options: ModelOptions = {}) {
+    this.name = options.name ?? 'default';
+  }
+
+  // ---- virtual networks -------------------------------------------------
+
+  createVirtualNetwork(input: VirtualNetworkInput): VirtualNetwork {
+    validate.requireNew(this.state.vnets.has(input.id), 'virtual network', input.id);
+    validate.validateAddressSpaces(this.state, input.id, input.addressSpaces);
+    const vnet: VirtualNetwork = { id: input.id, addressSpaces: [...input.addressSpaces] };
+    this.state.vnets.set(vnet.id, vnet);
+    this.state.subnetsByVnet.set(vnet.id, new Set());
+    this.refresh();
+    return vnet;
+  }
+
+  setAddressSpaces(vnetId: string, addressSpaces: readonly Prefix[]): VirtualNetwork {
+    validate.requireVnet(this.state, vnetId, 'id');
+    validate.validateAddressSpaces(this.state, vnetId, addressSpaces);
+    const vnet: VirtualNetwork = { id: vnetId, addressSpaces: [...addressSpaces] };
+    this.state.vnets.set(vnetId, vnet);
+    this.refresh();
+    return vnet;
+  }
+
+  /** Deletes a VNet and its (empty) subnets; refused while NICs, peerings or a route server use it. */
+  deleteVirtualNetwork(vnetId: string): void {
+    validate.validateVnetDelete(this.state, vnetId);
+    for (const subnet of this.state.subnetsOf(vnetId)) this.removeSubnet(subnet);
+    this.state.vnets.delete(vnetId);
+    this.state.subnetsByVnet.delete(vnetId);
+    this.refresh();
+  }
+
+  // ---- subnets ------------------------------------------------------------
+
+  createSubnet(input: SubnetInput): Subnet {
+    const id = `${input.vnetId}/subnets/${input.name}`;
+    validate.validateSubnet(this.state, input, id);
+    const subnet: Subnet = {
+      id,
+      vnetId: input.vnetId,
+      name: input.name,
+      addressPrefix: input.addressPrefix,
+      routeTableId: input.routeTableId ?? null,
+    };
+    this.state.subnets.set(id, subnet);
+    this.state.subnetsByVnet.get(input.vnetId)!.add(id);
+    this.state.nicsBySubnet.set(id, new Map());
+    this.refresh();
+    return subnet;
+  }
+
+  deleteSubnet(subnetId: string): void {
+    validate.validateSubnetDelete(this.state, subnetId);
+    this.removeSubnet(this.state.subnets.get(subnetId)!);
+    this.refresh();
+  }
+
+  private removeSubnet(subnet: Subnet): void {
+    this.state.subnets.delete(subnet.id);
+    this.state.subnetsByVnet.get(subnet.vnetId)?.delete(subnet.id);
+    this.state.nicsBySubnet.delete(subnet.id);
+  }
+
+  /** Associates a route table with a subnet, or removes the association with null. */
+  setSubnetRouteTable(subnetId: string, routeTableId: string | null): Subnet {
+    const subnet = validate.requireSubnet(this.state, subnetId, 'id');
+    validate.validateAssociation(this.state, subnet, routeTableId);
+    const updated: Subnet = { ...subnet, routeTableId };
+    this.state.subnets.set(subnetId, updated);
+    this.refresh();
+    return updated;
+  }
+
+  // ---- route tables -------------------------------------------------------
+
+  createRouteTable(input: RouteTableInput): RouteTable {
+    validate.requireNew(this.state.routeTables.has(input.id), 'route table', input.id);
+    const table: RouteTable = {
+      id: input.id,
+      disableBgpRoutePropagation: input.disableBgpRoutePropagation ?? false,
+      routes: [...(input.routes ?? [])],
+    };
+    validate.validateRouteTable(table);
+    this.state.routeTables.set(table.id, table);
+    this.refresh();
+    return table;
+  }
+
+  updateRouteTable(
+    routeTableId: string,
+    changes: { readonly disableBgpRoutePropagation?: boolean; readonly routes?: readonly UserDefinedRoute[] },
+  ): RouteTable {
+    const current = validate.requireRouteTable(this.state, routeTableId, 'id');
+    const table: RouteTable = {
+      id: routeTableId,
+      disableBgpRoutePropagation: changes.disableBgpRoutePropagation ?? current.disableBgpRoutePropagation,
+      routes: [...(changes.routes ?? current.routes)],
+    };
+    validate.validateRouteTable(table);
+    this.state.routeTables.set(routeTableId, table);
+    this.registry.invalidateRouteTable(routeTableId);
+    this.refresh();
+    return table;
+  }
+
+  /** Creates or replaces the route with `route.name`. */
+  setRoute(routeTableId: string, route: UserDefinedRoute): RouteTable {
+    const current = validate.requireRouteTable(this.state, routeTableId, 'id');
+    const others = current.routes.filter((r) => r.name !== route.name);
+    return this.updateRouteTable(routeTableId, { routes: [...others, route] });
+  }
+
+  deleteRoute(routeTableId: string, routeName: string): RouteTable {
+    const current = validate.requireRouteTable(this.state, routeTableId, 'id');
+    if (!current.routes.some((r) => r.name === routeName)) {
+      throw new SdnError(E.NOT_FOUND, `route '${routeName}' is not in route table '${routeTableId}'`, 'name');
+    }
+    return this.updateRouteTable(routeTableId, {
+      routes: current.routes.filter((r) => r.name !== routeName),
+    });
+  }
+
+  deleteRouteTable(routeTableId: string): void {
+    validate.validateRouteTableDelete(this.state, routeTableId);
+    this.state.routeTables.delete(routeTableId);
+    this.refresh();
+  }
+
+  // ---- peerings -----------------------------------------------------------
+
+  createPeering(input: PeeringInput): VirtualNetworkPeering {
+    const peering: VirtualNetworkPeering = {
+      id: input.id,
+      localVnetId: input.localVnetId,
+      remoteVnetId: input.remoteVnetId,
+      allowGatewayTransit: input.allowGatewayTransit ?? false,
+      useRemoteGateways: input.useRemoteGateways ?? false,
+    };
+    validate.validatePeering(this.state, peering, false);
+    this.state.peerings.set(peering.id, peering);
+    this.refresh();
+    return peering;
+  }
+
+  updatePeering(
+    peeringId: string,
+    changes: { readonly allowGatewayTransit?: boolean; readonly useRemoteGateways?: boolean },
+  ): VirtualNetworkPeering {
+    const current = this.requirePeering(peeringId);
+    const peering: VirtualNetworkPeering = { ...current, ...changes };
+    validate.validatePeering(this.state, peering, true);
+    this.state.peerings.set(peeringId, peering);
+    this.refresh();
+    return peering;
+  }
+
+  deletePeering(peeringId: string): void {
+    this.requirePeering(peeringId);
+    this.state.peerings.delete(peeringId);
+    this.refresh();
+  }
+
+  peeringState(peeringId: string): PeeringState {
+    return this.state.peeringState(this.requirePeering(peeringId));
+  }
+
+  private requirePeering(peeringId: string): VirtualNetworkPeering {
+    const peering = this.state.peerings.get(peeringId);
+    if (!peering) throw new SdnError(E.NOT_FOUND, `peering '${peeringId}' does not exist`, 'id');
+    return peering;
+  }
+
+  // ---- network interfaces -------------------------------------------------
+
+  createNetworkInterface(input: validate.NicInput): NetworkInterface {
+    const address = validate.validateNic(this.state, input);
+    const nic: NetworkInterface = { id: input.id, subnetId: input.subnetId, privateIpAddress: address };
+    this.state.nics.set(nic.id, nic);
+    this.state.nicsBySubnet.get(nic.subnetId)!.set(address, nic.id);
+    this.publishNicAssignment(nic, true);
+    return nic;
+  }
+
+  deleteNetworkInterface(nicId: string): void {
+    const nic = this.requireNic(nicId);
+    this.state.nics.delete(nicId);
+    this.state.nicsBySubnet.get(nic.subnetId)?.delete(nic.privateIpAddress);
+    this.publishNicAssignment(nic, false);
+  }
+
+  private requireNic(nicId: string): NetworkInterface {
+    const nic = this.state.nics.get(nicId);
+    if (!nic) throw new SdnError(E.NOT_FOUND, `network interface '${nicId}' does not exist`, 'nicId');
+    return nic;
+  }
+
+  // ---- route servers ------------------------------------------------------
+
+  /**
+   * Places a route server in a VNet (which needs a RouteServerSubnet) and
+   * returns its binding: the route engine's `InjectedRouteSink` and
+   * `VirtualNetworkView` for that route server.
+   */
+  attachRouteServer(input: { readonly id: string; readonly vnetId: string }): RouteServerBinding {
+    validate.validateRouteServerAttach(this.state, input.id, input.vnetId);
+    this.state.routeServers.set(input.id, { id: input.id, vnetId: input.vnetId });
+    const binding = new RouteServerBinding(input.id, input.vnetId, (b, changes) =>
+      this.onBgpLayerChange(b, changes),
+    );
+    this.bindings.set(input.id, binding);
+    this.refresh();
+    return binding;
+  }
+
+  detachRouteServer(routeServerId: string): void {
+    validate.validateRouteServerDetach(this.state, routeServerId);
+    this.state.routeServers.delete(routeServerId);
+    this.bindings.delete(routeServerId);
+    this.refresh();
+  }
+
+  routeServer(routeServerId: string): RouteServerBinding | undefined {
+    return this.bindings.get(routeServerId);
+  }
+
+  // ---- queries ------------------------------------------------------------
+
+  virtualNetwork(vnetId: string): VirtualNetwork | undefined {
+    return this.state.vnets.get(vnetId);
+  }
+
+  subnet(subnetId: string): Subnet | undefined {
+    return this.state.subnets.get(subnetId);
+  }
+
+  routeTable(routeTableId: string): RouteTable | undefined {
+    return this.state.routeTables.get(routeTableId);
+  }
+
+  networkInterface(nicId: string): NetworkInterface | undefined {
+    return this.state.nics.get(nicId);
+  }
+
+  peering(peeringId: string): VirtualNetworkPeering | undefined {
+    return this.state.peerings.get(peeringId);
+  }
+
+  routeDomains(): readonly RouteDomain[] {
+    return this.registry.allDomains();
+  }
+
+  routeDomainOfSubnet(subnetId: string): RouteDomain {
+    validate.requireSubnet(this.state, subnetId);
+    return this.registry.domainOfSubnet(subnetId)!;
+  }
+
+  subnetsOfDomain(domainId: string): readonly string[] {
+    return this.registry.subnetsOf(domainId);
+  }
+
+  nicsOfDomain(domainId: string): string[] {
+    return this.registry
+      .subnetsOf(domainId)
+      .flatMap((s) => [...(this.state.nicsBySubnet.get(s)?.values() ?? [])]);
+  }
+
+  effectiveRoutesForSubnet(subnetId: string): EffectiveRoute[] {
+    return effectiveRouteTable(this.routeDomainOfSubnet(subnetId));
+  }
+
+  /** A NIC's effective route table, in Azure's shape (shared by every NIC of its subnet). */
+  effectiveRoutes(nicId: string): EffectiveRoute[] {
+    return this.effectiveRoutesForSubnet(this.requireNic(nicId).subnetId);
+  }
+
+  /** Network Watcher-style next hop for traffic from a NIC to a destination IP. */
+  nextHop(nicId: string, destinationIp: string): NextHopResult {
+    const nic = this.requireNic(nicId);
+    const destination = parseAddress(destinationIp);
+    if (!destination) {
+      throw new SdnError(E.INVALID_ADDRESS, `'${destinationIp}' is not an IP address`, 'destinationIp');
+    }
+    return nextHop(this.registry.domainOfSubnet(nic.subnetId)!, destination);
+  }
+
+  // ---- change propagation -------------------------------------------------
+
+  private refresh(): void {
+    const spacesChanged: RouteServerBinding[] = [];
+    for (const binding of this.bindings.values()) {
+      const spaces = this.state
+        .vnetsServedBy(binding.id)
+        .flatMap((vnetId) => this.state.vnets.get(vnetId)!.addressSpaces);
+      if (binding.setAdvertisedSpaces(spaces)) spacesChanged.push(binding);
+    }
+    const result = this.registry.rebuild(this.state, this.bindings);
+    if (hasRouteEventSubscribers()) this.publishTopologyChanges(result);
+    for (const binding of spacesChanged) binding.notifyAddressSpacesChanged();
+  }
+
+  private publishTopologyChanges(result: RebuildResult): void {
+    for (const move of result.reassigned) {
+      const nicIds = [...(this.state.nicsBySubnet.get(move.subnetId)?.values() ?? [])];
+      publishRouteEvent({
+        type: 'route-domain-assigned',
+        network: this.name,
+        sequence: ++this.sequence,
+        subnetIds: [move.subnetId],
+        nicIds,
+        domainId: move.to,
+        previousDomainId: move.from,
+      });
+    }
+    const domains = result.changed
+      .map(([before, after]) => this.domainChange(after, diffDomains(before, after)))
+      .filter((change) => change.changes.length > 0);
+    if (domains.length > 0) this.publishRoutesChanged('topology', domains);
+  }
+
+  private onBgpLayerChange(binding: RouteServerBinding, changes: readonly BgpLayerChange[]): void {
+    if (!hasRouteEventSubscribers()) return;
+    const domains: DomainRoutesChange[] = [];
+    for (const domain of this.registry.domainsReceiving(binding.id)) {
+      const prefixChanges: PrefixRoutesChange[] = [];
+      for (const change of changes) {
+        const before = routesAtPrefix(domain, change.prefix, change.before);
+        const after = routesAtPrefix(domain, change.prefix, change.after);
+        if (!sameRows(before, after)) prefixChanges.push({ prefix: change.prefix, before, after });
+      }
+      if (prefixChanges.length > 0) domains.push(this.domainChange(domain, prefixChanges));
+    }
+    if (domains.length > 0) this.publishRoutesChanged('bgp', domains);
+  }
+
+  private domainChange(domain: RouteDomain, changes: readonly PrefixRoutesChange[]): DomainRoutesChange {
+    return {
+      domainId: domain.id,
+      vnetId: domain.vnetId,
+      routeTableId: domain.routeTableId,
+      subnetIds: this.registry.subnetsOf(domain.id),
+      nicIds: this.nicsOfDomain(domain.id),
+      changes,
+    };
+  }
+
+  private publishRoutesChanged(cause: 'bgp' | 'topology', domains: readonly DomainRoutesChange[]): void {
+    publishRouteEvent({
+      type: 'effective-routes-changed',
+      network: this.name,
+      sequence: ++this.sequence,
+      cause,
+      domains,
+    });
+  }
+
+  private publishNicAssignment(nic: NetworkInterface, created: boolean): void {
+    if (!hasRouteEventSubscribers()) return;
+    const domainId = this.registry.domainOfSubnet(nic.subnetId)?.id ?? null;
+    publishRouteEvent({
+      type: 'route-domain-assigned',
+      network: this.name,
+      sequence: ++this.sequence,
+      subnetIds: [],
+      nicIds: [nic.id],
+      domainId: created ? domainId : null,
+      previousDomainId: created ? null : domainId,
+    });
+  }
+}
