@@ -19,7 +19,8 @@ import {
   type ArmResource,
 } from './arm-resource.js';
 import { checkPreconditions, readPreconditions, type Preconditions } from './conditional.js';
-import { ArmError, preconditionFailed, resourceNotFound } from './errors.js';
+import type { ArmError } from './errors.js';
+import { preconditionFailed, resourceNotFound } from './errors.js';
 import { replyAccepted, replyAsyncPut, type LroSettings } from './lro-routes.js';
 import { assertValidResourceGroupName, assertValidResourceName, assertValidSubscriptionId } from './names.js';
 import { isStoreError } from '../store/index.js';
