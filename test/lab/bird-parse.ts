@@ -14,19 +14,22 @@ export interface BirdRoute {
   communities: string[];
 }
 
+const STATE_WORD = /^(Idle|Connect|Active|Passive|OpenSent|OpenConfirm|Established)$/;
+
 /**
  * `show protocols` lines look like
- * `peer0      BGP        ---        up     10:12:31.123  Established`;
+ * `peer0      BGP        ---        up     10:12:31.123  Established` or
+ * `peer0      BGP        ---        start  10:12:31.123  Active        Socket: Connection refused`;
  * returns protocol name → state for BGP protocols.
  */
 export function parseBirdProtocols(text: string): Map<string, SessionState> {
   const states = new Map<string, SessionState>();
   for (const line of text.split('\n')) {
-    const m = /^(\S+)\s+BGP\s+\S+\s+(\S+)\s+\S+(?:\s+\S+)?\s*(.*)$/.exec(line);
+    const m = /^(\S+)\s+BGP\s+\S+\s+(\S+)\s+(.*)$/.exec(line);
     if (!m) continue;
-    const [, name, up, info] = m;
-    const word = (info ?? '').trim().split(/\s+/)[0] ?? '';
-    states.set(name!, up === 'up' ? 'Established' : normaliseState(word));
+    const [, name, up, rest] = m;
+    const word = (rest ?? '').split(/\s+/).find((w) => STATE_WORD.test(w));
+    states.set(name!, up === 'up' ? 'Established' : normaliseState(word ?? 'Idle'));
   }
   return states;
 }

@@ -73,7 +73,9 @@ export interface BgpDaemon {
   readonly options: BgpDaemonOptions;
   /** PID of the daemon's main process while it runs. */
   readonly pid: number | undefined;
+  /** Writes the config, launches the daemon, resolves once its control socket answers. */
   start(): Promise<void>;
+  /** SIGTERM by PID, wait up to 5 s, SIGKILL. */
   stop(): Promise<void>;
   sessions(): Promise<BgpSession[]>;
   waitEstablished(peerAddress: string, timeoutMs?: number): Promise<void>;
@@ -81,6 +83,11 @@ export interface BgpDaemon {
   routes(): Promise<LearnedRoute[]>;
   announce(prefix: string, options?: AnnounceOptions): Promise<void>;
   withdraw(prefix: string): Promise<void>;
+  waitRoute(
+    prefix: string,
+    options?: { peer?: string; match?: (route: LearnedRoute) => boolean; timeoutMs?: number },
+  ): Promise<LearnedRoute>;
+  waitNoRoute(prefix: string, options?: { peer?: string; timeoutMs?: number }): Promise<void>;
 }
 
 const STATE_NAMES: Record<string, SessionState> = {
@@ -250,12 +257,18 @@ export abstract class BgpDaemonBase implements BgpDaemon {
     );
   }
 
-  /** Waits until no learned route for prefix remains. */
-  async waitNoRoute(prefix: string, timeoutMs = 20_000): Promise<void> {
+  /** Waits until no learned route for prefix remains (optionally: from one peer). */
+  async waitNoRoute(prefix: string, options: { peer?: string; timeoutMs?: number } = {}): Promise<void> {
     await waitFor(
       `${this.kind} on ${this.node.name} to lose ${prefix}`,
-      async () => ((await this.routes()).some((r) => r.prefix === prefix) ? undefined : true),
-      { timeoutMs, intervalMs: 200 },
+      async () => {
+        const routes = await this.routes();
+        const left = routes.some(
+          (r) => r.prefix === prefix && (options.peer === undefined || r.peer === options.peer),
+        );
+        return left ? undefined : true;
+      },
+      { timeoutMs: options.timeoutMs ?? 20_000, intervalMs: 200 },
     );
   }
 
