@@ -112,9 +112,10 @@ export function registerOperationRoutes(app: FastifyInstance, settings: LroSetti
     {
       schema: {
         summary: 'Result of a long-running operation (Location)',
+        description:
+          '202 while running; then the result body (200), 204, or the ARM error of a failed operation',
         tags: ['operations'],
         params: OperationParams,
-        response: { default: ArmErrorSchema },
       },
     },
     async (request, reply) => {
