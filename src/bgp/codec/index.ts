@@ -56,3 +56,4 @@ export { attributeRegistry, decodeAttributeBlock, encodeAttributes } from './att
 export type { AttributeDescriptor, DecodedAttributeBlock } from './attributes/index.js';
 export { mergeAsPath } from './attributes/as-path.js';
 export { endOfRibFamily } from './update.js';
+export { UpdateBuilder } from './update-builder.js';
