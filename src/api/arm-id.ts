@@ -42,7 +42,7 @@ export function formatResourceId(id: ArmResourceId): string {
 /** Parses a Microsoft.Network resource id; undefined when `text` is not one. */
 export function parseResourceId(text: string): ArmResourceId | undefined {
   const segments = text.split('/');
-  if (segments[0] !== '' || segments.length < 10 || segments.length % 2 !== 0) return undefined;
+  if (segments[0] !== '' || segments.length < 9 || segments.length % 2 === 0) return undefined;
   if (segments.some((segment, index) => index > 0 && segment.length === 0)) return undefined;
   const [, subscriptions, subscriptionId, groups, resourceGroupName, providers, namespace, ...rest] =
     segments;
