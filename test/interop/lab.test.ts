@@ -149,3 +149,82 @@ describe('interop lab', () => {
     expect(isClean(leftovers)).toBe(true);
   });
 });
+
+describe('interop lab over IPv6', () => {
+  // FRR as a hub with a directly connected IPv6 session to each of the other four.
+  const HUB = { kind: 'frr' as DaemonKind, address: 'fd00::4', asn: 65010 };
+  const SPOKES = (['bird', 'exabgp', 'gobgp', 'openbgpd'] as const).map((kind, i) => ({
+    kind,
+    address: `fd00::${i + 5}`,
+    asn: 65011 + i,
+    prefix: `2001:db8:${i + 1}::/48`,
+    runtimePrefix: `2001:db8:${i + 1}:ff::/64`,
+    routerId: `10.0.1.${i + 5}`,
+  }));
+  let lab: Lab;
+  let hub: BgpDaemon;
+  const spokes: BgpDaemon[] = [];
+
+  beforeAll(async () => {
+    lab = await Lab.create({ name: 'selftest6' });
+    const hubNode = await lab.addNode('hub', [`${HUB.address}/64`]);
+    hub = createDaemon(HUB.kind, lab, hubNode, {
+      asn: HUB.asn,
+      localAddress: HUB.address,
+      routerId: '10.0.1.4',
+      peers: SPOKES.map((s) => ({ address: s.address, asn: s.asn })),
+      announce: ['2001:db8::/48'],
+    });
+    for (const s of SPOKES) {
+      const node = await lab.addNode(s.kind, [`${s.address}/64`]);
+      const peer = { address: HUB.address, asn: HUB.asn, passive: s.kind === 'gobgp' };
+      spokes.push(
+        createDaemon(s.kind, lab, node, {
+          asn: s.asn,
+          localAddress: s.address,
+          routerId: s.routerId,
+          peers: [peer],
+          announce: [s.prefix],
+        }),
+      );
+    }
+    await Promise.all([hub, ...spokes].map((d) => d.start()));
+  });
+
+  afterAll(async () => {
+    await lab?.destroy();
+  });
+
+  it('brings an IPv6 session with each daemon to Established', async () => {
+    await Promise.all(spokes.map((d) => d.waitEstablished(HUB.address, 60_000)));
+    await Promise.all(SPOKES.map((s) => hub.waitEstablished(s.address, 60_000)));
+  });
+
+  it('exchanges IPv6 prefixes with global next hops both ways', async () => {
+    for (const [i, s] of SPOKES.entries()) {
+      const atHub = await hub.waitRoute(s.prefix, { peer: s.address });
+      expect(atHub.asPath).toEqual([s.asn]);
+      expect(atHub.nextHop).toBe(s.address);
+      const atSpoke = await spokes[i]!.waitRoute('2001:db8::/48', { peer: HUB.address });
+      expect(atSpoke.asPath).toEqual([HUB.asn]);
+      expect(atSpoke.nextHop).toBe(HUB.address);
+    }
+  });
+
+  it('announces and withdraws IPv6 prefixes at runtime', async () => {
+    await Promise.all(
+      SPOKES.map((s, i) => spokes[i]!.announce(s.runtimePrefix, { communities: ['65010:6'] })),
+    );
+    for (const s of SPOKES) {
+      const route = await hub.waitRoute(s.runtimePrefix, { peer: s.address });
+      expect(route.communities).toContain('65010:6');
+    }
+    await Promise.all(SPOKES.map((s, i) => spokes[i]!.withdraw(s.runtimePrefix)));
+    for (const s of SPOKES) await hub.waitNoRoute(s.runtimePrefix, { peer: s.address });
+  });
+
+  it('leaves nothing behind after destroy', async () => {
+    await lab.destroy();
+    expect(await Lab.leftovers(lab.prefix)).toEqual({ namespaces: [], processes: [], links: [] });
+  });
+});
