@@ -5,10 +5,8 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import type { Server as HttpsServer } from 'node:https';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { LATEST_API_VERSION } from './api-versions.js';
 import { installArmHooks } from './arm-hooks.js';
 import { BearerAuthenticator } from './auth.js';
@@ -37,8 +35,6 @@ export interface ApiServerOptions {
   /** request body limit, default 4 MiB (ARM's own limit) */
   readonly bodyLimit?: number;
 }
-
-export type ApiApp = FastifyInstance<HttpsServer, never, never, FastifyBaseLogger, TypeBoxTypeProvider>;
 
 export interface ApiServer {
   readonly app: FastifyInstance;
