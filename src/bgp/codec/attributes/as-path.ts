@@ -144,13 +144,19 @@ export function mergeAsPath(path: readonly AsPathSegment[], as4: readonly AsPath
       if (s.type === AsPathSegmentType.AsSet) keep -= 1;
     }
   }
-  for (const s of as4) {
-    const last = merged[merged.length - 1];
-    if (last && last.type === AsPathSegmentType.AsSequence && s.type === AsPathSegmentType.AsSequence) {
-      merged[merged.length - 1] = { type: last.type, asns: [...last.asns, ...s.asns] };
-    } else {
-      merged.push(s);
-    }
+  // Join the last kept AS_SEQUENCE with the first AS4_PATH one; keep the rest as sent.
+  const last = merged[merged.length - 1];
+  const first = as4[0];
+  if (
+    last &&
+    first &&
+    last.type === AsPathSegmentType.AsSequence &&
+    first.type === AsPathSegmentType.AsSequence
+  ) {
+    merged[merged.length - 1] = { type: last.type, asns: [...last.asns, ...first.asns] };
+    merged.push(...as4.slice(1));
+  } else {
+    merged.push(...as4);
   }
   return merged;
 }
