@@ -77,6 +77,28 @@ export function routesAtPrefix(
   return out;
 }
 
+/**
+ * True when a domain's rows for `prefix` are just the BGP rows: no user or
+ * system route for that prefix and no VNet/peering space covering it. Most
+ * BGP prefixes are like this in most domains, so a BGP change can share one
+ * set of rows among them (`bgpOnlyRows`).
+ */
+export function isBgpOnlyPrefix(domain: RouteDomain, prefix: Prefix): boolean {
+  return (
+    domain.user?.has(prefix) !== true &&
+    !domain.system.routes.has(prefix) &&
+    domain.system.virtualNetworkSpaces.longestMatch(prefix) === undefined
+  );
+}
+
+/** The rows of a BGP route in a domain where `isBgpOnlyPrefix` holds: one Active row per next hop. */
+export function bgpOnlyRows(route: BgpRoute | undefined): EffectiveRoute[] {
+  if (!route) return [];
+  return route.nextHops.map((hop) =>
+    row('VirtualNetworkGateway', route.prefix, 'VirtualNetworkGateway', [hop], null),
+  );
+}
+
 /** Every prefix that has at least one row in the domain's table. */
 export function domainPrefixes(domain: RouteDomain): Prefix[] {
   const seen = new Map<PrefixKey, Prefix>();

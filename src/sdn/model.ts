@@ -15,7 +15,13 @@ import type { BgpLayerChange } from './bgp-input.js';
 import { RouteServerBinding } from './bgp-input.js';
 import { DomainRegistry } from './domain-registry.js';
 import type { RebuildResult } from './domain-registry.js';
-import { effectiveRouteTable, routesAtPrefix, sameRows } from './effective-routes.js';
+import {
+  bgpOnlyRows,
+  effectiveRouteTable,
+  isBgpOnlyPrefix,
+  routesAtPrefix,
+  sameRows,
+} from './effective-routes.js';
 import { SDN_ERROR_CODES as E, SdnError } from './errors.js';
 import type { DomainRoutesChange, PrefixRoutesChange } from './events.js';
 import { hasRouteEventSubscribers, publishRouteEvent } from './events.js';
@@ -67,6 +73,8 @@ export class VirtualNetworkModel {
   private readonly registry = new DomainRegistry();
   private readonly bindings = new Map<string, RouteServerBinding>();
   private sequence = 0;
+  /** NIC ids per route domain, built on demand for events; dropped when NICs or domains change. */
+  private readonly domainNics = new Map<string, readonly string[]>();
 
   constructor(options: ModelOptions = {}) {
     this.name = options.name ?? 'default';
@@ -249,6 +257,7 @@ export class VirtualNetworkModel {
     const nic: NetworkInterface = { id: input.id, subnetId: input.subnetId, privateIpAddress: address };
     this.state.nics.set(nic.id, nic);
     this.state.nicsBySubnet.get(nic.subnetId)!.set(address, nic.id);
+    this.forgetDomainNics(nic.subnetId);
     this.publishNicAssignment(nic, true);
     return nic;
   }
@@ -257,7 +266,13 @@ export class VirtualNetworkModel {
     const nic = this.requireNic(nicId);
     this.state.nics.delete(nicId);
     this.state.nicsBySubnet.get(nic.subnetId)?.delete(nic.privateIpAddress);
+    this.forgetDomainNics(nic.subnetId);
     this.publishNicAssignment(nic, false);
+  }
+
+  private forgetDomainNics(subnetId: string): void {
+    const domain = this.registry.domainOfSubnet(subnetId);
+    if (domain) this.domainNics.delete(domain.id);
   }
 
   private requireNic(nicId: string): NetworkInterface {
@@ -330,10 +345,15 @@ export class VirtualNetworkModel {
     return this.registry.subnetsOf(domainId);
   }
 
-  nicsOfDomain(domainId: string): string[] {
-    return this.registry
-      .subnetsOf(domainId)
-      .flatMap((s) => [...(this.state.nicsBySubnet.get(s)?.values() ?? [])]);
+  /** NIC ids of a domain (cached; the array is frozen and shared with events). */
+  nicsOfDomain(domainId: string): readonly string[] {
+    let nics = this.domainNics.get(domainId);
+    if (!nics) {
+      const subnets = this.registry.subnetsOf(domainId);
+      nics = Object.freeze(subnets.flatMap((s) => [...(this.state.nicsBySubnet.get(s)?.values() ?? [])]));
+      this.domainNics.set(domainId, nics);
+    }
+    return nics;
   }
 
   effectiveRoutesForSubnet(subnetId: string): EffectiveRoute[] {
@@ -358,6 +378,7 @@ export class VirtualNetworkModel {
   // ---- change propagation -------------------------------------------------
 
   private refresh(): void {
+    this.domainNics.clear();
     const spacesChanged: RouteServerBinding[] = [];
     for (const binding of this.bindings.values()) {
       const spaces = this.state
@@ -389,19 +410,35 @@ export class VirtualNetworkModel {
     if (domains.length > 0) this.publishRoutesChanged('topology', domains);
   }
 
+  /**
+   * A BGP change touches each receiving domain once. Where a prefix meets no
+   * user or system route in a domain (the common case), the domain shares one
+   * precomputed change record with every other such domain.
+   */
   private onBgpLayerChange(binding: RouteServerBinding, changes: readonly BgpLayerChange[]): void {
     if (!hasRouteEventSubscribers()) return;
-    const domains: DomainRoutesChange[] = [];
-    for (const domain of this.registry.domainsReceiving(binding.id)) {
-      const prefixChanges: PrefixRoutesChange[] = [];
-      for (const change of changes) {
+    const domains = this.registry.domainsReceiving(binding.id);
+    const perDomain = domains.map((): PrefixRoutesChange[] => []);
+    for (const change of changes) {
+      const shared: PrefixRoutesChange = {
+        prefix: change.prefix,
+        before: bgpOnlyRows(change.before),
+        after: bgpOnlyRows(change.after),
+      };
+      domains.forEach((domain, i) => {
+        if (isBgpOnlyPrefix(domain, change.prefix)) {
+          perDomain[i]!.push(shared);
+          return;
+        }
         const before = routesAtPrefix(domain, change.prefix, change.before);
         const after = routesAtPrefix(domain, change.prefix, change.after);
-        if (!sameRows(before, after)) prefixChanges.push({ prefix: change.prefix, before, after });
-      }
-      if (prefixChanges.length > 0) domains.push(this.domainChange(domain, prefixChanges));
+        if (!sameRows(before, after)) perDomain[i]!.push({ prefix: change.prefix, before, after });
+      });
     }
-    if (domains.length > 0) this.publishRoutesChanged('bgp', domains);
+    const domainChanges = domains
+      .map((domain, i) => (perDomain[i]!.length > 0 ? this.domainChange(domain, perDomain[i]!) : undefined))
+      .filter((change) => change !== undefined);
+    if (domainChanges.length > 0) this.publishRoutesChanged('bgp', domainChanges);
   }
 
   private domainChange(domain: RouteDomain, changes: readonly PrefixRoutesChange[]): DomainRoutesChange {
