@@ -30,7 +30,4 @@ if [ ${#missing[@]} -gt 0 ]; then
   if [ -n "$made_policy" ]; then rm -f /usr/sbin/policy-rc.d; fi
 fi
 
-# npm packages: a clean install when node_modules is absent or older than the lock file.
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
-fi
+bash scripts/npm-deps.sh
