@@ -1,0 +1,76 @@
+/**
+ * Record and replay: a session is a file of JSON lines, one per FSM event
+ * with the clock time it arrived at and the actions `step` returned. Feeding
+ * the events back through `step` from the same configuration must give the
+ * same actions, so a bug report can be replayed without sockets or timers.
+ *
+ * Line format: `{"t":<ms>,"event":{...},"actions":[...]}`; byte fields
+ * (Uint8Array) are written as `{"$hex":"..."}`, sets as `{"$set":[...]}`.
+ * The first line may be `{"config":{...}}`, the FSM configuration.
+ */
+import { initialState, step } from './fsm.js';
+import type { FsmAction, FsmConfig, FsmEvent, FsmState } from './types.js';
+
+export interface RecordedEvent {
+  readonly t: number;
+  readonly event: FsmEvent;
+  readonly actions?: readonly FsmAction[];
+}
+
+function toJson(_key: string, value: unknown): unknown {
+  if (value instanceof Uint8Array) return { $hex: Buffer.from(value).toString('hex') };
+  if (value instanceof Set) return { $set: [...(value as Set<unknown>)] };
+  return value;
+}
+
+function fromJson(_key: string, value: unknown): unknown {
+  if (value !== null && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    if (typeof record.$hex === 'string' && Object.keys(record).length === 1) {
+      return Uint8Array.from(Buffer.from(record.$hex, 'hex'));
+    }
+    if (Array.isArray(record.$set) && Object.keys(record).length === 1) return new Set(record.$set);
+  }
+  return value;
+}
+
+/** One JSON line (without the newline) for a recorded event or the configuration header. */
+export function encodeEventLine(entry: RecordedEvent | { readonly config: FsmConfig }): string {
+  return JSON.stringify(entry, toJson);
+}
+
+export function decodeEventLine(line: string): RecordedEvent | { readonly config: FsmConfig } {
+  return JSON.parse(line, fromJson) as RecordedEvent | { readonly config: FsmConfig };
+}
+
+/**
+ * Runs every event of `lines` through `step`, starting Idle with the
+ * configuration of the first line (or `config`). Returns, per event, the
+ * actions `step` produced now, and the final state.
+ */
+export function replay(
+  lines: readonly string[],
+  config?: FsmConfig,
+): { results: { recorded: RecordedEvent; actions: readonly FsmAction[] }[]; state: FsmState } {
+  const entries = lines.filter((l) => l.trim() !== '').map(decodeEventLine);
+  let cfg = config;
+  const first = entries[0];
+  if (first && 'config' in first) {
+    cfg ??= first.config;
+    entries.shift();
+  }
+  if (!cfg) throw new Error('replay needs a configuration (first line or argument)');
+  const events = entries as RecordedEvent[];
+  let state = initialState(cfg, events[0]?.t ?? 0);
+  const results = events.map((recorded) => {
+    const out = step(state, recorded.event, recorded.t);
+    state = out.state;
+    return { recorded, actions: out.actions };
+  });
+  return { results, state };
+}
+
+/** Normalises actions for comparison with a recording (same JSON encoding both sides). */
+export function actionsJson(actions: readonly FsmAction[]): string {
+  return JSON.stringify(actions, toJson);
+}
