@@ -54,3 +54,18 @@ export interface VirtualNetworkView {
   /** Registers a callback fired when the advertised address spaces change; returns an unsubscribe. */
   onAddressSpacesChanged(listener: () => void): () => void;
 }
+
+/**
+ * Output port towards one BGP session, implemented by the session layer.
+ * - `send(messages)`: each Buffer holds one or more whole, encoded BGP
+ *   messages, to be written in order. Returns false when the session's write
+ *   queue is above its high-water mark: the engine then stops producing
+ *   UPDATEs for this peer until `onDrain` fires. (The messages passed in the
+ *   call that returned false are still queued and sent.)
+ * - `onDrain(callback)`: calls `callback` once, when the queue has drained
+ *   below its low-water mark.
+ */
+export interface PeerOutput {
+  send(messages: Buffer[]): boolean;
+  onDrain(callback: () => void): void;
+}

@@ -1,0 +1,119 @@
+/**
+ * Export rules: what the route server advertises to each NVA, and with which
+ * attributes (Azure reference §3.3, §3.6).
+ *
+ * - The VNet's and peered VNets' address spaces: AS path `65515`, ORIGIN IGP,
+ *   NEXT_HOP = the advertising instance's address ([C]/[O] §3.3).
+ * - Routes learned from other NVAs: 65515 prepended (RFC 4271 §5.1.2), the
+ *   original NEXT_HOP kept (third-party next hop, RFC 4271 §5.1.3: every NVA
+ *   sits in the same virtual network, so the originating NVA — or the load
+ *   balancer it names — is directly reachable; our choice for §3.3 [U]),
+ *   communities and unknown transitive attributes passed through (§2.2 [C]).
+ * - Never back to the peer the route came from; never a route marked
+ *   NO_ADVERTISE / NO_EXPORT; gateway routes only with branch-to-branch on.
+ */
+import { AsPathSegmentType, OriginValue } from '../bgp/codec/index.js';
+import type { PathAttributes } from '../bgp/codec/index.js';
+import { prependAs } from './as-path.js';
+
+/** Where a route in the route server came from. */
+export type RouteSourceKind = 'vnet' | 'nva' | 'gateway';
+
+export interface ExportCandidate {
+  readonly source: RouteSourceKind;
+  /** the peer the route was learned from (undefined for VNet address spaces) */
+  readonly sourcePeer: string | undefined;
+  /** the import verdict: false for NO_ADVERTISE / NO_EXPORT routes */
+  readonly advertise: boolean;
+}
+
+export interface ExportTarget {
+  readonly peer: string;
+}
+
+export interface ExportContext {
+  /** allowBranchToBranchTraffic of the route server (reference §4) */
+  readonly branchToBranch: boolean;
+}
+
+export interface ExportRule {
+  readonly name: string;
+  readonly rule: string;
+  rejects(candidate: ExportCandidate, target: ExportTarget, context: ExportContext): boolean;
+}
+
+export const notToSourcePeer: ExportRule = {
+  name: 'not-to-source-peer',
+  rule: 'Azure §3.6: a route is never advertised back to the peer it came from',
+  rejects: (candidate, target) => candidate.sourcePeer !== undefined && candidate.sourcePeer === target.peer,
+};
+
+export const advertiseForbiddenByCommunity: ExportRule = {
+  name: 'community-forbids-advertisement',
+  rule: 'RFC 1997, Azure §2.2 [C]: NO_ADVERTISE (and NO_EXPORT, our choice) routes go to no peer',
+  rejects: (candidate) => !candidate.advertise,
+};
+
+export const gatewayRoutesNeedBranchToBranch: ExportRule = {
+  name: 'gateway-route-without-branch-to-branch',
+  rule: 'Azure §3.6/§4 [C]: routes from ExpressRoute/VPN gateways reach NVAs only with branch-to-branch on',
+  rejects: (candidate, _target, context) => candidate.source === 'gateway' && !context.branchToBranch,
+};
+
+export const EXPORT_RULES: readonly ExportRule[] = [
+  notToSourcePeer,
+  advertiseForbiddenByCommunity,
+  gatewayRoutesNeedBranchToBranch,
+];
+
+export interface ExportVerdict {
+  readonly advertise: boolean;
+  /** the rule that refused the route */
+  readonly reason?: string;
+}
+
+const ADVERTISE: ExportVerdict = Object.freeze({ advertise: true });
+
+export function evaluateExport(
+  candidate: ExportCandidate,
+  target: ExportTarget,
+  context: ExportContext,
+  rules: readonly ExportRule[] = EXPORT_RULES,
+): ExportVerdict {
+  for (const rule of rules) {
+    if (rule.rejects(candidate, target, context)) return { advertise: false, reason: rule.name };
+  }
+  return ADVERTISE;
+}
+
+/**
+ * The attributes sent to an NVA for a route learned from another peer.
+ * RFC 4271 §5.1.2 prepend our AS; §5.1.4 a MED received from a neighbouring
+ * AS is not propagated to other neighbouring ASes; §5.1.5 LOCAL_PREF is not
+ * sent to external peers; ORIGINATOR_ID and CLUSTER_LIST (RFC 4456) are
+ * iBGP-only and dropped. NEXT_HOP, ORIGIN, ATOMIC_AGGREGATE, AGGREGATOR,
+ * communities (standard, extended, large) and unknown optional transitive
+ * attributes pass through. MP_REACH/MP_UNREACH are rebuilt per UPDATE.
+ */
+export function exportAttributes(attributes: PathAttributes, localAsn: number): PathAttributes {
+  const {
+    med: _med,
+    localPref: _localPref,
+    originatorId: _originatorId,
+    clusterList: _clusterList,
+    mpReach: _mpReach,
+    mpUnreach: _mpUnreach,
+    wireOrder: _wireOrder,
+    ...kept
+  } = attributes;
+  return { ...kept, asPath: prependAs(attributes.asPath, localAsn) };
+}
+
+/** The attributes of an address space the instance originates (Azure §3.3, §3.6). */
+export function vnetRouteAttributes(localAsn: number, nextHop: number | undefined): PathAttributes {
+  return {
+    origin: OriginValue.Igp,
+    asPath: [{ type: AsPathSegmentType.AsSequence, asns: [localAsn] }],
+    ...(nextHop !== undefined ? { nextHop } : {}),
+  };
+}

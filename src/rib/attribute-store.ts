@@ -1,0 +1,145 @@
+/**
+ * Interned path attribute sets.
+ *
+ * An UPDATE's attributes are interned by their bytes as received (the codec
+ * guarantees equal bytes decode to equal attributes under the same session
+ * context), so a million prefixes sharing a few thousand attribute sets cost
+ * a few thousand objects. Everything the import rules, the decision process
+ * and the VNet output need from the attributes is derived once per set.
+ *
+ * Lifetime: each `Path` (one per peer and attribute set) holds one
+ * reference; the set leaves the store when its last path goes. Export
+ * attribute blocks hang off the set, so they go with it.
+ *
+ * RFCs: 4271 §5 (attributes), 4760 §3 (MP_REACH next hop; RFC 2545 §3: the
+ * first 16 octets are the global IPv6 next hop).
+ */
+import { formatIpv4, formatIpv6 } from '../lib/prefix.js';
+import { encodeAttributes } from '../bgp/codec/index.js';
+import type { CodecContext, PathAttributes, UpdateMessage } from '../bgp/codec/index.js';
+import type { ImportContext, ImportVerdict } from '../policy/index.js';
+import { asPathLength, evaluateImport, flattenAsPath } from '../policy/index.js';
+import type { Origin } from './ports.js';
+
+export const ORIGIN_NAMES: readonly Origin[] = ['igp', 'egp', 'incomplete'];
+
+/** An encoded attribute block ready to send, shared by every prefix advertised with it. */
+export interface ExportSet {
+  /** identity by content: the block's bytes (and IPv6 next hop) as a string */
+  readonly key: string;
+  readonly block: Buffer;
+  readonly attributes: PathAttributes;
+  /** IPv6 only: the MP_REACH next hop */
+  readonly ipv6NextHop?: Uint8Array;
+}
+
+export class AttributeSet {
+  /** references from paths; the set is freed at zero */
+  references = 0;
+  readonly asPathLength: number;
+  readonly asPath: readonly number[];
+  readonly origin: number;
+  /** RFC 4271 §9.1.2.2 (c): a missing MED is the lowest value */
+  readonly med: number;
+  /** BGP next hop as text (IPv4 NEXT_HOP, or the MP_REACH next hop) */
+  readonly nextHop: string;
+  /** IPv6 routes: MP_REACH next hop bytes, kept for third-party export */
+  readonly ipv6NextHop: Uint8Array | undefined;
+  readonly verdict: ImportVerdict;
+  /** export blocks, by [2-octet AS peer, 4-octet AS peer] */
+  readonly exports: [ExportSet | undefined, ExportSet | undefined] = [undefined, undefined];
+
+  constructor(
+    readonly key: string,
+    readonly attributes: PathAttributes,
+    ipv6NextHop: Uint8Array | undefined,
+    importContext: ImportContext,
+  ) {
+    this.asPathLength = asPathLength(attributes.asPath);
+    this.asPath = flattenAsPath(attributes.asPath);
+    this.origin = attributes.origin ?? 2;
+    this.med = attributes.med ?? 0;
+    this.ipv6NextHop = ipv6NextHop;
+    this.nextHop = ipv6NextHop
+      ? formatIpv6(ipv6NextHop.subarray(0, 16))
+      : attributes.nextHop !== undefined
+        ? formatIpv4(attributes.nextHop)
+        : '0.0.0.0';
+    this.verdict = evaluateImport(
+      { asPath: attributes.asPath, communities: attributes.communities },
+      importContext,
+    );
+  }
+
+  get originName(): Origin {
+    return ORIGIN_NAMES[this.origin] ?? 'incomplete';
+  }
+}
+
+function bytesKey(tag: string, bytes: Uint8Array): string {
+  return tag + Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+}
+
+/** The attribute block without MP_REACH/MP_UNREACH, whose NLRI differ per UPDATE. */
+function withoutMultiprotocol(attributes: PathAttributes): PathAttributes {
+  const { mpReach: _reach, mpUnreach: _unreach, ...rest } = attributes;
+  return rest;
+}
+
+export class AttributeStore {
+  private readonly sets = new Map<string, AttributeSet>();
+
+  constructor(private readonly importContext: ImportContext) {}
+
+  get size(): number {
+    return this.sets.size;
+  }
+
+  /**
+   * The set for the IPv4 routes of `update` (family 4) or its IPv6 MP_REACH
+   * routes (family 6), interned. The caller takes a reference with `retain`.
+   */
+  intern(update: UpdateMessage, context: CodecContext, family: 4 | 6): AttributeSet {
+    const attributes = update.attributes;
+    const tag = context.fourOctetAs ? 'F' : 'T';
+    const multiprotocol = attributes.mpReach !== undefined || attributes.mpUnreach !== undefined;
+    let key: string;
+    let ipv6NextHop: Uint8Array | undefined;
+    if (family === 6 || multiprotocol || update.attributeBytes.length === 0) {
+      const base = withoutMultiprotocol(attributes);
+      const mpNextHop = attributes.mpReach?.nextHop;
+      if (family === 6 && mpNextHop) ipv6NextHop = Uint8Array.from(mpNextHop);
+      const v4FromMp = family === 4 && attributes.mpReach?.afi === 1 ? mpNextHop : undefined;
+      const nextHopPart = family === 6 ? mpNextHop : v4FromMp;
+      key = bytesKey(
+        `${tag}${family}${nextHopPart ? Buffer.from(nextHopPart).toString('hex') : ''}|`,
+        encodeAttributes(base, context),
+      );
+      if (v4FromMp && v4FromMp.length === 4) {
+        const nextHop =
+          ((v4FromMp[0]! << 24) | (v4FromMp[1]! << 16) | (v4FromMp[2]! << 8) | v4FromMp[3]!) >>> 0;
+        return this.lookup(key, { ...base, nextHop }, undefined);
+      }
+      return this.lookup(key, base, ipv6NextHop);
+    }
+    key = bytesKey(tag, update.attributeBytes);
+    return this.lookup(key, attributes, undefined);
+  }
+
+  private lookup(key: string, attributes: PathAttributes, ipv6NextHop: Uint8Array | undefined): AttributeSet {
+    let set = this.sets.get(key);
+    if (!set) {
+      set = new AttributeSet(key, attributes, ipv6NextHop, this.importContext);
+      this.sets.set(key, set);
+    }
+    return set;
+  }
+
+  retain(set: AttributeSet): void {
+    set.references++;
+  }
+
+  release(set: AttributeSet): void {
+    if (--set.references === 0 && this.sets.get(set.key) === set) this.sets.delete(set.key);
+  }
+}

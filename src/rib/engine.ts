@@ -1,0 +1,659 @@
+/**
+ * RouteEngine: the route processing of one route-server instance (IN_0 or
+ * IN_1). It owns the Adj-RIB-In of every peer, the instance's Loc-RIB and
+ * every peer's Adj-RIB-Out, and publishes the routes to inject into the VNet.
+ *
+ * API for the wiring layer (src/routeserver):
+ * - `peerUp(peer, info, output)` when a session reaches Established; the
+ *   engine dumps its table to `output`, then End-of-RIB.
+ * - `receiveUpdate(peer, update)` for every decoded UPDATE, in order.
+ * - `routeRefreshRequested(peer)` when the peer sends ROUTE-REFRESH.
+ * - `peerDown(peer)` when the session leaves Established.
+ * - `onSessionCloseRequested(listener)`: the engine asks its owner to close
+ *   a session (route limit exceeded), with the NOTIFICATION to send.
+ * - `learnedRoutes(peer)`, `advertisedRoutes(peer)`, `counters`, `peerCounters(peer)`.
+ * - `whenIdle()` resolves once every queued piece of work is done.
+ *
+ * Work never runs inside these calls: it is queued and done in slices of at
+ * most `sliceSize` prefixes, yielding to the event loop between slices
+ * (setImmediate by default), so keepalives keep flowing under a full table.
+ * Each slice: ingest queued UPDATEs, advance table walks (peer down, dumps,
+ * refreshes, address-space changes), publish the slice's changes to the VNet
+ * (one `applyInjectedRoutes` call), then flush Adj-RIBs-Out.
+ */
+import type { NotificationMessage, UpdateMessage } from '../bgp/codec/index.js';
+import { encodeAttributes } from '../bgp/codec/index.js';
+import type { Prefix, PrefixKey } from '../lib/prefix.js';
+import { parseIpv4, parseIpv6, prefixFromKey, prefixKey } from '../lib/prefix.js';
+import type { ExportContext, ExportTarget } from '../policy/index.js';
+import {
+  AZURE_ROUTE_SERVER_ASN,
+  DEFAULT_ROUTE_LIMIT,
+  evaluateExport,
+  exportAttributes,
+  routeLimitNotification,
+  vnetRouteAttributes,
+} from '../policy/index.js';
+import { AdjRibOut } from './adj-rib-out.js';
+import type { AttributeSet, ExportSet } from './attribute-store.js';
+import { AttributeStore } from './attribute-store.js';
+import { RIB_ERROR_CODES, RibError } from './errors.js';
+import { publishRibEvent } from './events.js';
+import type { LocRibEntry } from './loc-rib.js';
+import { bestOf, injectedRoute, LocRib, sameInjection } from './loc-rib.js';
+import type { PeerId, PeerInfo } from './peer.js';
+import type { Path } from './peer.js';
+import { PeerState } from './peer.js';
+import type {
+  InjectedRouteChange,
+  InjectedRouteSink,
+  InstanceId,
+  PeerOutput,
+  VirtualNetworkView,
+} from './ports.js';
+import type { AdvertisedRoute, LearnedRoute } from './views.js';
+import { advertisedRouteViews, learnedRouteViews } from './views.js';
+import { ingestUpdate } from './ingest.js';
+import type { RouteTable } from './ingest.js';
+
+export interface RouteEngineOptions {
+  readonly instance: InstanceId;
+  /** the instance's IPv4 address: NEXT_HOP of the address spaces it advertises */
+  readonly localAddress: string;
+  /** the instance's IPv6 address, if IPv6 address spaces are to be advertised */
+  readonly localAddressV6?: string;
+  /** default 65515 */
+  readonly localAsn?: number;
+  /** routes held per peer (reference §2.3); default 4,000 */
+  readonly routeLimit?: number;
+  /** allowBranchToBranchTraffic: gateway routes are advertised to NVAs */
+  readonly branchToBranch?: boolean;
+  readonly network: VirtualNetworkView;
+  readonly sink: InjectedRouteSink;
+  /** runs a slice later; default setImmediate */
+  readonly schedule?: (task: () => void) => void;
+  /** prefixes ingested (and, separately, flushed) per slice; default 16,384 */
+  readonly sliceSize?: number;
+}
+
+export interface SessionCloseRequest {
+  readonly peer: PeerId;
+  readonly reason: 'route-limit';
+  /** RFC 4486 Cease / Maximum Number of Prefixes Reached, with AFI/SAFI and the limit */
+  readonly notification: NotificationMessage;
+}
+
+export type SessionCloseListener = (request: SessionCloseRequest) => void;
+
+export interface RouteEngineCounters {
+  updatesReceived: number;
+  prefixesAnnounced: number;
+  prefixesWithdrawn: number;
+  /** sessions closed because of the route limit */
+  routeLimitExceeded: number;
+  updatesSent: number;
+  prefixesAdvertised: number;
+  prefixesWithdrawnSent: number;
+  endOfRibSent: number;
+  injectedChanges: number;
+  slices: number;
+}
+
+export interface PeerCounters {
+  readonly received: number;
+  readonly accepted: number;
+  readonly advertised: number;
+  readonly routeLimitExceeded: number;
+}
+
+interface Walk {
+  /** processes up to `budget` items; returns the number processed, or -1 when finished */
+  step(budget: number): number;
+}
+
+const NONE = Symbol('none');
+type Before = LocRibEntry | typeof NONE;
+
+export class RouteEngine implements RouteTable {
+  readonly counters: RouteEngineCounters = {
+    updatesReceived: 0,
+    prefixesAnnounced: 0,
+    prefixesWithdrawn: 0,
+    routeLimitExceeded: 0,
+    updatesSent: 0,
+    prefixesAdvertised: 0,
+    prefixesWithdrawnSent: 0,
+    endOfRibSent: 0,
+    injectedChanges: 0,
+    slices: 0,
+  };
+  readonly instance: InstanceId;
+  readonly localAddress: string;
+  readonly localAsn: number;
+  readonly routeLimit: number;
+  readonly store: AttributeStore;
+  readonly locRib = new LocRib();
+  private readonly peers = new Map<PeerId, PeerState>();
+  private readonly limitTrips = new Map<PeerId, number>();
+  private readonly queue: { peer: PeerState; update: UpdateMessage }[] = [];
+  private queueHead = 0;
+  private readonly walks: Walk[] = [];
+  /** Loc-RIB entries, as they were when the current slice first touched each prefix */
+  private readonly changed = new Map<PrefixKey, Before>();
+  /** Loc-RIB prefixes not injected because they lie within an advertised address space */
+  private readonly withheld = new Set<PrefixKey>();
+  private localRoutes = new Map<PrefixKey, Prefix>();
+  private readonly vnetExports = new Map<string, ExportSet>();
+  private readonly closeListeners = new Set<SessionCloseListener>();
+  private idleWaiters: (() => void)[] = [];
+  private scheduled = false;
+  private sequence = 0;
+  private injectedCount = 0;
+  private readonly exportContext: ExportContext;
+  private readonly localV4: number;
+  private readonly localV6: Uint8Array | undefined;
+  private readonly sliceSize: number;
+  private readonly scheduleTask: (task: () => void) => void;
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly options: RouteEngineOptions) {
+    this.instance = options.instance;
+    this.localAddress = options.localAddress;
+    this.localAsn = options.localAsn ?? AZURE_ROUTE_SERVER_ASN;
+    this.routeLimit = options.routeLimit ?? DEFAULT_ROUTE_LIMIT;
+    this.sliceSize = options.sliceSize ?? 16_384;
+    const v4 = parseIpv4(options.localAddress);
+    if (v4 === undefined)
+      throw new RibError(RIB_ERROR_CODES.INVALID_OPTION, `localAddress ${options.localAddress} is not IPv4`);
+    this.localV4 = v4;
+    this.localV6 = options.localAddressV6 !== undefined ? parseIpv6(options.localAddressV6) : undefined;
+    if (!(this.routeLimit >= 1) || !(this.sliceSize >= 1)) {
+      throw new RibError(RIB_ERROR_CODES.INVALID_OPTION, 'routeLimit and sliceSize must be positive');
+    }
+    this.exportContext = { branchToBranch: options.branchToBranch ?? false };
+    this.store = new AttributeStore({ localAsn: this.localAsn });
+    this.scheduleTask = options.schedule ?? ((task) => setImmediate(task));
+    this.localRoutes = this.readAddressSpaces();
+    this.unsubscribe = options.network.onAddressSpacesChanged(() => this.addressSpacesChanged());
+  }
+
+  // ------------------------------------------------------------ public API
+
+  peerUp(peer: PeerId, info: PeerInfo, output: PeerOutput): void {
+    if (parseIpv4(info.address) === undefined && parseIpv6(info.address) === undefined) {
+      throw new RibError(RIB_ERROR_CODES.INVALID_PEER, `peer address ${info.address} is not an IP address`);
+    }
+    if (!Number.isInteger(info.routerId) || info.routerId < 0 || info.routerId > 0xffffffff) {
+      throw new RibError(
+        RIB_ERROR_CODES.INVALID_PEER,
+        `router id ${info.routerId} is not an unsigned 32-bit number`,
+      );
+    }
+    if (this.peers.has(peer)) this.peerDown(peer);
+    const state = new PeerState(peer, info, ++this.sequence, this.store);
+    state.out = new AdjRibOut(output, info.capabilities.context, info.capabilities.ipv6Unicast ?? false, () =>
+      this.schedule(),
+    );
+    this.peers.set(peer, state);
+    this.walks.push(this.dumpWalk(state));
+    this.schedule();
+  }
+
+  peerDown(peer: PeerId): void {
+    const state = this.peers.get(peer);
+    if (!state) return;
+    this.peers.delete(peer);
+    const wasUp = state.status === 'up';
+    state.status = 'down';
+    state.out = undefined;
+    if (wasUp) this.walks.push(this.withdrawAllWalk(state));
+    this.schedule();
+  }
+
+  receiveUpdate(peer: PeerId, update: UpdateMessage): void {
+    const state = this.peers.get(peer);
+    if (!state || state.status !== 'up') return;
+    this.queue.push({ peer: state, update });
+    this.schedule();
+  }
+
+  /** RFC 2918 §4: resend the whole Adj-RIB-Out to the peer. */
+  routeRefreshRequested(peer: PeerId): void {
+    const state = this.peers.get(peer);
+    if (!state?.out || state.status !== 'up') return;
+    this.walks.push(this.refreshWalk(state));
+    this.schedule();
+  }
+
+  onSessionCloseRequested(listener: SessionCloseListener): () => void {
+    this.closeListeners.add(listener);
+    return () => this.closeListeners.delete(listener);
+  }
+
+  learnedRoutes(peer: PeerId, options: { includeRejected?: boolean } = {}): LearnedRoute[] {
+    const state = this.peers.get(peer);
+    return state ? learnedRouteViews(this, state, options.includeRejected ?? false) : [];
+  }
+
+  advertisedRoutes(peer: PeerId): AdvertisedRoute[] {
+    const state = this.peers.get(peer);
+    return state?.out ? advertisedRouteViews(this, state.out) : [];
+  }
+
+  peerCounters(peer: PeerId): PeerCounters | undefined {
+    const state = this.peers.get(peer);
+    if (!state) return undefined;
+    return {
+      received: state.adjRibIn.size,
+      accepted: state.accepted,
+      advertised: state.out?.sent.size ?? 0,
+      routeLimitExceeded: this.limitTrips.get(peer) ?? 0,
+    };
+  }
+
+  get locRibSize(): number {
+    return this.locRib.size;
+  }
+
+  get injectedSize(): number {
+    return this.injectedCount;
+  }
+
+  get attributeSetCount(): number {
+    return this.store.size;
+  }
+
+  /** True when a prefix of the Loc-RIB is withheld from the VNet (within an advertised address space). */
+  isWithheld(key: PrefixKey): boolean {
+    return this.withheld.has(key);
+  }
+
+  whenIdle(): Promise<void> {
+    if (!this.hasWork()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Stops listening to the virtual network. Queued work still completes. */
+  dispose(): void {
+    this.unsubscribe();
+  }
+
+  // ------------------------------------------------------------ RouteTable (used by ingest)
+
+  noteChange(key: PrefixKey): void {
+    if (this.changed.get(key) === undefined) this.changed.set(key, this.locRib.get(key) ?? NONE);
+  }
+
+  tripRouteLimit(peer: PeerState, announced: number): void {
+    peer.status = 'closing';
+    this.counters.routeLimitExceeded++;
+    this.limitTrips.set(peer.id, (this.limitTrips.get(peer.id) ?? 0) + 1);
+    const held = peer.adjRibIn.size;
+    publishRibEvent({
+      type: 'route-limit-exceeded',
+      instance: this.instance,
+      peer: peer.id,
+      held,
+      announced,
+      limit: this.routeLimit,
+    });
+    peer.out = undefined;
+    this.walks.push(this.withdrawAllWalk(peer));
+    const request: SessionCloseRequest = {
+      peer: peer.id,
+      reason: 'route-limit',
+      notification: routeLimitNotification(this.routeLimit),
+    };
+    for (const listener of [...this.closeListeners]) listener(request);
+  }
+
+  // ------------------------------------------------------------ slices
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    this.scheduleTask(() => this.runSlice());
+  }
+
+  private hasWork(): boolean {
+    if (this.queueHead < this.queue.length || this.walks.length > 0 || this.changed.size > 0) return true;
+    for (const peer of this.peers.values()) if (peer.out?.hasWork) return true;
+    return false;
+  }
+
+  private runSlice(): void {
+    this.scheduled = false;
+    this.counters.slices++;
+    const used = this.ingestQueued(this.sliceSize);
+    this.runWalks(Math.max(this.sliceSize - used, this.sliceSize >> 2));
+    this.finishSlice();
+    this.flushOutputs();
+    if (this.hasWork()) {
+      this.schedule();
+    } else {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+
+  private ingestQueued(budget: number): number {
+    let used = 0;
+    while (used < budget && this.queueHead < this.queue.length) {
+      const item = this.queue[this.queueHead]!;
+      this.queue[this.queueHead++] = undefined as never;
+      used += 1 + ingestUpdate(this, item.peer, item.update, this.counters);
+    }
+    if (this.queueHead === this.queue.length) {
+      this.queue.length = 0;
+      this.queueHead = 0;
+    } else if (this.queueHead > 4096 && this.queueHead * 2 > this.queue.length) {
+      this.queue.splice(0, this.queueHead);
+      this.queueHead = 0;
+    }
+    return used;
+  }
+
+  private runWalks(budget: number): void {
+    while (budget > 0 && this.walks.length > 0) {
+      const walk = this.walks[0]!;
+      const done = walk.step(budget);
+      if (done < 0) this.walks.shift();
+      else budget -= Math.max(1, done);
+    }
+  }
+
+  /** Publishes the slice's injected-route changes and marks export work. */
+  private finishSlice(): void {
+    if (this.changed.size === 0) return;
+    const changes: InjectedRouteChange[] = [];
+    const exporting = this.exportingPeers();
+    for (const [key, previous] of this.changed) {
+      const before = previous === NONE ? undefined : previous;
+      const after = this.locRib.get(key);
+      this.injectionChange(key, before, after, changes);
+      if (exporting.length > 0 && !this.localRoutes.has(key)) this.markExport(key, before, after, exporting);
+    }
+    this.changed.clear();
+    if (changes.length > 0) {
+      this.counters.injectedChanges += changes.length;
+      this.options.sink.applyInjectedRoutes(this.instance, changes);
+    }
+  }
+
+  private injectionChange(
+    key: PrefixKey,
+    before: LocRibEntry | undefined,
+    after: LocRibEntry | undefined,
+    changes: InjectedRouteChange[],
+  ): void {
+    const wasInjected = before !== undefined && !this.withheld.has(key);
+    let prefix: Prefix | undefined;
+    let nowInjected = false;
+    if (after) {
+      prefix = prefixFromKey(key);
+      nowInjected = this.options.network.isInjectable(prefix);
+      if (nowInjected) this.withheld.delete(key);
+      else this.withheld.add(key);
+    } else {
+      this.withheld.delete(key);
+    }
+    if (!wasInjected && !nowInjected) return;
+    if (!nowInjected) {
+      this.injectedCount--;
+      changes.push({ prefix: prefixFromKey(key), route: null });
+    } else if (!wasInjected || !sameInjection(before!, after!)) {
+      if (!wasInjected) this.injectedCount++;
+      changes.push({ prefix: prefix!, route: injectedRoute(prefix!, after!) });
+    }
+  }
+
+  private markExport(
+    key: PrefixKey,
+    before: LocRibEntry | undefined,
+    after: LocRibEntry | undefined,
+    exporting: readonly PeerState[],
+  ): void {
+    const oldBest = before && bestOf(before);
+    const newBest = after && bestOf(after);
+    if (oldBest === newBest) return;
+    for (const peer of exporting) {
+      // Nothing was or will be sent to the peer the only paths came from.
+      if ((!oldBest || oldBest.peer.id === peer.id) && (!newBest || newBest.peer.id === peer.id)) continue;
+      peer.out!.dirty.add(key);
+    }
+  }
+
+  private exportingPeers(): PeerState[] {
+    const out: PeerState[] = [];
+    for (const peer of this.peers.values()) if (peer.status === 'up' && peer.out) out.push(peer);
+    return out;
+  }
+
+  private flushOutputs(): void {
+    const busy = this.exportingPeers().filter((p) => p.out!.hasWork);
+    if (busy.length === 0) return;
+    const share = Math.max(1024, Math.floor(this.sliceSize / busy.length));
+    for (const peer of busy) {
+      const out = peer.out!;
+      const result = out.flush(share, (key) => this.exportFor(peer, key));
+      this.counters.updatesSent += result.messages;
+      this.counters.prefixesAdvertised += result.announced;
+      this.counters.prefixesWithdrawnSent += result.withdrawn;
+      if (result.endOfRib) {
+        this.counters.endOfRibSent++;
+        publishRibEvent({
+          type: 'end-of-rib-sent',
+          instance: this.instance,
+          peer: peer.id,
+          routes: out.sent.size,
+        });
+      }
+    }
+  }
+
+  // ------------------------------------------------------------ export
+
+  /** What `peer` should have for `key` now: the VNet's own route, or the best path if export allows. */
+  private exportFor(peer: PeerState, key: PrefixKey): ExportSet | undefined {
+    const ipv6 = typeof key === 'string';
+    if (ipv6 && !peer.info.capabilities.ipv6Unicast) return undefined;
+    const fourOctet = peer.info.capabilities.context.fourOctetAs;
+    if (this.localRoutes.has(key)) return this.vnetExport(ipv6, fourOctet);
+    const entry = this.locRib.get(key);
+    if (!entry) return undefined;
+    const best = bestOf(entry);
+    if (
+      !evaluateExport(best.exportCandidate, peer.exportTarget as ExportTarget, this.exportContext).advertise
+    ) {
+      return undefined;
+    }
+    return this.exportSetOf(best.attributes, peer);
+  }
+
+  private exportSetOf(set: AttributeSet, peer: PeerState): ExportSet {
+    const context = peer.info.capabilities.context;
+    const slot = context.fourOctetAs ? 1 : 0;
+    let exported = set.exports[slot];
+    if (!exported) {
+      const attributes = exportAttributes(set.attributes, this.localAsn);
+      const block = encodeAttributes(attributes, context);
+      const hop = set.ipv6NextHop ? Buffer.from(set.ipv6NextHop).toString('hex') : '';
+      exported = {
+        key: hop + '|' + block.toString('latin1'),
+        block,
+        attributes,
+        ...(set.ipv6NextHop ? { ipv6NextHop: set.ipv6NextHop } : {}),
+      };
+      set.exports[slot] = exported;
+    }
+    return exported;
+  }
+
+  private vnetExport(ipv6: boolean, fourOctet: boolean): ExportSet | undefined {
+    if (ipv6 && !this.localV6) return undefined;
+    const id = `${ipv6 ? 6 : 4}${fourOctet ? 'F' : 'T'}`;
+    let exported = this.vnetExports.get(id);
+    if (!exported) {
+      const attributes = vnetRouteAttributes(this.localAsn, ipv6 ? undefined : this.localV4);
+      const context = {
+        fourOctetAs: fourOctet,
+        extendedMessage: false,
+        addPathReceive: new Set<number>(),
+        addPathSend: new Set<number>(),
+      };
+      const block = encodeAttributes(attributes, context);
+      exported = {
+        key: `vnet${id}|` + block.toString('latin1'),
+        block,
+        attributes,
+        ...(ipv6 ? { ipv6NextHop: this.localV6! } : {}),
+      };
+      this.vnetExports.set(id, exported);
+    }
+    return exported;
+  }
+
+  // ------------------------------------------------------------ address spaces
+
+  private readAddressSpaces(): Map<PrefixKey, Prefix> {
+    const spaces = new Map<PrefixKey, Prefix>();
+    for (const prefix of this.options.network.advertisedAddressSpaces())
+      spaces.set(prefixKey(prefix), prefix);
+    return spaces;
+  }
+
+  /** Soft reconfiguration: re-export the changed spaces, re-check injection of every Loc-RIB prefix. */
+  private addressSpacesChanged(): void {
+    const previous = this.localRoutes;
+    const next = this.readAddressSpaces();
+    this.localRoutes = next;
+    const touched: PrefixKey[] = [];
+    for (const key of previous.keys()) if (!next.has(key)) touched.push(key);
+    for (const key of next.keys()) if (!previous.has(key)) touched.push(key);
+    for (const peer of this.exportingPeers()) for (const key of touched) peer.out!.dirty.add(key);
+    this.walks.push(this.injectabilityWalk());
+    this.schedule();
+  }
+
+  // ------------------------------------------------------------ walks
+
+  private injectabilityWalk(): Walk {
+    const keys = this.locRib.entries.keys();
+    const changes: InjectedRouteChange[] = [];
+    return {
+      step: (budget) => {
+        for (let i = 0; i < budget; i++) {
+          const next = keys.next();
+          if (next.done) {
+            this.publish(changes.splice(0));
+            return -1;
+          }
+          const key = next.value;
+          // Prefixes touched in this slice are re-checked when the slice ends.
+          if (this.changed.has(key)) continue;
+          const entry = this.locRib.get(key)!;
+          this.injectionChange(key, entry, entry, changes);
+        }
+        this.publish(changes.splice(0));
+        return budget;
+      },
+    };
+  }
+
+  private publish(changes: InjectedRouteChange[]): void {
+    if (changes.length === 0) return;
+    this.counters.injectedChanges += changes.length;
+    this.options.sink.applyInjectedRoutes(this.instance, changes);
+  }
+
+  private dumpWalk(peer: PeerState): Walk {
+    const locRibKeys = this.locRib.entries.keys();
+    const localKeys = [...this.localRoutes.keys()];
+    return {
+      step: (budget) => {
+        const out = peer.out;
+        if (!out || peer.status !== 'up') return -1;
+        for (const key of localKeys.splice(0)) out.dirty.add(key);
+        for (let i = 0; i < budget * 4; i++) {
+          const next = locRibKeys.next();
+          if (next.done) {
+            out.dumpQueued = true;
+            return -1;
+          }
+          out.dirty.add(next.value);
+        }
+        return budget;
+      },
+    };
+  }
+
+  private refreshWalk(peer: PeerState): Walk {
+    const keys = peer.out ? [...peer.out.sent.keys()] : [];
+    let index = 0;
+    return {
+      step: (budget) => {
+        const out = peer.out;
+        if (!out || peer.status !== 'up') return -1;
+        const end = Math.min(keys.length, index + budget * 4);
+        for (; index < end; index++) {
+          out.dirty.add(keys[index]!);
+          out.forced.add(keys[index]!);
+        }
+        return index >= keys.length ? -1 : budget;
+      },
+    };
+  }
+
+  private withdrawAllWalk(peer: PeerState): Walk {
+    return {
+      step: (budget) => {
+        let done = 0;
+        for (const key of peer.adjRibIn.keys()) {
+          if (done >= budget) return done;
+          this.withdraw(peer, key);
+          done++;
+        }
+        publishRibEvent({ type: 'peer-routes-withdrawn', instance: this.instance, peer: peer.id });
+        return -1;
+      },
+    };
+  }
+
+  // ------------------------------------------------------------ per-prefix changes
+
+  announce(peer: PeerState, key: PrefixKey, path: Path): void {
+    const previous = peer.adjRibIn.get(key);
+    if (previous === path) return;
+    peer.adjRibIn.set(key, path);
+    path.prefixes++;
+    const accepted = path.attributes.verdict.accepted;
+    if (accepted) peer.accepted++;
+    let leaving: Path | undefined;
+    if (previous) {
+      previous.prefixes--;
+      if (previous.attributes.verdict.accepted) {
+        peer.accepted--;
+        leaving = previous;
+      }
+    }
+    if (accepted || leaving) {
+      this.noteChange(key);
+      this.locRib.replace(key, leaving, accepted ? path : undefined);
+    }
+    if (previous) peer.releaseIfUnused(previous);
+  }
+
+  withdraw(peer: PeerState, key: PrefixKey): void {
+    const previous = peer.adjRibIn.get(key);
+    if (!previous) return;
+    peer.adjRibIn.delete(key);
+    previous.prefixes--;
+    if (previous.attributes.verdict.accepted) {
+      peer.accepted--;
+      this.noteChange(key);
+      this.locRib.replace(key, previous, undefined);
+    }
+    peer.releaseIfUnused(previous);
+  }
+}

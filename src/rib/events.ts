@@ -1,0 +1,38 @@
+/**
+ * Typed events of the route engine on node:diagnostics_channel (channel
+ * `routeserver:rib`), for logs, metrics and the API. Publishing is skipped
+ * when nobody subscribes.
+ */
+import diagnosticsChannel from 'node:diagnostics_channel';
+import type { InstanceId } from './ports.js';
+
+export const RIB_CHANNEL = 'routeserver:rib';
+const channel = diagnosticsChannel.channel(RIB_CHANNEL);
+
+export interface RouteLimitExceededEvent {
+  readonly type: 'route-limit-exceeded';
+  readonly instance: InstanceId;
+  readonly peer: string;
+  readonly held: number;
+  readonly announced: number;
+  readonly limit: number;
+}
+
+export interface EndOfRibSentEvent {
+  readonly type: 'end-of-rib-sent';
+  readonly instance: InstanceId;
+  readonly peer: string;
+  readonly routes: number;
+}
+
+export interface PeerRoutesWithdrawnEvent {
+  readonly type: 'peer-routes-withdrawn';
+  readonly instance: InstanceId;
+  readonly peer: string;
+}
+
+export type RibEvent = RouteLimitExceededEvent | EndOfRibSentEvent | PeerRoutesWithdrawnEvent;
+
+export function publishRibEvent(event: RibEvent): void {
+  if (channel.hasSubscribers) channel.publish(event);
+}

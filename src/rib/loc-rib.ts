@@ -1,0 +1,153 @@
+/**
+ * Loc-RIB of one instance: for every prefix, the accepted paths from all
+ * peers and the result of the decision process over them.
+ *
+ * An entry is the `Path` itself when only one peer offers the prefix (the
+ * common case: no allocation per prefix), or a `MultiEntry` holding the
+ * paths and their `Decision`. Entries are replaced, never changed in place,
+ * so the engine can keep the entry a prefix had before a slice of work and
+ * compare it with the one after.
+ */
+import type { Prefix, PrefixKey } from '../lib/prefix.js';
+import type { InjectedRoute } from './ports.js';
+import type { Decision } from './decision.js';
+import { decide, ONLY_PATH } from './decision.js';
+import { Path } from './peer.js';
+
+export class MultiEntry {
+  readonly decision: Decision<Path>;
+  constructor(readonly paths: readonly Path[]) {
+    this.decision = decide(paths);
+  }
+}
+
+export type LocRibEntry = Path | MultiEntry;
+
+export function bestOf(entry: LocRibEntry): Path {
+  return entry instanceof Path ? entry : entry.decision.best;
+}
+
+export function ecmpOf(entry: LocRibEntry): readonly Path[] {
+  return entry instanceof Path ? [entry] : entry.decision.ecmp;
+}
+
+export function reasonOf(entry: LocRibEntry): string {
+  return entry instanceof Path ? ONLY_PATH : entry.decision.reason;
+}
+
+export function pathsOf(entry: LocRibEntry): readonly Path[] {
+  return entry instanceof Path ? [entry] : entry.paths;
+}
+
+function withPath(entry: LocRibEntry | undefined, path: Path): LocRibEntry {
+  if (!entry) return path;
+  const paths = pathsOf(entry);
+  return new MultiEntry([...paths, path]);
+}
+
+function withoutPath(entry: LocRibEntry, path: Path): LocRibEntry | undefined {
+  if (entry === path) return undefined;
+  if (entry instanceof Path) return entry;
+  const paths = entry.paths.filter((p) => p !== path);
+  if (paths.length === entry.paths.length) return entry;
+  return paths.length === 1 ? paths[0] : new MultiEntry(paths);
+}
+
+export class LocRib {
+  readonly entries = new Map<PrefixKey, LocRibEntry>();
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get(key: PrefixKey): LocRibEntry | undefined {
+    return this.entries.get(key);
+  }
+
+  /** Replaces `previous` (if any) by `next` (if any) among the paths of `key`. */
+  replace(key: PrefixKey, previous: Path | undefined, next: Path | undefined): void {
+    let entry = this.entries.get(key);
+    if (previous && entry) entry = withoutPath(entry, previous);
+    if (next) entry = withPath(entry, next);
+    if (entry) this.entries.set(key, entry);
+    else this.entries.delete(key);
+  }
+}
+
+interface InjectionShape {
+  readonly nextHops: readonly string[];
+  readonly sourcePeers: readonly string[];
+  readonly best: Path;
+}
+
+function distinctSorted(values: readonly string[]): string[] {
+  return [...new Set(values)].sort(compareAddressText);
+}
+
+/** Orders addresses numerically (IPv4 before IPv6), as the ports promise "sorted ascending". */
+export function compareAddressText(a: string, b: string): number {
+  const ka = orderKey(a);
+  const kb = orderKey(b);
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+const orderCache = new Map<string, string>();
+function orderKey(address: string): string {
+  let key = orderCache.get(address);
+  if (key === undefined) {
+    key = address.includes(':')
+      ? '6' + address
+      : '4' +
+        address
+          .split('.')
+          .map((o) => o.padStart(3, '0'))
+          .join('.');
+    if (orderCache.size > 10_000) orderCache.clear();
+    orderCache.set(address, key);
+  }
+  return key;
+}
+
+function shapeOf(entry: LocRibEntry): InjectionShape {
+  if (entry instanceof Path) return { ...entry.alone, best: entry };
+  const ecmp = entry.decision.ecmp;
+  if (ecmp.length === 1) return { ...ecmp[0]!.alone, best: entry.decision.best };
+  return {
+    nextHops: distinctSorted(ecmp.map((p) => p.attributes.nextHop)),
+    sourcePeers: distinctSorted(ecmp.map((p) => p.peer.info.address)),
+    best: entry.decision.best,
+  };
+}
+
+function sameList(a: readonly (string | number)[], b: readonly (string | number)[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** True when two entries inject the same route (next hops, AS path, origin, source peers). */
+export function sameInjection(a: LocRibEntry, b: LocRibEntry): boolean {
+  if (a === b) return true;
+  const x = shapeOf(a);
+  const y = shapeOf(b);
+  return (
+    sameList(x.nextHops, y.nextHops) &&
+    sameList(x.sourcePeers, y.sourcePeers) &&
+    x.best.attributes.origin === y.best.attributes.origin &&
+    sameList(x.best.attributes.asPath, y.best.attributes.asPath)
+  );
+}
+
+/** The route the VNet programs for `prefix`: the ECMP set's next hops (Azure §3.4). */
+export function injectedRoute(prefix: Prefix, entry: LocRibEntry): InjectedRoute {
+  const shape = shapeOf(entry);
+  const attributes = shape.best.attributes;
+  return {
+    prefix,
+    nextHops: shape.nextHops,
+    asPath: attributes.asPath,
+    origin: attributes.originName,
+    sourcePeers: shape.sourcePeers,
+  };
+}

@@ -1,0 +1,139 @@
+/**
+ * A BGP peer as the route engine sees one session of it: its Adj-RIB-In
+ * (every route it sent, before policy), and its paths — one immutable `Path`
+ * per attribute set it uses, shared by all the prefixes it announced with
+ * that set, so a route is a map entry `prefix → Path`, not an object.
+ */
+import type { CodecContext } from '../bgp/codec/index.js';
+import type { PrefixKey } from '../lib/prefix.js';
+import { parseIpv4, parseIpv6 } from '../lib/prefix.js';
+import { neighbourAs } from '../policy/index.js';
+import type { ExportCandidate, ExportTarget, RouteSourceKind } from '../policy/index.js';
+import type { AttributeSet, AttributeStore } from './attribute-store.js';
+import type { DecisionPath } from './decision.js';
+import type { AdjRibOut } from './adj-rib-out.js';
+
+export type PeerId = string;
+
+/** What the session negotiated that matters to the route engine. */
+export interface PeerCapabilities {
+  /** the encode/decode context of the session (4-octet AS, extended messages, ADD-PATH) */
+  readonly context: CodecContext;
+  /** RFC 4760: IPv6 unicast was negotiated (IPv4 unicast is assumed) */
+  readonly ipv6Unicast?: boolean;
+  /** RFC 2918: the peer can be sent ROUTE-REFRESH */
+  readonly routeRefresh?: boolean;
+}
+
+export interface PeerInfo {
+  /** the peer's session address (the `sourcePeer` of its routes) */
+  readonly address: string;
+  readonly asn: number;
+  /** BGP Identifier from its OPEN, unsigned 32-bit */
+  readonly routerId: number;
+  readonly capabilities: PeerCapabilities;
+  /** `nva` (default) or `gateway` (ExpressRoute/VPN gateway, reference §4) */
+  readonly kind?: Exclude<RouteSourceKind, 'vnet'>;
+}
+
+/** A string that sorts like the address: IPv4 before IPv6, numerically within a family. */
+export function addressOrder(address: string): string {
+  const v4 = parseIpv4(address);
+  if (v4 !== undefined) return '4' + v4.toString(16).padStart(8, '0');
+  const v6 = parseIpv6(address);
+  if (v6 !== undefined) return '6' + Buffer.from(v6).toString('hex');
+  return '9' + address;
+}
+
+export class Path implements DecisionPath {
+  /** prefixes of the peer's Adj-RIB-In that use this path */
+  prefixes = 0;
+  readonly asPathLength: number;
+  readonly origin: number;
+  readonly med: number;
+  readonly neighbourAs: number;
+  readonly routerId: number;
+  readonly peerAddressOrder: string;
+  readonly sessionSequence: number;
+  /** what the export rules read, built once */
+  readonly exportCandidate: ExportCandidate;
+  /** shared arrays of the injected route when this path is alone in its ECMP set */
+  private single: { nextHops: readonly string[]; sourcePeers: readonly string[] } | undefined;
+
+  constructor(
+    readonly peer: PeerState,
+    readonly attributes: AttributeSet,
+  ) {
+    this.asPathLength = attributes.asPathLength;
+    this.origin = attributes.origin;
+    this.med = attributes.med;
+    this.neighbourAs = neighbourAs(attributes.attributes.asPath, peer.info.asn);
+    this.routerId = peer.info.routerId;
+    this.peerAddressOrder = peer.addressOrder;
+    this.sessionSequence = peer.sequence;
+    this.exportCandidate = {
+      source: peer.info.kind ?? 'nva',
+      sourcePeer: peer.id,
+      advertise: attributes.verdict.advertise,
+    };
+  }
+
+  /** true when the import rules let this path take part in the decision process */
+  get accepted(): boolean {
+    return this.attributes.verdict.accepted;
+  }
+
+  get alone(): { nextHops: readonly string[]; sourcePeers: readonly string[] } {
+    return (this.single ??= {
+      nextHops: Object.freeze([this.attributes.nextHop]),
+      sourcePeers: Object.freeze([this.peer.info.address]),
+    });
+  }
+}
+
+export type PeerStatus = 'up' | 'closing' | 'down';
+
+export class PeerState {
+  /** pre-policy: every route the peer announced and has not withdrawn */
+  readonly adjRibIn = new Map<PrefixKey, Path>();
+  readonly addressOrder: string;
+  readonly exportTarget: ExportTarget;
+  status: PeerStatus = 'up';
+  /** routes of the Adj-RIB-In accepted by the import rules */
+  accepted = 0;
+  out: AdjRibOut | undefined;
+  private readonly paths = new Map<AttributeSet, Path>();
+
+  constructor(
+    readonly id: PeerId,
+    readonly info: PeerInfo,
+    readonly sequence: number,
+    private readonly store: AttributeStore,
+  ) {
+    this.addressOrder = addressOrder(info.address);
+    this.exportTarget = { peer: id };
+  }
+
+  /** The shared path for an attribute set (created, and the set retained, on first use). */
+  pathFor(set: AttributeSet): Path {
+    let path = this.paths.get(set);
+    if (!path) {
+      path = new Path(this, set);
+      this.paths.set(set, path);
+      this.store.retain(set);
+    }
+    return path;
+  }
+
+  /** Drops a path no prefix uses any more, releasing its attribute set. */
+  releaseIfUnused(path: Path): void {
+    if (path.prefixes === 0 && this.paths.get(path.attributes) === path) {
+      this.paths.delete(path.attributes);
+      this.store.release(path.attributes);
+    }
+  }
+
+  get pathCount(): number {
+    return this.paths.size;
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * Read-only views of a peer's routes for the API's learned/advertised routes
+ * (Azure reference §7.3: `PeerRoute` = localAddress, network, nextHop,
+ * sourcePeer, origin, asPath, weight). These are domain records; the API
+ * translates them to its JSON shapes.
+ *
+ * - Learned: origin `EBgp`, weight 32768, asPath hyphen-joined, as Azure
+ *   shows them; plus what the engine did with the route (accepted, injected,
+ *   the reasons, whether it is the best path or in the ECMP set).
+ * - Advertised: origin `Igp` and no sourcePeer for the VNet's address spaces
+ *   (as observed, §7.3); `EBgp` and the source peer for reflected routes;
+ *   weight 0; AS path and next hop as sent.
+ */
+import { formatIpv4, formatIpv6, formatPrefix, prefixFromKey } from '../lib/prefix.js';
+import type { PrefixKey } from '../lib/prefix.js';
+import { formatAsPath, WITHIN_ADDRESS_SPACE } from '../policy/index.js';
+import type { AdjRibOut } from './adj-rib-out.js';
+import type { LocRibEntry } from './loc-rib.js';
+import { bestOf, ecmpOf, reasonOf } from './loc-rib.js';
+import type { Path, PeerState } from './peer.js';
+
+export interface PeerRouteView {
+  readonly localAddress: string;
+  readonly network: string;
+  readonly nextHop: string;
+  readonly sourcePeer?: string;
+  readonly origin: 'EBgp' | 'Igp';
+  readonly asPath: string;
+  readonly weight: number;
+}
+
+export interface LearnedRoute extends PeerRouteView {
+  /** taken into the decision process (import rules passed) */
+  readonly accepted: boolean;
+  /** programmed into the VNet through this path (in the ECMP set, prefix injectable) */
+  readonly injected: boolean;
+  /** chosen as the single best path advertised to the other peers */
+  readonly best: boolean;
+  /** why the route was dropped, restricted or not used: import rule names, address-space rule, decision step */
+  readonly reasons: readonly string[];
+}
+
+export type AdvertisedRoute = PeerRouteView;
+
+/** What the views need of the engine. */
+export interface RouteViewSource {
+  readonly localAddress: string;
+  readonly locRib: { get(key: PrefixKey): LocRibEntry | undefined };
+  isWithheld(key: PrefixKey): boolean;
+}
+
+function learnedRoute(source: RouteViewSource, key: PrefixKey, path: Path): LearnedRoute {
+  const attributes = path.attributes;
+  const reasons = [...attributes.verdict.reasons];
+  let injected = false;
+  let best = false;
+  const entry = path.accepted ? source.locRib.get(key) : undefined;
+  if (entry) {
+    const inEcmp = ecmpOf(entry).includes(path);
+    best = bestOf(entry) === path;
+    if (source.isWithheld(key)) reasons.push(WITHIN_ADDRESS_SPACE);
+    else injected = inEcmp;
+    if (!inEcmp) reasons.push('longer-as-path');
+    else if (!best) reasons.push(`not-best:${reasonOf(entry)}`);
+  }
+  return {
+    localAddress: source.localAddress,
+    network: formatPrefix(prefixFromKey(key)),
+    nextHop: attributes.nextHop,
+    sourcePeer: path.peer.info.address,
+    origin: 'EBgp',
+    asPath: formatAsPath(attributes.attributes.asPath),
+    weight: 32768,
+    accepted: path.accepted,
+    injected,
+    best,
+    reasons,
+  };
+}
+
+export function learnedRouteViews(
+  source: RouteViewSource,
+  peer: PeerState,
+  includeRejected: boolean,
+): LearnedRoute[] {
+  const out: LearnedRoute[] = [];
+  for (const [key, path] of peer.adjRibIn) {
+    if (!includeRejected && !path.accepted) continue;
+    out.push(learnedRoute(source, key, path));
+  }
+  return out;
+}
+
+export function advertisedRouteViews(source: RouteViewSource, out: AdjRibOut): AdvertisedRoute[] {
+  const routes: AdvertisedRoute[] = [];
+  for (const [key, exported] of out.sent) {
+    const vnet = exported.key.startsWith('vnet');
+    const attributes = exported.attributes;
+    const nextHop = exported.ipv6NextHop
+      ? formatIpv6(exported.ipv6NextHop.subarray(0, 16))
+      : formatIpv4(attributes.nextHop ?? 0);
+    const entry = vnet ? undefined : source.locRib.get(key);
+    routes.push({
+      localAddress: source.localAddress,
+      network: formatPrefix(prefixFromKey(key)),
+      nextHop,
+      ...(entry ? { sourcePeer: bestOf(entry).peer.info.address } : {}),
+      origin: vnet ? 'Igp' : 'EBgp',
+      asPath: formatAsPath(attributes.asPath),
+      weight: 0,
+    });
+  }
+  return routes;
+}
