@@ -174,6 +174,44 @@ function measureNextHop(model: VirtualNetworkModel): void {
   );
 }
 
+/** Topology changes that reach many domains: a new spoke using the route server, a UDR edit, propagation off. */
+function measureTopology(model: VirtualNetworkModel): void {
+  model.createVirtualNetwork({ id: 'spoke-new', addressSpaces: [v4(10, 200, 0, 0, 16)] });
+  model.createSubnet({ vnetId: 'spoke-new', name: 'w', addressPrefix: v4(10, 200, 0, 0, 24) });
+  model.createPeering({
+    id: 'hub-new',
+    localVnetId: 'hub',
+    remoteVnetId: 'spoke-new',
+    allowGatewayTransit: true,
+  });
+  const peerMs = timeMs(() =>
+    model.createPeering({
+      id: 'new-hub',
+      localVnetId: 'spoke-new',
+      remoteVnetId: 'hub',
+      useRemoteGateways: true,
+    }),
+  );
+  console.log(
+    `topology: spoke peering completed with useRemoteGateways (hub domains + new spoke): ${peerMs.toFixed(1)} ms`,
+  );
+  const udrMs = timeMs(() =>
+    model.setRoute('hub-rt-0', {
+      name: 'default',
+      addressPrefix: v4(0, 0, 0, 0, 0),
+      nextHopType: 'VirtualAppliance',
+      nextHopIpAddress: '10.0.0.100',
+    }),
+  );
+  console.log(`topology: user route added to one route table: ${udrMs.toFixed(1)} ms`);
+  const propagationMs = timeMs(() =>
+    model.updateRouteTable('hub-rt-1', { disableBgpRoutePropagation: true }),
+  );
+  console.log(
+    `topology: propagation disabled on one route table (${BGP_PREFIXES} prefixes leave): ${propagationMs.toFixed(1)} ms`,
+  );
+}
+
 function main(): void {
   memory('baseline');
   let network!: ReturnType<typeof buildNetwork>;
@@ -203,10 +241,12 @@ function main(): void {
   nicsNotified = 0;
   measureChanges(rs, 'with an event subscriber (per-domain diff + NIC lists)', 200);
   console.log(`  events: ${events}, NIC notifications per event: ${(nicsNotified / events).toFixed(0)}`);
+  measureTopology(model);
   unsubscribe();
   measureChanges(rs, 'without subscribers (layer update only)', 200);
   measureNextHop(model);
   memory('final');
+  console.log(`peak rss during the run: ${(process.resourceUsage().maxRSS / 1024).toFixed(1)} MB`);
 }
 
 main();

@@ -29,7 +29,7 @@ import type { NextHopResult } from './next-hop.js';
 import { nextHop } from './next-hop.js';
 import type { RouteDomain } from './route-domain.js';
 import { NetworkState } from './state.js';
-import { diffDomains } from './topology-diff.js';
+import { diffDomains, LayerDeltaCache } from './topology-diff.js';
 import type {
   EffectiveRoute,
   NetworkInterface,
@@ -404,8 +404,9 @@ export class VirtualNetworkModel {
         previousDomainId: move.from,
       });
     }
+    const cache = new LayerDeltaCache();
     const domains = result.changed
-      .map(([before, after]) => this.domainChange(after, diffDomains(before, after)))
+      .map(([before, after]) => this.domainChange(after, diffDomains(before, after, cache)))
       .filter((change) => change.changes.length > 0);
     if (domains.length > 0) this.publishRoutesChanged('topology', domains);
   }

@@ -18,36 +18,49 @@ import type { SystemRoute } from './types.js';
 
 type Candidates = Map<PrefixKey, Prefix>;
 
-function collectDelta<V>(
-  a: LpmTrie<V> | null,
-  b: LpmTrie<V> | null,
-  same: (x: V, y: V) => boolean,
-  out: Candidates,
-): Prefix[] {
+/**
+ * Layer deltas already computed during one topology change: many domains
+ * share the same pair of old/new layers (e.g. every domain served by a route
+ * server whose BGP layer was replaced), so each pair is walked once.
+ */
+export class LayerDeltaCache {
+  private readonly deltas = new Map<object, Map<object | null, Prefix[]>>();
+
+  delta<V>(a: LpmTrie<V> | null, b: LpmTrie<V> | null, same: (x: V, y: V) => boolean): readonly Prefix[] {
+    if (a === b) return [];
+    const key = a ?? this;
+    let row = this.deltas.get(key);
+    if (!row) this.deltas.set(key, (row = new Map()));
+    let result = row.get(b);
+    if (!result) row.set(b, (result = layerDelta(a, b, same)));
+    return result;
+  }
+}
+
+function layerDelta<V>(a: LpmTrie<V> | null, b: LpmTrie<V> | null, same: (x: V, y: V) => boolean): Prefix[] {
   const changed: Prefix[] = [];
-  if (a === b) return changed;
-  const add = (prefix: Prefix): void => {
-    out.set(prefixKey(prefix), prefix);
-    changed.push(prefix);
-  };
   if (a) {
     for (const entry of a.entries()) {
       const other = b?.get(entry.prefix);
-      if (other === undefined || !same(entry.value, other)) add(entry.prefix);
+      if (other === undefined || !same(entry.value, other)) changed.push(entry.prefix);
     }
   }
-  if (b) for (const entry of b.entries()) if (!a?.has(entry.prefix)) add(entry.prefix);
+  if (b) for (const entry of b.entries()) if (!a?.has(entry.prefix)) changed.push(entry.prefix);
   return changed;
 }
 
 const sameSystem = (x: SystemRoute, y: SystemRoute): boolean => x.nextHopType === y.nextHopType;
 const sameIdentity = <V>(x: V, y: V): boolean => x === y;
 
-function candidatePrefixes(before: RouteDomain, after: RouteDomain): Candidates {
+function candidatePrefixes(before: RouteDomain, after: RouteDomain, cache: LayerDeltaCache): Candidates {
   const out: Candidates = new Map();
-  const systemChanged = collectDelta(before.system.routes, after.system.routes, sameSystem, out);
-  collectDelta(before.user, after.user, sameIdentity, out);
-  collectDelta(before.bgp, after.bgp, sameIdentity, out);
+  const add = (prefixes: readonly Prefix[]): void => {
+    for (const prefix of prefixes) out.set(prefixKey(prefix), prefix);
+  };
+  const systemChanged = cache.delta(before.system.routes, after.system.routes, sameSystem);
+  add(systemChanged);
+  add(cache.delta(before.user, after.user, sameIdentity));
+  add(cache.delta(before.bgp, after.bgp, sameIdentity));
   for (const prefix of systemChanged) {
     const wasSpace = before.system.virtualNetworkSpaces.has(prefix);
     const isSpace = after.system.virtualNetworkSpaces.has(prefix);
@@ -60,9 +73,13 @@ function candidatePrefixes(before: RouteDomain, after: RouteDomain): Candidates 
 }
 
 /** Per-prefix row changes between two versions of one domain, in prefix order. */
-export function diffDomains(before: RouteDomain, after: RouteDomain): PrefixRoutesChange[] {
+export function diffDomains(
+  before: RouteDomain,
+  after: RouteDomain,
+  cache = new LayerDeltaCache(),
+): PrefixRoutesChange[] {
   const changes: PrefixRoutesChange[] = [];
-  const prefixes = [...candidatePrefixes(before, after).values()].sort(comparePrefixes);
+  const prefixes = [...candidatePrefixes(before, after, cache).values()].sort(comparePrefixes);
   for (const prefix of prefixes) {
     const rowsBefore = routesAtPrefix(before, prefix, before.bgp?.get(prefix));
     const rowsAfter = routesAtPrefix(after, prefix, after.bgp?.get(prefix));
