@@ -61,6 +61,22 @@ describe('next hop', () => {
     expect(result.reason.description).toContain('10.2.1.0/24');
   });
 
+  it('answers for IPv6 destinations in a dual-stack VNet', () => {
+    const { model } = hubAndSpokes();
+    model.setAddressSpaces('hub', [p('10.0.0.0/16'), p('fd00:10::/48')]);
+    model.createSubnet({ vnetId: 'hub', name: 'v6', addressPrefix: p('fd00:10:0:1::/64') });
+    model.createNetworkInterface({
+      id: 'v6-vm',
+      subnetId: 'hub/subnets/v6',
+      privateIpAddress: 'fd00:10:0:1::10',
+    });
+    expect(model.nextHop('v6-vm', 'fd00:10:0:2::1')).toMatchObject({
+      nextHopType: 'VnetLocal',
+      source: 'Default',
+    });
+    expect(model.nextHop('v6-vm', '2001:db8::1').nextHopType).toBe('Internet');
+  });
+
   it('drops traffic when no route matches', () => {
     const { model } = hubAndSpokes();
     const result = model.nextHop('app-vm', '2001:db8::1');
