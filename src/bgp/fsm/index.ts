@@ -34,5 +34,5 @@ export { buildOpen, negotiate, negotiateTimers, presentedAs, validateOpen } from
 export type { OpenRejection } from './open.js';
 export { FsmReasonCode } from './errors.js';
 export { actionsJson, decodeEventLine, encodeEventLine, replay } from './replay.js';
-export type { RecordedEvent } from './replay.js';
+export type { RecordedConfig, RecordedEvent } from './replay.js';
 export type * from './types.js';

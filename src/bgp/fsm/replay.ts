@@ -15,6 +15,13 @@ export interface RecordedEvent {
   readonly t: number;
   readonly event: FsmEvent;
   readonly actions?: readonly FsmAction[];
+  /** which FSM of a session (a peer has a second one during a collision) */
+  readonly attempt?: number;
+}
+
+export interface RecordedConfig {
+  readonly config: FsmConfig;
+  readonly attempt?: number;
 }
 
 function toJson(_key: string, value: unknown): unknown {
@@ -35,32 +42,32 @@ function fromJson(_key: string, value: unknown): unknown {
 }
 
 /** One JSON line (without the newline) for a recorded event or the configuration header. */
-export function encodeEventLine(entry: RecordedEvent | { readonly config: FsmConfig }): string {
+export function encodeEventLine(entry: RecordedEvent | RecordedConfig): string {
   return JSON.stringify(entry, toJson);
 }
 
-export function decodeEventLine(line: string): RecordedEvent | { readonly config: FsmConfig } {
-  return JSON.parse(line, fromJson) as RecordedEvent | { readonly config: FsmConfig };
+export function decodeEventLine(line: string): RecordedEvent | RecordedConfig {
+  return JSON.parse(line, fromJson) as RecordedEvent | RecordedConfig;
 }
 
 /**
- * Runs every event of `lines` through `step`, starting Idle with the
- * configuration of the first line (or `config`). Returns, per event, the
- * actions `step` produced now, and the final state.
+ * Runs the events of one FSM (`attempt`, default: the first one in the
+ * file) through `step`, starting Idle with its recorded configuration (or
+ * `config`). Returns, per event, the actions `step` produced now, and the
+ * final state.
  */
 export function replay(
   lines: readonly string[],
-  config?: FsmConfig,
+  options: { config?: FsmConfig; attempt?: number } = {},
 ): { results: { recorded: RecordedEvent; actions: readonly FsmAction[] }[]; state: FsmState } {
-  const entries = lines.filter((l) => l.trim() !== '').map(decodeEventLine);
-  let cfg = config;
-  const first = entries[0];
-  if (first && 'config' in first) {
-    cfg ??= first.config;
-    entries.shift();
-  }
-  if (!cfg) throw new Error('replay needs a configuration (first line or argument)');
-  const events = entries as RecordedEvent[];
+  const all = lines.filter((l) => l.trim() !== '').map(decodeEventLine);
+  const attempt = options.attempt ?? all[0]?.attempt;
+  const entries = all.filter((e) => e.attempt === attempt);
+  let cfg = options.config;
+  const header = entries.find((e): e is RecordedConfig => 'config' in e);
+  cfg ??= header?.config;
+  if (!cfg) throw new Error('replay needs a configuration (recorded or given)');
+  const events = entries.filter((e): e is RecordedEvent => 'event' in e);
   let state = initialState(cfg, events[0]?.t ?? 0);
   const results = events.map((recorded) => {
     const out = step(state, recorded.event, recorded.t);

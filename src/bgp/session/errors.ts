@@ -1,0 +1,26 @@
+/**
+ * Stable error codes of the BGP session layer (STYLE: `BGPRS_ERR_*`).
+ */
+export type SessionErrorCode =
+  | 'BGPRS_ERR_SESSION_NOT_ESTABLISHED'
+  | 'BGPRS_ERR_SESSION_UNKNOWN_PEER'
+  | 'BGPRS_ERR_SESSION_DUPLICATE_PEER'
+  | 'BGPRS_ERR_SESSION_FORBIDDEN_PEER_ASN'
+  | 'BGPRS_ERR_SESSION_BAD_CONFIG'
+  | 'BGPRS_ERR_SESSION_STOPPED';
+
+/** Reasons a connection is refused at the door (in `connection-refused` events). */
+export type RefusalCode =
+  | 'BGPRS_ERR_SESSION_REFUSED_UNKNOWN_PEER'
+  | 'BGPRS_ERR_SESSION_REFUSED_PEER_STOPPED'
+  | 'BGPRS_ERR_SESSION_REFUSED_TOO_MANY_CONNECTIONS';
+
+export class SessionError extends Error {
+  override readonly name = 'SessionError';
+  constructor(
+    readonly code: SessionErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}

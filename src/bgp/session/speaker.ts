@@ -1,0 +1,243 @@
+/**
+ * `BgpSpeaker`: the BGP speaker of one route-server instance. It listens on
+ * the instance's own address (port 179 by default), refuses connections from
+ * addresses that are not configured peers at the door, dials configured
+ * peers itself (unless passive), and owns one `PeerSession` per peer.
+ *
+ * Peer policy at the door: an unknown source address is closed at once
+ * (before any byte is read) and reported as a `connection-refused` event;
+ * it costs nothing beyond the accepted socket.
+ */
+import net from 'node:net';
+import type { Server, Socket } from 'node:net';
+import { parseIpv4 } from '../../lib/prefix.js';
+import { systemClock } from '../../lib/clock.js';
+import type { Clock } from '../../lib/clock.js';
+import { CeaseSubcode } from '../codec/index.js';
+import type { AfiSafi } from '../codec/index.js';
+import { forbiddenPeerAsnReason, fsmConfig } from '../fsm/index.js';
+import type { AddPathSetting, FsmConfig } from '../fsm/index.js';
+import { TimerStats } from './attempt.js';
+import { DEFAULT_HIGH_WATER_MARK, normaliseAddress } from './connection.js';
+import { SessionError } from './errors.js';
+import type { RefusalCode } from './errors.js';
+import { publish } from './events.js';
+import type { SessionEvent, SpeakerListener } from './events.js';
+import { PeerSession } from './peer-session.js';
+import type { PeerTransport, SessionHost, SocketOptions } from './peer-session.js';
+
+export const AZURE_ROUTE_SERVER_ASN = 65515;
+export const BGP_PORT = 179;
+/** TTL for eBGP multihop peers when a SocketOptions can set it (the issue's default). */
+export const DEFAULT_MULTIHOP_TTL = 255;
+
+export interface SpeakerOptions {
+  /** the instance's address; the listener binds it and outbound sessions are sourced from it */
+  localAddress: string;
+  /** listening port; 179 by default, 0 for an ephemeral one (tests) */
+  port?: number;
+  /** do not listen at all (outbound only) */
+  listen?: boolean;
+  localAs?: number;
+  /** BGP Identifier in dotted-quad form; the local address by default (IPv4) */
+  routerId?: string;
+  listener?: SpeakerListener;
+  clock?: Clock;
+  /** for timer jitter; Math.random by default */
+  random?: () => number;
+  /** per-peer write queue high-water mark in bytes (1 MiB by default) */
+  highWaterMarkBytes?: number;
+  /** sets IP TTL on sockets; without it the kernel default TTL (64) is used */
+  socketOptions?: SocketOptions;
+  /** receives every FSM event as a JSON line (record and replay) */
+  recorder?: (peer: string, line: string) => void;
+}
+
+export interface PeerOptions {
+  address: string;
+  asn: number;
+  /** the peer's TCP port (179 unless testing) */
+  port?: number;
+  /** only accept the peer's connection, never dial (RFC 4271 §8.1.1 PassiveTcpEstablishment) */
+  passive?: boolean;
+  holdTimeSeconds?: number;
+  keepaliveSeconds?: number;
+  connectRetryTimeSeconds?: number;
+  delayOpenTimeSeconds?: number;
+  idleHoldTimeSeconds?: number;
+  /** eBGP multihop TTL (default 255); applied only through SpeakerOptions.socketOptions */
+  multihopTtl?: number;
+  families?: AfiSafi[];
+  addPath?: AddPathSetting[];
+  /** start the session at once (default true) */
+  enabled?: boolean;
+}
+
+export class BgpSpeaker {
+  readonly localAddress: string;
+  readonly localAs: number;
+  readonly routerId: number;
+  readonly timerStats = new TimerStats();
+  private readonly sessions = new Map<string, PeerSession>();
+  private readonly host: SessionHost;
+  private server: Server | undefined;
+  private boundPort = 0;
+  private stopped = false;
+
+  private constructor(private readonly options: SpeakerOptions) {
+    this.localAddress = options.localAddress;
+    this.localAs = options.localAs ?? AZURE_ROUTE_SERVER_ASN;
+    const id = parseIpv4(options.routerId ?? options.localAddress);
+    if (id === undefined || id === 0) {
+      throw new SessionError('BGPRS_ERR_SESSION_BAD_CONFIG', 'routerId must be a non-zero IPv4 address');
+    }
+    this.routerId = id;
+    const listener = options.listener;
+    this.host = {
+      localAddress: options.localAddress,
+      clock: options.clock ?? systemClock,
+      random: options.random ?? Math.random,
+      timerStats: this.timerStats,
+      listener,
+      highWaterMark: options.highWaterMarkBytes ?? DEFAULT_HIGH_WATER_MARK,
+      socketOptions: options.socketOptions,
+      recorder: options.recorder,
+      publish: (event: SessionEvent) => publish(listener, event),
+    };
+  }
+
+  /** Creates a speaker and binds its listener (unless `listen: false`). */
+  static async start(options: SpeakerOptions): Promise<BgpSpeaker> {
+    const speaker = new BgpSpeaker(options);
+    if (options.listen !== false) await speaker.listen(options.port ?? BGP_PORT);
+    return speaker;
+  }
+
+  /** The port the listener is bound to (0 when not listening). */
+  get port(): number {
+    return this.boundPort;
+  }
+
+  private listen(port: number): Promise<void> {
+    const server = net.createServer((socket) => this.onConnection(socket));
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: this.localAddress, port, exclusive: true }, () => {
+        server.removeListener('error', reject);
+        const address = server.address();
+        this.boundPort = typeof address === 'object' && address ? address.port : port;
+        resolve();
+      });
+    });
+  }
+
+  private onConnection(socket: Socket): void {
+    const remote = normaliseAddress(socket.remoteAddress ?? '');
+    const session = this.sessions.get(remote);
+    const refusal: RefusalCode | undefined = this.stopped
+      ? 'BGPRS_ERR_SESSION_REFUSED_PEER_STOPPED'
+      : session
+        ? session.accept(socket)
+        : 'BGPRS_ERR_SESSION_REFUSED_UNKNOWN_PEER';
+    if (!refusal) return;
+    socket.on('error', () => undefined);
+    socket.destroy();
+    this.host.publish({
+      type: 'connection-refused',
+      localAddress: this.localAddress,
+      remoteAddress: remote,
+      remotePort: socket.remotePort ?? 0,
+      code: refusal,
+    });
+  }
+
+  private configFor(peer: PeerOptions): { transport: PeerTransport; config: FsmConfig } {
+    const reason = forbiddenPeerAsnReason(peer.asn, this.localAs);
+    if (reason) throw new SessionError('BGPRS_ERR_SESSION_FORBIDDEN_PEER_ASN', reason);
+    const optional = <K extends keyof PeerOptions>(key: K) =>
+      peer[key] !== undefined ? { [key]: peer[key] } : {};
+    try {
+      const config = fsmConfig({
+        localAs: this.localAs,
+        localIdentifier: this.routerId,
+        peerAs: peer.asn,
+        passive: peer.passive ?? false,
+        ...optional('holdTimeSeconds'),
+        ...optional('keepaliveSeconds'),
+        ...optional('connectRetryTimeSeconds'),
+        ...optional('delayOpenTimeSeconds'),
+        ...optional('idleHoldTimeSeconds'),
+        ...optional('families'),
+        ...optional('addPath'),
+      });
+      const transport = {
+        address: peer.address,
+        port: peer.port ?? BGP_PORT,
+        ttl: peer.multihopTtl ?? DEFAULT_MULTIHOP_TTL,
+      };
+      return { transport, config };
+    } catch (error) {
+      throw new SessionError('BGPRS_ERR_SESSION_BAD_CONFIG', (error as Error).message);
+    }
+  }
+
+  /** Adds a peer and (unless `enabled: false`) starts its session. */
+  addPeer(peer: PeerOptions): PeerSession {
+    if (this.stopped) throw new SessionError('BGPRS_ERR_SESSION_STOPPED', 'speaker is stopped');
+    if (this.sessions.has(peer.address)) {
+      throw new SessionError('BGPRS_ERR_SESSION_DUPLICATE_PEER', `peer ${peer.address} exists`);
+    }
+    const { transport, config } = this.configFor(peer);
+    const session = new PeerSession(this.host, transport, config);
+    this.sessions.set(peer.address, session);
+    if (peer.enabled !== false) session.start();
+    return session;
+  }
+
+  /** Changes a peer's configuration; a live session is reset (Cease / Other Configuration Change). */
+  updatePeer(peer: PeerOptions): PeerSession {
+    const session = this.requirePeer(peer.address);
+    const { transport, config } = this.configFor(peer);
+    session.reconfigure(transport, config);
+    if (peer.enabled === false) session.stop();
+    else if (session.state === 'Idle') session.start();
+    return session;
+  }
+
+  /** Removes a peer: Cease / Peer De-configured (RFC 4486), then forgets it. */
+  removePeer(address: string, communication?: string): void {
+    const session = this.requirePeer(address);
+    session.dispose(CeaseSubcode.PeerDeconfigured, communication);
+    this.sessions.delete(address);
+  }
+
+  peer(address: string): PeerSession | undefined {
+    return this.sessions.get(address);
+  }
+
+  peers(): PeerSession[] {
+    return [...this.sessions.values()];
+  }
+
+  private requirePeer(address: string): PeerSession {
+    const session = this.sessions.get(address);
+    if (!session) throw new SessionError('BGPRS_ERR_SESSION_UNKNOWN_PEER', `no peer ${address}`);
+    return session;
+  }
+
+  /**
+   * Stops the instance: every session gets Cease / Administrative Shutdown
+   * (with the RFC 9003 communication), then the listener closes.
+   */
+  async stop(communication?: string): Promise<void> {
+    this.stopped = true;
+    for (const session of this.sessions.values()) {
+      session.dispose(CeaseSubcode.AdministrativeShutdown, communication);
+    }
+    this.sessions.clear();
+    const server = this.server;
+    this.server = undefined;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
