@@ -15,6 +15,7 @@ import type { Ipv6Prefix, PrefixKey } from '../lib/prefix.js';
 import { prefixFromKey } from '../lib/prefix.js';
 import type { ExportSet } from './attribute-store.js';
 import type { PeerOutput } from './ports.js';
+import { PrefixMap, PrefixSet } from './prefix-map.js';
 
 export interface FlushResult {
   /** prefixes examined */
@@ -29,15 +30,20 @@ type ExportOf = (key: PrefixKey) => ExportSet | undefined;
 
 export class AdjRibOut {
   /** what the peer has been sent and not withdrawn */
-  readonly sent = new Map<PrefixKey, ExportSet>();
+  readonly sent = new PrefixMap<ExportSet>();
   /** prefixes whose export may have changed */
-  readonly dirty = new Set<PrefixKey>();
+  readonly dirty = new PrefixSet();
   /** prefixes to send again even if unchanged (ROUTE-REFRESH) */
-  readonly forced = new Set<PrefixKey>();
+  readonly forced = new PrefixSet();
   /** the initial dump has queued every prefix */
   dumpQueued = false;
   endOfRibSent = false;
   paused = false;
+  private announce = new Map<ExportSet, PrefixKey[]>();
+  private withdrawV4: number[] = [];
+  private withdrawV6: Ipv6Prefix[] = [];
+  private announced = 0;
+  private batchSize = 0;
   private readonly builder: UpdateBuilder;
   private readonly ipv6PathIds: boolean;
   private readonly ipv4PathIds: boolean;
@@ -57,39 +63,63 @@ export class AdjRibOut {
     return !this.paused && (this.dirty.size > 0 || (this.dumpQueued && !this.endOfRibSent));
   }
 
-  /** Examines up to `budget` dirty prefixes and sends the differences. */
+  /** True when changes can go straight into the next batch (no backlog, not paused). */
+  get direct(): boolean {
+    return !this.paused && this.dirty.size === 0;
+  }
+
+  get hasBatch(): boolean {
+    return this.batchSize > 0;
+  }
+
+  /** Adds the export `next` of `key` to the batch if it differs from what was sent (or when `forced`). */
+  offer(key: PrefixKey, next: ExportSet | undefined, forced = false): void {
+    const previous = this.sent.get(key);
+    if (!forced && (next === previous || (next && previous && next.key === previous.key))) return;
+    if (next) {
+      this.sent.set(key, next);
+      const keys = this.announce.get(next);
+      if (keys) keys.push(key);
+      else this.announce.set(next, [key]);
+      this.announced++;
+      this.batchSize++;
+    } else if (previous || forced) {
+      this.sent.delete(key);
+      if (typeof key === 'number') this.withdrawV4.push(key);
+      else this.withdrawV6.push(prefixFromKey(key) as Ipv6Prefix);
+      this.batchSize++;
+    }
+  }
+
+  /** Examines up to `budget` dirty prefixes, then encodes and sends the batch. */
   flush(budget: number, exportOf: ExportOf): FlushResult {
-    const announce = new Map<ExportSet, PrefixKey[]>();
-    const withdrawV4: number[] = [];
-    const withdrawV6: Ipv6Prefix[] = [];
     let work = 0;
-    let announced = 0;
-    for (const key of this.dirty) {
-      if (work >= budget) break;
-      work++;
-      this.dirty.delete(key);
-      const next = exportOf(key);
-      const previous = this.sent.get(key);
-      const forced = this.forced.size > 0 && this.forced.delete(key);
-      if (!forced && (next === previous || (next && previous && next.key === previous.key))) continue;
-      if (next) {
-        this.sent.set(key, next);
-        const keys = announce.get(next);
-        if (keys) keys.push(key);
-        else announce.set(next, [key]);
-        announced++;
-      } else if (previous || forced) {
-        this.sent.delete(key);
-        if (typeof key === 'number') withdrawV4.push(key);
-        else withdrawV6.push(prefixFromKey(key) as Ipv6Prefix);
+    if (!this.paused) {
+      const anyForced = this.forced.size > 0;
+      for (const key of this.dirty) {
+        if (work >= budget) break;
+        work++;
+        this.dirty.delete(key);
+        this.offer(key, exportOf(key), anyForced && this.forced.delete(key));
       }
     }
-    this.encode(announce, withdrawV4, withdrawV6);
-    const endOfRib = this.dumpQueued && !this.endOfRibSent && this.dirty.size === 0;
+    return this.emit(work);
+  }
+
+  private emit(work: number): FlushResult {
+    this.encode(this.announce, this.withdrawV4, this.withdrawV6);
+    const announced = this.announced;
+    const withdrawn = this.withdrawV4.length + this.withdrawV6.length;
+    this.announce = new Map();
+    this.withdrawV4 = [];
+    this.withdrawV6 = [];
+    this.announced = 0;
+    this.batchSize = 0;
+    const endOfRib = !this.paused && this.dumpQueued && !this.endOfRibSent && this.dirty.size === 0;
     if (endOfRib) this.writeEndOfRib();
     const messages = this.builder.messageCount;
     if (messages > 0) this.send(this.builder.take());
-    return { work, messages, announced, withdrawn: withdrawV4.length + withdrawV6.length, endOfRib };
+    return { work, messages, announced, withdrawn, endOfRib };
   }
 
   private encode(

@@ -54,6 +54,7 @@ import type {
 import type { AdvertisedRoute, LearnedRoute } from './views.js';
 import { advertisedRouteViews, learnedRouteViews } from './views.js';
 import { ingestUpdate } from './ingest.js';
+import { PrefixMap, PrefixSet } from './prefix-map.js';
 import type { RouteTable } from './ingest.js';
 
 export interface RouteEngineOptions {
@@ -139,10 +140,10 @@ export class RouteEngine implements RouteTable {
   private queueHead = 0;
   private readonly walks: Walk[] = [];
   /** Loc-RIB entries, as they were when the current slice first touched each prefix */
-  private readonly changed = new Map<PrefixKey, Before>();
+  private readonly changed = new PrefixMap<Before>();
   /** Loc-RIB prefixes not injected because they lie within an advertised address space */
-  private readonly withheld = new Set<PrefixKey>();
-  private localRoutes = new Map<PrefixKey, Prefix>();
+  private readonly withheld = new PrefixSet();
+  private localRoutes = new PrefixMap<Prefix>();
   private readonly vnetExports = new Map<string, ExportSet>();
   private readonly closeListeners = new Set<SessionCloseListener>();
   private idleWaiters: (() => void)[] = [];
@@ -368,12 +369,14 @@ export class RouteEngine implements RouteTable {
     if (this.changed.size === 0) return;
     const changes: InjectedRouteChange[] = [];
     const exporting = this.exportingPeers();
-    for (const [key, previous] of this.changed) {
+    const direct = exporting.map((peer) => peer.out!.direct);
+    this.changed.forEach((previous, key) => {
       const before = previous === NONE ? undefined : previous;
       const after = this.locRib.get(key);
       this.injectionChange(key, before, after, changes);
-      if (exporting.length > 0 && !this.localRoutes.has(key)) this.markExport(key, before, after, exporting);
-    }
+      if (exporting.length > 0 && !this.localRoutes.has(key))
+        this.markExport(key, before, after, exporting, direct);
+    });
     this.changed.clear();
     if (changes.length > 0) {
       this.counters.injectedChanges += changes.length;
@@ -413,14 +416,18 @@ export class RouteEngine implements RouteTable {
     before: LocRibEntry | undefined,
     after: LocRibEntry | undefined,
     exporting: readonly PeerState[],
+    direct: readonly boolean[],
   ): void {
     const oldBest = before && bestOf(before);
     const newBest = after && bestOf(after);
     if (oldBest === newBest) return;
-    for (const peer of exporting) {
+    for (let i = 0; i < exporting.length; i++) {
+      const peer = exporting[i]!;
       // Nothing was or will be sent to the peer the only paths came from.
       if ((!oldBest || oldBest.peer.id === peer.id) && (!newBest || newBest.peer.id === peer.id)) continue;
-      peer.out!.dirty.add(key);
+      const out = peer.out!;
+      if (direct[i]) out.offer(key, this.exportFor(peer, key));
+      else out.dirty.add(key);
     }
   }
 
@@ -431,7 +438,7 @@ export class RouteEngine implements RouteTable {
   }
 
   private flushOutputs(): void {
-    const busy = this.exportingPeers().filter((p) => p.out!.hasWork);
+    const busy = this.exportingPeers().filter((p) => p.out!.hasWork || p.out!.hasBatch);
     if (busy.length === 0) return;
     const share = Math.max(1024, Math.floor(this.sliceSize / busy.length));
     for (const peer of busy) {
@@ -516,8 +523,8 @@ export class RouteEngine implements RouteTable {
 
   // ------------------------------------------------------------ address spaces
 
-  private readAddressSpaces(): Map<PrefixKey, Prefix> {
-    const spaces = new Map<PrefixKey, Prefix>();
+  private readAddressSpaces(): PrefixMap<Prefix> {
+    const spaces = new PrefixMap<Prefix>();
     for (const prefix of this.options.network.advertisedAddressSpaces())
       spaces.set(prefixKey(prefix), prefix);
     return spaces;
@@ -638,8 +645,9 @@ export class RouteEngine implements RouteTable {
       }
     }
     if (accepted || leaving) {
-      this.noteChange(key);
-      this.locRib.replace(key, leaving, accepted ? path : undefined);
+      const entry = this.locRib.get(key);
+      if (this.changed.get(key) === undefined) this.changed.set(key, entry ?? NONE);
+      this.locRib.replaceIn(key, entry, leaving, accepted ? path : undefined);
     }
     if (previous) peer.releaseIfUnused(previous);
   }

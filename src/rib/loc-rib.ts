@@ -13,6 +13,7 @@ import type { InjectedRoute } from './ports.js';
 import type { Decision } from './decision.js';
 import { decide, ONLY_PATH } from './decision.js';
 import { Path } from './peer.js';
+import { PrefixMap } from './prefix-map.js';
 
 export class MultiEntry {
   readonly decision: Decision<Path>;
@@ -54,7 +55,7 @@ function withoutPath(entry: LocRibEntry, path: Path): LocRibEntry | undefined {
 }
 
 export class LocRib {
-  readonly entries = new Map<PrefixKey, LocRibEntry>();
+  readonly entries = new PrefixMap<LocRibEntry>();
 
   get size(): number {
     return this.entries.size;
@@ -66,7 +67,17 @@ export class LocRib {
 
   /** Replaces `previous` (if any) by `next` (if any) among the paths of `key`. */
   replace(key: PrefixKey, previous: Path | undefined, next: Path | undefined): void {
-    let entry = this.entries.get(key);
+    this.replaceIn(key, this.entries.get(key), previous, next);
+  }
+
+  /** `replace` when the caller already holds the current entry of `key`. */
+  replaceIn(
+    key: PrefixKey,
+    current: LocRibEntry | undefined,
+    previous: Path | undefined,
+    next: Path | undefined,
+  ): void {
+    let entry = current;
     if (previous && entry) entry = withoutPath(entry, previous);
     if (next) entry = withPath(entry, next);
     if (entry) this.entries.set(key, entry);
@@ -109,9 +120,9 @@ function orderKey(address: string): string {
 }
 
 function shapeOf(entry: LocRibEntry): InjectionShape {
-  if (entry instanceof Path) return { ...entry.alone, best: entry };
+  if (entry instanceof Path) return entry.alone;
   const ecmp = entry.decision.ecmp;
-  if (ecmp.length === 1) return { ...ecmp[0]!.alone, best: entry.decision.best };
+  if (ecmp.length === 1) return ecmp[0]!.alone;
   return {
     nextHops: distinctSorted(ecmp.map((p) => p.attributes.nextHop)),
     sourcePeers: distinctSorted(ecmp.map((p) => p.peer.info.address)),

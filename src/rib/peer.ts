@@ -5,13 +5,13 @@
  * that set, so a route is a map entry `prefix → Path`, not an object.
  */
 import type { CodecContext } from '../bgp/codec/index.js';
-import type { PrefixKey } from '../lib/prefix.js';
 import { parseIpv4, parseIpv6 } from '../lib/prefix.js';
 import { neighbourAs } from '../policy/index.js';
 import type { ExportCandidate, ExportTarget, RouteSourceKind } from '../policy/index.js';
 import type { AttributeSet, AttributeStore } from './attribute-store.js';
 import type { DecisionPath } from './decision.js';
 import type { AdjRibOut } from './adj-rib-out.js';
+import { PrefixMap } from './prefix-map.js';
 
 export type PeerId = string;
 
@@ -58,7 +58,7 @@ export class Path implements DecisionPath {
   /** what the export rules read, built once */
   readonly exportCandidate: ExportCandidate;
   /** shared arrays of the injected route when this path is alone in its ECMP set */
-  private single: { nextHops: readonly string[]; sourcePeers: readonly string[] } | undefined;
+  private single: { nextHops: readonly string[]; sourcePeers: readonly string[]; best: Path } | undefined;
 
   constructor(
     readonly peer: PeerState,
@@ -83,10 +83,12 @@ export class Path implements DecisionPath {
     return this.attributes.verdict.accepted;
   }
 
-  get alone(): { nextHops: readonly string[]; sourcePeers: readonly string[] } {
+  /** The injection shape of this path alone in its ECMP set (built once, shared). */
+  get alone(): { nextHops: readonly string[]; sourcePeers: readonly string[]; best: Path } {
     return (this.single ??= {
       nextHops: Object.freeze([this.attributes.nextHop]),
       sourcePeers: Object.freeze([this.peer.info.address]),
+      best: this,
     });
   }
 }
@@ -95,7 +97,7 @@ export type PeerStatus = 'up' | 'closing' | 'down';
 
 export class PeerState {
   /** pre-policy: every route the peer announced and has not withdrawn */
-  readonly adjRibIn = new Map<PrefixKey, Path>();
+  readonly adjRibIn = new PrefixMap<Path>();
   readonly addressOrder: string;
   readonly exportTarget: ExportTarget;
   status: PeerStatus = 'up';

@@ -1,0 +1,192 @@
+/**
+ * Route engine benchmark (no assertions; prints figures).
+ *
+ *   npx tsx bench/rib.ts            all scenarios, each in its own process (own peak RSS)
+ *   npx tsx bench/rib.ts <name>     one scenario: full-15, full-1000, azure-8x4000
+ *
+ * One or more peers announce pre-encoded UPDATEs; each is decoded with the
+ * codec (as the session would) and handed to the engine, yielding to the
+ * event loop every few UPDATEs as socket reads would. A monitoring peer's
+ * PeerOutput only collects bytes. Reported: time until the last prefix is in
+ * the Loc-RIB, time until it has been encoded into UPDATEs for the monitor,
+ * CPU seconds, peak RSS, the worst event-loop delay, attribute sets interned.
+ */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { BASE_CONTEXT, decode, UpdateBuilder } from '../src/bgp/codec/index.js';
+import type { CodecContext, PathAttributes, UpdateMessage } from '../src/bgp/codec/index.js';
+import { ipv4KeyOf, parsePrefix } from '../src/lib/prefix.js';
+import type { Prefix } from '../src/lib/prefix.js';
+import { RouteEngine } from '../src/rib/index.js';
+import type { InjectedRouteChange, PeerOutput, VirtualNetworkView } from '../src/rib/index.js';
+
+const CONTEXT: CodecContext = { ...BASE_CONTEXT, fourOctetAs: true };
+
+interface Scenario {
+  readonly peers: number;
+  readonly prefixesPerPeer: number;
+  /** prefixes sharing one attribute set (and one UPDATE) */
+  readonly perSet: number;
+}
+
+const SCENARIOS: Record<string, Scenario> = {
+  'full-15': { peers: 1, prefixesPerPeer: 1_000_000, perSet: 15 },
+  'full-1000': { peers: 1, prefixesPerPeer: 1_000_000, perSet: 1000 },
+  'azure-8x4000': { peers: 8, prefixesPerPeer: 4000, perSet: 15 },
+};
+
+/** Pre-encodes one peer's table: /24s from a base, `perSet` per attribute set. */
+function encodeTable(peer: number, scenario: Scenario): Buffer[] {
+  const builder = new UpdateBuilder(CONTEXT);
+  const messages: Buffer[] = [];
+  const base = (16 + peer * 8) * 2 ** 24;
+  for (let first = 0; first < scenario.prefixesPerPeer; first += scenario.perSet) {
+    const set = first / scenario.perSet;
+    const attributes: PathAttributes = {
+      origin: 0,
+      asPath: [{ type: 2, asns: [65001 + peer, 3000 + (set % 5000), 100 + (set % 977)] }],
+      nextHop: 0x0a000204 + peer,
+      med: set % 7,
+      communities: [(65001 + peer) * 65536 + (set % 100)],
+    };
+    const keys: number[] = [];
+    for (let i = first; i < Math.min(first + scenario.perSet, scenario.prefixesPerPeer); i++) {
+      keys.push(ipv4KeyOf(base + i * 256, 24));
+    }
+    builder.announce(attributes, keys);
+    if (builder.byteLength > 1 << 20) messages.push(...split(builder.take()));
+  }
+  messages.push(...split(builder.take()));
+  return messages;
+}
+
+function split(bytes: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  for (let o = 0; o < bytes.length;) {
+    const length = bytes.readUInt16BE(o + 16);
+    out.push(bytes.subarray(o, o + length));
+    o += length;
+  }
+  return out;
+}
+
+const network: VirtualNetworkView = {
+  advertisedAddressSpaces: (): readonly Prefix[] => [parsePrefix('10.0.0.0/16')],
+  isInjectable: (p) => !(p.family === 4 && p.length >= 16 && p.address >>> 16 === 0x0a00),
+  onAddressSpacesChanged: () => () => {},
+};
+
+class CollectingOutput implements PeerOutput {
+  bytes = 0;
+  chunks: Buffer[] = [];
+  send(messages: Buffer[]): boolean {
+    for (const m of messages) {
+      this.bytes += m.length;
+      this.chunks.push(m);
+    }
+    return true;
+  }
+  onDrain(callback: () => void): void {
+    setImmediate(callback);
+  }
+}
+
+function countPrefixes(chunks: Buffer[]): number {
+  let count = 0;
+  for (const chunk of chunks) {
+    for (const message of split(chunk)) {
+      const m = decode(message, CONTEXT) as UpdateMessage;
+      count += m.nlri.length;
+    }
+  }
+  return count;
+}
+
+async function run(name: string, scenario: Scenario): Promise<void> {
+  const tables = Array.from({ length: scenario.peers }, (_, i) => encodeTable(i, scenario));
+  const total = scenario.peers * scenario.prefixesPerPeer;
+  let injected = 0;
+  const engine = new RouteEngine({
+    instance: 'IN_0',
+    localAddress: '10.0.1.4',
+    network,
+    routeLimit: Math.max(4000, scenario.prefixesPerPeer),
+    sink: {
+      applyInjectedRoutes: (_i: string, changes: readonly InjectedRouteChange[]) => {
+        injected += changes.length;
+      },
+    },
+  });
+  const monitor = new CollectingOutput();
+  const info = (i: number) => ({
+    address: `10.0.2.${10 + i}`,
+    asn: 65001 + i,
+    routerId: 0x0a00020a + i,
+    capabilities: { context: CONTEXT },
+  });
+  engine.peerUp('monitor', { ...info(100), asn: 65100 }, monitor);
+  for (let i = 0; i < scenario.peers; i++) engine.peerUp(`nva${i}`, info(i), new CollectingOutput());
+  await engine.whenIdle();
+
+  // The session decodes every UPDATE once; measure that part alone for reference.
+  const decodeCpu = process.cpuUsage();
+  for (const table of tables) for (const message of table) decode(message, CONTEXT);
+  const decodeUsed = process.cpuUsage(decodeCpu);
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  let inLocRib = 0;
+  let advertised = 0;
+  const poll = (): void => {
+    const now = performance.now() - start;
+    if (!inLocRib && engine.locRibSize >= total) inLocRib = now;
+    if (!advertised && (engine.peerCounters('monitor')?.advertised ?? 0) >= total) advertised = now;
+    if (!advertised) setImmediate(poll);
+  };
+  setImmediate(poll);
+  // Feed every peer's UPDATEs round-robin, decoding each, yielding every 16 as socket reads would.
+  const cursors = tables.map(() => 0);
+  for (let fed = 0, remaining = true; remaining;) {
+    remaining = false;
+    for (let p = 0; p < tables.length; p++) {
+      const message = tables[p]![cursors[p]!];
+      if (!message) continue;
+      remaining = true;
+      cursors[p]!++;
+      engine.receiveUpdate(`nva${p}`, decode(message, CONTEXT) as UpdateMessage);
+      if (++fed % 16 === 0) await new Promise((r) => setImmediate(r));
+    }
+  }
+  await engine.whenIdle();
+  const end = performance.now() - start;
+  poll();
+  const used = process.cpuUsage(cpu);
+  delay.disable();
+  const received = countPrefixes(monitor.chunks);
+  const rssMb = process.resourceUsage().maxRSS / 1024;
+  console.log(
+    [
+      `${name}: ${scenario.peers} peer(s) x ${scenario.prefixesPerPeer} prefixes, ${scenario.perSet} per attribute set`,
+      `  UPDATEs in: ${tables.reduce((n, t) => n + t.length, 0)}, attribute sets interned: ${engine.attributeSetCount}`,
+      `  last prefix in Loc-RIB:       ${(inLocRib / 1000).toFixed(3)} s`,
+      `  last prefix encoded (monitor): ${(advertised / 1000).toFixed(3)} s   (idle at ${(end / 1000).toFixed(3)} s)`,
+      `  CPU: ${((used.user + used.system) / 1e6).toFixed(2)} s (of which decoding the UPDATEs alone takes ${((decodeUsed.user + decodeUsed.system) / 1e6).toFixed(2)} s)   peak RSS: ${rssMb.toFixed(0)} MB`,
+      `  worst event-loop delay: ${(delay.max / 1e6).toFixed(1)} ms   slices: ${engine.counters.slices}`,
+      `  monitor got ${received} prefixes in ${engine.counters.updatesSent} UPDATEs (${(monitor.bytes / 1e6).toFixed(1)} MB); injected changes ${injected}`,
+    ].join('\n'),
+  );
+}
+
+const chosen = process.argv[2];
+if (chosen) {
+  const scenario = SCENARIOS[chosen];
+  if (!scenario) throw new Error(`unknown scenario ${chosen}; one of ${Object.keys(SCENARIOS).join(', ')}`);
+  await run(chosen, scenario);
+} else {
+  const self = fileURLToPath(import.meta.url);
+  for (const name of Object.keys(SCENARIOS)) {
+    execFileSync(process.execPath, [...process.execArgv, self, name], { stdio: 'inherit' });
+  }
+}
