@@ -1,0 +1,197 @@
+/**
+ * `routeserver peering create|show|list|update|delete|list-learned-routes|list-advertised-routes`,
+ * shaped like `az network routeserver peering`: the route server's BGP
+ * connections (`virtualHubs/{name}/bgpConnections`) and the routes each
+ * instance learned from or advertises to a peer (POST learnedRoutes /
+ * advertisedRoutes, answered as `{"RouteServiceRole_IN_0": [...], "RouteServiceRole_IN_1": [...]}`).
+ */
+import type { CommandUnknownOpts } from '@commander-js/extra-typings';
+import {
+  examples,
+  isRecord,
+  parseAsn,
+  parseIp,
+  propertiesOf,
+  runVerb,
+  type CommandContext,
+} from '../context.js';
+import { flattenResource, type Column } from '../output.js';
+import { hubPath } from './routeserver.js';
+
+function connectionPath(
+  context: CommandContext,
+  resourceGroup: string,
+  routeServer: string,
+  name: string,
+): string {
+  return `${hubPath(context, resourceGroup, routeServer)}/bgpConnections/${name}`;
+}
+
+/** One table row per route, instance first: the map of instance → routes, flattened. */
+export function routeRows(result: unknown): Record<string, unknown>[] {
+  if (!isRecord(result)) return [];
+  const rows: Record<string, unknown>[] = [];
+  for (const [instance, routes] of Object.entries(result)) {
+    if (!Array.isArray(routes)) continue;
+    for (const route of routes) if (isRecord(route)) rows.push({ instance, ...route });
+  }
+  return rows;
+}
+
+const ROUTE_COLUMNS: readonly Column[] = [
+  { header: 'Instance', value: (row) => row['instance'] },
+  { header: 'Network', value: (row) => row['network'] },
+  { header: 'NextHop', value: (row) => row['nextHop'] },
+  { header: 'SourcePeer', value: (row) => row['sourcePeer'] },
+  { header: 'AsPath', value: (row) => row['asPath'] },
+  { header: 'Origin', value: (row) => row['origin'] },
+  { header: 'Weight', value: (row) => row['weight'] },
+  { header: 'LocalAddress', value: (row) => row['localAddress'] },
+];
+
+const PEERING_COLUMNS: readonly Column[] = [
+  { header: 'Name', value: (row) => row['name'] },
+  { header: 'PeerAsn', value: (row) => row['peerAsn'] },
+  { header: 'PeerIp', value: (row) => row['peerIp'] },
+  { header: 'ConnectionState', value: (row) => row['connectionState'] },
+  { header: 'ProvisioningState', value: (row) => row['provisioningState'] },
+  { header: 'ResourceGroup', value: (row) => row['resourceGroup'] },
+];
+
+function withPeeringColumns(json: unknown) {
+  return { json, columns: PEERING_COLUMNS };
+}
+
+function routesVerb(group: CommandUnknownOpts, verb: string, action: string, what: string): void {
+  group
+    .command(verb)
+    .description(`list the routes ${what}, per route server instance`)
+    .requiredOption('-g, --resource-group <name>', 'resource group')
+    .requiredOption('--routeserver <name>', 'route server name')
+    .requiredOption('-n, --name <name>', 'peering name')
+    .addHelpText(
+      'after',
+      examples(
+        `routeserver peering ${verb} -g rg1 --routeserver rs1 -n nva1`,
+        `routeserver peering ${verb} -g rg1 --routeserver rs1 -n nva1 -o table`,
+      ),
+    )
+    .action(async (options, command) => {
+      await runVerb(command, async (context) => {
+        const path = connectionPath(context, options.resourceGroup, options.routeserver, options.name);
+        const result = await context.client.action(`${path}/${action}`);
+        return { json: result, rows: routeRows(result), columns: ROUTE_COLUMNS };
+      });
+    });
+}
+
+export function registerPeeringCommands(parent: CommandUnknownOpts): void {
+  const group = parent
+    .command('peering')
+    .description("manage a route server's BGP peerings (virtualHubs/{name}/bgpConnections)")
+    .addHelpText(
+      'after',
+      examples(
+        'routeserver peering create -g rg1 --routeserver rs1 -n nva1 --peer-ip 10.1.1.4 --peer-asn 65001',
+        'routeserver peering list -g rg1 --routeserver rs1 -o table',
+        'routeserver peering list-learned-routes -g rg1 --routeserver rs1 -n nva1',
+      ),
+    );
+
+  group
+    .command('create')
+    .description('add a BGP peer: both route server instances open a session to it (eBGP multihop)')
+    .requiredOption('-g, --resource-group <name>', 'resource group')
+    .requiredOption('--routeserver <name>', 'route server name')
+    .requiredOption('-n, --name <name>', 'peering name')
+    .requiredOption('--peer-ip <ip>', "the NVA's address")
+    .requiredOption('--peer-asn <asn>', "the NVA's AS number (not 65515, 65517-65520, 8075, 8076, 12076)")
+    .addHelpText(
+      'after',
+      examples(
+        'routeserver peering create -g rg1 --routeserver rs1 -n nva1 --peer-ip 10.1.1.4 --peer-asn 65001',
+      ),
+    )
+    .action(async (options, command) => {
+      await runVerb(command, async (context) => {
+        const path = connectionPath(context, options.resourceGroup, options.routeserver, options.name);
+        const body = {
+          properties: { peerIp: parseIp(options.peerIp, '--peer-ip'), peerAsn: parseAsn(options.peerAsn) },
+        };
+        return withPeeringColumns(flattenResource(await context.client.put(path, body)));
+      });
+    });
+
+  group
+    .command('show')
+    .description('show a BGP peering and its connection state')
+    .requiredOption('-g, --resource-group <name>', 'resource group')
+    .requiredOption('--routeserver <name>', 'route server name')
+    .requiredOption('-n, --name <name>', 'peering name')
+    .addHelpText('after', examples('routeserver peering show -g rg1 --routeserver rs1 -n nva1'))
+    .action(async (options, command) => {
+      await runVerb(command, async (context) => {
+        const path = connectionPath(context, options.resourceGroup, options.routeserver, options.name);
+        return withPeeringColumns(flattenResource(await context.client.get(path)));
+      });
+    });
+
+  group
+    .command('list')
+    .description("list a route server's BGP peerings")
+    .requiredOption('-g, --resource-group <name>', 'resource group')
+    .requiredOption('--routeserver <name>', 'route server name')
+    .addHelpText('after', examples('routeserver peering list -g rg1 --routeserver rs1 -o table'))
+    .action(async (options, command) => {
+      await runVerb(command, async (context) => {
+        const path = `${hubPath(context, options.resourceGroup, options.routeserver)}/bgpConnections`;
+        return withPeeringColumns(flattenResource(await context.client.list(path)));
+      });
+    });
+
+  group
+    .command('update')
+    .description("change a peering's address or ASN (its sessions restart)")
+    .requiredOption('-g, --resource-group <name>', 'resource group')
+    .requiredOption('--routeserver <name>', 'route server name')
+    .requiredOption('-n, --name <name>', 'peering name')
+    .option('--peer-ip <ip>', "the NVA's address")
+    .option('--peer-asn <asn>', "the NVA's AS number")
+    .addHelpText(
+      'after',
+      examples('routeserver peering update -g rg1 --routeserver rs1 -n nva1 --peer-asn 65002'),
+    )
+    .action(async (options, command) => {
+      await runVerb(command, async (context) => {
+        const path = connectionPath(context, options.resourceGroup, options.routeserver, options.name);
+        const current = propertiesOf(await context.client.get(path));
+        const body = {
+          properties: {
+            peerIp: options.peerIp === undefined ? current['peerIp'] : parseIp(options.peerIp, '--peer-ip'),
+            peerAsn: options.peerAsn === undefined ? current['peerAsn'] : parseAsn(options.peerAsn),
+          },
+        };
+        return withPeeringColumns(flattenResource(await context.client.put(path, body)));
+      });
+    });
+
+  group
+    .command('delete')
+    .description('remove a BGP peer (both instances close their sessions with a Cease)')
+    .requiredOption('-g, --resource-group <name>', 'resource group')
+    .requiredOption('--routeserver <name>', 'route server name')
+    .requiredOption('-n, --name <name>', 'peering name')
+    .option('-y, --yes', 'do not prompt for confirmation (accepted for az compatibility; there is no prompt)')
+    .addHelpText('after', examples('routeserver peering delete -g rg1 --routeserver rs1 -n nva1 --yes'))
+    .action(async (options, command) => {
+      await runVerb(command, async (context) => {
+        await context.client.delete(
+          connectionPath(context, options.resourceGroup, options.routeserver, options.name),
+        );
+        return undefined;
+      });
+    });
+
+  routesVerb(group, 'list-learned-routes', 'learnedRoutes', 'the route server learned from the peer');
+  routesVerb(group, 'list-advertised-routes', 'advertisedRoutes', 'the route server advertises to the peer');
+}
