@@ -1,0 +1,230 @@
+/**
+ * The shared state of the domain service: store, record index, virtual
+ * network model, optional BGP runtime, and the write pipeline. Every write
+ * runs alone (a promise chain), plans a `Mutation` against the live model,
+ * commits its store operations as one transaction, updates the index, then
+ * queues its live effects in order. The resource families (network.ts,
+ * route-tables.ts, interfaces.ts, route-servers.ts) build on this.
+ */
+import { formatPrefix, parsePrefix, type Prefix } from '../lib/prefix.js';
+import { SdnError, VirtualNetworkModel, type SdnErrorCode } from '../sdn/index.js';
+import {
+  StoreAlreadyExistsError,
+  StoreConflictError,
+  StoreNotFoundError,
+  type ResourceStore,
+} from '../store/index.js';
+import { ROUTE_SERVER_ERROR_CODES as E, RouteServerError, type RouteServerErrorCode } from './errors.js';
+import { Mutation } from './mutation.js';
+import { checkStored, ResourceIndex, type Stored } from './records.js';
+import type { BgpRuntime } from './runtime.js';
+import { idKey } from './ids.js';
+import type { Page, WriteOptions } from './types.js';
+
+export interface RouteServerLimits {
+  /** BGP connections per route server (Azure reference §8: 8) */
+  readonly maxPeersPerRouteServer: number;
+  /** routes one peer may advertise (§2.3: 4,000) */
+  readonly maxRoutesPerPeer: number;
+}
+
+export const DEFAULT_LIMITS: RouteServerLimits = { maxPeersPerRouteServer: 8, maxRoutesPerPeer: 4000 };
+
+/** Reports a failed live effect (the configuration is committed; the runtime could not apply it). */
+export type EffectErrorHandler = (error: unknown) => void;
+
+export class ServiceCore {
+  readonly index = new ResourceIndex();
+  readonly model: VirtualNetworkModel;
+  /** route server id keys whose instances the runtime runs */
+  readonly running = new Set<string>();
+  private writeQueue: Promise<unknown> = Promise.resolve();
+  private effectQueue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  constructor(
+    readonly store: ResourceStore,
+    readonly runtime: BgpRuntime | undefined,
+    readonly limits: RouteServerLimits,
+    readonly pageSize: number,
+    private readonly onEffectError: EffectErrorHandler,
+    modelName: string,
+  ) {
+    this.model = new VirtualNetworkModel({ name: modelName });
+  }
+
+  /** Reads every record of `type` from the store into the index. */
+  async loadType(type: string): Promise<Stored[]> {
+    const loaded: Stored[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.store.list({ type, limit: 500, ...(cursor === undefined ? {} : { cursor }) });
+      for (const record of page.records) {
+        const stored = checkStored(record);
+        this.index.set(stored);
+        loaded.push(stored);
+      }
+      cursor = page.nextCursor;
+    } while (cursor !== undefined);
+    return loaded;
+  }
+
+  /**
+   * Runs one write: `plan` fills a mutation (changing the model as it goes)
+   * and returns how to present the result; the store commits the mutation,
+   * then the presenter runs (still inside the write, so it sees this write's
+   * state). Resolves with its value and a promise of the live effects.
+   */
+  write<T>(plan: (mutation: Mutation) => () => T): Promise<{ value: T; applied: Promise<void> }> {
+    const run = async () => {
+      if (this.closed) throw new RouteServerError(E.CLOSED, 'the route server service is closed', '');
+      const mutation = new Mutation();
+      let present: () => T;
+      try {
+        present = plan(mutation);
+        const operations = mutation.storeOperations();
+        if (operations.length > 0) await this.commit(operations);
+      } catch (error) {
+        mutation.rollback();
+        throw error;
+      }
+      return { value: present(), applied: this.queueEffects(mutation) };
+    };
+    const result = this.writeQueue.then(run, run);
+    this.writeQueue = result.catch(() => undefined);
+    return result;
+  }
+
+  private async commit(operations: Parameters<ResourceStore['transaction']>[0]): Promise<void> {
+    const result = await this.store.transaction(operations);
+    for (const outcome of result.results) {
+      if (outcome.op === 'put') this.index.set(checkStored(outcome.record));
+      else if (outcome.deleted !== undefined) this.index.delete(outcome.deleted.id);
+    }
+  }
+
+  /** Effects run in commit order; a failure rejects this write's promise but not later writes'. */
+  private queueEffects(mutation: Mutation): Promise<void> {
+    if (mutation.effects.length === 0) return Promise.resolve();
+    const run = async () => {
+      for (const effect of mutation.effects) await effect();
+    };
+    const applied = this.effectQueue.then(run, run);
+    this.effectQueue = applied.catch((error: unknown) => this.onEffectError(error));
+    return applied;
+  }
+
+  /** Waits for queued writes and effects, then refuses new writes. */
+  async close(): Promise<void> {
+    await this.writeQueue;
+    this.closed = true;
+    await this.effectQueue;
+  }
+}
+
+const SDN_FIELD_NAMES: Readonly<Record<string, string>> = {
+  addressSpaces: 'addressPrefixes',
+  remoteVnetId: 'remoteVirtualNetworkId',
+  vnetId: 'virtualNetworkId',
+  id: '',
+};
+
+function translateField(field: string): string {
+  const match = /^([A-Za-z]+)(.*)$/.exec(field);
+  if (match === null) return field;
+  const name = SDN_FIELD_NAMES[match[1]!] ?? match[1]!;
+  return `${name}${match[2]}`;
+}
+
+function codeFor(sdnCode: SdnErrorCode): RouteServerErrorCode {
+  switch (sdnCode) {
+    case 'BGPRS_ERR_SDN_IN_USE':
+      return E.IN_USE;
+    case 'BGPRS_ERR_SDN_NOT_FOUND':
+      return E.INVALID_REFERENCE;
+    case 'BGPRS_ERR_SDN_ROUTE_SERVER_PLACEMENT':
+      return E.ROUTE_SERVER_PLACEMENT;
+    default:
+      return E.INVALID_NETWORK;
+  }
+}
+
+/**
+ * Applies a model change inside a mutation, turning the model's refusal into
+ * a RouteServerError whose target is `prefix` + the field in facade terms.
+ */
+export function applyToModel<T>(mutation: Mutation, run: () => T, undo: (result: T) => void, prefix = ''): T {
+  try {
+    return mutation.apply(run, undo);
+  } catch (error) {
+    if (!(error instanceof SdnError)) throw error;
+    const field = translateField(error.field);
+    const target = field === '' ? prefix.replace(/\.$/, '') : `${prefix}${field}`;
+    throw new RouteServerError(codeFor(error.code), error.message, target, error.code);
+  }
+}
+
+/** Parses a prefix in canonical form; INVALID_VALUE naming `target` otherwise. */
+export function parsePrefixField(text: string, target: string): Prefix {
+  try {
+    return parsePrefix(text, { strict: true });
+  } catch {
+    throw new RouteServerError(
+      E.INVALID_VALUE,
+      `'${text}' is not a valid address prefix in CIDR notation (host bits zero)`,
+      target,
+    );
+  }
+}
+
+export function canonicalPrefix(text: string, target: string): string {
+  return formatPrefix(parsePrefixField(text, target));
+}
+
+export function notFound(kind: string, id: string): RouteServerError {
+  return new RouteServerError(E.NOT_FOUND, `${kind} '${id}' does not exist`, '');
+}
+
+export function parentNotFound(kind: string, id: string): RouteServerError {
+  return new RouteServerError(E.PARENT_NOT_FOUND, `${kind} '${id}' does not exist`, '');
+}
+
+export function invalidReference(kind: string, id: string, target: string): RouteServerError {
+  return new RouteServerError(E.INVALID_REFERENCE, `${kind} '${id}' does not exist`, target);
+}
+
+/** One page of records (ordered by id key) after `cursor`, presented by `view`. */
+export function pageOf<R extends Stored, T>(
+  records: readonly R[],
+  cursor: string | undefined,
+  pageSize: number,
+  view: (record: R) => T,
+): Page<T> {
+  const after = cursor === undefined ? undefined : Buffer.from(cursor, 'base64url').toString('utf8');
+  const start = after === undefined ? 0 : records.findIndex((r) => idKey(r.id) > after);
+  const slice = start < 0 ? [] : records.slice(start, start + pageSize);
+  const more = start >= 0 && start + pageSize < records.length;
+  const last = slice[slice.length - 1];
+  return {
+    value: slice.map(view),
+    ...(more && last !== undefined
+      ? { cursor: Buffer.from(idKey(last.id), 'utf8').toString('base64url') }
+      : {}),
+  };
+}
+
+/**
+ * Checks If-Match / If-None-Match style conditions against the index before
+ * planning, with the store's own errors, so a failed condition never reaches
+ * the live model (the store checks again inside its transaction).
+ */
+export function checkPreconditions(existing: Stored | undefined, id: string, options: WriteOptions): void {
+  if (options.mustNotExist === true && existing !== undefined) {
+    throw new StoreAlreadyExistsError(existing.id, existing.etag);
+  }
+  if (options.expectedEtag === undefined) return;
+  if (existing === undefined) throw new StoreNotFoundError(id);
+  if (existing.etag !== options.expectedEtag) {
+    throw new StoreConflictError(existing.id, options.expectedEtag, existing.etag);
+  }
+}

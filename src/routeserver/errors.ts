@@ -1,0 +1,67 @@
+/**
+ * Stable error codes of the route server domain service. Every refused
+ * request throws a `RouteServerError` with one of these codes, the field of
+ * the request at fault (`target`, in the facade's input terms) and, for
+ * virtual-network rules checked by `src/sdn`, the sdn code it wraps. A refused
+ * request changes nothing: neither the store nor the live model.
+ */
+import type { SdnErrorCode } from '../sdn/index.js';
+
+export const ROUTE_SERVER_ERROR_CODES = {
+  /** The resource named by the request does not exist. */
+  NOT_FOUND: 'BGPRS_ERR_RS_NOT_FOUND',
+  /** A child resource was written under a parent that does not exist. */
+  PARENT_NOT_FOUND: 'BGPRS_ERR_RS_PARENT_NOT_FOUND',
+  /** A field refers to a resource (subnet, VNet, route table) that does not exist. */
+  INVALID_REFERENCE: 'BGPRS_ERR_RS_INVALID_REFERENCE',
+  /** A field has a value outside its allowed set or range (enum, capacity, malformed prefix). */
+  INVALID_VALUE: 'BGPRS_ERR_RS_INVALID_VALUE',
+  /** `virtualRouterAsn` other than 65515 (Azure reference §1.4). */
+  INVALID_ROUTER_ASN: 'BGPRS_ERR_RS_INVALID_ROUTER_ASN',
+  /** A peer ASN Azure reserves (§2.4) or outside 1-4294967295. */
+  FORBIDDEN_PEER_ASN: 'BGPRS_ERR_RS_FORBIDDEN_PEER_ASN',
+  /** A peer address that is not an IPv4 address (§2.2: IPv4 unicast only). */
+  INVALID_PEER_IP: 'BGPRS_ERR_RS_INVALID_PEER_IP',
+  /** Two BGP connections of one route server with the same peer IP. */
+  DUPLICATE_PEER_IP: 'BGPRS_ERR_RS_DUPLICATE_PEER_IP',
+  /** More BGP connections than the per-route-server limit (8 by default, §8). */
+  PEER_LIMIT: 'BGPRS_ERR_RS_PEER_LIMIT',
+  /** An ipConfiguration whose subnet is not the VNet's RouteServerSubnet, or is smaller than /26 (§1.3). */
+  INVALID_ROUTE_SERVER_SUBNET: 'BGPRS_ERR_RS_INVALID_ROUTE_SERVER_SUBNET',
+  /** A second route server in one VNet, or a second ipConfiguration on one route server (§1.3). */
+  ROUTE_SERVER_PLACEMENT: 'BGPRS_ERR_RS_ROUTE_SERVER_PLACEMENT',
+  /** Changing the subnet of an existing ipConfiguration (delete and recreate it instead). */
+  IMMUTABLE_FIELD: 'BGPRS_ERR_RS_IMMUTABLE_FIELD',
+  /** Deleting a route server that still has its ipConfiguration (§7.2). */
+  ROUTE_SERVER_IN_USE: 'BGPRS_ERR_RS_ROUTE_SERVER_IN_USE',
+  /** Deleting or changing a VNet, subnet or route table something still uses. */
+  IN_USE: 'BGPRS_ERR_RS_IN_USE',
+  /** A virtual-network rule of `src/sdn` refused the change; `networkCode` holds its code. */
+  INVALID_NETWORK: 'BGPRS_ERR_RS_INVALID_NETWORK',
+  /** No free private address is left in the subnet. */
+  SUBNET_FULL: 'BGPRS_ERR_RS_SUBNET_FULL',
+  /** A stored record cannot be read back (written by another version, or damaged). */
+  CORRUPT_RECORD: 'BGPRS_ERR_RS_CORRUPT_RECORD',
+  /** The service was closed. */
+  CLOSED: 'BGPRS_ERR_RS_CLOSED',
+} as const;
+
+export type RouteServerErrorCode = (typeof ROUTE_SERVER_ERROR_CODES)[keyof typeof ROUTE_SERVER_ERROR_CODES];
+
+export class RouteServerError extends Error {
+  override readonly name = 'RouteServerError';
+  constructor(
+    readonly code: RouteServerErrorCode,
+    message: string,
+    /** the request field at fault, e.g. `peerAsn` or `subnets[1].addressPrefix`; '' for the resource itself */
+    readonly target: string,
+    /** for INVALID_NETWORK and IN_USE raised by the virtual network model: its code */
+    readonly networkCode?: SdnErrorCode,
+  ) {
+    super(message);
+  }
+}
+
+export function isRouteServerError(value: unknown): value is RouteServerError {
+  return value instanceof RouteServerError;
+}

@@ -1,0 +1,116 @@
+/**
+ * Shared by the domain service tests: ids in one resource group, a service on
+ * a SQLite store in a temporary directory, and a BGP runtime that records
+ * what the service asks of it (the BgpSpeaker-backed runtime is exercised by
+ * the interop tests).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openSqliteStore, type SqliteResourceStore } from '../store/index.js';
+import type { BgpRuntime, InstanceSessionState, PeerSpec, RouteServerRuntimeSpec } from './runtime.js';
+import { RouteServerService, type RouteServerServiceOptions } from './service.js';
+import type { PeerRoute, SessionState } from './types.js';
+
+export const SUB = '00000000-0000-0000-0000-000000000001';
+export const RG = `/subscriptions/${SUB}/resourceGroups/rg`;
+export const NET = `${RG}/providers/Microsoft.Network`;
+export const vnetId = (name: string) => `${NET}/virtualNetworks/${name}`;
+export const subnetId = (vnet: string, name: string) => `${vnetId(vnet)}/subnets/${name}`;
+export const hubId = (name: string) => `${NET}/virtualHubs/${name}`;
+export const connectionId = (hub: string, name: string) => `${hubId(hub)}/bgpConnections/${name}`;
+export const ipConfigId = (hub: string, name = 'ipconfig1') => `${hubId(hub)}/ipConfigurations/${name}`;
+export const nicId = (name: string) => `${NET}/networkInterfaces/${name}`;
+export const routeTableId = (name: string) => `${NET}/routeTables/${name}`;
+
+export class RecordingRuntime implements BgpRuntime {
+  readonly calls: string[] = [];
+  readonly specs = new Map<string, RouteServerRuntimeSpec>();
+  readonly states = new Map<string, SessionState>();
+  readonly learned: PeerRoute[] = [];
+
+  async startRouteServer(spec: RouteServerRuntimeSpec): Promise<void> {
+    this.specs.set(spec.routeServerId.toLowerCase(), spec);
+    this.calls.push(
+      `start ${spec.instances.map((i) => i.address).join(',')} peers=${spec.peers.map((p) => p.peerIp).join(',')}`,
+    );
+  }
+  async stopRouteServer(): Promise<void> {
+    this.calls.push('stop');
+  }
+  async updateSettings(): Promise<void> {
+    this.calls.push('settings');
+  }
+  async addPeer(_routeServerId: string, peer: PeerSpec): Promise<void> {
+    this.calls.push(`add ${peer.peerIp} ${peer.peerAsn}`);
+  }
+  async updatePeer(_routeServerId: string, peer: PeerSpec): Promise<void> {
+    this.calls.push(`update ${peer.peerIp} ${peer.peerAsn}`);
+  }
+  async removePeer(_routeServerId: string, connection: string): Promise<void> {
+    this.calls.push(`remove ${connection.slice(connection.lastIndexOf('/') + 1)}`);
+  }
+  sessionStates(routeServerId: string): readonly InstanceSessionState[] {
+    const spec = this.specs.get(routeServerId.toLowerCase());
+    return (spec?.instances ?? []).map((i) => ({
+      instance: i.instance,
+      localAddress: i.address,
+      state: this.states.get(i.instance) ?? 'Idle',
+    }));
+  }
+  async learnedRoutes(): Promise<readonly PeerRoute[]> {
+    return this.learned;
+  }
+  async advertisedRoutes(): Promise<readonly PeerRoute[]> {
+    return [];
+  }
+  async refreshPeers(): Promise<void> {
+    this.calls.push('refresh');
+  }
+  async close(): Promise<void> {}
+}
+
+export interface Harness {
+  readonly dir: string;
+  store: SqliteResourceStore;
+  service: RouteServerService;
+  reopen(options?: Partial<RouteServerServiceOptions>): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function harness(options: Partial<RouteServerServiceOptions> = {}): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), 'rs-svc-'));
+  const path = join(dir, 'state.db');
+  const store = openSqliteStore({ path });
+  const h: Harness = {
+    dir,
+    store,
+    service: await RouteServerService.open({ store, ...options }),
+    async reopen(next = {}) {
+      await h.service.close();
+      await h.store.close();
+      h.store = openSqliteStore({ path });
+      h.service = await RouteServerService.open({ store: h.store, ...next });
+    },
+    async close() {
+      await h.service.close();
+      await h.store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return h;
+}
+
+/** hub 10.0.0.0/16 with RouteServerSubnet 10.0.1.0/26, nva 10.0.2.0/24 and app 10.0.3.0/24; route server rs placed in it. */
+export async function hubWithRouteServer(service: RouteServerService): Promise<void> {
+  await service.putVirtualNetwork(vnetId('hub'), {
+    addressPrefixes: ['10.0.0.0/16'],
+    subnets: [
+      { name: 'RouteServerSubnet', addressPrefix: '10.0.1.0/26' },
+      { name: 'nva', addressPrefix: '10.0.2.0/24' },
+      { name: 'app', addressPrefix: '10.0.3.0/24' },
+    ],
+  });
+  await service.putRouteServer(hubId('rs'), {});
+  await service.putIpConfiguration(ipConfigId('rs'), { subnetId: subnetId('hub', 'RouteServerSubnet') });
+}

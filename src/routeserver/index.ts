@@ -1,0 +1,8 @@
+/** The route server domain service (docs/api.md lists the resources it serves). */
+export { RouteServerService, type RouteServerServiceOptions } from './service.js';
+export { DEFAULT_LIMITS, type RouteServerLimits } from './core.js';
+export * from './errors.js';
+export * from './types.js';
+export type * from './runtime.js';
+export { FORBIDDEN_PEER_ASN_RANGES, isForbiddenPeerAsn } from './peer-rules.js';
+export { instanceAddresses } from './views.js';

@@ -1,0 +1,185 @@
+/**
+ * Network interfaces (one primary IP configuration each) and their effective
+ * route tables. A Dynamic address is the first free one of the subnet from
+ * .4 up, as Azure assigns it; a Static one is checked by the model (inside
+ * the subnet, not reserved, not in use).
+ */
+import { parsePrefix } from '../lib/prefix.js';
+import type { EffectiveRoute } from '../sdn/index.js';
+import { canonicalAddress, firstFreeIpv4 } from './addresses.js';
+import {
+  applyToModel,
+  checkPreconditions,
+  invalidReference,
+  notFound,
+  pageOf,
+  type ServiceCore,
+} from './core.js';
+import { ROUTE_SERVER_ERROR_CODES as E, RouteServerError } from './errors.js';
+import { idKey, inScope, nameFromId, sdnSubnetId, TYPES } from './ids.js';
+import type { NetworkInterfaceBody, Stored } from './records.js';
+import type {
+  DeleteResult,
+  ListScope,
+  NetworkInterface,
+  NetworkInterfaceInput,
+  Page,
+  PutResult,
+  WriteOptions,
+} from './types.js';
+import { networkInterfaceView } from './views.js';
+
+type NicRecord = Stored<typeof TYPES.networkInterface>;
+
+function sdnNic(record: { id: string; body: NetworkInterfaceBody }, subnet: Stored<typeof TYPES.subnet>) {
+  return {
+    id: idKey(record.id),
+    subnetId: sdnSubnetId(subnet.parentId!, subnet.name),
+    privateIpAddress: record.body.privateIpAddress,
+  };
+}
+
+function allocate(core: ServiceCore, subnet: Stored<typeof TYPES.subnet>, nicKey: string): string {
+  const used = new Set<string>();
+  for (const nic of core.index.ofType(TYPES.networkInterface)) {
+    if (idKey(nic.body.subnetId) === idKey(subnet.id) && idKey(nic.id) !== nicKey)
+      used.add(nic.body.privateIpAddress);
+  }
+  const address = firstFreeIpv4(parsePrefix(subnet.body.addressPrefix), used);
+  if (address === undefined) {
+    throw new RouteServerError(E.SUBNET_FULL, `subnet '${subnet.id}' has no free address`, 'subnetId');
+  }
+  return address;
+}
+
+function nicBody(
+  core: ServiceCore,
+  id: string,
+  existing: NicRecord | undefined,
+  input: NetworkInterfaceInput,
+): { body: NetworkInterfaceBody; subnet: Stored<typeof TYPES.subnet> } {
+  const subnet = core.index.get(input.subnetId, TYPES.subnet);
+  if (subnet === undefined) throw invalidReference('subnet', input.subnetId, 'subnetId');
+  const method = input.privateIpAllocationMethod ?? (input.privateIpAddress ? 'Static' : 'Dynamic');
+  let address: string;
+  if (method === 'Static' || input.privateIpAddress) {
+    const given = input.privateIpAddress ?? '';
+    const canonical = canonicalAddress(given);
+    if (canonical === undefined) {
+      throw new RouteServerError(E.INVALID_VALUE, `'${given}' is not an IP address`, 'privateIpAddress');
+    }
+    address = canonical;
+  } else if (existing !== undefined && idKey(existing.body.subnetId) === idKey(subnet.id)) {
+    address = existing.body.privateIpAddress;
+  } else {
+    address = allocate(core, subnet, idKey(id));
+  }
+  const body: NetworkInterfaceBody = {
+    location: input.location ?? existing?.body.location ?? 'local',
+    tags: input.tags ?? {},
+    ipConfigurationName: input.ipConfigurationName ?? existing?.body.ipConfigurationName ?? 'ipconfig1',
+    subnetId: subnet.id,
+    privateIpAddress: address,
+    privateIpAllocationMethod: method,
+  };
+  return { body, subnet };
+}
+
+export function putNetworkInterface(
+  core: ServiceCore,
+  id: string,
+  input: NetworkInterfaceInput,
+  options: WriteOptions = {},
+): Promise<PutResult<NetworkInterface>> {
+  return core
+    .write((mutation) => {
+      const existing = core.index.get(id, TYPES.networkInterface);
+      checkPreconditions(existing, id, options);
+      const nicId = existing?.id ?? id;
+      const { body, subnet } = nicBody(core, nicId, existing, input);
+      const moved =
+        existing === undefined ||
+        idKey(existing.body.subnetId) !== idKey(body.subnetId) ||
+        existing.body.privateIpAddress !== body.privateIpAddress;
+      if (moved) {
+        if (existing !== undefined) {
+          const oldSubnet = core.index.get(existing.body.subnetId, TYPES.subnet)!;
+          const old = sdnNic(existing, oldSubnet);
+          applyToModel(
+            mutation,
+            () => core.model.deleteNetworkInterface(old.id),
+            () => core.model.createNetworkInterface(old),
+          );
+        }
+        const next = sdnNic({ id: nicId, body }, subnet);
+        applyToModel(
+          mutation,
+          () => core.model.createNetworkInterface(next),
+          () => core.model.deleteNetworkInterface(next.id),
+        );
+      }
+      mutation.put(
+        { id: nicId, type: TYPES.networkInterface, name: existing?.name ?? nameFromId(id), body },
+        options,
+      );
+      return () => ({
+        resource: networkInterfaceView(core.index.get(id, TYPES.networkInterface)!),
+        created: existing === undefined,
+      });
+    })
+    .then(({ value, applied }) => ({ ...value, applied }));
+}
+
+export function deleteNetworkInterface(
+  core: ServiceCore,
+  id: string,
+  options: WriteOptions = {},
+): Promise<DeleteResult> {
+  return core
+    .write((mutation) => {
+      const existing = core.index.get(id, TYPES.networkInterface);
+      checkPreconditions(existing, id, options);
+      if (existing === undefined) return () => false;
+      const subnet = core.index.get(existing.body.subnetId, TYPES.subnet)!;
+      const old = sdnNic(existing, subnet);
+      applyToModel(
+        mutation,
+        () => core.model.deleteNetworkInterface(old.id),
+        () => core.model.createNetworkInterface(old),
+      );
+      mutation.delete(existing.id, options);
+      return () => true;
+    })
+    .then(({ value, applied }) => ({ existed: value, applied }));
+}
+
+export function getNetworkInterface(core: ServiceCore, id: string): NetworkInterface | undefined {
+  const record = core.index.get(id, TYPES.networkInterface);
+  return record === undefined ? undefined : networkInterfaceView(record);
+}
+
+export function listNetworkInterfaces(
+  core: ServiceCore,
+  scope: ListScope,
+  cursor?: string,
+): Page<NetworkInterface> {
+  const records = core.index.ofType(TYPES.networkInterface).filter((r) => inScope(r.id, scope));
+  return pageOf(records, cursor, core.pageSize, networkInterfaceView);
+}
+
+/** The NIC's effective routes (Azure reference §3.5), computed by the virtual network model. */
+export function effectiveRouteTable(core: ServiceCore, id: string): EffectiveRoute[] {
+  const record = core.index.get(id, TYPES.networkInterface);
+  if (record === undefined) throw notFound('network interface', id);
+  return core.model.effectiveRoutes(idKey(record.id));
+}
+
+export function loadNetworkInterfaces(core: ServiceCore, nics: readonly NicRecord[]): void {
+  for (const nic of nics) {
+    const subnet = core.index.get(nic.body.subnetId, TYPES.subnet);
+    if (subnet === undefined) {
+      throw new RouteServerError(E.CORRUPT_RECORD, `stored NIC ${nic.id} names a missing subnet`, '');
+    }
+    core.model.createNetworkInterface(sdnNic(nic, subnet));
+  }
+}

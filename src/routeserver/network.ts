@@ -1,0 +1,508 @@
+/**
+ * Virtual networks, their subnets and their peerings. A VNet PUT may carry
+ * its subnets and peerings inline (as ARM's does): the listed ones are
+ * created or updated, the unlisted ones deleted; without the list the
+ * existing children stay. Changes reach the model in an order that keeps
+ * every intermediate state valid: removals, then the address space, then
+ * creations and updates. Changes of advertised address spaces or peerings
+ * make the route servers involved re-advertise (Azure reference §2.2).
+ */
+import { formatPrefix, parsePrefix } from '../lib/prefix.js';
+import type { PeeringInput as SdnPeeringInput } from '../sdn/index.js';
+import {
+  applyToModel,
+  checkPreconditions,
+  canonicalPrefix,
+  invalidReference,
+  notFound,
+  pageOf,
+  parentNotFound,
+  parsePrefixField,
+  type ServiceCore,
+} from './core.js';
+import { ROUTE_SERVER_ERROR_CODES as E, RouteServerError } from './errors.js';
+import { childId, idKey, inScope, nameFromId, parentIdOf, sdnSubnetId, TYPES } from './ids.js';
+import type { Mutation } from './mutation.js';
+import type { PeeringBody, Stored, SubnetBody, VirtualNetworkBody } from './records.js';
+import type {
+  DeleteResult,
+  ListScope,
+  Page,
+  PeeringInput,
+  PutResult,
+  Subnet,
+  SubnetInput,
+  VirtualNetwork,
+  VirtualNetworkInput,
+  VirtualNetworkPeering,
+  WriteOptions,
+} from './types.js';
+import { peeringView, subnetViewOf, virtualNetworkView } from './views.js';
+
+type SubnetRecord = Stored<typeof TYPES.subnet>;
+type PeeringRecord = Stored<typeof TYPES.peering>;
+type VnetRecord = Stored<typeof TYPES.virtualNetwork>;
+
+// ---- route refresh on topology changes ----------------------------------------
+
+/** Advertised address spaces of every running route server, as text. */
+export function spacesSnapshot(core: ServiceCore): Map<string, string> {
+  const snapshot = new Map<string, string>();
+  for (const key of core.running) {
+    const spaces = core.model.routeServer(key)?.advertisedAddressSpaces() ?? [];
+    snapshot.set(key, spaces.map(formatPrefix).join(','));
+  }
+  return snapshot;
+}
+
+/**
+ * Queues a re-advertisement (ROUTE-REFRESH) for each running route server
+ * whose advertised spaces changed since `before`, or whose VNet is one of
+ * `peeredVnetKeys` (a peering of it was created, changed or deleted).
+ */
+export function planRefresh(
+  core: ServiceCore,
+  mutation: Mutation,
+  before: ReadonlyMap<string, string>,
+  peeredVnetKeys: ReadonlySet<string>,
+): void {
+  const after = spacesSnapshot(core);
+  for (const [key, spaces] of after) {
+    const binding = core.model.routeServer(key);
+    if (binding === undefined || core.runtime === undefined) continue;
+    if (spaces === before.get(key) && !peeredVnetKeys.has(binding.vnetId)) continue;
+    const routeServerId = core.index.any(key)?.id ?? key;
+    const runtime = core.runtime;
+    mutation.effect(() => runtime.refreshPeers(routeServerId));
+  }
+}
+
+// ---- subnets ------------------------------------------------------------------
+
+function sdnSubnet(vnetId: string, name: string, body: SubnetBody) {
+  return {
+    vnetId: idKey(vnetId),
+    name,
+    addressPrefix: parsePrefix(body.addressPrefix),
+    routeTableId: body.routeTableId === null ? null : idKey(body.routeTableId),
+  };
+}
+
+function removeSubnet(core: ServiceCore, mutation: Mutation, record: SubnetRecord, target: string): void {
+  const vnetId = record.parentId!;
+  applyToModel(
+    mutation,
+    () => core.model.deleteSubnet(sdnSubnetId(vnetId, record.name)),
+    () => core.model.createSubnet(sdnSubnet(vnetId, record.name, record.body)),
+    target,
+  );
+  mutation.delete(record.id);
+}
+
+function subnetBody(core: ServiceCore, input: SubnetInput, target: string): SubnetBody {
+  const addressPrefix = canonicalPrefix(input.addressPrefix, `${target}addressPrefix`);
+  const routeTableId = input.routeTableId ?? null;
+  if (routeTableId === null) return { addressPrefix, routeTableId: null };
+  const table = core.index.get(routeTableId, TYPES.routeTable);
+  if (table === undefined) throw invalidReference('route table', routeTableId, `${target}routeTableId`);
+  return { addressPrefix, routeTableId: table.id };
+}
+
+function writeSubnet(
+  core: ServiceCore,
+  mutation: Mutation,
+  vnet: { id: string },
+  name: string,
+  input: SubnetInput,
+  target: string,
+  options: WriteOptions = {},
+): void {
+  const existing = core.index.get(childId(vnet.id, 'subnets', name), TYPES.subnet);
+  const subnetName = existing?.name ?? name;
+  const body = subnetBody(core, input, target);
+  const sdnId = sdnSubnetId(vnet.id, subnetName);
+  const create = () =>
+    applyToModel(
+      mutation,
+      () => core.model.createSubnet(sdnSubnet(vnet.id, subnetName, body)),
+      () => core.model.deleteSubnet(sdnId),
+      target,
+    );
+  if (existing === undefined) create();
+  else if (existing.body.addressPrefix !== body.addressPrefix) {
+    removeSubnet(core, mutation, existing, target);
+    create();
+  } else if (existing.body.routeTableId !== body.routeTableId) {
+    const old = existing.body.routeTableId === null ? null : idKey(existing.body.routeTableId);
+    applyToModel(
+      mutation,
+      () =>
+        core.model.setSubnetRouteTable(sdnId, body.routeTableId === null ? null : idKey(body.routeTableId)),
+      () => core.model.setSubnetRouteTable(sdnId, old),
+      `${target}routeTableId`,
+    );
+  }
+  mutation.put(
+    {
+      id: existing?.id ?? childId(vnet.id, 'subnets', name),
+      type: TYPES.subnet,
+      parentId: vnet.id,
+      name: subnetName,
+      body,
+    },
+    options,
+  );
+}
+
+// ---- peerings -----------------------------------------------------------------
+
+function sdnPeering(record: { id: string; parentId?: string; body: PeeringBody }): SdnPeeringInput {
+  return {
+    id: idKey(record.id),
+    localVnetId: idKey(record.parentId!),
+    remoteVnetId: idKey(record.body.remoteVirtualNetworkId),
+    allowGatewayTransit: record.body.allowGatewayTransit,
+    useRemoteGateways: record.body.useRemoteGateways,
+  };
+}
+
+function removePeering(core: ServiceCore, mutation: Mutation, record: PeeringRecord, target: string): void {
+  applyToModel(
+    mutation,
+    () => core.model.deletePeering(idKey(record.id)),
+    () => core.model.createPeering(sdnPeering(record)),
+    target,
+  );
+  mutation.delete(record.id);
+}
+
+function writePeering(
+  core: ServiceCore,
+  mutation: Mutation,
+  vnet: { id: string },
+  name: string,
+  input: PeeringInput,
+  target: string,
+  options: WriteOptions = {},
+): string {
+  const remote = core.index.get(input.remoteVirtualNetworkId, TYPES.virtualNetwork);
+  if (remote === undefined) {
+    throw invalidReference(
+      'virtual network',
+      input.remoteVirtualNetworkId,
+      `${target}remoteVirtualNetworkId`,
+    );
+  }
+  const existing = core.index.get(childId(vnet.id, 'virtualNetworkPeerings', name), TYPES.peering);
+  const id = existing?.id ?? childId(vnet.id, 'virtualNetworkPeerings', name);
+  const body: PeeringBody = {
+    remoteVirtualNetworkId: remote.id,
+    allowVirtualNetworkAccess: input.allowVirtualNetworkAccess ?? true,
+    allowForwardedTraffic: input.allowForwardedTraffic ?? false,
+    allowGatewayTransit: input.allowGatewayTransit ?? false,
+    useRemoteGateways: input.useRemoteGateways ?? false,
+  };
+  const next = sdnPeering({ id, parentId: vnet.id, body });
+  if (existing !== undefined && idKey(existing.body.remoteVirtualNetworkId) === idKey(remote.id)) {
+    const flags = (b: PeeringBody) => ({
+      allowGatewayTransit: b.allowGatewayTransit,
+      useRemoteGateways: b.useRemoteGateways,
+    });
+    applyToModel(
+      mutation,
+      () => core.model.updatePeering(next.id, flags(body)),
+      () => core.model.updatePeering(next.id, flags(existing.body)),
+      target,
+    );
+  } else {
+    if (existing !== undefined) removePeering(core, mutation, existing, target);
+    applyToModel(
+      mutation,
+      () => core.model.createPeering(next),
+      () => core.model.deletePeering(next.id),
+      target,
+    );
+  }
+  mutation.put({ id, type: TYPES.peering, parentId: vnet.id, name: existing?.name ?? name, body }, options);
+  return idKey(remote.id);
+}
+
+// ---- virtual networks -----------------------------------------------------------
+
+function uniqueNames(items: readonly { name: string }[] | undefined, field: string): void {
+  const seen = new Set<string>();
+  items?.forEach((item, i) => {
+    const key = item.name.toLowerCase();
+    if (seen.has(key)) {
+      throw new RouteServerError(
+        E.INVALID_VALUE,
+        `the name '${item.name}' is listed twice`,
+        `${field}[${i}].name`,
+      );
+    }
+    seen.add(key);
+  });
+}
+
+function planAddressSpace(
+  core: ServiceCore,
+  mutation: Mutation,
+  id: string,
+  existing: VnetRecord | undefined,
+  body: VirtualNetworkBody,
+): void {
+  const spaces = body.addressPrefixes.map((text) => parsePrefix(text));
+  const key = idKey(id);
+  if (existing === undefined) {
+    applyToModel(
+      mutation,
+      () => core.model.createVirtualNetwork({ id: key, addressSpaces: spaces }),
+      () => core.model.deleteVirtualNetwork(key),
+    );
+  } else if (existing.body.addressPrefixes.join(',') !== body.addressPrefixes.join(',')) {
+    const old = existing.body.addressPrefixes.map((text) => parsePrefix(text));
+    applyToModel(
+      mutation,
+      () => core.model.setAddressSpaces(key, spaces),
+      () => core.model.setAddressSpaces(key, old),
+    );
+  }
+}
+
+export function putVirtualNetwork(
+  core: ServiceCore,
+  id: string,
+  input: VirtualNetworkInput,
+  options: WriteOptions = {},
+): Promise<PutResult<VirtualNetwork>> {
+  return core
+    .write((mutation) => {
+      const existing = core.index.get(id, TYPES.virtualNetwork);
+      checkPreconditions(existing, id, options);
+      const vnet = { id: existing?.id ?? id };
+      const body: VirtualNetworkBody = {
+        location: input.location ?? existing?.body.location ?? 'local',
+        tags: input.tags ?? {},
+        addressPrefixes: input.addressPrefixes.map((text, i) =>
+          formatPrefix(parsePrefixField(text, `addressPrefixes[${i}]`)),
+        ),
+      };
+      uniqueNames(input.subnets, 'subnets');
+      uniqueNames(input.peerings, 'peerings');
+      const before = spacesSnapshot(core);
+      const peered = new Set<string>();
+      const listed = (list: readonly { name: string }[], name: string) =>
+        list.some((item) => item.name.toLowerCase() === name.toLowerCase());
+      if (existing !== undefined && input.peerings !== undefined) {
+        for (const peering of core.index.childrenOf(vnet.id, TYPES.peering)) {
+          if (listed(input.peerings, peering.name)) continue;
+          removePeering(core, mutation, peering, 'peerings');
+          peered.add(idKey(peering.body.remoteVirtualNetworkId)).add(idKey(vnet.id));
+        }
+      }
+      if (existing !== undefined && input.subnets !== undefined) {
+        for (const subnet of core.index.childrenOf(vnet.id, TYPES.subnet)) {
+          if (!listed(input.subnets, subnet.name)) removeSubnet(core, mutation, subnet, 'subnets');
+        }
+      }
+      planAddressSpace(core, mutation, vnet.id, existing, body);
+      mutation.put(
+        { id: vnet.id, type: TYPES.virtualNetwork, name: existing?.name ?? nameFromId(id), body },
+        options,
+      );
+      input.subnets?.forEach((subnet, i) =>
+        writeSubnet(core, mutation, vnet, subnet.name, subnet, `subnets[${i}].`),
+      );
+      input.peerings?.forEach((peering, i) => {
+        const remoteKey = writePeering(core, mutation, vnet, peering.name, peering, `peerings[${i}].`);
+        peered.add(remoteKey).add(idKey(vnet.id));
+      });
+      planRefresh(core, mutation, before, peered);
+      return () => ({
+        resource: virtualNetworkView(core, core.index.get(id, TYPES.virtualNetwork)!),
+        created: existing === undefined,
+      });
+    })
+    .then(({ value, applied }) => ({ ...value, applied }));
+}
+
+export function deleteVirtualNetwork(
+  core: ServiceCore,
+  id: string,
+  options: WriteOptions = {},
+): Promise<DeleteResult> {
+  return core
+    .write((mutation) => {
+      const existing = core.index.get(id, TYPES.virtualNetwork);
+      checkPreconditions(existing, id, options);
+      if (existing === undefined) return () => false;
+      const before = spacesSnapshot(core);
+      const peered = new Set<string>([idKey(existing.id)]);
+      for (const peering of core.index.childrenOf(existing.id, TYPES.peering)) {
+        removePeering(core, mutation, peering, '');
+        peered.add(idKey(peering.body.remoteVirtualNetworkId));
+      }
+      const subnets = core.index.childrenOf(existing.id, TYPES.subnet);
+      const key = idKey(existing.id);
+      applyToModel(
+        mutation,
+        () => core.model.deleteVirtualNetwork(key),
+        () => {
+          const spaces = existing.body.addressPrefixes.map((text) => parsePrefix(text));
+          core.model.createVirtualNetwork({ id: key, addressSpaces: spaces });
+          for (const s of subnets) core.model.createSubnet(sdnSubnet(existing.id, s.name, s.body));
+        },
+      );
+      for (const subnet of subnets) mutation.delete(subnet.id);
+      mutation.delete(existing.id, options);
+      planRefresh(core, mutation, before, peered);
+      return () => true;
+    })
+    .then(({ value, applied }) => ({ existed: value, applied }));
+}
+
+export function getVirtualNetwork(core: ServiceCore, id: string): VirtualNetwork | undefined {
+  const record = core.index.get(id, TYPES.virtualNetwork);
+  return record === undefined ? undefined : virtualNetworkView(core, record);
+}
+
+export function listVirtualNetworks(
+  core: ServiceCore,
+  scope: ListScope,
+  cursor?: string,
+): Page<VirtualNetwork> {
+  const records = core.index.ofType(TYPES.virtualNetwork).filter((r) => inScope(r.id, scope));
+  return pageOf(records, cursor, core.pageSize, (r) => virtualNetworkView(core, r));
+}
+
+function requireVnet(core: ServiceCore, childIdText: string): VnetRecord {
+  const vnetId = parentIdOf(childIdText);
+  const vnet = core.index.get(vnetId, TYPES.virtualNetwork);
+  if (vnet === undefined) throw parentNotFound('virtual network', vnetId);
+  return vnet;
+}
+
+export function putSubnet(
+  core: ServiceCore,
+  id: string,
+  input: SubnetInput,
+  options: WriteOptions = {},
+): Promise<PutResult<Subnet>> {
+  return core
+    .write((mutation) => {
+      const vnet = requireVnet(core, id);
+      const existing = core.index.get(id, TYPES.subnet);
+      checkPreconditions(existing, id, options);
+      const created = existing === undefined;
+      writeSubnet(core, mutation, vnet, nameFromId(id), input, '', options);
+      mutation.touch(vnet);
+      return () => ({ resource: subnetViewOf(core, core.index.get(id, TYPES.subnet)!), created });
+    })
+    .then(({ value, applied }) => ({ ...value, applied }));
+}
+
+export function deleteSubnet(
+  core: ServiceCore,
+  id: string,
+  options: WriteOptions = {},
+): Promise<DeleteResult> {
+  return core
+    .write((mutation) => {
+      const existing = core.index.get(id, TYPES.subnet);
+      checkPreconditions(existing, id, options);
+      if (existing === undefined) return () => false;
+      removeSubnet(core, mutation, existing, '');
+      mutation.delete(existing.id, options);
+      mutation.touch(core.index.get(existing.parentId!, TYPES.virtualNetwork));
+      return () => true;
+    })
+    .then(({ value, applied }) => ({ existed: value, applied }));
+}
+
+export function getSubnet(core: ServiceCore, id: string): Subnet | undefined {
+  const record = core.index.get(id, TYPES.subnet);
+  return record === undefined ? undefined : subnetViewOf(core, record);
+}
+
+export function listSubnets(core: ServiceCore, vnetId: string, cursor?: string): Page<Subnet> {
+  if (core.index.get(vnetId, TYPES.virtualNetwork) === undefined) throw notFound('virtual network', vnetId);
+  const records = core.index.childrenOf(vnetId, TYPES.subnet);
+  return pageOf(records, cursor, core.pageSize, (r) => subnetViewOf(core, r));
+}
+
+export function putPeering(
+  core: ServiceCore,
+  id: string,
+  input: PeeringInput,
+  options: WriteOptions = {},
+): Promise<PutResult<VirtualNetworkPeering>> {
+  return core
+    .write((mutation) => {
+      const vnet = requireVnet(core, id);
+      const existing = core.index.get(id, TYPES.peering);
+      checkPreconditions(existing, id, options);
+      const before = spacesSnapshot(core);
+      const peered = new Set([idKey(vnet.id)]);
+      if (existing !== undefined) peered.add(idKey(existing.body.remoteVirtualNetworkId));
+      peered.add(writePeering(core, mutation, vnet, nameFromId(id), input, '', options));
+      mutation.touch(vnet);
+      planRefresh(core, mutation, before, peered);
+      return () => ({
+        resource: peeringView(core, core.index.get(id, TYPES.peering)!),
+        created: existing === undefined,
+      });
+    })
+    .then(({ value, applied }) => ({ ...value, applied }));
+}
+
+export function deletePeering(
+  core: ServiceCore,
+  id: string,
+  options: WriteOptions = {},
+): Promise<DeleteResult> {
+  return core
+    .write((mutation) => {
+      const existing = core.index.get(id, TYPES.peering);
+      checkPreconditions(existing, id, options);
+      if (existing === undefined) return () => false;
+      const before = spacesSnapshot(core);
+      removePeering(core, mutation, existing, '');
+      mutation.delete(existing.id, options);
+      mutation.touch(core.index.get(existing.parentId!, TYPES.virtualNetwork));
+      const peered = new Set([idKey(existing.parentId!), idKey(existing.body.remoteVirtualNetworkId)]);
+      planRefresh(core, mutation, before, peered);
+      return () => true;
+    })
+    .then(({ value, applied }) => ({ existed: value, applied }));
+}
+
+export function getPeering(core: ServiceCore, id: string): VirtualNetworkPeering | undefined {
+  const record = core.index.get(id, TYPES.peering);
+  return record === undefined ? undefined : peeringView(core, record);
+}
+
+export function listPeerings(
+  core: ServiceCore,
+  vnetId: string,
+  cursor?: string,
+): Page<VirtualNetworkPeering> {
+  if (core.index.get(vnetId, TYPES.virtualNetwork) === undefined) throw notFound('virtual network', vnetId);
+  const records = core.index.childrenOf(vnetId, TYPES.peering);
+  return pageOf(records, cursor, core.pageSize, (r) => peeringView(core, r));
+}
+
+/** Replays stored VNets, subnets (after route tables) and peerings into the model at start. */
+export function loadSubnets(core: ServiceCore, subnets: readonly SubnetRecord[]): void {
+  for (const s of subnets) core.model.createSubnet(sdnSubnet(s.parentId!, s.name, s.body));
+}
+
+export function loadPeerings(core: ServiceCore, peerings: readonly PeeringRecord[]): void {
+  for (const p of peerings) core.model.createPeering(sdnPeering(p));
+}
+
+export function loadVirtualNetworks(core: ServiceCore, vnets: readonly VnetRecord[]): void {
+  for (const v of vnets) {
+    const spaces = v.body.addressPrefixes.map((text) => parsePrefix(text));
+    core.model.createVirtualNetwork({ id: idKey(v.id), addressSpaces: spaces });
+  }
+}

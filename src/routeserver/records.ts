@@ -1,0 +1,175 @@
+/**
+ * What the service persists: one store record per resource, its body the
+ * domain JSON below (never an API shape), and the in-memory index of those
+ * records the service answers reads from. The index mirrors the store: it is
+ * loaded at start and updated from each committed transaction's results.
+ */
+import type { ResourceRecord } from '../store/index.js';
+import { ROUTE_SERVER_ERROR_CODES as E, RouteServerError } from './errors.js';
+import { idKey, TYPES, type ResourceType } from './ids.js';
+import type { AllocationMethod, HubRoutingPreference, UserRouteNextHopType } from './types.js';
+
+export interface TrackedBody {
+  readonly location: string;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+export interface RouteServerBody extends TrackedBody {
+  readonly allowBranchToBranchTraffic: boolean;
+  readonly hubRoutingPreference: HubRoutingPreference;
+  readonly minCapacity: number;
+}
+
+export interface IpConfigurationBody {
+  readonly subnetId: string;
+  readonly privateIpAddress: string | null;
+  readonly privateIpAllocationMethod: AllocationMethod;
+  readonly publicIpAddressId: string | null;
+}
+
+export interface BgpConnectionBody {
+  readonly peerIp: string;
+  readonly peerAsn: number;
+}
+
+export interface VirtualNetworkBody extends TrackedBody {
+  readonly addressPrefixes: readonly string[];
+}
+
+export interface SubnetBody {
+  readonly addressPrefix: string;
+  readonly routeTableId: string | null;
+}
+
+export interface PeeringBody {
+  readonly remoteVirtualNetworkId: string;
+  readonly allowVirtualNetworkAccess: boolean;
+  readonly allowForwardedTraffic: boolean;
+  readonly allowGatewayTransit: boolean;
+  readonly useRemoteGateways: boolean;
+}
+
+export interface RouteTableBody extends TrackedBody {
+  readonly disableBgpRoutePropagation: boolean;
+}
+
+export interface RouteBody {
+  readonly addressPrefix: string;
+  readonly nextHopType: UserRouteNextHopType;
+  readonly nextHopIpAddress: string | null;
+}
+
+export interface NetworkInterfaceBody extends TrackedBody {
+  readonly ipConfigurationName: string;
+  readonly subnetId: string;
+  readonly privateIpAddress: string;
+  readonly privateIpAllocationMethod: AllocationMethod;
+}
+
+export interface BodyOf {
+  [TYPES.routeServer]: RouteServerBody;
+  [TYPES.ipConfiguration]: IpConfigurationBody;
+  [TYPES.bgpConnection]: BgpConnectionBody;
+  [TYPES.virtualNetwork]: VirtualNetworkBody;
+  [TYPES.subnet]: SubnetBody;
+  [TYPES.peering]: PeeringBody;
+  [TYPES.routeTable]: RouteTableBody;
+  [TYPES.route]: RouteBody;
+  [TYPES.networkInterface]: NetworkInterfaceBody;
+}
+
+/** A stored record whose body was checked to be the domain JSON of its type. */
+export interface Stored<T extends ResourceType = ResourceType> extends ResourceRecord {
+  readonly type: T;
+  readonly body: BodyOf[T];
+}
+
+/** Field names (and their JSON kinds) each body must carry; checked when records are loaded. */
+const REQUIRED_FIELDS: Readonly<Record<ResourceType, Readonly<Record<string, string>>>> = {
+  [TYPES.routeServer]: {
+    location: 'string',
+    tags: 'object',
+    allowBranchToBranchTraffic: 'boolean',
+    hubRoutingPreference: 'string',
+    minCapacity: 'number',
+  },
+  [TYPES.ipConfiguration]: { subnetId: 'string', privateIpAllocationMethod: 'string' },
+  [TYPES.bgpConnection]: { peerIp: 'string', peerAsn: 'number' },
+  [TYPES.virtualNetwork]: { location: 'string', tags: 'object', addressPrefixes: 'object' },
+  [TYPES.subnet]: { addressPrefix: 'string' },
+  [TYPES.peering]: { remoteVirtualNetworkId: 'string', useRemoteGateways: 'boolean' },
+  [TYPES.routeTable]: { location: 'string', tags: 'object', disableBgpRoutePropagation: 'boolean' },
+  [TYPES.route]: { addressPrefix: 'string', nextHopType: 'string' },
+  [TYPES.networkInterface]: {
+    location: 'string',
+    tags: 'object',
+    subnetId: 'string',
+    privateIpAddress: 'string',
+    ipConfigurationName: 'string',
+  },
+};
+
+const TYPE_BY_KEY = new Map(Object.values(TYPES).map((type) => [type.toLowerCase(), type]));
+
+/** Checks a loaded record; throws CORRUPT_RECORD when it is not a body this version wrote. */
+export function checkStored(record: ResourceRecord): Stored {
+  const type = TYPE_BY_KEY.get(record.type.toLowerCase());
+  const body = record.body as Record<string, unknown> | null;
+  const corrupt = (why: string): never => {
+    throw new RouteServerError(E.CORRUPT_RECORD, `stored record ${record.id} ${why}`, '');
+  };
+  if (type === undefined) return corrupt(`has an unknown type ${record.type}`);
+  if (typeof body !== 'object' || body === null) return corrupt('has no body');
+  for (const [field, kind] of Object.entries(REQUIRED_FIELDS[type])) {
+    if (typeof body[field] !== kind || body[field] === null) corrupt(`lacks ${field} (${kind})`);
+  }
+  return { ...record, type } as Stored;
+}
+
+/** The records of every resource, by id key, with a parent → children index. */
+export class ResourceIndex {
+  private readonly records = new Map<string, Stored>();
+  private readonly children = new Map<string, Set<string>>();
+
+  get<T extends ResourceType>(id: string, type: T): Stored<T> | undefined {
+    const record = this.records.get(idKey(id));
+    return record !== undefined && record.type === type ? (record as Stored<T>) : undefined;
+  }
+
+  any(id: string): Stored | undefined {
+    return this.records.get(idKey(id));
+  }
+
+  /** Children of `parentId` of one type, ordered by id key. */
+  childrenOf<T extends ResourceType>(parentId: string, type: T): Stored<T>[] {
+    const keys = [...(this.children.get(idKey(parentId)) ?? [])].sort();
+    return keys.map((key) => this.records.get(key)!).filter((r): r is Stored<T> => r.type === type);
+  }
+
+  /** Every record of a type, ordered by id key. */
+  ofType<T extends ResourceType>(type: T): Stored<T>[] {
+    return [...this.records.entries()]
+      .filter(([, record]) => record.type === type)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, record]) => record as Stored<T>);
+  }
+
+  set(record: Stored): void {
+    const key = idKey(record.id);
+    this.records.set(key, record);
+    if (record.parentId !== undefined) {
+      const parentKey = idKey(record.parentId);
+      let set = this.children.get(parentKey);
+      if (set === undefined) this.children.set(parentKey, (set = new Set()));
+      set.add(key);
+    }
+  }
+
+  delete(id: string): void {
+    const key = idKey(id);
+    const record = this.records.get(key);
+    if (record === undefined) return;
+    this.records.delete(key);
+    if (record.parentId !== undefined) this.children.get(idKey(record.parentId))?.delete(key);
+  }
+}

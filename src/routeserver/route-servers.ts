@@ -1,0 +1,500 @@
+/**
+ * Route servers (Azure's virtualHubs of kind RouteServer), their
+ * ipConfiguration and their BGP connections, and the live effect of each
+ * change on the BGP runtime:
+ * - the ipConfiguration places the route server in its VNet's
+ *   RouteServerSubnet (≥ /26, one route server per VNet, §1.3) and gives the
+ *   two instances the subnet's .4 and .5: the runtime starts them;
+ * - deleting it stops them (every session closed with a Cease);
+ * - a BGP connection makes both instances peer with the NVA; deleting it
+ *   closes those sessions with a Cease.
+ * `core.running` is the desired state (changed with the plan, undone on a
+ * refusal); runtime calls follow it in commit order.
+ */
+import { parsePrefix } from '../lib/prefix.js';
+import { ROUTE_SERVER_SUBNET } from '../sdn/index.js';
+import {
+  applyToModel,
+  checkPreconditions,
+  invalidReference,
+  notFound,
+  pageOf,
+  parentNotFound,
+  type ServiceCore,
+} from './core.js';
+import { ipv4InPrefix } from './addresses.js';
+import { ROUTE_SERVER_ERROR_CODES as E, RouteServerError } from './errors.js';
+import { idKey, inScope, nameFromId, parentIdOf, TYPES } from './ids.js';
+import type { Mutation } from './mutation.js';
+import { checkPeerAsn, checkPeerIp } from './peer-rules.js';
+import type { BgpConnectionBody, IpConfigurationBody, RouteServerBody, Stored } from './records.js';
+import type { PeerSpec, RouteServerRuntimeSettings, RouteServerRuntimeSpec } from './runtime.js';
+import {
+  INSTANCE_IDS,
+  ROUTE_SERVER_ASN,
+  type BgpConnection,
+  type BgpConnectionInput,
+  type DeleteResult,
+  type IpConfiguration,
+  type IpConfigurationInput,
+  type ListScope,
+  type Page,
+  type PeerRoute,
+  type PutResult,
+  type RouteServer,
+  type RouteServerInput,
+  type RoutesByInstance,
+  type WriteOptions,
+} from './types.js';
+import { bgpConnectionView, instanceAddresses, ipConfigurationView, routeServerView } from './views.js';
+
+type HubRecord = Stored<typeof TYPES.routeServer>;
+const PREFERENCES = new Set(['ExpressRoute', 'VpnGateway', 'ASPath']);
+/** Routing infrastructure units (reference §6): 2 (default, 4,000 VMs) to 48 (50,000 VMs). */
+const CAPACITY_RANGE = [2, 48] as const;
+
+function runtimeSettings(core: ServiceCore, body: RouteServerBody): RouteServerRuntimeSettings {
+  return {
+    allowBranchToBranchTraffic: body.allowBranchToBranchTraffic,
+    hubRoutingPreference: body.hubRoutingPreference,
+    maxRoutesPerPeer: core.limits.maxRoutesPerPeer,
+  };
+}
+
+function peerSpec(record: { id: string; body: BgpConnectionBody }): PeerSpec {
+  return { connectionId: record.id, peerIp: record.body.peerIp, peerAsn: record.body.peerAsn };
+}
+
+function routeServerBody(existing: HubRecord | undefined, input: RouteServerInput): RouteServerBody {
+  if (input.virtualRouterAsn !== undefined && input.virtualRouterAsn !== ROUTE_SERVER_ASN) {
+    throw new RouteServerError(
+      E.INVALID_ROUTER_ASN,
+      `a route server's ASN is always ${ROUTE_SERVER_ASN}, not ${input.virtualRouterAsn}`,
+      'virtualRouterAsn',
+    );
+  }
+  const preference = input.hubRoutingPreference ?? 'ExpressRoute';
+  if (!PREFERENCES.has(preference)) {
+    throw new RouteServerError(
+      E.INVALID_VALUE,
+      `unknown hub routing preference '${preference}'`,
+      'hubRoutingPreference',
+    );
+  }
+  const minCapacity = input.minCapacity ?? CAPACITY_RANGE[0];
+  if (!Number.isInteger(minCapacity) || minCapacity < CAPACITY_RANGE[0] || minCapacity > CAPACITY_RANGE[1]) {
+    throw new RouteServerError(
+      E.INVALID_VALUE,
+      `minCapacity must be an integer from ${CAPACITY_RANGE[0]} to ${CAPACITY_RANGE[1]}`,
+      'minCapacity',
+    );
+  }
+  return {
+    location: input.location ?? existing?.body.location ?? 'local',
+    tags: input.tags ?? {},
+    allowBranchToBranchTraffic: input.allowBranchToBranchTraffic ?? false,
+    hubRoutingPreference: preference,
+    minCapacity,
+  };
+}
+
+export function putRouteServer(
+  core: ServiceCore,
+  id: string,
+  input: RouteServerInput,
+  options: WriteOptions = {},
+): Promise<PutResult<RouteServer>> {
+  return core
+    .write((mutation) => {
+      const existing = core.index.get(id, TYPES.routeServer);
+      checkPreconditions(existing, id, options);
+      const body = routeServerBody(existing, input);
+      const hubId = existing?.id ?? id;
+      mutation.put(
+        { id: hubId, type: TYPES.routeServer, name: existing?.name ?? nameFromId(id), body },
+        options,
+      );
+      const runtime = core.runtime;
+      const settingsChanged =
+        existing !== undefined &&
+        (existing.body.allowBranchToBranchTraffic !== body.allowBranchToBranchTraffic ||
+          existing.body.hubRoutingPreference !== body.hubRoutingPreference);
+      if (runtime !== undefined && settingsChanged && core.running.has(idKey(hubId))) {
+        const settings = runtimeSettings(core, body);
+        mutation.effect(() => runtime.updateSettings(hubId, settings));
+      }
+      return () => ({
+        resource: routeServerView(core, core.index.get(id, TYPES.routeServer)!),
+        created: existing === undefined,
+      });
+    })
+    .then(({ value, applied }) => ({ ...value, applied }));
+}
+
+export function deleteRouteServer(
+  core: ServiceCore,
+  id: string,
+  options: WriteOptions = {},
+): Promise<DeleteResult> {
+  return core
+    .write((mutation) => {
+      const existing = core.index.get(id, TYPES.routeServer);
+      checkPreconditions(existing, id, options);
+      if (existing === undefined) return () => false;
+      const ipConfiguration = core.index.childrenOf(existing.id, TYPES.ipConfiguration)[0];
+      if (ipConfiguration !== undefined) {
+        throw new RouteServerError(
+          E.ROUTE_SERVER_IN_USE,
+          `route server '${existing.name}' still has ipConfiguration '${ipConfiguration.name}'; delete it first`,
+          '',
+        );
+      }
+      for (const connection of core.index.childrenOf(existing.id, TYPES.bgpConnection))
+        mutation.delete(connection.id);
+      mutation.delete(existing.id, options);
+      return () => true;
+    })
+    .then(({ value, applied }) => ({ existed: value, applied }));
+}
+
+export function getRouteServer(core: ServiceCore, id: string): RouteServer | undefined {
+  const record = core.index.get(id, TYPES.routeServer);
+  return record === undefined ? undefined : routeServerView(core, record);
+}
+
+export function listRouteServers(core: ServiceCore, scope: ListScope, cursor?: string): Page<RouteServer> {
+  const records = core.index.ofType(TYPES.routeServer).filter((r) => inScope(r.id, scope));
+  return pageOf(records, cursor, core.pageSize, (r) => routeServerView(core, r));
+}
+
+function requireHub(core: ServiceCore, childIdText: string): HubRecord {
+  const hubId = parentIdOf(childIdText);
+  const hub = core.index.get(hubId, TYPES.routeServer);
+  if (hub === undefined) throw parentNotFound('route server', hubId);
+  return hub;
+}
+
+// ---- ipConfigurations ---------------------------------------------------------------
+
+function routeServerSubnet(core: ServiceCore, subnetId: string): Stored<typeof TYPES.subnet> {
+  const subnet = core.index.get(subnetId, TYPES.subnet);
+  if (subnet === undefined) throw invalidReference('subnet', subnetId, 'subnetId');
+  const prefix = parsePrefix(subnet.body.addressPrefix);
+  if (subnet.name !== ROUTE_SERVER_SUBNET || prefix.family !== 4 || prefix.length > 26) {
+    throw new RouteServerError(
+      E.INVALID_ROUTE_SERVER_SUBNET,
+      `a route server needs the VNet's ${ROUTE_SERVER_SUBNET}, IPv4 /26 or larger; '${subnet.name}' is ${subnet.body.addressPrefix}`,
+      'subnetId',
+    );
+  }
+  return subnet;
+}
+
+function ipConfigurationBody(
+  core: ServiceCore,
+  existing: Stored<typeof TYPES.ipConfiguration> | undefined,
+  input: IpConfigurationInput,
+): { body: IpConfigurationBody; subnet: Stored<typeof TYPES.subnet> } {
+  const subnet = routeServerSubnet(core, input.subnetId);
+  if (existing !== undefined && idKey(existing.body.subnetId) !== idKey(subnet.id)) {
+    throw new RouteServerError(
+      E.IMMUTABLE_FIELD,
+      'the subnet of an ipConfiguration cannot change; delete the ipConfiguration and create it again',
+      'subnetId',
+    );
+  }
+  const [first] = instanceAddresses(subnet.body.addressPrefix);
+  const address = input.privateIpAddress ?? first!;
+  if (!ipv4InPrefix(address, parsePrefix(subnet.body.addressPrefix))) {
+    throw new RouteServerError(
+      E.INVALID_VALUE,
+      `${address} is not an address of ${subnet.body.addressPrefix}`,
+      'privateIpAddress',
+    );
+  }
+  return {
+    subnet,
+    body: {
+      subnetId: subnet.id,
+      privateIpAddress: address,
+      privateIpAllocationMethod:
+        input.privateIpAllocationMethod ?? (input.privateIpAddress ? 'Static' : 'Dynamic'),
+      publicIpAddressId: input.publicIpAddressId ?? null,
+    },
+  };
+}
+
+function runtimeSpec(
+  core: ServiceCore,
+  hub: HubRecord,
+  subnet: Stored<typeof TYPES.subnet>,
+  network: RouteServerRuntimeSpec['network'],
+): RouteServerRuntimeSpec {
+  const addresses = instanceAddresses(subnet.body.addressPrefix);
+  return {
+    routeServerId: hub.id,
+    asn: ROUTE_SERVER_ASN,
+    instances: INSTANCE_IDS.map((instance, i) => ({ instance, address: addresses[i]! })),
+    network,
+    peers: core.index.childrenOf(hub.id, TYPES.bgpConnection).map(peerSpec),
+    settings: runtimeSettings(core, hub.body),
+  };
+}
+
+function planStart(
+  core: ServiceCore,
+  mutation: Mutation,
+  hub: HubRecord,
+  subnet: Stored<typeof TYPES.subnet>,
+): void {
+  const key = idKey(hub.id);
+  const binding = applyToModel(
+    mutation,
+    () => core.model.attachRouteServer({ id: key, vnetId: idKey(subnet.parentId!) }),
+    () => core.model.detachRouteServer(key),
+    'subnetId',
+  );
+  const runtime = core.runtime;
+  if (runtime === undefined) return;
+  mutation.apply(
+    () => core.running.add(key),
+    () => core.running.delete(key),
+  );
+  const spec = runtimeSpec(core, hub, subnet, binding);
+  mutation.effect(() => runtime.startRouteServer(spec));
+}
+
+export function putIpConfiguration(
+  core: ServiceCore,
+  id: string,
+  input: IpConfigurationInput,
+  options: WriteOptions = {},
+): Promise<PutResult<IpConfiguration>> {
+  return core
+    .write((mutation) => {
+      const hub = requireHub(core, id);
+      const existing = core.index.get(id, TYPES.ipConfiguration);
+      checkPreconditions(existing, id, options);
+      const other = core.index
+        .childrenOf(hub.id, TYPES.ipConfiguration)
+        .find((c) => idKey(c.id) !== idKey(id));
+      if (other !== undefined) {
+        throw new RouteServerError(
+          E.ROUTE_SERVER_PLACEMENT,
+          `route server '${hub.name}' already has ipConfiguration '${other.name}'`,
+          '',
+        );
+      }
+      const { body, subnet } = ipConfigurationBody(core, existing, input);
+      if (existing === undefined) planStart(core, mutation, hub, subnet);
+      const name = existing?.name ?? nameFromId(id);
+      mutation.put(
+        { id: existing?.id ?? id, type: TYPES.ipConfiguration, parentId: hub.id, name, body },
+        options,
+      );
+      mutation.touch(hub);
+      return () => ({
+        resource: ipConfigurationView(core.index.get(id, TYPES.ipConfiguration)!),
+        created: existing === undefined,
+      });
+    })
+    .then(({ value, applied }) => ({ ...value, applied }));
+}
+
+export function deleteIpConfiguration(
+  core: ServiceCore,
+  id: string,
+  options: WriteOptions = {},
+): Promise<DeleteResult> {
+  return core
+    .write((mutation) => {
+      const existing = core.index.get(id, TYPES.ipConfiguration);
+      checkPreconditions(existing, id, options);
+      if (existing === undefined) return () => false;
+      const hubId = existing.parentId!;
+      const key = idKey(hubId);
+      const subnet = core.index.get(existing.body.subnetId, TYPES.subnet)!;
+      applyToModel(
+        mutation,
+        () => core.model.detachRouteServer(key),
+        () => core.model.attachRouteServer({ id: key, vnetId: idKey(subnet.parentId!) }),
+      );
+      const runtime = core.runtime;
+      if (runtime !== undefined && core.running.has(key)) {
+        mutation.apply(
+          () => core.running.delete(key),
+          () => core.running.add(key),
+        );
+        mutation.effect(() => runtime.stopRouteServer(hubId));
+      }
+      mutation.delete(existing.id, options);
+      mutation.touch(core.index.get(hubId, TYPES.routeServer));
+      return () => true;
+    })
+    .then(({ value, applied }) => ({ existed: value, applied }));
+}
+
+export function getIpConfiguration(core: ServiceCore, id: string): IpConfiguration | undefined {
+  const record = core.index.get(id, TYPES.ipConfiguration);
+  return record === undefined ? undefined : ipConfigurationView(record);
+}
+
+export function listIpConfigurations(
+  core: ServiceCore,
+  hubId: string,
+  cursor?: string,
+): Page<IpConfiguration> {
+  if (core.index.get(hubId, TYPES.routeServer) === undefined) throw notFound('route server', hubId);
+  return pageOf(
+    core.index.childrenOf(hubId, TYPES.ipConfiguration),
+    cursor,
+    core.pageSize,
+    ipConfigurationView,
+  );
+}
+
+// ---- BGP connections -----------------------------------------------------------------
+
+function bgpConnectionBody(
+  core: ServiceCore,
+  hub: HubRecord,
+  id: string,
+  input: BgpConnectionInput,
+): BgpConnectionBody {
+  checkPeerAsn(input.peerAsn);
+  const peerIp = checkPeerIp(input.peerIp);
+  const others = core.index.childrenOf(hub.id, TYPES.bgpConnection).filter((c) => idKey(c.id) !== idKey(id));
+  const twin = others.find((c) => c.body.peerIp === peerIp);
+  if (twin !== undefined) {
+    throw new RouteServerError(
+      E.DUPLICATE_PEER_IP,
+      `BGP connection '${twin.name}' already peers with ${peerIp}`,
+      'peerIp',
+    );
+  }
+  const limit = core.limits.maxPeersPerRouteServer;
+  if (others.length >= limit && core.index.get(id, TYPES.bgpConnection) === undefined) {
+    throw new RouteServerError(E.PEER_LIMIT, `a route server has at most ${limit} BGP connections`, '');
+  }
+  return { peerIp, peerAsn: input.peerAsn };
+}
+
+export function putBgpConnection(
+  core: ServiceCore,
+  id: string,
+  input: BgpConnectionInput,
+  options: WriteOptions = {},
+): Promise<PutResult<BgpConnection>> {
+  return core
+    .write((mutation) => {
+      const hub = requireHub(core, id);
+      const existing = core.index.get(id, TYPES.bgpConnection);
+      checkPreconditions(existing, id, options);
+      const body = bgpConnectionBody(core, hub, id, input);
+      const connectionId = existing?.id ?? id;
+      const name = existing?.name ?? nameFromId(id);
+      mutation.put({ id: connectionId, type: TYPES.bgpConnection, parentId: hub.id, name, body }, options);
+      mutation.touch(hub);
+      const runtime = core.runtime;
+      if (runtime !== undefined && core.running.has(idKey(hub.id))) {
+        const peer = peerSpec({ id: connectionId, body });
+        if (existing === undefined) mutation.effect(() => runtime.addPeer(hub.id, peer));
+        else if (existing.body.peerIp !== body.peerIp || existing.body.peerAsn !== body.peerAsn) {
+          mutation.effect(() => runtime.updatePeer(hub.id, peer));
+        }
+      }
+      return () => ({
+        resource: bgpConnectionView(core, core.index.get(id, TYPES.bgpConnection)!),
+        created: existing === undefined,
+      });
+    })
+    .then(({ value, applied }) => ({ ...value, applied }));
+}
+
+export function deleteBgpConnection(
+  core: ServiceCore,
+  id: string,
+  options: WriteOptions = {},
+): Promise<DeleteResult> {
+  return core
+    .write((mutation) => {
+      const existing = core.index.get(id, TYPES.bgpConnection);
+      checkPreconditions(existing, id, options);
+      if (existing === undefined) return () => false;
+      const hubId = existing.parentId!;
+      mutation.delete(existing.id, options);
+      mutation.touch(core.index.get(hubId, TYPES.routeServer));
+      const runtime = core.runtime;
+      if (runtime !== undefined && core.running.has(idKey(hubId))) {
+        mutation.effect(() => runtime.removePeer(hubId, existing.id));
+      }
+      return () => true;
+    })
+    .then(({ value, applied }) => ({ existed: value, applied }));
+}
+
+export function getBgpConnection(core: ServiceCore, id: string): BgpConnection | undefined {
+  const record = core.index.get(id, TYPES.bgpConnection);
+  return record === undefined ? undefined : bgpConnectionView(core, record);
+}
+
+export function listBgpConnections(core: ServiceCore, hubId: string, cursor?: string): Page<BgpConnection> {
+  if (core.index.get(hubId, TYPES.routeServer) === undefined) throw notFound('route server', hubId);
+  const records = core.index.childrenOf(hubId, TYPES.bgpConnection);
+  return pageOf(records, cursor, core.pageSize, (r) => bgpConnectionView(core, r));
+}
+
+/** Learned (Adj-RIB-In) or advertised (Adj-RIB-Out) routes of a BGP connection, per instance. */
+export async function peerRoutes(
+  core: ServiceCore,
+  id: string,
+  direction: 'learned' | 'advertised',
+): Promise<RoutesByInstance> {
+  const record = core.index.get(id, TYPES.bgpConnection);
+  if (record === undefined) throw notFound('BGP connection', id);
+  const byInstance = new Map<string, PeerRoute[]>(INSTANCE_IDS.map((instance) => [instance, []]));
+  const hubId = record.parentId!;
+  const runtime = core.runtime;
+  if (runtime === undefined || !core.running.has(idKey(hubId))) return byInstance;
+  const routes =
+    direction === 'learned'
+      ? await runtime.learnedRoutes(hubId, record.id)
+      : await runtime.advertisedRoutes(hubId, record.id);
+  for (const route of routes) {
+    const list = byInstance.get(route.instance);
+    if (list === undefined) byInstance.set(route.instance, [route]);
+    else list.push(route);
+  }
+  return byInstance;
+}
+
+/** At start: places the stored route servers that have an ipConfiguration in the model. */
+export function placeRouteServers(core: ServiceCore): void {
+  for (const config of core.index.ofType(TYPES.ipConfiguration)) {
+    const hub = core.index.get(config.parentId!, TYPES.routeServer);
+    const subnet = core.index.get(config.body.subnetId, TYPES.subnet);
+    if (hub === undefined || subnet === undefined) {
+      throw new RouteServerError(
+        E.CORRUPT_RECORD,
+        `stored ipConfiguration ${config.id} names a missing resource`,
+        '',
+      );
+    }
+    core.model.attachRouteServer({ id: idKey(hub.id), vnetId: idKey(subnet.parentId!) });
+  }
+}
+
+/** At start, once the model is loaded: the runtime starts every placed route server with its peers. */
+export async function startRouteServers(core: ServiceCore): Promise<void> {
+  const runtime = core.runtime;
+  if (runtime === undefined) return;
+  for (const hub of core.index.ofType(TYPES.routeServer)) {
+    const key = idKey(hub.id);
+    const binding = core.model.routeServer(key);
+    const config = core.index.childrenOf(hub.id, TYPES.ipConfiguration)[0];
+    if (binding === undefined || config === undefined) continue;
+    const subnet = core.index.get(config.body.subnetId, TYPES.subnet)!;
+    core.running.add(key);
+    await runtime.startRouteServer(runtimeSpec(core, hub, subnet, binding));
+  }
+}

@@ -1,0 +1,285 @@
+/**
+ * Route tables and their user-defined routes. A route table PUT may carry
+ * its routes inline: the listed routes become the table's routes; without
+ * the list the existing routes stay. Validation of the routes themselves
+ * (next hop rules, duplicates) is the virtual network model's.
+ */
+import { parsePrefix } from '../lib/prefix.js';
+import type { UserDefinedRoute } from '../sdn/index.js';
+import { canonicalAddress } from './addresses.js';
+import {
+  applyToModel,
+  checkPreconditions,
+  canonicalPrefix,
+  notFound,
+  pageOf,
+  parentNotFound,
+  type ServiceCore,
+} from './core.js';
+import { ROUTE_SERVER_ERROR_CODES as E, RouteServerError } from './errors.js';
+import { childId, idKey, inScope, nameFromId, parentIdOf, TYPES } from './ids.js';
+import type { Mutation } from './mutation.js';
+import type { RouteBody, RouteTableBody, Stored } from './records.js';
+import type {
+  DeleteResult,
+  ListScope,
+  Page,
+  PutResult,
+  Route,
+  RouteInput,
+  RouteTable,
+  RouteTableInput,
+  WriteOptions,
+} from './types.js';
+import { routeTableView, routeView } from './views.js';
+
+const NEXT_HOP_TYPES = new Set([
+  'VirtualAppliance',
+  'VirtualNetworkGateway',
+  'VnetLocal',
+  'Internet',
+  'None',
+]);
+
+function routeBody(input: RouteInput, target: string): RouteBody {
+  if (!NEXT_HOP_TYPES.has(input.nextHopType)) {
+    throw new RouteServerError(
+      E.INVALID_VALUE,
+      `unknown next hop type '${input.nextHopType}'`,
+      `${target}nextHopType`,
+    );
+  }
+  const hop = input.nextHopIpAddress ?? null;
+  const canonical = hop === null ? null : canonicalAddress(hop);
+  if (hop !== null && canonical === undefined) {
+    throw new RouteServerError(E.INVALID_VALUE, `'${hop}' is not an IP address`, `${target}nextHopIpAddress`);
+  }
+  return {
+    addressPrefix: canonicalPrefix(input.addressPrefix, `${target}addressPrefix`),
+    nextHopType: input.nextHopType,
+    nextHopIpAddress: canonical ?? null,
+  };
+}
+
+function sdnRoute(name: string, body: RouteBody): UserDefinedRoute {
+  return {
+    name,
+    addressPrefix: parsePrefix(body.addressPrefix),
+    nextHopType: body.nextHopType,
+    nextHopIpAddress: body.nextHopIpAddress,
+  };
+}
+
+function sdnRoutes(routes: readonly { name: string; body: RouteBody }[]): UserDefinedRoute[] {
+  return routes.map((r) => sdnRoute(r.name, r.body));
+}
+
+export function putRouteTable(
+  core: ServiceCore,
+  id: string,
+  input: RouteTableInput,
+  options: WriteOptions = {},
+): Promise<PutResult<RouteTable>> {
+  return core
+    .write((mutation) => {
+      const existing = core.index.get(id, TYPES.routeTable);
+      checkPreconditions(existing, id, options);
+      const tableId = existing?.id ?? id;
+      const key = idKey(tableId);
+      const body: RouteTableBody = {
+        location: input.location ?? existing?.body.location ?? 'local',
+        tags: input.tags ?? {},
+        disableBgpRoutePropagation: input.disableBgpRoutePropagation ?? false,
+      };
+      const current = existing === undefined ? [] : core.index.childrenOf(tableId, TYPES.route);
+      const seen = new Set<string>();
+      const routes =
+        input.routes?.map((route, i) => {
+          if (seen.has(route.name.toLowerCase())) {
+            throw new RouteServerError(
+              E.INVALID_VALUE,
+              `route '${route.name}' is listed twice`,
+              `routes[${i}].name`,
+            );
+          }
+          seen.add(route.name.toLowerCase());
+          const stored = current.find((r) => r.name.toLowerCase() === route.name.toLowerCase());
+          return { name: stored?.name ?? route.name, body: routeBody(route, `routes[${i}].`) };
+        }) ?? current.map((r) => ({ name: r.name, body: r.body }));
+      const table = {
+        disableBgpRoutePropagation: body.disableBgpRoutePropagation,
+        routes: sdnRoutes(routes),
+      };
+      if (existing === undefined) {
+        applyToModel(
+          mutation,
+          () => core.model.createRouteTable({ id: key, ...table }),
+          () => core.model.deleteRouteTable(key),
+        );
+      } else {
+        const old = core.model.routeTable(key)!;
+        applyToModel(
+          mutation,
+          () => core.model.updateRouteTable(key, table),
+          () => core.model.updateRouteTable(key, old),
+        );
+      }
+      mutation.put(
+        { id: tableId, type: TYPES.routeTable, name: existing?.name ?? nameFromId(id), body },
+        options,
+      );
+      for (const stale of current)
+        if (!seen.has(stale.name.toLowerCase()) && input.routes) mutation.delete(stale.id);
+      for (const route of input.routes === undefined ? [] : routes) {
+        const routeId = childId(tableId, 'routes', route.name);
+        mutation.put({
+          id: routeId,
+          type: TYPES.route,
+          parentId: tableId,
+          name: route.name,
+          body: route.body,
+        });
+      }
+      return () => ({
+        resource: routeTableView(core, core.index.get(id, TYPES.routeTable)!),
+        created: existing === undefined,
+      });
+    })
+    .then(({ value, applied }) => ({ ...value, applied }));
+}
+
+export function deleteRouteTable(
+  core: ServiceCore,
+  id: string,
+  options: WriteOptions = {},
+): Promise<DeleteResult> {
+  return core
+    .write((mutation) => {
+      const existing = core.index.get(id, TYPES.routeTable);
+      checkPreconditions(existing, id, options);
+      if (existing === undefined) return () => false;
+      const key = idKey(existing.id);
+      const old = core.model.routeTable(key)!;
+      applyToModel(
+        mutation,
+        () => core.model.deleteRouteTable(key),
+        () => core.model.createRouteTable(old),
+      );
+      for (const route of core.index.childrenOf(existing.id, TYPES.route)) mutation.delete(route.id);
+      mutation.delete(existing.id, options);
+      return () => true;
+    })
+    .then(({ value, applied }) => ({ existed: value, applied }));
+}
+
+export function getRouteTable(core: ServiceCore, id: string): RouteTable | undefined {
+  const record = core.index.get(id, TYPES.routeTable);
+  return record === undefined ? undefined : routeTableView(core, record);
+}
+
+export function listRouteTables(core: ServiceCore, scope: ListScope, cursor?: string): Page<RouteTable> {
+  const records = core.index.ofType(TYPES.routeTable).filter((r) => inScope(r.id, scope));
+  return pageOf(records, cursor, core.pageSize, (r) => routeTableView(core, r));
+}
+
+function requireTable(core: ServiceCore, routeId: string): Stored<typeof TYPES.routeTable> {
+  const tableId = parentIdOf(routeId);
+  const table = core.index.get(tableId, TYPES.routeTable);
+  if (table === undefined) throw parentNotFound('route table', tableId);
+  return table;
+}
+
+function replaceRoutes(
+  core: ServiceCore,
+  mutation: Mutation,
+  tableId: string,
+  routes: UserDefinedRoute[],
+): void {
+  const key = idKey(tableId);
+  const old = core.model.routeTable(key)!;
+  applyToModel(
+    mutation,
+    () => core.model.updateRouteTable(key, { routes }),
+    () => core.model.updateRouteTable(key, old),
+    '',
+  );
+}
+
+export function putRoute(
+  core: ServiceCore,
+  id: string,
+  input: RouteInput,
+  options: WriteOptions = {},
+): Promise<PutResult<Route>> {
+  return core
+    .write((mutation) => {
+      const table = requireTable(core, id);
+      const existing = core.index.get(id, TYPES.route);
+      checkPreconditions(existing, id, options);
+      const name = existing?.name ?? nameFromId(id);
+      const body = routeBody(input, '');
+      const others = core.index.childrenOf(table.id, TYPES.route).filter((r) => idKey(r.id) !== idKey(id));
+      try {
+        replaceRoutes(core, mutation, table.id, [...sdnRoutes(others), sdnRoute(name, body)]);
+      } catch (error) {
+        // the model names the route by its index in the table; the route itself is the target here
+        if (error instanceof RouteServerError) {
+          throw new RouteServerError(
+            error.code,
+            error.message,
+            error.target.replace(/^routes\[\d+\]\.?/, ''),
+            error.networkCode,
+          );
+        }
+        throw error;
+      }
+      mutation.put({ id: existing?.id ?? id, type: TYPES.route, parentId: table.id, name, body }, options);
+      mutation.touch(table);
+      return () => ({
+        resource: routeView(core.index.get(id, TYPES.route)!),
+        created: existing === undefined,
+      });
+    })
+    .then(({ value, applied }) => ({ ...value, applied }));
+}
+
+export function deleteRoute(
+  core: ServiceCore,
+  id: string,
+  options: WriteOptions = {},
+): Promise<DeleteResult> {
+  return core
+    .write((mutation) => {
+      const existing = core.index.get(id, TYPES.route);
+      checkPreconditions(existing, id, options);
+      if (existing === undefined) return () => false;
+      const tableId = existing.parentId!;
+      const others = core.index.childrenOf(tableId, TYPES.route).filter((r) => idKey(r.id) !== idKey(id));
+      replaceRoutes(core, mutation, tableId, sdnRoutes(others));
+      mutation.delete(existing.id, options);
+      mutation.touch(core.index.get(tableId, TYPES.routeTable));
+      return () => true;
+    })
+    .then(({ value, applied }) => ({ existed: value, applied }));
+}
+
+export function getRoute(core: ServiceCore, id: string): Route | undefined {
+  const record = core.index.get(id, TYPES.route);
+  return record === undefined ? undefined : routeView(record);
+}
+
+export function listRoutes(core: ServiceCore, tableId: string, cursor?: string): Page<Route> {
+  if (core.index.get(tableId, TYPES.routeTable) === undefined) throw notFound('route table', tableId);
+  return pageOf(core.index.childrenOf(tableId, TYPES.route), cursor, core.pageSize, routeView);
+}
+
+export function loadRouteTables(core: ServiceCore, tables: readonly Stored<typeof TYPES.routeTable>[]): void {
+  for (const table of tables) {
+    const routes = sdnRoutes(core.index.childrenOf(table.id, TYPES.route));
+    core.model.createRouteTable({
+      id: idKey(table.id),
+      disableBgpRoutePropagation: table.body.disableBgpRoutePropagation,
+      routes,
+    });
+  }
+}

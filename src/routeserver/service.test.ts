@@ -1,0 +1,507 @@
+/**
+ * The domain service on the real SQLite store and virtual network model:
+ * validation (every refusal changes nothing), persistence across a re-open,
+ * and the live effects it asks of a BGP runtime.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { formatPrefix } from '../lib/prefix.js';
+import { ROUTE_SERVER_ERROR_CODES as E, RouteServerError } from './errors.js';
+import {
+  connectionId,
+  harness,
+  hubId,
+  hubWithRouteServer,
+  ipConfigId,
+  nicId,
+  RecordingRuntime,
+  routeTableId,
+  subnetId,
+  SUB,
+  vnetId,
+  type Harness,
+} from './fixtures.test-support.js';
+
+let h: Harness;
+
+beforeEach(async () => {
+  h = await harness();
+});
+
+afterEach(async () => {
+  await h.close();
+});
+
+async function refusal(promise: Promise<unknown>): Promise<RouteServerError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(RouteServerError);
+  return error as RouteServerError;
+}
+
+async function storedIds(): Promise<string[]> {
+  const ids: string[] = [];
+  for (const type of [
+    'virtualNetworks',
+    'virtualNetworks/subnets',
+    'virtualHubs/bgpConnections',
+    'virtualHubs',
+  ]) {
+    const page = await h.store.list({ type: `Microsoft.Network/${type}` });
+    ids.push(...page.records.map((r) => r.id));
+  }
+  return ids.sort();
+}
+
+describe('route servers', () => {
+  it('gives the instances the .4 and .5 of RouteServerSubnet once the ipConfiguration exists', async () => {
+    await h.service.putVirtualNetwork(vnetId('hub'), {
+      addressPrefixes: ['10.0.0.0/16'],
+      subnets: [{ name: 'RouteServerSubnet', addressPrefix: '10.0.1.0/26' }],
+    });
+    const created = await h.service.putRouteServer(hubId('rs'), { hubRoutingPreference: 'ASPath' });
+    expect(created.created).toBe(true);
+    expect(created.resource).toMatchObject({
+      routingState: 'None',
+      virtualRouterIps: [],
+      virtualRouterAsn: 65515,
+    });
+    await h.service.putIpConfiguration(ipConfigId('rs'), { subnetId: subnetId('hub', 'RouteServerSubnet') });
+    expect(h.service.getRouteServer(hubId('rs'))).toMatchObject({
+      routingState: 'Provisioned',
+      virtualRouterIps: ['10.0.1.4', '10.0.1.5'],
+      hubRoutingPreference: 'ASPath',
+      minCapacity: 2,
+    });
+  });
+
+  it('refuses an ipConfiguration on a subnet that is not RouteServerSubnet', async () => {
+    await hubWithRouteServer(h.service);
+    await h.service.putRouteServer(hubId('rs2'), {});
+    const error = await refusal(
+      h.service.putIpConfiguration(ipConfigId('rs2'), { subnetId: subnetId('hub', 'nva') }),
+    );
+    expect(error.code).toBe(E.INVALID_ROUTE_SERVER_SUBNET);
+    expect(error.target).toBe('subnetId');
+  });
+
+  it('refuses a second route server in one VNet', async () => {
+    await hubWithRouteServer(h.service);
+    await h.service.putRouteServer(hubId('rs2'), {});
+    const error = await refusal(
+      h.service.putIpConfiguration(ipConfigId('rs2'), { subnetId: subnetId('hub', 'RouteServerSubnet') }),
+    );
+    expect(error.code).toBe(E.ROUTE_SERVER_PLACEMENT);
+    expect(h.service.getRouteServer(hubId('rs2'))?.routingState).toBe('None');
+  });
+
+  it('refuses an ipConfiguration naming a subnet that does not exist', async () => {
+    await h.service.putRouteServer(hubId('rs'), {});
+    const error = await refusal(
+      h.service.putIpConfiguration(ipConfigId('rs'), { subnetId: subnetId('nowhere', 'RouteServerSubnet') }),
+    );
+    expect(error.code).toBe(E.INVALID_REFERENCE);
+  });
+
+  it('refuses to delete a route server before its ipConfiguration', async () => {
+    await hubWithRouteServer(h.service);
+    const error = await refusal(h.service.deleteRouteServer(hubId('rs')));
+    expect(error.code).toBe(E.ROUTE_SERVER_IN_USE);
+    await h.service.deleteIpConfiguration(ipConfigId('rs'));
+    expect((await h.service.deleteRouteServer(hubId('rs'))).existed).toBe(true);
+    expect(h.service.getRouteServer(hubId('rs'))).toBeUndefined();
+  });
+
+  it('refuses a virtualRouterAsn other than 65515 and a capacity outside 2-48', async () => {
+    expect((await refusal(h.service.putRouteServer(hubId('rs'), { virtualRouterAsn: 65001 }))).code).toBe(
+      E.INVALID_ROUTER_ASN,
+    );
+    expect((await refusal(h.service.putRouteServer(hubId('rs'), { minCapacity: 49 }))).target).toBe(
+      'minCapacity',
+    );
+    expect(h.service.getRouteServer(hubId('rs'))).toBeUndefined();
+  });
+});
+
+describe('BGP connections', () => {
+  beforeEach(async () => {
+    await hubWithRouteServer(h.service);
+  });
+
+  it.each([8074, 8075, 12076, 65515, 65517, 65520, 23456, 64496, 64511, 65535, 65551, 0, 4294967296])(
+    'refuses peer ASN %i and stores nothing',
+    async (asn) => {
+      const before = await storedIds();
+      const error = await refusal(
+        h.service.putBgpConnection(connectionId('rs', 'nva1'), { peerIp: '10.0.2.4', peerAsn: asn }),
+      );
+      expect(error.code).toBe(E.FORBIDDEN_PEER_ASN);
+      expect(error.target).toBe('peerAsn');
+      expect(await storedIds()).toEqual(before);
+    },
+  );
+
+  it.each([65001, 65516, 65521, 64495, 65552, 4200000000])('accepts peer ASN %i', async (asn) => {
+    const put = await h.service.putBgpConnection(connectionId('rs', 'nva1'), {
+      peerIp: '10.0.2.4',
+      peerAsn: asn,
+    });
+    expect(put.resource.peerAsn).toBe(asn);
+  });
+
+  it.each(['2001:db8::1', '10.0.2', '10.0.2.256', 'nva1.example'])('refuses peer IP %s', async (peerIp) => {
+    const error = await refusal(
+      h.service.putBgpConnection(connectionId('rs', 'nva1'), { peerIp, peerAsn: 65001 }),
+    );
+    expect(error.code).toBe(E.INVALID_PEER_IP);
+  });
+
+  it('refuses a second connection to the same peer IP', async () => {
+    await h.service.putBgpConnection(connectionId('rs', 'nva1'), { peerIp: '10.0.2.4', peerAsn: 65001 });
+    const error = await refusal(
+      h.service.putBgpConnection(connectionId('rs', 'nva2'), { peerIp: '10.0.2.4', peerAsn: 65002 }),
+    );
+    expect(error.code).toBe(E.DUPLICATE_PEER_IP);
+    expect(h.service.getBgpConnection(connectionId('rs', 'nva2'))).toBeUndefined();
+  });
+
+  it('refuses the ninth peer, and updates of existing peers still pass at the limit', async () => {
+    for (let i = 1; i <= 8; i++) {
+      await h.service.putBgpConnection(connectionId('rs', `nva${i}`), {
+        peerIp: `10.0.2.${i + 3}`,
+        peerAsn: 65000 + i,
+      });
+    }
+    const error = await refusal(
+      h.service.putBgpConnection(connectionId('rs', 'nva9'), { peerIp: '10.0.2.20', peerAsn: 65009 }),
+    );
+    expect(error.code).toBe(E.PEER_LIMIT);
+    const update = await h.service.putBgpConnection(connectionId('rs', 'nva8'), {
+      peerIp: '10.0.2.11',
+      peerAsn: 65100,
+    });
+    expect(update.created).toBe(false);
+    expect(h.service.listBgpConnections(hubId('rs')).value).toHaveLength(8);
+  });
+
+  it('takes the peer limit from the service options', async () => {
+    await h.close();
+    h = await harness({ limits: { maxPeersPerRouteServer: 1 } });
+    await hubWithRouteServer(h.service);
+    await h.service.putBgpConnection(connectionId('rs', 'a'), { peerIp: '10.0.2.4', peerAsn: 65001 });
+    const error = await refusal(
+      h.service.putBgpConnection(connectionId('rs', 'b'), { peerIp: '10.0.2.5', peerAsn: 65002 }),
+    );
+    expect(error.code).toBe(E.PEER_LIMIT);
+  });
+
+  it('refuses a connection under a route server that does not exist', async () => {
+    const error = await refusal(
+      h.service.putBgpConnection(connectionId('nope', 'a'), { peerIp: '10.0.2.4', peerAsn: 65001 }),
+    );
+    expect(error.code).toBe(E.PARENT_NOT_FOUND);
+  });
+
+  it('reports Unknown and no routes while no BGP runtime runs the route server', async () => {
+    const put = await h.service.putBgpConnection(connectionId('rs', 'nva1'), {
+      peerIp: '10.0.2.4',
+      peerAsn: 65001,
+    });
+    expect(put.resource.connectionState).toBe('Unknown');
+    const learned = await h.service.learnedRoutes(connectionId('rs', 'nva1'));
+    expect([...learned.entries()]).toEqual([
+      ['IN_0', []],
+      ['IN_1', []],
+    ]);
+  });
+});
+
+describe('virtual networks', () => {
+  it('changes nothing when one inline subnet of a VNet PUT is refused', async () => {
+    await h.service.putVirtualNetwork(vnetId('hub'), {
+      addressPrefixes: ['10.0.0.0/16'],
+      subnets: [{ name: 'a', addressPrefix: '10.0.1.0/24' }],
+    });
+    const error = await refusal(
+      h.service.putVirtualNetwork(vnetId('hub'), {
+        addressPrefixes: ['10.0.0.0/16', '10.1.0.0/16'],
+        subnets: [
+          { name: 'b', addressPrefix: '10.1.1.0/24' },
+          { name: 'c', addressPrefix: '10.1.1.128/25' },
+        ],
+      }),
+    );
+    expect(error.code).toBe(E.INVALID_NETWORK);
+    expect(error.target).toBe('subnets[1].addressPrefix');
+    const vnet = h.service.getVirtualNetwork(vnetId('hub'))!;
+    expect(vnet.addressPrefixes).toEqual(['10.0.0.0/16']);
+    expect(vnet.subnets.map((s) => s.name)).toEqual(['a']);
+    expect(h.service.model.subnet(`${vnetId('hub').toLowerCase()}/subnets/a`)).toBeDefined();
+    expect(h.service.model.subnet(`${vnetId('hub').toLowerCase()}/subnets/b`)).toBeUndefined();
+  });
+
+  it('deletes the subnets a VNet PUT no longer lists, and keeps them when the list is absent', async () => {
+    await h.service.putVirtualNetwork(vnetId('v'), {
+      addressPrefixes: ['10.0.0.0/16'],
+      subnets: [
+        { name: 'a', addressPrefix: '10.0.1.0/24' },
+        { name: 'b', addressPrefix: '10.0.2.0/24' },
+      ],
+    });
+    await h.service.putVirtualNetwork(vnetId('v'), { addressPrefixes: ['10.0.0.0/16'], tags: { env: 'x' } });
+    expect(h.service.getVirtualNetwork(vnetId('v'))!.subnets).toHaveLength(2);
+    await h.service.putVirtualNetwork(vnetId('v'), {
+      addressPrefixes: ['10.0.0.0/16'],
+      subnets: [{ name: 'b', addressPrefix: '10.0.2.0/24' }],
+    });
+    expect(h.service.getVirtualNetwork(vnetId('v'))!.subnets.map((s) => s.name)).toEqual(['b']);
+    expect(h.service.getSubnet(subnetId('v', 'a'))).toBeUndefined();
+  });
+
+  it('refuses a RouteServerSubnet smaller than /26', async () => {
+    await h.service.putVirtualNetwork(vnetId('v'), { addressPrefixes: ['10.0.0.0/16'] });
+    const error = await refusal(
+      h.service.putSubnet(subnetId('v', 'RouteServerSubnet'), { addressPrefix: '10.0.1.0/27' }),
+    );
+    expect(error.networkCode).toBe('BGPRS_ERR_SDN_ROUTE_SERVER_SUBNET_TOO_SMALL');
+  });
+
+  it('refuses to delete a subnet with a NIC or a VNet hosting a route server, and keeps both', async () => {
+    await hubWithRouteServer(h.service);
+    await h.service.putNetworkInterface(nicId('vm'), { subnetId: subnetId('hub', 'app') });
+    expect((await refusal(h.service.deleteSubnet(subnetId('hub', 'app')))).code).toBe(E.IN_USE);
+    expect((await refusal(h.service.deleteVirtualNetwork(vnetId('hub')))).code).toBe(E.IN_USE);
+    expect(h.service.getSubnet(subnetId('hub', 'app'))).toBeDefined();
+    expect(await h.store.get(subnetId('hub', 'app'))).toBeDefined();
+  });
+
+  it('refuses a subnet naming a route table that does not exist', async () => {
+    await h.service.putVirtualNetwork(vnetId('v'), { addressPrefixes: ['10.0.0.0/16'] });
+    const error = await refusal(
+      h.service.putSubnet(subnetId('v', 'a'), {
+        addressPrefix: '10.0.1.0/24',
+        routeTableId: routeTableId('none'),
+      }),
+    );
+    expect(error).toMatchObject({ code: E.INVALID_REFERENCE, target: 'routeTableId' });
+  });
+
+  it('refuses a peering to a VNet that does not exist', async () => {
+    await h.service.putVirtualNetwork(vnetId('v'), { addressPrefixes: ['10.0.0.0/16'] });
+    const error = await refusal(
+      h.service.putPeering(`${vnetId('v')}/virtualNetworkPeerings/p`, {
+        remoteVirtualNetworkId: vnetId('none'),
+      }),
+    );
+    expect(error).toMatchObject({ code: E.INVALID_REFERENCE, target: 'remoteVirtualNetworkId' });
+  });
+
+  it('shows a peering Initiated until the remote VNet peers back, then Connected', async () => {
+    await h.service.putVirtualNetwork(vnetId('a'), { addressPrefixes: ['10.0.0.0/16'] });
+    await h.service.putVirtualNetwork(vnetId('b'), { addressPrefixes: ['10.1.0.0/16'] });
+    const ab = `${vnetId('a')}/virtualNetworkPeerings/ab`;
+    await h.service.putPeering(ab, { remoteVirtualNetworkId: vnetId('b') });
+    expect(h.service.getPeering(ab)?.peeringState).toBe('Initiated');
+    await h.service.putVirtualNetwork(vnetId('b'), {
+      addressPrefixes: ['10.1.0.0/16'],
+      peerings: [{ name: 'ba', remoteVirtualNetworkId: vnetId('a') }],
+    });
+    expect(h.service.getPeering(ab)?.peeringState).toBe('Connected');
+  });
+
+  it('answers a stale etag with the store conflict error and changes nothing', async () => {
+    const first = await h.service.putVirtualNetwork(vnetId('v'), { addressPrefixes: ['10.0.0.0/16'] });
+    await h.service.putVirtualNetwork(vnetId('v'), { addressPrefixes: ['10.0.0.0/16'], tags: { a: 'b' } });
+    const error = await h.service
+      .putVirtualNetwork(
+        vnetId('v'),
+        { addressPrefixes: ['10.9.0.0/16'] },
+        { expectedEtag: first.resource.etag },
+      )
+      .catch((e: unknown) => e);
+    expect((error as { code: string }).code).toBe('BGPRS_ERR_STORE_CONFLICT');
+    expect(
+      h.service.model.virtualNetwork(vnetId('v').toLowerCase())!.addressSpaces.map(formatPrefix),
+    ).toEqual(['10.0.0.0/16']);
+  });
+});
+
+describe('network interfaces and route tables', () => {
+  it('hands out .4 then .5 dynamically and computes the effective routes with a user route', async () => {
+    await hubWithRouteServer(h.service);
+    const a = await h.service.putNetworkInterface(nicId('a'), { subnetId: subnetId('hub', 'app') });
+    const b = await h.service.putNetworkInterface(nicId('b'), { subnetId: subnetId('hub', 'app') });
+    expect([a.resource.privateIpAddress, b.resource.privateIpAddress]).toEqual(['10.0.3.4', '10.0.3.5']);
+    await h.service.putRouteTable(routeTableId('rt'), {
+      routes: [
+        {
+          name: 'default',
+          addressPrefix: '0.0.0.0/0',
+          nextHopType: 'VirtualAppliance',
+          nextHopIpAddress: '10.0.2.4',
+        },
+      ],
+    });
+    await h.service.putSubnet(subnetId('hub', 'app'), {
+      addressPrefix: '10.0.3.0/24',
+      routeTableId: routeTableId('rt'),
+    });
+    const rows = h.service.effectiveRouteTable(nicId('a'));
+    const active = rows
+      .filter((r) => r.state === 'Active')
+      .map((r) => `${r.source} ${formatPrefix(r.addressPrefixes[0]!)} ${r.nextHopType}`);
+    expect(active).toContain('User 0.0.0.0/0 VirtualAppliance');
+    expect(active).toContain('Default 10.0.0.0/16 VnetLocal');
+    expect(h.service.getRouteTable(routeTableId('rt'))!.subnetIds).toEqual([subnetId('hub', 'app')]);
+  });
+
+  it('refuses to delete a route table still associated with a subnet', async () => {
+    await h.service.putRouteTable(routeTableId('rt'), {});
+    await h.service.putVirtualNetwork(vnetId('v'), {
+      addressPrefixes: ['10.0.0.0/16'],
+      subnets: [{ name: 'a', addressPrefix: '10.0.1.0/24', routeTableId: routeTableId('rt') }],
+    });
+    expect((await refusal(h.service.deleteRouteTable(routeTableId('rt')))).code).toBe(E.IN_USE);
+  });
+
+  it('refuses a VirtualAppliance route without a next hop address', async () => {
+    await h.service.putRouteTable(routeTableId('rt'), {});
+    const error = await refusal(
+      h.service.putRoute(`${routeTableId('rt')}/routes/r`, {
+        addressPrefix: '10.9.0.0/16',
+        nextHopType: 'VirtualAppliance',
+      }),
+    );
+    expect(error).toMatchObject({ code: E.INVALID_NETWORK, target: 'nextHopIpAddress' });
+    expect(h.service.listRoutes(routeTableId('rt')).value).toEqual([]);
+  });
+});
+
+describe('persistence', () => {
+  it('brings every resource back unchanged after a re-open of the store', async () => {
+    await hubWithRouteServer(h.service);
+    await h.service.putBgpConnection(connectionId('rs', 'nva1'), { peerIp: '10.0.2.4', peerAsn: 65001 });
+    await h.service.putVirtualNetwork(vnetId('spoke'), {
+      addressPrefixes: ['10.1.0.0/16'],
+      subnets: [{ name: 'w', addressPrefix: '10.1.1.0/24' }],
+      peerings: [{ name: 'to-hub', remoteVirtualNetworkId: vnetId('hub'), useRemoteGateways: true }],
+    });
+    await h.service.putPeering(`${vnetId('hub')}/virtualNetworkPeerings/to-spoke`, {
+      remoteVirtualNetworkId: vnetId('spoke'),
+      allowGatewayTransit: true,
+    });
+    await h.service.putRouteTable(routeTableId('rt'), {
+      disableBgpRoutePropagation: true,
+      routes: [{ name: 'r', addressPrefix: '192.168.0.0/16', nextHopType: 'None' }],
+    });
+    await h.service.putNetworkInterface(nicId('vm'), {
+      subnetId: subnetId('spoke', 'w'),
+      privateIpAddress: '10.1.1.10',
+    });
+    const snapshot = () => ({
+      hub: h.service.getVirtualNetwork(vnetId('hub')),
+      spoke: h.service.getVirtualNetwork(vnetId('spoke')),
+      rs: h.service.getRouteServer(hubId('rs')),
+      connection: h.service.getBgpConnection(connectionId('rs', 'nva1')),
+      table: h.service.getRouteTable(routeTableId('rt')),
+      nic: h.service.getNetworkInterface(nicId('vm')),
+      routes: h.service
+        .effectiveRouteTable(nicId('vm'))
+        .map((r) => ({ ...r, addressPrefixes: r.addressPrefixes.map(formatPrefix) })),
+    });
+    const before = snapshot();
+    await h.reopen();
+    expect(snapshot()).toEqual(before);
+    expect(before.spoke?.peerings[0]?.peeringState).toBe('Connected');
+    expect(h.service.listVirtualNetworks({ subscriptionId: SUB }).value.map((v) => v.name)).toEqual([
+      'hub',
+      'spoke',
+    ]);
+  });
+
+  it('starts the stored route servers with their peers when it opens with a runtime', async () => {
+    await hubWithRouteServer(h.service);
+    await h.service.putBgpConnection(connectionId('rs', 'nva1'), { peerIp: '10.0.2.4', peerAsn: 65001 });
+    const runtime = new RecordingRuntime();
+    await h.reopen({ runtime });
+    expect(runtime.calls).toEqual(['start 10.0.1.4,10.0.1.5 peers=10.0.2.4']);
+    runtime.states.set('IN_0', 'Established').set('IN_1', 'Established');
+    expect(h.service.getBgpConnection(connectionId('rs', 'nva1'))?.connectionState).toBe('Connected');
+  });
+});
+
+describe('live effects', () => {
+  let runtime: RecordingRuntime;
+
+  beforeEach(async () => {
+    await h.close();
+    runtime = new RecordingRuntime();
+    h = await harness({ runtime });
+    await hubWithRouteServer(h.service);
+  });
+
+  it('starts the instances when the ipConfiguration is created and stops them when it is deleted', async () => {
+    expect(runtime.calls).toEqual(['start 10.0.1.4,10.0.1.5 peers=']);
+    await (
+      await h.service.deleteIpConfiguration(ipConfigId('rs'))
+    ).applied;
+    expect(runtime.calls.at(-1)).toBe('stop');
+  });
+
+  it('adds a peer to the instances, restarts it on a change, and removes it on delete', async () => {
+    await (
+      await h.service.putBgpConnection(connectionId('rs', 'nva1'), { peerIp: '10.0.2.4', peerAsn: 65001 })
+    ).applied;
+    await (
+      await h.service.putBgpConnection(connectionId('rs', 'nva1'), { peerIp: '10.0.2.4', peerAsn: 65002 })
+    ).applied;
+    await (
+      await h.service.deleteBgpConnection(connectionId('rs', 'nva1'))
+    ).applied;
+    expect(runtime.calls.slice(1)).toEqual(['add 10.0.2.4 65001', 'update 10.0.2.4 65002', 'remove nva1']);
+  });
+
+  it('asks for a route refresh when the address space or a peering of the VNet changes', async () => {
+    await (
+      await h.service.putVirtualNetwork(vnetId('spoke'), { addressPrefixes: ['10.1.0.0/16'] })
+    ).applied;
+    expect(runtime.calls).not.toContain('refresh');
+    await (
+      await h.service.putPeering(`${vnetId('hub')}/virtualNetworkPeerings/to-spoke`, {
+        remoteVirtualNetworkId: vnetId('spoke'),
+      })
+    ).applied;
+    expect(runtime.calls.filter((c) => c === 'refresh')).toHaveLength(1);
+    await (
+      await h.service.putVirtualNetwork(vnetId('hub'), { addressPrefixes: ['10.0.0.0/16', '10.5.0.0/16'] })
+    ).applied;
+    expect(runtime.calls.filter((c) => c === 'refresh')).toHaveLength(2);
+    expect(
+      h.service.model.routeServer(hubId('rs').toLowerCase())!.advertisedAddressSpaces().map(formatPrefix),
+    ).toEqual(['10.0.0.0/16', '10.5.0.0/16']);
+  });
+
+  it('programs what the instances inject into the NICs of the VNet', async () => {
+    await h.service.putNetworkInterface(nicId('vm'), { subnetId: subnetId('hub', 'app') });
+    const spec = runtime.specs.get(hubId('rs').toLowerCase())!;
+    spec.network.applyInjectedRoutes('IN_0', [
+      {
+        prefix: { family: 4, address: 0xc0a80000, length: 16 },
+        route: {
+          prefix: { family: 4, address: 0xc0a80000, length: 16 },
+          nextHops: ['10.0.2.4'],
+          asPath: [65001],
+          origin: 'igp',
+          sourcePeers: ['10.0.2.4'],
+        },
+      },
+    ]);
+    const bgp = h.service
+      .effectiveRouteTable(nicId('vm'))
+      .filter((r) => r.source === 'VirtualNetworkGateway');
+    expect(bgp.map((r) => [formatPrefix(r.addressPrefixes[0]!), r.nextHopIpAddresses])).toEqual([
+      ['192.168.0.0/16', ['10.0.2.4']],
+    ]);
+  });
+});

@@ -1,0 +1,262 @@
+/**
+ * Domain types of the route server service: what the facade accepts and
+ * returns. They are not API shapes (STYLE rule 8): `src/api` translates ARM
+ * JSON to and from these at its edge.
+ *
+ * Resources are identified by ARM-style ids (case-insensitive), which the
+ * facade uses as opaque names; prefixes and addresses travel as canonical text.
+ */
+import type { InstanceId } from '../rib/ports.js';
+
+/** Azure Route Server's fixed ASN (reference §1.4 [C]). */
+export const ROUTE_SERVER_ASN = 65515;
+/** The two instances, in Azure's order (`RouteServiceRole_IN_0`, `RouteServiceRole_IN_1`). */
+export const INSTANCE_IDS: readonly InstanceId[] = ['IN_0', 'IN_1'];
+
+export type HubRoutingPreference = 'ExpressRoute' | 'VpnGateway' | 'ASPath';
+/** Azure's `ProvisioningState` (§7.3). Changes apply synchronously here, so stored resources are `Succeeded`. */
+export type ProvisioningState = 'Succeeded' | 'Updating' | 'Deleting' | 'Failed';
+/** Azure's `routingState`: `None` until the ipConfiguration places the route server, then `Provisioned`. */
+export type RoutingState = 'None' | 'Provisioned' | 'Provisioning' | 'Failed';
+/** Azure's `HubBgpConnectionStatus`. */
+export type ConnectionState = 'Unknown' | 'Connecting' | 'Connected' | 'NotConnected';
+/** RFC 4271 §8.2.2 session states. */
+export type SessionState = 'Idle' | 'Connect' | 'Active' | 'OpenSent' | 'OpenConfirm' | 'Established';
+export type UserRouteNextHopType =
+  'VirtualAppliance' | 'VirtualNetworkGateway' | 'VnetLocal' | 'Internet' | 'None';
+export type AllocationMethod = 'Static' | 'Dynamic';
+
+export interface ResourceIdentity {
+  readonly id: string;
+  readonly name: string;
+  /** opaque; changes on every write */
+  readonly etag: string;
+}
+
+export interface TrackedIdentity extends ResourceIdentity {
+  readonly location: string;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/** Scope of a list of top-level resources. */
+export interface ListScope {
+  readonly subscriptionId: string;
+  readonly resourceGroupName?: string;
+}
+
+export interface Page<T> {
+  readonly value: readonly T[];
+  /** present when more follow: pass it back as `cursor` */
+  readonly cursor?: string;
+}
+
+// ---- route servers --------------------------------------------------------
+
+export interface RouteServer extends TrackedIdentity {
+  readonly allowBranchToBranchTraffic: boolean;
+  readonly hubRoutingPreference: HubRoutingPreference;
+  readonly minCapacity: number;
+  readonly virtualRouterAsn: number;
+  /** the two instance addresses (.4 and .5 of RouteServerSubnet); empty before the ipConfiguration */
+  readonly virtualRouterIps: readonly string[];
+  readonly provisioningState: ProvisioningState;
+  readonly routingState: RoutingState;
+  readonly ipConfigurationIds: readonly string[];
+  readonly bgpConnectionIds: readonly string[];
+}
+
+export interface RouteServerInput {
+  readonly location?: string;
+  readonly tags?: Readonly<Record<string, string>>;
+  readonly allowBranchToBranchTraffic?: boolean;
+  readonly hubRoutingPreference?: HubRoutingPreference;
+  readonly minCapacity?: number;
+  /** optional; when given it must be 65515 */
+  readonly virtualRouterAsn?: number;
+}
+
+export interface IpConfiguration extends ResourceIdentity {
+  readonly routeServerId: string;
+  readonly subnetId: string;
+  readonly privateIpAddress: string | null;
+  readonly privateIpAllocationMethod: AllocationMethod;
+  /** kept as given; routeserver has no public IP resources and does not need one */
+  readonly publicIpAddressId: string | null;
+  readonly provisioningState: ProvisioningState;
+}
+
+export interface IpConfigurationInput {
+  readonly subnetId: string;
+  readonly privateIpAddress?: string | null;
+  readonly privateIpAllocationMethod?: AllocationMethod;
+  readonly publicIpAddressId?: string | null;
+}
+
+export interface InstanceSession {
+  readonly instance: InstanceId;
+  readonly localAddress: string;
+  readonly state: SessionState;
+}
+
+export interface BgpConnection extends ResourceIdentity {
+  readonly routeServerId: string;
+  readonly peerIp: string;
+  readonly peerAsn: number;
+  /** from the live sessions of both instances; `Unknown` while no BGP runtime runs the route server */
+  readonly connectionState: ConnectionState;
+  readonly sessions: readonly InstanceSession[];
+  readonly provisioningState: ProvisioningState;
+}
+
+export interface BgpConnectionInput {
+  readonly peerIp: string;
+  readonly peerAsn: number;
+}
+
+/** A route in an instance's Adj-RIB-In (learned) or Adj-RIB-Out (advertised) for one peer. */
+export interface PeerRoute {
+  readonly instance: InstanceId;
+  readonly localAddress: string;
+  /** canonical prefix text */
+  readonly network: string;
+  readonly nextHop: string;
+  /** the BGP peer the route came from; null for routes the route server originates */
+  readonly sourcePeer: string | null;
+  /** how the instance got the route: from an eBGP/iBGP peer, or originated (with its ORIGIN attribute) */
+  readonly origin: 'ebgp' | 'ibgp' | 'igp' | 'egp' | 'incomplete';
+  readonly asPath: readonly number[];
+  readonly weight: number;
+}
+
+/** Routes per instance, every instance present (empty when it has none). */
+export type RoutesByInstance = ReadonlyMap<InstanceId, readonly PeerRoute[]>;
+
+// ---- virtual networks -----------------------------------------------------
+
+export interface Subnet extends ResourceIdentity {
+  readonly virtualNetworkId: string;
+  readonly addressPrefix: string;
+  readonly routeTableId: string | null;
+  /** ids of NIC ipConfigurations and route server ipConfigurations in this subnet */
+  readonly ipConfigurationIds: readonly string[];
+  readonly provisioningState: ProvisioningState;
+}
+
+export interface SubnetInput {
+  readonly addressPrefix: string;
+  readonly routeTableId?: string | null;
+}
+
+export interface VirtualNetworkPeering extends ResourceIdentity {
+  readonly virtualNetworkId: string;
+  readonly remoteVirtualNetworkId: string;
+  readonly allowVirtualNetworkAccess: boolean;
+  readonly allowForwardedTraffic: boolean;
+  readonly allowGatewayTransit: boolean;
+  readonly useRemoteGateways: boolean;
+  /** Connected when the remote VNet peers back, Initiated otherwise */
+  readonly peeringState: 'Connected' | 'Initiated';
+  readonly provisioningState: ProvisioningState;
+}
+
+export interface PeeringInput {
+  readonly remoteVirtualNetworkId: string;
+  readonly allowVirtualNetworkAccess?: boolean;
+  readonly allowForwardedTraffic?: boolean;
+  readonly allowGatewayTransit?: boolean;
+  readonly useRemoteGateways?: boolean;
+}
+
+export interface VirtualNetwork extends TrackedIdentity {
+  readonly addressPrefixes: readonly string[];
+  readonly subnets: readonly Subnet[];
+  readonly peerings: readonly VirtualNetworkPeering[];
+  readonly provisioningState: ProvisioningState;
+}
+
+/**
+ * A VNet write. `subnets` / `peerings`, when given, are the complete set
+ * (named children not listed are deleted, as in an ARM PUT); when absent the
+ * existing children are kept.
+ */
+export interface VirtualNetworkInput {
+  readonly location?: string;
+  readonly tags?: Readonly<Record<string, string>>;
+  readonly addressPrefixes: readonly string[];
+  readonly subnets?: readonly (SubnetInput & { readonly name: string })[];
+  readonly peerings?: readonly (PeeringInput & { readonly name: string })[];
+}
+
+// ---- route tables -----------------------------------------------------------
+
+export interface Route extends ResourceIdentity {
+  readonly routeTableId: string;
+  readonly addressPrefix: string;
+  readonly nextHopType: UserRouteNextHopType;
+  readonly nextHopIpAddress: string | null;
+  readonly provisioningState: ProvisioningState;
+}
+
+export interface RouteInput {
+  readonly addressPrefix: string;
+  readonly nextHopType: UserRouteNextHopType;
+  readonly nextHopIpAddress?: string | null;
+}
+
+export interface RouteTable extends TrackedIdentity {
+  readonly disableBgpRoutePropagation: boolean;
+  readonly routes: readonly Route[];
+  readonly subnetIds: readonly string[];
+  readonly provisioningState: ProvisioningState;
+}
+
+/** `routes`, when given, is the complete set; when absent the existing routes are kept. */
+export interface RouteTableInput {
+  readonly location?: string;
+  readonly tags?: Readonly<Record<string, string>>;
+  readonly disableBgpRoutePropagation?: boolean;
+  readonly routes?: readonly (RouteInput & { readonly name: string })[];
+}
+
+// ---- network interfaces -------------------------------------------------------
+
+export interface NetworkInterface extends TrackedIdentity {
+  /** the NIC's (single, primary) IP configuration */
+  readonly ipConfigurationName: string;
+  readonly ipConfigurationId: string;
+  readonly subnetId: string;
+  readonly privateIpAddress: string;
+  readonly privateIpAllocationMethod: AllocationMethod;
+  readonly provisioningState: ProvisioningState;
+}
+
+export interface NetworkInterfaceInput {
+  readonly location?: string;
+  readonly tags?: Readonly<Record<string, string>>;
+  readonly ipConfigurationName?: string;
+  readonly subnetId: string;
+  /** required for Static; Dynamic takes the first free address from .4 up */
+  readonly privateIpAddress?: string | null;
+  readonly privateIpAllocationMethod?: AllocationMethod;
+}
+
+// ---- results of writes ----------------------------------------------------------
+
+export interface WriteOptions {
+  /** write only if the resource's current etag is this one */
+  readonly expectedEtag?: string;
+  /** create only */
+  readonly mustNotExist?: boolean;
+}
+
+export interface PutResult<T> {
+  readonly resource: T;
+  readonly created: boolean;
+  /** settles when the live effect (BGP sessions, route refresh) has been applied */
+  readonly applied: Promise<void>;
+}
+
+export interface DeleteResult {
+  readonly existed: boolean;
+  readonly applied: Promise<void>;
+}

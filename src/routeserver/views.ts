@@ -1,0 +1,211 @@
+/**
+ * Domain objects built from stored records plus live state: derived fields
+ * (virtualRouterIps, routingState, peeringState, connectionState, back
+ * references) are computed on read, never stored.
+ */
+import { formatIpv4, parsePrefix } from '../lib/prefix.js';
+import type { ServiceCore } from './core.js';
+import { idKey, TYPES } from './ids.js';
+import type { Stored } from './records.js';
+import type { InstanceSessionState } from './runtime.js';
+import {
+  ROUTE_SERVER_ASN,
+  type BgpConnection,
+  type ConnectionState,
+  type InstanceSession,
+  type IpConfiguration,
+  type NetworkInterface,
+  type Route,
+  type RouteServer,
+  type RouteTable,
+  type Subnet,
+  type VirtualNetwork,
+  type VirtualNetworkPeering,
+} from './types.js';
+
+const identity = (record: Stored) => ({ id: record.id, name: record.name, etag: record.etag });
+
+/** The instance addresses of a RouteServerSubnet: its 4th and 5th addresses (.4 and .5 of a /26). */
+export function instanceAddresses(subnetPrefix: string): string[] {
+  const prefix = parsePrefix(subnetPrefix);
+  if (prefix.family !== 4) return [];
+  return [formatIpv4(prefix.address + 4), formatIpv4(prefix.address + 5)];
+}
+
+/** The instance addresses of a route server, empty before its ipConfiguration exists. */
+export function routeServerAddresses(core: ServiceCore, routeServerId: string): string[] {
+  const ipConfiguration = core.index.childrenOf(routeServerId, TYPES.ipConfiguration)[0];
+  if (ipConfiguration === undefined) return [];
+  const subnet = core.index.get(ipConfiguration.body.subnetId, TYPES.subnet);
+  return subnet === undefined ? [] : instanceAddresses(subnet.body.addressPrefix);
+}
+
+export function routeServerView(core: ServiceCore, record: Stored<typeof TYPES.routeServer>): RouteServer {
+  const ipConfigurations = core.index.childrenOf(record.id, TYPES.ipConfiguration);
+  const addresses = routeServerAddresses(core, record.id);
+  return {
+    ...identity(record),
+    location: record.body.location,
+    tags: record.body.tags,
+    allowBranchToBranchTraffic: record.body.allowBranchToBranchTraffic,
+    hubRoutingPreference: record.body.hubRoutingPreference,
+    minCapacity: record.body.minCapacity,
+    virtualRouterAsn: ROUTE_SERVER_ASN,
+    virtualRouterIps: addresses,
+    provisioningState: 'Succeeded',
+    routingState: addresses.length > 0 ? 'Provisioned' : 'None',
+    ipConfigurationIds: ipConfigurations.map((c) => c.id),
+    bgpConnectionIds: core.index.childrenOf(record.id, TYPES.bgpConnection).map((c) => c.id),
+  };
+}
+
+export function ipConfigurationView(record: Stored<typeof TYPES.ipConfiguration>): IpConfiguration {
+  return {
+    ...identity(record),
+    routeServerId: record.parentId!,
+    subnetId: record.body.subnetId,
+    privateIpAddress: record.body.privateIpAddress,
+    privateIpAllocationMethod: record.body.privateIpAllocationMethod,
+    publicIpAddressId: record.body.publicIpAddressId,
+    provisioningState: 'Succeeded',
+  };
+}
+
+/**
+ * One state for both instances' sessions with a peer (Azure shows one per
+ * connection): Connected when every instance's session is Established,
+ * NotConnected when all are Idle, Connecting otherwise, Unknown when no
+ * runtime runs the route server.
+ */
+export function combinedState(sessions: readonly InstanceSessionState[]): ConnectionState {
+  if (sessions.length === 0) return 'Unknown';
+  if (sessions.every((s) => s.state === 'Established')) return 'Connected';
+  if (sessions.every((s) => s.state === 'Idle')) return 'NotConnected';
+  return 'Connecting';
+}
+
+export function bgpConnectionView(
+  core: ServiceCore,
+  record: Stored<typeof TYPES.bgpConnection>,
+): BgpConnection {
+  const routeServerId = record.parentId!;
+  const running = core.runtime !== undefined && core.running.has(idKey(routeServerId));
+  const sessions: InstanceSession[] = running
+    ? core.runtime!.sessionStates(routeServerId, record.id).map((s) => ({ ...s }))
+    : [];
+  return {
+    ...identity(record),
+    routeServerId,
+    peerIp: record.body.peerIp,
+    peerAsn: record.body.peerAsn,
+    connectionState: combinedState(sessions),
+    sessions,
+    provisioningState: 'Succeeded',
+  };
+}
+
+/** subnet id key → ids of the NIC and route-server ipConfigurations in it */
+function ipConfigurationsBySubnet(core: ServiceCore): Map<string, string[]> {
+  const bySubnet = new Map<string, string[]>();
+  const add = (subnetId: string, id: string) => {
+    const key = idKey(subnetId);
+    const list = bySubnet.get(key);
+    if (list === undefined) bySubnet.set(key, [id]);
+    else list.push(id);
+  };
+  for (const nic of core.index.ofType(TYPES.networkInterface))
+    add(nic.body.subnetId, `${nic.id}/ipConfigurations/${nic.body.ipConfigurationName}`);
+  for (const config of core.index.ofType(TYPES.ipConfiguration)) add(config.body.subnetId, config.id);
+  return bySubnet;
+}
+
+export function subnetView(
+  record: Stored<typeof TYPES.subnet>,
+  bySubnet: ReadonlyMap<string, readonly string[]>,
+): Subnet {
+  return {
+    ...identity(record),
+    virtualNetworkId: record.parentId!,
+    addressPrefix: record.body.addressPrefix,
+    routeTableId: record.body.routeTableId,
+    ipConfigurationIds: bySubnet.get(idKey(record.id)) ?? [],
+    provisioningState: 'Succeeded',
+  };
+}
+
+export function subnetViewOf(core: ServiceCore, record: Stored<typeof TYPES.subnet>): Subnet {
+  return subnetView(record, ipConfigurationsBySubnet(core));
+}
+
+export function peeringView(core: ServiceCore, record: Stored<typeof TYPES.peering>): VirtualNetworkPeering {
+  return {
+    ...identity(record),
+    virtualNetworkId: record.parentId!,
+    remoteVirtualNetworkId: record.body.remoteVirtualNetworkId,
+    allowVirtualNetworkAccess: record.body.allowVirtualNetworkAccess,
+    allowForwardedTraffic: record.body.allowForwardedTraffic,
+    allowGatewayTransit: record.body.allowGatewayTransit,
+    useRemoteGateways: record.body.useRemoteGateways,
+    peeringState: core.model.peering(idKey(record.id))
+      ? core.model.peeringState(idKey(record.id))
+      : 'Initiated',
+    provisioningState: 'Succeeded',
+  };
+}
+
+export function virtualNetworkView(
+  core: ServiceCore,
+  record: Stored<typeof TYPES.virtualNetwork>,
+): VirtualNetwork {
+  const bySubnet = ipConfigurationsBySubnet(core);
+  return {
+    ...identity(record),
+    location: record.body.location,
+    tags: record.body.tags,
+    addressPrefixes: record.body.addressPrefixes,
+    subnets: core.index.childrenOf(record.id, TYPES.subnet).map((s) => subnetView(s, bySubnet)),
+    peerings: core.index.childrenOf(record.id, TYPES.peering).map((p) => peeringView(core, p)),
+    provisioningState: 'Succeeded',
+  };
+}
+
+export function routeView(record: Stored<typeof TYPES.route>): Route {
+  return {
+    ...identity(record),
+    routeTableId: record.parentId!,
+    addressPrefix: record.body.addressPrefix,
+    nextHopType: record.body.nextHopType,
+    nextHopIpAddress: record.body.nextHopIpAddress,
+    provisioningState: 'Succeeded',
+  };
+}
+
+export function routeTableView(core: ServiceCore, record: Stored<typeof TYPES.routeTable>): RouteTable {
+  const key = idKey(record.id);
+  return {
+    ...identity(record),
+    location: record.body.location,
+    tags: record.body.tags,
+    disableBgpRoutePropagation: record.body.disableBgpRoutePropagation,
+    routes: core.index.childrenOf(record.id, TYPES.route).map(routeView),
+    subnetIds: core.index
+      .ofType(TYPES.subnet)
+      .filter((s) => s.body.routeTableId !== null && idKey(s.body.routeTableId) === key)
+      .map((s) => s.id),
+    provisioningState: 'Succeeded',
+  };
+}
+
+export function networkInterfaceView(record: Stored<typeof TYPES.networkInterface>): NetworkInterface {
+  return {
+    ...identity(record),
+    location: record.body.location,
+    tags: record.body.tags,
+    ipConfigurationName: record.body.ipConfigurationName,
+    ipConfigurationId: `${record.id}/ipConfigurations/${record.body.ipConfigurationName}`,
+    subnetId: record.body.subnetId,
+    privateIpAddress: record.body.privateIpAddress,
+    privateIpAllocationMethod: record.body.privateIpAllocationMethod,
+    provisioningState: 'Succeeded',
+  };
+}
