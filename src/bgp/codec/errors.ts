@@ -118,6 +118,13 @@ export class BgpEncodeError extends Error {
   }
 }
 
+/** Throws BGPRS_ERR_ENCODE_INVALID_VALUE unless `value` is an integer in [0, max]. */
+export function checkRange(name: string, value: number, max: number): void {
+  if (!Number.isInteger(value) || value < 0 || value > max) {
+    throw new BgpEncodeError('BGPRS_ERR_ENCODE_INVALID_VALUE', `${name} ${value} is outside 0..${max}`);
+  }
+}
+
 /** True for every error the codec throws. */
 export function isCodecError(error: unknown): error is BgpWireError | BgpEncodeError {
   return error instanceof BgpWireError || error instanceof BgpEncodeError;

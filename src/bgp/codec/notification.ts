@@ -6,7 +6,7 @@
  * Cease/Administrative Reset: one length octet, then up to 255 octets of UTF-8).
  */
 import type { ByteWriter } from '../../lib/bytes.js';
-import { BgpEncodeError } from './errors.js';
+import { BgpEncodeError, checkRange } from './errors.js';
 import { CeaseSubcode, ErrorCode, MessageType } from './iana.js';
 import { beginMessage, finishMessage } from './header.js';
 import type { KeepaliveMessage, NotificationMessage } from './types.js';
@@ -54,6 +54,8 @@ export function encodeNotification(
   writer: ByteWriter,
   maxLength: number,
 ): void {
+  checkRange('error code', message.code, 0xff);
+  checkRange('error subcode', message.subcode, 0xff);
   const start = beginMessage(writer, MessageType.Notification);
   writer.u8(message.code);
   writer.u8(message.subcode);

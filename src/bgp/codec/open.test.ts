@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fromHex } from '../../lib/bytes.js';
 import { CONTEXT_2, ip } from './__fixtures__/golden.js';
-import { BgpWireError } from './errors.js';
+import { BgpEncodeError, BgpWireError } from './errors.js';
 import { decode, encode } from './message.js';
 import type { Capability, OpenMessage } from './types.js';
 
@@ -104,5 +104,19 @@ describe('OPEN (RFC 4271 §4.2, §6.2; RFC 5492; RFC 9072)', () => {
         { afi: 2, safi: 1, flags: 0 },
       ],
     });
+  });
+});
+
+describe('OPEN encoding', () => {
+  it('refuses a My Autonomous System that does not fit in two octets', () => {
+    const message: OpenMessage = {
+      type: 'open',
+      version: 4,
+      myAs: 4200000000,
+      holdTime: 90,
+      bgpIdentifier: ip('10.0.0.1'),
+      capabilities: [],
+    };
+    expect(() => encode(message, CONTEXT_2)).toThrow(BgpEncodeError);
   });
 });

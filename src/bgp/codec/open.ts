@@ -7,7 +7,7 @@
  */
 import { ByteWriter, readU16, readU32 } from '../../lib/bytes.js';
 import { decodeCapability, encodeCapability } from './capabilities.js';
-import { BgpEncodeError, BgpWireError } from './errors.js';
+import { BgpEncodeError, BgpWireError, checkRange } from './errors.js';
 import type { BgpWireErrorCode } from './errors.js';
 import { BGP_VERSION, ErrorCode, MessageType, OpenErrorSubcode, OptionalParameterType } from './iana.js';
 import { beginMessage, finishMessage } from './header.js';
@@ -130,6 +130,10 @@ function decodeCapabilityList(bytes: Uint8Array, start: number, end: number, out
 
 /** Encodes a whole OPEN message. */
 export function encodeOpen(message: OpenMessage, writer: ByteWriter): void {
+  checkRange('version', message.version, 0xff);
+  checkRange('My Autonomous System', message.myAs, 0xffff);
+  checkRange('hold time', message.holdTime, 0xffff);
+  checkRange('BGP Identifier', message.bgpIdentifier, 0xffffffff);
   const start = beginMessage(writer, MessageType.Open);
   writer.u8(message.version);
   writer.u16(message.myAs);

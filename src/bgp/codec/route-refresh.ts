@@ -9,7 +9,7 @@
  */
 import type { ByteWriter } from '../../lib/bytes.js';
 import { readU16 } from '../../lib/bytes.js';
-import { BgpWireError } from './errors.js';
+import { BgpWireError, checkRange } from './errors.js';
 import { ErrorCode, MessageType, RouteRefreshErrorSubcode } from './iana.js';
 import { beginMessage, finishMessage } from './header.js';
 import type { RouteRefreshMessage } from './types.js';
@@ -35,6 +35,9 @@ export function decodeRouteRefresh(bytes: Uint8Array, start: number, end: number
 }
 
 export function encodeRouteRefresh(message: RouteRefreshMessage, writer: ByteWriter): void {
+  checkRange('AFI', message.afi, 0xffff);
+  checkRange('SAFI', message.safi, 0xff);
+  checkRange('subtype', message.subtype, 0xff);
   const start = beginMessage(writer, MessageType.RouteRefresh);
   writer.u16(message.afi);
   writer.u8(message.subtype);

@@ -273,6 +273,64 @@ export const GOLDEN: readonly GoldenVector[] = [
     },
   },
   {
+    name: 'UPDATE with confederation segments, IPv4 in MP_REACH/MP_UNREACH and extended-length flags',
+    hex:
+      M +
+      '005302' +
+      '0000' +
+      '003c' +
+      '40010100' +
+      '50020016' +
+      '03010000fc00' +
+      '04010000fc01' +
+      '02020000fde90000fdea' + // AS_PATH, Extended Length
+      '900e0010' +
+      '000101' +
+      '04' +
+      '0a000104' +
+      '00' +
+      '18c0a801' +
+      '100a09' +
+      '800f07' +
+      '000101' +
+      '180a0a0a',
+    context: CONTEXT_4,
+    message: {
+      type: 'update',
+      withdrawn: [],
+      withdrawnPathIds: undefined,
+      attributes: {
+        origin: 0,
+        asPath: [
+          { type: 3, asns: [64512] },
+          { type: 4, asns: [64513] },
+          { type: 2, asns: [65001, 65002] },
+        ],
+        mpReach: {
+          afi: 1,
+          safi: 1,
+          nextHop: Uint8Array.of(10, 0, 1, 4),
+          nlri: {
+            afi: 1,
+            safi: 1,
+            keys: [key('192.168.1.0/24'), key('10.9.0.0/16')],
+            prefixes: [],
+            pathIds: undefined,
+          },
+        },
+        mpUnreach: {
+          afi: 1,
+          safi: 1,
+          withdrawn: { afi: 1, safi: 1, keys: [key('10.10.10.0/24')], prefixes: [], pathIds: undefined },
+        },
+        wireOrder: [0x4001, 0x5002, 0x900e, 0x800f],
+      },
+      attributeBytes: new Uint8Array(0),
+      nlri: [],
+      nlriPathIds: undefined,
+    },
+  },
+  {
     name: 'UPDATE with ADD-PATH path identifiers',
     hex:
       M +
