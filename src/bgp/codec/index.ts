@@ -33,7 +33,15 @@
  *   (a view into the input: copy before keeping); equal bytes decode to equal
  *   attributes, so the route engine interns attribute sets by these bytes.
  *
- * Supported RFCs: see docs/standards.md ("bgp/codec").
+ * Supported RFCs (details and deviations: docs/standards.md, "bgp/codec"):
+ * 4271 BGP-4, 1997 communities, 2545 IPv6 next hop, 2918 route refresh,
+ * 4360 extended communities, 4456 route reflection attributes, 4486 Cease
+ * subcodes, 4724 graceful restart, 4760 multiprotocol, 5065 confederation
+ * segments, 5492 capabilities, 6286 BGP Identifier, 6793 4-octet AS,
+ * 7313 enhanced route refresh, 7606 revised error handling, 7911 ADD-PATH,
+ * 8092 large communities, 8203/9003 shutdown communication, 8538 GR N bit,
+ * 8654 extended messages, 9072 extended optional parameters, 9234 BGP role
+ * capability, FRR's FQDN capability.
  */
 export * from './types.js';
 export {
