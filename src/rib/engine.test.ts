@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CeaseSubcode, ErrorCode, WellKnownCommunity } from '../bgp/codec/index.js';
+import { BASE_CONTEXT, WellKnownCommunity } from '../bgp/codec/index.js';
 import { parsePrefix } from '../lib/prefix.js';
 import {
   harness,
@@ -10,92 +10,306 @@ import {
   updateOf,
   withdrawalOf,
 } from './fixtures.test-support.js';
+import type { Harness } from './fixtures.test-support.js';
 
-describe('RouteEngine', () => {
+const NVA1 = '10.0.2.4';
+const NVA2 = '10.0.2.5';
+const NVA3 = '10.0.2.6';
+
+function withPeers(h: Harness, ...peers: [string, number][]): Map<string, TestOutput> {
+  const outputs = new Map<string, TestOutput>();
+  for (const [address, asn] of peers) {
+    const output = new TestOutput();
+    outputs.set(address, output);
+    h.engine.peerUp(address, peerInfo(address, asn), output);
+  }
+  return outputs;
+}
+
+describe('RouteEngine import', () => {
   it('learns a route from an NVA and injects it with the NVA next hop', async () => {
-    const { engine, sink } = harness();
-    engine.peerUp('10.0.2.4', peerInfo('10.0.2.4', 65001), new TestOutput());
-    engine.receiveUpdate('10.0.2.4', updateOf(pathAttributes([65001], '10.0.2.4'), ['192.168.0.0/24']));
-    await engine.whenIdle();
-    expect(sink.route('192.168.0.0/24')).toEqual({
+    const h = harness();
+    withPeers(h, [NVA1, 65001]);
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), ['192.168.0.0/24']));
+    await h.engine.whenIdle();
+    expect(h.sink.route('192.168.0.0/24')).toEqual({
       prefix: parsePrefix('192.168.0.0/24'),
-      nextHops: ['10.0.2.4'],
+      nextHops: [NVA1],
       asPath: [65001],
       origin: 'igp',
-      sourcePeers: ['10.0.2.4'],
+      sourcePeers: [NVA1],
     });
-    expect(engine.learnedRoutes('10.0.2.4')).toMatchObject([
+    expect(h.engine.learnedRoutes(NVA1)).toMatchObject([
       {
         network: '192.168.0.0/24',
-        nextHop: '10.0.2.4',
-        sourcePeer: '10.0.2.4',
+        nextHop: NVA1,
+        sourcePeer: NVA1,
         origin: 'EBgp',
         asPath: '65001',
         weight: 32768,
         localAddress: '10.0.1.4',
+        accepted: true,
+        injected: true,
+        best: true,
       },
     ]);
   });
 
-  it('reflects a route to another NVA with 65515 prepended and the original next hop', async () => {
-    const { engine } = harness();
-    const other = new TestOutput();
-    engine.peerUp('10.0.2.4', peerInfo('10.0.2.4', 65001), new TestOutput());
-    engine.peerUp('10.0.2.5', peerInfo('10.0.2.5', 65002), other);
-    engine.receiveUpdate(
-      '10.0.2.4',
-      updateOf(pathAttributes([65001], '10.0.2.4', { communities: [0xfde80001] }), ['192.168.0.0/24']),
-    );
-    await engine.whenIdle();
-    const update = other.table.get('192.168.0.0/24');
-    expect(update?.attributes.asPath).toEqual([{ type: 2, asns: [65515, 65001] }]);
-    expect(update?.attributes.nextHop).toBe(ip('10.0.2.4'));
-    expect(update?.attributes.communities).toEqual([0xfde80001]);
+  it('drops a route whose AS path contains 65515 but keeps it pre-policy with the reason', async () => {
+    const h = harness();
+    const outputs = withPeers(h, [NVA1, 65001], [NVA2, 65002]);
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001, 65515], NVA1), ['192.168.0.0/24']));
+    await h.engine.whenIdle();
+    expect(h.sink.table.size).toBe(0);
+    expect(outputs.get(NVA2)!.table.has('192.168.0.0/24')).toBe(false);
+    expect(h.engine.learnedRoutes(NVA1)).toEqual([]);
+    expect(h.engine.learnedRoutes(NVA1, { includeRejected: true })).toMatchObject([
+      { network: '192.168.0.0/24', accepted: false, reasons: ['as-path-contains-local-as'] },
+    ]);
+    expect(h.engine.peerCounters(NVA1)).toMatchObject({ received: 1, accepted: 0 });
   });
 
-  it('closes the session when a peer exceeds its route limit, and withdraws its routes', async () => {
-    const { engine, sink } = harness({ routeLimit: 3 });
-    const requests: unknown[] = [];
-    engine.onSessionCloseRequested((r) => requests.push(r));
-    engine.peerUp('10.0.2.4', peerInfo('10.0.2.4', 65001), new TestOutput());
-    const attrs = pathAttributes([65001], '10.0.2.4');
-    engine.receiveUpdate('10.0.2.4', updateOf(attrs, ['1.0.0.0/24', '1.0.1.0/24']));
-    await engine.whenIdle();
-    expect(sink.table.size).toBe(2);
-    engine.receiveUpdate('10.0.2.4', updateOf(attrs, ['1.0.0.0/24', '1.0.1.0/24']));
-    await engine.whenIdle();
-    expect(requests).toEqual([
-      {
-        peer: '10.0.2.4',
-        reason: 'route-limit',
-        notification: {
-          type: 'notification',
-          code: ErrorCode.Cease,
-          subcode: CeaseSubcode.MaximumPrefixesReached,
-          data: Uint8Array.from([0, 1, 1, 0, 0, 0, 3]),
-        },
-      },
+  it('drops a route with AS 0 in its path', async () => {
+    const h = harness();
+    withPeers(h, [NVA1, 65001]);
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001, 0], NVA1), ['192.168.0.0/24']));
+    await h.engine.whenIdle();
+    expect(h.sink.table.size).toBe(0);
+    expect(h.engine.learnedRoutes(NVA1, { includeRejected: true })[0]?.reasons).toEqual([
+      'as-path-contains-zero',
     ]);
-    expect(sink.table.size).toBe(0);
-    expect(engine.counters.routeLimitExceeded).toBe(1);
+  });
+
+  it('learns but does not inject a prefix equal to or inside an advertised address space, and still reflects it', async () => {
+    const h = harness({ spaces: ['10.0.0.0/16'] });
+    const outputs = withPeers(h, [NVA1, 65001], [NVA2, 65002]);
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), ['10.0.0.0/16', '10.0.5.0/24']));
+    await h.engine.whenIdle();
+    expect(h.sink.table.size).toBe(0);
+    const learned = h.engine.learnedRoutes(NVA1);
+    expect(learned.map((r) => [r.network, r.injected, r.reasons])).toEqual([
+      ['10.0.0.0/16', false, ['within-advertised-address-space']],
+      ['10.0.5.0/24', false, ['within-advertised-address-space']],
+    ]);
+    expect(outputs.get(NVA2)!.table.has('10.0.5.0/24')).toBe(true);
+  });
+
+  it('injects supernets of an address space and the default route', async () => {
+    const h = harness({ spaces: ['10.0.0.0/16'] });
+    withPeers(h, [NVA1, 65001]);
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), ['10.0.0.0/8', '0.0.0.0/0']));
+    await h.engine.whenIdle();
+    expect(h.sink.route('10.0.0.0/8')?.nextHops).toEqual([NVA1]);
+    expect(h.sink.route('0.0.0.0/0')?.nextHops).toEqual([NVA1]);
   });
 
   it('injects a NO_ADVERTISE route but advertises it to no peer', async () => {
-    const { engine, sink } = harness();
-    const other = new TestOutput();
-    engine.peerUp('10.0.2.4', peerInfo('10.0.2.4', 65001), new TestOutput());
-    engine.peerUp('10.0.2.5', peerInfo('10.0.2.5', 65002), other);
-    engine.receiveUpdate(
-      '10.0.2.4',
-      updateOf(pathAttributes([65001], '10.0.2.4', { communities: [WellKnownCommunity.NoAdvertise] }), [
-        '192.168.0.0/24',
-      ]),
+    const h = harness();
+    const outputs = withPeers(h, [NVA1, 65001], [NVA2, 65002]);
+    const attributes = pathAttributes([65001], NVA1, { communities: [WellKnownCommunity.NoAdvertise] });
+    h.engine.receiveUpdate(NVA1, updateOf(attributes, ['192.168.0.0/24']));
+    await h.engine.whenIdle();
+    expect(h.sink.route('192.168.0.0/24')?.nextHops).toEqual([NVA1]);
+    expect(outputs.get(NVA2)!.table.has('192.168.0.0/24')).toBe(false);
+  });
+
+  it('injects a NO_EXPORT route but advertises it to no peer', async () => {
+    const h = harness();
+    const outputs = withPeers(h, [NVA1, 65001], [NVA2, 65002]);
+    const attributes = pathAttributes([65001], NVA1, { communities: [WellKnownCommunity.NoExport] });
+    h.engine.receiveUpdate(NVA1, updateOf(attributes, ['192.168.0.0/24']));
+    await h.engine.whenIdle();
+    expect(h.sink.route('192.168.0.0/24')).toBeDefined();
+    expect(outputs.get(NVA2)!.table.size).toBe(0);
+  });
+
+  it('withdraws every prefix of an UPDATE the codec marked treat-as-withdraw', async () => {
+    const h = harness();
+    withPeers(h, [NVA1, 65001]);
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), ['192.168.0.0/24']));
+    const broken = updateOf(pathAttributes([65001], NVA1), ['192.168.0.0/24', '192.168.1.0/24']);
+    h.engine.receiveUpdate(NVA1, { ...broken, action: 'treat-as-withdraw' });
+    await h.engine.whenIdle();
+    expect(h.sink.table.size).toBe(0);
+    expect(h.engine.peerCounters(NVA1)?.received).toBe(0);
+  });
+});
+
+describe('RouteEngine ECMP and active-passive', () => {
+  it('programs one next hop per NVA when AS paths have the same length', async () => {
+    const h = harness();
+    withPeers(h, [NVA1, 65001], [NVA2, 65002]);
+    h.engine.receiveUpdate(NVA2, updateOf(pathAttributes([65002], NVA2), ['0.0.0.0/0']));
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), ['0.0.0.0/0']));
+    await h.engine.whenIdle();
+    expect(h.sink.route('0.0.0.0/0')).toMatchObject({ nextHops: [NVA1, NVA2], sourcePeers: [NVA1, NVA2] });
+  });
+
+  it('programs one next hop per distinct BGP next hop (two NVAs behind one load balancer)', async () => {
+    const h = harness();
+    withPeers(h, [NVA1, 65001], [NVA2, 65001]);
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], '10.0.2.100'), ['0.0.0.0/0']));
+    h.engine.receiveUpdate(NVA2, updateOf(pathAttributes([65001], '10.0.2.100'), ['0.0.0.0/0']));
+    await h.engine.whenIdle();
+    expect(h.sink.route('0.0.0.0/0')).toMatchObject({ nextHops: ['10.0.2.100'], sourcePeers: [NVA1, NVA2] });
+  });
+
+  it('keeps a prepended path as standby and uses it when the primary withdraws', async () => {
+    const h = harness();
+    withPeers(h, [NVA1, 65001], [NVA2, 65002]);
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), ['0.0.0.0/0']));
+    h.engine.receiveUpdate(NVA2, updateOf(pathAttributes([65002, 65002, 65002], NVA2), ['0.0.0.0/0']));
+    await h.engine.whenIdle();
+    expect(h.sink.route('0.0.0.0/0')?.nextHops).toEqual([NVA1]);
+    expect(h.engine.learnedRoutes(NVA2)[0]).toMatchObject({ injected: false, reasons: ['longer-as-path'] });
+    h.engine.receiveUpdate(NVA1, withdrawalOf(['0.0.0.0/0']));
+    await h.engine.whenIdle();
+    expect(h.sink.route('0.0.0.0/0')).toMatchObject({ nextHops: [NVA2], asPath: [65002, 65002, 65002] });
+  });
+
+  it('publishes nothing when a change leaves the injected route as it was', async () => {
+    const h = harness();
+    withPeers(h, [NVA1, 65001], [NVA2, 65002]);
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), ['0.0.0.0/0']));
+    await h.engine.whenIdle();
+    const batches = h.sink.batches.length;
+    h.engine.receiveUpdate(NVA2, updateOf(pathAttributes([65002, 65002], NVA2), ['0.0.0.0/0']));
+    await h.engine.whenIdle();
+    expect(h.sink.batches.length).toBe(batches);
+  });
+});
+
+describe('RouteEngine export', () => {
+  it('advertises the address spaces with AS path 65515, ORIGIN IGP and the instance as next hop', async () => {
+    const h = harness({ spaces: ['10.0.0.0/16', '10.1.0.0/16'] });
+    const outputs = withPeers(h, [NVA1, 65001]);
+    await h.engine.whenIdle();
+    const update = outputs.get(NVA1)!.table.get('10.0.0.0/16');
+    expect(update?.attributes).toMatchObject({
+      origin: 0,
+      asPath: [{ type: 2, asns: [65515] }],
+      nextHop: ip('10.0.1.4'),
+    });
+    expect(outputs.get(NVA1)!.table.get('10.1.0.0/16')).toBe(update);
+    expect(h.engine.advertisedRoutes(NVA1)).toContainEqual({
+      localAddress: '10.0.1.4',
+      network: '10.0.0.0/16',
+      nextHop: '10.0.1.4',
+      origin: 'Igp',
+      asPath: '65515',
+      weight: 0,
+    });
+  });
+
+  it('reflects a route to another NVA with 65515 prepended, the original next hop and communities', async () => {
+    const h = harness();
+    const outputs = withPeers(h, [NVA1, 65001], [NVA2, 65002]);
+    const attributes = pathAttributes([65001], NVA1, { communities: [0xfde80001], med: 7 });
+    h.engine.receiveUpdate(NVA1, updateOf(attributes, ['192.168.0.0/24']));
+    await h.engine.whenIdle();
+    const update = outputs.get(NVA2)!.table.get('192.168.0.0/24');
+    expect(update?.attributes.asPath).toEqual([{ type: 2, asns: [65515, 65001] }]);
+    expect(update?.attributes.nextHop).toBe(ip(NVA1));
+    expect(update?.attributes.communities).toEqual([0xfde80001]);
+    expect(update?.attributes.med).toBeUndefined();
+    expect(h.engine.advertisedRoutes(NVA2)).toContainEqual(
+      expect.objectContaining({
+        network: '192.168.0.0/24',
+        sourcePeer: NVA1,
+        asPath: '65515-65001',
+        origin: 'EBgp',
+      }),
     );
-    await engine.whenIdle();
-    expect(sink.route('192.168.0.0/24')?.nextHops).toEqual(['10.0.2.4']);
-    expect(other.table.size).toBe(0);
-    engine.receiveUpdate('10.0.2.4', withdrawalOf(['192.168.0.0/24']));
-    await engine.whenIdle();
-    expect(sink.table.size).toBe(0);
+  });
+
+  it('never advertises a route back to the peer it came from', async () => {
+    const h = harness();
+    const outputs = withPeers(h, [NVA1, 65001], [NVA2, 65002]);
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), ['192.168.0.0/24']));
+    await h.engine.whenIdle();
+    expect(outputs.get(NVA1)!.table.has('192.168.0.0/24')).toBe(false);
+  });
+
+  it('withdraws a reflected route from the other peers when its source withdraws it', async () => {
+    const h = harness();
+    const outputs = withPeers(h, [NVA1, 65001], [NVA2, 65002]);
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), ['192.168.0.0/24']));
+    await h.engine.whenIdle();
+    h.engine.receiveUpdate(NVA1, withdrawalOf(['192.168.0.0/24']));
+    await h.engine.whenIdle();
+    expect(outputs.get(NVA2)!.table.has('192.168.0.0/24')).toBe(false);
+    expect(h.engine.advertisedRoutes(NVA2)).toEqual([]);
+  });
+
+  it('sends the best path only: the other NVA learns the shorter path, the standby gets it too', async () => {
+    const h = harness();
+    const outputs = withPeers(h, [NVA1, 65001], [NVA2, 65002], [NVA3, 65003]);
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), ['0.0.0.0/0']));
+    h.engine.receiveUpdate(NVA2, updateOf(pathAttributes([65002, 65002], NVA2), ['0.0.0.0/0']));
+    await h.engine.whenIdle();
+    for (const address of [NVA2, NVA3]) {
+      expect(outputs.get(address)!.table.get('0.0.0.0/0')?.attributes.asPath).toEqual([
+        { type: 2, asns: [65515, 65001] },
+      ]);
+    }
+    expect(outputs.get(NVA1)!.table.has('0.0.0.0/0')).toBe(false);
+  });
+
+  it('encodes AS paths for a 2-octet-AS peer with AS_TRANS and AS4_PATH', async () => {
+    const h = harness();
+    const twoOctet = new TestOutput(BASE_CONTEXT);
+    h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());
+    h.engine.peerUp(NVA2, peerInfo(NVA2, 65002, NVA2, BASE_CONTEXT), twoOctet);
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001, 4200000000], NVA1), ['192.168.0.0/24']));
+    await h.engine.whenIdle();
+    expect(twoOctet.table.get('192.168.0.0/24')?.attributes.asPath).toEqual([
+      { type: 2, asns: [65515, 65001, 4200000000] },
+    ]);
+  });
+
+  it('re-advertises only what changed when the address spaces change', async () => {
+    const h = harness({ spaces: ['10.0.0.0/16'] });
+    const outputs = withPeers(h, [NVA1, 65001]);
+    await h.engine.whenIdle();
+    const output = outputs.get(NVA1)!;
+    const before = output.updates.length;
+    h.network.setSpaces([parsePrefix('10.0.0.0/16'), parsePrefix('10.2.0.0/16')]);
+    await h.engine.whenIdle();
+    const sent = output.updates.slice(before);
+    expect(sent.map((u) => u.nlri.length + u.withdrawn.length)).toEqual([1]);
+    expect(output.table.has('10.2.0.0/16')).toBe(true);
+    h.network.setSpaces([parsePrefix('10.2.0.0/16')]);
+    await h.engine.whenIdle();
+    expect(output.table.has('10.0.0.0/16')).toBe(false);
+    expect(output.updates.at(-1)?.withdrawn.length).toBe(1);
+  });
+
+  it('injects or withholds learned routes when the address spaces change', async () => {
+    const h = harness({ spaces: [] });
+    withPeers(h, [NVA1, 65001]);
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), ['10.3.1.0/24', '10.4.0.0/16']));
+    await h.engine.whenIdle();
+    expect(h.sink.table.size).toBe(2);
+    h.network.setSpaces([parsePrefix('10.3.0.0/16')]);
+    await h.engine.whenIdle();
+    expect([...h.sink.table.values()].map((r) => r.prefix)).toEqual([parsePrefix('10.4.0.0/16')]);
+    h.network.setSpaces([]);
+    await h.engine.whenIdle();
+    expect(h.sink.table.size).toBe(2);
+  });
+
+  it('withdraws everything a peer sent when it goes down', async () => {
+    const h = harness();
+    const outputs = withPeers(h, [NVA1, 65001], [NVA2, 65002]);
+    h.engine.receiveUpdate(
+      NVA1,
+      updateOf(pathAttributes([65001], NVA1), ['192.168.0.0/24', '192.168.1.0/24']),
+    );
+    await h.engine.whenIdle();
+    h.engine.peerDown(NVA1);
+    await h.engine.whenIdle();
+    expect(h.sink.table.size).toBe(0);
+    expect(outputs.get(NVA2)!.table.size).toBe(0);
+    expect(h.engine.attributeSetCount).toBe(0);
   });
 });

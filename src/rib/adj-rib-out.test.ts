@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { harness, pathAttributes, peerInfo, TestOutput, updateOf } from './fixtures.test-support.js';
+
+const NVA1 = '10.0.2.4';
+const MONITOR = '10.0.2.9';
+
+function prefixes(count: number, second = 0): string[] {
+  return Array.from({ length: count }, (_, i) => `172.${16 + second}.${i >> 8}.${i & 255}/32`);
+}
+
+describe('Adj-RIB-Out', () => {
+  it('packs prefixes that share an attribute set into as few UPDATEs as fit', async () => {
+    const h = harness({ routeLimit: 10_000 });
+    h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());
+    const monitor = new TestOutput();
+    h.engine.peerUp(MONITOR, peerInfo(MONITOR, 65009), monitor);
+    await h.engine.whenIdle();
+    const before = monitor.updates.length;
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), prefixes(1500)));
+    await h.engine.whenIdle();
+    const sent = monitor.updates.slice(before);
+    // 1,500 host routes of 5 octets each need two 4,096-octet UPDATEs.
+    expect(sent.length).toBe(2);
+    expect(sent.reduce((n, u) => n + u.nlri.length, 0)).toBe(1500);
+  });
+
+  it('sends one UPDATE per distinct attribute set', async () => {
+    const h = harness();
+    h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());
+    const monitor = new TestOutput();
+    h.engine.peerUp(MONITOR, peerInfo(MONITOR, 65009), monitor);
+    await h.engine.whenIdle();
+    const before = monitor.updates.length;
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), prefixes(10)));
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001, 7], NVA1), prefixes(10, 1)));
+    await h.engine.whenIdle();
+    expect(monitor.updates.slice(before).map((u) => u.nlri.length)).toEqual([10, 10]);
+  });
+
+  it('sends End-of-RIB once, after the initial dump', async () => {
+    const h = harness({ spaces: ['10.0.0.0/16'] });
+    h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), prefixes(20)));
+    await h.engine.whenIdle();
+    const monitor = new TestOutput();
+    h.engine.peerUp(MONITOR, peerInfo(MONITOR, 65009), monitor);
+    await h.engine.whenIdle();
+    const updates = monitor.updates;
+    expect(monitor.endOfRibCount).toBe(1);
+    const last = updates.at(-1)!;
+    expect(last.nlri.length + last.withdrawn.length).toBe(0);
+    expect(monitor.table.size).toBe(21);
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), prefixes(5, 3)));
+    await h.engine.whenIdle();
+    expect(monitor.endOfRibCount).toBe(1);
+    expect(h.engine.counters.endOfRibSent).toBe(2);
+  });
+
+  it('stops sending under backpressure and resumes on drain', async () => {
+    const h = harness({ sliceSize: 1024, routeLimit: 100_000 });
+    h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());
+    const monitor = new TestOutput();
+    h.engine.peerUp(MONITOR, peerInfo(MONITOR, 65009), monitor);
+    await h.engine.whenIdle();
+    monitor.blocked = true;
+    const calls = monitor.sendCalls;
+    for (let i = 0; i < 5; i++) {
+      h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001, i + 1], NVA1), prefixes(2000, i)));
+    }
+    await h.engine.whenIdle();
+    // One send() was answered "full": nothing more until the session drains.
+    expect(monitor.sendCalls).toBe(calls + 1);
+    expect(monitor.waitingForDrain).toBe(true);
+    expect(h.engine.locRibSize).toBe(10_000);
+    expect(monitor.table.size).toBeLessThan(10_000);
+    monitor.drain();
+    await new Promise((resolve) => setImmediate(resolve));
+    await h.engine.whenIdle();
+    expect(monitor.table.size).toBe(10_000);
+    expect(monitor.sendCalls).toBeGreaterThan(calls + 2);
+  });
+
+  it('resends the whole Adj-RIB-Out on ROUTE-REFRESH', async () => {
+    const h = harness({ spaces: ['10.0.0.0/16'] });
+    h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());
+    const monitor = new TestOutput();
+    h.engine.peerUp(MONITOR, peerInfo(MONITOR, 65009), monitor);
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), prefixes(30)));
+    await h.engine.whenIdle();
+    const before = monitor.updates.length;
+    h.engine.routeRefreshRequested(MONITOR);
+    await h.engine.whenIdle();
+    const resent = monitor.updates.slice(before);
+    expect(resent.reduce((n, u) => n + u.nlri.length, 0)).toBe(31);
+    expect(h.engine.advertisedRoutes(MONITOR).length).toBe(31);
+  });
+
+  it('sends nothing when the export of a prefix does not change', async () => {
+    const h = harness();
+    h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());
+    const monitor = new TestOutput();
+    h.engine.peerUp(MONITOR, peerInfo(MONITOR, 65009), monitor);
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), prefixes(3)));
+    await h.engine.whenIdle();
+    const before = monitor.messages.length;
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), prefixes(3)));
+    await h.engine.whenIdle();
+    expect(monitor.messages.length).toBe(before);
+  });
+});

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { CeaseSubcode, ErrorCode } from '../bgp/codec/index.js';
+import type { SessionCloseRequest } from './engine.js';
+import {
+  harness,
+  pathAttributes,
+  peerInfo,
+  TestOutput,
+  updateOf,
+  withdrawalOf,
+} from './fixtures.test-support.js';
+
+const NVA1 = '10.0.2.4';
+const NVA2 = '10.0.2.5';
+
+function prefixes(count: number, offset = 0): string[] {
+  return Array.from({ length: count }, (_, i) => `172.16.${(i + offset) >> 8}.${(i + offset) & 255}/32`);
+}
+
+describe('per-peer route limit', () => {
+  it('closes the session with Cease / Maximum Number of Prefixes Reached and withdraws its routes', async () => {
+    const h = harness({ routeLimit: 3 });
+    const requests: SessionCloseRequest[] = [];
+    h.engine.onSessionCloseRequested((r) => requests.push(r));
+    const other = new TestOutput();
+    h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());
+    h.engine.peerUp(NVA2, peerInfo(NVA2, 65002), other);
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), prefixes(2)));
+    await h.engine.whenIdle();
+    expect(h.sink.table.size).toBe(2);
+    expect(other.table.size).toBe(2);
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), prefixes(2, 2)));
+    await h.engine.whenIdle();
+    expect(requests).toEqual([
+      {
+        peer: NVA1,
+        reason: 'route-limit',
+        notification: {
+          type: 'notification',
+          code: ErrorCode.Cease,
+          subcode: CeaseSubcode.MaximumPrefixesReached,
+          data: Uint8Array.from([0, 1, 1, 0, 0, 0, 3]),
+        },
+      },
+    ]);
+    expect(h.sink.table.size).toBe(0);
+    expect(other.table.size).toBe(0);
+    expect(h.engine.counters.routeLimitExceeded).toBe(1);
+    expect(h.engine.peerCounters(NVA1)).toMatchObject({ received: 0, routeLimitExceeded: 1 });
+  });
+
+  it('counts a re-announcement of routes already held, as Azure does', async () => {
+    const h = harness({ routeLimit: 4 });
+    const requests: SessionCloseRequest[] = [];
+    h.engine.onSessionCloseRequested((r) => requests.push(r));
+    h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), prefixes(3)));
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), prefixes(3)));
+    await h.engine.whenIdle();
+    expect(requests.length).toBe(1);
+  });
+
+  it('accepts an UPDATE that brings the peer exactly to the limit', async () => {
+    const h = harness({ routeLimit: 4 });
+    const requests: SessionCloseRequest[] = [];
+    h.engine.onSessionCloseRequested((r) => requests.push(r));
+    h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), prefixes(2)));
+    h.engine.receiveUpdate(NVA1, withdrawalOf(prefixes(1)));
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), prefixes(3, 2)));
+    await h.engine.whenIdle();
+    expect(requests).toEqual([]);
+    expect(h.engine.peerCounters(NVA1)?.received).toBe(4);
+  });
+
+  it('ignores what the peer sends after the limit tripped, and the peer recovers on a new session under the limit', async () => {
+    const h = harness({ routeLimit: 3 });
+    h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), prefixes(4)));
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), prefixes(1, 10)));
+    await h.engine.whenIdle();
+    expect(h.sink.table.size).toBe(0);
+    h.engine.peerDown(NVA1);
+    h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), prefixes(3)));
+    await h.engine.whenIdle();
+    expect(h.sink.table.size).toBe(3);
+    expect(h.engine.peerCounters(NVA1)).toMatchObject({ received: 3, accepted: 3 });
+  });
+
+  it('defaults to 4,000 routes', async () => {
+    const h = harness();
+    const requests: SessionCloseRequest[] = [];
+    h.engine.onSessionCloseRequested((r) => requests.push(r));
+    h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), prefixes(4000)));
+    await h.engine.whenIdle();
+    expect(requests).toEqual([]);
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), prefixes(1, 4000)));
+    await h.engine.whenIdle();
+    expect(requests.length).toBe(1);
+    expect(requests[0]!.notification.data).toEqual(Uint8Array.from([0, 1, 1, 0, 0, 0x0f, 0xa0]));
+  });
+});
