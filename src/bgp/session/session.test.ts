@@ -406,3 +406,30 @@ describe('bgp/session record and replay', () => {
     expect(state.reason?.code).toBe('BGPRS_ERR_FSM_HOLD_TIMER_EXPIRED');
   });
 });
+
+describe('bgp/session peer configuration', () => {
+  it('refuses a peer ASN Azure Route Server forbids', async () => {
+    const r = await rig([]);
+    expect(() => r.speaker.addPeer({ address: r.ip(5), asn: 65515 })).toThrow(
+      expect.objectContaining({ code: 'BGPRS_ERR_SESSION_FORBIDDEN_PEER_ASN' }),
+    );
+    expect(() => r.speaker.addPeer({ address: r.ip(5), asn: 12076 })).toThrow('Azure');
+  });
+
+  it('refuses a second peer with the same address', async () => {
+    const r = await rig([2]);
+    expect(() => r.speaker.addPeer({ address: r.ip(2), asn: 65002 })).toThrow(
+      expect.objectContaining({ code: 'BGPRS_ERR_SESSION_DUPLICATE_PEER' }),
+    );
+  });
+
+  it('resets a live session with Cease / Other Configuration Change when the peer is updated', async () => {
+    const r = await rig([2]);
+    const p = await establishedPeer(r, 2);
+    r.speaker.updatePeer({ address: r.ip(2), asn: 65002, passive: true, holdTimeSeconds: 30 });
+    await expectNotificationAndClose(p, 6, 6);
+    const again = await r.connect(2);
+    const ours = await again.handshake(openFrom(65002, r.ip(2)));
+    expect(ours.holdTime).toBe(30);
+  });
+});

@@ -51,6 +51,11 @@ export interface SpeakerOptions {
   socketOptions?: SocketOptions;
   /** receives every FSM event as a JSON line (record and replay) */
   recorder?: (peer: string, line: string) => void;
+  /**
+   * Accept peer ASNs Azure Route Server refuses (65515, 23456, …): only for
+   * test clients that play an NVA peering with a route server.
+   */
+  allowReservedPeerAsns?: boolean;
 }
 
 export interface PeerOptions {
@@ -153,7 +158,9 @@ export class BgpSpeaker {
   }
 
   private configFor(peer: PeerOptions): { transport: PeerTransport; config: FsmConfig } {
-    const reason = forbiddenPeerAsnReason(peer.asn, this.localAs);
+    const reason = this.options.allowReservedPeerAsns
+      ? undefined
+      : forbiddenPeerAsnReason(peer.asn, this.localAs);
     if (reason) throw new SessionError('BGPRS_ERR_SESSION_FORBIDDEN_PEER_ASN', reason);
     const optional = <K extends keyof PeerOptions>(key: K) =>
       peer[key] !== undefined ? { [key]: peer[key] } : {};
