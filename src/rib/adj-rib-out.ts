@@ -43,6 +43,8 @@ export class AdjRibOut {
   private withdrawV4: number[] = [];
   private withdrawV6: Ipv6Prefix[] = [];
   private announced = 0;
+  private lastSet: ExportSet | undefined;
+  private lastKeys: PrefixKey[] | undefined;
   private batchSize = 0;
   private readonly builder: UpdateBuilder;
   private readonly ipv6PathIds: boolean;
@@ -78,9 +80,15 @@ export class AdjRibOut {
     if (!forced && (next === previous || (next && previous && next.key === previous.key))) return;
     if (next) {
       this.sent.set(key, next);
-      const keys = this.announce.get(next);
-      if (keys) keys.push(key);
-      else this.announce.set(next, [key]);
+      // Prefixes arrive in runs sharing one attribute set: skip the map lookup for a run.
+      if (next === this.lastSet) this.lastKeys!.push(key);
+      else {
+        let keys = this.announce.get(next);
+        if (!keys) this.announce.set(next, (keys = []));
+        keys.push(key);
+        this.lastSet = next;
+        this.lastKeys = keys;
+      }
       this.announced++;
       this.batchSize++;
     } else if (previous || forced) {
@@ -111,6 +119,8 @@ export class AdjRibOut {
     const announced = this.announced;
     const withdrawn = this.withdrawV4.length + this.withdrawV6.length;
     this.announce = new Map();
+    this.lastSet = undefined;
+    this.lastKeys = undefined;
     this.withdrawV4 = [];
     this.withdrawV6 = [];
     this.announced = 0;

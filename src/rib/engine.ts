@@ -143,6 +143,7 @@ export class RouteEngine implements RouteTable {
   private readonly changed = new PrefixMap<Before>();
   /** Loc-RIB prefixes not injected because they lie within an advertised address space */
   private readonly withheld = new PrefixSet();
+  private withheldCount = 0;
   private localRoutes = new PrefixMap<Prefix>();
   private readonly vnetExports = new Map<string, ExportSet>();
   private readonly closeListeners = new Set<SessionCloseListener>();
@@ -390,16 +391,21 @@ export class RouteEngine implements RouteTable {
     after: LocRibEntry | undefined,
     changes: InjectedRouteChange[],
   ): void {
-    const wasInjected = before !== undefined && !this.withheld.has(key);
+    const anyWithheld = this.withheldCount > 0;
+    const wasWithheld = anyWithheld && this.withheld.has(key);
+    const wasInjected = before !== undefined && !wasWithheld;
     let prefix: Prefix | undefined;
     let nowInjected = false;
     if (after) {
       prefix = prefixFromKey(key);
       nowInjected = this.options.network.isInjectable(prefix);
-      if (nowInjected) this.withheld.delete(key);
-      else this.withheld.add(key);
-    } else {
+    }
+    if (after && !nowInjected && !wasWithheld) {
+      this.withheld.add(key);
+      this.withheldCount++;
+    } else if (wasWithheld && (nowInjected || !after)) {
       this.withheld.delete(key);
+      this.withheldCount--;
     }
     if (!wasInjected && !nowInjected) return;
     if (!nowInjected) {
@@ -426,7 +432,7 @@ export class RouteEngine implements RouteTable {
       // Nothing was or will be sent to the peer the only paths came from.
       if ((!oldBest || oldBest.peer.id === peer.id) && (!newBest || newBest.peer.id === peer.id)) continue;
       const out = peer.out!;
-      if (direct[i]) out.offer(key, this.exportFor(peer, key));
+      if (direct[i]) out.offer(key, after && this.exportOf(peer, key, after));
       else out.dirty.add(key);
     }
   }
@@ -468,7 +474,12 @@ export class RouteEngine implements RouteTable {
     const fourOctet = peer.info.capabilities.context.fourOctetAs;
     if (this.localRoutes.has(key)) return this.vnetExport(ipv6, fourOctet);
     const entry = this.locRib.get(key);
-    if (!entry) return undefined;
+    return entry && this.exportOf(peer, key, entry);
+  }
+
+  /** `exportFor` of a prefix that is not an address space, given its Loc-RIB entry. */
+  private exportOf(peer: PeerState, key: PrefixKey, entry: LocRibEntry): ExportSet | undefined {
+    if (typeof key === 'string' && !peer.info.capabilities.ipv6Unicast) return undefined;
     const best = bestOf(entry);
     if (
       !evaluateExport(best.exportCandidate, peer.exportTarget as ExportTarget, this.exportContext).advertise
