@@ -208,40 +208,54 @@ function sendOpen(state: FsmState, now: number, why: FsmReason): StepResult {
   };
 }
 
+/** ManualStop / AutomaticStop before OPEN: Cease only if DelayOpen runs (RFC 4271 §8.2.2). */
+function stopBeforeOpen(state: FsmState, event: FsmEvent, now: number): StepResult {
+  const manual = event.type.startsWith('Manual');
+  const withCease = 'notification' in event ? event.notification : cease(CeaseSubcode.AdministrativeShutdown);
+  const why = reason(manual ? FsmReasonCode.ManualStop : FsmReasonCode.AutomaticStop, event.type);
+  return toIdle(state, now, why, {
+    ...(state.delayOpenRunning ? { notification: withCease } : {}),
+    counter: manual ? 'zero' : 'increment',
+    restart: !manual,
+  });
+}
+
+/** ConnectRetryTimer expiry: dial again (Connect), or keep listening when passive. */
+function connectRetryExpired(state: FsmState, now: number): StepResult {
+  const dial = !state.config.passive;
+  const actions: FsmAction[] = [stop('DelayOpen')];
+  if (state.name === 'Connect') actions.unshift({ type: 'Disconnect' });
+  actions.push(start('ConnectRetry', state.config.connectRetryTimeSeconds));
+  if (dial) actions.push({ type: 'Connect' });
+  const why = reason(FsmReasonCode.ConnectRetry, 'ConnectRetryTimer expired');
+  return { state: move(state, dial ? 'Connect' : 'Active', now, why, { delayOpenRunning: false }), actions };
+}
+
+/** TCP fails before OPEN was sent or received. */
+function tcpFailedBeforeOpen(state: FsmState, now: number): StepResult {
+  const why = reason(FsmReasonCode.TcpFailed, 'TCP connection failed');
+  if (state.name === 'Connect' || state.delayOpenRunning) {
+    // RFC says Idle (Connect without DelayOpen); we keep listening in Active.
+    const actions: FsmAction[] = [
+      { type: 'Disconnect' },
+      stop('DelayOpen'),
+      start('ConnectRetry', state.config.connectRetryTimeSeconds),
+    ];
+    return { state: move(state, 'Active', now, why, { delayOpenRunning: false }), actions };
+  }
+  return toIdle(state, now, why, { counter: 'increment', restart: true });
+}
+
 /** Connect and Active share most transitions (RFC 4271 §8.2.2). */
 function stepConnectOrActive(state: FsmState, event: FsmEvent, now: number): StepResult {
-  const inConnect = state.name === 'Connect';
   switch (event.type) {
     case 'ManualStop':
     case 'ManualStop_with_Cease':
     case 'AutomaticStop':
-    case 'AutomaticStop_with_Cease': {
-      const manual = event.type.startsWith('Manual');
-      const withCease =
-        'notification' in event ? event.notification : cease(CeaseSubcode.AdministrativeShutdown);
-      return toIdle(
-        state,
-        now,
-        reason(manual ? FsmReasonCode.ManualStop : FsmReasonCode.AutomaticStop, event.type),
-        {
-          ...(state.delayOpenRunning ? { notification: withCease } : {}),
-          counter: manual ? 'zero' : 'increment',
-          restart: !manual,
-        },
-      );
-    }
-    case 'ConnectRetryTimer_Expires': {
-      const dial = !state.config.passive;
-      const actions: FsmAction[] = [stop('DelayOpen')];
-      if (inConnect) actions.unshift({ type: 'Disconnect' });
-      actions.push(start('ConnectRetry', state.config.connectRetryTimeSeconds));
-      if (dial) actions.push({ type: 'Connect' });
-      const why = reason(FsmReasonCode.ConnectRetry, 'ConnectRetryTimer expired');
-      return {
-        state: move(state, dial ? 'Connect' : 'Active', now, why, { delayOpenRunning: false }),
-        actions,
-      };
-    }
+    case 'AutomaticStop_with_Cease':
+      return stopBeforeOpen(state, event, now);
+    case 'ConnectRetryTimer_Expires':
+      return connectRetryExpired(state, now);
     case 'DelayOpenTimer_Expires':
       return sendOpen(state, now, reason(FsmReasonCode.DelayOpenExpired, 'DelayOpenTimer expired'));
     case 'TcpConnection_Valid':
@@ -251,22 +265,7 @@ function stepConnectOrActive(state: FsmState, event: FsmEvent, now: number): Ste
     case 'TcpConnectionConfirmed':
       return connected(state, now);
     case 'TcpConnectionFails':
-      if (inConnect || state.delayOpenRunning) {
-        // RFC says Idle (Connect without DelayOpen); we keep listening in Active.
-        const why = reason(FsmReasonCode.TcpFailed, 'TCP connection failed');
-        return {
-          state: move(state, 'Active', now, why, { delayOpenRunning: false }),
-          actions: [
-            { type: 'Disconnect' },
-            stop('DelayOpen'),
-            start('ConnectRetry', state.config.connectRetryTimeSeconds),
-          ],
-        };
-      }
-      return toIdle(state, now, reason(FsmReasonCode.TcpFailed, 'TCP connection failed'), {
-        counter: 'increment',
-        restart: true,
-      });
+      return tcpFailedBeforeOpen(state, now);
     case 'BGPOpen':
       if (state.delayOpenRunning) return receiveOpen(state, event.open, now, true);
       return unexpected(state, event, now);

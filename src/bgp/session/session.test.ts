@@ -1,3 +1,4 @@
+import diagnostics from 'node:diagnostics_channel';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../lib/clock.js';
@@ -7,6 +8,7 @@ import type { BgpMessage, NotificationMessage, UpdateMessage } from '../codec/in
 import { RawPeer, loopbackBlock, openFrom } from './raw-peer.test-support.js';
 import { BgpSpeaker } from './speaker.js';
 import type { PeerOptions, SpeakerOptions } from './speaker.js';
+import { SESSION_CHANNEL } from './events.js';
 import type { SessionEvent } from './events.js';
 import { actionsJson, replay } from '../fsm/index.js';
 
@@ -431,5 +433,23 @@ describe('bgp/session peer configuration', () => {
     const again = await r.connect(2);
     const ours = await again.handshake(openFrom(65002, r.ip(2)));
     expect(ours.holdTime).toBe(30);
+  });
+});
+
+describe('bgp/session diagnostics channel', () => {
+  it('publishes session events on routeserver:bgp:session', async () => {
+    const seen: SessionEvent[] = [];
+    const onMessage = (message: unknown) => seen.push(message as SessionEvent);
+    diagnostics.subscribe(SESSION_CHANNEL, onMessage);
+    try {
+      const r = await rig([2]);
+      await establishedPeer(r, 2);
+      const mine = seen
+        .filter((e) => e.type === 'state' && e.localAddress === r.ip(1))
+        .map((e) => e.type === 'state' && e.to);
+      expect(mine).toEqual(['Active', 'OpenSent', 'OpenConfirm', 'Established']);
+    } finally {
+      diagnostics.unsubscribe(SESSION_CHANNEL, onMessage);
+    }
   });
 });
