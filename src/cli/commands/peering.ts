@@ -105,7 +105,7 @@ export function registerPeeringCommands(parent: CommandUnknownOpts): void {
     .requiredOption('--routeserver <name>', 'route server name')
     .requiredOption('-n, --name <name>', 'peering name')
     .requiredOption('--peer-ip <ip>', "the NVA's address")
-    .requiredOption('--peer-asn <asn>', "the NVA's AS number (not 65515, 65517-65520, 8075, 8076, 12076)")
+    .requiredOption('--peer-asn <asn>', "the NVA's AS number (not one Azure reserves, e.g. 65515)")
     .addHelpText(
       'after',
       examples(

@@ -160,7 +160,7 @@ export function registerRouteServerCommands(group: CommandUnknownOpts): void {
   group
     .command('create')
     .description(
-      'create a route server in a RouteServerSubnet (at least a /27; the instances take .4 and .5)',
+      'create a route server in a RouteServerSubnet (/26 or larger; the two instances take .4 and .5)',
     )
     .requiredOption('-g, --resource-group <name>', 'resource group')
     .requiredOption('-n, --name <name>', 'route server name')

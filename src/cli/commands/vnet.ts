@@ -60,7 +60,7 @@ function registerVnetVerbs(group: CommandUnknownOpts): void {
       'after',
       examples(
         'routeserver vnet create -g rg1 -n vnet1 --address-prefixes 10.1.0.0/16',
-        'routeserver vnet create -g rg1 -n vnet1 --address-prefixes 10.1.0.0/16 --subnet-name RouteServerSubnet --subnet-prefixes 10.1.0.0/27',
+        'routeserver vnet create -g rg1 -n vnet1 --address-prefixes 10.1.0.0/16 --subnet-name RouteServerSubnet --subnet-prefixes 10.1.0.0/26',
       ),
     )
     .action(async (options, command) => {
@@ -122,7 +122,7 @@ function registerSubnetVerbs(vnet: CommandUnknownOpts): void {
     .addHelpText(
       'after',
       examples(
-        'routeserver vnet subnet create -g rg1 --vnet-name vnet1 -n RouteServerSubnet --address-prefixes 10.1.0.0/27',
+        'routeserver vnet subnet create -g rg1 --vnet-name vnet1 -n RouteServerSubnet --address-prefixes 10.1.0.0/26',
       ),
     );
 
@@ -133,14 +133,14 @@ function registerSubnetVerbs(vnet: CommandUnknownOpts): void {
     .requiredOption('--vnet-name <name>', 'virtual network name')
     .requiredOption(
       '-n, --name <name>',
-      'subnet name (a route server needs RouteServerSubnet, /27 or larger)',
+      'subnet name (a route server needs RouteServerSubnet, /26 or larger)',
     )
     .requiredOption('--address-prefixes <prefix...>', 'the subnet prefix')
     .option('--route-table <table>', 'route table id or name to associate')
     .addHelpText(
       'after',
       examples(
-        'routeserver vnet subnet create -g rg1 --vnet-name vnet1 -n RouteServerSubnet --address-prefixes 10.1.0.0/27',
+        'routeserver vnet subnet create -g rg1 --vnet-name vnet1 -n RouteServerSubnet --address-prefixes 10.1.0.0/26',
         'routeserver vnet subnet create -g rg1 --vnet-name vnet1 -n workload --address-prefixes 10.1.1.0/24 --route-table rt1',
       ),
     )
@@ -274,7 +274,7 @@ export function registerVnetCommands(parent: CommandUnknownOpts): void {
       'after',
       examples(
         'routeserver vnet create -g rg1 -n vnet1 --address-prefixes 10.1.0.0/16',
-        'routeserver vnet subnet create -g rg1 --vnet-name vnet1 -n RouteServerSubnet --address-prefixes 10.1.0.0/27',
+        'routeserver vnet subnet create -g rg1 --vnet-name vnet1 -n RouteServerSubnet --address-prefixes 10.1.0.0/26',
       ),
     );
   registerVnetVerbs(group);

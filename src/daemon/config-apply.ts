@@ -1,0 +1,303 @@
+/**
+ * Applies a configuration file through the domain service, idempotently:
+ * each resource the file declares is compared with what the service holds
+ * and written only when it differs, so an unchanged file writes nothing (no
+ * etag changes, no BGP session touched) and a changed file writes the
+ * difference.
+ *
+ * Removals are not applied: a resource that is in the service but not in
+ * the file (made through the API or CLI, or dropped from the file) is left
+ * alone; delete it with the CLI. Children are written one by one (never a
+ * VNet PUT with its full subnet list), so subnets, routes and peerings made
+ * through the API are never removed by a start-up either.
+ *
+ * Order keeps every reference valid: route tables and their routes, VNets,
+ * subnets, VNet peerings, route servers, their ipConfiguration and BGP
+ * connections, NICs.
+ */
+import { buildResourceId, type TypeNamePair } from '../api/arm-id.js';
+import { formatPrefix, parsePrefix } from '../lib/prefix.js';
+import type { RouteServerService } from '../routeserver/index.js';
+import { isRouteServerError } from '../routeserver/index.js';
+import type {
+  ConfigFile,
+  NetworkInterfaceConfig,
+  RouteServerConfig,
+  RouteTableConfig,
+  VirtualNetworkConfig,
+} from './config-schema.js';
+import { LOCAL_LOCATION, LOCAL_SUBSCRIPTION_ID } from './defaults.js';
+import { DAEMON_ERROR_CODES, DaemonError } from './errors.js';
+
+export const ROUTE_SERVER_SUBNET = 'RouteServerSubnet';
+export const ROUTE_SERVER_IP_CONFIGURATION = 'ipconfig1';
+
+export interface ApplyReport {
+  /** ids written (created or changed), in order */
+  readonly written: readonly string[];
+  /** resources the file declares that already matched */
+  readonly unchanged: number;
+}
+
+type Resolve = (group: string | undefined, value: string, ...segments: TypeNamePair[]) => string;
+
+class Applier {
+  readonly written: string[] = [];
+  unchanged = 0;
+  readonly settled: Promise<void>[] = [];
+
+  constructor(
+    readonly service: RouteServerService,
+    readonly config: ConfigFile,
+  ) {}
+
+  get subscription(): string {
+    return this.config.subscription ?? LOCAL_SUBSCRIPTION_ID;
+  }
+
+  location(own: string | undefined): string {
+    return own ?? this.config.location ?? LOCAL_LOCATION;
+  }
+
+  id(group: string | undefined, ...segments: TypeNamePair[]): string {
+    return buildResourceId(this.subscription, group ?? this.config.resourceGroup, ...segments);
+  }
+
+  /** a reference given as an id, or a name built into one */
+  readonly ref: Resolve = (group, value, ...segments) =>
+    value.startsWith('/') ? value : this.id(group, ...segments);
+
+  /** Writes when `same` says the current resource differs (or is missing). */
+  async ensure<T>(
+    where: string,
+    id: string,
+    current: T | undefined,
+    same: (current: T) => boolean,
+    write: () => Promise<{ applied: Promise<void> }>,
+  ): Promise<void> {
+    if (current !== undefined && same(current)) {
+      this.unchanged++;
+      return;
+    }
+    try {
+      const result = await write();
+      this.settled.push(result.applied.catch(() => undefined));
+      this.written.push(id);
+    } catch (error) {
+      const detail = isRouteServerError(error)
+        ? `${error.message}${error.target === '' ? '' : ` (field ${error.target})`} [${error.code}]`
+        : error instanceof Error
+          ? error.message
+          : String(error);
+      throw new DaemonError(DAEMON_ERROR_CODES.CONFIG_APPLY, `${where}: ${detail}`, { cause: error });
+    }
+  }
+}
+
+const sameId = (a: string | null | undefined, b: string | null | undefined) =>
+  (a ?? '').toLowerCase() === (b ?? '').toLowerCase();
+
+function canonical(prefix: string): string {
+  try {
+    return formatPrefix(parsePrefix(prefix));
+  } catch {
+    return prefix;
+  }
+}
+
+const samePrefixes = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.map(canonical).sort().join() === b.map(canonical).sort().join();
+
+const sameTags = (
+  want: Readonly<Record<string, string>> | undefined,
+  have: Readonly<Record<string, string>>,
+) =>
+  want === undefined ||
+  JSON.stringify(Object.entries(want).sort()) === JSON.stringify(Object.entries(have).sort());
+
+async function applyRouteTable(a: Applier, table: RouteTableConfig, index: number): Promise<void> {
+  const id = a.id(table.resourceGroup, ['routeTables', table.name]);
+  const where = `routeTables[${index}] (${table.name})`;
+  const disable = table.disableBgpRoutePropagation ?? false;
+  await a.ensure(
+    where,
+    id,
+    a.service.getRouteTable(id),
+    (t) => t.disableBgpRoutePropagation === disable && sameTags(table.tags, t.tags),
+    () =>
+      a.service.putRouteTable(id, {
+        location: a.location(table.location),
+        disableBgpRoutePropagation: disable,
+        ...(table.tags ? { tags: table.tags } : {}),
+      }),
+  );
+  for (const [i, route] of (table.routes ?? []).entries()) {
+    const routeId = `${id}/routes/${route.name}`;
+    const nextHop = route.nextHopIpAddress ?? null;
+    await a.ensure(
+      `${where}.routes[${i}] (${route.name})`,
+      routeId,
+      a.service.getRoute(routeId),
+      (r) =>
+        canonical(r.addressPrefix) === canonical(route.addressPrefix) &&
+        r.nextHopType === route.nextHopType &&
+        r.nextHopIpAddress === nextHop,
+      () =>
+        a.service.putRoute(routeId, {
+          addressPrefix: route.addressPrefix,
+          nextHopType: route.nextHopType,
+          nextHopIpAddress: nextHop,
+        }),
+    );
+  }
+}
+
+async function applyVirtualNetwork(a: Applier, vnet: VirtualNetworkConfig, index: number): Promise<void> {
+  const id = a.id(vnet.resourceGroup, ['virtualNetworks', vnet.name]);
+  const where = `virtualNetworks[${index}] (${vnet.name})`;
+  await a.ensure(
+    where,
+    id,
+    a.service.getVirtualNetwork(id),
+    (v) => samePrefixes(v.addressPrefixes, vnet.addressPrefixes) && sameTags(vnet.tags, v.tags),
+    () =>
+      a.service.putVirtualNetwork(id, {
+        location: a.location(vnet.location),
+        addressPrefixes: vnet.addressPrefixes,
+        ...(vnet.tags ? { tags: vnet.tags } : {}),
+      }),
+  );
+  for (const [i, subnet] of (vnet.subnets ?? []).entries()) {
+    const subnetId = `${id}/subnets/${subnet.name}`;
+    const table = subnet.routeTable;
+    const routeTableId =
+      table === undefined ? null : a.ref(vnet.resourceGroup, table, ['routeTables', table]);
+    await a.ensure(
+      `${where}.subnets[${i}] (${subnet.name})`,
+      subnetId,
+      a.service.getSubnet(subnetId),
+      (s) =>
+        canonical(s.addressPrefix) === canonical(subnet.addressPrefix) &&
+        sameId(s.routeTableId, routeTableId),
+      () => a.service.putSubnet(subnetId, { addressPrefix: subnet.addressPrefix, routeTableId }),
+    );
+  }
+}
+
+async function applyVnetPeerings(a: Applier, vnet: VirtualNetworkConfig, index: number): Promise<void> {
+  const id = a.id(vnet.resourceGroup, ['virtualNetworks', vnet.name]);
+  for (const [i, peering] of (vnet.peerings ?? []).entries()) {
+    const peeringId = `${id}/virtualNetworkPeerings/${peering.name}`;
+    const input = {
+      remoteVirtualNetworkId: a.ref(vnet.resourceGroup, peering.remoteVirtualNetwork, [
+        'virtualNetworks',
+        peering.remoteVirtualNetwork,
+      ]),
+      allowVirtualNetworkAccess: peering.allowVirtualNetworkAccess ?? true,
+      allowForwardedTraffic: peering.allowForwardedTraffic ?? false,
+      allowGatewayTransit: peering.allowGatewayTransit ?? false,
+      useRemoteGateways: peering.useRemoteGateways ?? false,
+    };
+    await a.ensure(
+      `virtualNetworks[${index}].peerings[${i}] (${peering.name})`,
+      peeringId,
+      a.service.getPeering(peeringId),
+      (p) =>
+        sameId(p.remoteVirtualNetworkId, input.remoteVirtualNetworkId) &&
+        p.allowVirtualNetworkAccess === input.allowVirtualNetworkAccess &&
+        p.allowForwardedTraffic === input.allowForwardedTraffic &&
+        p.allowGatewayTransit === input.allowGatewayTransit &&
+        p.useRemoteGateways === input.useRemoteGateways,
+      () => a.service.putPeering(peeringId, input),
+    );
+  }
+}
+
+async function applyRouteServer(a: Applier, rs: RouteServerConfig, index: number): Promise<void> {
+  const id = a.id(rs.resourceGroup, ['virtualHubs', rs.name]);
+  const where = `routeServers[${index}] (${rs.name})`;
+  const allow = rs.allowBranchToBranchTraffic ?? false;
+  const preference = rs.hubRoutingPreference ?? 'ExpressRoute';
+  await a.ensure(
+    where,
+    id,
+    a.service.getRouteServer(id),
+    (r) =>
+      r.allowBranchToBranchTraffic === allow &&
+      r.hubRoutingPreference === preference &&
+      sameTags(rs.tags, r.tags),
+    () =>
+      a.service.putRouteServer(id, {
+        location: a.location(rs.location),
+        allowBranchToBranchTraffic: allow,
+        hubRoutingPreference: preference,
+        ...(rs.tags ? { tags: rs.tags } : {}),
+      }),
+  );
+  const subnetName = rs.subnet ?? ROUTE_SERVER_SUBNET;
+  const subnetId = subnetName.startsWith('/')
+    ? subnetName
+    : `${a.ref(rs.resourceGroup, rs.virtualNetwork, ['virtualNetworks', rs.virtualNetwork])}/subnets/${subnetName}`;
+  const ipConfigurationId = `${id}/ipConfigurations/${ROUTE_SERVER_IP_CONFIGURATION}`;
+  await a.ensure(
+    `${where}.virtualNetwork`,
+    ipConfigurationId,
+    a.service.getIpConfiguration(ipConfigurationId),
+    (c) => sameId(c.subnetId, subnetId),
+    () => a.service.putIpConfiguration(ipConfigurationId, { subnetId }),
+  );
+  for (const [i, peer] of (rs.peerings ?? []).entries()) {
+    const connectionId = `${id}/bgpConnections/${peer.name}`;
+    await a.ensure(
+      `${where}.peerings[${i}] (${peer.name})`,
+      connectionId,
+      a.service.getBgpConnection(connectionId),
+      (c) => c.peerIp === peer.peerIp && c.peerAsn === peer.peerAsn,
+      () => a.service.putBgpConnection(connectionId, { peerIp: peer.peerIp, peerAsn: peer.peerAsn }),
+    );
+  }
+}
+
+async function applyNetworkInterface(a: Applier, nic: NetworkInterfaceConfig, index: number): Promise<void> {
+  const id = a.id(nic.resourceGroup, ['networkInterfaces', nic.name]);
+  const where = `networkInterfaces[${index}] (${nic.name})`;
+  if (!nic.subnet.startsWith('/') && nic.virtualNetwork === undefined) {
+    throw new DaemonError(
+      DAEMON_ERROR_CODES.CONFIG_APPLY,
+      `${where}: 'subnet' is a name, so 'virtualNetwork' is needed`,
+    );
+  }
+  const vnet = nic.virtualNetwork ?? '';
+  const subnetId = nic.subnet.startsWith('/')
+    ? nic.subnet
+    : `${a.ref(nic.resourceGroup, vnet, ['virtualNetworks', vnet])}/subnets/${nic.subnet}`;
+  const ip = nic.privateIpAddress;
+  await a.ensure(
+    where,
+    id,
+    a.service.getNetworkInterface(id),
+    (n) =>
+      sameId(n.subnetId, subnetId) &&
+      (ip === undefined || n.privateIpAddress === ip) &&
+      sameTags(nic.tags, n.tags),
+    () =>
+      a.service.putNetworkInterface(id, {
+        location: a.location(nic.location),
+        subnetId,
+        privateIpAllocationMethod: ip === undefined ? 'Dynamic' : 'Static',
+        ...(ip === undefined ? {} : { privateIpAddress: ip }),
+        ...(nic.tags ? { tags: nic.tags } : {}),
+      }),
+  );
+}
+
+/** Applies `config`; resolves once every write is committed (live BGP effects may still be settling). */
+export async function applyConfig(service: RouteServerService, config: ConfigFile): Promise<ApplyReport> {
+  const a = new Applier(service, config);
+  for (const [i, table] of (config.routeTables ?? []).entries()) await applyRouteTable(a, table, i);
+  for (const [i, vnet] of (config.virtualNetworks ?? []).entries()) await applyVirtualNetwork(a, vnet, i);
+  for (const [i, vnet] of (config.virtualNetworks ?? []).entries()) await applyVnetPeerings(a, vnet, i);
+  for (const [i, rs] of (config.routeServers ?? []).entries()) await applyRouteServer(a, rs, i);
+  for (const [i, nic] of (config.networkInterfaces ?? []).entries()) await applyNetworkInterface(a, nic, i);
+  return { written: a.written, unchanged: a.unchanged };
+}

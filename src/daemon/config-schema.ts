@@ -1,0 +1,142 @@
+/**
+ * The declarative configuration file (YAML), as a typebox schema: the
+ * resources `routeserver serve --config FILE` applies at start-up through the
+ * domain service. docs/config.md describes every field; examples/seed-scenario.yaml
+ * is a complete file.
+ *
+ * Names refer to resources in the same resource group (the file's
+ * `resourceGroup` unless a resource sets its own); ids (`/subscriptions/…`)
+ * are accepted wherever a reference is.
+ */
+import { Type, type Static } from 'typebox';
+
+const closed = { additionalProperties: false } as const;
+const Name = Type.String({ minLength: 1, maxLength: 80 });
+const Prefix = Type.String({ minLength: 1, description: 'CIDR prefix, e.g. 10.1.0.0/16' });
+const Tags = Type.Record(Type.String(), Type.String());
+
+export const SubnetConfig = Type.Object(
+  {
+    name: Name,
+    addressPrefix: Prefix,
+    /** route table name or id */
+    routeTable: Type.Optional(Type.String({ minLength: 1 })),
+  },
+  closed,
+);
+
+export const VnetPeeringConfig = Type.Object(
+  {
+    name: Name,
+    /** name (same resource group) or id */
+    remoteVirtualNetwork: Type.String({ minLength: 1 }),
+    allowVirtualNetworkAccess: Type.Optional(Type.Boolean()),
+    allowForwardedTraffic: Type.Optional(Type.Boolean()),
+    allowGatewayTransit: Type.Optional(Type.Boolean()),
+    useRemoteGateways: Type.Optional(Type.Boolean()),
+  },
+  closed,
+);
+
+export const VirtualNetworkConfig = Type.Object(
+  {
+    name: Name,
+    resourceGroup: Type.Optional(Name),
+    location: Type.Optional(Type.String({ minLength: 1 })),
+    tags: Type.Optional(Tags),
+    addressPrefixes: Type.Array(Prefix, { minItems: 1 }),
+    subnets: Type.Optional(Type.Array(SubnetConfig)),
+    peerings: Type.Optional(Type.Array(VnetPeeringConfig)),
+  },
+  closed,
+);
+
+export const UserRouteConfig = Type.Object(
+  {
+    name: Name,
+    addressPrefix: Prefix,
+    nextHopType: Type.Union([
+      Type.Literal('VirtualAppliance'),
+      Type.Literal('VirtualNetworkGateway'),
+      Type.Literal('VnetLocal'),
+      Type.Literal('Internet'),
+      Type.Literal('None'),
+    ]),
+    nextHopIpAddress: Type.Optional(Type.String({ minLength: 1 })),
+  },
+  closed,
+);
+
+export const RouteTableConfig = Type.Object(
+  {
+    name: Name,
+    resourceGroup: Type.Optional(Name),
+    location: Type.Optional(Type.String({ minLength: 1 })),
+    tags: Type.Optional(Tags),
+    disableBgpRoutePropagation: Type.Optional(Type.Boolean()),
+    routes: Type.Optional(Type.Array(UserRouteConfig)),
+  },
+  closed,
+);
+
+export const BgpPeeringConfig = Type.Object(
+  {
+    name: Name,
+    peerIp: Type.String({ minLength: 1 }),
+    peerAsn: Type.Integer({ minimum: 1, maximum: 4294967295 }),
+  },
+  closed,
+);
+
+export const RouteServerConfig = Type.Object(
+  {
+    name: Name,
+    resourceGroup: Type.Optional(Name),
+    location: Type.Optional(Type.String({ minLength: 1 })),
+    tags: Type.Optional(Tags),
+    /** the VNet holding RouteServerSubnet: name (same resource group) or id */
+    virtualNetwork: Type.String({ minLength: 1 }),
+    /** default RouteServerSubnet */
+    subnet: Type.Optional(Type.String({ minLength: 1 })),
+    allowBranchToBranchTraffic: Type.Optional(Type.Boolean()),
+    hubRoutingPreference: Type.Optional(
+      Type.Union([Type.Literal('ExpressRoute'), Type.Literal('VpnGateway'), Type.Literal('ASPath')]),
+    ),
+    peerings: Type.Optional(Type.Array(BgpPeeringConfig)),
+  },
+  closed,
+);
+
+export const NetworkInterfaceConfig = Type.Object(
+  {
+    name: Name,
+    resourceGroup: Type.Optional(Name),
+    location: Type.Optional(Type.String({ minLength: 1 })),
+    tags: Type.Optional(Tags),
+    /** name (same resource group) or id; ignored when `subnet` is an id */
+    virtualNetwork: Type.Optional(Type.String({ minLength: 1 })),
+    subnet: Type.String({ minLength: 1 }),
+    /** static address; without it the first free address from .4 (Dynamic) */
+    privateIpAddress: Type.Optional(Type.String({ minLength: 1 })),
+  },
+  closed,
+);
+
+export const RouteServerConfigFile = Type.Object(
+  {
+    subscription: Type.Optional(Type.String({ minLength: 1 })),
+    resourceGroup: Name,
+    location: Type.Optional(Type.String({ minLength: 1 })),
+    virtualNetworks: Type.Optional(Type.Array(VirtualNetworkConfig)),
+    routeTables: Type.Optional(Type.Array(RouteTableConfig)),
+    routeServers: Type.Optional(Type.Array(RouteServerConfig)),
+    networkInterfaces: Type.Optional(Type.Array(NetworkInterfaceConfig)),
+  },
+  closed,
+);
+
+export type ConfigFile = Static<typeof RouteServerConfigFile>;
+export type VirtualNetworkConfig = Static<typeof VirtualNetworkConfig>;
+export type RouteTableConfig = Static<typeof RouteTableConfig>;
+export type RouteServerConfig = Static<typeof RouteServerConfig>;
+export type NetworkInterfaceConfig = Static<typeof NetworkInterfaceConfig>;

@@ -1,0 +1,64 @@
+/**
+ * Logs: pino, JSON lines on stdout; on a terminal a compact human-readable
+ * line per record instead (time, level, message, then the other fields as
+ * key=value), so `npm start` is readable without piping into a formatter.
+ * `--log-format json|pretty` overrides the choice; `--log-level` sets pino's level.
+ */
+import { pino, type Logger } from 'pino';
+
+export type LogFormat = 'json' | 'pretty';
+
+const LEVEL_NAMES: Readonly<Record<number, string>> = {
+  10: 'TRACE',
+  20: 'DEBUG',
+  30: 'INFO ',
+  40: 'WARN ',
+  50: 'ERROR',
+  60: 'FATAL',
+};
+
+const OMITTED = new Set(['level', 'time', 'msg', 'pid', 'hostname']);
+
+function fieldText(value: unknown): string {
+  if (typeof value === 'string') return /\s/.test(value) ? JSON.stringify(value) : value;
+  return JSON.stringify(value);
+}
+
+/** One JSON log line as a human-readable line (exported for tests). */
+export function prettyLine(json: string): string {
+  let record: Record<string, unknown>;
+  try {
+    record = JSON.parse(json) as Record<string, unknown>;
+  } catch {
+    return json;
+  }
+  const time = typeof record['time'] === 'number' ? new Date(record['time']).toISOString().slice(11, 23) : '';
+  const level = LEVEL_NAMES[Number(record['level'])] ?? String(record['level']);
+  const fields: string[] = [];
+  let stack = '';
+  for (const [key, value] of Object.entries(record)) {
+    if (OMITTED.has(key)) continue;
+    if (key === 'err' && typeof value === 'object' && value !== null && 'stack' in value) {
+      stack = `\n    ${String((value as { stack: unknown }).stack).replace(/\n/g, '\n    ')}`;
+      continue;
+    }
+    fields.push(`${key}=${fieldText(value)}`);
+  }
+  const message = typeof record['msg'] === 'string' ? record['msg'] : '';
+  return `${time} ${level} ${message}${fields.length > 0 ? `  ${fields.join(' ')}` : ''}${stack}\n`;
+}
+
+export interface LoggerOptions {
+  readonly format?: LogFormat;
+  readonly level?: string;
+  /** where lines go, default process.stdout */
+  readonly stream?: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const stream = options.stream ?? process.stdout;
+  const format = options.format ?? (stream.isTTY === true ? 'pretty' : 'json');
+  const level = options.level ?? 'info';
+  if (format === 'json') return pino({ level, base: { pid: process.pid } }, stream);
+  return pino({ level }, { write: (line: string) => stream.write(prettyLine(line)) });
+}

@@ -1,0 +1,62 @@
+/**
+ * A `BgpRuntime` decorator that remembers which route servers and peers are
+ * running, so metrics can enumerate them without a second source of truth:
+ * what the domain service started on the runtime is what is measured.
+ */
+import type { BgpRuntime, PeerSpec, RouteServerRuntimeSpec } from '../routeserver/index.js';
+
+export interface RunningRouteServer {
+  readonly routeServerId: string;
+  readonly peers: Map<string, PeerSpec>;
+}
+
+export class ObservedRuntime implements BgpRuntime {
+  readonly running = new Map<string, RunningRouteServer>();
+
+  constructor(private readonly inner: BgpRuntime) {}
+
+  async startRouteServer(spec: RouteServerRuntimeSpec): Promise<void> {
+    await this.inner.startRouteServer(spec);
+    this.running.set(spec.routeServerId, {
+      routeServerId: spec.routeServerId,
+      peers: new Map(spec.peers.map((peer) => [peer.connectionId, peer])),
+    });
+  }
+  async stopRouteServer(routeServerId: string): Promise<void> {
+    this.running.delete(routeServerId);
+    await this.inner.stopRouteServer(routeServerId);
+  }
+  updateSettings(...args: Parameters<BgpRuntime['updateSettings']>): Promise<void> {
+    return this.inner.updateSettings(...args);
+  }
+  async addPeer(routeServerId: string, peer: PeerSpec): Promise<void> {
+    await this.inner.addPeer(routeServerId, peer);
+    this.running.get(routeServerId)?.peers.set(peer.connectionId, peer);
+  }
+  async updatePeer(routeServerId: string, peer: PeerSpec): Promise<void> {
+    await this.inner.updatePeer(routeServerId, peer);
+    this.running.get(routeServerId)?.peers.set(peer.connectionId, peer);
+  }
+  async removePeer(routeServerId: string, connectionId: string): Promise<void> {
+    this.running.get(routeServerId)?.peers.delete(connectionId);
+    await this.inner.removePeer(routeServerId, connectionId);
+  }
+  sessionStates(...args: Parameters<BgpRuntime['sessionStates']>): ReturnType<BgpRuntime['sessionStates']> {
+    return this.inner.sessionStates(...args);
+  }
+  learnedRoutes(...args: Parameters<BgpRuntime['learnedRoutes']>): ReturnType<BgpRuntime['learnedRoutes']> {
+    return this.inner.learnedRoutes(...args);
+  }
+  advertisedRoutes(
+    ...args: Parameters<BgpRuntime['advertisedRoutes']>
+  ): ReturnType<BgpRuntime['advertisedRoutes']> {
+    return this.inner.advertisedRoutes(...args);
+  }
+  refreshPeers(routeServerId: string): Promise<void> {
+    return this.inner.refreshPeers(routeServerId);
+  }
+  async close(): Promise<void> {
+    this.running.clear();
+    await this.inner.close();
+  }
+}
