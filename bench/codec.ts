@@ -168,6 +168,14 @@ function main(): void {
   report('encode (pre-encoded attribute blocks)', preencodedTimes, PREFIXES, stream.length);
   report('decode (framer + decode)', decodeTimes, PREFIXES, stream.length);
 
+  // Worst case: the same table with one prefix per UPDATE.
+  const single = new UpdateBuilder(CONTEXT, 64 * 1024 * 1024);
+  groups.forEach((g, i) => g.keys.forEach((k) => single.announce(blocks[i]!, [k])));
+  const singleStream = single.take();
+  const singleTimes: number[] = [];
+  for (let r = 0; r < 3; r++) singleTimes.push(time(() => decodeStream(singleStream, undefined)).seconds);
+  report('decode, one prefix per UPDATE', singleTimes, PREFIXES, singleStream.length);
+
   gc();
   const before = process.memoryUsage().heapUsed;
   const kept: UpdateMessage[] = [];

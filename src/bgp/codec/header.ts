@@ -18,13 +18,14 @@ import {
 } from './iana.js';
 
 /** RFC 4271 §4.1/§6.1 smallest legal length of each message type (KEEPALIVE: exact). */
-const MINIMUM_LENGTH: Record<number, number> = {
-  [MessageType.Open]: 29,
-  [MessageType.Update]: 23,
-  [MessageType.Notification]: 21,
-  [MessageType.Keepalive]: 19,
-  [MessageType.RouteRefresh]: 23,
-};
+const MINIMUM_LENGTH: readonly (number | undefined)[] = [
+  undefined,
+  29, // OPEN
+  23, // UPDATE
+  21, // NOTIFICATION
+  19, // KEEPALIVE
+  23, // ROUTE-REFRESH
+];
 
 export interface MessageHeader {
   readonly length: number;
@@ -41,14 +42,19 @@ export function maxMessageLength(extendedMessage: boolean): number {
  * returns its length and type; throws a typed header error (RFC 4271 §6.1).
  */
 export function parseHeader(bytes: Uint8Array, offset: number, extendedMessage: boolean): MessageHeader {
-  for (let i = 0; i < MARKER_LENGTH; i++) {
-    if (bytes[offset + i] !== 0xff) {
-      throw headerError(
-        'BGPRS_ERR_CONNECTION_NOT_SYNCHRONIZED',
-        HeaderErrorSubcode.ConnectionNotSynchronized,
-        'message marker is not all ones',
-      );
-    }
+  return { length: checkedLength(bytes, offset, extendedMessage), type: bytes[offset + 18]! };
+}
+
+/** Validates the header at `offset` and returns the message length (no allocation). */
+export function checkedLength(bytes: Uint8Array, offset: number, extendedMessage: boolean): number {
+  let marker = 0xff;
+  for (let i = 0; i < MARKER_LENGTH; i++) marker &= bytes[offset + i]!;
+  if (marker !== 0xff) {
+    throw headerError(
+      'BGPRS_ERR_CONNECTION_NOT_SYNCHRONIZED',
+      HeaderErrorSubcode.ConnectionNotSynchronized,
+      'message marker is not all ones',
+    );
   }
   const length = readU16(bytes, offset + 16);
   const type = bytes[offset + 18]!;
@@ -74,7 +80,7 @@ export function parseHeader(bytes: Uint8Array, offset: number, extendedMessage: 
       lengthData(length),
     );
   }
-  return { length, type };
+  return length;
 }
 
 /** Writes a header with a placeholder length; returns the message start for `finishMessage`. */
@@ -117,7 +123,7 @@ export class MessageFramer {
     const messages: Buffer[] = [];
     let offset = 0;
     while (data.length - offset >= HEADER_LENGTH) {
-      const { length } = parseHeader(data, offset, this.extendedMessage);
+      const length = checkedLength(data, offset, this.extendedMessage);
       if (data.length - offset < length) break;
       messages.push(data.subarray(offset, offset + length));
       offset += length;

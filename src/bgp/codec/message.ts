@@ -7,7 +7,7 @@
 import { ByteWriter } from '../../lib/bytes.js';
 import { headerError, lengthData } from './errors.js';
 import { HEADER_LENGTH, HeaderErrorSubcode, MessageType } from './iana.js';
-import { maxMessageLength, parseHeader } from './header.js';
+import { checkedLength, maxMessageLength } from './header.js';
 import { decodeNotification, encodeKeepalive, encodeNotification, KEEPALIVE } from './notification.js';
 import { decodeOpen, encodeOpen } from './open.js';
 import { decodeRouteRefresh, encodeRouteRefresh } from './route-refresh.js';
@@ -36,7 +36,8 @@ export function decode(bytes: Uint8Array, context: CodecContext): BgpMessage {
       lengthData(bytes.length),
     );
   }
-  const { length, type } = parseHeader(bytes, 0, context.extendedMessage);
+  const length = checkedLength(bytes, 0, context.extendedMessage);
+  const type = bytes[18]!;
   if (length !== bytes.length) {
     throw headerError(
       'BGPRS_ERR_BAD_MESSAGE_LENGTH',

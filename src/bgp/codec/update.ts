@@ -42,18 +42,13 @@ function updateError(
   });
 }
 
-function decodeIpv4Field(b: Uint8Array, start: number, end: number, addPath: boolean, field: string) {
-  const keys: number[] = [];
-  const pathIds = addPath ? [] : undefined;
-  if (!decodeIpv4Prefixes(b, start, end, keys, pathIds)) {
-    // RFC 7606 §5.3: the field cannot be parsed, so nothing can be withdrawn reliably.
-    throw updateError(
-      'BGPRS_ERR_INVALID_NETWORK_FIELD',
-      UpdateErrorSubcode.InvalidNetworkField,
-      `invalid ${field}`,
-    );
-  }
-  return { keys, pathIds };
+/** RFC 7606 §5.3: an NLRI or Withdrawn Routes field that cannot be parsed resets the session. */
+function invalidField(field: string): BgpWireError {
+  return updateError(
+    'BGPRS_ERR_INVALID_NETWORK_FIELD',
+    UpdateErrorSubcode.InvalidNetworkField,
+    `invalid ${field}`,
+  );
 }
 
 /** Decodes the UPDATE body [start, end) of `bytes`. */
@@ -81,12 +76,18 @@ export function decodeUpdate(
     );
   }
   const addPath = context.addPathReceive.has(IPV4_UNICAST);
-  const withdrawn = decodeIpv4Field(bytes, start + 2, withdrawnEnd, addPath, 'Withdrawn Routes field');
+  const withdrawn: number[] = [];
+  const withdrawnPathIds = addPath ? [] : undefined;
+  if (!decodeIpv4Prefixes(bytes, start + 2, withdrawnEnd, withdrawn, withdrawnPathIds)) {
+    throw invalidField('Withdrawn Routes field');
+  }
   const block = decodeAttributeBlock(bytes, attributesStart, attributesEnd, context);
-  const nlri = decodeIpv4Field(bytes, attributesEnd, end, addPath, 'NLRI field');
+  const nlri: number[] = [];
+  const nlriPathIds = addPath ? [] : undefined;
+  if (!decodeIpv4Prefixes(bytes, attributesEnd, end, nlri, nlriPathIds)) throw invalidField('NLRI field');
   let problems = block.problems;
   let action = block.action;
-  const missing = missingMandatory(block.attributes, nlri.keys.length > 0);
+  const missing = missingMandatory(block.attributes, nlri.length > 0);
   if (missing !== undefined) {
     const error = new BgpWireError({
       code: 'BGPRS_ERR_MISSING_WELL_KNOWN_ATTRIBUTE',
@@ -101,12 +102,12 @@ export function decodeUpdate(
   }
   const message: UpdateMessage = {
     type: 'update',
-    withdrawn: withdrawn.keys,
-    withdrawnPathIds: withdrawn.pathIds,
+    withdrawn,
+    withdrawnPathIds,
     attributes: block.attributes,
     attributeBytes: bytes.subarray(attributesStart, attributesEnd),
-    nlri: nlri.keys,
-    nlriPathIds: nlri.pathIds,
+    nlri,
+    nlriPathIds,
   };
   if (!problems) return message;
   return { ...message, problems, action: action as 'attribute-discard' | 'treat-as-withdraw' };

@@ -79,7 +79,7 @@ export const asPath: AttributeDescriptor = {
   decode(bytes, start, end, state) {
     const segments = decodeSegments(bytes, start, end, state.context.fourOctetAs);
     if (!segments) return malformedAsPath('AS_PATH');
-    state.asPath = segments;
+    state.out.asPath = segments;
     return undefined;
   },
   present: (a) => a.asPath !== undefined,

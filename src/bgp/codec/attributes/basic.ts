@@ -29,7 +29,7 @@ export const origin: AttributeDescriptor = {
     if (value > 2) {
       return { code: 'BGPRS_ERR_INVALID_ORIGIN', subcode: 6, message: `undefined ORIGIN value ${value}` };
     }
-    state.origin = value;
+    state.out.origin = value;
     return undefined;
   },
   present: (a) => a.origin !== undefined,
@@ -53,7 +53,7 @@ export const nextHop: AttributeDescriptor = {
     if (invalidNextHop(address)) {
       return { code: 'BGPRS_ERR_INVALID_NEXT_HOP', subcode: 8, message: 'NEXT_HOP is not a host address' };
     }
-    state.nextHop = address;
+    state.out.nextHop = address;
     return undefined;
   },
   present: (a) => a.nextHop !== undefined,
@@ -74,7 +74,7 @@ function u32Attribute(
     malformedAction: ErrorAction.TreatAsWithdraw,
     decode(bytes, start, end, state) {
       if (end - start !== 4) return lengthProblem(name, end - start);
-      state[key] = readU32(bytes, start);
+      state.out[key] = readU32(bytes, start);
       return undefined;
     },
     present: (a) => a[key] !== undefined,
@@ -104,7 +104,7 @@ export const atomicAggregate: AttributeDescriptor = {
   malformedAction: ErrorAction.AttributeDiscard,
   decode(_bytes, start, end, state) {
     if (end !== start) return lengthProblem('ATOMIC_AGGREGATE', end - start);
-    state.atomicAggregate = true;
+    state.out.atomicAggregate = true;
     return undefined;
   },
   present: (a) => a.atomicAggregate === true,
@@ -120,7 +120,7 @@ export const aggregator: AttributeDescriptor = {
   decode(bytes, start, end, state) {
     const four = state.context.fourOctetAs;
     if (end - start !== (four ? 8 : 6)) return lengthProblem('AGGREGATOR', end - start);
-    state.aggregator = four
+    state.out.aggregator = four
       ? { asn: readU32(bytes, start), address: readU32(bytes, start + 4) }
       : { asn: readU16(bytes, start), address: readU32(bytes, start + 2) };
     return undefined;
@@ -165,7 +165,7 @@ export const clusterList: AttributeDescriptor = {
     if (length === 0 || length % 4 !== 0) return lengthProblem('CLUSTER_LIST', length);
     const ids: number[] = [];
     for (let o = start; o < end; o += 4) ids.push(readU32(bytes, o));
-    state.clusterList = ids;
+    state.out.clusterList = ids;
     return undefined;
   },
   present: (a) => a.clusterList !== undefined && a.clusterList.length > 0,

@@ -23,7 +23,7 @@ export const communities: AttributeDescriptor = {
     if (length === 0 || length % 4 !== 0) return lengthProblem('COMMUNITIES', length);
     const values: number[] = new Array<number>(length >>> 2);
     for (let o = start, i = 0; o < end; o += 4, i++) values[i] = readU32(bytes, o);
-    state.communities = values;
+    state.out.communities = values;
     return undefined;
   },
   present: (a) => a.communities !== undefined && a.communities.length > 0,
@@ -42,7 +42,7 @@ export const extendedCommunities: AttributeDescriptor = {
     if (length === 0 || length % 8 !== 0) return lengthProblem('EXTENDED_COMMUNITIES', length);
     const values = [];
     for (let o = start; o < end; o += 8) values.push({ high: readU32(bytes, o), low: readU32(bytes, o + 4) });
-    state.extendedCommunities = values;
+    state.out.extendedCommunities = values;
     return undefined;
   },
   present: (a) => a.extendedCommunities !== undefined && a.extendedCommunities.length > 0,
@@ -70,7 +70,7 @@ export const largeCommunities: AttributeDescriptor = {
         localData2: readU32(bytes, o + 8),
       });
     }
-    state.largeCommunities = values;
+    state.out.largeCommunities = values;
     return undefined;
   },
   present: (a) => a.largeCommunities !== undefined && a.largeCommunities.length > 0,

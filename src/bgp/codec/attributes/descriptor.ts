@@ -32,9 +32,16 @@ export interface AttributeProblem {
   readonly family?: AfiSafi;
 }
 
-/** The attributes being decoded, plus AS4_* values kept for the RFC 6793 merge. */
+/** The attributes being decoded (`out`), plus AS4_* values kept for the RFC 6793 merge. */
 export interface AttributeDecodeState {
   readonly context: CodecContext;
+  readonly out: DecodedAttributes;
+  as4Path?: AsPathSegment[];
+  as4Aggregator?: Aggregator;
+}
+
+/** PathAttributes while they are being filled in. */
+export interface DecodedAttributes {
   origin?: number;
   asPath?: AsPathSegment[];
   nextHop?: number;
@@ -50,8 +57,7 @@ export interface AttributeDecodeState {
   extendedCommunities?: ExtendedCommunity[];
   largeCommunities?: LargeCommunity[];
   unknown?: RawAttribute[];
-  as4Path?: AsPathSegment[];
-  as4Aggregator?: Aggregator;
+  wireOrder?: number[];
 }
 
 export interface AttributeDescriptor {

@@ -90,11 +90,19 @@ function attributeError(
 class ProblemList {
   list: BgpWireError[] | undefined;
   action: ErrorAction | undefined;
+  reset(): this {
+    this.list = undefined;
+    this.action = undefined;
+    return this;
+  }
   add(error: BgpWireError): void {
     (this.list ??= []).push(error);
     this.action = this.action ? strongerAction(this.action, error.action) : error.action;
   }
 }
+
+// One list reused across calls (decoding is synchronous and never re-entered).
+const sharedProblems = new ProblemList();
 
 /**
  * Decodes the Path Attributes field [start, end). Session-reset and
@@ -108,8 +116,8 @@ export function decodeAttributeBlock(
   context: CodecContext,
 ): DecodedAttributeBlock {
   stamp = (stamp + 1) >>> 0 || 1;
-  const state: AttributeDecodeState = { context };
-  const problems = new ProblemList();
+  const state: AttributeDecodeState = { context, out: {} };
+  const problems = sharedProblems.reset();
   const wireOrder: number[] = [];
   let o = start;
   while (o < end) {
@@ -219,18 +227,21 @@ function unknownAttribute(
     code,
     value: Uint8Array.from(b.subarray(valueStart, valueEnd)),
   };
-  (state.unknown ??= []).push(raw);
+  (state.out.unknown ??= []).push(raw);
 }
 
 function finish(state: AttributeDecodeState, wireOrder: number[]): PathAttributes {
-  const { context, as4Path: as4, as4Aggregator: as4Agg, ...attributes } = state;
-  if (!context.fourOctetAs && (as4 || as4Agg)) {
-    const merged = mergeAggregator(attributes.aggregator, as4Agg);
+  const attributes = state.out;
+  const as4 = state.as4Path;
+  const as4Aggregator = state.as4Aggregator;
+  if (!state.context.fourOctetAs && (as4 || as4Aggregator)) {
+    const merged = mergeAggregator(attributes.aggregator, as4Aggregator);
     if (merged.aggregator) attributes.aggregator = merged.aggregator;
     if (merged.useAs4Path && as4 && attributes.asPath)
       attributes.asPath = mergeAsPath(attributes.asPath, as4);
   }
-  return wireOrder.length > 0 ? Object.assign(attributes, { wireOrder }) : attributes;
+  if (wireOrder.length > 0) attributes.wireOrder = wireOrder;
+  return attributes;
 }
 
 // ---------------------------------------------------------------- encoding

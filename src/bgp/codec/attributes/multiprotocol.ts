@@ -104,7 +104,7 @@ export const mpReach: AttributeDescriptor = {
     const nlri = decodeNlri(bytes, nlriStart, end, afi, safi, state.context);
     if (!nlri) return mpProblem('MP_REACH_NLRI', 'invalid NLRI', afi, safi);
     const nextHop = Uint8Array.from(bytes.subarray(start + 4, start + 4 + nextHopLength));
-    state.mpReach = { afi, safi, nextHop, nlri };
+    state.out.mpReach = { afi, safi, nextHop, nlri };
     return undefined;
   },
   present: (a) => a.mpReach !== undefined,
@@ -130,7 +130,7 @@ export const mpUnreach: AttributeDescriptor = {
     const safi = bytes[start + 2]!;
     const withdrawn = decodeNlri(bytes, start + 3, end, afi, safi, state.context);
     if (!withdrawn) return mpProblem('MP_UNREACH_NLRI', 'invalid NLRI', afi, safi);
-    state.mpUnreach = { afi, safi, withdrawn };
+    state.out.mpUnreach = { afi, safi, withdrawn };
     return undefined;
   },
   present: (a) => a.mpUnreach !== undefined,
