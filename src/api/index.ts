@@ -18,3 +18,4 @@ export {
   type DeleteOutcome,
 } from './resource-routes.js';
 export { ensureApiCredentials, subjectAltNames, type ApiCredentials, type TlsOption } from './credentials.js';
+export { registerNetworkResources } from './routes/index.js';

@@ -1,0 +1,206 @@
+/**
+ * `networkInterfaces` (one IP configuration each) and POST
+ * `networkInterfaces/{nic}/effectiveRouteTable` (202 + Location, then
+ * Azure's `{value: [{source, state, addressPrefix: [...], nextHopType,
+ * nextHopIpAddress: [...]}]}`).
+ */
+import { Type } from 'typebox';
+import { formatPrefix } from '../../lib/prefix.js';
+import type { NetworkInterface, NetworkInterfaceInput, RouteServerService } from '../../routeserver/index.js';
+import type { EffectiveRoute } from '../../sdn/index.js';
+import { toArmResource } from '../arm-resource.js';
+import { ArmError } from '../errors.js';
+import type { ApiServer } from '../server.js';
+import {
+  armPage,
+  deleteOutcome,
+  domainCall,
+  putOutcome,
+  subResource,
+  SubResourceRef,
+  writeOptions,
+  type ErrorContext,
+} from './edge.js';
+
+const NIC_TYPE = 'Microsoft.Network/networkInterfaces';
+const context: ErrorContext = {
+  renames: {
+    subnetId: 'ipConfigurations[0].properties.subnet.id',
+    privateIpAddress: 'ipConfigurations[0].properties.privateIPAddress',
+  },
+};
+
+const IpConfigurationProperties = Type.Object(
+  {
+    subnet: SubResourceRef,
+    privateIPAddress: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    privateIPAllocationMethod: Type.Optional(Type.Union([Type.Literal('Static'), Type.Literal('Dynamic')])),
+    privateIPAddressVersion: Type.Optional(Type.Literal('IPv4')),
+    primary: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+const NicProperties = Type.Object(
+  {
+    ipConfigurations: Type.Array(
+      Type.Object(
+        {
+          id: Type.Optional(Type.String()),
+          name: Type.String(),
+          type: Type.Optional(Type.String()),
+          etag: Type.Optional(Type.String()),
+          properties: IpConfigurationProperties,
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 1 },
+    ),
+    enableIPForwarding: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+const NicResponse = Type.Object({
+  ipConfigurations: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      name: Type.String(),
+      properties: Type.Object({
+        subnet: SubResourceRef,
+        privateIPAddress: Type.String(),
+        privateIPAllocationMethod: Type.String(),
+        privateIPAddressVersion: Type.String(),
+        primary: Type.Boolean(),
+        provisioningState: Type.String(),
+      }),
+    }),
+  ),
+  provisioningState: Type.String(),
+});
+
+type NicBody = {
+  location?: string;
+  tags?: Record<string, string>;
+  properties?: {
+    ipConfigurations: {
+      name: string;
+      properties: {
+        subnet: { id: string };
+        privateIPAddress?: string | null;
+        privateIPAllocationMethod?: 'Static' | 'Dynamic';
+      };
+    }[];
+  };
+};
+
+function nicInput(body: NicBody): NetworkInterfaceInput {
+  const config = body.properties?.ipConfigurations[0];
+  if (config === undefined) {
+    throw new ArmError(400, 'InvalidRequestFormat', 'A network interface needs one IP configuration.', {
+      target: 'properties.ipConfigurations',
+    });
+  }
+  const properties = config.properties;
+  return {
+    ...(body.location === undefined ? {} : { location: body.location }),
+    ...(body.tags === undefined ? {} : { tags: body.tags }),
+    ipConfigurationName: config.name,
+    subnetId: properties.subnet.id,
+    ...((properties.privateIPAddress ?? null) === null
+      ? {}
+      : { privateIpAddress: properties.privateIPAddress }),
+    ...(properties.privateIPAllocationMethod === undefined
+      ? {}
+      : { privateIpAllocationMethod: properties.privateIPAllocationMethod }),
+  };
+}
+
+function presentNic(nic: NetworkInterface) {
+  return toArmResource(
+    nic.id,
+    nic.name,
+    NIC_TYPE,
+    nic.etag,
+    {
+      ipConfigurations: [
+        {
+          id: nic.ipConfigurationId,
+          name: nic.ipConfigurationName,
+          properties: {
+            subnet: subResource(nic.subnetId),
+            privateIPAddress: nic.privateIpAddress,
+            privateIPAllocationMethod: nic.privateIpAllocationMethod,
+            privateIPAddressVersion: 'IPv4',
+            primary: true,
+            provisioningState: nic.provisioningState,
+          },
+        },
+      ],
+      provisioningState: nic.provisioningState,
+    },
+    { location: nic.location, tags: { ...nic.tags } },
+  );
+}
+
+/** Azure's effective route rows; user routes carry their name, system and BGP routes none. */
+export function presentEffectiveRoutes(routes: readonly EffectiveRoute[]) {
+  return {
+    value: routes.map((route) => ({
+      ...(route.name === null ? {} : { name: route.name }),
+      source: route.source,
+      state: route.state,
+      addressPrefix: route.addressPrefixes.map(formatPrefix),
+      nextHopType: route.nextHopType,
+      nextHopIpAddress: [...route.nextHopIpAddresses],
+    })),
+  };
+}
+
+export function registerNetworkInterfaces(server: ApiServer, service: RouteServerService): void {
+  server.registerResource<NicBody>({
+    types: ['networkInterfaces'],
+    tracked: true,
+    requestProperties: NicProperties,
+    responseProperties: NicResponse,
+    get: async (request) => {
+      const nic = service.getNetworkInterface(request.idText);
+      return nic === undefined ? undefined : presentNic(nic);
+    },
+    list: async (request) =>
+      armPage(
+        service.listNetworkInterfaces(
+          {
+            subscriptionId: request.subscriptionId,
+            ...(request.resourceGroupName === undefined
+              ? {}
+              : { resourceGroupName: request.resourceGroupName }),
+          },
+          request.cursor,
+        ),
+        presentNic,
+      ),
+    put: (request, body) =>
+      domainCall(context, 'put', async () => {
+        const result = await service.putNetworkInterface(
+          request.idText,
+          nicInput(body),
+          writeOptions(request.preconditions),
+        );
+        return putOutcome(result, presentNic, context);
+      }),
+    delete: (request) =>
+      domainCall(context, 'delete', async () =>
+        deleteOutcome(
+          await service.deleteNetworkInterface(request.idText, writeOptions(request.preconditions)),
+          context,
+        ),
+      ),
+    actions: {
+      effectiveRouteTable: (request) =>
+        domainCall(context, 'read', () =>
+          presentEffectiveRoutes(service.effectiveRouteTable(request.idText)),
+        ),
+    },
+  });
+}

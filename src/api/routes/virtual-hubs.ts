@@ -1,0 +1,348 @@
+/**
+ * Route servers as ARM serves them: `virtualHubs` (kind `RouteServer`),
+ * `virtualHubs/{hub}/ipConfigurations` and `virtualHubs/{hub}/bgpConnections`,
+ * with POST `…/bgpConnections/{name}/learnedRoutes` and `…/advertisedRoutes`
+ * (202 + Location, then the map keyed `RouteServiceRole_IN_0` /
+ * `RouteServiceRole_IN_1`, Azure reference §7.3 [C]).
+ */
+import { Type } from 'typebox';
+import type {
+  BgpConnection,
+  HubRoutingPreference,
+  IpConfiguration,
+  PeerRoute,
+  RouteServer,
+  RouteServerService,
+  RoutesByInstance,
+} from '../../routeserver/index.js';
+import { formatResourceId } from '../arm-id.js';
+import { toArmResource } from '../arm-resource.js';
+import type { ApiServer } from '../server.js';
+import {
+  armPage,
+  deleteOutcome,
+  domainCall,
+  putOutcome,
+  subResource,
+  SubResourceRef,
+  writeOptions,
+  type ErrorContext,
+} from './edge.js';
+
+const HUB_TYPE = 'Microsoft.Network/virtualHubs';
+const IP_CONFIGURATION_TYPE = 'Microsoft.Network/virtualHubs/ipConfigurations';
+const CONNECTION_TYPE = 'Microsoft.Network/virtualHubs/bgpConnections';
+
+const renames = {
+  minCapacity: 'virtualRouterAutoScaleConfiguration.minCapacity',
+  subnetId: 'subnet.id',
+  privateIpAddress: 'privateIPAddress',
+};
+const context: ErrorContext = { renames };
+
+// ---- schemas ------------------------------------------------------------------------
+
+const Preference = Type.Union([
+  Type.Literal('ExpressRoute'),
+  Type.Literal('VpnGateway'),
+  Type.Literal('ASPath'),
+]);
+
+const HubProperties = Type.Object(
+  {
+    sku: Type.Optional(Type.Literal('Standard')),
+    allowBranchToBranchTraffic: Type.Optional(Type.Boolean()),
+    hubRoutingPreference: Type.Optional(Preference),
+    virtualRouterAutoScaleConfiguration: Type.Optional(
+      Type.Object({ minCapacity: Type.Optional(Type.Integer()) }, { additionalProperties: false }),
+    ),
+    virtualRouterAsn: Type.Optional(Type.Integer()),
+    // derived from the ipConfiguration; a client may echo them from a GET: ignored
+    virtualRouterIps: Type.Optional(Type.Array(Type.String())),
+  },
+  { additionalProperties: false },
+);
+
+const HubResponse = Type.Object({
+  sku: Type.String(),
+  allowBranchToBranchTraffic: Type.Boolean(),
+  hubRoutingPreference: Type.String(),
+  virtualRouterAutoScaleConfiguration: Type.Object({ minCapacity: Type.Integer() }),
+  virtualRouterAsn: Type.Integer(),
+  virtualRouterIps: Type.Array(Type.String()),
+  provisioningState: Type.String(),
+  routingState: Type.String(),
+  ipConfigurations: Type.Array(SubResourceRef),
+  bgpConnections: Type.Array(SubResourceRef),
+});
+
+const IpConfigurationProperties = Type.Object(
+  {
+    subnet: SubResourceRef,
+    publicIPAddress: Type.Optional(Type.Union([SubResourceRef, Type.Null()])),
+    privateIPAddress: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    privateIPAllocationMethod: Type.Optional(Type.Union([Type.Literal('Static'), Type.Literal('Dynamic')])),
+  },
+  { additionalProperties: false },
+);
+
+const IpConfigurationResponse = Type.Object({
+  subnet: SubResourceRef,
+  publicIPAddress: Type.Optional(SubResourceRef),
+  privateIPAddress: Type.Optional(Type.String()),
+  privateIPAllocationMethod: Type.String(),
+  provisioningState: Type.String(),
+});
+
+const ConnectionProperties = Type.Object(
+  {
+    peerIp: Type.String(),
+    peerAsn: Type.Integer(),
+    hubVirtualNetworkConnection: Type.Optional(Type.Null()),
+  },
+  { additionalProperties: false },
+);
+
+const ConnectionResponse = Type.Object({
+  peerIp: Type.String(),
+  peerAsn: Type.Integer(),
+  provisioningState: Type.String(),
+  connectionState: Type.String(),
+});
+
+type HubBody = {
+  location?: string;
+  tags?: Record<string, string>;
+  properties?: {
+    allowBranchToBranchTraffic?: boolean;
+    hubRoutingPreference?: HubRoutingPreference;
+    virtualRouterAutoScaleConfiguration?: { minCapacity?: number };
+    virtualRouterAsn?: number;
+  };
+};
+type IpConfigurationBody = {
+  properties?: {
+    subnet: { id: string };
+    publicIPAddress?: { id: string } | null;
+    privateIPAddress?: string | null;
+    privateIPAllocationMethod?: 'Static' | 'Dynamic';
+  };
+};
+type ConnectionBody = { properties?: { peerIp: string; peerAsn: number } };
+
+// ---- translation -----------------------------------------------------------------------
+
+function presentHub(hub: RouteServer) {
+  return toArmResource(
+    hub.id,
+    hub.name,
+    HUB_TYPE,
+    hub.etag,
+    {
+      sku: 'Standard',
+      allowBranchToBranchTraffic: hub.allowBranchToBranchTraffic,
+      hubRoutingPreference: hub.hubRoutingPreference,
+      virtualRouterAutoScaleConfiguration: { minCapacity: hub.minCapacity },
+      virtualRouterAsn: hub.virtualRouterAsn,
+      virtualRouterIps: [...hub.virtualRouterIps],
+      provisioningState: hub.provisioningState,
+      routingState: hub.routingState,
+      ipConfigurations: hub.ipConfigurationIds.map(subResource),
+      bgpConnections: hub.bgpConnectionIds.map(subResource),
+    },
+    { location: hub.location, tags: { ...hub.tags }, kind: 'RouteServer' },
+  );
+}
+
+function presentIpConfiguration(config: IpConfiguration) {
+  return toArmResource(config.id, config.name, IP_CONFIGURATION_TYPE, config.etag, {
+    subnet: subResource(config.subnetId),
+    ...(config.publicIpAddressId === null ? {} : { publicIPAddress: subResource(config.publicIpAddressId) }),
+    ...(config.privateIpAddress === null ? {} : { privateIPAddress: config.privateIpAddress }),
+    privateIPAllocationMethod: config.privateIpAllocationMethod,
+    provisioningState: config.provisioningState,
+  });
+}
+
+function presentConnection(connection: BgpConnection) {
+  return toArmResource(connection.id, connection.name, CONNECTION_TYPE, connection.etag, {
+    peerIp: connection.peerIp,
+    peerAsn: connection.peerAsn,
+    provisioningState: connection.provisioningState,
+    connectionState: connection.connectionState,
+  });
+}
+
+const ORIGIN: Readonly<Record<PeerRoute['origin'], string>> = {
+  ebgp: 'EBgp',
+  ibgp: 'IBgp',
+  igp: 'Igp',
+  egp: 'Egp',
+  incomplete: 'Incomplete',
+};
+
+/** `PeerRouteList`: instance `IN_n` → key `RouteServiceRole_IN_n`; `sourcePeer` absent on originated routes (§7.3). */
+export function presentPeerRoutes(routes: RoutesByInstance): Record<string, unknown[]> {
+  const body: Record<string, unknown[]> = {};
+  for (const [instance, list] of routes) {
+    body[`RouteServiceRole_${instance}`] = list.map((route) => ({
+      localAddress: route.localAddress,
+      network: route.network,
+      nextHop: route.nextHop,
+      ...(route.sourcePeer === null ? {} : { sourcePeer: route.sourcePeer }),
+      origin: ORIGIN[route.origin],
+      asPath: route.asPath.join('-'),
+      weight: route.weight,
+    }));
+  }
+  return body;
+}
+
+// ---- registration ------------------------------------------------------------------------
+
+export function registerVirtualHubs(server: ApiServer, service: RouteServerService): void {
+  server.registerResource<HubBody>({
+    types: ['virtualHubs'],
+    tracked: true,
+    requestProperties: HubProperties,
+    responseProperties: HubResponse,
+    get: async (request) => {
+      const hub = service.getRouteServer(request.idText);
+      return hub === undefined ? undefined : presentHub(hub);
+    },
+    list: async (request) =>
+      armPage(
+        service.listRouteServers(
+          {
+            subscriptionId: request.subscriptionId,
+            ...(request.resourceGroupName === undefined
+              ? {}
+              : { resourceGroupName: request.resourceGroupName }),
+          },
+          request.cursor,
+        ),
+        presentHub,
+      ),
+    put: (request, body) =>
+      domainCall(context, 'put', async () => {
+        const properties = body.properties ?? {};
+        const minCapacity = properties.virtualRouterAutoScaleConfiguration?.minCapacity;
+        const input = {
+          ...(body.location === undefined ? {} : { location: body.location }),
+          ...(body.tags === undefined ? {} : { tags: body.tags }),
+          ...(properties.allowBranchToBranchTraffic === undefined
+            ? {}
+            : { allowBranchToBranchTraffic: properties.allowBranchToBranchTraffic }),
+          ...(properties.hubRoutingPreference === undefined
+            ? {}
+            : { hubRoutingPreference: properties.hubRoutingPreference }),
+          ...(minCapacity === undefined ? {} : { minCapacity }),
+          ...(properties.virtualRouterAsn === undefined
+            ? {}
+            : { virtualRouterAsn: properties.virtualRouterAsn }),
+        };
+        const result = await service.putRouteServer(
+          request.idText,
+          input,
+          writeOptions(request.preconditions),
+        );
+        return putOutcome(result, presentHub, context);
+      }),
+    delete: (request) =>
+      domainCall(context, 'delete', async () =>
+        deleteOutcome(
+          await service.deleteRouteServer(request.idText, writeOptions(request.preconditions)),
+          context,
+        ),
+      ),
+  });
+
+  server.registerResource<IpConfigurationBody>({
+    types: ['virtualHubs', 'ipConfigurations'],
+    tracked: false,
+    requestProperties: IpConfigurationProperties,
+    responseProperties: IpConfigurationResponse,
+    get: async (request) => {
+      const config = service.getIpConfiguration(request.idText);
+      return config === undefined ? undefined : presentIpConfiguration(config);
+    },
+    list: (request) =>
+      domainCall(context, 'read', () =>
+        armPage(
+          service.listIpConfigurations(formatResourceId(request.parent!), request.cursor),
+          presentIpConfiguration,
+        ),
+      ),
+    put: (request, body) =>
+      domainCall(context, 'put', async () => {
+        const properties = body.properties;
+        const publicIp = properties?.publicIPAddress ?? null;
+        const privateIp = properties?.privateIPAddress ?? null;
+        const method = properties?.privateIPAllocationMethod;
+        const input = {
+          subnetId: properties?.subnet.id ?? '',
+          ...(publicIp === null ? {} : { publicIpAddressId: publicIp.id }),
+          ...(privateIp === null ? {} : { privateIpAddress: privateIp }),
+          ...(method === undefined ? {} : { privateIpAllocationMethod: method }),
+        };
+        const result = await service.putIpConfiguration(
+          request.idText,
+          input,
+          writeOptions(request.preconditions),
+        );
+        return putOutcome(result, presentIpConfiguration, context);
+      }),
+    delete: (request) =>
+      domainCall(context, 'delete', async () =>
+        deleteOutcome(
+          await service.deleteIpConfiguration(request.idText, writeOptions(request.preconditions)),
+          context,
+        ),
+      ),
+  });
+
+  server.registerResource<ConnectionBody>({
+    types: ['virtualHubs', 'bgpConnections'],
+    tracked: false,
+    requestProperties: ConnectionProperties,
+    responseProperties: ConnectionResponse,
+    get: async (request) => {
+      const connection = service.getBgpConnection(request.idText);
+      return connection === undefined ? undefined : presentConnection(connection);
+    },
+    list: (request) =>
+      domainCall(context, 'read', () =>
+        armPage(
+          service.listBgpConnections(formatResourceId(request.parent!), request.cursor),
+          presentConnection,
+        ),
+      ),
+    put: (request, body) =>
+      domainCall(context, 'put', async () => {
+        const input = { peerIp: body.properties?.peerIp ?? '', peerAsn: body.properties?.peerAsn ?? 0 };
+        const result = await service.putBgpConnection(
+          request.idText,
+          input,
+          writeOptions(request.preconditions),
+        );
+        return putOutcome(result, presentConnection, context);
+      }),
+    delete: (request) =>
+      domainCall(context, 'delete', async () =>
+        deleteOutcome(
+          await service.deleteBgpConnection(request.idText, writeOptions(request.preconditions)),
+          context,
+        ),
+      ),
+    actions: {
+      learnedRoutes: (request) =>
+        domainCall(context, 'read', async () =>
+          presentPeerRoutes(await service.learnedRoutes(request.idText)),
+        ),
+      advertisedRoutes: (request) =>
+        domainCall(context, 'read', async () =>
+          presentPeerRoutes(await service.advertisedRoutes(request.idText)),
+        ),
+    },
+  });
+}

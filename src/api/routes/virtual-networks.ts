@@ -1,0 +1,355 @@
+/**
+ * `virtualNetworks`, `virtualNetworks/{vnet}/subnets` and
+ * `virtualNetworks/{vnet}/virtualNetworkPeerings`: ARM shapes ↔ domain types.
+ * Subnets and peerings are child resources and also travel inline in the
+ * VNet body, as ARM's do. An inline list in a VNet PUT is the complete set
+ * (unlisted children are deleted); an absent list keeps the children.
+ */
+import { Type } from 'typebox';
+import type {
+  PeeringInput,
+  RouteServerService,
+  Subnet,
+  SubnetInput,
+  VirtualNetwork,
+  VirtualNetworkPeering,
+} from '../../routeserver/index.js';
+import { formatResourceId } from '../arm-id.js';
+import { toArmResource } from '../arm-resource.js';
+import { ArmError } from '../errors.js';
+import type { ApiServer } from '../server.js';
+import {
+  AddressSpace,
+  deleteOutcome,
+  domainCall,
+  inlineChild,
+  putOutcome,
+  subResource,
+  SubResourceRef,
+  writeOptions,
+  type ErrorContext,
+} from './edge.js';
+
+const VNET_TYPE = 'Microsoft.Network/virtualNetworks';
+const SUBNET_TYPE = 'Microsoft.Network/virtualNetworks/subnets';
+const PEERING_TYPE = 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings';
+
+const renames = {
+  addressPrefixes: 'addressSpace.addressPrefixes',
+  peerings: 'virtualNetworkPeerings',
+  routeTableId: 'routeTable.id',
+  remoteVirtualNetworkId: 'remoteVirtualNetwork.id',
+};
+const vnetContext: ErrorContext = { renames, inUseCode: 'InUseVirtualNetworkCannotBeDeleted' };
+const subnetContext: ErrorContext = { renames, inUseCode: 'InUseSubnetCannotBeDeleted' };
+const peeringContext: ErrorContext = { renames };
+
+// ---- schemas ---------------------------------------------------------------------------
+
+const SubnetProperties = Type.Object(
+  {
+    addressPrefix: Type.Optional(Type.String()),
+    addressPrefixes: Type.Optional(Type.Array(Type.String(), { minItems: 1, maxItems: 1 })),
+    routeTable: Type.Optional(Type.Union([SubResourceRef, Type.Null()])),
+  },
+  { additionalProperties: false },
+);
+
+const PeeringProperties = Type.Object(
+  {
+    remoteVirtualNetwork: SubResourceRef,
+    allowVirtualNetworkAccess: Type.Optional(Type.Boolean()),
+    allowForwardedTraffic: Type.Optional(Type.Boolean()),
+    allowGatewayTransit: Type.Optional(Type.Boolean()),
+    useRemoteGateways: Type.Optional(Type.Boolean()),
+    // informational fields a client may echo from a GET; ignored
+    peeringState: Type.Optional(Type.String()),
+    peeringSyncLevel: Type.Optional(Type.String()),
+    remoteAddressSpace: Type.Optional(AddressSpace),
+    remoteVirtualNetworkAddressSpace: Type.Optional(AddressSpace),
+  },
+  { additionalProperties: false },
+);
+
+const VirtualNetworkProperties = Type.Object(
+  {
+    addressSpace: Type.Optional(AddressSpace),
+    subnets: Type.Optional(Type.Array(inlineChild(SubnetProperties))),
+    virtualNetworkPeerings: Type.Optional(Type.Array(inlineChild(PeeringProperties))),
+  },
+  { additionalProperties: false },
+);
+
+const SubnetResponse = Type.Object({
+  addressPrefix: Type.String(),
+  routeTable: Type.Optional(SubResourceRef),
+  ipConfigurations: Type.Array(SubResourceRef),
+  provisioningState: Type.String(),
+});
+
+const PeeringResponse = Type.Object({
+  remoteVirtualNetwork: SubResourceRef,
+  allowVirtualNetworkAccess: Type.Boolean(),
+  allowForwardedTraffic: Type.Boolean(),
+  allowGatewayTransit: Type.Boolean(),
+  useRemoteGateways: Type.Boolean(),
+  peeringState: Type.String(),
+  peeringSyncLevel: Type.String(),
+  provisioningState: Type.String(),
+});
+
+const child = (properties: typeof SubnetResponse | typeof PeeringResponse) =>
+  Type.Object({
+    id: Type.String(),
+    name: Type.String(),
+    type: Type.String(),
+    etag: Type.Optional(Type.String()),
+    properties,
+  });
+
+const VirtualNetworkResponse = Type.Object({
+  addressSpace: AddressSpace,
+  subnets: Type.Array(child(SubnetResponse)),
+  virtualNetworkPeerings: Type.Array(child(PeeringResponse)),
+  provisioningState: Type.String(),
+});
+
+type SubnetBody = {
+  properties?: Partial<{
+    addressPrefix: string;
+    addressPrefixes: string[];
+    routeTable: { id: string } | null;
+  }>;
+};
+type PeeringBody = {
+  properties?: {
+    remoteVirtualNetwork: { id: string };
+    allowVirtualNetworkAccess?: boolean;
+    allowForwardedTraffic?: boolean;
+    allowGatewayTransit?: boolean;
+    useRemoteGateways?: boolean;
+  };
+};
+type VnetBody = {
+  location?: string;
+  tags?: Record<string, string>;
+  properties?: {
+    addressSpace?: { addressPrefixes: string[] };
+    subnets?: (SubnetBody & { name: string })[];
+    virtualNetworkPeerings?: (PeeringBody & { name: string })[];
+  };
+};
+
+// ---- translation -----------------------------------------------------------------------
+
+function subnetInput(body: SubnetBody, target: string): SubnetInput {
+  const properties = body.properties ?? {};
+  const addressPrefix = properties.addressPrefix ?? properties.addressPrefixes?.[0];
+  if (addressPrefix === undefined) {
+    throw new ArmError(400, 'InvalidRequestFormat', 'A subnet needs an addressPrefix.', {
+      target: `${target}properties.addressPrefix`,
+    });
+  }
+  return { addressPrefix, routeTableId: properties.routeTable?.id ?? null };
+}
+
+function peeringInput(body: PeeringBody, target: string): PeeringInput {
+  const properties = body.properties;
+  if (properties === undefined) {
+    throw new ArmError(400, 'InvalidRequestFormat', 'A peering needs remoteVirtualNetwork.', {
+      target: `${target}properties.remoteVirtualNetwork`,
+    });
+  }
+  return {
+    remoteVirtualNetworkId: properties.remoteVirtualNetwork.id,
+    ...(properties.allowVirtualNetworkAccess === undefined
+      ? {}
+      : { allowVirtualNetworkAccess: properties.allowVirtualNetworkAccess }),
+    ...(properties.allowForwardedTraffic === undefined
+      ? {}
+      : { allowForwardedTraffic: properties.allowForwardedTraffic }),
+    ...(properties.allowGatewayTransit === undefined
+      ? {}
+      : { allowGatewayTransit: properties.allowGatewayTransit }),
+    ...(properties.useRemoteGateways === undefined
+      ? {}
+      : { useRemoteGateways: properties.useRemoteGateways }),
+  };
+}
+
+function subnetProperties(subnet: Subnet) {
+  return {
+    addressPrefix: subnet.addressPrefix,
+    ...(subnet.routeTableId === null ? {} : { routeTable: subResource(subnet.routeTableId) }),
+    ipConfigurations: subnet.ipConfigurationIds.map(subResource),
+    provisioningState: subnet.provisioningState,
+  };
+}
+
+function peeringProperties(peering: VirtualNetworkPeering) {
+  return {
+    remoteVirtualNetwork: subResource(peering.remoteVirtualNetworkId),
+    allowVirtualNetworkAccess: peering.allowVirtualNetworkAccess,
+    allowForwardedTraffic: peering.allowForwardedTraffic,
+    allowGatewayTransit: peering.allowGatewayTransit,
+    useRemoteGateways: peering.useRemoteGateways,
+    peeringState: peering.peeringState,
+    peeringSyncLevel: 'FullyInSync',
+    provisioningState: peering.provisioningState,
+  };
+}
+
+export const presentSubnet = (s: Subnet) =>
+  toArmResource(s.id, s.name, SUBNET_TYPE, s.etag, subnetProperties(s));
+const presentPeering = (p: VirtualNetworkPeering) =>
+  toArmResource(p.id, p.name, PEERING_TYPE, p.etag, peeringProperties(p));
+
+function presentVnet(vnet: VirtualNetwork) {
+  return toArmResource(
+    vnet.id,
+    vnet.name,
+    VNET_TYPE,
+    vnet.etag,
+    {
+      addressSpace: { addressPrefixes: [...vnet.addressPrefixes] },
+      subnets: vnet.subnets.map(presentSubnet),
+      virtualNetworkPeerings: vnet.peerings.map(presentPeering),
+      provisioningState: vnet.provisioningState,
+    },
+    { location: vnet.location, tags: { ...vnet.tags } },
+  );
+}
+
+// ---- registration ------------------------------------------------------------------------
+
+export function registerVirtualNetworks(server: ApiServer, service: RouteServerService): void {
+  server.registerResource<VnetBody>({
+    types: ['virtualNetworks'],
+    tracked: true,
+    requestProperties: VirtualNetworkProperties,
+    responseProperties: VirtualNetworkResponse,
+    get: async (request) => {
+      const vnet = service.getVirtualNetwork(request.idText);
+      return vnet === undefined ? undefined : presentVnet(vnet);
+    },
+    list: async (request) => {
+      const scope = {
+        subscriptionId: request.subscriptionId,
+        ...(request.resourceGroupName === undefined ? {} : { resourceGroupName: request.resourceGroupName }),
+      };
+      const page = service.listVirtualNetworks(scope, request.cursor);
+      return {
+        value: page.value.map(presentVnet),
+        ...(page.cursor === undefined ? {} : { cursor: page.cursor }),
+      };
+    },
+    put: (request, body) =>
+      domainCall(vnetContext, 'put', async () => {
+        const properties = body.properties ?? {};
+        const input = {
+          ...(body.location === undefined ? {} : { location: body.location }),
+          ...(body.tags === undefined ? {} : { tags: body.tags }),
+          addressPrefixes: properties.addressSpace?.addressPrefixes ?? [],
+          ...(properties.subnets === undefined
+            ? {}
+            : {
+                subnets: properties.subnets.map((s, i) => ({
+                  name: s.name,
+                  ...subnetInput(s, `properties.subnets[${i}].`),
+                })),
+              }),
+          ...(properties.virtualNetworkPeerings === undefined
+            ? {}
+            : {
+                peerings: properties.virtualNetworkPeerings.map((p, i) => ({
+                  name: p.name,
+                  ...peeringInput(p, `properties.virtualNetworkPeerings[${i}].`),
+                })),
+              }),
+        };
+        const result = await service.putVirtualNetwork(
+          request.idText,
+          input,
+          writeOptions(request.preconditions),
+        );
+        return putOutcome(result, presentVnet, vnetContext);
+      }),
+    delete: (request) =>
+      domainCall(vnetContext, 'delete', async () =>
+        deleteOutcome(
+          await service.deleteVirtualNetwork(request.idText, writeOptions(request.preconditions)),
+          vnetContext,
+        ),
+      ),
+  });
+
+  server.registerResource<SubnetBody>({
+    types: ['virtualNetworks', 'subnets'],
+    tracked: false,
+    requestProperties: SubnetProperties,
+    responseProperties: SubnetResponse,
+    get: async (request) => {
+      const subnet = service.getSubnet(request.idText);
+      return subnet === undefined ? undefined : presentSubnet(subnet);
+    },
+    list: (request) =>
+      domainCall(subnetContext, 'read', () => {
+        const page = service.listSubnets(formatResourceId(request.parent!), request.cursor);
+        return {
+          value: page.value.map(presentSubnet),
+          ...(page.cursor === undefined ? {} : { cursor: page.cursor }),
+        };
+      }),
+    put: (request, body) =>
+      domainCall(subnetContext, 'put', async () => {
+        const result = await service.putSubnet(
+          request.idText,
+          subnetInput(body, ''),
+          writeOptions(request.preconditions),
+        );
+        return putOutcome(result, presentSubnet, subnetContext);
+      }),
+    delete: (request) =>
+      domainCall(subnetContext, 'delete', async () =>
+        deleteOutcome(
+          await service.deleteSubnet(request.idText, writeOptions(request.preconditions)),
+          subnetContext,
+        ),
+      ),
+  });
+
+  server.registerResource<PeeringBody>({
+    types: ['virtualNetworks', 'virtualNetworkPeerings'],
+    tracked: false,
+    requestProperties: PeeringProperties,
+    responseProperties: PeeringResponse,
+    get: async (request) => {
+      const peering = service.getPeering(request.idText);
+      return peering === undefined ? undefined : presentPeering(peering);
+    },
+    list: (request) =>
+      domainCall(peeringContext, 'read', () => {
+        const page = service.listPeerings(formatResourceId(request.parent!), request.cursor);
+        return {
+          value: page.value.map(presentPeering),
+          ...(page.cursor === undefined ? {} : { cursor: page.cursor }),
+        };
+      }),
+    put: (request, body) =>
+      domainCall(peeringContext, 'put', async () => {
+        const result = await service.putPeering(
+          request.idText,
+          peeringInput(body, ''),
+          writeOptions(request.preconditions),
+        );
+        return putOutcome(result, presentPeering, peeringContext);
+      }),
+    delete: (request) =>
+      domainCall(peeringContext, 'delete', async () =>
+        deleteOutcome(
+          await service.deletePeering(request.idText, writeOptions(request.preconditions)),
+          peeringContext,
+        ),
+      ),
+  });
+}
