@@ -117,7 +117,8 @@ const sameTags = (
 
 async function applyRouteTable(a: Applier, table: RouteTableConfig, index: number): Promise<void> {
   const id = a.id(table.resourceGroup, ['routeTables', table.name]);
-  const where = `routeTables[${index}] (${table.name})`;
+  const base = `routeTables[${index}]`;
+  const where = `${base} (${table.name})`;
   const disable = table.disableBgpRoutePropagation ?? false;
   await a.ensure(
     where,
@@ -135,7 +136,7 @@ async function applyRouteTable(a: Applier, table: RouteTableConfig, index: numbe
     const routeId = `${id}/routes/${route.name}`;
     const nextHop = route.nextHopIpAddress ?? null;
     await a.ensure(
-      `${where}.routes[${i}] (${route.name})`,
+      `${base}.routes[${i}] (${route.name})`,
       routeId,
       a.service.getRoute(routeId),
       (r) =>
@@ -154,7 +155,8 @@ async function applyRouteTable(a: Applier, table: RouteTableConfig, index: numbe
 
 async function applyVirtualNetwork(a: Applier, vnet: VirtualNetworkConfig, index: number): Promise<void> {
   const id = a.id(vnet.resourceGroup, ['virtualNetworks', vnet.name]);
-  const where = `virtualNetworks[${index}] (${vnet.name})`;
+  const base = `virtualNetworks[${index}]`;
+  const where = `${base} (${vnet.name})`;
   await a.ensure(
     where,
     id,
@@ -173,7 +175,7 @@ async function applyVirtualNetwork(a: Applier, vnet: VirtualNetworkConfig, index
     const routeTableId =
       table === undefined ? null : a.ref(vnet.resourceGroup, table, ['routeTables', table]);
     await a.ensure(
-      `${where}.subnets[${i}] (${subnet.name})`,
+      `${base}.subnets[${i}] (${subnet.name})`,
       subnetId,
       a.service.getSubnet(subnetId),
       (s) =>
@@ -215,7 +217,8 @@ async function applyVnetPeerings(a: Applier, vnet: VirtualNetworkConfig, index: 
 
 async function applyRouteServer(a: Applier, rs: RouteServerConfig, index: number): Promise<void> {
   const id = a.id(rs.resourceGroup, ['virtualHubs', rs.name]);
-  const where = `routeServers[${index}] (${rs.name})`;
+  const base = `routeServers[${index}]`;
+  const where = `${base} (${rs.name})`;
   const allow = rs.allowBranchToBranchTraffic ?? false;
   const preference = rs.hubRoutingPreference ?? 'ExpressRoute';
   await a.ensure(
@@ -240,7 +243,7 @@ async function applyRouteServer(a: Applier, rs: RouteServerConfig, index: number
     : `${a.ref(rs.resourceGroup, rs.virtualNetwork, ['virtualNetworks', rs.virtualNetwork])}/subnets/${subnetName}`;
   const ipConfigurationId = `${id}/ipConfigurations/${ROUTE_SERVER_IP_CONFIGURATION}`;
   await a.ensure(
-    `${where}.virtualNetwork`,
+    `${base}.virtualNetwork (${rs.virtualNetwork})`,
     ipConfigurationId,
     a.service.getIpConfiguration(ipConfigurationId),
     (c) => sameId(c.subnetId, subnetId),
@@ -249,7 +252,7 @@ async function applyRouteServer(a: Applier, rs: RouteServerConfig, index: number
   for (const [i, peer] of (rs.peerings ?? []).entries()) {
     const connectionId = `${id}/bgpConnections/${peer.name}`;
     await a.ensure(
-      `${where}.peerings[${i}] (${peer.name})`,
+      `${base}.peerings[${i}] (${peer.name})`,
       connectionId,
       a.service.getBgpConnection(connectionId),
       (c) => c.peerIp === peer.peerIp && c.peerAsn === peer.peerAsn,

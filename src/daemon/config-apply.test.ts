@@ -1,0 +1,81 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { RouteServerService } from '../routeserver/index.js';
+import { openSqliteStore } from '../store/index.js';
+import { applyConfig } from './config-apply.js';
+import { parseConfig } from './config-load.js';
+import { DaemonError } from './errors.js';
+
+const seed = readFileSync(new URL('../../examples/seed-scenario.yaml', import.meta.url), 'utf8');
+const SUB =
+  '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/demo/providers/Microsoft.Network';
+
+async function openService() {
+  const store = openSqliteStore({ path: ':memory:' });
+  const service = await RouteServerService.open({ store });
+  return { service, close: async () => (await service.close(), await store.close()) };
+}
+
+describe('applying the configuration file', () => {
+  it('creates every resource of the seed scenario', async () => {
+    const { service, close } = await openService();
+    const report = await applyConfig(service, parseConfig(seed, 'seed'));
+    expect(report.written).toHaveLength(1 + 3 + 2 + 2 + 4); // vnet, subnets, hub + ipconfig, peerings, NICs
+    const hub = service.getRouteServer(`${SUB}/virtualHubs/rs1`);
+    expect(hub?.virtualRouterIps).toEqual(['10.1.0.4', '10.1.0.5']);
+    expect(service.getBgpConnection(`${SUB}/virtualHubs/rs1/bgpConnections/firewall`)).toMatchObject({
+      peerIp: '10.1.1.5',
+      peerAsn: 65002,
+    });
+    expect(service.getNetworkInterface(`${SUB}/networkInterfaces/vm2-nic`)?.privateIpAddress).toBe(
+      '10.1.2.5',
+    );
+    await close();
+  });
+
+  it('writes nothing when the file is applied again unchanged', async () => {
+    const { service, close } = await openService();
+    await applyConfig(service, parseConfig(seed, 'seed'));
+    const etag = service.getRouteServer(`${SUB}/virtualHubs/rs1`)!.etag;
+    const again = await applyConfig(service, parseConfig(seed, 'seed'));
+    expect(again.written).toEqual([]);
+    expect(again.unchanged).toBe(12);
+    expect(service.getRouteServer(`${SUB}/virtualHubs/rs1`)!.etag).toBe(etag);
+    await close();
+  });
+
+  it('writes only the difference when the file changes', async () => {
+    const { service, close } = await openService();
+    await applyConfig(service, parseConfig(seed, 'seed'));
+    const changed = seed
+      .replace('peerAsn: 65002', 'peerAsn: 65010')
+      .replace('allowBranchToBranchTraffic: false', 'allowBranchToBranchTraffic: true');
+    const report = await applyConfig(service, parseConfig(changed, 'seed'));
+    expect(report.written).toEqual([
+      `${SUB}/virtualHubs/rs1`,
+      `${SUB}/virtualHubs/rs1/bgpConnections/firewall`,
+    ]);
+    expect(service.getBgpConnection(`${SUB}/virtualHubs/rs1/bgpConnections/firewall`)?.peerAsn).toBe(65010);
+    expect(service.getRouteServer(`${SUB}/virtualHubs/rs1`)?.allowBranchToBranchTraffic).toBe(true);
+    await close();
+  });
+
+  it('does not delete resources the file no longer declares', async () => {
+    const { service, close } = await openService();
+    await applyConfig(service, parseConfig(seed, 'seed'));
+    const withoutVm2 = seed.replace(/ {2}- name: vm2-nic[\s\S]*$/, '');
+    const report = await applyConfig(service, parseConfig(withoutVm2, 'seed'));
+    expect(report.written).toEqual([]);
+    expect(service.getNetworkInterface(`${SUB}/networkInterfaces/vm2-nic`)).toBeDefined();
+    await close();
+  });
+
+  it('names the resource in the file when the service refuses it', async () => {
+    const { service, close } = await openService();
+    const bad = seed.replace('peerAsn: 65001', 'peerAsn: 65515');
+    const error = await applyConfig(service, parseConfig(bad, 'seed')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DaemonError);
+    expect((error as DaemonError).message).toMatch(/^routeServers\[0\]\.peerings\[0\] \(sdwan\): .*65515/);
+    await close();
+  });
+});
