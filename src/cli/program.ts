@@ -9,6 +9,7 @@ import { examples } from './context.js';
 import { registerNicCommands } from './commands/nic.js';
 import { registerRouteServerCommands } from './commands/routeserver.js';
 import { registerRouteTableCommands } from './commands/route-table.js';
+import { registerServeCommand } from './commands/serve.js';
 import { registerVnetCommands } from './commands/vnet.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -17,7 +18,7 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 
 export const VERSION = pkg.version;
 
-export function buildProgram(extra: (program: CommandUnknownOpts) => void = () => {}): CommandUnknownOpts {
+export function buildProgram(): CommandUnknownOpts {
   const program = new Command()
     .name('routeserver')
     .description('BGP route server with Azure Route Server semantics and an ARM-compatible API')
@@ -58,7 +59,7 @@ export function buildProgram(extra: (program: CommandUnknownOpts) => void = () =
       examples(
         'npm start                      # or: routeserver serve',
         'routeserver vnet create -g rg1 -n vnet1 --address-prefixes 10.1.0.0/16',
-        'routeserver vnet subnet create -g rg1 --vnet-name vnet1 -n RouteServerSubnet --address-prefixes 10.1.0.0/27',
+        'routeserver vnet subnet create -g rg1 --vnet-name vnet1 -n RouteServerSubnet --address-prefixes 10.1.0.0/26',
         'routeserver create -g rg1 -n rs1 --vnet-name vnet1 --hosted-subnet RouteServerSubnet',
         'routeserver peering create -g rg1 --routeserver rs1 -n nva1 --peer-ip 10.1.1.4 --peer-asn 65001',
         'routeserver show -g rg1 -n rs1 -o table',
@@ -70,6 +71,7 @@ export function buildProgram(extra: (program: CommandUnknownOpts) => void = () =
     .description('print the version')
     .action(() => console.log(`routeserver ${VERSION}`));
 
+  registerServeCommand(program);
   registerRouteServerCommands(program);
   const alias = program
     .command('routeserver', { hidden: true })
@@ -78,6 +80,5 @@ export function buildProgram(extra: (program: CommandUnknownOpts) => void = () =
   registerVnetCommands(program);
   registerRouteTableCommands(program);
   registerNicCommands(program);
-  extra(program);
   return program;
 }

@@ -1,0 +1,110 @@
+/**
+ * `routeserver serve`: runs the server (src/daemon) in this process until
+ * SIGTERM or SIGINT, then stops it cleanly (Cease to every peer, store
+ * closed) and exits 0. A second signal while stopping exits at once (1).
+ */
+import { Option, type CommandUnknownOpts } from '@commander-js/extra-typings';
+import type { Daemon } from '../../daemon/daemon.js';
+import { DEFAULT_API_HOST, DEFAULT_API_PORT, DEFAULT_DATA_DIR } from '../../daemon/defaults.js';
+import { parseListenAddress } from '../../daemon/listen-address.js';
+import type { LogFormat } from '../../daemon/logging.js';
+import type { Logger } from 'pino';
+import { examples, globalsOf } from '../context.js';
+
+export function registerServeCommand(program: CommandUnknownOpts): void {
+  program
+    .command('serve')
+    .description('run the route server: SQLite store, ARM API, BGP instances, metrics')
+    .option(
+      '--config <file>',
+      'YAML configuration applied at start-up (idempotent; see examples/seed-scenario.yaml)',
+    )
+    .option(
+      '--api-listen <host:port>',
+      `API listen address (default: ${DEFAULT_API_HOST}:${DEFAULT_API_PORT})`,
+    )
+    .addOption(
+      new Option('--log-level <level>', 'log level')
+        .choices(['trace', 'debug', 'info', 'warn', 'error'])
+        .default('info'),
+    )
+    .addOption(
+      new Option(
+        '--log-format <format>',
+        'log format (default: pretty on a terminal, json otherwise)',
+      ).choices(['json', 'pretty']),
+    )
+    .addHelpText(
+      'after',
+      examples(
+        'routeserver serve',
+        'routeserver serve --config examples/seed-scenario.yaml',
+        'routeserver serve --data-dir /var/lib/routeserver --api-listen 0.0.0.0:8443',
+      ),
+    )
+    .action(async (options, command) => {
+      const globals = globalsOf(command.optsWithGlobals());
+      // loaded here so that the client verbs start without the server's modules
+      const { startDaemon } = await import('../../daemon/daemon.js');
+      const { createLogger } = await import('../../daemon/logging.js');
+      const logger = createLogger({
+        level: options.logLevel,
+        ...(options.logFormat === undefined ? {} : { format: options.logFormat as LogFormat }),
+      });
+      let daemon: Daemon;
+      try {
+        daemon = await startDaemon({
+          dataDir: globals.dataDir ?? DEFAULT_DATA_DIR,
+          apiListen: parseListenAddress(
+            options.apiListen ?? `${DEFAULT_API_HOST}:${DEFAULT_API_PORT}`,
+            '--api-listen',
+            DEFAULT_API_HOST,
+          ),
+          ...(options.config === undefined ? {} : { configFile: options.config }),
+          logger,
+        });
+      } catch (err) {
+        logger.fatal(
+          {
+            err:
+              err instanceof Error ? { message: err.message, code: (err as { code?: unknown }).code } : err,
+          },
+          `cannot start: ${err instanceof Error ? err.message : String(err)}`,
+        );
+        process.exitCode = 1;
+        return;
+      }
+      logger.info(
+        {
+          apiUrl: daemon.apiUrl,
+          token: daemon.tokenPath,
+          certificate: daemon.certPath,
+          store: daemon.storePath,
+        },
+        `serving the API on ${daemon.apiUrl}; token in ${daemon.tokenPath ?? '(given)'}, certificate in ${daemon.certPath ?? '(given)'}`,
+      );
+      await waitForSignal(logger, daemon);
+    });
+}
+
+function waitForSignal(logger: Logger, daemon: Daemon): Promise<void> {
+  return new Promise((resolve) => {
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        logger.warn({ signal }, 'second signal while stopping: exiting now');
+        process.exit(1);
+      }
+      stopping = true;
+      logger.info({ signal }, 'stopping');
+      void daemon.stop().then(() => {
+        logger.info('stopped');
+        process.off('SIGTERM', onSignal);
+        process.off('SIGINT', onSignal);
+        resolve();
+      });
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}

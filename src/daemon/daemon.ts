@@ -1,0 +1,144 @@
+/**
+ * The composition root of `routeserver serve`: SQLite store, the domain
+ * service (with the BGP runtime when BGP is enabled), the declarative
+ * configuration, the ARM API with every resource route, `/metrics`, logs.
+ *
+ * Start-up order: validate the configuration file (fail before touching the
+ * store), open the store, open the service (which starts stored route
+ * servers), apply the configuration, then listen on the API. `stop()` runs
+ * the reverse: the API stops accepting requests, the service finishes its
+ * writes, the runtime closes every session with a Cease, the store closes.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { createApiServer, type ApiServer } from '../api/index.js';
+import { registerNetworkResources } from '../api/routes/index.js';
+import { openSqliteStore, type ResourceStore } from '../store/index.js';
+import { RouteServerService, type BgpRuntime } from '../routeserver/index.js';
+import { applyConfig, type ApplyReport } from './config-apply.js';
+import { loadConfigFile } from './config-load.js';
+import type { ConfigFile } from './config-schema.js';
+import { API_URL_FILE, STORE_FILE } from './defaults.js';
+import { METRICS_PATH, createMetrics } from './metrics.js';
+import { ObservedRuntime } from './observed-runtime.js';
+
+export interface DaemonOptions {
+  readonly dataDir: string;
+  readonly apiListen: { readonly host: string; readonly port: number };
+  readonly configFile?: string;
+  readonly logger: Logger;
+  /** builds the BGP runtime; absent = route servers are configured but run no BGP */
+  readonly createRuntime?: () => BgpRuntime;
+  /** `Retry-After` seconds on long-running operations (default 1) */
+  readonly retryAfterSeconds?: number;
+}
+
+export interface Daemon {
+  readonly apiUrl: string;
+  readonly tokenPath: string | undefined;
+  readonly certPath: string | undefined;
+  readonly storePath: string;
+  readonly config: ApplyReport | undefined;
+  readonly service: RouteServerService;
+  stop(): Promise<void>;
+}
+
+interface Parts {
+  store?: ResourceStore;
+  runtime?: ObservedRuntime;
+  service?: RouteServerService;
+  api?: ApiServer;
+  apiUrlPath?: string;
+}
+
+async function stopParts(parts: Parts, logger: Logger): Promise<void> {
+  const step = async (what: string, run: () => Promise<void> | void) => {
+    try {
+      await run();
+    } catch (err) {
+      logger.error({ err }, `stopping: ${what} failed`);
+    }
+  };
+  if (parts.api) await step('API', () => parts.api!.close());
+  if (parts.apiUrlPath) await step('api-url file', () => rmSync(parts.apiUrlPath!, { force: true }));
+  if (parts.service) await step('domain service', () => parts.service!.close());
+  if (parts.runtime) await step('BGP instances', () => parts.runtime!.close());
+  if (parts.store) await step('store', () => parts.store!.close());
+}
+
+async function applyStartupConfig(
+  service: RouteServerService,
+  config: ConfigFile | undefined,
+  file: string | undefined,
+  logger: Logger,
+): Promise<ApplyReport | undefined> {
+  if (config === undefined) return undefined;
+  const report = await applyConfig(service, config);
+  logger.info(
+    { file, written: report.written.length, unchanged: report.unchanged },
+    report.written.length === 0 ? 'configuration unchanged' : 'configuration applied',
+  );
+  for (const id of report.written) logger.debug({ id }, 'configuration wrote');
+  return report;
+}
+
+/** The URL a local client uses: a wildcard listen address is reached over loopback (the certificate names it). */
+export function localUrl(host: string, port: number): string {
+  if (host === '0.0.0.0') return `https://127.0.0.1:${port}`;
+  if (host === '::') return `https://[::1]:${port}`;
+  return `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
+  const { logger } = options;
+  const dataDir = resolve(options.dataDir);
+  const config = options.configFile === undefined ? undefined : loadConfigFile(options.configFile);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const parts: Parts = {};
+  try {
+    const storePath = join(dataDir, STORE_FILE);
+    parts.store = openSqliteStore({ path: storePath });
+    parts.runtime = options.createRuntime ? new ObservedRuntime(options.createRuntime()) : undefined;
+    parts.service = await RouteServerService.open({
+      store: parts.store,
+      ...(parts.runtime ? { runtime: parts.runtime } : {}),
+      onEffectError: (err) =>
+        logger.error({ err }, 'a committed change could not be applied to the BGP instances'),
+    });
+    const report = await applyStartupConfig(parts.service, config, options.configFile, logger);
+    parts.api = await createApiServer({
+      dataDir,
+      listen: options.apiListen,
+      // request lines only at debug; errors always
+      logger: logger.child(
+        { component: 'api' },
+        { level: logger.isLevelEnabled('debug') ? logger.level : 'warn' },
+      ),
+      ...(options.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: options.retryAfterSeconds }),
+    });
+    registerNetworkResources(parts.api, parts.service);
+    const metrics = createMetrics(parts.runtime);
+    parts.api.app.get(METRICS_PATH, { schema: { hide: true } }, async (_request, reply) => {
+      reply.header('content-type', metrics.contentType);
+      return metrics.metrics();
+    });
+    const bound = await parts.api.listen();
+    parts.apiUrlPath = join(dataDir, API_URL_FILE);
+    writeFileSync(parts.apiUrlPath, `${localUrl(bound.host, bound.port)}\n`, { mode: 0o600 });
+    const service = parts.service;
+    let stopping: Promise<void> | undefined;
+    return {
+      apiUrl: localUrl(bound.host, bound.port),
+      tokenPath: parts.api.credentials.tokenPath,
+      certPath: parts.api.credentials.certPath,
+      storePath,
+      config: report,
+      service,
+      stop: () => (stopping ??= stopParts(parts, logger)),
+    };
+  } catch (error) {
+    await stopParts(parts, logger);
+    throw error;
+  }
+}
