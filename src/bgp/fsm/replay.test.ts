@@ -72,4 +72,16 @@ describe('bgp/fsm record and replay', () => {
     const cfg = fsmConfig({ localAs: 65515, localIdentifier: 1, peerAs: 65001 });
     expect(replay(['{"t":1,"event":{"type":"ManualStart"}}'], { config: cfg }).state.name).toBe('Connect');
   });
+
+  it('applies a configuration line recorded mid-session to the steps after it', () => {
+    const cfg = fsmConfig({ localAs: 65515, localIdentifier: 1, peerAs: 65001, passive: true });
+    const lines = [
+      encodeEventLine({ config: cfg, attempt: 7 }),
+      encodeEventLine({ t: 1, event: { type: 'ManualStart' }, attempt: 7 }),
+      encodeEventLine({ config: { ...cfg, allowAutomaticStart: false }, attempt: 7 }),
+      encodeEventLine({ t: 2, event: { type: 'TcpConnectionFails' }, attempt: 7 }),
+    ];
+    const { results } = replay(lines);
+    expect(results[1]!.actions.some((a) => a.type === 'StartTimer' && a.timer === 'IdleHold')).toBe(false);
+  });
 });

@@ -67,13 +67,19 @@ export function replay(
   const header = entries.find((e): e is RecordedConfig => 'config' in e);
   cfg ??= header?.config;
   if (!cfg) throw new Error('replay needs a configuration (recorded or given)');
-  const events = entries.filter((e): e is RecordedEvent => 'event' in e);
-  let state = initialState(cfg, events[0]?.t ?? 0);
-  const results = events.map((recorded) => {
-    const out = step(state, recorded.event, recorded.t);
+  const firstEvent = entries.find((e): e is RecordedEvent => 'event' in e);
+  let state = initialState(cfg, firstEvent?.t ?? 0);
+  const results: { recorded: RecordedEvent; actions: readonly FsmAction[] }[] = [];
+  for (const entry of entries) {
+    // A configuration line after the first is a runtime change (reconfiguration, promotion after a collision).
+    if ('config' in entry) {
+      if (entry !== header) state = { ...state, config: entry.config };
+      continue;
+    }
+    const out = step(state, entry.event, entry.t);
     state = out.state;
-    return { recorded, actions: out.actions };
-  });
+    results.push({ recorded: entry, actions: out.actions });
+  }
   return { results, state };
 }
 

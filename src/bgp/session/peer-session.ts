@@ -159,7 +159,7 @@ export class PeerSession {
   reconfigure(transport: PeerTransport, config: FsmConfig): void {
     this.transport = transport;
     this.config = config;
-    this.primary.state = { ...this.primary.state, config };
+    this.setConfig(this.primary, config);
     if (this.primary.state.name !== 'Idle') {
       this.reset(CeaseSubcode.OtherConfigurationChange, 'configuration changed');
     }
@@ -210,6 +210,12 @@ export class PeerSession {
     return attempt;
   }
 
+  /** Changes an FSM's configuration and records the change for replay. */
+  private setConfig(attempt: Attempt, config: FsmConfig): void {
+    attempt.state = { ...attempt.state, config };
+    this.host.recorder?.(this.address, encodeEventLine({ config, attempt: attempt.id }));
+  }
+
   private dispatch(attempt: Attempt, event: FsmEvent): void {
     if (attempt !== this.primary && attempt !== this.secondary) return;
     if (event.type === 'BGPOpen' && this.resolveCollision(attempt, event.open.bgpIdentifier)) return;
@@ -246,7 +252,7 @@ export class PeerSession {
       attempt.stopAllTimers();
       this.primary = this.secondary;
       this.secondary = undefined;
-      this.primary.state = { ...this.primary.state, config: this.config };
+      this.setConfig(this.primary, this.config);
     }
     this.publishState();
   }
