@@ -1,0 +1,125 @@
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli, startServer, type RunningServer } from './serve-harness.js';
+
+const SEED = fileURLToPath(new URL('../../examples/seed-scenario.yaml', import.meta.url));
+
+function get(url: string, ca: string, token?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { ca, headers: token === undefined ? {} : { authorization: `Bearer ${token}` } },
+      (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const servers: RunningServer[] = [];
+afterAll(async () => {
+  for (const server of servers) {
+    await server.stop();
+    server.remove();
+  }
+});
+
+describe('routeserver serve', () => {
+  it('starts with the embedded defaults in ./data and says where the token and certificate are', async () => {
+    const server = await startServer();
+    servers.push(server);
+    const token = join(server.dataDir, 'api-token');
+    const cert = join(server.dataDir, 'tls', 'cert.pem');
+    expect(statSync(token).mode & 0o777).toBe(0o600);
+    expect(existsSync(cert)).toBe(true);
+    expect(server.output()).toContain(`token in ${token}`);
+    expect(server.output()).toContain(`certificate in ${cert}`);
+    expect(server.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  it('serves Azure-named metrics on /metrics behind the bearer token', async () => {
+    const server = servers[0]!;
+    const ca = readFileSync(join(server.dataDir, 'tls', 'cert.pem'), 'utf8');
+    const token = readFileSync(join(server.dataDir, 'api-token'), 'utf8').trim();
+    expect((await get(`${server.url}/metrics`, ca)).status).toBe(401);
+    const metrics = await get(`${server.url}/metrics`, ca, token);
+    expect(metrics.status).toBe(200);
+    for (const name of ['BgpPeerStatus', 'CountOfRoutesAdvertisedToPeer', 'CountOfRoutesLearnedFromPeer'])
+      expect(metrics.body).toContain(`# TYPE ${name} gauge`);
+  });
+
+  it('stops cleanly on SIGTERM: exit 0, store closed, api-url removed', async () => {
+    const server = servers[0]!;
+    expect(await server.stop()).toBe(0);
+    expect(server.output()).toMatch(/"msg":"stopped"/);
+    expect(existsSync(join(server.dataDir, 'routeserver.db'))).toBe(true);
+    expect(existsSync(join(server.dataDir, 'routeserver.db-wal'))).toBe(false); // closed: WAL checkpointed
+    expect(existsSync(join(server.dataDir, 'api-url'))).toBe(false);
+  });
+
+  it('applies a configuration file at start-up, and an unchanged file again changes nothing', async () => {
+    const first = await startServer(['--config', SEED]);
+    servers.push(first);
+    expect(first.output()).toMatch(/"written":12,"unchanged":0,"msg":"configuration applied"/);
+    const shown = await runCli(['show', '-g', 'demo', '-n', 'rs1', '--data-dir', first.dataDir]);
+    const etag = (JSON.parse(shown.stdout) as { etag: string }).etag;
+    expect(await first.stop()).toBe(0);
+    const second = await startServer(['--config', SEED], first.dir);
+    servers.push(second);
+    expect(second.output()).toMatch(/"written":0,"unchanged":12,"msg":"configuration unchanged"/);
+    const again = await runCli(['show', '-g', 'demo', '-n', 'rs1', '--data-dir', second.dataDir]);
+    expect((JSON.parse(again.stdout) as { etag: string }).etag).toBe(etag);
+  });
+
+  it('applies the difference when the configuration file changed', async () => {
+    const previous = servers[servers.length - 1]!;
+    expect(await previous.stop()).toBe(0);
+    const changed = join(previous.dir, 'changed.yaml');
+    writeFileSync(changed, readFileSync(SEED, 'utf8').replace('peerAsn: 65002', 'peerAsn: 65010'));
+    const server = await startServer(['--config', changed], previous.dir);
+    servers.push(server);
+    expect(server.output()).toMatch(/"written":1,"unchanged":11/);
+    const peering = await runCli([
+      'peering',
+      'show',
+      '-g',
+      'demo',
+      '--routeserver',
+      'rs1',
+      '-n',
+      'firewall',
+      '--data-dir',
+      server.dataDir,
+    ]);
+    expect(JSON.parse(peering.stdout)).toMatchObject({ peerAsn: 65010, peerIp: '10.1.1.5' });
+  });
+
+  it('refuses to start on an invalid configuration file, naming its lines', async () => {
+    const dir = servers[servers.length - 1]!.dir;
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(
+      bad,
+      'resourceGroup: demo\nrouteServers:\n  - name: rs1\n    virtualNetwork: vnet1\n    peerings:\n      - {name: a, peerIp: 10.1.1.4, peerAsn: "x"}\n',
+    );
+    const result = await runCli(
+      ['serve', '--config', bad, '--api-listen', '127.0.0.1:0', '--log-format', 'json'],
+      { cwd: dir },
+    );
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('bad.yaml:6:46: /routeServers/0/peerings/0/peerAsn: must be integer');
+  });
+
+  it('refuses a malformed --api-listen', async () => {
+    const dir = servers[0]!.dir;
+    const result = await runCli(['serve', '--api-listen', 'localhost', '--log-format', 'json'], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain("--api-listen 'localhost' is not HOST:PORT");
+  });
+});
