@@ -94,3 +94,18 @@ describe('UpdateBuilder', () => {
     expect(() => new UpdateBuilder(CONTEXT_4).announce(huge, KEYS)).toThrow(BgpEncodeError);
   });
 });
+
+describe('encoding path attributes', () => {
+  const cases: [string, PathAttributes][] = [
+    ['an ORIGIN above 2', { ...ATTRIBUTES, origin: 3 }],
+    ['an AS above 2^32 - 1', { ...ATTRIBUTES, asPath: [{ type: 2, asns: [2 ** 32] }] }],
+    ['an AS_PATH segment of type 5', { ...ATTRIBUTES, asPath: [{ type: 5, asns: [1] }] }],
+    ['a negative MED', { ...ATTRIBUTES, med: -1 }],
+    ['a fractional community', { ...ATTRIBUTES, communities: [1.5] }],
+  ];
+  for (const [what, attributes] of cases) {
+    it(`refuses ${what}`, () => {
+      expect(() => encodeAttributes(attributes, CONTEXT_4)).toThrow(BgpEncodeError);
+    });
+  }
+});

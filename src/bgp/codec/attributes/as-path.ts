@@ -11,6 +11,7 @@ import { ErrorAction } from '../errors.js';
 import { AS_TRANS, AsPathSegmentType, AttributeCode } from '../iana.js';
 import type { AsPathSegment } from '../types.js';
 import { OPTIONAL_TRANSITIVE, WELL_KNOWN } from './basic.js';
+import { outOfRange } from './descriptor.js';
 import type { AttributeDescriptor, AttributeProblem } from './descriptor.js';
 import type { ByteWriter } from '../../../lib/bytes.js';
 
@@ -84,6 +85,16 @@ export const asPath: AttributeDescriptor = {
   },
   present: (a) => a.asPath !== undefined,
   encode: (a, c, w) => encodeSegments(a.asPath!, c.fourOctetAs, w),
+  validate(a) {
+    for (const segment of a.asPath!) {
+      if (segment.type < AsPathSegmentType.AsSet || segment.type > AsPathSegmentType.ConfedSet) {
+        return `AS_PATH segment type ${segment.type} is not 1..4`;
+      }
+      const problem = outOfRange('AS_PATH', segment.asns);
+      if (problem) return problem;
+    }
+    return undefined;
+  },
 };
 
 function needsAs4Path(segments: readonly AsPathSegment[]): boolean {

@@ -10,7 +10,7 @@ import { readU16, readU32 } from '../../../lib/bytes.js';
 import { ErrorAction } from '../errors.js';
 import { AS_TRANS, AttributeCode, AttributeFlag } from '../iana.js';
 import type { Aggregator } from '../types.js';
-import { lengthProblem } from './descriptor.js';
+import { lengthProblem, outOfRange } from './descriptor.js';
 import type { AttributeDescriptor } from './descriptor.js';
 
 export const WELL_KNOWN = AttributeFlag.Transitive;
@@ -34,6 +34,7 @@ export const origin: AttributeDescriptor = {
   },
   present: (a) => a.origin !== undefined,
   encode: (a, _c, w) => w.u8(a.origin!),
+  validate: (a) => outOfRange('ORIGIN', [a.origin!], 2),
 };
 
 /** RFC 4271 §6.3: a NEXT_HOP that cannot be a host address (0/8 net zero, multicast, class E). */
@@ -58,6 +59,7 @@ export const nextHop: AttributeDescriptor = {
   },
   present: (a) => a.nextHop !== undefined,
   encode: (a, _c, w) => w.u32(a.nextHop!),
+  validate: (a) => outOfRange('NEXT_HOP', [a.nextHop!]),
 };
 
 function u32Attribute(
@@ -79,6 +81,7 @@ function u32Attribute(
     },
     present: (a) => a[key] !== undefined,
     encode: (a, _c, w) => w.u32(a[key]!),
+    validate: (a) => outOfRange(name, [a[key]!]),
   };
 }
 
@@ -126,6 +129,7 @@ export const aggregator: AttributeDescriptor = {
     return undefined;
   },
   present: (a) => a.aggregator !== undefined,
+  validate: (a) => outOfRange('AGGREGATOR', [a.aggregator!.asn, a.aggregator!.address]),
   encode(a, c, w) {
     const { asn, address } = a.aggregator!;
     if (c.fourOctetAs) w.u32(asn);
@@ -169,6 +173,7 @@ export const clusterList: AttributeDescriptor = {
     return undefined;
   },
   present: (a) => a.clusterList !== undefined && a.clusterList.length > 0,
+  validate: (a) => outOfRange('CLUSTER_LIST', a.clusterList!),
   encode(a, _c, w) {
     for (const id of a.clusterList!) w.u32(id);
   },

@@ -10,7 +10,7 @@ import { readU32 } from '../../../lib/bytes.js';
 import { ErrorAction } from '../errors.js';
 import { AttributeCode } from '../iana.js';
 import { OPTIONAL_TRANSITIVE } from './basic.js';
-import { lengthProblem } from './descriptor.js';
+import { lengthProblem, outOfRange } from './descriptor.js';
 import type { AttributeDescriptor } from './descriptor.js';
 
 export const communities: AttributeDescriptor = {
@@ -27,6 +27,7 @@ export const communities: AttributeDescriptor = {
     return undefined;
   },
   present: (a) => a.communities !== undefined && a.communities.length > 0,
+  validate: (a) => outOfRange('COMMUNITIES', a.communities!),
   encode(a, _c, w) {
     for (const value of a.communities!) w.u32(value);
   },
@@ -46,6 +47,11 @@ export const extendedCommunities: AttributeDescriptor = {
     return undefined;
   },
   present: (a) => a.extendedCommunities !== undefined && a.extendedCommunities.length > 0,
+  validate: (a) =>
+    outOfRange(
+      'EXTENDED_COMMUNITIES',
+      a.extendedCommunities!.flatMap((c) => [c.high, c.low]),
+    ),
   encode(a, _c, w) {
     for (const value of a.extendedCommunities!) {
       w.u32(value.high);
@@ -74,6 +80,11 @@ export const largeCommunities: AttributeDescriptor = {
     return undefined;
   },
   present: (a) => a.largeCommunities !== undefined && a.largeCommunities.length > 0,
+  validate: (a) =>
+    outOfRange(
+      'LARGE_COMMUNITY',
+      a.largeCommunities!.flatMap((c) => [c.globalAdministrator, c.localData1, c.localData2]),
+    ),
   encode(a, _c, w) {
     for (const value of a.largeCommunities!) {
       w.u32(value.globalAdministrator);

@@ -78,6 +78,21 @@ export interface AttributeDescriptor {
   present(attributes: PathAttributes, context: CodecContext): boolean;
   /** writes the value (no flags, code or length) */
   encode(attributes: PathAttributes, context: CodecContext, writer: ByteWriter): void;
+  /** before encoding: a description of the first value the wire cannot carry, if any */
+  validate?(attributes: PathAttributes): string | undefined;
+}
+
+const U32 = 0xffffffff;
+
+/** True when `value` is an integer in [0, max]. */
+export function inRange(value: number, max = U32): boolean {
+  return Number.isInteger(value) && value >= 0 && value <= max;
+}
+
+/** The first of `values` outside [0, max], described, if any. */
+export function outOfRange(name: string, values: readonly number[], max = U32): string | undefined {
+  for (const value of values) if (!inRange(value, max)) return `${name} value ${value} is outside 0..${max}`;
+  return undefined;
 }
 
 /** RFC 4271 §6.3 Attribute Length Error. */

@@ -281,6 +281,8 @@ function writeKnown(
   c: CodecContext,
   hint: number,
 ): void {
+  const invalid = d.validate?.(a);
+  if (invalid !== undefined) throw new BgpEncodeError('BGPRS_ERR_ENCODE_INVALID_VALUE', invalid);
   const keepPartial =
     d.flags === (AttributeFlag.Optional | AttributeFlag.Transitive) ? hint & AttributeFlag.Partial : 0;
   writeAttribute(w, d.flags | keepPartial, d.code, (hint & AttributeFlag.ExtendedLength) !== 0, () =>

@@ -16,6 +16,7 @@ import { Afi, AttributeCode, Safi, familyKey } from '../iana.js';
 import { decodeIpv4Prefixes, decodeIpv6Prefixes, writeIpv4Key, writeIpv6Prefix } from '../nlri.js';
 import type { CodecContext, NlriList } from '../types.js';
 import { OPTIONAL_NON_TRANSITIVE } from './basic.js';
+import { outOfRange } from './descriptor.js';
 import type { AttributeDescriptor, AttributeProblem } from './descriptor.js';
 
 const NO_KEYS: readonly number[] = Object.freeze([]);
@@ -108,6 +109,10 @@ export const mpReach: AttributeDescriptor = {
     return undefined;
   },
   present: (a) => a.mpReach !== undefined,
+  validate: (a) =>
+    outOfRange('MP_REACH_NLRI AFI', [a.mpReach!.afi], 0xffff) ??
+    outOfRange('MP_REACH_NLRI SAFI', [a.mpReach!.safi], 0xff) ??
+    outOfRange('MP_REACH_NLRI next hop length', [a.mpReach!.nextHop.length], 0xff),
   encode(a, c, w) {
     const reach = a.mpReach!;
     w.u16(reach.afi);
@@ -134,6 +139,9 @@ export const mpUnreach: AttributeDescriptor = {
     return undefined;
   },
   present: (a) => a.mpUnreach !== undefined,
+  validate: (a) =>
+    outOfRange('MP_UNREACH_NLRI AFI', [a.mpUnreach!.afi], 0xffff) ??
+    outOfRange('MP_UNREACH_NLRI SAFI', [a.mpUnreach!.safi], 0xff),
   encode(a, c, w) {
     const unreach = a.mpUnreach!;
     w.u16(unreach.afi);
