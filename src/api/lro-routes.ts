@@ -149,7 +149,13 @@ function sendOperationResult(
   return reply.code(200).send(state.result);
 }
 
-/** Starts `work` as an operation and answers 202 with Location (and Azure-AsyncOperation). */
+/**
+ * Starts `work` as an operation and answers 202 with Location, and
+ * Azure-AsyncOperation unless `locationOnly`. POST actions whose result is a
+ * map (learnedRoutes' PeerRouteList) must answer with Location only: the
+ * SDK would read the status resource through the result's dictionary mapper
+ * (`final-state-via: location`, as ARM answers them).
+ */
 export function replyAccepted(
   reply: FastifyReply,
   request: FastifyRequest,
@@ -157,15 +163,13 @@ export function replyAccepted(
   subscriptionId: string,
   location: string,
   work: Promise<unknown>,
+  options: { locationOnly?: boolean } = {},
 ): FastifyReply {
   const state = settings.operations.start(subscriptionId, location, work);
   const urls = operationUrls(settings, request, state);
-  return reply
-    .code(202)
-    .header('location', urls.location)
-    .header('azure-asyncoperation', urls.asyncOperation)
-    .header('retry-after', String(settings.retryAfterSeconds))
-    .send();
+  reply.code(202).header('location', urls.location);
+  if (options.locationOnly !== true) reply.header('azure-asyncoperation', urls.asyncOperation);
+  return reply.header('retry-after', String(settings.retryAfterSeconds)).send();
 }
 
 /** Answers a PUT whose effect completes later: status 200/201, the body, Azure-AsyncOperation. */

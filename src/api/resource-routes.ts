@@ -73,7 +73,7 @@ export interface ArmResourceDefinition<Body = Record<string, unknown>> {
   list?(request: ListRequest): Promise<{ value: ArmResource[]; cursor?: string }>;
   put?(request: ResourceRequest, body: Body): Promise<PutOutcome>;
   delete?(request: ResourceRequest): Promise<DeleteOutcome>;
-  /** POST `…/{name}/{action}`: the promise's value is the final 200 body */
+  /** POST `…/{name}/{action}`: 202 + Location (only), then the promise's value is the final 200 body */
   actions?: Readonly<Record<string, (request: ResourceRequest) => Promise<unknown>>>;
 }
 
@@ -250,6 +250,7 @@ export function registerArmResource<Body>(
           request.id.subscriptionId,
           locationOf(request),
           run(request),
+          { locationOnly: true },
         );
       },
     );

@@ -152,6 +152,24 @@ function settle(applied: Promise<void>, context: ErrorContext): Promise<unknown>
 // ---- schema pieces -------------------------------------------------------------------
 
 export const SubResourceRef = Type.Object({ id: Type.String() }, { additionalProperties: false });
+
+/**
+ * A reference typed as a full resource in the SDK (Subnet, RouteTable,
+ * PublicIPAddress): the SDK sends `{id, properties: {}}`, or what a client
+ * copied from a GET. Only `id` counts, as in ARM.
+ */
+export const ResourceRef = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.Optional(Type.String()),
+    type: Type.Optional(Type.String()),
+    etag: Type.Optional(Type.String()),
+    location: Type.Optional(Type.String()),
+    tags: Type.Optional(Type.Record(Type.String(), Type.String())),
+    properties: Type.Optional(Type.Object({}, { additionalProperties: true })),
+  },
+  { additionalProperties: false },
+);
 export const AddressSpace = Type.Object(
   { addressPrefixes: Type.Array(Type.String()) },
   { additionalProperties: false },

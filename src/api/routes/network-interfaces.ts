@@ -16,6 +16,7 @@ import {
   deleteOutcome,
   domainCall,
   putOutcome,
+  ResourceRef,
   subResource,
   SubResourceRef,
   writeOptions,
@@ -32,7 +33,7 @@ const context: ErrorContext = {
 
 const IpConfigurationProperties = Type.Object(
   {
-    subnet: SubResourceRef,
+    subnet: ResourceRef,
     privateIPAddress: Type.Optional(Type.Union([Type.String(), Type.Null()])),
     privateIPAllocationMethod: Type.Optional(Type.Union([Type.Literal('Static'), Type.Literal('Dynamic')])),
     privateIPAddressVersion: Type.Optional(Type.Literal('IPv4')),

@@ -23,6 +23,7 @@ import {
   deleteOutcome,
   domainCall,
   putOutcome,
+  ResourceRef,
   subResource,
   SubResourceRef,
   writeOptions,
@@ -78,8 +79,8 @@ const HubResponse = Type.Object({
 
 const IpConfigurationProperties = Type.Object(
   {
-    subnet: SubResourceRef,
-    publicIPAddress: Type.Optional(Type.Union([SubResourceRef, Type.Null()])),
+    subnet: ResourceRef,
+    publicIPAddress: Type.Optional(Type.Union([ResourceRef, Type.Null()])),
     privateIPAddress: Type.Optional(Type.Union([Type.String(), Type.Null()])),
     privateIPAllocationMethod: Type.Optional(Type.Union([Type.Literal('Static'), Type.Literal('Dynamic')])),
   },

@@ -24,6 +24,7 @@ import {
   domainCall,
   inlineChild,
   putOutcome,
+  ResourceRef,
   subResource,
   SubResourceRef,
   writeOptions,
@@ -50,7 +51,7 @@ const SubnetProperties = Type.Object(
   {
     addressPrefix: Type.Optional(Type.String()),
     addressPrefixes: Type.Optional(Type.Array(Type.String(), { minItems: 1, maxItems: 1 })),
-    routeTable: Type.Optional(Type.Union([SubResourceRef, Type.Null()])),
+    routeTable: Type.Optional(Type.Union([ResourceRef, Type.Null()])),
   },
   { additionalProperties: false },
 );

@@ -1,0 +1,118 @@
+/**
+ * The whole route server lifecycle through the official @azure/arm-network
+ * SDK over real HTTPS on loopback, with no BGP runtime attached: the route
+ * server is configured but not running (connection state Unknown, no learned
+ * routes). test/interop/sdk-lifecycle.test.ts runs the same lifecycle with
+ * FRR and BIRD supplying routes.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NetworkManagementClient } from '@azure/arm-network';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RouteServerService } from '../../routeserver/index.js';
+import { openSqliteStore, type SqliteResourceStore } from '../../store/index.js';
+import { createApiServer, type ApiServer } from '../server.js';
+import { registerNetworkResources } from './index.js';
+import {
+  createNetworkAndRouteServer,
+  deleteInOrder,
+  effectiveRoutes,
+  readRoutes,
+  RESOURCE_GROUP,
+  sdkClient,
+  type LifecyclePlan,
+} from './sdk-lifecycle.test-support.js';
+
+const SUB = '00000000-0000-0000-0000-0000000000dd';
+let dir: string;
+let store: SqliteResourceStore;
+let service: RouteServerService;
+let server: ApiServer;
+let sdk: NetworkManagementClient;
+
+const plan: LifecyclePlan = {
+  addressPrefixes: ['10.0.0.0/16'],
+  subnets: [
+    { name: 'RouteServerSubnet', addressPrefix: '10.0.1.0/26' },
+    { name: 'nva', addressPrefix: '10.0.2.0/24' },
+    { name: 'app', addressPrefix: '10.0.3.0/24' },
+  ],
+  peers: [
+    { name: 'frr', peerIp: '10.0.2.4', peerAsn: 65001 },
+    { name: 'bird', peerIp: '10.0.2.5', peerAsn: 65002 },
+  ],
+  vmSubnet: 'app',
+};
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'rs-sdk-life-'));
+  store = openSqliteStore({ path: join(dir, 'state.db') });
+  service = await RouteServerService.open({ store });
+  server = await createApiServer({ dataDir: dir, listen: { host: '127.0.0.1', port: 0 } });
+  registerNetworkResources(server, service);
+  const { url } = await server.listen();
+  sdk = sdkClient(url, SUB, server.credentials.token, server.credentials.cert);
+});
+
+afterAll(async () => {
+  await server.close();
+  await service.close();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('route server lifecycle through @azure/arm-network', () => {
+  it('creates, reads and deletes everything in Azure’s order', async () => {
+    const created = await createNetworkAndRouteServer(sdk, plan);
+    expect(created.hub).toMatchObject({
+      kind: 'RouteServer',
+      virtualRouterAsn: 65515,
+      hubRoutingPreference: 'ASPath',
+    });
+    expect(created.vm.ipConfigurations?.[0]?.privateIPAddress).toBe('10.0.3.4');
+    const hub = await sdk.virtualHubs.get(RESOURCE_GROUP, 'rs');
+    expect(hub).toMatchObject({ routingState: 'Provisioned', virtualRouterIps: ['10.0.1.4', '10.0.1.5'] });
+
+    const peers = [];
+    for await (const connection of sdk.virtualHubBgpConnections.list(RESOURCE_GROUP, 'rs'))
+      peers.push(connection);
+    expect(peers.map((p) => [p.name, p.peerIp, p.peerAsn, p.connectionState])).toEqual([
+      ['bird', '10.0.2.5', 65002, 'Unknown'],
+      ['frr', '10.0.2.4', 65001, 'Unknown'],
+    ]);
+
+    const routes = await readRoutes(sdk, 'frr');
+    expect(routes.learned).toEqual({ RouteServiceRole_IN_0: [], RouteServiceRole_IN_1: [] });
+    expect(routes.advertised).toEqual({ RouteServiceRole_IN_0: [], RouteServiceRole_IN_1: [] });
+
+    const table = await effectiveRoutes(sdk);
+    expect(table).toContainEqual(
+      expect.objectContaining({
+        source: 'Default',
+        state: 'Active',
+        addressPrefix: ['10.0.0.0/16'],
+        nextHopType: 'VnetLocal',
+      }),
+    );
+
+    const refused = await sdk.virtualHubs.beginDeleteAndWait(RESOURCE_GROUP, 'rs').catch((e: unknown) => e);
+    expect(refused).toMatchObject({ statusCode: 400, code: 'RouteServerInUse' });
+
+    await deleteInOrder(sdk, plan);
+    const gone = await sdk.virtualNetworks.get(RESOURCE_GROUP, 'hub').catch((e: unknown) => e);
+    expect(gone).toMatchObject({ statusCode: 404 });
+    expect(await store.list({ type: 'Microsoft.Network/virtualNetworks/subnets' })).toMatchObject({
+      records: [],
+    });
+  });
+
+  it('surfaces a forbidden peer ASN as a RestError with the ARM code', async () => {
+    await createNetworkAndRouteServer(sdk, { ...plan, peers: [] });
+    const error = await sdk.virtualHubBgpConnection
+      .beginCreateOrUpdateAndWait(RESOURCE_GROUP, 'rs', 'bad', { peerIp: '10.0.2.9', peerAsn: 65515 })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'RestError', statusCode: 400, code: 'InvalidPeerAsn' });
+    await deleteInOrder(sdk, { ...plan, peers: [] });
+  });
+});
