@@ -24,6 +24,7 @@ import type { RefusalCode } from './errors.js';
 import { publish } from './events.js';
 import type { SessionEvent, SpeakerListener } from './events.js';
 import { PeerSession } from './peer-session.js';
+import { kernelSocketOptions } from './socket-options.js';
 import type { PeerTransport, SessionHost, SocketOptions } from './peer-session.js';
 
 export const AZURE_ROUTE_SERVER_ASN = 65515;
@@ -47,7 +48,7 @@ export interface SpeakerOptions {
   random?: () => number;
   /** per-peer write queue high-water mark in bytes (1 MiB by default) */
   highWaterMarkBytes?: number;
-  /** sets IP TTL on sockets; without it the kernel default TTL (64) is used */
+  /** sets IP TTL on sockets; by default through the kernel (socket-options.ts) */
   socketOptions?: SocketOptions;
   /** receives every FSM event as a JSON line (record and replay) */
   recorder?: (peer: string, line: string) => void;
@@ -70,7 +71,7 @@ export interface PeerOptions {
   connectRetryTimeSeconds?: number;
   delayOpenTimeSeconds?: number;
   idleHoldTimeSeconds?: number;
-  /** eBGP multihop TTL (default 255); applied only through SpeakerOptions.socketOptions */
+  /** eBGP multihop TTL (default 255), set on the session socket */
   multihopTtl?: number;
   families?: AfiSafi[];
   addPath?: AddPathSetting[];
@@ -105,7 +106,7 @@ export class BgpSpeaker {
       timerStats: this.timerStats,
       listener,
       highWaterMark: options.highWaterMarkBytes ?? DEFAULT_HIGH_WATER_MARK,
-      socketOptions: options.socketOptions,
+      socketOptions: options.socketOptions ?? kernelSocketOptions(),
       recorder: options.recorder,
       publish: (event: SessionEvent) => publish(listener, event),
     };
