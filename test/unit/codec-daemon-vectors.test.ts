@@ -6,6 +6,7 @@ import {
   BASE_CONTEXT,
   decode,
   encode,
+  endOfRibFamily,
   type BgpMessage,
   type CodecContext,
   type OpenMessage,
@@ -101,6 +102,19 @@ describe('sessions recorded from FRR, BIRD, GoBGP, OpenBGPD and ExaBGP', () => {
         subcode: 2,
         shutdownCommunication: 'maintenance window',
       });
+    }
+  });
+
+  it('recognises the End-of-RIB markers BIRD and ExaBGP send for each family', () => {
+    for (const daemon of ['bird', 'exabgp'].filter((d) => DAEMONS.has(d))) {
+      for (const [file, afi] of [
+        ['ipv4-session.hex', 1],
+        ['ipv6-session.hex', 2],
+      ] as const) {
+        const messages = decodeSession(ALL.find((s) => s.name === `${daemon}/${file}`)!);
+        const markers = messages.flatMap((m) => (m.type === 'update' ? [endOfRibFamily(m)] : []));
+        expect(markers).toContainEqual({ afi, safi: 1 });
+      }
     }
   });
 

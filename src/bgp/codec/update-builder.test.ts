@@ -109,3 +109,12 @@ describe('encoding path attributes', () => {
     });
   }
 });
+
+describe('endOfRibFamily', () => {
+  it('is undefined for an UPDATE that carries routes or attributes', () => {
+    const builder = new UpdateBuilder(CONTEXT_4);
+    builder.announce(ATTRIBUTES, KEYS.slice(0, 1));
+    builder.withdrawIpv6([v6('2001:db8::/32')]);
+    expect(updatesOf(builder.take(), CONTEXT_4).map(endOfRibFamily)).toEqual([undefined, undefined]);
+  });
+});

@@ -162,20 +162,21 @@ export function encodeUpdate(message: UpdateMessage, context: CodecContext, w: B
   }
 }
 
-/** The family an End-of-RIB marker (RFC 4724 §2) stands for, or undefined for any other UPDATE. */
+/**
+ * The family an End-of-RIB marker (RFC 4724 §2) stands for, or undefined for
+ * any other UPDATE: no routes and no attributes (IPv4 unicast), or nothing but
+ * an empty MP_UNREACH_NLRI (its family).
+ */
 export function endOfRibFamily(update: UpdateMessage): { afi: number; safi: number } | undefined {
-  const a = update.attributes;
   if (update.withdrawn.length > 0 || update.nlri.length > 0) return undefined;
-  if (update.attributeBytes.length === 0 && !a.mpUnreach && !a.mpReach && !a.origin) {
-    return { afi: Afi.Ipv4, safi: Safi.Unicast };
-  }
-  const u = a.mpUnreach;
-  const only = a.wireOrder?.length === 1 || (a.wireOrder === undefined && Object.keys(a).length === 1);
-  if (u && only && !u.withdrawn.raw && u.withdrawn.keys.length + u.withdrawn.prefixes.length === 0) {
-    return { afi: u.afi, safi: u.safi };
-  }
-  if (u && only && u.withdrawn.raw?.length === 0) return { afi: u.afi, safi: u.safi };
-  return undefined;
+  const a = update.attributes as Record<string, unknown>;
+  const present = Object.keys(a).filter((k) => k !== 'wireOrder' && a[k] !== undefined);
+  if (present.length === 0) return { afi: Afi.Ipv4, safi: Safi.Unicast };
+  const unreach = update.attributes.mpUnreach;
+  if (present.length !== 1 || !unreach) return undefined;
+  const w = unreach.withdrawn;
+  const empty = w.keys.length === 0 && w.prefixes.length === 0 && (w.raw?.length ?? 0) === 0;
+  return empty ? { afi: unreach.afi, safi: unreach.safi } : undefined;
 }
 
 /** Every IPv6 prefix an UPDATE announces (MP_REACH) — a convenience for consumers. */
