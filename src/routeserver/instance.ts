@@ -1,0 +1,165 @@
+/**
+ * One route-server instance (IN_0 or IN_1) running: a `BgpSpeaker` on the
+ * instance's address wired to a `RouteEngine`.
+ *
+ * - Established → `engine.peerUp` with the negotiated codec context, peer AS
+ *   and BGP Identifier; the engine writes through the session (`write`
+ *   returning false = backpressure, resumed on the session's `drain` event).
+ * - UPDATE → `engine.receiveUpdate`; leaving Established → `engine.peerDown`.
+ * - ROUTE-REFRESH from the peer → `engine.routeRefreshRequested`.
+ * - The engine's route-limit close request → the session is reset with
+ *   Cease / Maximum Number of Prefixes Reached (RFC 4486); the session layer
+ *   restarts it after its IdleHold back-off, and the peer is accepted again
+ *   once it stays under the limit.
+ *
+ * The peer's configured address is its id in the engine.
+ */
+import { CeaseSubcode, IPV6_UNICAST, familyKey } from '../bgp/codec/index.js';
+import { BgpSpeaker, SessionError } from '../bgp/session/index.js';
+import type { PeerOptions, SessionEvent, SocketOptions } from '../bgp/session/index.js';
+import type { Negotiated } from '../bgp/fsm/index.js';
+import { RouteEngine } from '../rib/index.js';
+import type {
+  AdvertisedRoute,
+  InjectedRouteSink,
+  InstanceId,
+  LearnedRoute,
+  PeerOutput,
+  VirtualNetworkView,
+} from '../rib/index.js';
+
+export interface RouteServerInstanceOptions {
+  readonly instance: InstanceId;
+  /** the instance's address: listener, source of sessions, BGP Identifier, NEXT_HOP of the VNet routes */
+  readonly address: string;
+  /** default 65515 */
+  readonly asn?: number;
+  /** default 179 */
+  readonly port?: number;
+  readonly network: VirtualNetworkView;
+  readonly sink: InjectedRouteSink;
+  /** routes per peer (Azure reference §2.3), default 4,000 */
+  readonly routeLimit?: number;
+  readonly branchToBranch?: boolean;
+  readonly socketOptions?: SocketOptions;
+}
+
+export class RouteServerInstance {
+  readonly engine: RouteEngine;
+  private speakerRef: BgpSpeaker | undefined;
+  private readonly drainCallbacks = new Map<string, (() => void)[]>();
+
+  private constructor(readonly options: RouteServerInstanceOptions) {
+    this.engine = new RouteEngine({
+      instance: options.instance,
+      localAddress: options.address,
+      ...(options.asn !== undefined ? { localAsn: options.asn } : {}),
+      ...(options.routeLimit !== undefined ? { routeLimit: options.routeLimit } : {}),
+      ...(options.branchToBranch !== undefined ? { branchToBranch: options.branchToBranch } : {}),
+      network: options.network,
+      sink: options.sink,
+    });
+    this.engine.onSessionCloseRequested((request) => {
+      this.speakerRef?.peer(request.peer)?.reset(CeaseSubcode.MaximumPrefixesReached);
+    });
+  }
+
+  /** Starts the speaker on the instance's address; resolves once it listens. */
+  static async start(options: RouteServerInstanceOptions): Promise<RouteServerInstance> {
+    const instance = new RouteServerInstance(options);
+    instance.speakerRef = await BgpSpeaker.start({
+      localAddress: options.address,
+      ...(options.port !== undefined ? { port: options.port } : {}),
+      ...(options.asn !== undefined ? { localAs: options.asn } : {}),
+      ...(options.socketOptions ? { socketOptions: options.socketOptions } : {}),
+      listener: {
+        onEvent: (event) => instance.onSessionEvent(event),
+        onRouteRefreshRequest: (peer) => instance.engine.routeRefreshRequested(peer),
+      },
+    });
+    return instance;
+  }
+
+  get speaker(): BgpSpeaker {
+    if (!this.speakerRef) throw new Error('instance not started');
+    return this.speakerRef;
+  }
+
+  addPeer(peer: PeerOptions): void {
+    this.speaker.addPeer(peer);
+  }
+
+  removePeer(address: string, communication?: string): void {
+    this.speaker.removePeer(address, communication);
+    this.engine.peerDown(address);
+  }
+
+  learnedRoutes(peer: string): LearnedRoute[] {
+    return this.engine.learnedRoutes(peer);
+  }
+
+  advertisedRoutes(peer: string): AdvertisedRoute[] {
+    return this.engine.advertisedRoutes(peer);
+  }
+
+  /** Closes every session (Cease / Administrative Shutdown) and stops listening. */
+  async stop(communication?: string): Promise<void> {
+    await this.speakerRef?.stop(communication);
+    this.engine.dispose();
+  }
+
+  private onSessionEvent(event: SessionEvent): void {
+    switch (event.type) {
+      case 'state':
+        if (event.to === 'Established' && event.negotiated) this.peerUp(event.peer, event.negotiated);
+        else if (event.from === 'Established') this.engine.peerDown(event.peer);
+        return;
+      case 'update':
+        this.engine.receiveUpdate(event.peer, event.update);
+        return;
+      case 'drain': {
+        const callbacks = this.drainCallbacks.get(event.peer) ?? [];
+        this.drainCallbacks.delete(event.peer);
+        for (const callback of callbacks) callback();
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private peerUp(peer: string, negotiated: Negotiated): void {
+    const ipv6Unicast = negotiated.families.some((f) => familyKey(f.afi, f.safi) === IPV6_UNICAST);
+    this.engine.peerUp(
+      peer,
+      {
+        address: peer,
+        asn: negotiated.peerAs,
+        routerId: negotiated.peerIdentifier,
+        capabilities: { context: negotiated.context, ipv6Unicast, routeRefresh: negotiated.peerRouteRefresh },
+      },
+      this.outputFor(peer),
+    );
+  }
+
+  private outputFor(peer: string): PeerOutput {
+    return {
+      send: (messages) => {
+        const session = this.speakerRef?.peer(peer);
+        if (!session) return true;
+        try {
+          return session.write(messages);
+        } catch (error) {
+          // The session left Established; the engine hears peerDown next.
+          if (error instanceof SessionError) return true;
+          throw error;
+        }
+      },
+      onDrain: (callback) => {
+        const callbacks = this.drainCallbacks.get(peer);
+        if (callbacks) callbacks.push(callback);
+        else this.drainCallbacks.set(peer, [callback]);
+      },
+    };
+  }
+}
