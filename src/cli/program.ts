@@ -75,7 +75,11 @@ export function buildProgram(): CommandUnknownOpts {
   registerRouteServerCommands(program);
   const alias = program
     .command('routeserver', { hidden: true })
-    .description('the route server verbs, as az network routeserver');
+    .description('the route server verbs, spelled as az network routeserver')
+    .addHelpText(
+      'after',
+      examples('routeserver routeserver list -o table   # same as: routeserver list -o table'),
+    );
   registerRouteServerCommands(alias);
   registerVnetCommands(program);
   registerRouteTableCommands(program);

@@ -1,0 +1,388 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CommandUnknownOpts } from '@commander-js/extra-typings';
+import { buildProgram } from '../../src/cli/program.js';
+import { runCli, startServer, type RunningServer } from './serve-harness.js';
+
+let server: RunningServer;
+beforeAll(async () => {
+  server = await startServer();
+}, 90_000);
+afterAll(async () => {
+  await server.stop();
+  server.remove();
+});
+
+const cli = (...args: string[]) => runCli([...args, '--data-dir', server.dataDir]);
+
+async function json(...args: string[]): Promise<Record<string, unknown>> {
+  const result = await cli(...args);
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  return JSON.parse(result.stdout) as Record<string, unknown>;
+}
+
+async function table(...args: string[]): Promise<string[]> {
+  const result = await cli(...args, '-o', 'table');
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  return result.stdout.trimEnd().split('\n');
+}
+
+const G = ['-g', 'rg1'];
+
+describe('routeserver CLI against a running server', () => {
+  it('vnet create prints az\'s {"newVNet": …} with properties flattened', async () => {
+    const out = await json('vnet', 'create', ...G, '-n', 'vnet1', '--address-prefixes', '10.1.0.0/16');
+    expect(out['newVNet']).toMatchObject({
+      name: 'vnet1',
+      resourceGroup: 'rg1',
+      addressSpace: { addressPrefixes: ['10.1.0.0/16'] },
+    });
+  });
+
+  it('vnet subnet create and list, as a table', async () => {
+    await json(
+      'vnet',
+      'subnet',
+      'create',
+      ...G,
+      '--vnet-name',
+      'vnet1',
+      '-n',
+      'RouteServerSubnet',
+      '--address-prefixes',
+      '10.1.0.0/26',
+    );
+    await json('route-table', 'create', ...G, '-n', 'rt1');
+    await json(
+      'vnet',
+      'subnet',
+      'create',
+      ...G,
+      '--vnet-name',
+      'vnet1',
+      '-n',
+      'nva',
+      '--address-prefixes',
+      '10.1.1.0/24',
+    );
+    await json(
+      'vnet',
+      'subnet',
+      'create',
+      ...G,
+      '--vnet-name',
+      'vnet1',
+      '-n',
+      'work',
+      '--address-prefixes',
+      '10.1.2.0/24',
+      '--route-table',
+      'rt1',
+    );
+    const rows = await table('vnet', 'subnet', 'list', ...G, '--vnet-name', 'vnet1');
+    expect(rows[0]).toMatch(/^AddressPrefix\s+Name\s+ProvisioningState\s+ResourceGroup$/);
+    expect(rows.slice(2).map((r) => r.split(/\s+/)[1])).toEqual(['nva', 'RouteServerSubnet', 'work']); // ARM lists in id order, case-insensitively
+  });
+
+  it('create places the route server in RouteServerSubnet (--vnet-name/--hosted-subnet) with two instance addresses', async () => {
+    const out = await json(
+      'create',
+      ...G,
+      '-n',
+      'rs1',
+      '--vnet-name',
+      'vnet1',
+      '--hosted-subnet',
+      'RouteServerSubnet',
+    );
+    expect(out).toMatchObject({
+      kind: 'RouteServer',
+      virtualRouterAsn: 65515,
+      virtualRouterIps: ['10.1.0.4', '10.1.0.5'],
+      routingState: 'Provisioned',
+      allowBranchToBranchTraffic: false,
+    });
+  });
+
+  it('show, list (by group and subscription) and update --allow-b2b-traffic / --hub-routing-preference', async () => {
+    expect((await json('show', ...G, '-n', 'rs1'))['name']).toBe('rs1');
+    const rows = await table('list');
+    expect(rows[0]).toContain('HubRoutingPreference');
+    expect(rows[2]).toMatch(/^false\s+ExpressRoute\s+RouteServer\s+local\s+rs1\s/);
+    const updated = await json(
+      'update',
+      ...G,
+      '-n',
+      'rs1',
+      '--allow-b2b-traffic',
+      'true',
+      '--hub-routing-preference',
+      'ASPath',
+    );
+    expect(updated).toMatchObject({
+      allowBranchToBranchTraffic: true,
+      hubRoutingPreference: 'ASPath',
+      virtualRouterIps: ['10.1.0.4', '10.1.0.5'],
+    });
+    const inGroup = JSON.parse((await cli('list', ...G)).stdout) as unknown[];
+    expect(inGroup).toHaveLength(1);
+  });
+
+  it('peering create, show, list (table) and update', async () => {
+    const created = await json(
+      'peering',
+      'create',
+      ...G,
+      '--routeserver',
+      'rs1',
+      '-n',
+      'sdwan',
+      '--peer-ip',
+      '10.1.1.4',
+      '--peer-asn',
+      '65001',
+    );
+    expect(created).toMatchObject({
+      name: 'sdwan',
+      peerIp: '10.1.1.4',
+      peerAsn: 65001,
+      resourceGroup: 'rg1',
+    });
+    await json(
+      'peering',
+      'create',
+      ...G,
+      '--routeserver',
+      'rs1',
+      '-n',
+      'fw',
+      '--peer-ip',
+      '10.1.1.5',
+      '--peer-asn',
+      '65002',
+    );
+    expect((await json('peering', 'show', ...G, '--routeserver', 'rs1', '-n', 'fw'))['peerAsn']).toBe(65002);
+    const rows = await table('peering', 'list', ...G, '--routeserver', 'rs1');
+    expect(rows[0]).toMatch(
+      /^Name\s+PeerAsn\s+PeerIp\s+ConnectionState\s+ProvisioningState\s+ResourceGroup$/,
+    );
+    expect(rows.slice(2).map((r) => r.split(/\s+/).slice(0, 3).join(' '))).toEqual([
+      'fw 65002 10.1.1.5',
+      'sdwan 65001 10.1.1.4',
+    ]);
+    expect(
+      (await json('peering', 'update', ...G, '--routeserver', 'rs1', '-n', 'fw', '--peer-asn', '65003'))[
+        'peerAsn'
+      ],
+    ).toBe(65003);
+  });
+
+  it('list-learned-routes and list-advertised-routes answer per instance', async () => {
+    const learned = await json('peering', 'list-learned-routes', ...G, '--routeserver', 'rs1', '-n', 'sdwan');
+    expect(Object.keys(learned).sort()).toEqual(['RouteServiceRole_IN_0', 'RouteServiceRole_IN_1']);
+    const advertised = await json(
+      'peering',
+      'list-advertised-routes',
+      ...G,
+      '--routeserver',
+      'rs1',
+      '-n',
+      'sdwan',
+    );
+    expect(Object.keys(advertised).sort()).toEqual(['RouteServiceRole_IN_0', 'RouteServiceRole_IN_1']);
+    const rows = await table('peering', 'list-learned-routes', ...G, '--routeserver', 'rs1', '-n', 'sdwan');
+    expect(rows[0]).toMatch(
+      /^Instance\s+Network\s+NextHop\s+SourcePeer\s+AsPath\s+Origin\s+Weight\s+LocalAddress$/,
+    );
+  });
+
+  it('route-table route create adds a user route', async () => {
+    const route = await json(
+      'route-table',
+      'route',
+      'create',
+      ...G,
+      '--route-table-name',
+      'rt1',
+      '-n',
+      'default',
+      '--address-prefix',
+      '0.0.0.0/0',
+      '--next-hop-type',
+      'virtualappliance',
+      '--next-hop-ip-address',
+      '10.1.1.5',
+    );
+    expect(route).toMatchObject({
+      addressPrefix: '0.0.0.0/0',
+      nextHopType: 'VirtualAppliance',
+      nextHopIpAddress: '10.1.1.5',
+    });
+  });
+
+  it('nic create prints {"NewNIC": …}; nic show reads it back', async () => {
+    const created = await json(
+      'nic',
+      'create',
+      ...G,
+      '-n',
+      'vm1',
+      '--vnet-name',
+      'vnet1',
+      '--subnet',
+      'work',
+      '--private-ip-address',
+      '10.1.2.4',
+    );
+    expect(created['NewNIC']).toMatchObject({ name: 'vm1', resourceGroup: 'rg1' });
+    const shown = await json('nic', 'show', ...G, '-n', 'vm1');
+    const ipConfigurations = shown['ipConfigurations'] as Record<string, unknown>[];
+    expect(ipConfigurations[0]).toMatchObject({
+      privateIPAddress: '10.1.2.4',
+      privateIPAllocationMethod: 'Static',
+    });
+  });
+
+  it("nic show-effective-route-table prints az's table: the user route wins 0.0.0.0/0", async () => {
+    const rows = await table('nic', 'show-effective-route-table', ...G, '-n', 'vm1');
+    expect(rows[0]).toMatch(/^Source\s+State\s+Address Prefix\s+Next Hop Type\s+Next Hop IP$/);
+    expect(rows).toContainEqual(
+      expect.stringMatching(/^User\s+Active\s+0\.0\.0\.0\/0\s+VirtualAppliance\s+10\.1\.1\.5$/),
+    );
+    expect(rows).toContainEqual(expect.stringMatching(/^Default\s+Invalid\s+0\.0\.0\.0\/0\s+Internet$/));
+    expect(rows).toContainEqual(expect.stringMatching(/^Default\s+Active\s+10\.1\.0\.0\/16\s+VnetLocal$/));
+  });
+
+  it('nic next-hop names the winning route and its route table', async () => {
+    const out = await json('nic', 'next-hop', ...G, '-n', 'vm1', '--dest', '8.8.8.8');
+    expect(out).toMatchObject({
+      nextHopType: 'VirtualAppliance',
+      nextHopIpAddress: '10.1.1.5',
+      source: 'User',
+    });
+    expect(String(out['routeTableId'])).toMatch(/\/routeTables\/rt1$/);
+    expect(await json('nic', 'next-hop', ...G, '-n', 'vm1', '--dest', '10.1.1.9')).toMatchObject({
+      nextHopType: 'VnetLocal',
+      routeTableId: 'System Route',
+    });
+  });
+
+  it('vnet peering create, show, list and delete', async () => {
+    await json('vnet', 'create', ...G, '-n', 'spoke', '--address-prefixes', '10.2.0.0/16');
+    const peering = await json(
+      'vnet',
+      'peering',
+      'create',
+      ...G,
+      '-n',
+      'spoke-to-hub',
+      '--vnet-name',
+      'spoke',
+      '--remote-vnet',
+      'vnet1',
+      '--use-remote-gateways',
+      'false',
+    );
+    expect(peering).toMatchObject({
+      peeringState: 'Initiated',
+      useRemoteGateways: false,
+      allowVirtualNetworkAccess: true,
+    });
+    expect((await json('vnet', 'show', ...G, '-n', 'spoke'))['virtualNetworkPeerings']).toHaveLength(1);
+    expect(await table('vnet', 'list')).toHaveLength(4);
+    const deleted = await cli('vnet', 'delete', ...G, '-n', 'spoke');
+    expect(deleted.code).toBe(0);
+    expect(deleted.stdout).toBe('');
+  });
+
+  it("prints the server's ARM error code and message and exits 1", async () => {
+    const refused = await cli(
+      'peering',
+      'create',
+      ...G,
+      '--routeserver',
+      'rs1',
+      '-n',
+      'bad',
+      '--peer-ip',
+      '10.1.1.6',
+      '--peer-asn',
+      '65515',
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toMatch(/^ERROR: \(InvalidPeerAsn\) .*65515/);
+    expect(refused.stderr).toContain('Target: properties.peerAsn');
+    const missing = await cli('show', ...G, '-n', 'nope');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^ERROR: \(ResourceNotFound\)/);
+  });
+
+  it('reports a wrong token, a missing token and an unreachable server', async () => {
+    const wrong = await cli('list', '--token', 'x'.repeat(43));
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/^ERROR: \(InvalidAuthenticationToken\)/);
+    const none = await runCli(['list', '--data-dir', `${server.dir}/nothing-here`]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/^ERROR: no API token/);
+    const away = await cli('list', '--endpoint', 'https://127.0.0.1:1');
+    expect(away.code).toBe(1);
+    expect(away.stderr).toMatch(/^ERROR: cannot reach the routeserver API at https:\/\/127\.0\.0\.1:1/);
+  });
+
+  it('refuses a malformed argument before calling the server', async () => {
+    const result = await cli(
+      'peering',
+      'create',
+      ...G,
+      '--routeserver',
+      'rs1',
+      '-n',
+      'x',
+      '--peer-ip',
+      'ten',
+      '--peer-asn',
+      '1',
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe("ERROR: --peer-ip 'ten' is not an IP address\n");
+  });
+
+  it('peering delete, then delete removes the route server (ipConfiguration first)', async () => {
+    expect((await cli('peering', 'delete', ...G, '--routeserver', 'rs1', '-n', 'fw')).code).toBe(0);
+    expect(JSON.parse((await cli('peering', 'list', ...G, '--routeserver', 'rs1')).stdout)).toHaveLength(1);
+    expect((await cli('delete', ...G, '-n', 'rs1', '--yes')).code).toBe(0);
+    expect((await cli('show', ...G, '-n', 'rs1')).stderr).toMatch(/ResourceNotFound/);
+    expect((await cli('delete', ...G, '-n', 'rs1')).code).toBe(0); // nothing to delete is not an error, as in az
+  });
+
+  it('accepts the az spelling `routeserver routeserver …` too', async () => {
+    const result = await cli('routeserver', 'list', '-o', 'table');
+    expect(result.code).toBe(0);
+  });
+});
+
+describe('routeserver --help', () => {
+  function leafCommands(command: CommandUnknownOpts, path: string[] = []): [string[], CommandUnknownOpts][] {
+    const children = command.commands as CommandUnknownOpts[];
+    if (children.length === 0) return [[path, command]];
+    return [
+      [path, command] as [string[], CommandUnknownOpts],
+      ...children.flatMap((c) => leafCommands(c, [...path, c.name()])),
+    ];
+  }
+
+  it('shows examples on every command', () => {
+    const missing: string[] = [];
+    for (const [path, command] of leafCommands(buildProgram())) {
+      if (['version', 'help'].includes(path[path.length - 1] ?? '')) continue;
+      let text = '';
+      command.configureOutput({ writeOut: (s) => (text += s), writeErr: (s) => (text += s) });
+      command.outputHelp();
+      if (!text.includes('Examples:\n  $ routeserver') && !text.includes('Examples:\n  $ npm start'))
+        missing.push(path.join(' '));
+    }
+    expect(missing).toEqual([]);
+  });
+});
