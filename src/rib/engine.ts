@@ -253,6 +253,14 @@ export class RouteEngine implements RouteTable {
     };
   }
 
+  /**
+   * UPDATEs received and not yet processed. The wiring layer may stop reading
+   * from sessions while this is high (the engine itself never drops input).
+   */
+  get queuedUpdates(): number {
+    return this.queue.length - this.queueHead;
+  }
+
   get locRibSize(): number {
     return this.locRib.size;
   }
