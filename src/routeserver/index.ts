@@ -6,3 +6,4 @@ export * from './types.js';
 export type * from './runtime.js';
 export { FORBIDDEN_PEER_ASN_RANGES, isForbiddenPeerAsn } from './peer-rules.js';
 export { instanceAddresses } from './views.js';
+export { SpeakerRuntime, type SpeakerRuntimeOptions } from './bgp-runtime.js';

@@ -124,7 +124,8 @@ export interface PeerRoute {
   readonly sourcePeer: string | null;
   /** how the instance got the route: from an eBGP/iBGP peer, or originated (with its ORIGIN attribute) */
   readonly origin: 'ebgp' | 'ibgp' | 'igp' | 'egp' | 'incomplete';
-  readonly asPath: readonly number[];
+  /** AS_PATH as the route engine formats it: sequence hyphen-joined (`65002-65001`), sets in braces */
+  readonly asPath: string;
   readonly weight: number;
 }
 

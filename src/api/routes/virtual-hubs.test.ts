@@ -259,7 +259,7 @@ describe('bgpConnections with a running route server', () => {
       nextHop: '10.0.2.4',
       sourcePeer: '10.0.2.4',
       origin: 'ebgp',
-      asPath: [65001, 65002],
+      asPath: '65001-65002',
       weight: 32768,
     });
     runtime.states.set('IN_0', 'Established').set('IN_1', 'Established');

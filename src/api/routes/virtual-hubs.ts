@@ -192,7 +192,7 @@ export function presentPeerRoutes(routes: RoutesByInstance): Record<string, unkn
       nextHop: route.nextHop,
       ...(route.sourcePeer === null ? {} : { sourcePeer: route.sourcePeer }),
       origin: ORIGIN[route.origin],
-      asPath: route.asPath.join('-'),
+      asPath: route.asPath,
       weight: route.weight,
     }));
   }
