@@ -1,0 +1,187 @@
+/**
+ * Summaries of the runs: per scenario and DUT the median and range of every
+ * figure, and the ratio routeserver / peer computed pass by pass (each pass
+ * runs every DUT once, in alternating order) as median and range.
+ */
+import type { RunResult, Scenario } from './scenario.js';
+
+type Metric = 'upToLearnedS' | 'upToMonitorS' | 'withdrawAllS' | 'reannounceS' | 'cpuLoadS' | 'peakRssMb';
+
+const METRICS: { key: Metric; title: string; digits: number }[] = [
+  { key: 'upToLearnedS', title: 'up → last learned (s)', digits: 2 },
+  { key: 'upToMonitorS', title: 'up → last at monitor (s)', digits: 2 },
+  { key: 'withdrawAllS', title: 'withdraw all (s)', digits: 2 },
+  { key: 'reannounceS', title: 're-announce (s)', digits: 2 },
+  { key: 'cpuLoadS', title: 'CPU, load (s)', digits: 2 },
+  { key: 'peakRssMb', title: 'peak RSS (MB)', digits: 0 },
+];
+
+export const ROUTESERVER_IDS = ['routeserver', 'routeserver-novnet'];
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function cell(values: number[], digits: number, lowerBound: boolean): string {
+  if (values.length === 0) return '–';
+  const m = median(values).toFixed(digits);
+  const prefix = lowerBound ? '> ' : '';
+  if (values.length === 1) return prefix + m;
+  const lo = Math.min(...values).toFixed(digits);
+  const hi = Math.max(...values).toFixed(digits);
+  return `${prefix}${m} (${lo}–${hi})`;
+}
+
+export interface Summary {
+  readonly scenario: string;
+  readonly dut: string;
+  readonly label: string;
+  readonly runs: number;
+  readonly failed: number;
+  readonly medians: Partial<Record<Metric, number>>;
+  readonly loadAverage: number;
+}
+
+export interface Ratio {
+  readonly scenario: string;
+  readonly routeserver: string;
+  readonly peer: string;
+  readonly metric: Metric;
+  readonly pairs: number;
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+export function summaries(results: readonly RunResult[]): Summary[] {
+  const groups = new Map<string, RunResult[]>();
+  for (const r of results)
+    groups.set(`${r.scenario}\t${r.dut}`, [...(groups.get(`${r.scenario}\t${r.dut}`) ?? []), r]);
+  return [...groups.values()].map((rs) => ({
+    scenario: rs[0]!.scenario,
+    dut: rs[0]!.dut,
+    label: rs[0]!.label,
+    runs: rs.length,
+    failed: rs.filter((r) => !r.ok).length,
+    medians: Object.fromEntries(
+      METRICS.map((m) => [
+        m.key,
+        median(rs.map((r) => r[m.key]).filter((v): v is number => v !== undefined)),
+      ]),
+    ),
+    loadAverage: median(rs.map((r) => r.loadAverage)),
+  }));
+}
+
+export function ratios(results: readonly RunResult[]): Ratio[] {
+  const out: Ratio[] = [];
+  const scenarios = [...new Set(results.map((r) => r.scenario))];
+  for (const scenario of scenarios) {
+    const inScenario = results.filter((r) => r.scenario === scenario);
+    const peers = [...new Set(inScenario.map((r) => r.dut))].filter((d) => !ROUTESERVER_IDS.includes(d));
+    for (const rs of ROUTESERVER_IDS) {
+      for (const peer of peers) {
+        for (const metric of ['upToMonitorS', 'reannounceS', 'cpuLoadS', 'peakRssMb'] as Metric[]) {
+          const values: number[] = [];
+          for (const pass of new Set(inScenario.map((r) => r.pass))) {
+            const a = inScenario.find((r) => r.pass === pass && r.dut === rs)?.[metric];
+            const b = inScenario.find((r) => r.pass === pass && r.dut === peer)?.[metric];
+            if (a !== undefined && b !== undefined && b > 0) values.push(a / b);
+          }
+          if (values.length === 0) continue;
+          out.push({
+            scenario,
+            routeserver: rs,
+            peer,
+            metric,
+            pairs: values.length,
+            median: median(values),
+            min: Math.min(...values),
+            max: Math.max(...values),
+          });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+export function markdown(results: readonly RunResult[], scenarios: Record<string, Scenario>): string {
+  const lines: string[] = [];
+  const header = ['scenario', 'DUT', ...METRICS.map((m) => m.title), 'runs', 'load avg'];
+  lines.push(`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`);
+  const bySd = new Map<string, RunResult[]>();
+  for (const r of results)
+    bySd.set(`${r.scenario}\t${r.dut}`, [...(bySd.get(`${r.scenario}\t${r.dut}`) ?? []), r]);
+  for (const rs of bySd.values()) {
+    const first = rs[0]!;
+    const timedOut = rs.some((r) => r.timedOut);
+    const cells = METRICS.map((m) =>
+      cell(
+        rs.map((r) => r[m.key]).filter((v): v is number => v !== undefined),
+        m.digits,
+        timedOut && m.key === 'upToMonitorS' && rs.every((r) => r.timedOut),
+      ),
+    );
+    const failed = rs.filter((r) => !r.ok).length;
+    const runs = failed ? `${rs.length} (${failed} failed)` : String(rs.length);
+    const load = median(rs.map((r) => r.loadAverage)).toFixed(1);
+    lines.push(
+      `| ${first.scenario}: ${scenarios[first.scenario]?.title ?? ''} | ${first.label} | ${cells.join(' | ')} | ${runs} | ${load} |`,
+    );
+  }
+  const rows = ratios(results);
+  if (rows.length > 0) {
+    lines.push(
+      '',
+      'Ratio routeserver / peer, pass by pass (median (min–max), n pairs); < 1 means routeserver is faster or smaller:',
+      '',
+    );
+    lines.push(
+      '| scenario | routeserver | peer | last at monitor | re-announce | CPU, load | peak RSS |',
+      '|---|---|---|---|---|---|---|',
+    );
+    const keyed = new Map<string, Ratio[]>();
+    for (const r of rows)
+      keyed.set(`${r.scenario}\t${r.routeserver}\t${r.peer}`, [
+        ...(keyed.get(`${r.scenario}\t${r.routeserver}\t${r.peer}`) ?? []),
+        r,
+      ]);
+    for (const group of keyed.values()) {
+      const g = group[0]!;
+      const f = (metric: Metric): string => {
+        const r = group.find((x) => x.metric === metric);
+        return r ? `${r.median.toFixed(2)} (${r.min.toFixed(2)}–${r.max.toFixed(2)}), n=${r.pairs}` : '–';
+      };
+      lines.push(
+        `| ${g.scenario} | ${g.routeserver} | ${g.peer} | ${f('upToMonitorS')} | ${f('reannounceS')} | ${f('cpuLoadS')} | ${f('peakRssMb')} |`,
+      );
+    }
+  }
+  const extras = results.filter((r) => r.churn || r.flap);
+  if (extras.length > 0) {
+    lines.push('', '| scenario | DUT | pass | figures |', '|---|---|---|---|');
+    for (const r of extras) {
+      const c = r.churn;
+      const f = r.flap;
+      const text = c
+        ? `${c.cycles} cycles in ${c.seconds.toFixed(0)} s; sent ${(c.sentPerS / 1000).toFixed(0)} k prefix updates/s, monitor saw ${(c.monitorPerS / 1000).toFixed(0)} k/s; behind at stop ${c.behindAtStop}; drained ${c.drainS.toFixed(2)} s after stop`
+        : f
+          ? `${f.flaps} flaps in ${f.totalS.toFixed(1)} s; median withdraw ${f.withdrawMedianS.toFixed(3)} s, reconnect ${f.reconnectMedianS.toFixed(3)} s, re-announce ${f.reannounceMedianS.toFixed(3)} s; DUT CPU ${f.cpuS.toFixed(2)} s`
+          : '';
+      lines.push(`| ${r.scenario} | ${r.label} | ${r.pass} | ${text} |`);
+    }
+  }
+  const failures = results.filter((r) => r.error);
+  if (failures.length > 0) {
+    lines.push('', 'Incomplete runs:', '');
+    for (const r of failures)
+      lines.push(`- ${r.scenario} / ${r.label} / pass ${r.pass}: ${r.error!.split('\n')[0]}`);
+  }
+  const notes = [...new Set(results.flatMap((r) => (r.notes ?? []).map((n) => `${r.label}: ${n}`)))];
+  if (notes.length > 0) lines.push('', ...notes.map((n) => `- ${n}`));
+  return lines.join('\n');
+}

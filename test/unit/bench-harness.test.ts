@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { decode } from '../../src/bgp/codec/index.js';
+import type { UpdateMessage } from '../../src/bgp/codec/index.js';
+import { prefixFromKey } from '../../src/lib/prefix.js';
+import { PrefixCounter } from '../../bench/harness/counter.js';
+import { CONTEXT, encodeAnnounce, encodePeer } from '../../bench/harness/table.js';
+import type { PeerPlan } from '../../bench/harness/table.js';
+import { END_OF_RIB, FrameWalker, planAddress, planIndex } from '../../bench/harness/wire.js';
+
+const plan = (packing: 'anchor' | 'real', count: number, first = 0): PeerPlan => ({
+  asn: 65101,
+  nextHop: 0x0a000101,
+  first,
+  count,
+  packing,
+});
+
+function messages(bytes: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  new FrameWalker((b, start, length) => out.push(Buffer.from(b.subarray(start, start + length)))).feed(bytes);
+  return out;
+}
+
+describe('bench injector tables', () => {
+  it('packs exactly 1,000 prefixes per UPDATE in anchor mode, all decodable by the codec', () => {
+    const { bytes, updates } = encodeAnnounce(plan('anchor', 2500), 0, 2500);
+    const decoded = messages(bytes).map((m) => decode(m, CONTEXT) as UpdateMessage);
+    expect(updates).toBe(3);
+    expect(decoded.map((u) => u.nlri.length)).toEqual([1000, 1000, 500]);
+    expect(prefixFromKey(decoded[0]!.nlri[0]!)).toEqual({ family: 4, address: planAddress(0), length: 24 });
+  });
+
+  it('gives every set of prefixes its own attributes in real mode and re-announces a slice with the same ones', () => {
+    const p = { ...plan('real', 60), perSet: 15 };
+    const all = messages(encodeAnnounce(p, 0, 60).bytes).map((m) => decode(m, CONTEXT) as UpdateMessage);
+    expect(all).toHaveLength(4);
+    expect(new Set(all.map((u) => Buffer.from(u.attributeBytes).toString('hex'))).size).toBe(4);
+    const slice = messages(encodeAnnounce(p, 15, 15).bytes).map((m) => decode(m, CONTEXT) as UpdateMessage);
+    expect(Buffer.from(slice[0]!.attributeBytes)).toEqual(Buffer.from(all[1]!.attributeBytes));
+  });
+
+  it('withdraws the whole range', () => {
+    const streams = encodePeer(plan('anchor', 3000, 7000));
+    const withdrawn = messages(streams.withdraw).flatMap((m) => [
+      ...(decode(m, CONTEXT) as UpdateMessage).withdrawn,
+    ]);
+    expect(withdrawn).toHaveLength(3000);
+    expect(planIndex(prefixFromKey(withdrawn[0]!).address as number)).toBe(7000);
+  });
+});
+
+describe('bench monitor counting', () => {
+  it('counts announcements and withdrawals across arbitrary chunk boundaries', () => {
+    const streams = encodePeer(plan('anchor', 5000));
+    const counter = new PrefixCounter();
+    const walker = new FrameWalker((b, start, length, type) => {
+      if (type === 2) counter.update(b, start, length);
+    });
+    const stream = Buffer.concat([streams.announce, END_OF_RIB, streams.withdraw]);
+    let announcedAt = -1;
+    for (let o = 0; o < stream.length; o += 777) {
+      walker.feed(stream.subarray(o, o + 777));
+      if (counter.present === 5000 && announcedAt < 0) announcedAt = o;
+    }
+    expect(announcedAt).toBeGreaterThan(0);
+    expect(counter.present).toBe(0);
+    expect(counter.announced).toBe(5000);
+    expect(counter.withdrawn).toBe(5000);
+    expect(counter.firstAt).toBeGreaterThan(0);
+  });
+
+  it('counts prefixes outside the plan apart and never as present', () => {
+    const counter = new PrefixCounter();
+    counter.onNlri(0x0a000000, 16);
+    counter.onNlri(planAddress(3), 25);
+    expect(counter.present).toBe(0);
+    expect(counter.other).toBe(2);
+  });
+});
