@@ -69,15 +69,18 @@ describe('RouteEngine import', () => {
     expect(h.engine.peerCounters(NVA1)).toMatchObject({ received: 1, accepted: 0 });
   });
 
-  it('drops a route with AS 0 in its path', async () => {
+  it('never learns a route with AS 0 in its path, and withdraws the prefix (RFC 7607 via the codec)', async () => {
     const h = harness();
     withPeers(h, [NVA1, 65001]);
-    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001, 0], NVA1), ['192.168.0.0/24']));
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), ['192.168.0.0/24']));
+    await h.engine.whenIdle();
+    expect(h.sink.table.size).toBe(1);
+    const update = updateOf(pathAttributes([65001, 0], NVA1), ['192.168.0.0/24']);
+    expect(update.action).toBe('treat-as-withdraw');
+    h.engine.receiveUpdate(NVA1, update);
     await h.engine.whenIdle();
     expect(h.sink.table.size).toBe(0);
-    expect(h.engine.learnedRoutes(NVA1, { includeRejected: true })[0]?.reasons).toEqual([
-      'as-path-contains-zero',
-    ]);
+    expect(h.engine.learnedRoutes(NVA1, { includeRejected: true })).toEqual([]);
   });
 
   it('learns but does not inject a prefix equal to or inside an advertised address space, and still reflects it', async () => {
