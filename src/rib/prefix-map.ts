@@ -72,9 +72,9 @@ export class PrefixMap<V> {
   forEach(fn: (value: V, key: PrefixKey) => void): void {
     for (let length = 0; length <= 32; length++) {
       const table = this.v4[length];
-      if (table) for (const [address, value] of table) fn(value, keyOf(address, length));
+      if (table) table.forEach((value, address) => fn(value, keyOf(address, length)));
     }
-    if (this.v6) for (const [key, value] of this.v6) fn(value, key);
+    this.v6?.forEach(fn);
   }
 
   *entries(): IterableIterator<[PrefixKey, V]> {
