@@ -38,10 +38,10 @@
  * 4360 extended communities, 4456 route reflection attributes, 4486 Cease
  * subcodes, 4724 graceful restart, 4760 multiprotocol, 5065 confederation
  * segments, 5492 capabilities, 6286 BGP Identifier, 6793 4-octet AS,
- * 7313 enhanced route refresh, 7606 revised error handling, 7911 ADD-PATH,
- * 8092 large communities, 8203/9003 shutdown communication, 8538 GR N bit,
- * 8654 extended messages, 9072 extended optional parameters, 9234 BGP role
- * capability, FRR's FQDN capability.
+ * 7313 enhanced route refresh, 7606 revised error handling, 7607 AS 0,
+ * 7911 ADD-PATH, 8092 large communities, 8203/9003 shutdown communication,
+ * 8538 GR N bit, 8654 extended messages, 9072 extended optional parameters,
+ * 9234 BGP role capability, FRR's FQDN capability.
  */
 export * from './types.js';
 export {

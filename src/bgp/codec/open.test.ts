@@ -44,6 +44,12 @@ describe('OPEN (RFC 4271 §4.2, §6.2; RFC 5492; RFC 9072)', () => {
     expect(errorOf(open('04fde900b400000000', '')).code).toBe('BGPRS_ERR_BAD_BGP_IDENTIFIER');
   });
 
+  it('rejects AS 0 as a Bad Peer AS, in My Autonomous System or the 4-octet AS capability (RFC 7607)', () => {
+    expect(errorOf(open('04000000b40a000001', '')).code).toBe('BGPRS_ERR_BAD_PEER_AS');
+    const error = errorOf(open(FIXED, '0206410400000000'));
+    expect([error.code, error.notificationSubcode]).toEqual(['BGPRS_ERR_BAD_PEER_AS', 2]);
+  });
+
   it('rejects an optional parameter other than Capabilities', () => {
     const error = errorOf(open(FIXED, '0102aaaa'));
     expect([error.code, error.notificationSubcode]).toEqual(['BGPRS_ERR_UNSUPPORTED_OPTIONAL_PARAMETER', 4]);

@@ -3,7 +3,8 @@
  *
  * RFCs: 4271 §4.2 and §6.2 (OPEN and its errors), 5492 §4 (Capabilities
  * optional parameter), 9072 §2 (extended optional parameters length),
- * 6286 §2.2 (BGP Identifier: any non-zero value).
+ * 6286 §2.2 (BGP Identifier: any non-zero value), 7607 §2 (AS 0 in My
+ * Autonomous System or the 4-octet AS capability is a Bad Peer AS).
  */
 import { ByteWriter, readU16, readU32 } from '../../lib/bytes.js';
 import { decodeCapability, encodeCapability } from './capabilities.js';
@@ -58,6 +59,9 @@ export function decodeOpen(bytes: Uint8Array, start: number, end: number): OpenM
     throw openError('BGPRS_ERR_BAD_BGP_IDENTIFIER', OpenErrorSubcode.BadBgpIdentifier, 'BGP Identifier is 0');
   }
   const { capabilities, capabilityGroups, extendedParameters } = decodeParameters(bytes, start + 9, end);
+  if (myAs === 0 || capabilities.some((c) => c.kind === 'four-octet-as' && c.asn === 0)) {
+    throw openError('BGPRS_ERR_BAD_PEER_AS', OpenErrorSubcode.BadPeerAs, 'AS 0 in OPEN (RFC 7607)');
+  }
   return {
     type: 'open',
     version,

@@ -63,6 +63,7 @@ describe('RFC 7606 per-attribute error handling', () => {
     ['EXTENDED_COMMUNITIES of length 7', BASE + 'c010070002fde9000000', 'BGPRS_ERR_ATTRIBUTE_LENGTH'],
     ['LARGE_COMMUNITY of length 13', BASE + 'c0200d' + '00'.repeat(13), 'BGPRS_ERR_ATTRIBUTE_LENGTH'],
     ['ORIGIN flagged optional', 'c0010100' + AS_PATH + NEXT_HOP, 'BGPRS_ERR_ATTRIBUTE_FLAGS'],
+    ['AS 0 in AS_PATH (RFC 7607)', ORIGIN + '400206020100000000' + NEXT_HOP, 'BGPRS_ERR_MALFORMED_AS_PATH'],
     ['a missing NEXT_HOP', ORIGIN + AS_PATH, 'BGPRS_ERR_MISSING_WELL_KNOWN_ATTRIBUTE'],
     ['a missing ORIGIN', AS_PATH + NEXT_HOP, 'BGPRS_ERR_MISSING_WELL_KNOWN_ATTRIBUTE'],
     ['a missing AS_PATH', ORIGIN + NEXT_HOP, 'BGPRS_ERR_MISSING_WELL_KNOWN_ATTRIBUTE'],
@@ -91,6 +92,7 @@ describe('RFC 7606 per-attribute error handling', () => {
   const discardCases: [string, string, keyof UpdateMessage['attributes']][] = [
     ['ATOMIC_AGGREGATE of length 1', BASE + '40060100', 'atomicAggregate'],
     ['AGGREGATOR of length 6 on a 4-octet session', BASE + 'c00706fde90a000104', 'aggregator'],
+    ['AGGREGATOR with AS 0 (RFC 7607)', BASE + 'c00708000000000a000104', 'aggregator'],
   ];
   for (const [what, attributes, field] of discardCases) {
     it(`discards ${what} and keeps the route`, () => {

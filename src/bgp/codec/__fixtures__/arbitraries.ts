@@ -24,6 +24,9 @@ import type {
 const u8 = fc.integer({ min: 0, max: 255 });
 const u16 = fc.integer({ min: 0, max: 0xffff });
 const u32 = fc.integer({ min: 0, max: 0xffffffff });
+/** RFC 7607: AS 0 is never valid on the wire. */
+const asNumber = fc.integer({ min: 1, max: 0xffffffff });
+const asNumber16 = fc.integer({ min: 1, max: 0xffff });
 const bytes = (max: number) => fc.uint8Array({ maxLength: max });
 
 export const contextArbitrary: fc.Arbitrary<CodecContext> = fc
@@ -47,7 +50,7 @@ const capabilityArbitrary: fc.Arbitrary<Capability> = fc.oneof(
   fc.constant({ kind: 'route-refresh' as const }),
   fc.constant({ kind: 'enhanced-route-refresh' as const }),
   fc.constant({ kind: 'extended-message' as const }),
-  u32.map((asn) => ({ kind: 'four-octet-as' as const, asn })),
+  asNumber.map((asn) => ({ kind: 'four-octet-as' as const, asn })),
   fc.record({
     kind: fc.constant('graceful-restart' as const),
     flags: fc.integer({ min: 0, max: 15 }),
@@ -72,7 +75,7 @@ const capabilityArbitrary: fc.Arbitrary<Capability> = fc.oneof(
 
 export const openArbitrary: fc.Arbitrary<OpenMessage> = fc
   .record({
-    myAs: u16,
+    myAs: asNumber16,
     holdTime: fc.oneof(fc.constant(0), fc.integer({ min: 3, max: 0xffff })),
     bgpIdentifier: fc.integer({ min: 1, max: 0xffffffff }),
     capabilities: fc.array(capabilityArbitrary, { maxLength: 6 }),
@@ -100,9 +103,9 @@ export const ipv6Arbitrary: fc.Arbitrary<Ipv6Prefix> = fc
   .map(({ address, length }) => ipv6Prefix(address, length));
 
 function segments(fourOctetAs: boolean): fc.Arbitrary<AsPathSegment[]> {
-  const asn = fourOctetAs ? u32 : fc.oneof(u16, fc.integer({ min: 0x10000, max: 0xffffffff }));
+  const asn = fourOctetAs ? asNumber : fc.oneof(asNumber16, fc.integer({ min: 0x10000, max: 0xffffffff }));
   const confed = fc.array(
-    fc.record({ type: fc.constantFrom(3, 4), asns: fc.array(u16, { minLength: 1, maxLength: 5 }) }),
+    fc.record({ type: fc.constantFrom(3, 4), asns: fc.array(asNumber16, { minLength: 1, maxLength: 5 }) }),
     {
       maxLength: 1,
     },
@@ -142,7 +145,9 @@ function attributesArbitrary(context: CodecContext, announce: boolean): fc.Arbit
       med: opt(u32),
       localPref: opt(u32),
       atomicAggregate: opt(fc.constant(true)),
-      aggregator: opt(fc.record({ asn: context.fourOctetAs ? u32 : fc.oneof(u16, u32), address: u32 })),
+      aggregator: opt(
+        fc.record({ asn: context.fourOctetAs ? asNumber : fc.oneof(asNumber16, asNumber), address: u32 }),
+      ),
       communities: list(u32),
       originatorId: opt(u32),
       clusterList: list(u32),

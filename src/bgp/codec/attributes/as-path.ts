@@ -5,7 +5,8 @@
  * (AS_CONFED_SEQUENCE 3, AS_CONFED_SET 4), 6793 §4.2 (AS4_PATH, AS_TRANS
  * substitution, the merge) and §6 (malformed AS4_PATH is discarded),
  * 7606 §7.2 (malformed AS_PATH → treat-as-withdraw: unknown segment type,
- * zero-length segment, or a segment that overruns the attribute).
+ * zero-length segment, or a segment that overruns the attribute), 7607 §2
+ * (an AS_PATH or AS4_PATH holding AS 0 is malformed).
  */
 import { ErrorAction } from '../errors.js';
 import { AS_TRANS, AsPathSegmentType, AttributeCode } from '../iana.js';
@@ -68,6 +69,12 @@ export function encodeSegments(
   }
 }
 
+/** RFC 7607 §2: AS 0 never appears in a path. */
+function hasAsZero(segments: readonly AsPathSegment[]): boolean {
+  for (const s of segments) if (s.asns.includes(0)) return true;
+  return false;
+}
+
 function malformedAsPath(name: string): AttributeProblem {
   return { code: 'BGPRS_ERR_MALFORMED_AS_PATH', subcode: 11, message: `malformed ${name}` };
 }
@@ -79,7 +86,7 @@ export const asPath: AttributeDescriptor = {
   malformedAction: ErrorAction.TreatAsWithdraw,
   decode(bytes, start, end, state) {
     const segments = decodeSegments(bytes, start, end, state.context.fourOctetAs);
-    if (!segments) return malformedAsPath('AS_PATH');
+    if (!segments || hasAsZero(segments)) return malformedAsPath('AS_PATH');
     state.out.asPath = segments;
     return undefined;
   },
@@ -113,7 +120,7 @@ export const as4Path: AttributeDescriptor = {
   malformedAction: ErrorAction.AttributeDiscard,
   decode(bytes, start, end, state) {
     const segments = decodeSegments(bytes, start, end, true);
-    if (!segments) return malformedAsPath('AS4_PATH');
+    if (!segments || hasAsZero(segments)) return malformedAsPath('AS4_PATH');
     // RFC 6793 §6: confederation segments in AS4_PATH are discarded.
     if (!state.context.fourOctetAs) {
       state.as4Path = segments.filter((s) => s.type < AsPathSegmentType.ConfedSequence);

@@ -11,7 +11,7 @@ import { ErrorAction } from '../errors.js';
 import { AS_TRANS, AttributeCode, AttributeFlag } from '../iana.js';
 import type { Aggregator } from '../types.js';
 import { lengthProblem, outOfRange } from './descriptor.js';
-import type { AttributeDescriptor } from './descriptor.js';
+import type { AttributeDescriptor, AttributeProblem } from './descriptor.js';
 
 export const WELL_KNOWN = AttributeFlag.Transitive;
 export const OPTIONAL_TRANSITIVE = AttributeFlag.Optional | AttributeFlag.Transitive;
@@ -114,6 +114,10 @@ export const atomicAggregate: AttributeDescriptor = {
   encode: () => {},
 };
 
+function asZero(name: string): AttributeProblem {
+  return { code: 'BGPRS_ERR_OPTIONAL_ATTRIBUTE', subcode: 9, message: `${name} with AS 0 (RFC 7607)` };
+}
+
 /** RFC 7606 §7.7: malformed AGGREGATOR → attribute discard; 6 octets with 2-octet AS, 8 with 4-octet. */
 export const aggregator: AttributeDescriptor = {
   code: AttributeCode.Aggregator,
@@ -123,9 +127,11 @@ export const aggregator: AttributeDescriptor = {
   decode(bytes, start, end, state) {
     const four = state.context.fourOctetAs;
     if (end - start !== (four ? 8 : 6)) return lengthProblem('AGGREGATOR', end - start);
-    state.out.aggregator = four
+    const value = four
       ? { asn: readU32(bytes, start), address: readU32(bytes, start + 4) }
       : { asn: readU16(bytes, start), address: readU32(bytes, start + 2) };
+    if (value.asn === 0) return asZero('AGGREGATOR');
+    state.out.aggregator = value;
     return undefined;
   },
   present: (a) => a.aggregator !== undefined,
@@ -146,6 +152,7 @@ export const as4Aggregator: AttributeDescriptor = {
   malformedAction: ErrorAction.AttributeDiscard,
   decode(bytes, start, end, state) {
     if (end - start !== 8) return lengthProblem('AS4_AGGREGATOR', end - start);
+    if (readU32(bytes, start) === 0) return asZero('AS4_AGGREGATOR');
     if (!state.context.fourOctetAs) {
       state.as4Aggregator = { asn: readU32(bytes, start), address: readU32(bytes, start + 4) };
     }
