@@ -294,7 +294,7 @@ async function applyNetworkInterface(a: Applier, nic: NetworkInterfaceConfig, in
   );
 }
 
-/** Applies `config`; resolves once every write is committed (live BGP effects may still be settling). */
+/** Applies `config`; resolves once every write is committed and its live effect has run (failed effects are the service's onEffectError's). */
 export async function applyConfig(service: RouteServerService, config: ConfigFile): Promise<ApplyReport> {
   const a = new Applier(service, config);
   for (const [i, table] of (config.routeTables ?? []).entries()) await applyRouteTable(a, table, i);
@@ -302,5 +302,6 @@ export async function applyConfig(service: RouteServerService, config: ConfigFil
   for (const [i, vnet] of (config.virtualNetworks ?? []).entries()) await applyVnetPeerings(a, vnet, i);
   for (const [i, rs] of (config.routeServers ?? []).entries()) await applyRouteServer(a, rs, i);
   for (const [i, nic] of (config.networkInterfaces ?? []).entries()) await applyNetworkInterface(a, nic, i);
+  await Promise.all(a.settled);
   return { written: a.written, unchanged: a.unchanged };
 }

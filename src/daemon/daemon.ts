@@ -15,7 +15,7 @@ import type { Logger } from 'pino';
 import { createApiServer, type ApiServer } from '../api/index.js';
 import { registerNetworkResources } from '../api/routes/index.js';
 import { openSqliteStore, type ResourceStore } from '../store/index.js';
-import { RouteServerService, type BgpRuntime } from '../routeserver/index.js';
+import { RouteServerService, SpeakerRuntime } from '../routeserver/index.js';
 import { applyConfig, type ApplyReport } from './config-apply.js';
 import { loadConfigFile } from './config-load.js';
 import type { ConfigFile } from './config-schema.js';
@@ -28,8 +28,8 @@ export interface DaemonOptions {
   readonly apiListen: { readonly host: string; readonly port: number };
   readonly configFile?: string;
   readonly logger: Logger;
-  /** builds the BGP runtime; absent = route servers are configured but run no BGP */
-  readonly createRuntime?: () => BgpRuntime;
+  /** BGP listeners: port (default 179), or disabled (route servers configured but not running) */
+  readonly bgp?: { readonly enabled?: boolean; readonly port?: number };
   /** `Retry-After` seconds on long-running operations (default 1) */
   readonly retryAfterSeconds?: number;
 }
@@ -83,6 +83,17 @@ async function applyStartupConfig(
   return report;
 }
 
+export const BGP_PORT = 179;
+
+function createRuntime(options: DaemonOptions): ObservedRuntime | undefined {
+  if (options.bgp?.enabled === false) return undefined;
+  const port = options.bgp?.port ?? BGP_PORT;
+  const logger = options.logger.child({ component: 'bgp' });
+  return new ObservedRuntime(new SpeakerRuntime({ port }), port, (error) =>
+    logger.error({ code: error.code }, error.message),
+  );
+}
+
 /** The URL a local client uses: a wildcard listen address is reached over loopback (the certificate names it). */
 export function localUrl(host: string, port: number): string {
   if (host === '0.0.0.0') return `https://127.0.0.1:${port}`;
@@ -99,7 +110,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   try {
     const storePath = join(dataDir, STORE_FILE);
     parts.store = openSqliteStore({ path: storePath });
-    parts.runtime = options.createRuntime ? new ObservedRuntime(options.createRuntime()) : undefined;
+    parts.runtime = createRuntime(options);
+    if (parts.runtime) parts.runtime.tolerateStartFailures = true;
     parts.service = await RouteServerService.open({
       store: parts.store,
       ...(parts.runtime ? { runtime: parts.runtime } : {}),
@@ -107,6 +119,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         logger.error({ err }, 'a committed change could not be applied to the BGP instances'),
     });
     const report = await applyStartupConfig(parts.service, config, options.configFile, logger);
+    if (parts.runtime) parts.runtime.tolerateStartFailures = false;
     parts.api = await createApiServer({
       dataDir,
       listen: options.apiListen,

@@ -5,7 +5,8 @@ import { runCli, startServer, type RunningServer } from './serve-harness.js';
 
 let server: RunningServer;
 beforeAll(async () => {
-  server = await startServer();
+  // API verbs only: no BGP listeners (the instance addresses are not on this host)
+  server = await startServer(['--no-bgp']);
 }, 90_000);
 afterAll(async () => {
   await server.stop();

@@ -68,6 +68,10 @@ describe('routeserver serve', () => {
     const first = await startServer(['--config', SEED]);
     servers.push(first);
     expect(first.output()).toMatch(/"written":12,"unchanged":0,"msg":"configuration applied"/);
+    // 10.1.0.4 is not on this host: the start-up says so and what to do, and keeps serving the API
+    expect(first.output()).toMatch(
+      /"code":"BGPRS_ERR_DAEMON_BGP_BIND".*cannot listen for BGP on 10\.1\.0\.4:179 \(EADDRNOTAVAIL\); .*ip address add 10\.1\.0\.4\/32 dev lo/,
+    );
     const shown = await runCli(['show', '-g', 'demo', '-n', 'rs1', '--data-dir', first.dataDir]);
     const etag = (JSON.parse(shown.stdout) as { etag: string }).etag;
     expect(await first.stop()).toBe(0);
@@ -114,6 +118,38 @@ describe('routeserver serve', () => {
     );
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('bad.yaml:6:46: /routeServers/0/peerings/0/peerAsn: must be integer');
+  });
+
+  it('fails a later write whose instances cannot bind, with the explanation in the ARM error', async () => {
+    const server = servers[servers.length - 1]!;
+    const cli = (...args: string[]) => runCli([...args, '--data-dir', server.dataDir]);
+    await cli('vnet', 'create', '-g', 'x', '-n', 'v2', '--address-prefixes', '10.9.0.0/16');
+    await cli(
+      'vnet',
+      'subnet',
+      'create',
+      '-g',
+      'x',
+      '--vnet-name',
+      'v2',
+      '-n',
+      'RouteServerSubnet',
+      '--address-prefixes',
+      '10.9.0.0/26',
+    );
+    const result = await cli(
+      'create',
+      '-g',
+      'x',
+      '-n',
+      'rs2',
+      '--vnet-name',
+      'v2',
+      '--hosted-subnet',
+      'RouteServerSubnet',
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^ERROR: \(OperationFailed\) .*cannot listen for BGP on 10\.9\.0\.4:179/);
   });
 
   it('refuses a malformed --api-listen', async () => {

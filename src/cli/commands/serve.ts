@@ -23,6 +23,8 @@ export function registerServeCommand(program: CommandUnknownOpts): void {
       '--api-listen <host:port>',
       `API listen address (default: ${DEFAULT_API_HOST}:${DEFAULT_API_PORT})`,
     )
+    .option('--bgp-port <port>', 'TCP port of every instance BGP listener (default: 179)')
+    .option('--no-bgp', 'run the API and store only; route servers are configured but run no BGP')
     .addOption(
       new Option('--log-level <level>', 'log level')
         .choices(['trace', 'debug', 'info', 'warn', 'error'])
@@ -40,6 +42,7 @@ export function registerServeCommand(program: CommandUnknownOpts): void {
         'routeserver serve',
         'routeserver serve --config examples/seed-scenario.yaml',
         'routeserver serve --data-dir /var/lib/routeserver --api-listen 0.0.0.0:8443',
+        'routeserver serve --bgp-port 1179        # without root: peers connect to port 1179',
       ),
     )
     .action(async (options, command) => {
@@ -61,6 +64,10 @@ export function registerServeCommand(program: CommandUnknownOpts): void {
             DEFAULT_API_HOST,
           ),
           ...(options.config === undefined ? {} : { configFile: options.config }),
+          bgp: {
+            enabled: options.bgp,
+            ...(options.bgpPort === undefined ? {} : { port: parsePort(options.bgpPort) }),
+          },
           logger,
         });
       } catch (err) {
@@ -85,6 +92,12 @@ export function registerServeCommand(program: CommandUnknownOpts): void {
       );
       await waitForSignal(logger, daemon);
     });
+}
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535) throw new Error(`--bgp-port '${text}' is not a TCP port`);
+  return port;
 }
 
 function waitForSignal(logger: Logger, daemon: Daemon): Promise<void> {
