@@ -138,6 +138,24 @@ describe('RouteEngine import', () => {
   });
 });
 
+describe('RouteEngine attribute interning', () => {
+  it('keeps one attribute set per distinct attribute block, shared across prefixes and peers, freed when unused', async () => {
+    const h = harness({ routeLimit: 10_000 });
+    withPeers(h, [NVA1, 65001], [NVA2, 65001]);
+    const prefixes = Array.from({ length: 1000 }, (_, i) => `172.16.${i >> 8}.${i & 255}/32`);
+    const shared = pathAttributes([65001], '10.0.2.100');
+    h.engine.receiveUpdate(NVA1, updateOf(shared, prefixes.slice(0, 500)));
+    h.engine.receiveUpdate(NVA1, updateOf(shared, prefixes.slice(500)));
+    h.engine.receiveUpdate(NVA2, updateOf(shared, prefixes));
+    h.engine.receiveUpdate(NVA2, updateOf(pathAttributes([65001, 7], '10.0.2.100'), ['192.168.0.0/24']));
+    await h.engine.whenIdle();
+    expect(h.engine.attributeSetCount).toBe(2);
+    h.engine.receiveUpdate(NVA2, withdrawalOf(['192.168.0.0/24']));
+    await h.engine.whenIdle();
+    expect(h.engine.attributeSetCount).toBe(1);
+  });
+});
+
 describe('RouteEngine ECMP and active-passive', () => {
   it('programs one next hop per NVA when AS paths have the same length', async () => {
     const h = harness();
