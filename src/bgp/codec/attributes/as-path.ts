@@ -9,7 +9,7 @@
  * (an AS_PATH or AS4_PATH holding AS 0 is malformed).
  */
 import { ErrorAction } from '../errors.js';
-import { AS_TRANS, AsPathSegmentType, AttributeCode } from '../iana.js';
+import { AS_TRANS, AsPathSegmentType, AttributeCode, UpdateErrorSubcode } from '../iana.js';
 import type { AsPathSegment } from '../types.js';
 import { OPTIONAL_TRANSITIVE, WELL_KNOWN } from './basic.js';
 import { outOfRange } from './descriptor.js';
@@ -76,7 +76,11 @@ function hasAsZero(segments: readonly AsPathSegment[]): boolean {
 }
 
 function malformedAsPath(name: string): AttributeProblem {
-  return { code: 'BGPRS_ERR_MALFORMED_AS_PATH', subcode: 11, message: `malformed ${name}` };
+  return {
+    code: 'BGPRS_ERR_MALFORMED_AS_PATH',
+    subcode: UpdateErrorSubcode.MalformedAsPath,
+    message: `malformed ${name}`,
+  };
 }
 
 export const asPath: AttributeDescriptor = {

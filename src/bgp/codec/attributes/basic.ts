@@ -8,7 +8,7 @@
  */
 import { readU16, readU32 } from '../../../lib/bytes.js';
 import { ErrorAction } from '../errors.js';
-import { AS_TRANS, AttributeCode, AttributeFlag } from '../iana.js';
+import { AS_TRANS, AttributeCode, AttributeFlag, UpdateErrorSubcode } from '../iana.js';
 import type { Aggregator } from '../types.js';
 import { lengthProblem, outOfRange } from './descriptor.js';
 import type { AttributeDescriptor, AttributeProblem } from './descriptor.js';
@@ -27,7 +27,11 @@ export const origin: AttributeDescriptor = {
     if (end - start !== 1) return lengthProblem('ORIGIN', end - start);
     const value = bytes[start]!;
     if (value > 2) {
-      return { code: 'BGPRS_ERR_INVALID_ORIGIN', subcode: 6, message: `undefined ORIGIN value ${value}` };
+      return {
+        code: 'BGPRS_ERR_INVALID_ORIGIN',
+        subcode: UpdateErrorSubcode.InvalidOriginAttribute,
+        message: `undefined ORIGIN value ${value}`,
+      };
     }
     state.out.origin = value;
     return undefined;
@@ -52,7 +56,11 @@ export const nextHop: AttributeDescriptor = {
     if (end - start !== 4) return lengthProblem('NEXT_HOP', end - start);
     const address = readU32(bytes, start);
     if (invalidNextHop(address)) {
-      return { code: 'BGPRS_ERR_INVALID_NEXT_HOP', subcode: 8, message: 'NEXT_HOP is not a host address' };
+      return {
+        code: 'BGPRS_ERR_INVALID_NEXT_HOP',
+        subcode: UpdateErrorSubcode.InvalidNextHopAttribute,
+        message: 'NEXT_HOP is not a host address',
+      };
     }
     state.out.nextHop = address;
     return undefined;
@@ -115,7 +123,11 @@ export const atomicAggregate: AttributeDescriptor = {
 };
 
 function asZero(name: string): AttributeProblem {
-  return { code: 'BGPRS_ERR_OPTIONAL_ATTRIBUTE', subcode: 9, message: `${name} with AS 0 (RFC 7607)` };
+  return {
+    code: 'BGPRS_ERR_OPTIONAL_ATTRIBUTE',
+    subcode: UpdateErrorSubcode.OptionalAttributeError,
+    message: `${name} with AS 0 (RFC 7607)`,
+  };
 }
 
 /** RFC 7606 §7.7: malformed AGGREGATOR → attribute discard; 6 octets with 2-octet AS, 8 with 4-octet. */

@@ -8,6 +8,7 @@
  */
 import type { ByteWriter } from '../../../lib/bytes.js';
 import type { BgpWireErrorCode, ErrorAction } from '../errors.js';
+import { UpdateErrorSubcode } from '../iana.js';
 import type {
   AfiSafi,
   Aggregator,
@@ -97,10 +98,18 @@ export function outOfRange(name: string, values: readonly number[], max = U32): 
 
 /** RFC 4271 §6.3 Attribute Length Error. */
 export function lengthProblem(name: string, length: number): AttributeProblem {
-  return { code: 'BGPRS_ERR_ATTRIBUTE_LENGTH', subcode: 5, message: `${name} with invalid length ${length}` };
+  return {
+    code: 'BGPRS_ERR_ATTRIBUTE_LENGTH',
+    subcode: UpdateErrorSubcode.AttributeLengthError,
+    message: `${name} with invalid length ${length}`,
+  };
 }
 
 /** RFC 4271 §6.3 Optional Attribute Error. */
 export function optionalProblem(name: string, message: string): AttributeProblem {
-  return { code: 'BGPRS_ERR_OPTIONAL_ATTRIBUTE', subcode: 9, message: `${name}: ${message}` };
+  return {
+    code: 'BGPRS_ERR_OPTIONAL_ATTRIBUTE',
+    subcode: UpdateErrorSubcode.OptionalAttributeError,
+    message: `${name}: ${message}`,
+  };
 }

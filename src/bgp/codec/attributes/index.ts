@@ -150,7 +150,7 @@ function decodeOne(
     const data = Uint8Array.from(b.subarray(o, end));
     const problem = {
       code: 'BGPRS_ERR_MALFORMED_ATTRIBUTE_LIST',
-      subcode: 1,
+      subcode: UpdateErrorSubcode.MalformedAttributeList,
       message: 'path attribute overruns the attribute block',
     } as const;
     problems.add(attributeError(problem, ErrorAction.TreatAsWithdraw, data, b[o + 1] ?? 0));

@@ -12,7 +12,7 @@ import { readU16 } from '../../../lib/bytes.js';
 import type { ByteWriter } from '../../../lib/bytes.js';
 import type { Ipv6Prefix } from '../../../lib/prefix.js';
 import { BgpEncodeError, ErrorAction } from '../errors.js';
-import { Afi, AttributeCode, Safi, familyKey } from '../iana.js';
+import { Afi, AttributeCode, Safi, UpdateErrorSubcode, familyKey } from '../iana.js';
 import { decodeIpv4Prefixes, decodeIpv6Prefixes, writeIpv4Key, writeIpv6Prefix } from '../nlri.js';
 import type { CodecContext, NlriList } from '../types.js';
 import { OPTIONAL_NON_TRANSITIVE } from './basic.js';
@@ -27,12 +27,16 @@ function mpProblem(name: string, message: string, afi?: number, safi?: number): 
   return afi !== undefined && safi !== undefined
     ? {
         code: 'BGPRS_ERR_OPTIONAL_ATTRIBUTE',
-        subcode: 9,
+        subcode: UpdateErrorSubcode.OptionalAttributeError,
         message: `${name}: ${message}`,
         action: ErrorAction.AfiSafiDisable,
         family: { afi, safi },
       }
-    : { code: 'BGPRS_ERR_OPTIONAL_ATTRIBUTE', subcode: 9, message: `${name}: ${message}` };
+    : {
+        code: 'BGPRS_ERR_OPTIONAL_ATTRIBUTE',
+        subcode: UpdateErrorSubcode.OptionalAttributeError,
+        message: `${name}: ${message}`,
+      };
 }
 
 /** Decodes NLRI of one family; undefined on a syntax error. */
