@@ -22,20 +22,12 @@
  * (one `applyInjectedRoutes` call), then flush Adj-RIBs-Out.
  */
 import type { NotificationMessage, UpdateMessage } from '../bgp/codec/index.js';
-import { encodeAttributes } from '../bgp/codec/index.js';
 import type { Prefix, PrefixKey } from '../lib/prefix.js';
 import { parseIpv4, parseIpv6, prefixFromKey, prefixKey } from '../lib/prefix.js';
-import type { ExportContext, ExportTarget } from '../policy/index.js';
-import {
-  AZURE_ROUTE_SERVER_ASN,
-  DEFAULT_ROUTE_LIMIT,
-  evaluateExport,
-  exportAttributes,
-  routeLimitNotification,
-  vnetRouteAttributes,
-} from '../policy/index.js';
+import { AZURE_ROUTE_SERVER_ASN, DEFAULT_ROUTE_LIMIT, routeLimitNotification } from '../policy/index.js';
 import { AdjRibOut } from './adj-rib-out.js';
-import type { AttributeSet, ExportSet } from './attribute-store.js';
+import { Exporter } from './exporter.js';
+import type { ExportSet } from './attribute-store.js';
 import { AttributeStore } from './attribute-store.js';
 import { RIB_ERROR_CODES, RibError } from './errors.js';
 import { publishRibEvent } from './events.js';
@@ -145,15 +137,12 @@ export class RouteEngine implements RouteTable {
   private readonly withheld = new PrefixSet();
   private withheldCount = 0;
   private localRoutes = new PrefixMap<Prefix>();
-  private readonly vnetExports = new Map<string, ExportSet>();
   private readonly closeListeners = new Set<SessionCloseListener>();
   private idleWaiters: (() => void)[] = [];
   private scheduled = false;
   private sequence = 0;
   private injectedCount = 0;
-  private readonly exportContext: ExportContext;
-  private readonly localV4: number;
-  private readonly localV6: Uint8Array | undefined;
+  private readonly exporter: Exporter;
   private readonly sliceSize: number;
   private readonly scheduleTask: (task: () => void) => void;
   private readonly unsubscribe: () => void;
@@ -167,12 +156,11 @@ export class RouteEngine implements RouteTable {
     const v4 = parseIpv4(options.localAddress);
     if (v4 === undefined)
       throw new RibError(RIB_ERROR_CODES.INVALID_OPTION, `localAddress ${options.localAddress} is not IPv4`);
-    this.localV4 = v4;
-    this.localV6 = options.localAddressV6 !== undefined ? parseIpv6(options.localAddressV6) : undefined;
+    const v6 = options.localAddressV6 !== undefined ? parseIpv6(options.localAddressV6) : undefined;
     if (!(this.routeLimit >= 1) || !(this.sliceSize >= 1)) {
       throw new RibError(RIB_ERROR_CODES.INVALID_OPTION, 'routeLimit and sliceSize must be positive');
     }
-    this.exportContext = { branchToBranch: options.branchToBranch ?? false };
+    this.exporter = new Exporter(this.localAsn, v4, v6, { branchToBranch: options.branchToBranch ?? false });
     this.store = new AttributeStore({ localAsn: this.localAsn });
     this.scheduleTask = options.schedule ?? ((task) => setImmediate(task));
     this.localRoutes = this.readAddressSpaces();
@@ -440,7 +428,7 @@ export class RouteEngine implements RouteTable {
       // Nothing was or will be sent to the peer the only paths came from.
       if ((!oldBest || oldBest.peer.id === peer.id) && (!newBest || newBest.peer.id === peer.id)) continue;
       const out = peer.out!;
-      if (direct[i]) out.offer(key, after && this.exportOf(peer, key, after));
+      if (direct[i]) out.offer(key, after && this.exporter.bestPath(peer, key, after));
       else out.dirty.add(key);
     }
   }
@@ -477,67 +465,9 @@ export class RouteEngine implements RouteTable {
 
   /** What `peer` should have for `key` now: the VNet's own route, or the best path if export allows. */
   private exportFor(peer: PeerState, key: PrefixKey): ExportSet | undefined {
-    const ipv6 = typeof key === 'string';
-    if (ipv6 && !peer.info.capabilities.ipv6Unicast) return undefined;
-    const fourOctet = peer.info.capabilities.context.fourOctetAs;
-    if (this.localRoutes.has(key)) return this.vnetExport(ipv6, fourOctet);
+    if (this.localRoutes.has(key)) return this.exporter.addressSpace(peer, key);
     const entry = this.locRib.get(key);
-    return entry && this.exportOf(peer, key, entry);
-  }
-
-  /** `exportFor` of a prefix that is not an address space, given its Loc-RIB entry. */
-  private exportOf(peer: PeerState, key: PrefixKey, entry: LocRibEntry): ExportSet | undefined {
-    if (typeof key === 'string' && !peer.info.capabilities.ipv6Unicast) return undefined;
-    const best = bestOf(entry);
-    if (
-      !evaluateExport(best.exportCandidate, peer.exportTarget as ExportTarget, this.exportContext).advertise
-    ) {
-      return undefined;
-    }
-    return this.exportSetOf(best.attributes, peer);
-  }
-
-  private exportSetOf(set: AttributeSet, peer: PeerState): ExportSet {
-    const context = peer.info.capabilities.context;
-    const slot = context.fourOctetAs ? 1 : 0;
-    let exported = set.exports[slot];
-    if (!exported) {
-      const attributes = exportAttributes(set.attributes, this.localAsn);
-      const block = encodeAttributes(attributes, context);
-      const hop = set.ipv6NextHop ? Buffer.from(set.ipv6NextHop).toString('hex') : '';
-      exported = {
-        key: hop + '|' + block.toString('latin1'),
-        block,
-        attributes,
-        ...(set.ipv6NextHop ? { ipv6NextHop: set.ipv6NextHop } : {}),
-      };
-      set.exports[slot] = exported;
-    }
-    return exported;
-  }
-
-  private vnetExport(ipv6: boolean, fourOctet: boolean): ExportSet | undefined {
-    if (ipv6 && !this.localV6) return undefined;
-    const id = `${ipv6 ? 6 : 4}${fourOctet ? 'F' : 'T'}`;
-    let exported = this.vnetExports.get(id);
-    if (!exported) {
-      const attributes = vnetRouteAttributes(this.localAsn, ipv6 ? undefined : this.localV4);
-      const context = {
-        fourOctetAs: fourOctet,
-        extendedMessage: false,
-        addPathReceive: new Set<number>(),
-        addPathSend: new Set<number>(),
-      };
-      const block = encodeAttributes(attributes, context);
-      exported = {
-        key: `vnet${id}|` + block.toString('latin1'),
-        block,
-        attributes,
-        ...(ipv6 ? { ipv6NextHop: this.localV6! } : {}),
-      };
-      this.vnetExports.set(id, exported);
-    }
-    return exported;
+    return entry && this.exporter.bestPath(peer, key, entry);
   }
 
   // ------------------------------------------------------------ address spaces
