@@ -545,18 +545,19 @@ export class RouteEngine implements RouteTable {
   }
 
   private refreshWalk(peer: PeerState): Walk {
-    const keys = peer.out ? [...peer.out.sent.keys()] : [];
-    let index = 0;
+    // Live iteration: a prefix sent after the refresh began is current anyway.
+    const keys = peer.out?.sent.keys();
     return {
       step: (budget) => {
         const out = peer.out;
-        if (!out || peer.status !== 'up') return -1;
-        const end = Math.min(keys.length, index + budget * 4);
-        for (; index < end; index++) {
-          out.dirty.add(keys[index]!);
-          out.forced.add(keys[index]!);
+        if (!out || !keys || peer.status !== 'up') return -1;
+        for (let i = 0; i < budget * 4; i++) {
+          const next = keys.next();
+          if (next.done) return -1;
+          out.dirty.add(next.value);
+          out.forced.add(next.value);
         }
-        return index >= keys.length ? -1 : budget;
+        return budget;
       },
     };
   }
