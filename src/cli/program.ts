@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Command, Option, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import { DEFAULT_DATA_DIR, LOCAL_SUBSCRIPTION_ID } from '../daemon/defaults.js';
 import { examples } from './context.js';
+import { registerDemoCommand } from './commands/demo.js';
 import { registerNicCommands } from './commands/nic.js';
 import { registerRouteServerCommands } from './commands/routeserver.js';
 import { registerRouteTableCommands } from './commands/route-table.js';
@@ -72,6 +73,7 @@ export function buildProgram(): CommandUnknownOpts {
     .action(() => console.log(`routeserver ${VERSION}`));
 
   registerServeCommand(program);
+  registerDemoCommand(program);
   registerRouteServerCommands(program);
   const alias = program
     .command('routeserver', { hidden: true })

@@ -1,0 +1,52 @@
+/**
+ * `routeserver demo`: runs scripts/demo.ts (Azure Route Server's overview
+ * scenario with FRR and BIRD in network namespaces) through tsx. The demo
+ * drives the interop lab (test/lab), which src/ must not import, so it runs
+ * as its own process from the source checkout; Ctrl-C reaches it (same
+ * process group) and SIGTERM is forwarded, and it tears the scenario down.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { CommandUnknownOpts } from '@commander-js/extra-typings';
+import { examples } from '../context.js';
+
+const SCRIPT = fileURLToPath(new URL('../../../scripts/demo.ts', import.meta.url));
+
+export function registerDemoCommand(program: CommandUnknownOpts): void {
+  program
+    .command('demo')
+    .description(
+      "build Azure Route Server's overview scenario in network namespaces (root): a VNet with a route server, " +
+        'an SD-WAN NVA (FRR) and a firewall NVA (BIRD), two VMs; print sessions, routes and a VM effective route table',
+    )
+    .option('--once', 'print everything, then tear down and exit (instead of waiting for Ctrl-C)')
+    .addHelpText('after', examples('sudo routeserver demo', 'sudo routeserver demo --once'))
+    .action(async (options) => {
+      if (!existsSync(SCRIPT)) {
+        process.stderr.write(`ERROR: the demo runs from the source checkout; ${SCRIPT} is missing\n`);
+        process.exitCode = 1;
+        return;
+      }
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', SCRIPT, ...(options.once ? ['--once'] : [])],
+        {
+          stdio: 'inherit',
+        },
+      );
+      const forward = (signal: NodeJS.Signals) => () => {
+        if (child.exitCode === null) child.kill(signal);
+      };
+      const onInt = () => {}; // the terminal sends SIGINT to the child too; wait for its teardown
+      const onTerm = forward('SIGTERM');
+      process.on('SIGINT', onInt);
+      process.on('SIGTERM', onTerm);
+      const code = await new Promise<number>((resolve) =>
+        child.on('exit', (exitCode, signal) => resolve(exitCode ?? (signal === null ? 1 : 128))),
+      );
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      process.exitCode = code;
+    });
+}

@@ -1,0 +1,106 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { Lab } from '../lab/index.js';
+
+const BIN = fileURLToPath(new URL('../../bin/routeserver.js', import.meta.url));
+
+function runDemo(): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, 'demo', '--once'],
+      { timeout: 240_000, maxBuffer: 4 * 1024 * 1024 },
+      (error, stdout, stderr) =>
+        resolve({
+          code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1,
+          output: stdout + stderr,
+        }),
+    );
+  });
+}
+
+/** The lines of one `== heading` section of the demo's output. */
+function section(output: string, heading: string): string[] {
+  const start = output.indexOf(`== ${heading}`);
+  if (start < 0) return [];
+  const rest = output.slice(start).split('\n').slice(1);
+  const end = rest.findIndex((line) => line.startsWith('== '));
+  return rest.slice(0, end < 0 ? undefined : end).filter((line) => line.trim() !== '');
+}
+
+describe('routeserver demo (seed scenario with FRR and BIRD)', () => {
+  it('prints sessions, learned and received routes, a VM effective route table, and tears down', async () => {
+    const { code, output } = await runDemo();
+    expect(code, output).toBe(0);
+
+    for (const nva of ['SD-WAN NVA (FRR, AS 65001)', 'firewall NVA (BIRD, AS 65002)']) {
+      expect(section(output, `${nva}: BGP sessions`)).toEqual([
+        '  10.1.0.4   Established',
+        '  10.1.0.5   Established',
+      ]);
+      const received = section(output, `${nva}: routes received from the route server`);
+      // the VNet address space from both instances, next hop the instance itself, AS path 65515
+      expect(received).toContainEqual(
+        expect.stringMatching(/^ {2}10\.1\.0\.0\/16 +from 10\.1\.0\.4 +next hop 10\.1\.0\.4 +AS path 65515$/),
+      );
+      expect(received).toContainEqual(
+        expect.stringMatching(/^ {2}10\.1\.0\.0\/16 +from 10\.1\.0\.5 +next hop 10\.1\.0\.5 +AS path 65515$/),
+      );
+    }
+    // each NVA gets the other's route, next hop unchanged (Azure reference §3.6)
+    expect(
+      section(output, 'SD-WAN NVA (FRR, AS 65001): routes received from the route server'),
+    ).toContainEqual(
+      expect.stringMatching(
+        /^ {2}0\.0\.0\.0\/0 +from 10\.1\.0\.4 +next hop 10\.1\.1\.5 +AS path 65515 65002$/,
+      ),
+    );
+    expect(
+      section(output, 'firewall NVA (BIRD, AS 65002): routes received from the route server'),
+    ).toContainEqual(
+      expect.stringMatching(
+        /^ {2}10\.250\.0\.0\/16 +from 10\.1\.0\.5 +next hop 10\.1\.1\.4 +AS path 65515 65001$/,
+      ),
+    );
+
+    const peerings = section(output, 'route server: peerings');
+    expect(peerings).toContainEqual(expect.stringMatching(/^firewall +65002 +10\.1\.1\.5 +Connected/));
+    expect(peerings).toContainEqual(expect.stringMatching(/^sdwan +65001 +10\.1\.1\.4 +Connected/));
+
+    const learned = section(output, 'route server: routes learned');
+    for (const instance of ['RouteServiceRole_IN_0', 'RouteServiceRole_IN_1']) {
+      expect(learned).toContainEqual(
+        expect.stringMatching(
+          new RegExp(`^${instance} +10\\.250\\.0\\.0/16 +10\\.1\\.1\\.4 +10\\.1\\.1\\.4 +65001 +EBgp`),
+        ),
+      );
+      expect(learned).toContainEqual(
+        expect.stringMatching(
+          new RegExp(`^${instance} +0\\.0\\.0\\.0/0 +10\\.1\\.1\\.5 +10\\.1\\.1\\.5 +65002 +EBgp`),
+        ),
+      );
+    }
+
+    const effective = section(output, "a VM's effective route table");
+    expect(effective).toContainEqual(
+      expect.stringMatching(
+        /^VirtualNetworkGateway +Active +10\.250\.0\.0\/16 +VirtualNetworkGateway +10\.1\.1\.4$/,
+      ),
+    );
+    expect(effective).toContainEqual(
+      expect.stringMatching(
+        /^VirtualNetworkGateway +Active +0\.0\.0\.0\/0 +VirtualNetworkGateway +10\.1\.1\.5$/,
+      ),
+    );
+    expect(effective).toContainEqual(expect.stringMatching(/^Default +Invalid +0\.0\.0\.0\/0 +Internet$/));
+    expect(effective).toContainEqual(
+      expect.stringMatching(/^10\.250\.0\.0\/16 +10\.250\.1\.1 +10\.1\.1\.4 +VirtualNetworkGateway/),
+    );
+
+    expect(output).toContain('== torn down');
+    const prefix = /log: \/.*\/(rl[0-9a-z]{4})-demo\//.exec(output)?.[1];
+    expect(prefix).toBeDefined();
+    expect(await Lab.leftovers(prefix!)).toEqual({ namespaces: [], processes: [], links: [] });
+  });
+});
