@@ -222,6 +222,7 @@ export function checkPreconditions(existing: Stored | undefined, id: string, opt
   if (options.mustNotExist === true && existing !== undefined) {
     throw new StoreAlreadyExistsError(existing.id, existing.etag);
   }
+  if (options.mustExist === true && existing === undefined) throw new StoreNotFoundError(id);
   if (options.expectedEtag === undefined) return;
   if (existing === undefined) throw new StoreNotFoundError(id);
   if (existing.etag !== options.expectedEtag) {

@@ -29,7 +29,7 @@ export class Mutation {
 
   put(
     record: { id: string; type: string; parentId?: string; name: string; body: unknown },
-    options: WriteOptions = {},
+    { mustExist: _checkedBeforehand, ...options }: WriteOptions = {},
   ): void {
     this.operations.set(idKey(record.id), {
       op: 'put',

@@ -248,6 +248,8 @@ export interface WriteOptions {
   readonly expectedEtag?: string;
   /** create only */
   readonly mustNotExist?: boolean;
+  /** update only (If-Match: *) */
+  readonly mustExist?: boolean;
 }
 
 export interface PutResult<T> {

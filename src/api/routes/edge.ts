@@ -115,7 +115,10 @@ export async function domainCall<T>(
 
 /** If-Match / If-None-Match as domain write conditions. */
 export function writeOptions(preconditions: Preconditions): WriteOptions {
-  return storeWriteOptions(preconditions);
+  return {
+    ...storeWriteOptions(preconditions),
+    ...(preconditions.ifMatch === '*' ? { mustExist: true } : {}),
+  };
 }
 
 /** The LRO settles when the live effect has been applied; its failure is the operation's. */

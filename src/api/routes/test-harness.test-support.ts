@@ -18,7 +18,12 @@ export interface ApiHarness {
   server: ApiServer;
   service: RouteServerService;
   store: SqliteResourceStore;
-  request(method: 'GET' | 'PUT' | 'DELETE' | 'POST', path: string, body?: unknown): Promise<Answer>;
+  request(
+    method: 'GET' | 'PUT' | 'DELETE' | 'POST',
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<Answer>;
   /** POST an action and follow its Location until the result */
   action(path: string): Promise<Answer>;
   close(): Promise<void>;
@@ -43,12 +48,12 @@ export async function apiHarness(options: Partial<RouteServerServiceOptions> = {
   const server = await createApiServer({ dataDir: dir, listen: { host: '127.0.0.1', port: 0 } });
   registerNetworkResources(server, service);
   const authorization = `Bearer ${server.credentials.token}`;
-  const request: ApiHarness['request'] = async (method, path, body) => {
+  const request: ApiHarness['request'] = async (method, path, body, headers = {}) => {
     const url = path.includes('?') ? path : `${path.startsWith('/') ? '' : `${NET}/`}${path}?${V}`;
     const res = await server.app.inject({
       method,
       url,
-      headers: { authorization },
+      headers: { authorization, ...headers },
       ...(body === undefined ? {} : { payload: body as object }),
     });
     return {

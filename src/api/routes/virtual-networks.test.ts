@@ -103,6 +103,32 @@ describe('virtualNetworks', () => {
     });
   });
 
+  it('answers stale If-Match, If-Match: * on a missing VNet and If-None-Match: * on an existing one with 412', async () => {
+    const first = await api.request('PUT', 'virtualNetworks/hub', hubBody);
+    await api.request('PUT', 'virtualNetworks/hub', { ...hubBody, tags: { a: 'b' } });
+    const stale = await api.request('PUT', 'virtualNetworks/hub', hubBody, {
+      'if-match': first.headers.etag as string,
+    });
+    expect(stale.statusCode).toBe(412);
+    expect((await api.request('GET', 'virtualNetworks/hub')).body.tags).toEqual({ a: 'b' });
+    expect((await api.request('PUT', 'virtualNetworks/other', hubBody, { 'if-match': '*' })).statusCode).toBe(
+      412,
+    );
+    expect((await api.request('GET', 'virtualNetworks/other')).statusCode).toBe(404);
+    expect(
+      (await api.request('PUT', 'virtualNetworks/hub', hubBody, { 'if-none-match': '*' })).statusCode,
+    ).toBe(412);
+    const current = await api.request('GET', 'virtualNetworks/hub');
+    const gone = await api.request('DELETE', 'virtualNetworks/hub', undefined, {
+      'if-match': first.headers.etag as string,
+    });
+    expect(gone.statusCode).toBe(412);
+    expect(
+      (await api.request('DELETE', 'virtualNetworks/hub', undefined, { 'if-match': current.body.etag }))
+        .statusCode,
+    ).toBe(202);
+  });
+
   it('refuses an unknown property inside an inline subnet', async () => {
     const res = await api.request('PUT', 'virtualNetworks/vn', {
       properties: {
