@@ -563,16 +563,19 @@ export class RouteEngine implements RouteTable {
   }
 
   private withdrawAllWalk(peer: PeerState): Walk {
+    // The peer is no longer up, so nothing is added behind the iterator.
+    const keys = peer.adjRibIn.keys();
     return {
       step: (budget) => {
-        let done = 0;
-        for (const key of peer.adjRibIn.keys()) {
-          if (done >= budget) return done;
-          this.withdraw(peer, key);
-          done++;
+        for (let i = 0; i < budget; i++) {
+          const next = keys.next();
+          if (next.done) {
+            publishRibEvent({ type: 'peer-routes-withdrawn', instance: this.instance, peer: peer.id });
+            return -1;
+          }
+          this.withdraw(peer, next.value);
         }
-        publishRibEvent({ type: 'peer-routes-withdrawn', instance: this.instance, peer: peer.id });
-        return -1;
+        return budget;
       },
     };
   }
