@@ -21,7 +21,10 @@ export function registerDemoCommand(program: CommandUnknownOpts): void {
         'an SD-WAN NVA (FRR) and a firewall NVA (BIRD), two VMs; print sessions, routes and a VM effective route table',
     )
     .option('--once', 'print everything, then tear down and exit (instead of waiting for Ctrl-C)')
-    .addHelpText('after', examples('sudo routeserver demo', 'sudo routeserver demo --once'))
+    .addHelpText(
+      'after',
+      examples('routeserver demo          # as root: sudo routeserver demo', 'routeserver demo --once'),
+    )
     .action(async (options) => {
       if (!existsSync(SCRIPT)) {
         process.stderr.write(`ERROR: the demo runs from the source checkout; ${SCRIPT} is missing\n`);
