@@ -276,6 +276,23 @@ describe('RouteEngine export', () => {
     expect(outputs.get(NVA1)!.table.has('0.0.0.0/0')).toBe(false);
   });
 
+  it('advertises gateway routes to NVAs only while branch-to-branch is on', async () => {
+    const h = harness();
+    const nva = new TestOutput();
+    h.engine.peerUp(NVA1, { ...peerInfo(NVA1, 65515), kind: 'gateway' }, new TestOutput());
+    h.engine.peerUp(NVA2, peerInfo(NVA2, 65002), nva);
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([12076], NVA1), ['172.16.0.0/12']));
+    await h.engine.whenIdle();
+    expect(h.sink.route('172.16.0.0/12')?.nextHops).toEqual([NVA1]);
+    expect(nva.table.has('172.16.0.0/12')).toBe(false);
+    h.engine.setBranchToBranch(true);
+    await h.engine.whenIdle();
+    expect(nva.table.get('172.16.0.0/12')?.attributes.asPath).toEqual([{ type: 2, asns: [65515, 12076] }]);
+    h.engine.setBranchToBranch(false);
+    await h.engine.whenIdle();
+    expect(nva.table.has('172.16.0.0/12')).toBe(false);
+  });
+
   it('encodes AS paths for a 2-octet-AS peer with AS_TRANS and AS4_PATH', async () => {
     const h = harness();
     const twoOctet = new TestOutput(BASE_CONTEXT);

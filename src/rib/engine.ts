@@ -123,7 +123,7 @@ export class RouteEngine implements RouteTable {
   readonly instance: InstanceId;
   readonly localAddress: string;
   readonly localAsn: number;
-  readonly routeLimit: number;
+  private limit: number;
   readonly store: AttributeStore;
   readonly locRib = new LocRib();
   private readonly peers = new Map<PeerId, PeerState>();
@@ -151,13 +151,13 @@ export class RouteEngine implements RouteTable {
     this.instance = options.instance;
     this.localAddress = options.localAddress;
     this.localAsn = options.localAsn ?? AZURE_ROUTE_SERVER_ASN;
-    this.routeLimit = options.routeLimit ?? DEFAULT_ROUTE_LIMIT;
+    this.limit = options.routeLimit ?? DEFAULT_ROUTE_LIMIT;
     this.sliceSize = options.sliceSize ?? 16_384;
     const v4 = parseIpv4(options.localAddress);
     if (v4 === undefined)
       throw new RibError(RIB_ERROR_CODES.INVALID_OPTION, `localAddress ${options.localAddress} is not IPv4`);
     const v6 = options.localAddressV6 !== undefined ? parseIpv6(options.localAddressV6) : undefined;
-    if (!(this.routeLimit >= 1) || !(this.sliceSize >= 1)) {
+    if (!(this.limit >= 1) || !(this.sliceSize >= 1)) {
       throw new RibError(RIB_ERROR_CODES.INVALID_OPTION, 'routeLimit and sliceSize must be positive');
     }
     this.exporter = new Exporter(this.localAsn, v4, v6, { branchToBranch: options.branchToBranch ?? false });
@@ -212,6 +212,25 @@ export class RouteEngine implements RouteTable {
     const state = this.peers.get(peer);
     if (!state?.out || state.status !== 'up') return;
     this.walks.push(this.refreshWalk(state));
+    this.schedule();
+  }
+
+  /** Routes held per peer (Azure reference §2.3); a change applies to the next UPDATE. */
+  get routeLimit(): number {
+    return this.limit;
+  }
+
+  setRouteLimit(limit: number): void {
+    if (!Number.isInteger(limit) || limit < 1) {
+      throw new RibError(RIB_ERROR_CODES.INVALID_OPTION, `route limit ${limit} must be a positive integer`);
+    }
+    this.limit = limit;
+  }
+
+  /** allowBranchToBranchTraffic changed: every prefix is re-exported to every peer (changes only). */
+  setBranchToBranch(on: boolean): void {
+    this.exporter.setContext({ branchToBranch: on });
+    for (const peer of this.exportingPeers()) this.walks.push(this.reexportWalk(peer));
     this.schedule();
   }
 
@@ -537,6 +556,23 @@ export class RouteEngine implements RouteTable {
             out.dumpQueued = true;
             return -1;
           }
+          out.dirty.add(next.value);
+        }
+        return budget;
+      },
+    };
+  }
+
+  /** Marks every Loc-RIB prefix for re-export to `peer` (only differences are sent). */
+  private reexportWalk(peer: PeerState): Walk {
+    const keys = this.locRib.entries.keys();
+    return {
+      step: (budget) => {
+        const out = peer.out;
+        if (!out || peer.status !== 'up') return -1;
+        for (let i = 0; i < budget * 4; i++) {
+          const next = keys.next();
+          if (next.done) return -1;
           out.dirty.add(next.value);
         }
         return budget;

@@ -24,8 +24,12 @@ export class Exporter {
     private readonly localV4: number,
     /** the instance's IPv6 address, when IPv6 spaces are advertised */
     private readonly localV6: Uint8Array | undefined,
-    private readonly context: ExportContext,
+    private context: ExportContext,
   ) {}
+
+  setContext(context: ExportContext): void {
+    this.context = context;
+  }
 
   /** The instance's own route for an advertised address space (AS path 65515, ORIGIN IGP, NEXT_HOP = instance). */
   addressSpace(peer: PeerState, key: PrefixKey): ExportSet | undefined {

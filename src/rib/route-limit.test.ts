@@ -102,3 +102,25 @@ describe('per-peer route limit', () => {
     expect(requests[0]!.notification.data).toEqual(Uint8Array.from([0, 1, 1, 0, 0, 0x0f, 0xa0]));
   });
 });
+
+describe('route limit changes', () => {
+  it('applies a new limit to the next UPDATE', async () => {
+    const h = harness({ routeLimit: 10 });
+    const requests: SessionCloseRequest[] = [];
+    h.engine.onSessionCloseRequested((r) => requests.push(r));
+    h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), prefixes(5)));
+    await h.engine.whenIdle();
+    h.engine.setRouteLimit(6);
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), prefixes(2, 5)));
+    await h.engine.whenIdle();
+    expect(requests.map((r) => r.notification.data)).toEqual([Uint8Array.from([0, 1, 1, 0, 0, 0, 6])]);
+  });
+
+  it('refuses a limit that is not a positive integer', () => {
+    const h = harness();
+    expect(() => h.engine.setRouteLimit(0)).toThrow(
+      expect.objectContaining({ code: 'BGPRS_ERR_RIB_INVALID_OPTION' }),
+    );
+  });
+});

@@ -14,7 +14,7 @@
  *
  * The peer's configured address is its id in the engine.
  */
-import { CeaseSubcode, IPV6_UNICAST, familyKey } from '../bgp/codec/index.js';
+import { Afi, CeaseSubcode, IPV6_UNICAST, Safi, familyKey } from '../bgp/codec/index.js';
 import { BgpSpeaker, SessionError } from '../bgp/session/index.js';
 import type { PeerOptions, SessionEvent, SocketOptions } from '../bgp/session/index.js';
 import type { Negotiated } from '../bgp/fsm/index.js';
@@ -92,6 +92,24 @@ export class RouteServerInstance {
   removePeer(address: string, communication?: string): void {
     this.speaker.removePeer(address, communication);
     this.engine.peerDown(address);
+  }
+
+  /** Route-server settings that change live: the per-peer route limit and branch-to-branch. */
+  updateSettings(settings: { routeLimit?: number; branchToBranch?: boolean }): void {
+    if (settings.routeLimit !== undefined) this.engine.setRouteLimit(settings.routeLimit);
+    if (settings.branchToBranch !== undefined) this.engine.setBranchToBranch(settings.branchToBranch);
+  }
+
+  /**
+   * Asks every Established peer for its routes again (Azure reference §2.2:
+   * on a new VNet peering); a peer without route refresh gets a hard reset
+   * (the session layer's `requestRouteRefresh`). Our own re-advertisement
+   * follows the address-space change by itself.
+   */
+  refreshPeers(): void {
+    for (const session of this.speaker.peers()) {
+      if (session.state === 'Established') session.requestRouteRefresh(Afi.Ipv4, Safi.Unicast);
+    }
   }
 
   learnedRoutes(peer: string): LearnedRoute[] {
