@@ -41,9 +41,10 @@ function sdnNic(record: { id: string; body: NetworkInterfaceBody }, subnet: Stor
 
 function allocate(core: ServiceCore, subnet: Stored<typeof TYPES.subnet>, nicKey: string): string {
   const used = new Set<string>();
-  for (const nic of core.index.ofType(TYPES.networkInterface)) {
-    if (idKey(nic.body.subnetId) === idKey(subnet.id) && idKey(nic.id) !== nicKey)
-      used.add(nic.body.privateIpAddress);
+  for (const record of core.index.inSubnet(subnet.id)) {
+    if (record.type === TYPES.networkInterface && idKey(record.id) !== nicKey) {
+      used.add((record.body as NetworkInterfaceBody).privateIpAddress);
+    }
   }
   const address = firstFreeIpv4(parsePrefix(subnet.body.addressPrefix), used);
   if (address === undefined) {

@@ -37,7 +37,7 @@ import type {
   VirtualNetworkPeering,
   WriteOptions,
 } from './types.js';
-import { peeringView, subnetViewOf, virtualNetworkView } from './views.js';
+import { peeringView, subnetView, virtualNetworkView } from './views.js';
 
 type SubnetRecord = Stored<typeof TYPES.subnet>;
 type PeeringRecord = Stored<typeof TYPES.peering>;
@@ -396,7 +396,7 @@ export function putSubnet(
       const created = existing === undefined;
       writeSubnet(core, mutation, vnet, nameFromId(id), input, '', options);
       mutation.touch(vnet);
-      return () => ({ resource: subnetViewOf(core, core.index.get(id, TYPES.subnet)!), created });
+      return () => ({ resource: subnetView(core, core.index.get(id, TYPES.subnet)!), created });
     })
     .then(({ value, applied }) => ({ ...value, applied }));
 }
@@ -421,13 +421,13 @@ export function deleteSubnet(
 
 export function getSubnet(core: ServiceCore, id: string): Subnet | undefined {
   const record = core.index.get(id, TYPES.subnet);
-  return record === undefined ? undefined : subnetViewOf(core, record);
+  return record === undefined ? undefined : subnetView(core, record);
 }
 
 export function listSubnets(core: ServiceCore, vnetId: string, cursor?: string): Page<Subnet> {
   if (core.index.get(vnetId, TYPES.virtualNetwork) === undefined) throw notFound('virtual network', vnetId);
   const records = core.index.childrenOf(vnetId, TYPES.subnet);
-  return pageOf(records, cursor, core.pageSize, (r) => subnetViewOf(core, r));
+  return pageOf(records, cursor, core.pageSize, (r) => subnetView(core, r));
 }
 
 export function putPeering(

@@ -126,10 +126,21 @@ export function checkStored(record: ResourceRecord): Stored {
   return { ...record, type } as Stored;
 }
 
-/** The records of every resource, by id key, with a parent → children index. */
+/** The id key of the subnet a record sits in (NICs and route-server ipConfigurations). */
+function subnetKeyOf(record: Stored): string | undefined {
+  const subnetId = (record.body as { subnetId?: unknown }).subnetId;
+  return typeof subnetId === 'string' ? idKey(subnetId) : undefined;
+}
+
+/**
+ * The records of every resource, by id key, with a parent → children index,
+ * a per-type index and a subnet → NIC / ipConfiguration index.
+ */
 export class ResourceIndex {
   private readonly records = new Map<string, Stored>();
   private readonly children = new Map<string, Set<string>>();
+  private readonly byType = new Map<string, Set<string>>();
+  private readonly bySubnet = new Map<string, Set<string>>();
 
   get<T extends ResourceType>(id: string, type: T): Stored<T> | undefined {
     const record = this.records.get(idKey(id));
@@ -148,21 +159,30 @@ export class ResourceIndex {
 
   /** Every record of a type, ordered by id key. */
   ofType<T extends ResourceType>(type: T): Stored<T>[] {
-    return [...this.records.entries()]
-      .filter(([, record]) => record.type === type)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([, record]) => record as Stored<T>);
+    const keys = [...(this.byType.get(type) ?? [])].sort();
+    return keys.map((key) => this.records.get(key) as Stored<T>);
+  }
+
+  /** NICs and route-server ipConfigurations in a subnet, ordered by id key. */
+  inSubnet(subnetId: string): Stored<typeof TYPES.networkInterface | typeof TYPES.ipConfiguration>[] {
+    const keys = [...(this.bySubnet.get(idKey(subnetId)) ?? [])].sort();
+    return keys.map((key) => this.records.get(key) as Stored<typeof TYPES.networkInterface>);
   }
 
   set(record: Stored): void {
     const key = idKey(record.id);
+    const previous = this.records.get(key);
+    if (previous !== undefined) this.unlink(key, previous);
     this.records.set(key, record);
-    if (record.parentId !== undefined) {
-      const parentKey = idKey(record.parentId);
-      let set = this.children.get(parentKey);
-      if (set === undefined) this.children.set(parentKey, (set = new Set()));
+    const link = (map: Map<string, Set<string>>, at: string) => {
+      let set = map.get(at);
+      if (set === undefined) map.set(at, (set = new Set()));
       set.add(key);
-    }
+    };
+    if (record.parentId !== undefined) link(this.children, idKey(record.parentId));
+    link(this.byType, record.type);
+    const subnetKey = subnetKeyOf(record);
+    if (subnetKey !== undefined) link(this.bySubnet, subnetKey);
   }
 
   delete(id: string): void {
@@ -170,6 +190,13 @@ export class ResourceIndex {
     const record = this.records.get(key);
     if (record === undefined) return;
     this.records.delete(key);
+    this.unlink(key, record);
+  }
+
+  private unlink(key: string, record: Stored): void {
     if (record.parentId !== undefined) this.children.get(idKey(record.parentId))?.delete(key);
+    this.byType.get(record.type)?.delete(key);
+    const subnetKey = subnetKeyOf(record);
+    if (subnetKey !== undefined) this.bySubnet.get(subnetKey)?.delete(key);
   }
 }

@@ -354,6 +354,13 @@ describe('network interfaces and route tables', () => {
     expect(active).toContain('User 0.0.0.0/0 VirtualAppliance');
     expect(active).toContain('Default 10.0.0.0/16 VnetLocal');
     expect(h.service.getRouteTable(routeTableId('rt'))!.subnetIds).toEqual([subnetId('hub', 'app')]);
+    expect(h.service.getSubnet(subnetId('hub', 'app'))!.ipConfigurationIds).toEqual([
+      `${nicId('a')}/ipConfigurations/ipconfig1`,
+      `${nicId('b')}/ipConfigurations/ipconfig1`,
+    ]);
+    expect(h.service.getSubnet(subnetId('hub', 'RouteServerSubnet'))!.ipConfigurationIds).toEqual([
+      ipConfigId('rs'),
+    ]);
   });
 
   it('refuses to delete a route table still associated with a subnet', async () => {

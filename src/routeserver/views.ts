@@ -104,37 +104,26 @@ export function bgpConnectionView(
   };
 }
 
-/** subnet id key → ids of the NIC and route-server ipConfigurations in it */
-function ipConfigurationsBySubnet(core: ServiceCore): Map<string, string[]> {
-  const bySubnet = new Map<string, string[]>();
-  const add = (subnetId: string, id: string) => {
-    const key = idKey(subnetId);
-    const list = bySubnet.get(key);
-    if (list === undefined) bySubnet.set(key, [id]);
-    else list.push(id);
-  };
-  for (const nic of core.index.ofType(TYPES.networkInterface))
-    add(nic.body.subnetId, `${nic.id}/ipConfigurations/${nic.body.ipConfigurationName}`);
-  for (const config of core.index.ofType(TYPES.ipConfiguration)) add(config.body.subnetId, config.id);
-  return bySubnet;
+/** ids of the NIC ipConfigurations and route-server ipConfigurations in a subnet */
+function ipConfigurationIds(core: ServiceCore, subnetId: string): string[] {
+  return core.index
+    .inSubnet(subnetId)
+    .map((r) =>
+      r.type === TYPES.networkInterface
+        ? `${r.id}/ipConfigurations/${(r.body as { ipConfigurationName: string }).ipConfigurationName}`
+        : r.id,
+    );
 }
 
-export function subnetView(
-  record: Stored<typeof TYPES.subnet>,
-  bySubnet: ReadonlyMap<string, readonly string[]>,
-): Subnet {
+export function subnetView(core: ServiceCore, record: Stored<typeof TYPES.subnet>): Subnet {
   return {
     ...identity(record),
     virtualNetworkId: record.parentId!,
     addressPrefix: record.body.addressPrefix,
     routeTableId: record.body.routeTableId,
-    ipConfigurationIds: bySubnet.get(idKey(record.id)) ?? [],
+    ipConfigurationIds: ipConfigurationIds(core, record.id),
     provisioningState: 'Succeeded',
   };
-}
-
-export function subnetViewOf(core: ServiceCore, record: Stored<typeof TYPES.subnet>): Subnet {
-  return subnetView(record, ipConfigurationsBySubnet(core));
 }
 
 export function peeringView(core: ServiceCore, record: Stored<typeof TYPES.peering>): VirtualNetworkPeering {
@@ -157,13 +146,12 @@ export function virtualNetworkView(
   core: ServiceCore,
   record: Stored<typeof TYPES.virtualNetwork>,
 ): VirtualNetwork {
-  const bySubnet = ipConfigurationsBySubnet(core);
   return {
     ...identity(record),
     location: record.body.location,
     tags: record.body.tags,
     addressPrefixes: record.body.addressPrefixes,
-    subnets: core.index.childrenOf(record.id, TYPES.subnet).map((s) => subnetView(s, bySubnet)),
+    subnets: core.index.childrenOf(record.id, TYPES.subnet).map((s) => subnetView(core, s)),
     peerings: core.index.childrenOf(record.id, TYPES.peering).map((p) => peeringView(core, p)),
     provisioningState: 'Succeeded',
   };
