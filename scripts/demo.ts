@@ -19,7 +19,7 @@
  * It lives outside src/ because it drives the interop lab (test/lab), which
  * src/ must not import (docs/architecture.md); src/cli starts it with tsx.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BirdDaemon, FrrDaemon, Lab, type BgpDaemon, type LabNode } from '../test/lab/index.js';
@@ -69,6 +69,21 @@ function nva(
     announce: [prefix],
   };
   return kind === 'frr' ? new FrrDaemon(lab, node, options) : new BirdDaemon(lab, node, options);
+}
+
+/** The Azure-named series of /metrics, read in the server's namespace with the token and certificate. */
+async function printMetrics(lab: Lab, node: LabNode, dataDir: string): Promise<void> {
+  const token = readFileSync(join(dataDir, 'api-token'), 'utf8').trim();
+  const result = await lab.exec(node, 'curl', [
+    '-sS', '--cacert', join(dataDir, 'tls', 'cert.pem'), '-H', `Authorization: Bearer ${token}`, `https://${API}/metrics`,
+  ]); // prettier-ignore
+  if (result.code !== 0) throw new Error(`GET /metrics failed: ${result.stderr}`);
+  const azure = /^(BgpPeerStatus|CountOfRoutes\w+)\{/;
+  for (const line of result.stdout
+    .split('\n')
+    .filter((l) => azure.test(l))
+    .sort())
+    console.log(`  ${line.replace(/routeserver="[^"]*",/, '')}`);
 }
 
 async function printNvaView(name: string, daemon: BgpDaemon): Promise<void> {
@@ -134,6 +149,8 @@ async function build(lab: Lab): Promise<void> {
       '-o',
       'table',
     ]);
+  heading('metrics (GET /metrics, routeserver label left out)');
+  await printMetrics(lab, rsNode, dataDir);
   heading("a VM's effective route table");
   await cli(lab, rsNode, dataDir, [
     'nic',

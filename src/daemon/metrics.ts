@@ -36,9 +36,13 @@ async function collectPeers(
   learned: Gauge<(typeof LABELS)[number]>,
   advertised: Gauge<(typeof LABELS)[number]>,
 ): Promise<void> {
-  status.reset();
-  learned.reset();
-  advertised.reset();
+  // read everything first, then swap the values in without an await in between
+  const rows: {
+    labels: Record<(typeof LABELS)[number], string>;
+    up: number;
+    learned: number;
+    advertised: number;
+  }[] = [];
   for (const routeServer of runtime.running.values()) {
     for (const peer of routeServer.peers.values()) {
       const id = routeServer.routeServerId;
@@ -55,11 +59,20 @@ async function collectPeers(
           bgppeerip: peer.peerIp,
           bgppeertype: PEER_TYPE_NVA,
         };
-        status.set(labels, session.state === 'Established' ? 1 : 0);
-        learned.set(labels, learnedCounts.get(session.instance) ?? 0);
-        advertised.set(labels, advertisedCounts.get(session.instance) ?? 0);
+        rows.push({
+          labels,
+          up: session.state === 'Established' ? 1 : 0,
+          learned: learnedCounts.get(session.instance) ?? 0,
+          advertised: advertisedCounts.get(session.instance) ?? 0,
+        });
       }
     }
+  }
+  for (const gauge of [status, learned, advertised]) gauge.reset();
+  for (const row of rows) {
+    status.set(row.labels, row.up);
+    learned.set(row.labels, row.learned);
+    advertised.set(row.labels, row.advertised);
   }
 }
 
@@ -68,29 +81,24 @@ export function createMetrics(runtime: ObservedRuntime | undefined): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   type PeerGauge = Gauge<(typeof LABELS)[number]>;
-  const gauges: { learned?: PeerGauge; advertised?: PeerGauge } = {};
-  // registered first, so its collect refreshes all three before any is read
-  const status: PeerGauge = new Gauge({
-    name: 'BgpPeerStatus',
-    help: 'BGP session state per instance and peer: 1 = Established, 0 = not',
-    labelNames: LABELS,
-    registers: [registry],
-    async collect() {
-      if (runtime !== undefined && gauges.learned && gauges.advertised)
-        await collectPeers(runtime, status, gauges.learned, gauges.advertised);
-    },
-  });
-  gauges.advertised = new Gauge({
-    name: 'CountOfRoutesAdvertisedToPeer',
-    help: 'routes the instance advertises to the peer (Adj-RIB-Out)',
-    labelNames: LABELS,
-    registers: [registry],
-  });
-  gauges.learned = new Gauge({
-    name: 'CountOfRoutesLearnedFromPeer',
-    help: 'routes the instance learned from the peer (Adj-RIB-In)',
-    labelNames: LABELS,
-    registers: [registry],
-  });
+  const gauges: PeerGauge[] = [];
+  // prom-client reads the metrics of a scrape concurrently: the three gauges share one refresh
+  let pending: Promise<void> | undefined;
+  const refresh = () => {
+    if (runtime === undefined) return Promise.resolve();
+    pending ??= collectPeers(runtime, gauges[0]!, gauges[1]!, gauges[2]!).finally(
+      () => (pending = undefined),
+    );
+    return pending;
+  };
+  const gauge = (name: string, help: string) =>
+    new Gauge({ name, help, labelNames: LABELS, registers: [registry], collect: refresh });
+  gauges.push(gauge('BgpPeerStatus', 'BGP session state per instance and peer: 1 = Established, 0 = not'));
+  gauges.push(
+    gauge('CountOfRoutesLearnedFromPeer', 'routes the instance learned from the peer (Adj-RIB-In)'),
+  );
+  gauges.push(
+    gauge('CountOfRoutesAdvertisedToPeer', 'routes the instance advertises to the peer (Adj-RIB-Out)'),
+  );
   return registry;
 }

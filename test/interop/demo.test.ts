@@ -82,6 +82,18 @@ describe('routeserver demo (seed scenario with FRR and BIRD)', () => {
       );
     }
 
+    const metrics = section(output, 'metrics (GET /metrics, routeserver label left out)');
+    const series = (name: string, instance: string, peer: string) =>
+      `  ${name}{routeserviceinstance="RouteServiceRole_${instance}",bgppeerip="${peer}",bgppeertype="Nva"}`;
+    for (const instance of ['IN_0', 'IN_1']) {
+      for (const peer of ['10.1.1.4', '10.1.1.5']) {
+        expect(metrics).toContain(`${series('BgpPeerStatus', instance, peer)} 1`);
+        expect(metrics).toContain(`${series('CountOfRoutesLearnedFromPeer', instance, peer)} 1`);
+        // the VNet space and the other NVA's route
+        expect(metrics).toContain(`${series('CountOfRoutesAdvertisedToPeer', instance, peer)} 2`);
+      }
+    }
+
     const effective = section(output, "a VM's effective route table");
     expect(effective).toContainEqual(
       expect.stringMatching(
