@@ -141,6 +141,8 @@ describe('RouteServerInstance', () => {
     );
     const notification: NotificationMessage = received.notification;
     expect([notification.code, notification.subcode]).toEqual([6, 1]);
+    // RFC 4486 §4: AFI (2 octets) = 1, SAFI (1 octet) = 1, prefix upper bound (4 octets) = 2
+    expect(Buffer.from(notification.data).toString('hex')).toBe('00010100000002');
     expect(instance.engine.counters.routeLimitExceeded).toBe(1);
   });
 });

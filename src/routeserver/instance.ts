@@ -14,7 +14,7 @@
  *
  * The peer's configured address is its id in the engine.
  */
-import { Afi, CeaseSubcode, IPV6_UNICAST, Safi, familyKey } from '../bgp/codec/index.js';
+import { Afi, IPV6_UNICAST, Safi, familyKey } from '../bgp/codec/index.js';
 import { BgpSpeaker, SessionError } from '../bgp/session/index.js';
 import type { PeerOptions, SessionEvent, SocketOptions } from '../bgp/session/index.js';
 import type { Negotiated } from '../bgp/fsm/index.js';
@@ -60,7 +60,7 @@ export class RouteServerInstance {
       sink: options.sink,
     });
     this.engine.onSessionCloseRequested((request) => {
-      this.speakerRef?.peer(request.peer)?.reset(CeaseSubcode.MaximumPrefixesReached);
+      this.speakerRef?.peer(request.peer)?.resetWith(request.notification);
     });
   }
 

@@ -115,7 +115,15 @@ export class PeerSession {
 
   /** A hard reset: Cease (default Administrative Reset), then automatic restart. */
   reset(subcode: number = CeaseSubcode.AdministrativeReset, communication?: string): void {
-    const notification = ceaseNotification(subcode, communication);
+    this.resetWith(ceaseNotification(subcode, communication));
+  }
+
+  /**
+   * A hard reset with a NOTIFICATION built by the caller, e.g. RFC 4486 §4
+   * Cease / Maximum Number of Prefixes Reached carrying AFI, SAFI and the
+   * limit; then automatic restart.
+   */
+  resetWith(notification: NotificationMessage): void {
     this.dispatch(this.primary, { type: 'AutomaticStop_with_Cease', notification });
   }
 
