@@ -7,7 +7,7 @@
  * reaches it through an HTTPS agent that dials that socket (the root
  * namespace has no route into the lab). See test/interop/hosts/api-host.ts.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { Agent } from 'node:https';
 import path from 'node:path';
 import { connect, type ConnectionOptions } from 'node:tls';
@@ -78,6 +78,20 @@ describe('route server lifecycle through @azure/arm-network with FRR and BIRD', 
       { timeoutMs, intervalMs: 500 },
     );
 
+  /** Starts the route server process (again); resolves once its API serves. */
+  async function startHost(): Promise<void> {
+    rmSync(path.join(rs.dir, 'api-ready'), { force: true });
+    const script = path.resolve('test/interop/hosts/api-host.ts');
+    host = lab.spawn(rs, process.execPath, ['--import', 'tsx', script, rs.dir], {
+      logFile: path.join(rs.dir, 'api-host.log'),
+    });
+    await wait(
+      'API host ready',
+      async () => (existsSync(path.join(rs.dir, 'api-ready')) ? true : undefined),
+      60_000,
+    );
+  }
+
   beforeAll(async () => {
     lab = await Lab.create({ name: 'sdk' });
     rs = await lab.addNode('rs', [`${IN_0}/16`, `${IN_1}/16`]);
@@ -99,15 +113,7 @@ describe('route server lifecycle through @azure/arm-network with FRR and BIRD', 
         }),
       );
     }
-    const script = path.resolve('test/interop/hosts/api-host.ts');
-    host = lab.spawn(rs, process.execPath, ['--import', 'tsx', script, rs.dir], {
-      logFile: path.join(rs.dir, 'api-host.log'),
-    });
-    await wait(
-      'API host ready',
-      async () => (existsSync(path.join(rs.dir, 'api-ready')) ? true : undefined),
-      60_000,
-    );
+    await startHost();
     const token = readFileSync(path.join(rs.dir, 'api-token'), 'utf8').trim();
     const ca = readFileSync(path.join(rs.dir, 'tls', 'cert.pem'), 'utf8');
     sdk = sdkClient('https://localhost', SUB, token, ca);
@@ -188,6 +194,30 @@ describe('route server lifecycle through @azure/arm-network with FRR and BIRD', 
     );
     const shared = table.filter((r) => r.addressPrefix?.[0] === SHARED).map((r) => r.nextHopIpAddress?.[0]);
     expect(shared.sort()).toEqual([FRR.address, BIRD.address]);
+  });
+
+  it('comes back after a restart with its peerings and re-establishes the sessions', async () => {
+    await host.stop();
+    const frr = daemons[0]!;
+    await waitFor(
+      'FRR sees the route server gone',
+      async () => {
+        const sessions = await frr.sessions();
+        return sessions.every((s) => s.state !== 'Established') ? sessions : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
+    await startHost();
+    const hub = await sdk.virtualHubs.get(RESOURCE_GROUP, 'rs');
+    expect(hub).toMatchObject({ routingState: 'Provisioned', virtualRouterIps: [IN_0, IN_1] });
+    await Promise.all(daemons.flatMap((d) => [IN_0, IN_1].map((a) => d.waitEstablished(a, 120_000))));
+    await wait('BIRD route learned again by both instances', async () => {
+      const { learned } = await readRoutes(sdk, 'bird');
+      const both = [0, 1].every((i) =>
+        learned[`RouteServiceRole_IN_${i}`]?.some((r) => r.network === BIRD.prefix),
+      );
+      return both ? learned : undefined;
+    });
   });
 
   it('closes FRR’s sessions when its peering is deleted, and its routes leave the VNet', async () => {
