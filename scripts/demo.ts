@@ -22,7 +22,14 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BirdDaemon, FrrDaemon, Lab, type BgpDaemon, type LabNode } from '../test/lab/index.js';
+import {
+  BirdDaemon,
+  FrrDaemon,
+  Lab,
+  type BgpDaemon,
+  type LabNode,
+  type LabProcess,
+} from '../test/lab/index.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'routeserver.js');
@@ -99,7 +106,19 @@ async function printNvaView(name: string, daemon: BgpDaemon): Promise<void> {
     );
 }
 
-async function build(lab: Lab): Promise<void> {
+/** SIGTERM to the server, then what its log says about the sessions it closed. */
+async function stopServer(server: LabProcess, logFile: string): Promise<void> {
+  heading('stopping the server (SIGTERM): a Cease to every peer from both instances');
+  await server.stop();
+  for (const line of readFileSync(logFile, 'utf8').split('\n')) {
+    if (line.trim() === '') continue;
+    const record = JSON.parse(line) as { msg?: string; peer?: string; instanceAddress?: string };
+    if (record.msg?.startsWith('NOTIFICATION sent') || record.msg === 'stopped')
+      console.log(`  ${record.msg}${record.peer ? `  ${record.instanceAddress} -> ${record.peer}` : ''}`);
+  }
+}
+
+async function build(lab: Lab): Promise<() => Promise<void>> {
   const rsNode = await lab.addNode(
     'rs',
     INSTANCES.map((a) => `${a}/16`),
@@ -109,16 +128,15 @@ async function build(lab: Lab): Promise<void> {
   const dataDir = join(lab.dir, 'routeserver-data');
   mkdirSync(dataDir, { recursive: true });
   heading('starting routeserver serve --config examples/seed-scenario.yaml');
-  lab.spawn(
+  const logFile = join(lab.dir, 'routeserver.log');
+  const server = lab.spawn(
     rsNode,
     process.execPath,
     [BIN, 'serve', '--config', SEED, '--data-dir', dataDir, '--api-listen', API, '--log-format', 'json'],
-    {
-      logFile: join(lab.dir, 'routeserver.log'),
-    },
+    { logFile },
   );
   await waitForApi(lab, rsNode, dataDir);
-  console.log(`  log: ${join(lab.dir, 'routeserver.log')}`);
+  console.log(`  log: ${logFile}`);
 
   const sdwan = nva('frr', lab, sdwanNode, 65001, '10.1.1.4', '10.250.0.0/16');
   const firewall = nva('bird', lab, fwNode, 65002, '10.1.1.5', '0.0.0.0/0');
@@ -174,6 +192,7 @@ async function build(lab: Lab): Promise<void> {
     '-o',
     'table',
   ]);
+  return () => stopServer(server, logFile);
 }
 
 async function main(): Promise<void> {
@@ -183,8 +202,8 @@ async function main(): Promise<void> {
   }
   const lab = await Lab.create({ name: 'demo' });
   try {
-    await build(lab);
-    if (once) return;
+    const stop = await build(lab);
+    if (once) return await stop();
     heading('the scenario is up; Ctrl-C tears it down');
     await new Promise<void>(() => {}); // the lab's SIGINT/SIGTERM handler destroys it and exits
   } finally {

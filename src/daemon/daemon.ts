@@ -22,6 +22,7 @@ import type { ConfigFile } from './config-schema.js';
 import { API_URL_FILE, STORE_FILE } from './defaults.js';
 import { METRICS_PATH, createMetrics } from './metrics.js';
 import { ObservedRuntime } from './observed-runtime.js';
+import { logSessionEvents } from './session-log.js';
 
 export interface DaemonOptions {
   readonly dataDir: string;
@@ -45,6 +46,7 @@ export interface Daemon {
 }
 
 interface Parts {
+  unsubscribe?: () => void;
   store?: ResourceStore;
   runtime?: ObservedRuntime;
   service?: RouteServerService;
@@ -65,6 +67,7 @@ async function stopParts(parts: Parts, logger: Logger): Promise<void> {
   if (parts.service) await step('domain service', () => parts.service!.close());
   if (parts.runtime) await step('BGP instances', () => parts.runtime!.close());
   if (parts.store) await step('store', () => parts.store!.close());
+  parts.unsubscribe?.();
 }
 
 async function applyStartupConfig(
@@ -110,6 +113,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   try {
     const storePath = join(dataDir, STORE_FILE);
     parts.store = openSqliteStore({ path: storePath });
+    parts.unsubscribe = logSessionEvents(logger.child({ component: 'bgp' }));
     parts.runtime = createRuntime(options);
     if (parts.runtime) parts.runtime.tolerateStartFailures = true;
     parts.service = await RouteServerService.open({

@@ -110,6 +110,18 @@ describe('routeserver demo (seed scenario with FRR and BIRD)', () => {
       expect.stringMatching(/^10\.250\.0\.0\/16 +10\.250\.1\.1 +10\.1\.1\.4 +VirtualNetworkGateway/),
     );
 
+    // serve stops cleanly on SIGTERM: both instances send a Cease to both NVAs
+    const stopping = section(
+      output,
+      'stopping the server (SIGTERM): a Cease to every peer from both instances',
+    );
+    for (const instance of ['10.1.0.4', '10.1.0.5'])
+      for (const peer of ['10.1.1.4', '10.1.1.5'])
+        expect(stopping).toContain(
+          `  NOTIFICATION sent: Cease / Administrative Shutdown  ${instance} -> ${peer}`,
+        );
+    expect(stopping[stopping.length - 1]).toBe('  stopped');
+
     expect(output).toContain('== torn down');
     const prefix = /log: \/.*\/(rl[0-9a-z]{4})-demo\//.exec(output)?.[1];
     expect(prefix).toBeDefined();

@@ -1,0 +1,91 @@
+/**
+ * Logs BGP session events from `node:diagnostics_channel`
+ * (`routeserver:bgp:session`, src/bgp/session/events.ts): state changes into
+ * and out of Established at info, other transitions at debug, NOTIFICATIONs
+ * sent and received at warn (Cease at info), refused connections at warn.
+ * UPDATEs are not logged (they are counted in /metrics).
+ */
+import diagnostics from 'node:diagnostics_channel';
+import type { Logger } from 'pino';
+import { SESSION_CHANNEL, type SessionEvent } from '../bgp/session/index.js';
+
+/** RFC 4271 §4.5 error codes; RFC 4486 Cease subcodes */
+const ERROR_CODES: Readonly<Record<number, string>> = {
+  1: 'Message Header Error',
+  2: 'OPEN Message Error',
+  3: 'UPDATE Message Error',
+  4: 'Hold Timer Expired',
+  5: 'Finite State Machine Error',
+  6: 'Cease',
+  7: 'ROUTE-REFRESH Message Error',
+};
+const CEASE_SUBCODES: Readonly<Record<number, string>> = {
+  1: 'Maximum Number of Prefixes Reached',
+  2: 'Administrative Shutdown',
+  3: 'Peer De-configured',
+  4: 'Administrative Reset',
+  5: 'Connection Rejected',
+  6: 'Other Configuration Change',
+  7: 'Connection Collision Resolution',
+  8: 'Out of Resources',
+  9: 'Hard Reset',
+  10: 'BFD Down',
+};
+
+export function describeNotification(code: number, subcode: number): string {
+  const name = ERROR_CODES[code] ?? `error ${code}`;
+  const sub = code === 6 ? CEASE_SUBCODES[subcode] : undefined;
+  return `${name}${sub !== undefined ? ` / ${sub}` : ` (subcode ${subcode})`}`;
+}
+
+function logEvent(logger: Logger, event: SessionEvent): void {
+  switch (event.type) {
+    case 'state': {
+      const fields = {
+        instanceAddress: event.localAddress,
+        peer: event.peer,
+        from: event.from,
+        to: event.to,
+        reason: event.reason,
+      };
+      if (event.to === 'Established' || event.from === 'Established')
+        logger.info(fields, `BGP session ${event.to === 'Established' ? 'up' : 'down'}`);
+      else logger.debug(fields, 'BGP session state');
+      return;
+    }
+    case 'notification-sent':
+    case 'notification-received': {
+      const { code, subcode, shutdownCommunication } = event.notification;
+      const direction = event.type === 'notification-sent' ? 'sent' : 'received';
+      const fields = {
+        instanceAddress: event.localAddress,
+        peer: event.peer,
+        code,
+        subcode,
+        communication: shutdownCommunication,
+      };
+      const level = code === 6 ? 'info' : 'warn';
+      logger[level](fields, `NOTIFICATION ${direction}: ${describeNotification(code, subcode)}`);
+      return;
+    }
+    case 'connection-refused':
+      logger.warn(
+        {
+          instanceAddress: event.localAddress,
+          remote: `${event.remoteAddress}:${event.remotePort}`,
+          code: event.code,
+        },
+        'BGP connection refused',
+      );
+      return;
+    default:
+      return;
+  }
+}
+
+/** Subscribes; returns the unsubscribe function. */
+export function logSessionEvents(logger: Logger): () => void {
+  const onMessage = (message: unknown) => logEvent(logger, message as SessionEvent);
+  diagnostics.subscribe(SESSION_CHANNEL, onMessage);
+  return () => diagnostics.unsubscribe(SESSION_CHANNEL, onMessage);
+}
