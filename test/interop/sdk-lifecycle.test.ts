@@ -196,6 +196,24 @@ describe('route server lifecycle through @azure/arm-network with FRR and BIRD', 
     expect(shared.sort()).toEqual([FRR.address, BIRD.address]);
   });
 
+  it('advertises a new VNet address space to the NVAs from both instances', async () => {
+    const vnet = await sdk.virtualNetworks.get(RESOURCE_GROUP, 'hub');
+    await sdk.virtualNetworks.beginCreateOrUpdateAndWait(
+      RESOURCE_GROUP,
+      'hub',
+      { ...vnet, addressSpace: { addressPrefixes: ['10.0.0.0/16', '10.9.0.0/16'] } },
+      { updateIntervalInMs: 100 },
+    );
+    for (const daemon of daemons) {
+      for (const instance of [IN_0, IN_1]) {
+        await daemon.waitRoute('10.9.0.0/16', {
+          peer: instance,
+          match: (r) => r.nextHop === instance && r.asPath.join(' ') === '65515',
+        });
+      }
+    }
+  });
+
   it('comes back after a restart with its peerings and re-establishes the sessions', async () => {
     await host.stop();
     const frr = daemons[0]!;

@@ -107,6 +107,104 @@ describe('route server lifecycle through @azure/arm-network', () => {
     });
   });
 
+  it('takes back what a GET returned (read, modify, write) for every resource', async () => {
+    await createNetworkAndRouteServer(sdk, plan);
+    const rg = RESOURCE_GROUP;
+    const wait = { updateIntervalInMs: 50 };
+    const show = (e: unknown) => JSON.stringify((e as { details?: unknown }).details ?? e);
+    const vnet = await sdk.virtualNetworks.get(rg, 'hub');
+    const updated = await sdk.virtualNetworks
+      .beginCreateOrUpdateAndWait(
+        rg,
+        'hub',
+        { ...vnet, addressSpace: { addressPrefixes: ['10.0.0.0/16', '10.9.0.0/16'] } },
+        wait,
+      )
+      .catch((e: unknown) => show(e));
+    expect(updated).toMatchObject({ addressSpace: { addressPrefixes: ['10.0.0.0/16', '10.9.0.0/16'] } });
+    const hub = await sdk.virtualHubs.get(rg, 'rs');
+    expect(
+      await sdk.virtualHubs
+        .beginCreateOrUpdateAndWait(rg, 'rs', { ...hub, allowBranchToBranchTraffic: true }, wait)
+        .catch(show),
+    ).toMatchObject({
+      allowBranchToBranchTraffic: true,
+    });
+    const config = await sdk.virtualHubIpConfiguration.get(rg, 'rs', 'ipconfig1');
+    expect(
+      await sdk.virtualHubIpConfiguration
+        .beginCreateOrUpdateAndWait(rg, 'rs', 'ipconfig1', config, wait)
+        .catch(show),
+    ).toMatchObject({
+      privateIPAddress: '10.0.1.4',
+    });
+    const peer = await sdk.virtualHubBgpConnection.get(rg, 'rs', 'frr');
+    expect(
+      await sdk.virtualHubBgpConnection
+        .beginCreateOrUpdateAndWait(rg, 'rs', 'frr', { ...peer, peerAsn: 65010 }, wait)
+        .catch(show),
+    ).toMatchObject({
+      peerAsn: 65010,
+    });
+    const nic = await sdk.networkInterfaces.get(rg, 'vm');
+    expect(
+      await sdk.networkInterfaces
+        .beginCreateOrUpdateAndWait(rg, 'vm', { ...nic, tags: { a: 'b' } }, wait)
+        .catch(show),
+    ).toMatchObject({
+      tags: { a: 'b' },
+    });
+    const subnet = await sdk.subnets.get(rg, 'hub', 'app');
+    expect(
+      await sdk.subnets.beginCreateOrUpdateAndWait(rg, 'hub', 'app', subnet, wait).catch(show),
+    ).toMatchObject({ name: 'app' });
+    await sdk.virtualNetworks.beginCreateOrUpdateAndWait(
+      rg,
+      'spoke',
+      { location: 'local', addressSpace: { addressPrefixes: ['10.1.0.0/16'] } },
+      wait,
+    );
+    await sdk.virtualNetworkPeerings.beginCreateOrUpdateAndWait(
+      rg,
+      'hub',
+      'to-spoke',
+      { remoteVirtualNetwork: { id: (await sdk.virtualNetworks.get(rg, 'spoke')).id } },
+      wait,
+    );
+    const peering = await sdk.virtualNetworkPeerings.get(rg, 'hub', 'to-spoke');
+    expect(
+      await sdk.virtualNetworkPeerings
+        .beginCreateOrUpdateAndWait(rg, 'hub', 'to-spoke', { ...peering, allowGatewayTransit: true }, wait)
+        .catch(show),
+    ).toMatchObject({
+      allowGatewayTransit: true,
+      peeringState: 'Initiated',
+    });
+    await sdk.routeTables.beginCreateOrUpdateAndWait(
+      rg,
+      'rt',
+      { location: 'local', routes: [{ name: 'r', addressPrefix: '0.0.0.0/0', nextHopType: 'None' }] },
+      wait,
+    );
+    const table = await sdk.routeTables.get(rg, 'rt');
+    expect(
+      await sdk.routeTables
+        .beginCreateOrUpdateAndWait(rg, 'rt', { ...table, disableBgpRoutePropagation: true }, wait)
+        .catch(show),
+    ).toMatchObject({
+      disableBgpRoutePropagation: true,
+      routes: [expect.objectContaining({ name: 'r' })],
+    });
+    const route = await sdk.routes.get(rg, 'rt', 'r');
+    expect(await sdk.routes.beginCreateOrUpdateAndWait(rg, 'rt', 'r', route, wait).catch(show)).toMatchObject(
+      { nextHopType: 'None' },
+    );
+    await sdk.routeTables.beginDeleteAndWait(rg, 'rt', wait);
+    await sdk.virtualNetworkPeerings.beginDeleteAndWait(rg, 'hub', 'to-spoke', wait);
+    await sdk.virtualNetworks.beginDeleteAndWait(rg, 'spoke', wait);
+    await deleteInOrder(sdk, plan);
+  });
+
   it('surfaces a forbidden peer ASN as a RestError with the ARM code', async () => {
     await createNetworkAndRouteServer(sdk, { ...plan, peers: [] });
     const error = await sdk.virtualHubBgpConnection

@@ -52,6 +52,9 @@ const SubnetProperties = Type.Object(
     addressPrefix: Type.Optional(Type.String()),
     addressPrefixes: Type.Optional(Type.Array(Type.String(), { minItems: 1, maxItems: 1 })),
     routeTable: Type.Optional(Type.Union([ResourceRef, Type.Null()])),
+    // defaults the SDK fills in and sends back; no private endpoints here, so they change nothing
+    privateEndpointNetworkPolicies: Type.Optional(Type.String()),
+    privateLinkServiceNetworkPolicies: Type.Optional(Type.String()),
   },
   { additionalProperties: false },
 );
@@ -77,6 +80,9 @@ const VirtualNetworkProperties = Type.Object(
     addressSpace: Type.Optional(AddressSpace),
     subnets: Type.Optional(Type.Array(inlineChild(SubnetProperties))),
     virtualNetworkPeerings: Type.Optional(Type.Array(inlineChild(PeeringProperties))),
+    // SDK defaults sent on every PUT; DDoS and VM protection are not offered, so only false
+    enableDdosProtection: Type.Optional(Type.Literal(false)),
+    enableVmProtection: Type.Optional(Type.Literal(false)),
   },
   { additionalProperties: false },
 );
