@@ -152,6 +152,19 @@ describe('routeserver serve', () => {
     expect(result.stderr).toMatch(/^ERROR: \(OperationFailed\) .*cannot listen for BGP on 10\.9\.0\.4:179/);
   });
 
+  it('names the fix when the API address is taken', async () => {
+    const running = servers.find((server) => server.process.exitCode === null)!;
+    const port = new URL(running.url).port;
+    const result = await runCli(
+      ['serve', '--no-bgp', '--api-listen', `127.0.0.1:${port}`, '--log-format', 'json'],
+      {
+        cwd: running.dir,
+      },
+    );
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/cannot start: .*EADDRINUSE.*choose another with --api-listen HOST:PORT/);
+  });
+
   it('refuses a malformed --api-listen', async () => {
     const dir = servers[0]!.dir;
     const result = await runCli(['serve', '--api-listen', 'localhost', '--log-format', 'json'], { cwd: dir });

@@ -76,7 +76,7 @@ export function registerServeCommand(program: CommandUnknownOpts): void {
             err:
               err instanceof Error ? { message: err.message, code: (err as { code?: unknown }).code } : err,
           },
-          `cannot start: ${err instanceof Error ? err.message : String(err)}`,
+          `cannot start: ${startFailure(err)}`,
         );
         process.exitCode = 1;
         return;
@@ -92,6 +92,14 @@ export function registerServeCommand(program: CommandUnknownOpts): void {
       );
       await waitForSignal(logger, daemon);
     });
+}
+
+/** The start-up failure in words, with the fix for a busy API port. */
+function startFailure(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  if ((err as { code?: unknown } | null)?.code === 'EADDRINUSE')
+    return `${message}: another process uses the API address; stop it or choose another with --api-listen HOST:PORT`;
+  return message;
 }
 
 function parsePort(text: string): number {
