@@ -60,7 +60,7 @@ describe('applying the configuration file', () => {
     await close();
   });
 
-  it('does not delete resources the file no longer declares', async () => {
+  it('leaves removals to pruning: applying alone deletes nothing', async () => {
     const { service, close } = await openService();
     await applyConfig(service, parseConfig(seed, 'seed'));
     const withoutVm2 = seed.replace(/ {2}- name: vm2-nic[\s\S]*$/, '');

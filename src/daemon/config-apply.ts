@@ -5,11 +5,11 @@
  * etag changes, no BGP session touched) and a changed file writes the
  * difference.
  *
- * Removals are not applied: a resource that is in the service but not in
- * the file (made through the API or CLI, or dropped from the file) is left
- * alone; delete it with the CLI. Children are written one by one (never a
- * VNet PUT with its full subnet list), so subnets, routes and peerings made
- * through the API are never removed by a start-up either.
+ * Removals are config-prune.ts's: only what an earlier file declared and
+ * this one no longer does is deleted; a resource made through the API or CLI
+ * is never touched. Children are written one by one (never a VNet PUT with
+ * its full subnet list), so subnets, routes and peerings made through the API
+ * are never removed by a start-up either.
  *
  * Order keeps every reference valid: route tables and their routes, VNets,
  * subnets, VNet peerings, route servers, their ipConfiguration and BGP
@@ -37,12 +37,15 @@ export interface ApplyReport {
   readonly written: readonly string[];
   /** resources the file declares that already matched */
   readonly unchanged: number;
+  /** every resource id the file declares (for pruning on the next start, config-prune.ts) */
+  readonly declared: readonly string[];
 }
 
 type Resolve = (group: string | undefined, value: string, ...segments: TypeNamePair[]) => string;
 
 class Applier {
   readonly written: string[] = [];
+  readonly declared: string[] = [];
   unchanged = 0;
   readonly settled: Promise<void>[] = [];
 
@@ -75,6 +78,7 @@ class Applier {
     same: (current: T) => boolean,
     write: () => Promise<{ applied: Promise<void> }>,
   ): Promise<void> {
+    this.declared.push(id);
     if (current !== undefined && same(current)) {
       this.unchanged++;
       return;
@@ -303,5 +307,5 @@ export async function applyConfig(service: RouteServerService, config: ConfigFil
   for (const [i, rs] of (config.routeServers ?? []).entries()) await applyRouteServer(a, rs, i);
   for (const [i, nic] of (config.networkInterfaces ?? []).entries()) await applyNetworkInterface(a, nic, i);
   await Promise.all(a.settled);
-  return { written: a.written, unchanged: a.unchanged };
+  return { written: a.written, unchanged: a.unchanged, declared: a.declared };
 }

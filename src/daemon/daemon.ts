@@ -18,6 +18,7 @@ import { openSqliteStore, type ResourceStore } from '../store/index.js';
 import { RouteServerService, SpeakerRuntime } from '../routeserver/index.js';
 import { applyConfig, type ApplyReport } from './config-apply.js';
 import { loadConfigFile } from './config-load.js';
+import { pruneUndeclared, readDeclared, writeDeclared } from './config-prune.js';
 import type { ConfigFile } from './config-schema.js';
 import { API_URL_FILE, STORE_FILE } from './defaults.js';
 import { METRICS_PATH, createMetrics } from './metrics.js';
@@ -70,19 +71,30 @@ async function stopParts(parts: Parts, logger: Logger): Promise<void> {
   parts.unsubscribe?.();
 }
 
+/** Applies the file, deletes what an earlier file declared and this one does not, remembers what it declares. */
 async function applyStartupConfig(
   service: RouteServerService,
   config: ConfigFile | undefined,
-  file: string | undefined,
+  where: { readonly file: string | undefined; readonly dataDir: string },
   logger: Logger,
 ): Promise<ApplyReport | undefined> {
   if (config === undefined) return undefined;
   const report = await applyConfig(service, config);
+  const pruned = await pruneUndeclared(service, readDeclared(where.dataDir), report.declared, logger);
+  writeDeclared(where.dataDir, [...report.declared, ...pruned.kept]);
+  const changed = report.written.length + pruned.deleted.length;
   logger.info(
-    { file, written: report.written.length, unchanged: report.unchanged },
-    report.written.length === 0 ? 'configuration unchanged' : 'configuration applied',
+    {
+      file: where.file,
+      written: report.written.length,
+      unchanged: report.unchanged,
+      deleted: pruned.deleted.length,
+    },
+    changed === 0 ? 'configuration unchanged' : 'configuration applied',
   );
   for (const id of report.written) logger.debug({ id }, 'configuration wrote');
+  for (const id of pruned.deleted)
+    logger.info({ id }, 'configuration deleted a resource the file no longer declares');
   return report;
 }
 
@@ -122,7 +134,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       onEffectError: (err) =>
         logger.error({ err }, 'a committed change could not be applied to the BGP instances'),
     });
-    const report = await applyStartupConfig(parts.service, config, options.configFile, logger);
+    const report = await applyStartupConfig(
+      parts.service,
+      config,
+      { file: options.configFile, dataDir },
+      logger,
+    );
     if (parts.runtime) parts.runtime.tolerateStartFailures = false;
     parts.api = await createApiServer({
       dataDir,

@@ -67,7 +67,7 @@ describe('routeserver serve', () => {
   it('applies a configuration file at start-up, and an unchanged file again changes nothing', async () => {
     const first = await startServer(['--config', SEED]);
     servers.push(first);
-    expect(first.output()).toMatch(/"written":12,"unchanged":0,"msg":"configuration applied"/);
+    expect(first.output()).toMatch(/"written":12,"unchanged":0,"deleted":0,"msg":"configuration applied"/);
     // 10.1.0.4 is not on this host: the start-up says so and what to do, and keeps serving the API
     expect(first.output()).toMatch(
       /"code":"BGPRS_ERR_DAEMON_BGP_BIND".*cannot listen for BGP on 10\.1\.0\.4:179 \(EADDRNOTAVAIL\); .*ip address add 10\.1\.0\.4\/32 dev lo/,
@@ -77,7 +77,7 @@ describe('routeserver serve', () => {
     expect(await first.stop()).toBe(0);
     const second = await startServer(['--config', SEED], first.dir);
     servers.push(second);
-    expect(second.output()).toMatch(/"written":0,"unchanged":12,"msg":"configuration unchanged"/);
+    expect(second.output()).toMatch(/"written":0,"unchanged":12,"deleted":0,"msg":"configuration unchanged"/);
     const again = await runCli(['show', '-g', 'demo', '-n', 'rs1', '--data-dir', second.dataDir]);
     expect((JSON.parse(again.stdout) as { etag: string }).etag).toBe(etag);
   });
@@ -89,7 +89,7 @@ describe('routeserver serve', () => {
     writeFileSync(changed, readFileSync(SEED, 'utf8').replace('peerAsn: 65002', 'peerAsn: 65010'));
     const server = await startServer(['--config', changed], previous.dir);
     servers.push(server);
-    expect(server.output()).toMatch(/"written":1,"unchanged":11/);
+    expect(server.output()).toMatch(/"written":1,"unchanged":11,"deleted":0/);
     const peering = await runCli([
       'peering',
       'show',
@@ -103,6 +103,29 @@ describe('routeserver serve', () => {
       server.dataDir,
     ]);
     expect(JSON.parse(peering.stdout)).toMatchObject({ peerAsn: 65010, peerIp: '10.1.1.5' });
+  });
+
+  it('deletes what the previous file declared and the new one does not', async () => {
+    const previous = servers[servers.length - 1]!;
+    expect(await previous.stop()).toBe(0);
+    const smaller = join(previous.dir, 'smaller.yaml');
+    writeFileSync(smaller, readFileSync(SEED, 'utf8').replace(/ {6}- name: sdwan\n.*\n.*\n/, ''));
+    const server = await startServer(['--config', smaller], previous.dir);
+    servers.push(server);
+    expect(server.output()).toMatch(/"written":1,"unchanged":10,"deleted":1,"msg":"configuration applied"/);
+    const peering = await runCli([
+      'peering',
+      'show',
+      '-g',
+      'demo',
+      '--routeserver',
+      'rs1',
+      '-n',
+      'sdwan',
+      '--data-dir',
+      server.dataDir,
+    ]);
+    expect(peering.stderr).toMatch(/^ERROR: \(ResourceNotFound\)/);
   });
 
   it('refuses to start on an invalid configuration file, naming its lines', async () => {

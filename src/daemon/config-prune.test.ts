@@ -1,0 +1,72 @@
+import { readFileSync } from 'node:fs';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { RouteServerService } from '../routeserver/index.js';
+import { openSqliteStore } from '../store/index.js';
+import { applyConfig } from './config-apply.js';
+import { parseConfig } from './config-load.js';
+import { pruneUndeclared } from './config-prune.js';
+
+const seed = readFileSync(new URL('../../examples/seed-scenario.yaml', import.meta.url), 'utf8');
+const SUB =
+  '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/demo/providers/Microsoft.Network';
+const silent = pino({ level: 'silent' });
+
+async function applied(text: string) {
+  const store = openSqliteStore({ path: ':memory:' });
+  const service = await RouteServerService.open({ store });
+  const first = await applyConfig(service, parseConfig(text, 'seed'));
+  return {
+    service,
+    declared: first.declared,
+    close: async () => (await service.close(), await store.close()),
+  };
+}
+
+describe('removals from the configuration file', () => {
+  it('deletes what the previous file declared and the current one does not', async () => {
+    const { service, declared, close } = await applied(seed);
+    const next = seed
+      .replace(/ {6}- name: firewall\n.*\n.*\n/, '')
+      .replace(/ {2}- name: vm2-nic[\s\S]*$/, '');
+    const report = await applyConfig(service, parseConfig(next, 'seed'));
+    const pruned = await pruneUndeclared(service, declared, report.declared, silent);
+    expect(pruned.deleted).toEqual([
+      `${SUB}/networkInterfaces/vm2-nic`,
+      `${SUB}/virtualHubs/rs1/bgpConnections/firewall`,
+    ]);
+    expect(service.getBgpConnection(`${SUB}/virtualHubs/rs1/bgpConnections/sdwan`)).toBeDefined();
+    await close();
+  });
+
+  it('removes a whole route server children first', async () => {
+    const { service, declared, close } = await applied(seed);
+    const next = seed.replace(/routeServers:[\s\S]*?networkInterfaces:/, 'networkInterfaces:');
+    const report = await applyConfig(service, parseConfig(next, 'seed'));
+    const pruned = await pruneUndeclared(service, declared, report.declared, silent);
+    expect(pruned.kept).toEqual([]);
+    expect(pruned.deleted).toEqual([
+      `${SUB}/virtualHubs/rs1/bgpConnections/sdwan`,
+      `${SUB}/virtualHubs/rs1/bgpConnections/firewall`,
+      `${SUB}/virtualHubs/rs1/ipConfigurations/ipconfig1`,
+      `${SUB}/virtualHubs/rs1`,
+    ]);
+    expect(service.getRouteServer(`${SUB}/virtualHubs/rs1`)).toBeUndefined();
+    await close();
+  });
+
+  it('never deletes what the file did not declare, and keeps a refused deletion for the next start', async () => {
+    const { service, declared, close } = await applied(seed);
+    // made through the API: a NIC in the workload subnet
+    await service.putNetworkInterface(`${SUB}/networkInterfaces/by-hand`, {
+      subnetId: `${SUB}/virtualNetworks/vnet1/subnets/workload`,
+    });
+    const next = seed.replace(/ {6}- name: workload\n.*\n/, '').replace(/ {2}- name: vm1-nic[\s\S]*$/, '');
+    const report = await applyConfig(service, parseConfig(next, 'seed'));
+    const pruned = await pruneUndeclared(service, declared, report.declared, silent);
+    expect(pruned.kept).toEqual([`${SUB}/virtualNetworks/vnet1/subnets/workload`]);
+    expect(service.getNetworkInterface(`${SUB}/networkInterfaces/by-hand`)).toBeDefined();
+    expect(service.getSubnet(`${SUB}/virtualNetworks/vnet1/subnets/workload`)).toBeDefined();
+    await close();
+  });
+});
