@@ -22,6 +22,8 @@ export interface InjectorConfig {
   readonly prefixesPerPeer: number;
   readonly packing: Packing;
   readonly perSet?: number;
+  /** import-only scenario: do not read what the DUT sends (see MiniSession) */
+  readonly pauseReading?: boolean;
   readonly peers: readonly { readonly address: string; readonly asn: number }[];
 }
 
@@ -76,6 +78,7 @@ function main(): void {
       remoteAddress: config.dut,
       port: config.port,
       asn: p.asn,
+      pauseWhenEstablished: config.pauseReading ?? false,
     });
     return { plan, session, streams: encodePeer(plan) };
   });

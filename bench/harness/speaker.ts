@@ -30,6 +30,12 @@ export interface SessionOptions {
   readonly onUpdate?: (b: Buffer, start: number, length: number) => void;
   /** called once per processed TCP chunk (after its UPDATEs) */
   readonly onChunk?: () => void;
+  /**
+   * Stop reading once Established (import-only peers): what the DUT sends
+   * then waits in TCP buffers and the DUT's own queue instead of costing the
+   * harness CPU; a DUT with per-peer backpressure stops producing for us.
+   */
+  readonly pauseWhenEstablished?: boolean;
 }
 
 export class MiniSession {
@@ -105,6 +111,7 @@ export class MiniSession {
         this.establishedAt = now();
         this.keepalive = setInterval(() => this.socket?.write(KEEPALIVE_BYTES), 30_000);
         this.keepalive.unref();
+        if (this.options.pauseWhenEstablished) this.socket?.pause();
         for (const w of this.waiters.splice(0)) w();
       }
     } else if (type === TYPE_OPEN) {

@@ -54,6 +54,8 @@ export interface Ratio {
   readonly median: number;
   readonly min: number;
   readonly max: number;
+  /** '>' when routeserver ran out of time in a pair (the ratio is a lower bound), '<' when the peer did */
+  readonly bound?: '>' | '<';
 }
 
 export function summaries(results: readonly RunResult[]): Summary[] {
@@ -86,10 +88,20 @@ export function ratios(results: readonly RunResult[]): Ratio[] {
       for (const peer of peers) {
         for (const metric of ['upToMonitorS', 'reannounceS', 'cpuLoadS', 'peakRssMb'] as Metric[]) {
           const values: number[] = [];
+          let bound: '>' | '<' | undefined;
           for (const pass of new Set(inScenario.map((r) => r.pass))) {
-            const a = inScenario.find((r) => r.pass === pass && r.dut === rs)?.[metric];
-            const b = inScenario.find((r) => r.pass === pass && r.dut === peer)?.[metric];
-            if (a !== undefined && b !== undefined && b > 0) values.push(a / b);
+            const ra = inScenario.find((r) => r.pass === pass && r.dut === rs);
+            const rb = inScenario.find((r) => r.pass === pass && r.dut === peer);
+            const a = ra?.[metric];
+            const b = rb?.[metric];
+            if (a === undefined || b === undefined || b <= 0) continue;
+            // A timed-out load is a lower bound; two lower bounds give no ratio.
+            const aBound = metric === 'upToMonitorS' && ra?.timedOut === true;
+            const bBound = metric === 'upToMonitorS' && rb?.timedOut === true;
+            if (aBound && bBound) continue;
+            if (aBound) bound = '>';
+            if (bBound) bound = '<';
+            values.push(a / b);
           }
           if (values.length === 0) continue;
           out.push({
@@ -101,6 +113,7 @@ export function ratios(results: readonly RunResult[]): Ratio[] {
             median: median(values),
             min: Math.min(...values),
             max: Math.max(...values),
+            ...(bound ? { bound } : {}),
           });
         }
       }
@@ -154,7 +167,11 @@ export function markdown(results: readonly RunResult[], scenarios: Record<string
       const g = group[0]!;
       const f = (metric: Metric): string => {
         const r = group.find((x) => x.metric === metric);
-        return r ? `${r.median.toFixed(2)} (${r.min.toFixed(2)}–${r.max.toFixed(2)}), n=${r.pairs}` : '–';
+        if (!r) return '–';
+        const b = r.bound ? `${r.bound} ` : '';
+        return r.pairs === 1
+          ? `${b}${r.median.toFixed(2)}, n=1`
+          : `${b}${r.median.toFixed(2)} (${r.min.toFixed(2)}–${r.max.toFixed(2)}), n=${r.pairs}`;
       };
       lines.push(
         `| ${g.scenario} | ${g.routeserver} | ${g.peer} | ${f('upToMonitorS')} | ${f('reannounceS')} | ${f('cpuLoadS')} | ${f('peakRssMb')} |`,
@@ -175,6 +192,7 @@ export function markdown(results: readonly RunResult[], scenarios: Record<string
       lines.push(`| ${r.scenario} | ${r.label} | ${r.pass} | ${text} |`);
     }
   }
+  lines.push('', ...harnessCheck(results));
   const failures = results.filter((r) => r.error);
   if (failures.length > 0) {
     lines.push('', 'Incomplete runs:', '');
@@ -184,4 +202,22 @@ export function markdown(results: readonly RunResult[], scenarios: Record<string
   const notes = [...new Set(results.flatMap((r) => (r.notes ?? []).map((n) => `${r.label}: ${n}`)))];
   if (notes.length > 0) lines.push('', ...notes.map((n) => `- ${n}`));
   return lines.join('\n');
+}
+
+/** Whether the load generator and monitor kept up: their CPU during the fastest load of each scenario. */
+function harnessCheck(results: readonly RunResult[]): string[] {
+  const out: string[] = [];
+  for (const scenario of new Set(results.map((r) => r.scenario))) {
+    const done = results.filter(
+      (r) => r.scenario === scenario && r.ok && r.harnessCpuLoadS && r.upToMonitorS,
+    );
+    if (done.length === 0) continue;
+    const fastest = done.reduce((a, b) => (a.upToMonitorS! <= b.upToMonitorS! ? a : b));
+    const h = fastest.harnessCpuLoadS!;
+    out.push(
+      `- Harness check, scenario ${scenario}: during the fastest load (${fastest.label}, ${fastest.upToMonitorS!.toFixed(2)} s) ` +
+        `the injector used ${h.injector.toFixed(2)} s and the monitor ${h.monitor.toFixed(2)} s of CPU.`,
+    );
+  }
+  return out;
 }

@@ -118,6 +118,8 @@ export interface RunResult {
   cpuTotalS?: number;
   peakRssMb?: number;
   sessionResets?: number;
+  /** CPU seconds the injector and the monitor used during the load phase (they share one core) */
+  harnessCpuLoadS?: { injector: number; monitor: number };
   churn?: ChurnResult;
   flap?: FlapResult;
   notes?: readonly string[];
@@ -224,6 +226,7 @@ export async function runOnce(
           port,
           prefixesPerPeer: scenario.prefixesPerPeer,
           packing: options.packing,
+          pauseReading: scenario.importOnly,
           peers: injectors,
         },
         options.harnessCpu,
@@ -265,10 +268,16 @@ export async function runOnce(
     await inj.call('start');
     const up = await within(alive(inj.call<{ at: number }>('waitUp')), 60, 'injector sessions');
     const cpu0 = usage(pid).cpuSeconds;
+    const [injPid, monPid] = [spawned[0]!.pid, spawned[1]!.pid];
+    const harness0 = [usage(injPid).cpuSeconds, usage(monPid).cpuSeconds];
     const timeout = options.timeoutS * (dut.slow ? 1 : 1);
     try {
       await loadPhase(result, { inj, mon, running, total, up: up.at, timeout });
       result.cpuLoadS = usage(pid).cpuSeconds - cpu0;
+      result.harnessCpuLoadS = {
+        injector: usage(injPid).cpuSeconds - harness0[0]!,
+        monitor: usage(monPid).cpuSeconds - harness0[1]!,
+      };
       result.withdrawAllS = await swing(inj, mon, 'withdraw', 0, timeout);
       result.reannounceS = await swing(inj, mon, 'announce', total, timeout);
       if (scenario.extra === 'churn') result.churn = await churnPhase(inj, mon, total, options, timeout);
