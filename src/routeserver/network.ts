@@ -269,6 +269,30 @@ function planAddressSpace(
   }
 }
 
+/** Removes the subnets and peerings an inline list of a VNet PUT no longer names. */
+function removeUnlisted(
+  core: ServiceCore,
+  mutation: Mutation,
+  vnetId: string,
+  input: VirtualNetworkInput,
+  peered: Set<string>,
+): void {
+  const listed = (list: readonly { name: string }[], name: string) =>
+    list.some((item) => item.name.toLowerCase() === name.toLowerCase());
+  if (input.peerings !== undefined) {
+    for (const peering of core.index.childrenOf(vnetId, TYPES.peering)) {
+      if (listed(input.peerings, peering.name)) continue;
+      removePeering(core, mutation, peering, 'peerings');
+      peered.add(idKey(peering.body.remoteVirtualNetworkId)).add(idKey(vnetId));
+    }
+  }
+  if (input.subnets !== undefined) {
+    for (const subnet of core.index.childrenOf(vnetId, TYPES.subnet)) {
+      if (!listed(input.subnets, subnet.name)) removeSubnet(core, mutation, subnet, 'subnets');
+    }
+  }
+}
+
 export function putVirtualNetwork(
   core: ServiceCore,
   id: string,
@@ -291,20 +315,7 @@ export function putVirtualNetwork(
       uniqueNames(input.peerings, 'peerings');
       const before = spacesSnapshot(core);
       const peered = new Set<string>();
-      const listed = (list: readonly { name: string }[], name: string) =>
-        list.some((item) => item.name.toLowerCase() === name.toLowerCase());
-      if (existing !== undefined && input.peerings !== undefined) {
-        for (const peering of core.index.childrenOf(vnet.id, TYPES.peering)) {
-          if (listed(input.peerings, peering.name)) continue;
-          removePeering(core, mutation, peering, 'peerings');
-          peered.add(idKey(peering.body.remoteVirtualNetworkId)).add(idKey(vnet.id));
-        }
-      }
-      if (existing !== undefined && input.subnets !== undefined) {
-        for (const subnet of core.index.childrenOf(vnet.id, TYPES.subnet)) {
-          if (!listed(input.subnets, subnet.name)) removeSubnet(core, mutation, subnet, 'subnets');
-        }
-      }
+      if (existing !== undefined) removeUnlisted(core, mutation, vnet.id, input, peered);
       planAddressSpace(core, mutation, vnet.id, existing, body);
       mutation.put(
         { id: vnet.id, type: TYPES.virtualNetwork, name: existing?.name ?? nameFromId(id), body },

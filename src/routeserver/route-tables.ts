@@ -74,6 +74,28 @@ function sdnRoutes(routes: readonly { name: string; body: RouteBody }[]): UserDe
   return routes.map((r) => sdnRoute(r.name, r.body));
 }
 
+/** The routes a table PUT sets: its inline list (names keep their first spelling), else the current ones. */
+function inlineRoutes(
+  input: RouteTableInput,
+  current: readonly Stored<typeof TYPES.route>[],
+  seen: Set<string>,
+): { name: string; body: RouteBody }[] {
+  if (input.routes === undefined) return current.map((r) => ({ name: r.name, body: r.body }));
+  return input.routes.map((route, i) => {
+    const key = route.name.toLowerCase();
+    if (seen.has(key)) {
+      throw new RouteServerError(
+        E.INVALID_VALUE,
+        `route '${route.name}' is listed twice`,
+        `routes[${i}].name`,
+      );
+    }
+    seen.add(key);
+    const stored = current.find((r) => r.name.toLowerCase() === key);
+    return { name: stored?.name ?? route.name, body: routeBody(route, `routes[${i}].`) };
+  });
+}
+
 export function putRouteTable(
   core: ServiceCore,
   id: string,
@@ -93,19 +115,7 @@ export function putRouteTable(
       };
       const current = existing === undefined ? [] : core.index.childrenOf(tableId, TYPES.route);
       const seen = new Set<string>();
-      const routes =
-        input.routes?.map((route, i) => {
-          if (seen.has(route.name.toLowerCase())) {
-            throw new RouteServerError(
-              E.INVALID_VALUE,
-              `route '${route.name}' is listed twice`,
-              `routes[${i}].name`,
-            );
-          }
-          seen.add(route.name.toLowerCase());
-          const stored = current.find((r) => r.name.toLowerCase() === route.name.toLowerCase());
-          return { name: stored?.name ?? route.name, body: routeBody(route, `routes[${i}].`) };
-        }) ?? current.map((r) => ({ name: r.name, body: r.body }));
+      const routes = inlineRoutes(input, current, seen);
       const table = {
         disableBgpRoutePropagation: body.disableBgpRoutePropagation,
         routes: sdnRoutes(routes),

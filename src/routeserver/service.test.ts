@@ -372,6 +372,34 @@ describe('network interfaces and route tables', () => {
     expect((await refusal(h.service.deleteRouteTable(routeTableId('rt')))).code).toBe(E.IN_USE);
   });
 
+  it('replaces a table’s routes with its inline list, keeps them without one, and refuses a name listed twice', async () => {
+    const none = (addressPrefix: string) => ({ addressPrefix, nextHopType: 'None' as const });
+    await h.service.putRouteTable(routeTableId('rt'), {
+      routes: [
+        { name: 'a', ...none('10.1.0.0/16') },
+        { name: 'b', ...none('10.2.0.0/16') },
+      ],
+    });
+    await h.service.putRouteTable(routeTableId('rt'), { tags: { x: 'y' } });
+    expect(h.service.listRoutes(routeTableId('rt')).value.map((r) => r.name)).toEqual(['a', 'b']);
+    await h.service.putRouteTable(routeTableId('rt'), { routes: [{ name: 'B', ...none('10.3.0.0/16') }] });
+    expect(h.service.getRouteTable(routeTableId('rt'))!.routes.map((r) => [r.name, r.addressPrefix])).toEqual(
+      [['b', '10.3.0.0/16']],
+    );
+    expect(h.service.model.routeTable(routeTableId('rt').toLowerCase())!.routes.map((r) => r.name)).toEqual([
+      'b',
+    ]);
+    const error = await refusal(
+      h.service.putRouteTable(routeTableId('rt'), {
+        routes: [
+          { name: 'c', ...none('10.4.0.0/16') },
+          { name: 'C', ...none('10.5.0.0/16') },
+        ],
+      }),
+    );
+    expect(error).toMatchObject({ code: E.INVALID_VALUE, target: 'routes[1].name' });
+  });
+
   it('refuses a VirtualAppliance route without a next hop address', async () => {
     await h.service.putRouteTable(routeTableId('rt'), {});
     const error = await refusal(

@@ -120,7 +120,7 @@ function presentTable(table: RouteTable) {
   );
 }
 
-export function registerRouteTables(server: ApiServer, service: RouteServerService): void {
+function registerTables(server: ApiServer, service: RouteServerService): void {
   server.registerResource<TableBody>({
     types: ['routeTables'],
     tracked: true,
@@ -171,7 +171,9 @@ export function registerRouteTables(server: ApiServer, service: RouteServerServi
         ),
       ),
   });
+}
 
+function registerRoutes(server: ApiServer, service: RouteServerService): void {
   server.registerResource<RouteBody>({
     types: ['routeTables', 'routes'],
     tracked: false,
@@ -202,4 +204,9 @@ export function registerRouteTables(server: ApiServer, service: RouteServerServi
         ),
       ),
   });
+}
+
+export function registerRouteTables(server: ApiServer, service: RouteServerService): void {
+  registerTables(server, service);
+  registerRoutes(server, service);
 }

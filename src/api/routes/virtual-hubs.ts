@@ -201,7 +201,7 @@ export function presentPeerRoutes(routes: RoutesByInstance): Record<string, unkn
 
 // ---- registration ------------------------------------------------------------------------
 
-export function registerVirtualHubs(server: ApiServer, service: RouteServerService): void {
+function registerRouteServers(server: ApiServer, service: RouteServerService): void {
   server.registerResource<HubBody>({
     types: ['virtualHubs'],
     tracked: true,
@@ -257,7 +257,9 @@ export function registerVirtualHubs(server: ApiServer, service: RouteServerServi
         ),
       ),
   });
+}
 
+function registerIpConfigurations(server: ApiServer, service: RouteServerService): void {
   server.registerResource<IpConfigurationBody>({
     types: ['virtualHubs', 'ipConfigurations'],
     tracked: false,
@@ -301,7 +303,9 @@ export function registerVirtualHubs(server: ApiServer, service: RouteServerServi
         ),
       ),
   });
+}
 
+function registerBgpConnections(server: ApiServer, service: RouteServerService): void {
   server.registerResource<ConnectionBody>({
     types: ['virtualHubs', 'bgpConnections'],
     tracked: false,
@@ -346,4 +350,10 @@ export function registerVirtualHubs(server: ApiServer, service: RouteServerServi
         ),
     },
   });
+}
+
+export function registerVirtualHubs(server: ApiServer, service: RouteServerService): void {
+  registerRouteServers(server, service);
+  registerIpConfigurations(server, service);
+  registerBgpConnections(server, service);
 }

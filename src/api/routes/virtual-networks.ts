@@ -229,7 +229,7 @@ function presentVnet(vnet: VirtualNetwork) {
 
 // ---- registration ------------------------------------------------------------------------
 
-export function registerVirtualNetworks(server: ApiServer, service: RouteServerService): void {
+function registerVnets(server: ApiServer, service: RouteServerService): void {
   server.registerResource<VnetBody>({
     types: ['virtualNetworks'],
     tracked: true,
@@ -289,7 +289,9 @@ export function registerVirtualNetworks(server: ApiServer, service: RouteServerS
         ),
       ),
   });
+}
 
+function registerSubnets(server: ApiServer, service: RouteServerService): void {
   server.registerResource<SubnetBody>({
     types: ['virtualNetworks', 'subnets'],
     tracked: false,
@@ -324,7 +326,9 @@ export function registerVirtualNetworks(server: ApiServer, service: RouteServerS
         ),
       ),
   });
+}
 
+function registerPeerings(server: ApiServer, service: RouteServerService): void {
   server.registerResource<PeeringBody>({
     types: ['virtualNetworks', 'virtualNetworkPeerings'],
     tracked: false,
@@ -359,4 +363,10 @@ export function registerVirtualNetworks(server: ApiServer, service: RouteServerS
         ),
       ),
   });
+}
+
+export function registerVirtualNetworks(server: ApiServer, service: RouteServerService): void {
+  registerVnets(server, service);
+  registerSubnets(server, service);
+  registerPeerings(server, service);
 }
