@@ -15,10 +15,9 @@
  *   ROUTE-REFRESH (RFC 2918; §2.2: a hard reset when the peer lacks the
  *   capability, which the session layer does). The engines re-advertise the
  *   VNet address spaces themselves when the binding reports a change.
- * - A change of branch-to-branch restarts both instances (the engine takes it
- *   at construction); the sessions re-establish.
+ * - A change of branch-to-branch or of the route limit applies live: the
+ *   engines re-export in slices, the sessions stay up.
  */
-import { Afi, Safi } from '../bgp/codec/index.js';
 import type { SocketOptions } from '../bgp/session/index.js';
 import type { AdvertisedRoute, LearnedRoute } from '../rib/index.js';
 import { idKey } from './ids.js';
@@ -102,7 +101,13 @@ export class SpeakerRuntime implements BgpRuntime {
   async updateSettings(routeServerId: string, settings: RouteServerRuntimeSettings): Promise<void> {
     const running = this.servers.get(idKey(routeServerId));
     if (running === undefined) return;
-    await this.startRouteServer({ ...running.spec, peers: [...running.peers.values()], settings });
+    running.spec = { ...running.spec, settings };
+    for (const instance of running.instances) {
+      instance.updateSettings({
+        routeLimit: settings.maxRoutesPerPeer,
+        branchToBranch: settings.allowBranchToBranchTraffic,
+      });
+    }
   }
 
   async addPeer(routeServerId: string, peer: PeerSpec): Promise<void> {
@@ -171,13 +176,7 @@ export class SpeakerRuntime implements BgpRuntime {
 
   async refreshPeers(routeServerId: string): Promise<void> {
     const running = this.servers.get(idKey(routeServerId));
-    if (running === undefined) return;
-    for (const instance of running.instances) {
-      for (const peer of running.peers.values()) {
-        const session = instance.speaker.peer(peer.peerIp);
-        if (session?.state === 'Established') session.requestRouteRefresh(Afi.Ipv4, Safi.Unicast);
-      }
-    }
+    for (const instance of running?.instances ?? []) instance.refreshPeers();
   }
 
   async close(): Promise<void> {

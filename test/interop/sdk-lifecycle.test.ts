@@ -214,6 +214,21 @@ describe('route server lifecycle through @azure/arm-network with FRR and BIRD', 
     }
   });
 
+  it('changes branch-to-branch on the live route server without dropping the sessions', async () => {
+    const hub = await sdk.virtualHubs.get(RESOURCE_GROUP, 'rs');
+    const updated = await sdk.virtualHubs.beginCreateOrUpdateAndWait(
+      RESOURCE_GROUP,
+      'rs',
+      { ...hub, allowBranchToBranchTraffic: true },
+      { updateIntervalInMs: 100 },
+    );
+    expect(updated.allowBranchToBranchTraffic).toBe(true);
+    for (const peer of plan.peers) {
+      const connection = await sdk.virtualHubBgpConnection.get(RESOURCE_GROUP, 'rs', peer.name);
+      expect(connection.connectionState).toBe('Connected');
+    }
+  });
+
   it('comes back after a restart with its peerings and re-establishes the sessions', async () => {
     await host.stop();
     const frr = daemons[0]!;
