@@ -185,7 +185,7 @@ export function markdown(results: readonly RunResult[], scenarios: Record<string
       const c = r.churn;
       const f = r.flap;
       const text = c
-        ? `${c.cycles} cycles in ${c.seconds.toFixed(0)} s; sent ${(c.sentPerS / 1000).toFixed(0)} k prefix updates/s, monitor saw ${(c.monitorPerS / 1000).toFixed(0)} k/s; behind at stop ${c.behindAtStop}; drained ${c.drainS.toFixed(2)} s after stop`
+        ? `${c.cycles} cycles in ${c.seconds.toFixed(0)} s; sent ${(c.sentPerS / 1000).toFixed(0)} k prefix updates/s, monitor saw ${(c.monitorPerS / 1000).toFixed(0)} k/s; behind at stop ${c.behindAtStop}; ${Number.isNaN(c.drainS) ? 'not drained within the timeout' : `drained ${c.drainS.toFixed(2)} s after stop`}`
         : f
           ? `${f.flaps} flaps in ${f.totalS.toFixed(1)} s; median withdraw ${f.withdrawMedianS.toFixed(3)} s, reconnect ${f.reconnectMedianS.toFixed(3)} s, re-announce ${f.reannounceMedianS.toFixed(3)} s; DUT CPU ${f.cpuS.toFixed(2)} s`
           : '';

@@ -280,7 +280,7 @@ export async function runOnce(
       };
       result.withdrawAllS = await swing(inj, mon, 'withdraw', 0, timeout);
       result.reannounceS = await swing(inj, mon, 'announce', total, timeout);
-      if (scenario.extra === 'churn') result.churn = await churnPhase(inj, mon, total, options, timeout);
+      if (scenario.extra === 'churn') await churnPhase(result, inj, mon, total, options, timeout);
       if (scenario.extra === 'flap') {
         result.flap = await flapPhase(inj, mon, total, scenario.prefixesPerPeer, options.flaps, pid, timeout);
       }
@@ -288,7 +288,8 @@ export async function runOnce(
     } catch (error) {
       if (!(error instanceof PhaseTimeout)) throw error;
       result.timedOut = true;
-      result.error = error.message;
+      const held = await mon.call<{ present: number }>('stats');
+      result.error = `${error.message}; the monitor held ${held.present} of ${total} prefixes`;
     }
     const end = usage(pid);
     result.cpuTotalS = end.cpuSeconds;
@@ -367,13 +368,15 @@ async function swing(
 }
 
 async function churnPhase(
+  result: RunResult,
   inj: ControlClient,
   mon: ControlClient,
   total: number,
   o: RunOptions,
   timeout: number,
-): Promise<ChurnResult> {
-  const before = await mon.call<{ announced: number; withdrawn: number }>('stats');
+): Promise<void> {
+  type Counts = { announced: number; withdrawn: number; present: number };
+  const before = await mon.call<Counts>('stats');
   const c = await within(
     inj.call<{ startAt: number; endAt: number; cycles: number; prefixEvents: number }>('churn', {
       seconds: o.churnSeconds,
@@ -382,19 +385,22 @@ async function churnPhase(
     o.churnSeconds + timeout,
     'churn',
   );
-  const atStop = await mon.call<{ announced: number; withdrawn: number }>('stats');
-  await within(mon.call('waitPresent', { count: total, timeoutMs: timeout * 1000 }), timeout, 'churn drain');
-  const quiet = await within(mon.call<{ lastAt: number }>('waitQuiet', { ms: 1000 }), timeout, 'churn quiet');
+  const atStop = await mon.call<Counts>('stats');
   const seen = atStop.announced + atStop.withdrawn - before.announced - before.withdrawn;
   const seconds = (c.endAt - c.startAt) / 1000;
-  return {
+  const churn = {
     seconds,
     cycles: c.cycles,
     sentPerS: c.prefixEvents / seconds,
     monitorPerS: seen / seconds,
     behindAtStop: Math.max(0, c.prefixEvents - seen),
-    drainS: Math.max(0, (quiet.lastAt - c.endAt) / 1000),
+    drainS: NaN,
   };
+  result.churn = churn;
+  // The backlog: how long after the injector stopped until the monitor has the whole table and goes quiet.
+  await within(mon.call('waitPresent', { count: total, timeoutMs: timeout * 1000 }), timeout, 'churn drain');
+  const quiet = await within(mon.call<{ lastAt: number }>('waitQuiet', { ms: 1000 }), timeout, 'churn quiet');
+  result.churn = { ...churn, drainS: Math.max(0, (quiet.lastAt - c.endAt) / 1000) };
 }
 
 async function flapPhase(
