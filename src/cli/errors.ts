@@ -4,6 +4,7 @@
  * az prints it; a `CliError` is a failure on this side (no server, no token,
  * a bad argument).
  */
+import { CodedError } from '../lib/errors.js';
 
 export const CLI_ERROR_CODES = {
   /** the API could not be reached (connection refused, TLS failure, timeout) */
@@ -20,15 +21,8 @@ export const CLI_ERROR_CODES = {
 
 export type CliErrorCode = (typeof CLI_ERROR_CODES)[keyof typeof CLI_ERROR_CODES];
 
-export class CliError extends Error {
+export class CliError extends CodedError<CliErrorCode> {
   override readonly name = 'CliError';
-  constructor(
-    readonly code: CliErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
 
 export interface ArmErrorDetail {

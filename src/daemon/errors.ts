@@ -1,4 +1,5 @@
 /** Errors of `routeserver serve` (start-up, configuration, BGP listeners). Listed in docs/errors.md. */
+import { CodedError } from '../lib/errors.js';
 
 export const DAEMON_ERROR_CODES = {
   /** the configuration file cannot be read, is not YAML, or breaks the schema (with line numbers) */
@@ -13,15 +14,8 @@ export const DAEMON_ERROR_CODES = {
 
 export type DaemonErrorCode = (typeof DAEMON_ERROR_CODES)[keyof typeof DAEMON_ERROR_CODES];
 
-export class DaemonError extends Error {
+export class DaemonError extends CodedError<DaemonErrorCode> {
   override readonly name = 'DaemonError';
-  constructor(
-    readonly code: DaemonErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
 
 /** One problem in a configuration file, at a 1-based line and column. */

@@ -5,6 +5,7 @@
  * virtual-network rules checked by `src/sdn`, the sdn code it wraps. A refused
  * request changes nothing: neither the store nor the live model.
  */
+import { CodedError } from '../lib/errors.js';
 import type { SdnErrorCode } from '../sdn/index.js';
 
 export const ROUTE_SERVER_ERROR_CODES = {
@@ -48,17 +49,17 @@ export const ROUTE_SERVER_ERROR_CODES = {
 
 export type RouteServerErrorCode = (typeof ROUTE_SERVER_ERROR_CODES)[keyof typeof ROUTE_SERVER_ERROR_CODES];
 
-export class RouteServerError extends Error {
+export class RouteServerError extends CodedError<RouteServerErrorCode> {
   override readonly name = 'RouteServerError';
   constructor(
-    readonly code: RouteServerErrorCode,
+    code: RouteServerErrorCode,
     message: string,
     /** the request field at fault, e.g. `peerAsn` or `subnets[1].addressPrefix`; '' for the resource itself */
     readonly target: string,
     /** for INVALID_NETWORK and IN_USE raised by the virtual network model: its code */
     readonly networkCode?: SdnErrorCode,
   ) {
-    super(message);
+    super(code, message);
   }
 }
 

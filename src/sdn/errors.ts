@@ -3,6 +3,7 @@
  * throws an `SdnError` carrying one of these codes, a readable message and
  * the field of the request at fault; the model is left unchanged.
  */
+import { CodedError } from '../lib/errors.js';
 
 export const SDN_ERROR_CODES = {
   /** A referenced resource (VNet, subnet, route table, NIC, peering, route server) does not exist. */
@@ -51,14 +52,14 @@ export const SDN_ERROR_CODES = {
 
 export type SdnErrorCode = (typeof SDN_ERROR_CODES)[keyof typeof SDN_ERROR_CODES];
 
-export class SdnError extends Error {
+export class SdnError extends CodedError<SdnErrorCode> {
   override readonly name = 'SdnError';
   constructor(
-    readonly code: SdnErrorCode,
+    code: SdnErrorCode,
     message: string,
     /** The request field at fault, e.g. `addressSpaces[1]` or `privateIpAddress`. */
     readonly field: string,
   ) {
-    super(message);
+    super(code, message);
   }
 }

@@ -3,6 +3,7 @@
  * (`BGPRS_ERR_STORE_*`, listed in docs/errors.md) so callers (the domain
  * service, the API's error mapper) switch on codes, never on messages.
  */
+import { CodedError } from '../lib/errors.js';
 
 export type StoreErrorCode =
   | 'BGPRS_ERR_STORE_CONFLICT'
@@ -17,16 +18,10 @@ export type StoreErrorCode =
   | 'BGPRS_ERR_STORE_CLOSED'
   | 'BGPRS_ERR_STORE_BACKEND';
 
-export class StoreError extends Error {
+export class StoreError extends CodedError<StoreErrorCode> {
   override readonly name: string = 'StoreError';
-  readonly code: StoreErrorCode;
   /** index of the failing operation when the error comes from a transaction */
   operationIndex: number | undefined;
-
-  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
 }
 
 /** The expected etag does not match the record's current etag (optimistic concurrency). */

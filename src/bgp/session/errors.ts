@@ -1,6 +1,8 @@
 /**
  * Stable error codes of the BGP session layer (STYLE: `BGPRS_ERR_*`).
  */
+import { CodedError } from '../../lib/errors.js';
+
 export type SessionErrorCode =
   | 'BGPRS_ERR_SESSION_NOT_ESTABLISHED'
   | 'BGPRS_ERR_SESSION_UNKNOWN_PEER'
@@ -15,12 +17,6 @@ export type RefusalCode =
   | 'BGPRS_ERR_SESSION_REFUSED_PEER_STOPPED'
   | 'BGPRS_ERR_SESSION_REFUSED_TOO_MANY_CONNECTIONS';
 
-export class SessionError extends Error {
+export class SessionError extends CodedError<SessionErrorCode> {
   override readonly name = 'SessionError';
-  constructor(
-    readonly code: SessionErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
