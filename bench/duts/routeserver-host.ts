@@ -1,7 +1,6 @@
 /**
- * routeserver as a DUT: one route-server instance built from the committed
- * public modules — `BgpSpeaker` (bgp/session) wired to a `RouteEngine`
- * (rib) the way `src/routeserver` wires an instance — with the virtual
+ * routeserver as a DUT: one route-server instance (`RouteServerInstance`
+ * of src/routeserver: a `BgpSpeaker` wired to a `RouteEngine`) with the virtual
  * network model (sdn) programming every injected route into the VNet's
  * effective routes ("vnet": true, the real job) or a sink that drops them
  * ("vnet": false). Runs inside the DUT namespace:
@@ -12,13 +11,10 @@
  * The control socket answers `learned` (routes held from the injectors).
  */
 import { readFileSync } from 'node:fs';
-import { CeaseSubcode } from '../../src/bgp/codec/index.js';
-import { BgpSpeaker, SessionError } from '../../src/bgp/session/index.js';
-import type { SessionEvent } from '../../src/bgp/session/index.js';
 import { parsePrefix } from '../../src/lib/prefix.js';
 import type { Prefix } from '../../src/lib/prefix.js';
-import { RouteEngine } from '../../src/rib/index.js';
-import type { InjectedRouteSink, PeerOutput, VirtualNetworkView } from '../../src/rib/index.js';
+import type { InjectedRouteSink, VirtualNetworkView } from '../../src/rib/index.js';
+import { RouteServerInstance } from '../../src/routeserver/instance.js';
 import { VirtualNetworkModel } from '../../src/sdn/index.js';
 import { serveControl } from '../harness/control.js';
 
@@ -84,67 +80,23 @@ async function main(): Promise<void> {
   if (!controlPath || !configPath) throw new Error('usage: routeserver-host.ts <control.sock> <config.json>');
   const config = JSON.parse(readFileSync(configPath, 'utf8')) as HostConfig;
   const { view, sink } = network(config);
-  const engine = new RouteEngine({
+  const instance = await RouteServerInstance.start({
     instance: 'IN_0',
-    localAddress: config.address,
-    localAsn: config.asn,
+    address: config.address,
+    asn: config.asn,
     routeLimit: config.routeLimit,
     network: view,
     sink,
   });
-  const drains = new Map<string, (() => void)[]>();
-  const box: { speaker?: BgpSpeaker } = {};
-  engine.onSessionCloseRequested((r) =>
-    box.speaker?.peer(r.peer)?.reset(CeaseSubcode.MaximumPrefixesReached),
-  );
-  const output = (peer: string): PeerOutput => ({
-    send: (messages) => {
-      try {
-        return box.speaker?.peer(peer)?.write(messages) ?? true;
-      } catch (error) {
-        if (error instanceof SessionError) return true;
-        throw error;
-      }
-    },
-    onDrain: (callback) => drains.set(peer, [...(drains.get(peer) ?? []), callback]),
-  });
-  const onEvent = (event: SessionEvent): void => {
-    if (event.type === 'state') {
-      if (event.to === 'Established' && event.negotiated) {
-        const n = event.negotiated;
-        engine.peerUp(
-          event.peer,
-          {
-            address: event.peer,
-            asn: n.peerAs,
-            routerId: n.peerIdentifier,
-            capabilities: { context: n.context },
-          },
-          output(event.peer),
-        );
-      } else if (event.from === 'Established') engine.peerDown(event.peer);
-    } else if (event.type === 'update') engine.receiveUpdate(event.peer, event.update);
-    else if (event.type === 'drain') {
-      const callbacks = drains.get(event.peer) ?? [];
-      drains.delete(event.peer);
-      for (const c of callbacks) c();
-    }
-  };
-  const speaker = await BgpSpeaker.start({
-    localAddress: config.address,
-    localAs: config.asn,
-    listener: { onEvent, onRouteRefreshRequest: (peer) => engine.routeRefreshRequested(peer) },
-  });
-  box.speaker = speaker;
   for (const p of [...config.peers, config.monitor]) {
-    speaker.addPeer({ address: p.address, asn: p.asn, passive: true, holdTimeSeconds: 180 });
+    instance.addPeer({ address: p.address, asn: p.asn, passive: true, holdTimeSeconds: 180 });
   }
   serveControl(controlPath, () => ({
-    learned: config.peers.reduce((n, p) => n + (engine.peerCounters(p.address)?.accepted ?? 0), 0),
-    locRib: engine.locRibSize,
+    learned: config.peers.reduce((n, p) => n + (instance.engine.peerCounters(p.address)?.accepted ?? 0), 0),
+    locRib: instance.engine.locRibSize,
   }));
   const stop = (): void => {
-    void speaker.stop().finally(() => process.exit(0));
+    void instance.stop().finally(() => process.exit(0));
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

@@ -9,6 +9,7 @@
  * Commands: start, waitUp, announce, withdraw, stop, churn, stats (see handle()).
  */
 import { readFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { serveControl } from './control.js';
 import type { Json } from './control.js';
 import { MiniSession } from './speaker.js';
@@ -40,6 +41,15 @@ interface Peer {
 export async function writeAll(session: MiniSession, bytes: Buffer): Promise<void> {
   const socket = session.socket;
   if (!socket || !session.established) throw new Error(`${session.options.localAddress}: not established`);
+  session.bulkWrites++;
+  try {
+    await writeSlices(socket, bytes);
+  } finally {
+    session.bulkWrites--;
+  }
+}
+
+async function writeSlices(socket: Socket, bytes: Buffer): Promise<void> {
   for (let o = 0; o < bytes.length; o += SLICE) {
     const last = o + SLICE >= bytes.length;
     const part = bytes.subarray(o, o + SLICE);

@@ -46,6 +46,12 @@ export class MiniSession {
   /** sessions lost while Established and not asked to stop */
   losses = 0;
   bytesIn = 0;
+  /**
+   * Bulk writes in progress: they go out in slices that may cut a message,
+   * so the KEEPALIVE timer stays quiet meanwhile (the UPDATEs themselves
+   * restart the peer's hold timer, RFC 4271 §6.5).
+   */
+  bulkWrites = 0;
   private wanted = false;
   private retry: NodeJS.Timeout | undefined;
   private keepalive: NodeJS.Timeout | undefined;
@@ -109,7 +115,9 @@ export class MiniSession {
       if (!this.established) {
         this.established = true;
         this.establishedAt = now();
-        this.keepalive = setInterval(() => this.socket?.write(KEEPALIVE_BYTES), 30_000);
+        this.keepalive = setInterval(() => {
+          if (this.bulkWrites === 0) this.socket?.write(KEEPALIVE_BYTES);
+        }, 30_000);
         this.keepalive.unref();
         if (this.options.pauseWhenEstablished) this.socket?.pause();
         for (const w of this.waiters.splice(0)) w();

@@ -418,6 +418,22 @@ async function flapPhase(
   const cpu0 = usage(pid).cpuSeconds;
   const t0 = now();
   for (let k = 0; k < flaps; k++) {
+    await oneFlap(k).catch((error: unknown) => {
+      if (error instanceof PhaseTimeout)
+        throw new PhaseTimeout(`${error.message} (flap ${k + 1} of ${flaps})`);
+      throw error;
+    });
+  }
+  return {
+    flaps,
+    withdrawMedianS: median(withdraw),
+    reconnectMedianS: median(reconnect),
+    reannounceMedianS: median(reannounce),
+    totalS: (now() - t0) / 1000,
+    cpuS: usage(pid).cpuSeconds - cpu0,
+  };
+
+  async function oneFlap(_k: number): Promise<void> {
     const gone = mon.call<{ at: number }>('waitPresent', {
       count: total - perPeer,
       timeoutMs: timeout * 1000,
@@ -429,14 +445,6 @@ async function flapPhase(
     reconnect.push((up.at - stopped.at) / 1000);
     reannounce.push(await swingPeer(inj, mon, total, timeout));
   }
-  return {
-    flaps,
-    withdrawMedianS: median(withdraw),
-    reconnectMedianS: median(reconnect),
-    reannounceMedianS: median(reannounce),
-    totalS: (now() - t0) / 1000,
-    cpuS: usage(pid).cpuSeconds - cpu0,
-  };
 }
 
 async function swingPeer(
