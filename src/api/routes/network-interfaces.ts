@@ -11,17 +11,8 @@ import type { EffectiveRoute } from '../../sdn/index.js';
 import { toArmResource } from '../arm-resource.js';
 import { ArmError } from '../errors.js';
 import type { ApiServer } from '../server.js';
-import {
-  armPage,
-  deleteOutcome,
-  domainCall,
-  putOutcome,
-  ResourceRef,
-  subResource,
-  SubResourceRef,
-  writeOptions,
-  type ErrorContext,
-} from './edge.js';
+import { registerDomainResource } from './domain-resource.js';
+import { domainCall, ResourceRef, subResource, SubResourceRef, type ErrorContext } from './edge.js';
 
 const NIC_TYPE = 'Microsoft.Network/networkInterfaces';
 const context: ErrorContext = {
@@ -159,44 +150,18 @@ export function presentEffectiveRoutes(routes: readonly EffectiveRoute[]) {
 }
 
 export function registerNetworkInterfaces(server: ApiServer, service: RouteServerService): void {
-  server.registerResource<NicBody>({
+  registerDomainResource(server, {
     types: ['networkInterfaces'],
     tracked: true,
     requestProperties: NicProperties,
     responseProperties: NicResponse,
-    get: async (request) => {
-      const nic = service.getNetworkInterface(request.idText);
-      return nic === undefined ? undefined : presentNic(nic);
-    },
-    list: async (request) =>
-      armPage(
-        service.listNetworkInterfaces(
-          {
-            subscriptionId: request.subscriptionId,
-            ...(request.resourceGroupName === undefined
-              ? {}
-              : { resourceGroupName: request.resourceGroupName }),
-          },
-          request.cursor,
-        ),
-        presentNic,
-      ),
-    put: (request, body) =>
-      domainCall(context, 'put', async () => {
-        const result = await service.putNetworkInterface(
-          request.idText,
-          nicInput(body),
-          writeOptions(request.preconditions),
-        );
-        return putOutcome(result, presentNic, context);
-      }),
-    delete: (request) =>
-      domainCall(context, 'delete', async () =>
-        deleteOutcome(
-          await service.deleteNetworkInterface(request.idText, writeOptions(request.preconditions)),
-          context,
-        ),
-      ),
+    context,
+    present: presentNic,
+    get: (id) => service.getNetworkInterface(id),
+    list: (scope, cursor) => service.listNetworkInterfaces(scope, cursor),
+    toInput: nicInput,
+    put: (id, input, options) => service.putNetworkInterface(id, input, options),
+    delete: (id, options) => service.deleteNetworkInterface(id, options),
     actions: {
       effectiveRouteTable: (request) =>
         domainCall(context, 'read', () =>

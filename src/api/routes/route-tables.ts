@@ -9,22 +9,13 @@ import type {
   RouteInput,
   RouteServerService,
   RouteTable,
+  RouteTableInput,
   UserRouteNextHopType,
 } from '../../routeserver/index.js';
-import { formatResourceId } from '../arm-id.js';
 import { toArmResource } from '../arm-resource.js';
 import type { ApiServer } from '../server.js';
-import {
-  armPage,
-  deleteOutcome,
-  domainCall,
-  inlineChild,
-  putOutcome,
-  subResource,
-  SubResourceRef,
-  writeOptions,
-  type ErrorContext,
-} from './edge.js';
+import { registerDomainResource } from './domain-resource.js';
+import { inlineChild, subResource, SubResourceRef, type ErrorContext } from './edge.js';
 
 const TABLE_TYPE = 'Microsoft.Network/routeTables';
 const ROUTE_TYPE = 'Microsoft.Network/routeTables/routes';
@@ -120,89 +111,49 @@ function presentTable(table: RouteTable) {
   );
 }
 
+function tableInput(body: TableBody): RouteTableInput {
+  const properties = body.properties ?? {};
+  return {
+    ...(body.location === undefined ? {} : { location: body.location }),
+    ...(body.tags === undefined ? {} : { tags: body.tags }),
+    ...(properties.disableBgpRoutePropagation === undefined
+      ? {}
+      : { disableBgpRoutePropagation: properties.disableBgpRoutePropagation }),
+    ...(properties.routes === undefined
+      ? {}
+      : { routes: properties.routes.map((r) => ({ name: r.name, ...routeInput(r) })) }),
+  };
+}
+
 function registerTables(server: ApiServer, service: RouteServerService): void {
-  server.registerResource<TableBody>({
+  registerDomainResource(server, {
     types: ['routeTables'],
     tracked: true,
     requestProperties: RouteTableProperties,
     responseProperties: RouteTableResponse,
-    get: async (request) => {
-      const table = service.getRouteTable(request.idText);
-      return table === undefined ? undefined : presentTable(table);
-    },
-    list: async (request) =>
-      armPage(
-        service.listRouteTables(
-          {
-            subscriptionId: request.subscriptionId,
-            ...(request.resourceGroupName === undefined
-              ? {}
-              : { resourceGroupName: request.resourceGroupName }),
-          },
-          request.cursor,
-        ),
-        presentTable,
-      ),
-    put: (request, body) =>
-      domainCall(tableContext, 'put', async () => {
-        const properties = body.properties ?? {};
-        const input = {
-          ...(body.location === undefined ? {} : { location: body.location }),
-          ...(body.tags === undefined ? {} : { tags: body.tags }),
-          ...(properties.disableBgpRoutePropagation === undefined
-            ? {}
-            : { disableBgpRoutePropagation: properties.disableBgpRoutePropagation }),
-          ...(properties.routes === undefined
-            ? {}
-            : { routes: properties.routes.map((r) => ({ name: r.name, ...routeInput(r) })) }),
-        };
-        const result = await service.putRouteTable(
-          request.idText,
-          input,
-          writeOptions(request.preconditions),
-        );
-        return putOutcome(result, presentTable, tableContext);
-      }),
-    delete: (request) =>
-      domainCall(tableContext, 'delete', async () =>
-        deleteOutcome(
-          await service.deleteRouteTable(request.idText, writeOptions(request.preconditions)),
-          tableContext,
-        ),
-      ),
+    context: tableContext,
+    present: presentTable,
+    get: (id) => service.getRouteTable(id),
+    list: (scope, cursor) => service.listRouteTables(scope, cursor),
+    toInput: tableInput,
+    put: (id, input, options) => service.putRouteTable(id, input, options),
+    delete: (id, options) => service.deleteRouteTable(id, options),
   });
 }
 
 function registerRoutes(server: ApiServer, service: RouteServerService): void {
-  server.registerResource<RouteBody>({
+  registerDomainResource(server, {
     types: ['routeTables', 'routes'],
     tracked: false,
     requestProperties: RouteProperties,
     responseProperties: RouteResponse,
-    get: async (request) => {
-      const route = service.getRoute(request.idText);
-      return route === undefined ? undefined : presentRoute(route);
-    },
-    list: (request) =>
-      domainCall(routeContext, 'read', () =>
-        armPage(service.listRoutes(formatResourceId(request.parent!), request.cursor), presentRoute),
-      ),
-    put: (request, body) =>
-      domainCall(routeContext, 'put', async () => {
-        const result = await service.putRoute(
-          request.idText,
-          routeInput(body),
-          writeOptions(request.preconditions),
-        );
-        return putOutcome(result, presentRoute, routeContext);
-      }),
-    delete: (request) =>
-      domainCall(routeContext, 'delete', async () =>
-        deleteOutcome(
-          await service.deleteRoute(request.idText, writeOptions(request.preconditions)),
-          routeContext,
-        ),
-      ),
+    context: routeContext,
+    present: presentRoute,
+    get: (id) => service.getRoute(id),
+    list: (tableId, cursor) => service.listRoutes(tableId, cursor),
+    toInput: routeInput,
+    put: (id, input, options) => service.putRoute(id, input, options),
+    delete: (id, options) => service.deleteRoute(id, options),
   });
 }
 

@@ -8,27 +8,20 @@
 import { Type } from 'typebox';
 import type {
   BgpConnection,
+  BgpConnectionInput,
   HubRoutingPreference,
   IpConfiguration,
+  IpConfigurationInput,
   PeerRoute,
   RouteServer,
+  RouteServerInput,
   RouteServerService,
   RoutesByInstance,
 } from '../../routeserver/index.js';
-import { formatResourceId } from '../arm-id.js';
 import { toArmResource } from '../arm-resource.js';
 import type { ApiServer } from '../server.js';
-import {
-  armPage,
-  deleteOutcome,
-  domainCall,
-  putOutcome,
-  ResourceRef,
-  subResource,
-  SubResourceRef,
-  writeOptions,
-  type ErrorContext,
-} from './edge.js';
+import { registerDomainResource } from './domain-resource.js';
+import { domainCall, ResourceRef, subResource, SubResourceRef, type ErrorContext } from './edge.js';
 
 const HUB_TYPE = 'Microsoft.Network/virtualHubs';
 const IP_CONFIGURATION_TYPE = 'Microsoft.Network/virtualHubs/ipConfigurations';
@@ -201,144 +194,86 @@ export function presentPeerRoutes(routes: RoutesByInstance): Record<string, unkn
 
 // ---- registration ------------------------------------------------------------------------
 
+function hubInput(body: HubBody): RouteServerInput {
+  const properties = body.properties ?? {};
+  const minCapacity = properties.virtualRouterAutoScaleConfiguration?.minCapacity;
+  return {
+    ...(body.location === undefined ? {} : { location: body.location }),
+    ...(body.tags === undefined ? {} : { tags: body.tags }),
+    ...(properties.allowBranchToBranchTraffic === undefined
+      ? {}
+      : { allowBranchToBranchTraffic: properties.allowBranchToBranchTraffic }),
+    ...(properties.hubRoutingPreference === undefined
+      ? {}
+      : { hubRoutingPreference: properties.hubRoutingPreference }),
+    ...(minCapacity === undefined ? {} : { minCapacity }),
+    ...(properties.virtualRouterAsn === undefined ? {} : { virtualRouterAsn: properties.virtualRouterAsn }),
+  };
+}
+
+function ipConfigurationInput(body: IpConfigurationBody): IpConfigurationInput {
+  const properties = body.properties;
+  const publicIp = properties?.publicIPAddress ?? null;
+  const privateIp = properties?.privateIPAddress ?? null;
+  const method = properties?.privateIPAllocationMethod;
+  return {
+    subnetId: properties?.subnet.id ?? '',
+    ...(publicIp === null ? {} : { publicIpAddressId: publicIp.id }),
+    ...(privateIp === null ? {} : { privateIpAddress: privateIp }),
+    ...(method === undefined ? {} : { privateIpAllocationMethod: method }),
+  };
+}
+
+const connectionInput = (body: ConnectionBody): BgpConnectionInput => ({
+  peerIp: body.properties?.peerIp ?? '',
+  peerAsn: body.properties?.peerAsn ?? 0,
+});
+
 function registerRouteServers(server: ApiServer, service: RouteServerService): void {
-  server.registerResource<HubBody>({
+  registerDomainResource(server, {
     types: ['virtualHubs'],
     tracked: true,
     requestProperties: HubProperties,
     responseProperties: HubResponse,
-    get: async (request) => {
-      const hub = service.getRouteServer(request.idText);
-      return hub === undefined ? undefined : presentHub(hub);
-    },
-    list: async (request) =>
-      armPage(
-        service.listRouteServers(
-          {
-            subscriptionId: request.subscriptionId,
-            ...(request.resourceGroupName === undefined
-              ? {}
-              : { resourceGroupName: request.resourceGroupName }),
-          },
-          request.cursor,
-        ),
-        presentHub,
-      ),
-    put: (request, body) =>
-      domainCall(context, 'put', async () => {
-        const properties = body.properties ?? {};
-        const minCapacity = properties.virtualRouterAutoScaleConfiguration?.minCapacity;
-        const input = {
-          ...(body.location === undefined ? {} : { location: body.location }),
-          ...(body.tags === undefined ? {} : { tags: body.tags }),
-          ...(properties.allowBranchToBranchTraffic === undefined
-            ? {}
-            : { allowBranchToBranchTraffic: properties.allowBranchToBranchTraffic }),
-          ...(properties.hubRoutingPreference === undefined
-            ? {}
-            : { hubRoutingPreference: properties.hubRoutingPreference }),
-          ...(minCapacity === undefined ? {} : { minCapacity }),
-          ...(properties.virtualRouterAsn === undefined
-            ? {}
-            : { virtualRouterAsn: properties.virtualRouterAsn }),
-        };
-        const result = await service.putRouteServer(
-          request.idText,
-          input,
-          writeOptions(request.preconditions),
-        );
-        return putOutcome(result, presentHub, context);
-      }),
-    delete: (request) =>
-      domainCall(context, 'delete', async () =>
-        deleteOutcome(
-          await service.deleteRouteServer(request.idText, writeOptions(request.preconditions)),
-          context,
-        ),
-      ),
+    context,
+    present: presentHub,
+    get: (id) => service.getRouteServer(id),
+    list: (scope, cursor) => service.listRouteServers(scope, cursor),
+    toInput: hubInput,
+    put: (id, input, options) => service.putRouteServer(id, input, options),
+    delete: (id, options) => service.deleteRouteServer(id, options),
   });
 }
 
 function registerIpConfigurations(server: ApiServer, service: RouteServerService): void {
-  server.registerResource<IpConfigurationBody>({
+  registerDomainResource(server, {
     types: ['virtualHubs', 'ipConfigurations'],
     tracked: false,
     requestProperties: IpConfigurationProperties,
     responseProperties: IpConfigurationResponse,
-    get: async (request) => {
-      const config = service.getIpConfiguration(request.idText);
-      return config === undefined ? undefined : presentIpConfiguration(config);
-    },
-    list: (request) =>
-      domainCall(context, 'read', () =>
-        armPage(
-          service.listIpConfigurations(formatResourceId(request.parent!), request.cursor),
-          presentIpConfiguration,
-        ),
-      ),
-    put: (request, body) =>
-      domainCall(context, 'put', async () => {
-        const properties = body.properties;
-        const publicIp = properties?.publicIPAddress ?? null;
-        const privateIp = properties?.privateIPAddress ?? null;
-        const method = properties?.privateIPAllocationMethod;
-        const input = {
-          subnetId: properties?.subnet.id ?? '',
-          ...(publicIp === null ? {} : { publicIpAddressId: publicIp.id }),
-          ...(privateIp === null ? {} : { privateIpAddress: privateIp }),
-          ...(method === undefined ? {} : { privateIpAllocationMethod: method }),
-        };
-        const result = await service.putIpConfiguration(
-          request.idText,
-          input,
-          writeOptions(request.preconditions),
-        );
-        return putOutcome(result, presentIpConfiguration, context);
-      }),
-    delete: (request) =>
-      domainCall(context, 'delete', async () =>
-        deleteOutcome(
-          await service.deleteIpConfiguration(request.idText, writeOptions(request.preconditions)),
-          context,
-        ),
-      ),
+    context,
+    present: presentIpConfiguration,
+    get: (id) => service.getIpConfiguration(id),
+    list: (hubId, cursor) => service.listIpConfigurations(hubId, cursor),
+    toInput: ipConfigurationInput,
+    put: (id, input, options) => service.putIpConfiguration(id, input, options),
+    delete: (id, options) => service.deleteIpConfiguration(id, options),
   });
 }
 
 function registerBgpConnections(server: ApiServer, service: RouteServerService): void {
-  server.registerResource<ConnectionBody>({
+  registerDomainResource(server, {
     types: ['virtualHubs', 'bgpConnections'],
     tracked: false,
     requestProperties: ConnectionProperties,
     responseProperties: ConnectionResponse,
-    get: async (request) => {
-      const connection = service.getBgpConnection(request.idText);
-      return connection === undefined ? undefined : presentConnection(connection);
-    },
-    list: (request) =>
-      domainCall(context, 'read', () =>
-        armPage(
-          service.listBgpConnections(formatResourceId(request.parent!), request.cursor),
-          presentConnection,
-        ),
-      ),
-    put: (request, body) =>
-      domainCall(context, 'put', async () => {
-        const input = { peerIp: body.properties?.peerIp ?? '', peerAsn: body.properties?.peerAsn ?? 0 };
-        const result = await service.putBgpConnection(
-          request.idText,
-          input,
-          writeOptions(request.preconditions),
-        );
-        return putOutcome(result, presentConnection, context);
-      }),
-    delete: (request) =>
-      domainCall(context, 'delete', async () =>
-        deleteOutcome(
-          await service.deleteBgpConnection(request.idText, writeOptions(request.preconditions)),
-          context,
-        ),
-      ),
+    context,
+    present: presentConnection,
+    get: (id) => service.getBgpConnection(id),
+    list: (hubId, cursor) => service.listBgpConnections(hubId, cursor),
+    toInput: connectionInput,
+    put: (id, input, options) => service.putBgpConnection(id, input, options),
+    delete: (id, options) => service.deleteBgpConnection(id, options),
     actions: {
       learnedRoutes: (request) =>
         domainCall(context, 'read', async () =>

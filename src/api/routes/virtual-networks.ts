@@ -12,22 +12,19 @@ import type {
   Subnet,
   SubnetInput,
   VirtualNetwork,
+  VirtualNetworkInput,
   VirtualNetworkPeering,
 } from '../../routeserver/index.js';
-import { formatResourceId } from '../arm-id.js';
 import { toArmResource } from '../arm-resource.js';
 import { ArmError } from '../errors.js';
 import type { ApiServer } from '../server.js';
+import { registerDomainResource } from './domain-resource.js';
 import {
   AddressSpace,
-  deleteOutcome,
-  domainCall,
   inlineChild,
-  putOutcome,
   ResourceRef,
   subResource,
   SubResourceRef,
-  writeOptions,
   type ErrorContext,
 } from './edge.js';
 
@@ -229,139 +226,76 @@ function presentVnet(vnet: VirtualNetwork) {
 
 // ---- registration ------------------------------------------------------------------------
 
+function vnetInput(body: VnetBody): VirtualNetworkInput {
+  const properties = body.properties ?? {};
+  return {
+    ...(body.location === undefined ? {} : { location: body.location }),
+    ...(body.tags === undefined ? {} : { tags: body.tags }),
+    addressPrefixes: properties.addressSpace?.addressPrefixes ?? [],
+    ...(properties.subnets === undefined
+      ? {}
+      : {
+          subnets: properties.subnets.map((s, i) => ({
+            name: s.name,
+            ...subnetInput(s, `properties.subnets[${i}].`),
+          })),
+        }),
+    ...(properties.virtualNetworkPeerings === undefined
+      ? {}
+      : {
+          peerings: properties.virtualNetworkPeerings.map((p, i) => ({
+            name: p.name,
+            ...peeringInput(p, `properties.virtualNetworkPeerings[${i}].`),
+          })),
+        }),
+  };
+}
+
 function registerVnets(server: ApiServer, service: RouteServerService): void {
-  server.registerResource<VnetBody>({
+  registerDomainResource(server, {
     types: ['virtualNetworks'],
     tracked: true,
     requestProperties: VirtualNetworkProperties,
     responseProperties: VirtualNetworkResponse,
-    get: async (request) => {
-      const vnet = service.getVirtualNetwork(request.idText);
-      return vnet === undefined ? undefined : presentVnet(vnet);
-    },
-    list: async (request) => {
-      const scope = {
-        subscriptionId: request.subscriptionId,
-        ...(request.resourceGroupName === undefined ? {} : { resourceGroupName: request.resourceGroupName }),
-      };
-      const page = service.listVirtualNetworks(scope, request.cursor);
-      return {
-        value: page.value.map(presentVnet),
-        ...(page.cursor === undefined ? {} : { cursor: page.cursor }),
-      };
-    },
-    put: (request, body) =>
-      domainCall(vnetContext, 'put', async () => {
-        const properties = body.properties ?? {};
-        const input = {
-          ...(body.location === undefined ? {} : { location: body.location }),
-          ...(body.tags === undefined ? {} : { tags: body.tags }),
-          addressPrefixes: properties.addressSpace?.addressPrefixes ?? [],
-          ...(properties.subnets === undefined
-            ? {}
-            : {
-                subnets: properties.subnets.map((s, i) => ({
-                  name: s.name,
-                  ...subnetInput(s, `properties.subnets[${i}].`),
-                })),
-              }),
-          ...(properties.virtualNetworkPeerings === undefined
-            ? {}
-            : {
-                peerings: properties.virtualNetworkPeerings.map((p, i) => ({
-                  name: p.name,
-                  ...peeringInput(p, `properties.virtualNetworkPeerings[${i}].`),
-                })),
-              }),
-        };
-        const result = await service.putVirtualNetwork(
-          request.idText,
-          input,
-          writeOptions(request.preconditions),
-        );
-        return putOutcome(result, presentVnet, vnetContext);
-      }),
-    delete: (request) =>
-      domainCall(vnetContext, 'delete', async () =>
-        deleteOutcome(
-          await service.deleteVirtualNetwork(request.idText, writeOptions(request.preconditions)),
-          vnetContext,
-        ),
-      ),
+    context: vnetContext,
+    present: presentVnet,
+    get: (id) => service.getVirtualNetwork(id),
+    list: (scope, cursor) => service.listVirtualNetworks(scope, cursor),
+    toInput: vnetInput,
+    put: (id, input, options) => service.putVirtualNetwork(id, input, options),
+    delete: (id, options) => service.deleteVirtualNetwork(id, options),
   });
 }
 
 function registerSubnets(server: ApiServer, service: RouteServerService): void {
-  server.registerResource<SubnetBody>({
+  registerDomainResource(server, {
     types: ['virtualNetworks', 'subnets'],
     tracked: false,
     requestProperties: SubnetProperties,
     responseProperties: SubnetResponse,
-    get: async (request) => {
-      const subnet = service.getSubnet(request.idText);
-      return subnet === undefined ? undefined : presentSubnet(subnet);
-    },
-    list: (request) =>
-      domainCall(subnetContext, 'read', () => {
-        const page = service.listSubnets(formatResourceId(request.parent!), request.cursor);
-        return {
-          value: page.value.map(presentSubnet),
-          ...(page.cursor === undefined ? {} : { cursor: page.cursor }),
-        };
-      }),
-    put: (request, body) =>
-      domainCall(subnetContext, 'put', async () => {
-        const result = await service.putSubnet(
-          request.idText,
-          subnetInput(body, ''),
-          writeOptions(request.preconditions),
-        );
-        return putOutcome(result, presentSubnet, subnetContext);
-      }),
-    delete: (request) =>
-      domainCall(subnetContext, 'delete', async () =>
-        deleteOutcome(
-          await service.deleteSubnet(request.idText, writeOptions(request.preconditions)),
-          subnetContext,
-        ),
-      ),
+    context: subnetContext,
+    present: presentSubnet,
+    get: (id) => service.getSubnet(id),
+    list: (vnetId, cursor) => service.listSubnets(vnetId, cursor),
+    toInput: (body: SubnetBody) => subnetInput(body, ''),
+    put: (id, input, options) => service.putSubnet(id, input, options),
+    delete: (id, options) => service.deleteSubnet(id, options),
   });
 }
 
 function registerPeerings(server: ApiServer, service: RouteServerService): void {
-  server.registerResource<PeeringBody>({
+  registerDomainResource(server, {
     types: ['virtualNetworks', 'virtualNetworkPeerings'],
     tracked: false,
     requestProperties: PeeringProperties,
     responseProperties: PeeringResponse,
-    get: async (request) => {
-      const peering = service.getPeering(request.idText);
-      return peering === undefined ? undefined : presentPeering(peering);
-    },
-    list: (request) =>
-      domainCall(peeringContext, 'read', () => {
-        const page = service.listPeerings(formatResourceId(request.parent!), request.cursor);
-        return {
-          value: page.value.map(presentPeering),
-          ...(page.cursor === undefined ? {} : { cursor: page.cursor }),
-        };
-      }),
-    put: (request, body) =>
-      domainCall(peeringContext, 'put', async () => {
-        const result = await service.putPeering(
-          request.idText,
-          peeringInput(body, ''),
-          writeOptions(request.preconditions),
-        );
-        return putOutcome(result, presentPeering, peeringContext);
-      }),
-    delete: (request) =>
-      domainCall(peeringContext, 'delete', async () =>
-        deleteOutcome(
-          await service.deletePeering(request.idText, writeOptions(request.preconditions)),
-          peeringContext,
-        ),
-      ),
+    context: peeringContext,
+    present: presentPeering,
+    get: (id) => service.getPeering(id),
+    list: (vnetId, cursor) => service.listPeerings(vnetId, cursor),
+    toInput: (body: PeeringBody) => peeringInput(body, ''),
+    put: (id, input, options) => service.putPeering(id, input, options),
+    delete: (id, options) => service.deletePeering(id, options),
   });
 }
 
