@@ -15,21 +15,54 @@ afterAll(async () => {
 
 const cli = (...args: string[]) => runCli([...args, '--data-dir', server.dataDir]);
 
-async function json(...args: string[]): Promise<Record<string, unknown>> {
+/** stdout of a command that must succeed without a word on stderr */
+async function succeed(...args: string[]): Promise<string> {
   const result = await cli(...args);
   expect(result.stderr).toBe('');
   expect(result.code).toBe(0);
-  return JSON.parse(result.stdout) as Record<string, unknown>;
+  return result.stdout;
+}
+
+async function json(...args: string[]): Promise<Record<string, unknown>> {
+  return JSON.parse(await succeed(...args)) as Record<string, unknown>;
 }
 
 async function table(...args: string[]): Promise<string[]> {
-  const result = await cli(...args, '-o', 'table');
-  expect(result.stderr).toBe('');
-  expect(result.code).toBe(0);
-  return result.stdout.trimEnd().split('\n');
+  return (await succeed(...args, '-o', 'table')).trimEnd().split('\n');
 }
 
 const G = ['-g', 'rg1'];
+
+/** `vnet subnet create` in vnet1 */
+const createSubnet = (name: string, prefix: string, ...more: string[]) =>
+  json(
+    'vnet',
+    'subnet',
+    'create',
+    ...G,
+    '--vnet-name',
+    'vnet1',
+    '-n',
+    name,
+    '--address-prefixes',
+    prefix,
+    ...more,
+  );
+
+/** the arguments of `peering create` on rs1 */
+const peeringCreate = (name: string, peerIp: string, peerAsn: string) => [
+  'peering',
+  'create',
+  ...G,
+  '--routeserver',
+  'rs1',
+  '-n',
+  name,
+  '--peer-ip',
+  peerIp,
+  '--peer-asn',
+  peerAsn,
+];
 
 describe('routeserver CLI against a running server', () => {
   it('vnet create prints az\'s {"newVNet": …} with properties flattened', async () => {
@@ -42,45 +75,10 @@ describe('routeserver CLI against a running server', () => {
   });
 
   it('vnet subnet create and list, as a table', async () => {
-    await json(
-      'vnet',
-      'subnet',
-      'create',
-      ...G,
-      '--vnet-name',
-      'vnet1',
-      '-n',
-      'RouteServerSubnet',
-      '--address-prefixes',
-      '10.1.0.0/26',
-    );
+    await createSubnet('RouteServerSubnet', '10.1.0.0/26');
     await json('route-table', 'create', ...G, '-n', 'rt1');
-    await json(
-      'vnet',
-      'subnet',
-      'create',
-      ...G,
-      '--vnet-name',
-      'vnet1',
-      '-n',
-      'nva',
-      '--address-prefixes',
-      '10.1.1.0/24',
-    );
-    await json(
-      'vnet',
-      'subnet',
-      'create',
-      ...G,
-      '--vnet-name',
-      'vnet1',
-      '-n',
-      'work',
-      '--address-prefixes',
-      '10.1.2.0/24',
-      '--route-table',
-      'rt1',
-    );
+    await createSubnet('nva', '10.1.1.0/24');
+    await createSubnet('work', '10.1.2.0/24', '--route-table', 'rt1');
     const rows = await table('vnet', 'subnet', 'list', ...G, '--vnet-name', 'vnet1');
     expect(rows[0]).toMatch(/^AddressPrefix\s+Name\s+ProvisioningState\s+ResourceGroup$/);
     expect(rows.slice(2).map((r) => r.split(/\s+/)[1])).toEqual(['nva', 'RouteServerSubnet', 'work']); // ARM lists in id order, case-insensitively
@@ -131,38 +129,14 @@ describe('routeserver CLI against a running server', () => {
   });
 
   it('peering create, show, list (table) and update', async () => {
-    const created = await json(
-      'peering',
-      'create',
-      ...G,
-      '--routeserver',
-      'rs1',
-      '-n',
-      'sdwan',
-      '--peer-ip',
-      '10.1.1.4',
-      '--peer-asn',
-      '65001',
-    );
+    const created = await json(...peeringCreate('sdwan', '10.1.1.4', '65001'));
     expect(created).toMatchObject({
       name: 'sdwan',
       peerIp: '10.1.1.4',
       peerAsn: 65001,
       resourceGroup: 'rg1',
     });
-    await json(
-      'peering',
-      'create',
-      ...G,
-      '--routeserver',
-      'rs1',
-      '-n',
-      'fw',
-      '--peer-ip',
-      '10.1.1.5',
-      '--peer-asn',
-      '65002',
-    );
+    await json(...peeringCreate('fw', '10.1.1.5', '65002'));
     expect((await json('peering', 'show', ...G, '--routeserver', 'rs1', '-n', 'fw'))['peerAsn']).toBe(65002);
     const rows = await table('peering', 'list', ...G, '--routeserver', 'rs1');
     expect(rows[0]).toMatch(
@@ -298,19 +272,7 @@ describe('routeserver CLI against a running server', () => {
   });
 
   it("prints the server's ARM error code and message and exits 1", async () => {
-    const refused = await cli(
-      'peering',
-      'create',
-      ...G,
-      '--routeserver',
-      'rs1',
-      '-n',
-      'bad',
-      '--peer-ip',
-      '10.1.1.6',
-      '--peer-asn',
-      '65515',
-    );
+    const refused = await cli(...peeringCreate('bad', '10.1.1.6', '65515'));
     expect(refused.code).toBe(1);
     expect(refused.stdout).toBe('');
     expect(refused.stderr).toMatch(/^ERROR: \(InvalidPeerAsn\) .*65515/);
@@ -333,19 +295,7 @@ describe('routeserver CLI against a running server', () => {
   });
 
   it('refuses a malformed argument before calling the server', async () => {
-    const result = await cli(
-      'peering',
-      'create',
-      ...G,
-      '--routeserver',
-      'rs1',
-      '-n',
-      'x',
-      '--peer-ip',
-      'ten',
-      '--peer-asn',
-      '1',
-    );
+    const result = await cli(...peeringCreate('x', 'ten', '1'));
     expect(result.code).toBe(1);
     expect(result.stderr).toBe("ERROR: --peer-ip 'ten' is not an IP address\n");
   });
