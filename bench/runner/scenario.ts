@@ -398,7 +398,11 @@ async function churnPhase(
   };
   result.churn = churn;
   // The backlog: how long after the injector stopped until the monitor has the whole table and goes quiet.
-  await within(mon.call('waitPresent', { count: total, timeoutMs: timeout * 1000 }), timeout, 'churn drain');
+  await within(
+    mon.call('waitPresent', { count: total, timeoutMs: timeout * 1000 + 5000 }),
+    timeout,
+    'churn drain',
+  );
   const quiet = await within(mon.call<{ lastAt: number }>('waitQuiet', { ms: 1000 }), timeout, 'churn quiet');
   result.churn = { ...churn, drainS: Math.max(0, (quiet.lastAt - c.endAt) / 1000) };
 }
@@ -436,7 +440,7 @@ async function flapPhase(
   async function oneFlap(_k: number): Promise<void> {
     const gone = mon.call<{ at: number }>('waitPresent', {
       count: total - perPeer,
-      timeoutMs: timeout * 1000,
+      timeoutMs: timeout * 1000 + 5000,
     });
     const stopped = await inj.call<{ at: number }>('stop', { peers: [0] });
     withdraw.push(((await within(gone, timeout, 'flap withdraw')).at - stopped.at) / 1000);
@@ -453,7 +457,7 @@ async function swingPeer(
   total: number,
   timeout: number,
 ): Promise<number> {
-  const full = mon.call<{ at: number }>('waitPresent', { count: total, timeoutMs: timeout * 1000 });
+  const full = mon.call<{ at: number }>('waitPresent', { count: total, timeoutMs: timeout * 1000 + 5000 });
   const sent = await inj.call<{ startAt: number }>('announce', { peers: [0] });
   return ((await within(full, timeout, 'flap re-announce')).at - sent.startAt) / 1000;
 }
