@@ -140,6 +140,23 @@ export function notificationFor(error: BgpWireError): NotificationMessage {
   };
 }
 
+/** A session-resetting wire error reported by NOTIFICATION (code, subcode) with its RFC 4271 §6 data. */
+export function notifiedError(
+  notificationCode: number,
+  code: BgpWireErrorCode,
+  subcode: number,
+  message: string,
+  data?: Uint8Array,
+): BgpWireError {
+  return new BgpWireError({
+    code,
+    message,
+    notificationCode,
+    notificationSubcode: subcode,
+    ...(data ? { data } : {}),
+  });
+}
+
 /** Helpers that build the common errors with their RFC 4271 §6 data. */
 export function headerError(
   code:
@@ -148,13 +165,7 @@ export function headerError(
   message: string,
   data?: Uint8Array,
 ): BgpWireError {
-  return new BgpWireError({
-    code,
-    message,
-    notificationCode: ErrorCode.MessageHeader,
-    notificationSubcode: subcode,
-    ...(data ? { data } : {}),
-  });
+  return notifiedError(ErrorCode.MessageHeader, code, subcode, message, data);
 }
 
 /** RFC 4271 §6.1: Bad Message Length carries the erroneous length field. */

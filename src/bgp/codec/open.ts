@@ -8,8 +8,8 @@
  */
 import { ByteWriter, readU16, readU32 } from '../../lib/bytes.js';
 import { decodeCapability, encodeCapability } from './capabilities.js';
-import { BgpEncodeError, BgpWireError, checkRange } from './errors.js';
-import type { BgpWireErrorCode } from './errors.js';
+import { BgpEncodeError, checkRange, notifiedError } from './errors.js';
+import type { BgpWireError, BgpWireErrorCode } from './errors.js';
 import { BGP_VERSION, ErrorCode, MessageType, OpenErrorSubcode, OptionalParameterType } from './iana.js';
 import { beginMessage, finishMessage } from './header.js';
 import type { Capability, OpenMessage } from './types.js';
@@ -20,13 +20,7 @@ function openError(
   message: string,
   data?: Uint8Array,
 ): BgpWireError {
-  return new BgpWireError({
-    code,
-    message,
-    notificationCode: ErrorCode.OpenMessage,
-    notificationSubcode: subcode,
-    ...(data ? { data } : {}),
-  });
+  return notifiedError(ErrorCode.OpenMessage, code, subcode, message, data);
 }
 
 function malformedOpen(message: string): BgpWireError {

@@ -12,7 +12,7 @@ import type { ByteWriter } from '../../lib/bytes.js';
 import { readU16 } from '../../lib/bytes.js';
 import type { Ipv6Prefix } from '../../lib/prefix.js';
 import { decodeAttributeBlock, encodeAttributeBlock } from './attributes/index.js';
-import { BgpEncodeError, BgpWireError, ErrorAction, strongerAction } from './errors.js';
+import { BgpEncodeError, BgpWireError, ErrorAction, notifiedError, strongerAction } from './errors.js';
 import type { BgpWireErrorCode } from './errors.js';
 import {
   Afi,
@@ -33,13 +33,7 @@ function updateError(
   message: string,
   data?: Uint8Array,
 ): BgpWireError {
-  return new BgpWireError({
-    code,
-    message,
-    notificationCode: ErrorCode.UpdateMessage,
-    notificationSubcode: subcode,
-    ...(data ? { data } : {}),
-  });
+  return notifiedError(ErrorCode.UpdateMessage, code, subcode, message, data);
 }
 
 /** RFC 7606 §5.3: an NLRI or Withdrawn Routes field that cannot be parsed resets the session. */
