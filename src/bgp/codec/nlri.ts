@@ -9,12 +9,24 @@
  * IPv4 prefixes never become objects: they are decoded into `prefixKey`
  * numbers (address * 64 + length, see src/lib/prefix.ts) in a plain array.
  */
-import type { ByteWriter } from '../../lib/bytes.js';
+import { readU32, type ByteWriter } from '../../lib/bytes.js';
 import type { Ipv6Prefix } from '../../lib/prefix.js';
 
 const IPV4_MASKS: readonly number[] = Array.from({ length: 33 }, (_, n) =>
   n === 0 ? 0 : (0xffffffff << (32 - n)) | 0,
 );
+
+/**
+ * RFC 7911 §3: with ADD-PATH each prefix follows its 4-octet path identifier.
+ * Appends it to `pathIds` when given and returns the offset of the prefix's
+ * length octet; -1 when the field ends before a prefix follows.
+ */
+function readPathId(b: Uint8Array, o: number, end: number, pathIds: number[] | undefined): number {
+  if (!pathIds) return o;
+  if (o + 4 >= end) return -1;
+  pathIds.push(readU32(b, o));
+  return o + 4;
+}
 
 /**
  * Appends the IPv4 prefixes in [start, end) to `keys` (and path ids to
@@ -30,11 +42,8 @@ export function decodeIpv4Prefixes(
 ): boolean {
   let o = start;
   while (o < end) {
-    if (pathIds) {
-      if (o + 4 >= end) return false;
-      pathIds.push(b[o]! * 0x1000000 + ((b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!));
-      o += 4;
-    }
+    o = readPathId(b, o, end, pathIds);
+    if (o < 0) return false;
     const length = b[o]!;
     if (length > 32) return false;
     const octets = (length + 7) >>> 3;
@@ -62,11 +71,8 @@ export function decodeIpv6Prefixes(
 ): boolean {
   let o = start;
   while (o < end) {
-    if (pathIds) {
-      if (o + 4 >= end) return false;
-      pathIds.push(b[o]! * 0x1000000 + ((b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!));
-      o += 4;
-    }
+    o = readPathId(b, o, end, pathIds);
+    if (o < 0) return false;
     const length = b[o]!;
     if (length > 128) return false;
     const octets = (length + 7) >>> 3;
