@@ -46,7 +46,7 @@ function checkEdge(fromMod: string, toMod: string): string | undefined {
     return `${fromMod} must not import ${toMod}`;
   const from = MODULE_ORDER.indexOf(fromMod as (typeof MODULE_ORDER)[number]);
   const to = MODULE_ORDER.indexOf(toMod as (typeof MODULE_ORDER)[number]);
-  if (to > from) return `${fromMod} must not import ${toMod}, which is above it in the module table`;
+  if (to > from) return `${fromMod} must not import ${toMod}, a higher layer (later in the module table)`;
   return undefined;
 }
 
