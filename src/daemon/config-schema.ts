@@ -15,6 +15,14 @@ const Name = Type.String({ minLength: 1, maxLength: 80 });
 const Prefix = Type.String({ minLength: 1, description: 'CIDR prefix, e.g. 10.1.0.0/16' });
 const Tags = Type.Record(Type.String(), Type.String());
 
+/** The fields every top-level resource has: its name, its own resource group if not the file's, location, tags. */
+const TrackedFields = {
+  name: Name,
+  resourceGroup: Type.Optional(Name),
+  location: Type.Optional(Type.String({ minLength: 1 })),
+  tags: Type.Optional(Tags),
+};
+
 export const SubnetConfig = Type.Object(
   {
     name: Name,
@@ -40,10 +48,7 @@ export const VnetPeeringConfig = Type.Object(
 
 export const VirtualNetworkConfig = Type.Object(
   {
-    name: Name,
-    resourceGroup: Type.Optional(Name),
-    location: Type.Optional(Type.String({ minLength: 1 })),
-    tags: Type.Optional(Tags),
+    ...TrackedFields,
     addressPrefixes: Type.Array(Prefix, { minItems: 1 }),
     subnets: Type.Optional(Type.Array(SubnetConfig)),
     peerings: Type.Optional(Type.Array(VnetPeeringConfig)),
@@ -69,10 +74,7 @@ export const UserRouteConfig = Type.Object(
 
 export const RouteTableConfig = Type.Object(
   {
-    name: Name,
-    resourceGroup: Type.Optional(Name),
-    location: Type.Optional(Type.String({ minLength: 1 })),
-    tags: Type.Optional(Tags),
+    ...TrackedFields,
     disableBgpRoutePropagation: Type.Optional(Type.Boolean()),
     routes: Type.Optional(Type.Array(UserRouteConfig)),
   },
@@ -90,10 +92,7 @@ export const BgpPeeringConfig = Type.Object(
 
 export const RouteServerConfig = Type.Object(
   {
-    name: Name,
-    resourceGroup: Type.Optional(Name),
-    location: Type.Optional(Type.String({ minLength: 1 })),
-    tags: Type.Optional(Tags),
+    ...TrackedFields,
     /** the VNet holding RouteServerSubnet: name (same resource group) or id */
     virtualNetwork: Type.String({ minLength: 1 }),
     /** default RouteServerSubnet */
@@ -109,10 +108,7 @@ export const RouteServerConfig = Type.Object(
 
 export const NetworkInterfaceConfig = Type.Object(
   {
-    name: Name,
-    resourceGroup: Type.Optional(Name),
-    location: Type.Optional(Type.String({ minLength: 1 })),
-    tags: Type.Optional(Tags),
+    ...TrackedFields,
     /** name (same resource group) or id; ignored when `subnet` is an id */
     virtualNetwork: Type.Optional(Type.String({ minLength: 1 })),
     subnet: Type.String({ minLength: 1 }),
