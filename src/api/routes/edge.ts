@@ -152,6 +152,17 @@ function settle(applied: Promise<void>, context: ErrorContext): Promise<unknown>
   });
 }
 
+/** `location` and `tags` of a tracked resource's PUT body, each when given. */
+export function trackedInput(body: { location?: string; tags?: Record<string, string> }): {
+  location?: string;
+  tags?: Record<string, string>;
+} {
+  return {
+    ...(body.location === undefined ? {} : { location: body.location }),
+    ...(body.tags === undefined ? {} : { tags: body.tags }),
+  };
+}
+
 // ---- schema pieces -------------------------------------------------------------------
 
 export const SubResourceRef = Type.Object({ id: Type.String() }, { additionalProperties: false });

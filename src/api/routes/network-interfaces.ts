@@ -12,7 +12,14 @@ import { toArmResource } from '../arm-resource.js';
 import { ArmError } from '../errors.js';
 import type { ApiServer } from '../server.js';
 import { registerDomainResource } from './domain-resource.js';
-import { domainCall, ResourceRef, subResource, SubResourceRef, type ErrorContext } from './edge.js';
+import {
+  domainCall,
+  ResourceRef,
+  subResource,
+  SubResourceRef,
+  trackedInput,
+  type ErrorContext,
+} from './edge.js';
 
 const NIC_TYPE = 'Microsoft.Network/networkInterfaces';
 const context: ErrorContext = {
@@ -95,8 +102,7 @@ function nicInput(body: NicBody): NetworkInterfaceInput {
   }
   const properties = config.properties;
   return {
-    ...(body.location === undefined ? {} : { location: body.location }),
-    ...(body.tags === undefined ? {} : { tags: body.tags }),
+    ...trackedInput(body),
     ipConfigurationName: config.name,
     subnetId: properties.subnet.id,
     ...((properties.privateIPAddress ?? null) === null

@@ -15,7 +15,7 @@ import type {
 import { toArmResource } from '../arm-resource.js';
 import type { ApiServer } from '../server.js';
 import { registerDomainResource } from './domain-resource.js';
-import { inlineChild, subResource, SubResourceRef, type ErrorContext } from './edge.js';
+import { inlineChild, subResource, SubResourceRef, trackedInput, type ErrorContext } from './edge.js';
 
 const TABLE_TYPE = 'Microsoft.Network/routeTables';
 const ROUTE_TYPE = 'Microsoft.Network/routeTables/routes';
@@ -114,8 +114,7 @@ function presentTable(table: RouteTable) {
 function tableInput(body: TableBody): RouteTableInput {
   const properties = body.properties ?? {};
   return {
-    ...(body.location === undefined ? {} : { location: body.location }),
-    ...(body.tags === undefined ? {} : { tags: body.tags }),
+    ...trackedInput(body),
     ...(properties.disableBgpRoutePropagation === undefined
       ? {}
       : { disableBgpRoutePropagation: properties.disableBgpRoutePropagation }),

@@ -21,7 +21,14 @@ import type {
 import { toArmResource } from '../arm-resource.js';
 import type { ApiServer } from '../server.js';
 import { registerDomainResource } from './domain-resource.js';
-import { domainCall, ResourceRef, subResource, SubResourceRef, type ErrorContext } from './edge.js';
+import {
+  domainCall,
+  ResourceRef,
+  subResource,
+  SubResourceRef,
+  trackedInput,
+  type ErrorContext,
+} from './edge.js';
 
 const HUB_TYPE = 'Microsoft.Network/virtualHubs';
 const IP_CONFIGURATION_TYPE = 'Microsoft.Network/virtualHubs/ipConfigurations';
@@ -198,8 +205,7 @@ function hubInput(body: HubBody): RouteServerInput {
   const properties = body.properties ?? {};
   const minCapacity = properties.virtualRouterAutoScaleConfiguration?.minCapacity;
   return {
-    ...(body.location === undefined ? {} : { location: body.location }),
-    ...(body.tags === undefined ? {} : { tags: body.tags }),
+    ...trackedInput(body),
     ...(properties.allowBranchToBranchTraffic === undefined
       ? {}
       : { allowBranchToBranchTraffic: properties.allowBranchToBranchTraffic }),

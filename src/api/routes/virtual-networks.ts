@@ -25,6 +25,7 @@ import {
   ResourceRef,
   subResource,
   SubResourceRef,
+  trackedInput,
   type ErrorContext,
 } from './edge.js';
 
@@ -229,8 +230,7 @@ function presentVnet(vnet: VirtualNetwork) {
 function vnetInput(body: VnetBody): VirtualNetworkInput {
   const properties = body.properties ?? {};
   return {
-    ...(body.location === undefined ? {} : { location: body.location }),
-    ...(body.tags === undefined ? {} : { tags: body.tags }),
+    ...trackedInput(body),
     addressPrefixes: properties.addressSpace?.addressPrefixes ?? [],
     ...(properties.subnets === undefined
       ? {}
