@@ -152,8 +152,15 @@ function settle(applied: Promise<void>, context: ErrorContext): Promise<unknown>
   });
 }
 
+/** A tracked resource's PUT body: `location` and `tags` beside its `properties`. */
+export interface TrackedBody<Properties> {
+  location?: string;
+  tags?: Record<string, string>;
+  properties?: Properties;
+}
+
 /** `location` and `tags` of a tracked resource's PUT body, each when given. */
-export function trackedInput(body: { location?: string; tags?: Record<string, string> }): {
+export function trackedInput(body: TrackedBody<unknown>): {
   location?: string;
   tags?: Record<string, string>;
 } {

@@ -18,6 +18,7 @@ import {
   subResource,
   SubResourceRef,
   trackedInput,
+  type TrackedBody,
   type ErrorContext,
 } from './edge.js';
 
@@ -78,20 +79,16 @@ const NicResponse = Type.Object({
   provisioningState: Type.String(),
 });
 
-type NicBody = {
-  location?: string;
-  tags?: Record<string, string>;
-  properties?: {
-    ipConfigurations: {
-      name: string;
-      properties: {
-        subnet: { id: string };
-        privateIPAddress?: string | null;
-        privateIPAllocationMethod?: 'Static' | 'Dynamic';
-      };
-    }[];
-  };
-};
+type NicBody = TrackedBody<{
+  ipConfigurations: {
+    name: string;
+    properties: {
+      subnet: { id: string };
+      privateIPAddress?: string | null;
+      privateIPAllocationMethod?: 'Static' | 'Dynamic';
+    };
+  }[];
+}>;
 
 function nicInput(body: NicBody): NetworkInterfaceInput {
   const config = body.properties?.ipConfigurations[0];

@@ -15,7 +15,14 @@ import type {
 import { toArmResource } from '../arm-resource.js';
 import type { ApiServer } from '../server.js';
 import { registerDomainResource } from './domain-resource.js';
-import { inlineChild, subResource, SubResourceRef, trackedInput, type ErrorContext } from './edge.js';
+import {
+  inlineChild,
+  subResource,
+  SubResourceRef,
+  trackedInput,
+  type TrackedBody,
+  type ErrorContext,
+} from './edge.js';
 
 const TABLE_TYPE = 'Microsoft.Network/routeTables';
 const ROUTE_TYPE = 'Microsoft.Network/routeTables/routes';
@@ -68,11 +75,10 @@ const RouteTableResponse = Type.Object({
 type RouteBody = {
   properties?: { addressPrefix: string; nextHopType: UserRouteNextHopType; nextHopIpAddress?: string | null };
 };
-type TableBody = {
-  location?: string;
-  tags?: Record<string, string>;
-  properties?: { disableBgpRoutePropagation?: boolean; routes?: (RouteBody & { name: string })[] };
-};
+type TableBody = TrackedBody<{
+  disableBgpRoutePropagation?: boolean;
+  routes?: (RouteBody & { name: string })[];
+}>;
 
 function routeInput(body: RouteBody): RouteInput {
   const properties = body.properties ?? { addressPrefix: '', nextHopType: 'None' as const };

@@ -27,6 +27,7 @@ import {
   subResource,
   SubResourceRef,
   trackedInput,
+  type TrackedBody,
   type ErrorContext,
 } from './edge.js';
 
@@ -111,16 +112,12 @@ const ConnectionResponse = Type.Object({
   connectionState: Type.String(),
 });
 
-type HubBody = {
-  location?: string;
-  tags?: Record<string, string>;
-  properties?: {
-    allowBranchToBranchTraffic?: boolean;
-    hubRoutingPreference?: HubRoutingPreference;
-    virtualRouterAutoScaleConfiguration?: { minCapacity?: number };
-    virtualRouterAsn?: number;
-  };
-};
+type HubBody = TrackedBody<{
+  allowBranchToBranchTraffic?: boolean;
+  hubRoutingPreference?: HubRoutingPreference;
+  virtualRouterAutoScaleConfiguration?: { minCapacity?: number };
+  virtualRouterAsn?: number;
+}>;
 type IpConfigurationBody = {
   properties?: {
     subnet: { id: string };

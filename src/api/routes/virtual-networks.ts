@@ -26,6 +26,7 @@ import {
   subResource,
   SubResourceRef,
   trackedInput,
+  type TrackedBody,
   type ErrorContext,
 } from './edge.js';
 
@@ -135,15 +136,11 @@ type PeeringBody = {
     useRemoteGateways?: boolean;
   };
 };
-type VnetBody = {
-  location?: string;
-  tags?: Record<string, string>;
-  properties?: {
-    addressSpace?: { addressPrefixes: string[] };
-    subnets?: (SubnetBody & { name: string })[];
-    virtualNetworkPeerings?: (PeeringBody & { name: string })[];
-  };
-};
+type VnetBody = TrackedBody<{
+  addressSpace?: { addressPrefixes: string[] };
+  subnets?: (SubnetBody & { name: string })[];
+  virtualNetworkPeerings?: (PeeringBody & { name: string })[];
+}>;
 
 // ---- translation -----------------------------------------------------------------------
 
