@@ -139,6 +139,7 @@ async function main(): Promise<void> {
       packing: 'anchor' as const,
       timeoutS: 120,
       churnSeconds: 0,
+      churnRate: 0,
       flaps: 0,
       dutCpu: 1,
       harnessCpu: 0,

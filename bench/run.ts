@@ -34,6 +34,7 @@ const { values } = parseArgs({
     packing: { type: 'string', default: 'anchor' },
     timeout: { type: 'string', default: '60' },
     'churn-seconds': { type: 'string', default: '60' },
+    'churn-rate': { type: 'string', default: '200000' },
     flaps: { type: 'string', default: '100' },
     'no-install': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
@@ -42,7 +43,7 @@ const { values } = parseArgs({
 
 if (values.help) {
   console.log(`usage: npm run bench -- [--scenario a,b,c,d,e] [--dut ${DUTS.map((d) => d.id).join(',')}]
-       [--pairs 3] [--slow-passes 1] [--packing anchor|real] [--timeout 60] [--churn-seconds 60] [--flaps 100] [--no-install]`);
+       [--pairs 3] [--slow-passes 1] [--packing anchor|real] [--timeout 60] [--churn-seconds 60] [--churn-rate 200000] [--flaps 100] [--no-install]`);
   process.exit(0);
 }
 
@@ -80,6 +81,7 @@ async function main(): Promise<void> {
     packing: values.packing as Packing,
     timeoutS: Number(values.timeout),
     churnSeconds: Number(values['churn-seconds']),
+    churnRate: Number(values['churn-rate']),
     flaps: Number(values.flaps),
     dutCpu: 1,
     harnessCpu: 0,
@@ -136,7 +138,10 @@ async function main(): Promise<void> {
   }
   const table = markdown(results, SCENARIOS);
   const header = [
-    `Command: npm run bench -- --scenario ${values.scenario} --dut ${duts.map((d) => d.id).join(',')} --pairs ${passes} --slow-passes ${values['slow-passes']} --packing ${options.packing}`,
+    `Command: npm run bench -- --scenario ${values.scenario} --dut ${duts.map((d) => d.id).join(',')} --pairs ${passes} --slow-passes ${values['slow-passes']} --packing ${options.packing}` +
+      (scenarioIds.includes('d')
+        ? ` --churn-seconds ${options.churnSeconds} --churn-rate ${options.churnRate}`
+        : ''),
     `Started ${started.toISOString()}, load average ${loadBefore} before and ${loadAverage()} after; DUT pinned to CPU ${options.dutCpu}, injector and monitor to CPU ${options.harnessCpu}.`,
     '',
   ].join('\n');

@@ -129,7 +129,7 @@ function main(): void {
         for (const p of pick(request)) p.session.stop();
         return { at: now() };
       case 'churn':
-        return churn(peers, Number(request.seconds), Number(request.fraction));
+        return churn(peers, Number(request.seconds), Number(request.fraction), Number(request.rate ?? 0));
       case 'stats':
         return {
           established: peers.filter((p) => p.session.established).length,
@@ -146,10 +146,11 @@ function main(): void {
 
 /**
  * Withdraws and re-announces rotating slices of `fraction` of every peer's
- * table, back to back, until `seconds` have passed (the last cycle always
- * ends with its re-announcement, so the table is whole afterwards).
+ * table until `seconds` have passed (the last cycle always ends with its
+ * re-announcement, so the table is whole afterwards): back to back as fast
+ * as the sockets take them, or paced to `rate` prefix updates/s (> 0).
  */
-async function churn(peers: Peer[], seconds: number, fraction: number): Promise<Json> {
+async function churn(peers: Peer[], seconds: number, fraction: number, rate: number): Promise<Json> {
   const slices = Math.max(1, Math.round(1 / fraction));
   for (const p of peers) {
     if (p.churn) continue;
@@ -175,6 +176,8 @@ async function churn(peers: Peer[], seconds: number, fraction: number): Promise<
     );
     for (const p of peers) prefixEvents += 2 * Math.floor(p.plan.count / slices);
     cycles++;
+    const ahead = rate > 0 ? (prefixEvents / rate) * 1000 - (now() - startAt) : 0;
+    if (ahead > 0) await new Promise((r) => setTimeout(r, ahead));
   }
   const endAt = now();
   return { startAt, endAt, cycles, prefixEvents };

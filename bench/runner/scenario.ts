@@ -76,6 +76,8 @@ export interface RunOptions {
   readonly packing: Packing;
   readonly timeoutS: number;
   readonly churnSeconds: number;
+  /** offered churn in prefix updates/s; 0 = as fast as the DUT's sockets take them */
+  readonly churnRate: number;
   readonly flaps: number;
   readonly dutCpu: number;
   readonly harnessCpu: number;
@@ -381,6 +383,7 @@ async function churnPhase(
     inj.call<{ startAt: number; endAt: number; cycles: number; prefixEvents: number }>('churn', {
       seconds: o.churnSeconds,
       fraction: 0.1,
+      rate: o.churnRate,
     }),
     o.churnSeconds + timeout,
     'churn',
