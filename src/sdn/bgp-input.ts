@@ -14,14 +14,8 @@
  */
 import { LpmTrie } from '../lib/lpm-trie.js';
 import type { Prefix, PrefixKey } from '../lib/prefix.js';
-import { formatPrefix, prefixKey } from '../lib/prefix.js';
-import type {
-  InjectedRoute,
-  InjectedRouteChange,
-  InjectedRouteSink,
-  InstanceId,
-  VirtualNetworkView,
-} from '../rib/ports.js';
+import { formatPrefix, prefixFromKey, prefixKey } from '../lib/prefix.js';
+import type { InjectedRouteChange, InjectedRouteSink, InstanceId, VirtualNetworkView } from '../rib/ports.js';
 import { compareAddressText } from './addresses.js';
 import type { BgpRoute } from './types.js';
 
@@ -34,71 +28,144 @@ export interface BgpLayerChange {
 
 export type BgpLayerChangeHandler = (binding: RouteServerBinding, changes: readonly BgpLayerChange[]) => void;
 
-function sameHops(a: BgpRoute | undefined, b: BgpRoute | undefined): boolean {
-  if (!a || !b) return a === b;
-  return a.nextHops.length === b.nextHops.length && a.nextHops.every((hop, i) => hop === b.nextHops[i]);
+function sameHops(a: BgpRoute | undefined, b: readonly string[] | undefined): boolean {
+  if (!a || !b) return a === undefined && b === undefined;
+  if (a.nextHops === b) return true;
+  return a.nextHops.length === b.length && a.nextHops.every((hop, i) => hop === b[i]);
+}
+
+/** Distinct hop sets kept for sharing; past this many the table starts afresh (sharing is only a saving). */
+const HOP_SETS_KEPT = 4096;
+
+/**
+ * Next-hop sets, shared by content: a full table has a million prefixes but
+ * a handful of ECMP sets, so each prefix holds a reference to one frozen,
+ * distinct, ascending array.
+ */
+class HopSets {
+  private readonly sets = new Map<string, readonly string[]>();
+
+  /** The shared set holding the distinct members of `hops`, in ascending address order. */
+  of(hops: readonly string[]): readonly string[] {
+    const key = hops.length === 1 ? hops[0]! : hops.join(',');
+    let set = this.sets.get(key);
+    if (set === undefined) {
+      const canonical = [...new Set(hops)].sort(compareAddressText);
+      const canonicalKey = canonical.join(',');
+      set = this.sets.get(canonicalKey) ?? Object.freeze(canonical);
+      if (this.sets.size >= HOP_SETS_KEPT) this.sets.clear();
+      this.sets.set(canonicalKey, set);
+      this.sets.set(key, set);
+    }
+    return set;
+  }
+
+  union(a: readonly string[] | undefined, b: readonly string[] | undefined): readonly string[] | undefined {
+    if (a === undefined || a === b) return b ?? a;
+    if (b === undefined) return a;
+    return this.of([...a, ...b]);
+  }
+}
+
+export interface RouteServerBindingOptions {
+  /**
+   * Whether the layer-change handler wants per-prefix change records now
+   * (e.g. only while someone subscribes to route events); default always.
+   */
+  readonly wantsChanges?: () => boolean;
 }
 
 export class RouteServerBinding implements InjectedRouteSink, VirtualNetworkView {
-  private readonly perInstance = new Map<InstanceId, Map<PrefixKey, InjectedRoute>>();
-  /** Union of both instances, injectable or not. */
-  private readonly union = new Map<PrefixKey, BgpRoute>();
+  /**
+   * The next hops each instance injects, per prefix (shared sets). The union
+   * of both, injectable or not, is derived from these; its injectable part is
+   * `programmed`.
+   */
+  private readonly perInstance = new Map<InstanceId, Map<PrefixKey, readonly string[]>>();
+  private readonly hopSets = new HopSets();
   /** The injectable part of the union: the BGP layer of every domain this route server serves. */
   private programmed = new LpmTrie<BgpRoute>();
   private spaces: readonly Prefix[] = [];
   private spaceTrie = new LpmTrie<Prefix>();
   private readonly listeners = new Set<() => void>();
+  private readonly wantsChanges: () => boolean;
 
   constructor(
     readonly id: string,
     readonly vnetId: string,
     private readonly onLayerChange: BgpLayerChangeHandler,
-  ) {}
+    options: RouteServerBindingOptions = {},
+  ) {
+    this.wantsChanges = options.wantsChanges ?? ((): boolean => true);
+  }
 
   /** The programmed BGP routes (shared by every domain served, unless propagation is off). */
   get routes(): LpmTrie<BgpRoute> {
     return this.programmed;
   }
 
+  /**
+   * Records the instance's changes, then brings the programmed layer up to
+   * date for each prefix touched (once per prefix, in order of first
+   * appearance). Change records are built only when the handler wants them.
+   */
   applyInjectedRoutes(instance: InstanceId, changes: readonly InjectedRouteChange[]): void {
     let table = this.perInstance.get(instance);
     if (!table) this.perInstance.set(instance, (table = new Map()));
-    const touched = new Map<PrefixKey, Prefix>();
     for (const change of changes) {
       const key = prefixKey(change.prefix);
-      if (change.route) table.set(key, change.route);
+      if (change.route) table.set(key, this.hopSets.of(change.route.nextHops));
       else table.delete(key);
-      touched.set(key, change.prefix);
     }
-    const layerChanges: BgpLayerChange[] = [];
-    for (const [key, prefix] of touched) {
-      const before = this.union.get(key);
-      const after = this.unionOf(key, prefix);
-      if (sameHops(before, after)) continue;
-      if (after) this.union.set(key, after);
-      else this.union.delete(key);
+    const layerChanges: BgpLayerChange[] | undefined = this.wantsChanges() ? [] : undefined;
+    for (const change of changes) {
+      const prefix = change.prefix;
+      // A prefix inside an advertised space is kept in the instance tables, not programmed.
       if (!this.isInjectable(prefix)) continue;
-      if (after) this.programmed.set(prefix, after);
-      else this.programmed.delete(prefix);
-      layerChanges.push({ prefix, before, after });
+      const before = this.programmed.get(prefix);
+      const hops = this.unionOf(prefixKey(prefix));
+      // Also true for a prefix repeated in the batch: the first occurrence applied it.
+      if (sameHops(before, hops)) continue;
+      let after: BgpRoute | undefined;
+      if (hops) {
+        after = { prefix: before?.prefix ?? prefix, nextHops: hops };
+        this.programmed.set(prefix, after);
+      } else this.programmed.delete(prefix);
+      layerChanges?.push({ prefix, before, after });
     }
-    if (layerChanges.length > 0) this.onLayerChange(this, layerChanges);
+    if (layerChanges && layerChanges.length > 0) this.onLayerChange(this, layerChanges);
   }
 
-  private unionOf(key: PrefixKey, prefix: Prefix): BgpRoute | undefined {
-    const hops = new Set<string>();
-    for (const table of this.perInstance.values()) {
-      const route = table.get(key);
-      if (route) for (const hop of route.nextHops) hops.add(hop);
+  /** The union of the instances' next hops for a prefix (a shared set), or undefined. */
+  private unionOf(key: PrefixKey): readonly string[] | undefined {
+    let hops: readonly string[] | undefined;
+    for (const table of this.perInstance.values()) hops = this.hopSets.union(hops, table.get(key));
+    return hops;
+  }
+
+  /** Every prefix some instance injects, each once. */
+  private *unionKeys(): Generator<PrefixKey> {
+    const tables = [...this.perInstance.values()];
+    for (let i = 0; i < tables.length; i++) {
+      next: for (const key of tables[i]!.keys()) {
+        for (let j = 0; j < i; j++) if (tables[j]!.has(key)) continue next;
+        yield key;
+      }
     }
-    if (hops.size === 0) return undefined;
-    return { prefix, nextHops: [...hops].sort(compareAddressText) };
   }
 
   /** The routes one instance injects, or the union when no instance is given (for inspection). */
-  injectedRoutes(instance?: InstanceId): readonly (InjectedRoute | BgpRoute)[] {
-    if (instance === undefined) return [...this.union.values()];
-    return [...(this.perInstance.get(instance)?.values() ?? [])];
+  injectedRoutes(instance?: InstanceId): readonly BgpRoute[] {
+    if (instance !== undefined) {
+      const table = this.perInstance.get(instance);
+      return table ? [...table].map(([key, nextHops]) => ({ prefix: prefixFromKey(key), nextHops })) : [];
+    }
+    const routes: BgpRoute[] = [];
+    for (const key of this.unionKeys()) {
+      const prefix = prefixFromKey(key);
+      routes.push(this.programmed.get(prefix) ?? { prefix, nextHops: this.unionOf(key)! });
+    }
+    return routes;
   }
 
   advertisedAddressSpaces(): readonly Prefix[] {
@@ -127,9 +194,14 @@ export class RouteServerBinding implements InjectedRouteSink, VirtualNetworkView
     this.spaces = [...spaces];
     this.spaceTrie = new LpmTrie<Prefix>();
     for (const space of spaces) this.spaceTrie.set(space, space);
+    const previous = this.programmed;
     const programmed = new LpmTrie<BgpRoute>();
-    for (const route of this.union.values())
-      if (this.isInjectable(route.prefix)) programmed.set(route.prefix, route);
+    for (const key of this.unionKeys()) {
+      const prefix = prefixFromKey(key);
+      if (!this.isInjectable(prefix)) continue;
+      // A route that stays programmed keeps its object: domains are diffed by identity.
+      programmed.set(prefix, previous.get(prefix) ?? { prefix, nextHops: this.unionOf(key)! });
+    }
     this.programmed = programmed;
     return true;
   }

@@ -291,8 +291,11 @@ export class VirtualNetworkModel {
   attachRouteServer(input: { readonly id: string; readonly vnetId: string }): RouteServerBinding {
     validate.validateRouteServerAttach(this.state, input.id, input.vnetId);
     this.state.routeServers.set(input.id, { id: input.id, vnetId: input.vnetId });
-    const binding = new RouteServerBinding(input.id, input.vnetId, (b, changes) =>
-      this.onBgpLayerChange(b, changes),
+    const binding = new RouteServerBinding(
+      input.id,
+      input.vnetId,
+      (b, changes) => this.onBgpLayerChange(b, changes),
+      { wantsChanges: hasRouteEventSubscribers },
     );
     this.bindings.set(input.id, binding);
     this.refresh();
