@@ -14,7 +14,7 @@
  */
 import { LpmTrie } from '../lib/lpm-trie.js';
 import type { Prefix, PrefixKey } from '../lib/prefix.js';
-import { formatPrefix, prefixFromKey, prefixKey } from '../lib/prefix.js';
+import { formatPrefix, prefixKey } from '../lib/prefix.js';
 import type { InjectedRouteChange, InjectedRouteSink, InstanceId, VirtualNetworkView } from '../rib/ports.js';
 import { compareAddressText } from './addresses.js';
 import type { BgpRoute } from './types.js';
@@ -75,13 +75,33 @@ export interface RouteServerBindingOptions {
   readonly wantsChanges?: () => boolean;
 }
 
+/** What the route server holds for one prefix some instance injects. */
+class PrefixEntry {
+  /** Next hops of the instances in slots 0 and 1 (IN_0, IN_1; shared sets), undefined where not injected. */
+  hops0: readonly string[] | undefined = undefined;
+  hops1: readonly string[] | undefined = undefined;
+  /** Slots 2 and up, for a route server with more instances. */
+  more: (readonly string[] | undefined)[] | undefined = undefined;
+  /** The programmed route; undefined while the prefix is not injectable. */
+  route: BgpRoute | undefined = undefined;
+  constructor(readonly prefix: Prefix) {}
+
+  hops(slot: number): readonly string[] | undefined {
+    return slot === 0 ? this.hops0 : slot === 1 ? this.hops1 : this.more?.[slot - 2];
+  }
+
+  setHops(slot: number, hops: readonly string[] | undefined): void {
+    if (slot === 0) this.hops0 = hops;
+    else if (slot === 1) this.hops1 = hops;
+    else (this.more ??= [])[slot - 2] = hops;
+  }
+}
+
 export class RouteServerBinding implements InjectedRouteSink, VirtualNetworkView {
-  /**
-   * The next hops each instance injects, per prefix (shared sets). The union
-   * of both, injectable or not, is derived from these; its injectable part is
-   * `programmed`.
-   */
-  private readonly perInstance = new Map<InstanceId, Map<PrefixKey, readonly string[]>>();
+  /** Slot of each instance in `PrefixEntry`. */
+  private readonly slots = new Map<InstanceId, number>();
+  /** Every prefix some instance injects, injectable or not. */
+  private readonly entries = new Map<PrefixKey, PrefixEntry>();
   private readonly hopSets = new HopSets();
   /** The injectable part of the union: the BGP layer of every domain this route server serves. */
   private programmed = new LpmTrie<BgpRoute>();
@@ -110,60 +130,54 @@ export class RouteServerBinding implements InjectedRouteSink, VirtualNetworkView
    * appearance). Change records are built only when the handler wants them.
    */
   applyInjectedRoutes(instance: InstanceId, changes: readonly InjectedRouteChange[]): void {
-    let table = this.perInstance.get(instance);
-    if (!table) this.perInstance.set(instance, (table = new Map()));
+    let slot = this.slots.get(instance);
+    if (slot === undefined) this.slots.set(instance, (slot = this.slots.size));
+    const touched: PrefixEntry[] = [];
     for (const change of changes) {
       const key = prefixKey(change.prefix);
-      if (change.route) table.set(key, this.hopSets.of(change.route.nextHops));
-      else table.delete(key);
+      let entry = this.entries.get(key);
+      if (!entry) {
+        if (!change.route) continue;
+        this.entries.set(key, (entry = new PrefixEntry(change.prefix)));
+      }
+      entry.setHops(slot, change.route ? this.hopSets.of(change.route.nextHops) : undefined);
+      touched.push(entry);
     }
     const layerChanges: BgpLayerChange[] | undefined = this.wantsChanges() ? [] : undefined;
-    for (const change of changes) {
-      const prefix = change.prefix;
-      // A prefix inside an advertised space is kept in the instance tables, not programmed.
-      if (!this.isInjectable(prefix)) continue;
-      const before = this.programmed.get(prefix);
-      const hops = this.unionOf(prefixKey(prefix));
-      // Also true for a prefix repeated in the batch: the first occurrence applied it.
-      if (sameHops(before, hops)) continue;
-      let after: BgpRoute | undefined;
-      if (hops) {
-        after = { prefix: before?.prefix ?? prefix, nextHops: hops };
-        this.programmed.set(prefix, after);
-      } else this.programmed.delete(prefix);
-      layerChanges?.push({ prefix, before, after });
+    for (const entry of touched) {
+      const hops = this.unionOf(entry);
+      if (!hops) this.entries.delete(prefixKey(entry.prefix));
+      const before = entry.route;
+      // Also true for a prefix repeated in the batch: its first occurrence applied it.
+      if (sameHops(before, hops) || !this.isInjectable(entry.prefix)) continue;
+      const after = hops && { prefix: entry.prefix, nextHops: hops };
+      if (after) this.programmed.set(entry.prefix, after);
+      else this.programmed.delete(entry.prefix);
+      entry.route = after;
+      layerChanges?.push({ prefix: entry.prefix, before, after });
     }
     if (layerChanges && layerChanges.length > 0) this.onLayerChange(this, layerChanges);
   }
 
   /** The union of the instances' next hops for a prefix (a shared set), or undefined. */
-  private unionOf(key: PrefixKey): readonly string[] | undefined {
-    let hops: readonly string[] | undefined;
-    for (const table of this.perInstance.values()) hops = this.hopSets.union(hops, table.get(key));
+  private unionOf(entry: PrefixEntry): readonly string[] | undefined {
+    let hops = this.hopSets.union(entry.hops0, entry.hops1);
+    if (entry.more) for (const slotHops of entry.more) hops = this.hopSets.union(hops, slotHops);
     return hops;
-  }
-
-  /** Every prefix some instance injects, each once. */
-  private *unionKeys(): Generator<PrefixKey> {
-    const tables = [...this.perInstance.values()];
-    for (let i = 0; i < tables.length; i++) {
-      next: for (const key of tables[i]!.keys()) {
-        for (let j = 0; j < i; j++) if (tables[j]!.has(key)) continue next;
-        yield key;
-      }
-    }
   }
 
   /** The routes one instance injects, or the union when no instance is given (for inspection). */
   injectedRoutes(instance?: InstanceId): readonly BgpRoute[] {
-    if (instance !== undefined) {
-      const table = this.perInstance.get(instance);
-      return table ? [...table].map(([key, nextHops]) => ({ prefix: prefixFromKey(key), nextHops })) : [];
-    }
+    const slot = instance === undefined ? undefined : this.slots.get(instance);
+    if (instance !== undefined && slot === undefined) return [];
     const routes: BgpRoute[] = [];
-    for (const key of this.unionKeys()) {
-      const prefix = prefixFromKey(key);
-      routes.push(this.programmed.get(prefix) ?? { prefix, nextHops: this.unionOf(key)! });
+    for (const entry of this.entries.values()) {
+      if (slot === undefined)
+        routes.push(entry.route ?? { prefix: entry.prefix, nextHops: this.unionOf(entry)! });
+      else {
+        const nextHops = entry.hops(slot);
+        if (nextHops) routes.push({ prefix: entry.prefix, nextHops });
+      }
     }
     return routes;
   }
@@ -194,13 +208,14 @@ export class RouteServerBinding implements InjectedRouteSink, VirtualNetworkView
     this.spaces = [...spaces];
     this.spaceTrie = new LpmTrie<Prefix>();
     for (const space of spaces) this.spaceTrie.set(space, space);
-    const previous = this.programmed;
     const programmed = new LpmTrie<BgpRoute>();
-    for (const key of this.unionKeys()) {
-      const prefix = prefixFromKey(key);
-      if (!this.isInjectable(prefix)) continue;
-      // A route that stays programmed keeps its object: domains are diffed by identity.
-      programmed.set(prefix, previous.get(prefix) ?? { prefix, nextHops: this.unionOf(key)! });
+    for (const entry of this.entries.values()) {
+      if (!this.isInjectable(entry.prefix)) entry.route = undefined;
+      else {
+        // A route that stays programmed keeps its object: domains are diffed by identity.
+        entry.route ??= { prefix: entry.prefix, nextHops: this.unionOf(entry)! };
+        programmed.set(entry.prefix, entry.route);
+      }
     }
     this.programmed = programmed;
     return true;
