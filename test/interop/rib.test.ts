@@ -215,6 +215,23 @@ describe('route engine interop with FRR, BIRD and ExaBGP', () => {
     expect(injected('10.213.0.0/16')).toBeUndefined();
   });
 
+  it('programs equal AS paths as ECMP, and a prepended path as the standby that takes over', async () => {
+    const prefix = '10.220.0.0/16';
+    const nextHops = (expected: string[]) => () => {
+      const route = injected(prefix);
+      return route && route.nextHops.join(',') === expected.join(',') ? route : undefined;
+    };
+    await daemon('bird').announce(prefix);
+    await daemon('exabgp').announce(prefix);
+    await waitHost('ECMP over BIRD and ExaBGP', nextHops(['10.0.1.5', '10.0.1.6']));
+    await daemon('exabgp').announce(prefix, { asPathPrepend: [65003, 65003] });
+    await waitHost('BIRD alone active, ExaBGP prepended to standby', nextHops(['10.0.1.5']));
+    await daemon('bird').withdraw(prefix);
+    await waitHost('the standby takes over when the active path is withdrawn', nextHops(['10.0.1.6']));
+    await daemon('exabgp').withdraw(prefix);
+    await waitHost('prefix gone from the VNet', () => (injected(prefix) ? undefined : true));
+  });
+
   it('closes the session of a peer that exceeds the route limit, and takes the peer back under the limit', async () => {
     const since = Date.now();
     const extra = Array.from({ length: LIMIT }, (_, i) => `10.230.${i}.0/24`);
