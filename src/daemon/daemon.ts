@@ -15,7 +15,7 @@ import type { Logger } from 'pino';
 import { createApiServer, type ApiServer } from '../api/index.js';
 import { registerNetworkResources } from '../api/routes/index.js';
 import { openSqliteStore, type ResourceStore } from '../store/index.js';
-import { RouteServerService, SpeakerRuntime } from '../routeserver/index.js';
+import { RouteServerService, SpeakerRuntime, type RouteServerLimits } from '../routeserver/index.js';
 import { applyConfig, type ApplyReport } from './config-apply.js';
 import { loadConfigFile } from './config-load.js';
 import { pruneUndeclared, readDeclared, writeDeclared } from './config-prune.js';
@@ -34,6 +34,8 @@ export interface DaemonOptions {
   readonly bgp?: { readonly enabled?: boolean; readonly port?: number };
   /** `Retry-After` seconds on long-running operations (default 1) */
   readonly retryAfterSeconds?: number;
+  /** per route server: BGP peerings (Azure: 8) and routes one peer may advertise (Azure: 4,000) */
+  readonly limits?: Partial<RouteServerLimits>;
 }
 
 export interface Daemon {
@@ -130,6 +132,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     if (parts.runtime) parts.runtime.tolerateStartFailures = true;
     parts.service = await RouteServerService.open({
       store: parts.store,
+      ...(options.limits ? { limits: options.limits } : {}),
       ...(parts.runtime ? { runtime: parts.runtime } : {}),
       onEffectError: (err) =>
         logger.error({ err }, 'a committed change could not be applied to the BGP instances'),

@@ -188,6 +188,51 @@ describe('routeserver serve', () => {
     expect(result.stdout).toMatch(/cannot start: .*EADDRINUSE.*choose another with --api-listen HOST:PORT/);
   });
 
+  it('applies --max-peers to every route server, and refuses a bad value', async () => {
+    const server = await startServer(['--no-bgp', '--max-peers', '1']);
+    servers.push(server);
+    const cli = (...args: string[]) => runCli([...args, '--data-dir', server.dataDir]);
+    await cli('vnet', 'create', '-g', 'lim', '-n', 'v', '--address-prefixes', '10.7.0.0/16');
+    await cli(
+      'vnet',
+      'subnet',
+      'create',
+      '-g',
+      'lim',
+      '--vnet-name',
+      'v',
+      '-n',
+      'RouteServerSubnet',
+      '--address-prefixes',
+      '10.7.0.0/26',
+    );
+    await cli('create', '-g', 'lim', '-n', 'rs', '--vnet-name', 'v', '--hosted-subnet', 'RouteServerSubnet');
+    const peering = (name: string, ip: string, asn: string) =>
+      cli(
+        'peering',
+        'create',
+        '-g',
+        'lim',
+        '--routeserver',
+        'rs',
+        '-n',
+        name,
+        '--peer-ip',
+        ip,
+        '--peer-asn',
+        asn,
+      );
+    expect((await peering('a', '10.7.1.4', '65001')).code).toBe(0);
+    const second = await peering('b', '10.7.1.5', '65002');
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(/^ERROR: \(BgpConnectionLimitExceeded\)/);
+    const bad = await runCli(['serve', '--no-bgp', '--max-peers', '0', '--log-format', 'json'], {
+      cwd: server.dir,
+    });
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain("--max-peers '0' is not a positive whole number");
+  });
+
   it('refuses a malformed --api-listen', async () => {
     const dir = servers[0]!.dir;
     const result = await runCli(['serve', '--api-listen', 'localhost', '--log-format', 'json'], { cwd: dir });

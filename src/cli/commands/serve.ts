@@ -25,6 +25,11 @@ export function registerServeCommand(program: CommandUnknownOpts): void {
     )
     .option('--bgp-port <port>', 'TCP port of every instance BGP listener (default: 179)')
     .option('--no-bgp', 'run the API and store only; route servers are configured but run no BGP')
+    .option('--max-peers <n>', 'BGP peerings per route server (default: 8, as Azure Route Server)')
+    .option(
+      '--max-routes-per-peer <n>',
+      'routes one peer may advertise before its session is closed (default: 4000, as Azure Route Server)',
+    )
     .addOption(
       new Option('--log-level <level>', 'log level')
         .choices(['trace', 'debug', 'info', 'warn', 'error'])
@@ -43,6 +48,7 @@ export function registerServeCommand(program: CommandUnknownOpts): void {
         'routeserver serve --config examples/seed-scenario.yaml',
         'routeserver serve --data-dir /var/lib/routeserver --api-listen 0.0.0.0:8443',
         'routeserver serve --bgp-port 1179        # without root: peers connect to port 1179',
+        'routeserver serve --max-routes-per-peer 1000   # the older Azure limit',
       ),
     )
     .action(async (options, command) => {
@@ -64,6 +70,14 @@ export function registerServeCommand(program: CommandUnknownOpts): void {
             DEFAULT_API_HOST,
           ),
           ...(options.config === undefined ? {} : { configFile: options.config }),
+          limits: {
+            ...(options.maxPeers === undefined
+              ? {}
+              : { maxPeersPerRouteServer: parseCount(options.maxPeers, '--max-peers') }),
+            ...(options.maxRoutesPerPeer === undefined
+              ? {}
+              : { maxRoutesPerPeer: parseCount(options.maxRoutesPerPeer, '--max-routes-per-peer') }),
+          },
           bgp: {
             enabled: options.bgp,
             ...(options.bgpPort === undefined ? {} : { port: parsePort(options.bgpPort) }),
@@ -106,6 +120,13 @@ function parsePort(text: string): number {
   const port = Number(text);
   if (!/^\d+$/.test(text) || port > 65535) throw new Error(`--bgp-port '${text}' is not a TCP port`);
   return port;
+}
+
+function parseCount(text: string, option: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < 1 || !Number.isSafeInteger(value))
+    throw new Error(`${option} '${text}' is not a positive whole number`);
+  return value;
 }
 
 function waitForSignal(logger: Logger, daemon: Daemon): Promise<void> {
