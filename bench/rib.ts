@@ -14,9 +14,10 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { BASE_CONTEXT, decode, UpdateBuilder } from '../src/bgp/codec/index.js';
-import type { CodecContext, PathAttributes, UpdateMessage } from '../src/bgp/codec/index.js';
-import { ipv4KeyOf, parsePrefix } from '../src/lib/prefix.js';
+import { BASE_CONTEXT, decode } from '../src/bgp/codec/index.js';
+import { encodePeerTable, splitMessages } from './lib/table.js';
+import type { CodecContext, UpdateMessage } from '../src/bgp/codec/index.js';
+import { parsePrefix } from '../src/lib/prefix.js';
 import type { Prefix } from '../src/lib/prefix.js';
 import { RouteEngine } from '../src/rib/index.js';
 import type { InjectedRouteChange, PeerOutput, VirtualNetworkView } from '../src/rib/index.js';
@@ -36,39 +37,16 @@ const SCENARIOS: Record<string, Scenario> = {
   'azure-8x4000': { peers: 8, prefixesPerPeer: 4000, perSet: 15 },
 };
 
-/** Pre-encodes one peer's table: /24s from a base, `perSet` per attribute set. */
 function encodeTable(peer: number, scenario: Scenario): Buffer[] {
-  const builder = new UpdateBuilder(CONTEXT);
-  const messages: Buffer[] = [];
-  const base = (16 + peer * 8) * 2 ** 24;
-  for (let first = 0; first < scenario.prefixesPerPeer; first += scenario.perSet) {
-    const set = first / scenario.perSet;
-    const attributes: PathAttributes = {
-      origin: 0,
-      asPath: [{ type: 2, asns: [65001 + peer, 3000 + (set % 5000), 100 + (set % 977)] }],
-      nextHop: 0x0a000204 + peer,
-      med: set % 7,
-      communities: [(65001 + peer) * 65536 + (set % 100)],
-    };
-    const keys: number[] = [];
-    for (let i = first; i < Math.min(first + scenario.perSet, scenario.prefixesPerPeer); i++) {
-      keys.push(ipv4KeyOf(base + i * 256, 24));
-    }
-    builder.announce(attributes, keys);
-    if (builder.byteLength > 1 << 20) messages.push(...split(builder.take()));
-  }
-  messages.push(...split(builder.take()));
-  return messages;
-}
-
-function split(bytes: Buffer): Buffer[] {
-  const out: Buffer[] = [];
-  for (let o = 0; o < bytes.length;) {
-    const length = bytes.readUInt16BE(o + 16);
-    out.push(bytes.subarray(o, o + length));
-    o += length;
-  }
-  return out;
+  return encodePeerTable(
+    {
+      peer,
+      prefixesPerPeer: scenario.prefixesPerPeer,
+      perSet: scenario.perSet,
+      nextHop: () => 0x0a000204 + peer,
+    },
+    CONTEXT,
+  );
 }
 
 const network: VirtualNetworkView = {
@@ -95,7 +73,7 @@ class CollectingOutput implements PeerOutput {
 function countPrefixes(chunks: Buffer[]): number {
   let count = 0;
   for (const chunk of chunks) {
-    for (const message of split(chunk)) {
+    for (const message of splitMessages(chunk)) {
       const m = decode(message, CONTEXT) as UpdateMessage;
       count += m.nlri.length;
     }

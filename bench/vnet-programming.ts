@@ -22,10 +22,11 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { BASE_CONTEXT, decode, UpdateBuilder } from '../src/bgp/codec/index.js';
-import type { CodecContext, PathAttributes, UpdateMessage } from '../src/bgp/codec/index.js';
+import { BASE_CONTEXT, decode } from '../src/bgp/codec/index.js';
+import { encodePeerTable } from './lib/table.js';
+import type { CodecContext, UpdateMessage } from '../src/bgp/codec/index.js';
 import type { Prefix } from '../src/lib/prefix.js';
-import { ipv4KeyOf, ipv4Prefix } from '../src/lib/prefix.js';
+import { ipv4Prefix } from '../src/lib/prefix.js';
 import { RouteEngine } from '../src/rib/index.js';
 import type {
   InjectedRouteChange,
@@ -60,39 +61,16 @@ type Mode = (typeof MODES)[number];
 const v4 = (a: number, b: number, c: number, d: number, length: number): Prefix =>
   ipv4Prefix(((a << 24) | (b << 16) | (c << 8) | d) >>> 0, length);
 
-/** Pre-encodes one peer's table: /24s from a base, `perSet` per attribute set. */
 function encodeTable(peer: number, scenario: Scenario): Buffer[] {
-  const builder = new UpdateBuilder(CONTEXT);
-  const messages: Buffer[] = [];
-  const base = (16 + peer * 8) * 2 ** 24;
-  for (let first = 0; first < scenario.prefixesPerPeer; first += scenario.perSet) {
-    const set = first / scenario.perSet;
-    const attributes: PathAttributes = {
-      origin: 0,
-      asPath: [{ type: 2, asns: [65001 + peer, 3000 + (set % 5000), 100 + (set % 977)] }],
-      nextHop: 0x0a000204 + peer * 2 + (set % scenario.hopsPerPeer),
-      med: set % 7,
-      communities: [(65001 + peer) * 65536 + (set % 100)],
-    };
-    const keys: number[] = [];
-    for (let i = first; i < Math.min(first + scenario.perSet, scenario.prefixesPerPeer); i++) {
-      keys.push(ipv4KeyOf(base + i * 256, 24));
-    }
-    builder.announce(attributes, keys);
-    if (builder.byteLength > 1 << 20) messages.push(...split(builder.take()));
-  }
-  messages.push(...split(builder.take()));
-  return messages;
-}
-
-function split(bytes: Buffer): Buffer[] {
-  const out: Buffer[] = [];
-  for (let o = 0; o < bytes.length;) {
-    const length = bytes.readUInt16BE(o + 16);
-    out.push(bytes.subarray(o, o + length));
-    o += length;
-  }
-  return out;
+  return encodePeerTable(
+    {
+      peer,
+      prefixesPerPeer: scenario.prefixesPerPeer,
+      perSet: scenario.perSet,
+      nextHop: (set) => 0x0a000204 + peer * 2 + (set % scenario.hopsPerPeer),
+    },
+    CONTEXT,
+  );
 }
 
 const nullOutput: PeerOutput = {
