@@ -18,8 +18,8 @@ import { ROUTE_SERVER_ERROR_CODES as E, RouteServerError, type RouteServerErrorC
 import { Mutation } from './mutation.js';
 import { checkStored, ResourceIndex, type Stored } from './records.js';
 import type { BgpRuntime } from './runtime.js';
-import { idKey } from './ids.js';
-import type { Page, WriteOptions } from './types.js';
+import { idKey, type ResourceType } from './ids.js';
+import type { DeleteResult, Page, WriteOptions } from './types.js';
 
 export interface RouteServerLimits {
   /** BGP connections per route server (Azure reference §8: 8) */
@@ -228,4 +228,27 @@ export function checkPreconditions(existing: Stored | undefined, id: string, opt
   if (existing.etag !== options.expectedEtag) {
     throw new StoreConflictError(existing.id, options.expectedEtag, existing.etag);
   }
+}
+
+/**
+ * The frame every delete shares: the preconditions, nothing to do when the
+ * resource is absent (`existed: false`), and `remove` plans the rest of the
+ * write (model changes, store deletes, live effects).
+ */
+export function deleteRecord<T extends ResourceType>(
+  core: ServiceCore,
+  id: string,
+  type: T,
+  options: WriteOptions,
+  remove: (mutation: Mutation, existing: Stored<T>) => void,
+): Promise<DeleteResult> {
+  return core
+    .write((mutation) => {
+      const existing = core.index.get(id, type);
+      checkPreconditions(existing, id, options);
+      if (existing === undefined) return () => false;
+      remove(mutation, existing);
+      return () => true;
+    })
+    .then(({ value, applied }) => ({ existed: value, applied }));
 }

@@ -14,6 +14,7 @@ import {
   notFound,
   pageOf,
   type ServiceCore,
+  deleteRecord,
 } from './core.js';
 import { ROUTE_SERVER_ERROR_CODES as E, RouteServerError } from './errors.js';
 import { idKey, inScope, nameFromId, sdnSubnetId, TYPES } from './ids.js';
@@ -136,22 +137,16 @@ export function deleteNetworkInterface(
   id: string,
   options: WriteOptions = {},
 ): Promise<DeleteResult> {
-  return core
-    .write((mutation) => {
-      const existing = core.index.get(id, TYPES.networkInterface);
-      checkPreconditions(existing, id, options);
-      if (existing === undefined) return () => false;
-      const subnet = core.index.get(existing.body.subnetId, TYPES.subnet)!;
-      const old = sdnNic(existing, subnet);
-      applyToModel(
-        mutation,
-        () => core.model.deleteNetworkInterface(old.id),
-        () => core.model.createNetworkInterface(old),
-      );
-      mutation.delete(existing.id, options);
-      return () => true;
-    })
-    .then(({ value, applied }) => ({ existed: value, applied }));
+  return deleteRecord(core, id, TYPES.networkInterface, options, (mutation, existing) => {
+    const subnet = core.index.get(existing.body.subnetId, TYPES.subnet)!;
+    const old = sdnNic(existing, subnet);
+    applyToModel(
+      mutation,
+      () => core.model.deleteNetworkInterface(old.id),
+      () => core.model.createNetworkInterface(old),
+    );
+    mutation.delete(existing.id, options);
+  });
 }
 
 export function getNetworkInterface(core: ServiceCore, id: string): NetworkInterface | undefined {

@@ -19,6 +19,7 @@ import {
   parentNotFound,
   parsePrefixField,
   type ServiceCore,
+  deleteRecord,
 } from './core.js';
 import { ROUTE_SERVER_ERROR_CODES as E, RouteServerError } from './errors.js';
 import { childId, idKey, inScope, nameFromId, parentIdOf, sdnSubnetId, TYPES } from './ids.js';
@@ -342,34 +343,28 @@ export function deleteVirtualNetwork(
   id: string,
   options: WriteOptions = {},
 ): Promise<DeleteResult> {
-  return core
-    .write((mutation) => {
-      const existing = core.index.get(id, TYPES.virtualNetwork);
-      checkPreconditions(existing, id, options);
-      if (existing === undefined) return () => false;
-      const before = spacesSnapshot(core);
-      const peered = new Set<string>([idKey(existing.id)]);
-      for (const peering of core.index.childrenOf(existing.id, TYPES.peering)) {
-        removePeering(core, mutation, peering, '');
-        peered.add(idKey(peering.body.remoteVirtualNetworkId));
-      }
-      const subnets = core.index.childrenOf(existing.id, TYPES.subnet);
-      const key = idKey(existing.id);
-      applyToModel(
-        mutation,
-        () => core.model.deleteVirtualNetwork(key),
-        () => {
-          const spaces = existing.body.addressPrefixes.map((text) => parsePrefix(text));
-          core.model.createVirtualNetwork({ id: key, addressSpaces: spaces });
-          for (const s of subnets) core.model.createSubnet(sdnSubnet(existing.id, s.name, s.body));
-        },
-      );
-      for (const subnet of subnets) mutation.delete(subnet.id);
-      mutation.delete(existing.id, options);
-      planRefresh(core, mutation, before, peered);
-      return () => true;
-    })
-    .then(({ value, applied }) => ({ existed: value, applied }));
+  return deleteRecord(core, id, TYPES.virtualNetwork, options, (mutation, existing) => {
+    const before = spacesSnapshot(core);
+    const peered = new Set<string>([idKey(existing.id)]);
+    for (const peering of core.index.childrenOf(existing.id, TYPES.peering)) {
+      removePeering(core, mutation, peering, '');
+      peered.add(idKey(peering.body.remoteVirtualNetworkId));
+    }
+    const subnets = core.index.childrenOf(existing.id, TYPES.subnet);
+    const key = idKey(existing.id);
+    applyToModel(
+      mutation,
+      () => core.model.deleteVirtualNetwork(key),
+      () => {
+        const spaces = existing.body.addressPrefixes.map((text) => parsePrefix(text));
+        core.model.createVirtualNetwork({ id: key, addressSpaces: spaces });
+        for (const s of subnets) core.model.createSubnet(sdnSubnet(existing.id, s.name, s.body));
+      },
+    );
+    for (const subnet of subnets) mutation.delete(subnet.id);
+    mutation.delete(existing.id, options);
+    planRefresh(core, mutation, before, peered);
+  });
 }
 
 export function getVirtualNetwork(core: ServiceCore, id: string): VirtualNetwork | undefined {
@@ -417,17 +412,11 @@ export function deleteSubnet(
   id: string,
   options: WriteOptions = {},
 ): Promise<DeleteResult> {
-  return core
-    .write((mutation) => {
-      const existing = core.index.get(id, TYPES.subnet);
-      checkPreconditions(existing, id, options);
-      if (existing === undefined) return () => false;
-      removeSubnet(core, mutation, existing, '');
-      mutation.delete(existing.id, options);
-      mutation.touch(core.index.get(existing.parentId!, TYPES.virtualNetwork));
-      return () => true;
-    })
-    .then(({ value, applied }) => ({ existed: value, applied }));
+  return deleteRecord(core, id, TYPES.subnet, options, (mutation, existing) => {
+    removeSubnet(core, mutation, existing, '');
+    mutation.delete(existing.id, options);
+    mutation.touch(core.index.get(existing.parentId!, TYPES.virtualNetwork));
+  });
 }
 
 export function getSubnet(core: ServiceCore, id: string): Subnet | undefined {
@@ -471,20 +460,14 @@ export function deletePeering(
   id: string,
   options: WriteOptions = {},
 ): Promise<DeleteResult> {
-  return core
-    .write((mutation) => {
-      const existing = core.index.get(id, TYPES.peering);
-      checkPreconditions(existing, id, options);
-      if (existing === undefined) return () => false;
-      const before = spacesSnapshot(core);
-      removePeering(core, mutation, existing, '');
-      mutation.delete(existing.id, options);
-      mutation.touch(core.index.get(existing.parentId!, TYPES.virtualNetwork));
-      const peered = new Set([idKey(existing.parentId!), idKey(existing.body.remoteVirtualNetworkId)]);
-      planRefresh(core, mutation, before, peered);
-      return () => true;
-    })
-    .then(({ value, applied }) => ({ existed: value, applied }));
+  return deleteRecord(core, id, TYPES.peering, options, (mutation, existing) => {
+    const before = spacesSnapshot(core);
+    removePeering(core, mutation, existing, '');
+    mutation.delete(existing.id, options);
+    mutation.touch(core.index.get(existing.parentId!, TYPES.virtualNetwork));
+    const peered = new Set([idKey(existing.parentId!), idKey(existing.body.remoteVirtualNetworkId)]);
+    planRefresh(core, mutation, before, peered);
+  });
 }
 
 export function getPeering(core: ServiceCore, id: string): VirtualNetworkPeering | undefined {

@@ -21,6 +21,7 @@ import {
   pageOf,
   parentNotFound,
   type ServiceCore,
+  deleteRecord,
 } from './core.js';
 import { ipv4InPrefix } from './addresses.js';
 import { ROUTE_SERVER_ERROR_CODES as E, RouteServerError } from './errors.js';
@@ -136,25 +137,19 @@ export function deleteRouteServer(
   id: string,
   options: WriteOptions = {},
 ): Promise<DeleteResult> {
-  return core
-    .write((mutation) => {
-      const existing = core.index.get(id, TYPES.routeServer);
-      checkPreconditions(existing, id, options);
-      if (existing === undefined) return () => false;
-      const ipConfiguration = core.index.childrenOf(existing.id, TYPES.ipConfiguration)[0];
-      if (ipConfiguration !== undefined) {
-        throw new RouteServerError(
-          E.ROUTE_SERVER_IN_USE,
-          `route server '${existing.name}' still has ipConfiguration '${ipConfiguration.name}'; delete it first`,
-          '',
-        );
-      }
-      for (const connection of core.index.childrenOf(existing.id, TYPES.bgpConnection))
-        mutation.delete(connection.id);
-      mutation.delete(existing.id, options);
-      return () => true;
-    })
-    .then(({ value, applied }) => ({ existed: value, applied }));
+  return deleteRecord(core, id, TYPES.routeServer, options, (mutation, existing) => {
+    const ipConfiguration = core.index.childrenOf(existing.id, TYPES.ipConfiguration)[0];
+    if (ipConfiguration !== undefined) {
+      throw new RouteServerError(
+        E.ROUTE_SERVER_IN_USE,
+        `route server '${existing.name}' still has ipConfiguration '${ipConfiguration.name}'; delete it first`,
+        '',
+      );
+    }
+    for (const connection of core.index.childrenOf(existing.id, TYPES.bgpConnection))
+      mutation.delete(connection.id);
+    mutation.delete(existing.id, options);
+  });
 }
 
 export function getRouteServer(core: ServiceCore, id: string): RouteServer | undefined {
@@ -306,32 +301,26 @@ export function deleteIpConfiguration(
   id: string,
   options: WriteOptions = {},
 ): Promise<DeleteResult> {
-  return core
-    .write((mutation) => {
-      const existing = core.index.get(id, TYPES.ipConfiguration);
-      checkPreconditions(existing, id, options);
-      if (existing === undefined) return () => false;
-      const hubId = existing.parentId!;
-      const key = idKey(hubId);
-      const subnet = core.index.get(existing.body.subnetId, TYPES.subnet)!;
-      applyToModel(
-        mutation,
-        () => core.model.detachRouteServer(key),
-        () => core.model.attachRouteServer({ id: key, vnetId: idKey(subnet.parentId!) }),
+  return deleteRecord(core, id, TYPES.ipConfiguration, options, (mutation, existing) => {
+    const hubId = existing.parentId!;
+    const key = idKey(hubId);
+    const subnet = core.index.get(existing.body.subnetId, TYPES.subnet)!;
+    applyToModel(
+      mutation,
+      () => core.model.detachRouteServer(key),
+      () => core.model.attachRouteServer({ id: key, vnetId: idKey(subnet.parentId!) }),
+    );
+    const runtime = core.runtime;
+    if (runtime !== undefined && core.running.has(key)) {
+      mutation.apply(
+        () => core.running.delete(key),
+        () => core.running.add(key),
       );
-      const runtime = core.runtime;
-      if (runtime !== undefined && core.running.has(key)) {
-        mutation.apply(
-          () => core.running.delete(key),
-          () => core.running.add(key),
-        );
-        mutation.effect(() => runtime.stopRouteServer(hubId));
-      }
-      mutation.delete(existing.id, options);
-      mutation.touch(core.index.get(hubId, TYPES.routeServer));
-      return () => true;
-    })
-    .then(({ value, applied }) => ({ existed: value, applied }));
+      mutation.effect(() => runtime.stopRouteServer(hubId));
+    }
+    mutation.delete(existing.id, options);
+    mutation.touch(core.index.get(hubId, TYPES.routeServer));
+  });
 }
 
 export function getIpConfiguration(core: ServiceCore, id: string): IpConfiguration | undefined {
@@ -416,21 +405,15 @@ export function deleteBgpConnection(
   id: string,
   options: WriteOptions = {},
 ): Promise<DeleteResult> {
-  return core
-    .write((mutation) => {
-      const existing = core.index.get(id, TYPES.bgpConnection);
-      checkPreconditions(existing, id, options);
-      if (existing === undefined) return () => false;
-      const hubId = existing.parentId!;
-      mutation.delete(existing.id, options);
-      mutation.touch(core.index.get(hubId, TYPES.routeServer));
-      const runtime = core.runtime;
-      if (runtime !== undefined && core.running.has(idKey(hubId))) {
-        mutation.effect(() => runtime.removePeer(hubId, existing.id));
-      }
-      return () => true;
-    })
-    .then(({ value, applied }) => ({ existed: value, applied }));
+  return deleteRecord(core, id, TYPES.bgpConnection, options, (mutation, existing) => {
+    const hubId = existing.parentId!;
+    mutation.delete(existing.id, options);
+    mutation.touch(core.index.get(hubId, TYPES.routeServer));
+    const runtime = core.runtime;
+    if (runtime !== undefined && core.running.has(idKey(hubId))) {
+      mutation.effect(() => runtime.removePeer(hubId, existing.id));
+    }
+  });
 }
 
 export function getBgpConnection(core: ServiceCore, id: string): BgpConnection | undefined {

@@ -15,6 +15,7 @@ import {
   pageOf,
   parentNotFound,
   type ServiceCore,
+  deleteRecord,
 } from './core.js';
 import { ROUTE_SERVER_ERROR_CODES as E, RouteServerError } from './errors.js';
 import { childId, idKey, inScope, nameFromId, parentIdOf, TYPES } from './ids.js';
@@ -163,23 +164,17 @@ export function deleteRouteTable(
   id: string,
   options: WriteOptions = {},
 ): Promise<DeleteResult> {
-  return core
-    .write((mutation) => {
-      const existing = core.index.get(id, TYPES.routeTable);
-      checkPreconditions(existing, id, options);
-      if (existing === undefined) return () => false;
-      const key = idKey(existing.id);
-      const old = core.model.routeTable(key)!;
-      applyToModel(
-        mutation,
-        () => core.model.deleteRouteTable(key),
-        () => core.model.createRouteTable(old),
-      );
-      for (const route of core.index.childrenOf(existing.id, TYPES.route)) mutation.delete(route.id);
-      mutation.delete(existing.id, options);
-      return () => true;
-    })
-    .then(({ value, applied }) => ({ existed: value, applied }));
+  return deleteRecord(core, id, TYPES.routeTable, options, (mutation, existing) => {
+    const key = idKey(existing.id);
+    const old = core.model.routeTable(key)!;
+    applyToModel(
+      mutation,
+      () => core.model.deleteRouteTable(key),
+      () => core.model.createRouteTable(old),
+    );
+    for (const route of core.index.childrenOf(existing.id, TYPES.route)) mutation.delete(route.id);
+    mutation.delete(existing.id, options);
+  });
 }
 
 export function getRouteTable(core: ServiceCore, id: string): RouteTable | undefined {
@@ -258,19 +253,13 @@ export function deleteRoute(
   id: string,
   options: WriteOptions = {},
 ): Promise<DeleteResult> {
-  return core
-    .write((mutation) => {
-      const existing = core.index.get(id, TYPES.route);
-      checkPreconditions(existing, id, options);
-      if (existing === undefined) return () => false;
-      const tableId = existing.parentId!;
-      const others = core.index.childrenOf(tableId, TYPES.route).filter((r) => idKey(r.id) !== idKey(id));
-      replaceRoutes(core, mutation, tableId, sdnRoutes(others));
-      mutation.delete(existing.id, options);
-      mutation.touch(core.index.get(tableId, TYPES.routeTable));
-      return () => true;
-    })
-    .then(({ value, applied }) => ({ existed: value, applied }));
+  return deleteRecord(core, id, TYPES.route, options, (mutation, existing) => {
+    const tableId = existing.parentId!;
+    const others = core.index.childrenOf(tableId, TYPES.route).filter((r) => idKey(r.id) !== idKey(id));
+    replaceRoutes(core, mutation, tableId, sdnRoutes(others));
+    mutation.delete(existing.id, options);
+    mutation.touch(core.index.get(tableId, TYPES.routeTable));
+  });
 }
 
 export function getRoute(core: ServiceCore, id: string): Route | undefined {
