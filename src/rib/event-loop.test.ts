@@ -7,9 +7,13 @@ import { FOUR_OCTET, harness, ip, peerInfo, splitMessages } from './fixtures.tes
 import type { PeerOutput } from './ports.js';
 
 /**
- * Functional requirement, not a speed test: while a full table (1,000,000
- * prefixes) is ingested and re-advertised, the event loop never stalls for a
- * second, so KEEPALIVEs (and hold timers) keep running.
+ * Functional requirement: while a full table (1,000,000 prefixes) is
+ * ingested and re-advertised, no single turn of the event loop does more
+ * than a bounded amount of work, so KEEPALIVEs (and hold timers) keep
+ * running. Asserted on the work each slice does (prefixes ingested,
+ * published to the VNet and advertised), which does not depend on the
+ * machine's load; the event-loop delay is printed as a figure only (the
+ * benchmarks in bench/ measure time).
  */
 const TABLE = 1_000_000;
 const PER_SET = 50;
@@ -42,30 +46,68 @@ class CountingOutput implements PeerOutput {
   }
 }
 
+const SLICE = 16_384;
+
+interface SliceWork {
+  ingested: number;
+  injected: number;
+  advertised: number;
+}
+
 describe('event loop under a full table', () => {
-  it('never blocks the event loop for a second while 1,000,000 prefixes are learned and re-advertised', async () => {
+  it('learns and re-advertises 1,000,000 prefixes in slices of bounded work, yielding between them', async () => {
     const messages = splitMessages(fullTable());
-    const h = harness({ routeLimit: TABLE, spaces: ['10.0.0.0/16'] });
+    const slices: SliceWork[] = [];
+    const h = harness({
+      routeLimit: TABLE,
+      spaces: ['10.0.0.0/16'],
+      sliceSize: SLICE,
+      schedule: (task) =>
+        setImmediate(() => {
+          const { prefixesAnnounced, injectedChanges, prefixesAdvertised } = h.engine.counters;
+          task();
+          const after = h.engine.counters;
+          slices.push({
+            ingested: after.prefixesAnnounced - prefixesAnnounced,
+            injected: after.injectedChanges - injectedChanges,
+            advertised: after.prefixesAdvertised - prefixesAdvertised,
+          });
+        }),
+    });
     const monitor = new CountingOutput();
     h.engine.peerUp('10.0.2.4', peerInfo('10.0.2.4', 65001), new CountingOutput());
     h.engine.peerUp('10.0.2.9', peerInfo('10.0.2.9', 65009), monitor);
     const delay = monitorEventLoopDelay({ resolution: 10 });
     delay.enable();
     const started = performance.now();
+    // Bursts of 1,024 UPDATEs (51,200 prefixes, several slices' budget) arrive
+    // faster than one slice takes them, as from a peer dumping its table.
     for (let i = 0; i < messages.length; i++) {
       h.engine.receiveUpdate('10.0.2.4', decode(messages[i]!, FOUR_OCTET) as UpdateMessage);
-      if (i % 32 === 31) await new Promise((resolve) => setImmediate(resolve));
+      if (i % 1024 === 1023) await new Promise((resolve) => setImmediate(resolve));
     }
     await h.engine.whenIdle();
     delay.disable();
-    const worstMs = delay.max / 1e6;
+    const most = (field: keyof SliceWork) => Math.max(...slices.map((slice) => slice[field]));
     console.log(
       `full table: ${TABLE} prefixes in ${((performance.now() - started) / 1000).toFixed(2)} s, ` +
-        `worst event-loop delay ${worstMs.toFixed(1)} ms, p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms`,
+        `${slices.length} slices, at most ${most('ingested')} ingested / ${most('injected')} published / ` +
+        `${most('advertised')} advertised in one; event-loop delay worst ${(delay.max / 1e6).toFixed(1)} ms, ` +
+        `p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms (figures, not asserted)`,
     );
     expect(h.engine.locRibSize).toBe(TABLE);
     expect(h.sink.table.size).toBe(TABLE);
     expect(h.engine.peerCounters('10.0.2.9')?.advertised).toBe(TABLE + 1);
-    expect(worstMs).toBeLessThan(1000);
+    // Every prefix went through a slice, and the table took many of them.
+    expect(slices.reduce((sum, slice) => sum + slice.ingested, 0)).toBe(TABLE);
+    expect(slices.length).toBeGreaterThanOrEqual(TABLE / (SLICE + PER_SET));
+    // A slice ingests whole UPDATEs until its budget (a prefix or an UPDATE
+    // counts one) is used: the bursts made slices full, never larger ...
+    expect(most('ingested')).toBeGreaterThan(SLICE / 2);
+    expect(most('ingested')).toBeLessThanOrEqual(SLICE + PER_SET);
+    // ... publishes only what it changed ...
+    expect(most('injected')).toBeLessThanOrEqual(SLICE + PER_SET);
+    // ... and advertises what it changed plus at most one flush share.
+    expect(most('advertised')).toBeLessThanOrEqual(2 * (SLICE + PER_SET));
   }, 180_000);
 });
