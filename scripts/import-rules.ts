@@ -14,6 +14,7 @@ export const MODULE_ORDER = [
   'src/sdn',
   'src/dataplane',
   'src/store',
+  'src/runtime',
   'src/routeserver',
   'src/api',
   'src/daemon',
@@ -30,6 +31,12 @@ export const FORBIDDEN_EDGES: ReadonlyArray<readonly [from: string, to: string]>
   ['src/cli', 'src/sdn'],
   ['src/cli', 'src/bgp/session'],
   ['src/cli', 'src/bgp/fsm'],
+  ['src/cli', 'src/runtime'],
+  // the BGP runtime gets its configuration and address spaces as plain data, so it
+  // can run in another thread or on another host: it never reaches the model or the store
+  ['src/runtime', 'src/sdn'],
+  ['src/runtime', 'src/store'],
+  ['src/runtime', 'src/dataplane'],
 ];
 
 /** Modules that do no I/O: the BGP codec and FSM, route engine, policy, SDN model. */

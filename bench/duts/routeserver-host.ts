@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { parsePrefix } from '../../src/lib/prefix.js';
 import type { Prefix } from '../../src/lib/prefix.js';
 import type { InjectedRouteSink, VirtualNetworkView } from '../../src/rib/index.js';
-import { RouteServerInstance } from '../../src/routeserver/instance.js';
+import { RouteServerInstance } from '../../src/runtime/instance.js';
 import { VirtualNetworkModel } from '../../src/sdn/index.js';
 import { serveControl } from '../harness/control.js';
 

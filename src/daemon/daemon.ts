@@ -12,17 +12,18 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
+import { CodedError } from '../lib/errors.js';
 import { createApiServer, type ApiServer } from '../api/index.js';
 import { registerNetworkResources } from '../api/routes/index.js';
 import { openSqliteStore, type ResourceStore } from '../store/index.js';
-import { RouteServerService, SpeakerRuntime, type RouteServerLimits } from '../routeserver/index.js';
+import { RouteServerService, type RouteServerLimits } from '../routeserver/index.js';
+import { SpeakerRuntime, type BgpRuntime } from '../runtime/index.js';
 import { applyConfig, type ApplyReport } from './config-apply.js';
 import { loadConfigFile } from './config-load.js';
 import { pruneUndeclared, readDeclared, writeDeclared } from './config-prune.js';
 import type { ConfigFile } from './config-schema.js';
 import { API_URL_FILE, STORE_FILE } from './defaults.js';
 import { METRICS_PATH, createMetrics } from './metrics.js';
-import { ObservedRuntime } from './observed-runtime.js';
 import { logSessionEvents } from './session-log.js';
 
 export interface DaemonOptions {
@@ -51,7 +52,7 @@ export interface Daemon {
 interface Parts {
   unsubscribe?: () => void;
   store?: ResourceStore;
-  runtime?: ObservedRuntime;
+  runtime?: BgpRuntime;
   service?: RouteServerService;
   api?: ApiServer;
   apiUrlPath?: string;
@@ -100,15 +101,15 @@ async function applyStartupConfig(
   return report;
 }
 
-export const BGP_PORT = 179;
-
-function createRuntime(options: DaemonOptions): ObservedRuntime | undefined {
+function createRuntime(options: DaemonOptions): BgpRuntime | undefined {
   if (options.bgp?.enabled === false) return undefined;
-  const port = options.bgp?.port ?? BGP_PORT;
-  const logger = options.logger.child({ component: 'bgp' });
-  return new ObservedRuntime(new SpeakerRuntime({ port }), port, (error) =>
-    logger.error({ code: error.code }, error.message),
-  );
+  return new SpeakerRuntime(options.bgp?.port === undefined ? {} : { port: options.bgp.port });
+}
+
+/** A live effect failed: a coded error (e.g. an address that cannot be bound) is logged with its code and remedy. */
+function logEffectError(logger: Logger, err: unknown): void {
+  if (err instanceof CodedError) logger.error({ code: err.code }, err.message);
+  else logger.error({ err }, 'a committed change could not be applied to the BGP instances');
 }
 
 /** The URL a local client uses: a wildcard listen address is reached over loopback (the certificate names it). */
@@ -129,13 +130,11 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     parts.store = openSqliteStore({ path: storePath });
     parts.unsubscribe = logSessionEvents(logger.child({ component: 'bgp' }));
     parts.runtime = createRuntime(options);
-    if (parts.runtime) parts.runtime.tolerateStartFailures = true;
     parts.service = await RouteServerService.open({
       store: parts.store,
       ...(options.limits ? { limits: options.limits } : {}),
       ...(parts.runtime ? { runtime: parts.runtime } : {}),
-      onEffectError: (err) =>
-        logger.error({ err }, 'a committed change could not be applied to the BGP instances'),
+      onEffectError: (err) => logEffectError(logger.child({ component: 'bgp' }), err),
     });
     const report = await applyStartupConfig(
       parts.service,
@@ -143,7 +142,6 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       { file: options.configFile, dataDir },
       logger,
     );
-    if (parts.runtime) parts.runtime.tolerateStartFailures = false;
     parts.api = await createApiServer({
       dataDir,
       listen: options.apiListen,

@@ -6,8 +6,6 @@ export const DAEMON_ERROR_CODES = {
   CONFIG_INVALID: 'BGPRS_ERR_DAEMON_CONFIG_INVALID',
   /** the configuration is valid but the domain service refused a resource */
   CONFIG_APPLY: 'BGPRS_ERR_DAEMON_CONFIG_APPLY',
-  /** a route server instance cannot bind its BGP address */
-  BGP_BIND: 'BGPRS_ERR_DAEMON_BGP_BIND',
   /** a command-line value is malformed (e.g. --api-listen) */
   BAD_OPTION: 'BGPRS_ERR_DAEMON_BAD_OPTION',
 } as const;

@@ -8,13 +8,14 @@
  * `routeserver`, the route server's resource id (Azure scopes a metric to its
  * resource; one Prometheus target serves them all).
  *
- * Values are read at scrape time from the BGP runtime (nothing is cached),
+ * Values are read at scrape time from the BGP runtime's `peerStatistics`
+ * (nothing is cached),
  * plus prom-client's default process metrics. Served at `/metrics` on the
  * API listener, behind the same bearer token (docs/operations.md).
  */
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { InstanceId } from '../rib/ports.js';
-import type { ObservedRuntime } from './observed-runtime.js';
+import type { BgpRuntime } from '../runtime/index.js';
 
 export const METRICS_PATH = '/metrics';
 const LABELS = ['routeserver', 'routeserviceinstance', 'bgppeerip', 'bgppeertype'] as const;
@@ -24,60 +25,30 @@ export function instanceLabel(instance: InstanceId): string {
   return `RouteServiceRole_${instance}`;
 }
 
-function countByInstance(routes: readonly { instance: InstanceId }[]): Map<InstanceId, number> {
-  const counts = new Map<InstanceId, number>();
-  for (const route of routes) counts.set(route.instance, (counts.get(route.instance) ?? 0) + 1);
-  return counts;
-}
-
 async function collectPeers(
-  runtime: ObservedRuntime,
+  runtime: BgpRuntime,
   status: Gauge<(typeof LABELS)[number]>,
   learned: Gauge<(typeof LABELS)[number]>,
   advertised: Gauge<(typeof LABELS)[number]>,
 ): Promise<void> {
   // read everything first, then swap the values in without an await in between
-  const rows: {
-    labels: Record<(typeof LABELS)[number], string>;
-    up: number;
-    learned: number;
-    advertised: number;
-  }[] = [];
-  for (const routeServer of runtime.running.values()) {
-    for (const peer of routeServer.peers.values()) {
-      const id = routeServer.routeServerId;
-      const [learnedRoutes, advertisedRoutes] = await Promise.all([
-        runtime.learnedRoutes(id, peer.connectionId),
-        runtime.advertisedRoutes(id, peer.connectionId),
-      ]);
-      const learnedCounts = countByInstance(learnedRoutes);
-      const advertisedCounts = countByInstance(advertisedRoutes);
-      for (const session of runtime.sessionStates(id, peer.connectionId)) {
-        const labels = {
-          routeserver: id,
-          routeserviceinstance: instanceLabel(session.instance),
-          bgppeerip: peer.peerIp,
-          bgppeertype: PEER_TYPE_NVA,
-        };
-        rows.push({
-          labels,
-          up: session.state === 'Established' ? 1 : 0,
-          learned: learnedCounts.get(session.instance) ?? 0,
-          advertised: advertisedCounts.get(session.instance) ?? 0,
-        });
-      }
-    }
-  }
+  const rows = await runtime.peerStatistics();
   for (const gauge of [status, learned, advertised]) gauge.reset();
   for (const row of rows) {
-    status.set(row.labels, row.up);
-    learned.set(row.labels, row.learned);
-    advertised.set(row.labels, row.advertised);
+    const labels = {
+      routeserver: row.routeServerId,
+      routeserviceinstance: instanceLabel(row.instance),
+      bgppeerip: row.peerIp,
+      bgppeertype: PEER_TYPE_NVA,
+    };
+    status.set(labels, row.state === 'Established' ? 1 : 0);
+    learned.set(labels, row.learned);
+    advertised.set(labels, row.advertised);
   }
 }
 
 /** A registry with the three Azure metrics (read from `runtime` when given) and process metrics. */
-export function createMetrics(runtime: ObservedRuntime | undefined): Registry {
+export function createMetrics(runtime: BgpRuntime | undefined): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   type PeerGauge = Gauge<(typeof LABELS)[number]>;

@@ -17,7 +17,8 @@ import {
 import { ROUTE_SERVER_ERROR_CODES as E, RouteServerError, type RouteServerErrorCode } from './errors.js';
 import { Mutation } from './mutation.js';
 import { checkStored, ResourceIndex, type Stored } from './records.js';
-import type { BgpRuntime } from './runtime.js';
+import type { BgpRuntime } from '../runtime/index.js';
+import { RuntimeLink } from './runtime-link.js';
 import { idKey, type ResourceType } from './ids.js';
 import type { DeleteResult, Page, WriteOptions } from './types.js';
 
@@ -38,6 +39,8 @@ export class ServiceCore {
   readonly model: VirtualNetworkModel;
   /** route server id keys whose instances the runtime runs */
   readonly running = new Set<string>();
+  /** the model ↔ runtime wiring (injected routes in, address spaces out); present with a runtime */
+  readonly runtimeLink: RuntimeLink | undefined;
   private writeQueue: Promise<unknown> = Promise.resolve();
   private effectQueue: Promise<unknown> = Promise.resolve();
   private closed = false;
@@ -51,6 +54,12 @@ export class ServiceCore {
     modelName: string,
   ) {
     this.model = new VirtualNetworkModel({ name: modelName });
+    this.runtimeLink = runtime && new RuntimeLink(runtime, this.model, onEffectError);
+  }
+
+  /** Reports a live effect that failed outside a write (e.g. a route server that cannot start at open). */
+  reportEffectError(error: unknown): void {
+    this.onEffectError(error);
   }
 
   /** Reads every record of `type` from the store into the index. */
@@ -119,6 +128,7 @@ export class ServiceCore {
     await this.writeQueue;
     this.closed = true;
     await this.effectQueue;
+    this.runtimeLink?.close();
   }
 }
 

@@ -8,7 +8,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteStore, type SqliteResourceStore } from '../store/index.js';
-import type { BgpRuntime, InstanceSessionState, PeerSpec, RouteServerRuntimeSpec } from './runtime.js';
+import type {
+  BgpRuntime,
+  InjectedRoutes,
+  InjectedRoutesListener,
+  InstanceSessionState,
+  PeerSpec,
+  PeerStatistics,
+  RouteServerRuntimeSpec,
+  StartOutcome,
+} from '../runtime/index.js';
 import { RouteServerService, type RouteServerServiceOptions } from './service.js';
 import type { PeerRoute, SessionState } from './types.js';
 
@@ -28,12 +37,29 @@ export class RecordingRuntime implements BgpRuntime {
   readonly specs = new Map<string, RouteServerRuntimeSpec>();
   readonly states = new Map<string, SessionState>();
   readonly learned: PeerRoute[] = [];
+  private readonly listeners = new Set<InjectedRoutesListener>();
 
-  async startRouteServer(spec: RouteServerRuntimeSpec): Promise<void> {
+  async startRouteServer(spec: RouteServerRuntimeSpec): Promise<StartOutcome> {
     this.specs.set(spec.routeServerId.toLowerCase(), spec);
     this.calls.push(
       `start ${spec.instances.map((i) => i.address).join(',')} peers=${spec.peers.map((p) => p.peerIp).join(',')}`,
     );
+    return { running: true };
+  }
+  async setAddressSpaces(routeServerId: string, addressSpaces: readonly string[]): Promise<void> {
+    const spec = this.specs.get(routeServerId.toLowerCase());
+    if (spec !== undefined) this.specs.set(routeServerId.toLowerCase(), { ...spec, addressSpaces });
+  }
+  /** what an instance would inject: handed to the subscribers as the runtime does */
+  inject(routes: InjectedRoutes): void {
+    for (const listener of this.listeners) listener(routes);
+  }
+  onInjectedRoutes(listener: InjectedRoutesListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  async peerStatistics(): Promise<readonly PeerStatistics[]> {
+    return [];
   }
   async stopRouteServer(): Promise<void> {
     this.calls.push('stop');

@@ -29,7 +29,8 @@ import { idKey, inScope, nameFromId, parentIdOf, TYPES } from './ids.js';
 import type { Mutation } from './mutation.js';
 import { checkPeerAsn, checkPeerIp } from './peer-rules.js';
 import type { BgpConnectionBody, IpConfigurationBody, RouteServerBody, Stored } from './records.js';
-import type { PeerSpec, RouteServerRuntimeSettings, RouteServerRuntimeSpec } from './runtime.js';
+import { BgpRuntimeError, type PeerSpec, type RouteServerRuntimeSettings } from '../runtime/index.js';
+import type { RuntimeStart } from './runtime-link.js';
 import {
   INSTANCE_IDS,
   ROUTE_SERVER_ASN,
@@ -219,18 +220,12 @@ function ipConfigurationBody(
   };
 }
 
-function runtimeSpec(
-  core: ServiceCore,
-  hub: HubRecord,
-  subnet: Stored<typeof TYPES.subnet>,
-  network: RouteServerRuntimeSpec['network'],
-): RouteServerRuntimeSpec {
+function runtimeSpec(core: ServiceCore, hub: HubRecord, subnet: Stored<typeof TYPES.subnet>): RuntimeStart {
   const addresses = instanceAddresses(subnet.body.addressPrefix);
   return {
     routeServerId: hub.id,
     asn: ROUTE_SERVER_ASN,
     instances: INSTANCE_IDS.map((instance, i) => ({ instance, address: addresses[i]! })),
-    network,
     peers: core.index.childrenOf(hub.id, TYPES.bgpConnection).map(peerSpec),
     settings: runtimeSettings(core, hub.body),
   };
@@ -249,14 +244,16 @@ function planStart(
     () => core.model.detachRouteServer(key),
     'subnetId',
   );
-  const runtime = core.runtime;
-  if (runtime === undefined) return;
+  const link = core.runtimeLink;
+  if (link === undefined) return;
   mutation.apply(
     () => core.running.add(key),
     () => core.running.delete(key),
   );
-  const spec = runtimeSpec(core, hub, subnet, binding);
-  mutation.effect(() => runtime.startRouteServer(spec));
+  const spec = runtimeSpec(core, hub, subnet);
+  mutation.effect(async () => {
+    await link.start(spec, binding);
+  });
 }
 
 export function putIpConfiguration(
@@ -316,7 +313,10 @@ export function deleteIpConfiguration(
         () => core.running.delete(key),
         () => core.running.add(key),
       );
-      mutation.effect(() => runtime.stopRouteServer(hubId));
+      mutation.effect(() => {
+        core.runtimeLink?.stopped(hubId);
+        return runtime.stopRouteServer(hubId);
+      });
     }
     mutation.delete(existing.id, options);
     mutation.touch(core.index.get(hubId, TYPES.routeServer));
@@ -467,10 +467,14 @@ export function placeRouteServers(core: ServiceCore): void {
   }
 }
 
-/** At start, once the model is loaded: the runtime starts every placed route server with its peers. */
+/**
+ * At start, once the model is loaded: the runtime starts every placed route
+ * server with its peers. One whose address cannot be bound is reported and
+ * left configured but not running, so the others and the API still start.
+ */
 export async function startRouteServers(core: ServiceCore): Promise<void> {
-  const runtime = core.runtime;
-  if (runtime === undefined) return;
+  const link = core.runtimeLink;
+  if (link === undefined) return;
   for (const hub of core.index.ofType(TYPES.routeServer)) {
     const key = idKey(hub.id);
     const binding = core.model.routeServer(key);
@@ -478,6 +482,11 @@ export async function startRouteServers(core: ServiceCore): Promise<void> {
     if (binding === undefined || config === undefined) continue;
     const subnet = core.index.get(config.body.subnetId, TYPES.subnet)!;
     core.running.add(key);
-    await runtime.startRouteServer(runtimeSpec(core, hub, subnet, binding));
+    const outcome = await link.start(runtimeSpec(core, hub, subnet), binding, { tolerateBindFailure: true });
+    if (!outcome.running) {
+      core.running.delete(key);
+      link.stopped(hub.id);
+      core.reportEffectError(new BgpRuntimeError(outcome.error.code, outcome.error.message));
+    }
   }
 }

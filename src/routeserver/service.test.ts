@@ -517,21 +517,33 @@ describe('live effects', () => {
     ).toEqual(['10.0.0.0/16', '10.5.0.0/16']);
   });
 
+  it('starts the instances with the address spaces to advertise and sends every change of them', async () => {
+    const spaces = () => runtime.specs.get(hubId('rs').toLowerCase())!.addressSpaces;
+    expect(spaces()).toEqual(['10.0.0.0/16']);
+    await (
+      await h.service.putVirtualNetwork(vnetId('hub'), { addressPrefixes: ['10.0.0.0/16', '10.5.0.0/16'] })
+    ).applied;
+    expect(spaces()).toEqual(['10.0.0.0/16', '10.5.0.0/16']);
+  });
+
   it('programs what the instances inject into the NICs of the VNet', async () => {
     await h.service.putNetworkInterface(nicId('vm'), { subnetId: subnetId('hub', 'app') });
-    const spec = runtime.specs.get(hubId('rs').toLowerCase())!;
-    spec.network.applyInjectedRoutes('IN_0', [
-      {
-        prefix: { family: 4, address: 0xc0a80000, length: 16 },
-        route: {
+    runtime.inject({
+      routeServerId: hubId('rs'),
+      instance: 'IN_0',
+      changes: [
+        {
           prefix: { family: 4, address: 0xc0a80000, length: 16 },
-          nextHops: ['10.0.2.4'],
-          asPath: [65001],
-          origin: 'igp',
-          sourcePeers: ['10.0.2.4'],
+          route: {
+            prefix: { family: 4, address: 0xc0a80000, length: 16 },
+            nextHops: ['10.0.2.4'],
+            asPath: [65001],
+            origin: 'igp',
+            sourcePeers: ['10.0.2.4'],
+          },
         },
-      },
-    ]);
+      ],
+    });
     const bgp = h.service
       .effectiveRouteTable(nicId('vm'))
       .filter((r) => r.source === 'VirtualNetworkGateway');

@@ -21,7 +21,7 @@ import * as network from './network.js';
 import type { Stored } from './records.js';
 import * as routeServers from './route-servers.js';
 import * as routeTables from './route-tables.js';
-import type { BgpRuntime } from './runtime.js';
+import type { BgpRuntime } from '../runtime/index.js';
 import type {
   BgpConnection,
   BgpConnectionInput,

@@ -7,21 +7,22 @@
  * facade uses as opaque names; prefixes and addresses travel as canonical text.
  */
 import type { InstanceId } from '../rib/ports.js';
+import type { HubRoutingPreference, PeerRoute, SessionState } from '../runtime/index.js';
+
+/** Owned by the BGP runtime (src/runtime/types.ts); the facade returns them as they are. */
+export type { HubRoutingPreference, PeerRoute, SessionState };
 
 /** Azure Route Server's fixed ASN (reference §1.4 [C]). */
 export const ROUTE_SERVER_ASN = 65515;
 /** The two instances, in Azure's order (`RouteServiceRole_IN_0`, `RouteServiceRole_IN_1`). */
 export const INSTANCE_IDS: readonly InstanceId[] = ['IN_0', 'IN_1'];
 
-export type HubRoutingPreference = 'ExpressRoute' | 'VpnGateway' | 'ASPath';
 /** Azure's `ProvisioningState` (§7.3). Changes apply synchronously here, so stored resources are `Succeeded`. */
 export type ProvisioningState = 'Succeeded' | 'Updating' | 'Deleting' | 'Failed';
 /** Azure's `routingState`: `None` until the ipConfiguration places the route server, then `Provisioned`. */
 export type RoutingState = 'None' | 'Provisioned' | 'Provisioning' | 'Failed';
 /** Azure's `HubBgpConnectionStatus`. */
 export type ConnectionState = 'Unknown' | 'Connecting' | 'Connected' | 'NotConnected';
-/** RFC 4271 §8.2.2 session states. */
-export type SessionState = 'Idle' | 'Connect' | 'Active' | 'OpenSent' | 'OpenConfirm' | 'Established';
 export type UserRouteNextHopType =
   'VirtualAppliance' | 'VirtualNetworkGateway' | 'VnetLocal' | 'Internet' | 'None';
 export type AllocationMethod = 'Static' | 'Dynamic';
@@ -111,22 +112,6 @@ export interface BgpConnection extends ResourceIdentity {
 export interface BgpConnectionInput {
   readonly peerIp: string;
   readonly peerAsn: number;
-}
-
-/** A route in an instance's Adj-RIB-In (learned) or Adj-RIB-Out (advertised) for one peer. */
-export interface PeerRoute {
-  readonly instance: InstanceId;
-  readonly localAddress: string;
-  /** canonical prefix text */
-  readonly network: string;
-  readonly nextHop: string;
-  /** the BGP peer the route came from; null for routes the route server originates */
-  readonly sourcePeer: string | null;
-  /** how the instance got the route: from an eBGP/iBGP peer, or originated (with its ORIGIN attribute) */
-  readonly origin: 'ebgp' | 'ibgp' | 'igp' | 'egp' | 'incomplete';
-  /** AS_PATH as the route engine formats it: sequence hyphen-joined (`65002-65001`), sets in braces */
-  readonly asPath: string;
-  readonly weight: number;
 }
 
 /** Routes per instance, every instance present (empty when it has none). */

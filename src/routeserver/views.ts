@@ -7,7 +7,7 @@ import { formatIpv4, parsePrefix } from '../lib/prefix.js';
 import type { ServiceCore } from './core.js';
 import { idKey, TYPES } from './ids.js';
 import type { Stored } from './records.js';
-import type { InstanceSessionState } from './runtime.js';
+import type { InstanceSessionState } from '../runtime/index.js';
 import {
   ROUTE_SERVER_ASN,
   type BgpConnection,

@@ -1,6 +1,6 @@
 /**
  * Interop of the route engine (src/rib + src/policy, wired by
- * src/routeserver/instance.ts) with real NVAs: FRR, BIRD and ExaBGP peer with
+ * src/runtime/instance.ts) with real NVAs: FRR, BIRD and ExaBGP peer with
  * both instances of the route server, which runs in a child process in lab
  * namespace `rs` (IN_0 10.0.0.4, IN_1 10.0.0.5, AS 65515) and injects into
  * the sdn model (hub 10.0.0.0/16, spoke 10.1.0.0/16 using the route server).

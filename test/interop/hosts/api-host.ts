@@ -14,7 +14,8 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createApiServer, registerNetworkResources } from '../../../src/api/index.js';
-import { RouteServerService, SpeakerRuntime } from '../../../src/routeserver/index.js';
+import { RouteServerService } from '../../../src/routeserver/index.js';
+import { SpeakerRuntime } from '../../../src/runtime/index.js';
 import { openSqliteStore } from '../../../src/store/index.js';
 
 const [dir] = process.argv.slice(2);

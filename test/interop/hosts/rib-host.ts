@@ -21,7 +21,7 @@ import { formatPrefix } from '../../../src/lib/prefix.js';
 import { SESSION_CHANNEL } from '../../../src/bgp/session/index.js';
 import type { PeerOptions, SessionEvent } from '../../../src/bgp/session/index.js';
 import { VirtualNetworkModel } from '../../../src/sdn/index.js';
-import { RouteServerInstance } from '../../../src/routeserver/instance.js';
+import { RouteServerInstance } from '../../../src/runtime/instance.js';
 
 interface HostConfig {
   instances: { instance: string; address: string }[];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { explainBindError } from './bgp-bind.js';
+import { explainBindError } from './bind-error.js';
 
 const systemError = (code: string) =>
   Object.assign(new Error(`listen ${code}`), { code, address: '10.1.0.4', port: 179 });
@@ -7,7 +7,7 @@ const systemError = (code: string) =>
 describe('BGP bind failures', () => {
   it('names the address and says to add it when it is not on the host', () => {
     const error = explainBindError(systemError('EADDRNOTAVAIL'), 'rs1', 179);
-    expect(error?.code).toBe('BGPRS_ERR_DAEMON_BGP_BIND');
+    expect(error?.code).toBe('BGPRS_ERR_RUNTIME_BGP_BIND');
     expect(error?.message).toBe(
       'route server rs1: an instance cannot listen for BGP on 10.1.0.4:179 (EADDRNOTAVAIL); 10.1.0.4 is not an address of this host: ' +
         "add it (ip address add 10.1.0.4/32 dev lo), or run routeserver where the RouteServerSubnet's .4 and .5 addresses exist",

@@ -1,9 +1,10 @@
 /**
  * The BGP runtime on real speakers: each route server runs two
  * `RouteServerInstance`s (a `BgpSpeaker` on the instance address wired to its
- * own `RouteEngine`, instance.ts), both injecting into the route server's
- * virtual-network binding and peering with every NVA (Azure reference §1.2:
- * each NVA peers with both instances).
+ * own `RouteEngine`, instance.ts), both advertising the same address spaces
+ * and peering with every NVA (Azure reference §1.2: each NVA peers with both
+ * instances). The routes they inject are published to `onInjectedRoutes`
+ * subscribers, tagged with the route server and instance.
  *
  * - A peer is configured on both speakers with its ASN; sessions are eBGP
  *   multihop (the speaker's default TTL) and both sides may open (§13 open
@@ -13,23 +14,31 @@
  *   Administrative Shutdown (subcode 2).
  * - `refreshPeers` asks every Established peer for its routes again with
  *   ROUTE-REFRESH (RFC 2918; §2.2: a hard reset when the peer lacks the
- *   capability, which the session layer does). The engines re-advertise the
- *   VNet address spaces themselves when the binding reports a change.
+ *   capability, which the session layer does). `setAddressSpaces` makes the
+ *   engines re-advertise and re-check injection.
  * - A change of branch-to-branch or of the route limit applies live: the
  *   engines re-export in slices, the sessions stay up.
+ * - A start that cannot bind an address rejects with an explained
+ *   `BgpRuntimeError` (bind-error.ts), or resolves `{ running: false }` with it
+ *   when the caller tolerates bind failures.
  */
-import type { SocketOptions } from '../bgp/session/index.js';
-import type { AdvertisedRoute, LearnedRoute } from '../rib/index.js';
-import { idKey } from './ids.js';
+import { BGP_PORT, type SocketOptions } from '../bgp/session/index.js';
+import type { AdvertisedRoute, InjectedRouteChange, InstanceId, LearnedRoute } from '../rib/index.js';
+import { AddressSpaces } from './address-spaces.js';
+import { explainBindError } from './bind-error.js';
 import { RouteServerInstance } from './instance.js';
 import type {
   BgpRuntime,
+  InjectedRoutesListener,
   InstanceSessionState,
+  PeerRoute,
   PeerSpec,
+  PeerStatistics,
   RouteServerRuntimeSettings,
   RouteServerRuntimeSpec,
-} from './runtime.js';
-import type { PeerRoute } from './types.js';
+  StartOptions,
+  StartOutcome,
+} from './types.js';
 
 export interface SpeakerRuntimeOptions {
   /** TCP port of every instance listener, default 179 */
@@ -37,30 +46,53 @@ export interface SpeakerRuntimeOptions {
   readonly socketOptions?: SocketOptions;
 }
 
+/** Route server ids are ARM ids: compared case-insensitively. */
+const keyOf = (id: string): string => id.toLowerCase();
+
 interface RunningRouteServer {
   spec: RouteServerRuntimeSpec;
   instances: RouteServerInstance[];
+  readonly addressSpaces: AddressSpaces;
   /** connection id key → peer */
   readonly peers: Map<string, PeerSpec>;
 }
 
 export class SpeakerRuntime implements BgpRuntime {
   private readonly servers = new Map<string, RunningRouteServer>();
+  private readonly injectedListeners = new Set<InjectedRoutesListener>();
 
   constructor(private readonly options: SpeakerRuntimeOptions = {}) {}
 
-  async startRouteServer(spec: RouteServerRuntimeSpec): Promise<void> {
+  async startRouteServer(spec: RouteServerRuntimeSpec, options: StartOptions = {}): Promise<StartOutcome> {
     await this.stopRouteServer(spec.routeServerId);
-    const peers = new Map(spec.peers.map((peer) => [idKey(peer.connectionId), peer]));
-    const running: RunningRouteServer = { spec, instances: [], peers };
-    this.servers.set(idKey(spec.routeServerId), running);
-    running.instances = await this.startInstances(spec);
+    const peers = new Map(spec.peers.map((peer) => [keyOf(peer.connectionId), peer]));
+    const addressSpaces = new AddressSpaces(spec.addressSpaces);
+    const running: RunningRouteServer = { spec, instances: [], addressSpaces, peers };
+    this.servers.set(keyOf(spec.routeServerId), running);
+    try {
+      running.instances = await this.startInstances(running);
+    } catch (error) {
+      this.servers.delete(keyOf(spec.routeServerId));
+      const explained = explainBindError(error, spec.routeServerId, this.options.port ?? BGP_PORT);
+      if (explained === undefined) throw error;
+      if (options.tolerateBindFailure !== true) throw explained;
+      return { running: false, error: { code: explained.code, message: explained.message } };
+    }
     for (const instance of running.instances)
       for (const peer of peers.values()) this.configure(instance, peer);
+    return { running: true };
   }
 
-  private async startInstances(spec: RouteServerRuntimeSpec): Promise<RouteServerInstance[]> {
+  private async startInstances(running: RunningRouteServer): Promise<RouteServerInstance[]> {
+    const { spec } = running;
     const started: RouteServerInstance[] = [];
+    // an engine's queued work may still complete after its route server stopped: not published
+    const sink = {
+      applyInjectedRoutes: (instance: InstanceId, changes: readonly InjectedRouteChange[]) => {
+        if (this.servers.get(keyOf(spec.routeServerId)) === running)
+          this.publish(spec.routeServerId, instance, changes);
+      },
+    };
     try {
       for (const { instance, address } of spec.instances) {
         started.push(
@@ -68,8 +100,8 @@ export class SpeakerRuntime implements BgpRuntime {
             instance,
             address,
             asn: spec.asn,
-            network: spec.network,
-            sink: spec.network,
+            network: running.addressSpaces,
+            sink,
             routeLimit: spec.settings.maxRoutesPerPeer,
             branchToBranch: spec.settings.allowBranchToBranchTraffic,
             ...(this.options.port === undefined ? {} : { port: this.options.port }),
@@ -81,10 +113,24 @@ export class SpeakerRuntime implements BgpRuntime {
       }
     } catch (error) {
       for (const instance of started) await instance.stop('route server failed to start');
-      this.servers.delete(idKey(spec.routeServerId));
       throw error;
     }
     return started;
+  }
+
+  private publish(
+    routeServerId: string,
+    instance: InstanceId,
+    changes: readonly InjectedRouteChange[],
+  ): void {
+    for (const listener of [...this.injectedListeners]) listener({ routeServerId, instance, changes });
+  }
+
+  onInjectedRoutes(listener: InjectedRoutesListener): () => void {
+    this.injectedListeners.add(listener);
+    return () => {
+      this.injectedListeners.delete(listener);
+    };
   }
 
   private configure(instance: RouteServerInstance, peer: PeerSpec): void {
@@ -92,14 +138,14 @@ export class SpeakerRuntime implements BgpRuntime {
   }
 
   async stopRouteServer(routeServerId: string): Promise<void> {
-    const running = this.servers.get(idKey(routeServerId));
+    const running = this.servers.get(keyOf(routeServerId));
     if (running === undefined) return;
-    this.servers.delete(idKey(routeServerId));
+    this.servers.delete(keyOf(routeServerId));
     await Promise.all(running.instances.map((instance) => instance.stop('route server stopped')));
   }
 
   async updateSettings(routeServerId: string, settings: RouteServerRuntimeSettings): Promise<void> {
-    const running = this.servers.get(idKey(routeServerId));
+    const running = this.servers.get(keyOf(routeServerId));
     if (running === undefined) return;
     running.spec = { ...running.spec, settings };
     for (const instance of running.instances) {
@@ -110,18 +156,25 @@ export class SpeakerRuntime implements BgpRuntime {
     }
   }
 
-  async addPeer(routeServerId: string, peer: PeerSpec): Promise<void> {
-    const running = this.servers.get(idKey(routeServerId));
+  async setAddressSpaces(routeServerId: string, addressSpaces: readonly string[]): Promise<void> {
+    const running = this.servers.get(keyOf(routeServerId));
     if (running === undefined) return;
-    running.peers.set(idKey(peer.connectionId), peer);
+    running.spec = { ...running.spec, addressSpaces };
+    running.addressSpaces.set(addressSpaces);
+  }
+
+  async addPeer(routeServerId: string, peer: PeerSpec): Promise<void> {
+    const running = this.servers.get(keyOf(routeServerId));
+    if (running === undefined) return;
+    running.peers.set(keyOf(peer.connectionId), peer);
     for (const instance of running.instances) this.configure(instance, peer);
   }
 
   async updatePeer(routeServerId: string, peer: PeerSpec): Promise<void> {
-    const running = this.servers.get(idKey(routeServerId));
-    const previous = running?.peers.get(idKey(peer.connectionId));
+    const running = this.servers.get(keyOf(routeServerId));
+    const previous = running?.peers.get(keyOf(peer.connectionId));
     if (running === undefined || previous === undefined) return this.addPeer(routeServerId, peer);
-    running.peers.set(idKey(peer.connectionId), peer);
+    running.peers.set(keyOf(peer.connectionId), peer);
     for (const instance of running.instances) {
       if (previous.peerIp !== peer.peerIp) {
         instance.removePeer(previous.peerIp, 'BGP connection changed');
@@ -133,16 +186,21 @@ export class SpeakerRuntime implements BgpRuntime {
   }
 
   async removePeer(routeServerId: string, connectionId: string): Promise<void> {
-    const running = this.servers.get(idKey(routeServerId));
-    const peer = running?.peers.get(idKey(connectionId));
+    const running = this.servers.get(keyOf(routeServerId));
+    const peer = running?.peers.get(keyOf(connectionId));
     if (running === undefined || peer === undefined) return;
-    running.peers.delete(idKey(connectionId));
+    running.peers.delete(keyOf(connectionId));
     for (const instance of running.instances) instance.removePeer(peer.peerIp, 'BGP connection deleted');
   }
 
+  async refreshPeers(routeServerId: string): Promise<void> {
+    const running = this.servers.get(keyOf(routeServerId));
+    for (const instance of running?.instances ?? []) instance.refreshPeers();
+  }
+
   sessionStates(routeServerId: string, connectionId: string): readonly InstanceSessionState[] {
-    const running = this.servers.get(idKey(routeServerId));
-    const peer = running?.peers.get(idKey(connectionId));
+    const running = this.servers.get(keyOf(routeServerId));
+    const peer = running?.peers.get(keyOf(connectionId));
     if (running === undefined || peer === undefined) return [];
     return running.instances.map((instance) => ({
       instance: instance.options.instance,
@@ -164,8 +222,8 @@ export class SpeakerRuntime implements BgpRuntime {
     connectionId: string,
     read: (instance: RouteServerInstance, peerIp: string) => readonly (LearnedRoute | AdvertisedRoute)[],
   ): PeerRoute[] {
-    const running = this.servers.get(idKey(routeServerId));
-    const peer = running?.peers.get(idKey(connectionId));
+    const running = this.servers.get(keyOf(routeServerId));
+    const peer = running?.peers.get(keyOf(connectionId));
     if (running === undefined || peer === undefined) return [];
     return running.instances.flatMap((instance) =>
       read(instance, peer.peerIp)
@@ -174,9 +232,26 @@ export class SpeakerRuntime implements BgpRuntime {
     );
   }
 
-  async refreshPeers(routeServerId: string): Promise<void> {
-    const running = this.servers.get(idKey(routeServerId));
-    for (const instance of running?.instances ?? []) instance.refreshPeers();
+  async peerStatistics(): Promise<readonly PeerStatistics[]> {
+    const rows: PeerStatistics[] = [];
+    for (const running of this.servers.values()) {
+      for (const peer of running.peers.values()) {
+        for (const instance of running.instances) {
+          const counters = instance.engine.peerCounters(peer.peerIp);
+          rows.push({
+            routeServerId: running.spec.routeServerId,
+            connectionId: peer.connectionId,
+            peerIp: peer.peerIp,
+            instance: instance.options.instance,
+            localAddress: instance.options.address,
+            state: instance.speaker.peer(peer.peerIp)?.state ?? 'Idle',
+            learned: counters?.accepted ?? 0,
+            advertised: counters?.advertised ?? 0,
+          });
+        }
+      }
+    }
+    return rows;
   }
 
   async close(): Promise<void> {

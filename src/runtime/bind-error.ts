@@ -2,7 +2,7 @@
  * Turns a failure to bind a route server instance's BGP listener into an
  * error that names the address and says what to do.
  */
-import { DAEMON_ERROR_CODES, DaemonError } from './errors.js';
+import { BgpRuntimeError, RUNTIME_ERROR_CODES } from './errors.js';
 
 interface SystemError {
   readonly code?: unknown;
@@ -30,19 +30,19 @@ function remedy(code: string, address: string, port: number): string {
   }
 }
 
-/** A DaemonError explaining a bind failure, or undefined when `error` is not one. */
+/** A BgpRuntimeError explaining a bind failure, or undefined when `error` is not one. */
 export function explainBindError(
   error: unknown,
   routeServerId: string,
   port: number,
-): DaemonError | undefined {
+): BgpRuntimeError | undefined {
   const system = (typeof error === 'object' && error !== null ? error : {}) as SystemError;
   const code = typeof system.code === 'string' ? system.code : '';
   if (!['EADDRNOTAVAIL', 'EACCES', 'EADDRINUSE', 'EPERM'].includes(code)) return undefined;
   const address = typeof system.address === 'string' ? system.address : '(unknown address)';
   const boundPort = typeof system.port === 'number' ? system.port : port;
-  return new DaemonError(
-    DAEMON_ERROR_CODES.BGP_BIND,
+  return new BgpRuntimeError(
+    RUNTIME_ERROR_CODES.BGP_BIND,
     `route server ${routeServerId}: an instance cannot listen for BGP on ${address}:${boundPort} (${code}); ` +
       remedy(code === 'EPERM' ? 'EACCES' : code, address, boundPort),
     { cause: error },

@@ -1,0 +1,150 @@
+/**
+ * The BGP runtime's interface, in plain data: what crosses it is strings,
+ * numbers, arrays and plain objects (prefixes as `src/lib/prefix.ts` values),
+ * never an object of the domain service or of the virtual network model, so
+ * the same interface can run in-process, across a worker thread or across
+ * hosts. index.ts describes the contract.
+ */
+import type { InjectedRouteChange, InstanceId } from '../rib/ports.js';
+import type { RuntimeErrorCode } from './errors.js';
+
+/** Azure's hub routing preference (a route server setting the runtime is told; it does not change route selection yet). */
+export type HubRoutingPreference = 'ExpressRoute' | 'VpnGateway' | 'ASPath';
+
+/** RFC 4271 §8.2.2 session states. */
+export type SessionState = 'Idle' | 'Connect' | 'Active' | 'OpenSent' | 'OpenConfirm' | 'Established';
+
+export interface InstanceSpec {
+  readonly instance: InstanceId;
+  /** the instance's own address (RouteServerSubnet .4 / .5): local address and BGP identifier */
+  readonly address: string;
+}
+
+export interface PeerSpec {
+  /** the BGP connection's id; stable across updates */
+  readonly connectionId: string;
+  readonly peerIp: string;
+  readonly peerAsn: number;
+}
+
+export interface RouteServerRuntimeSettings {
+  readonly allowBranchToBranchTraffic: boolean;
+  readonly hubRoutingPreference: HubRoutingPreference;
+  /** Azure reference §2.3: learned + routes in an UPDATE above this closes the session */
+  readonly maxRoutesPerPeer: number;
+}
+
+export interface RouteServerRuntimeSpec {
+  readonly routeServerId: string;
+  /** 65515 */
+  readonly asn: number;
+  readonly instances: readonly InstanceSpec[];
+  /**
+   * The address spaces both instances advertise (the VNet's and the peered
+   * VNets' served through gateway transit), canonical prefix text. Routes
+   * equal to or more specific than one of them are learned but not injected
+   * (Azure reference §3.2).
+   */
+  readonly addressSpaces: readonly string[];
+  readonly peers: readonly PeerSpec[];
+  readonly settings: RouteServerRuntimeSettings;
+}
+
+export interface StartOptions {
+  /**
+   * When an instance cannot bind its address, resolve with `{ running: false }`
+   * and the explained error instead of rejecting (for route servers started
+   * from the store at start-up, so one unusable address does not stop the daemon).
+   */
+  readonly tolerateBindFailure?: boolean;
+}
+
+/** How a start ended; a failure other than a tolerated bind failure rejects instead. */
+export type StartOutcome =
+  | { readonly running: true }
+  | {
+      readonly running: false;
+      readonly error: { readonly code: RuntimeErrorCode; readonly message: string };
+    };
+
+export interface InstanceSessionState {
+  readonly instance: InstanceId;
+  readonly localAddress: string;
+  readonly state: SessionState;
+}
+
+/** A route in an instance's Adj-RIB-In (learned) or Adj-RIB-Out (advertised) for one peer. */
+export interface PeerRoute {
+  readonly instance: InstanceId;
+  readonly localAddress: string;
+  /** canonical prefix text */
+  readonly network: string;
+  readonly nextHop: string;
+  /** the BGP peer the route came from; null for routes the route server originates */
+  readonly sourcePeer: string | null;
+  /** how the instance got the route: from an eBGP/iBGP peer, or originated (with its ORIGIN attribute) */
+  readonly origin: 'ebgp' | 'ibgp' | 'igp' | 'egp' | 'incomplete';
+  /** AS_PATH as the route engine formats it: sequence hyphen-joined (`65002-65001`), sets in braces */
+  readonly asPath: string;
+  readonly weight: number;
+}
+
+/** One session of a running route server, for metrics: state and route counts. */
+export interface PeerStatistics {
+  readonly routeServerId: string;
+  readonly connectionId: string;
+  readonly peerIp: string;
+  readonly instance: InstanceId;
+  readonly localAddress: string;
+  readonly state: SessionState;
+  /** routes learned and accepted (Adj-RIB-In after the import rules) */
+  readonly learned: number;
+  /** routes advertised (Adj-RIB-Out) */
+  readonly advertised: number;
+}
+
+/** Changes of the routes one instance of a route server injects into the virtual network. */
+export interface InjectedRoutes {
+  readonly routeServerId: string;
+  readonly instance: InstanceId;
+  readonly changes: readonly InjectedRouteChange[];
+}
+
+export type InjectedRoutesListener = (routes: InjectedRoutes) => void;
+
+export interface BgpRuntime {
+  /** starts both instances with their peers; resolves once they listen */
+  startRouteServer(spec: RouteServerRuntimeSpec, options?: StartOptions): Promise<StartOutcome>;
+  /** closes every session with a Cease (RFC 4486 subcode 2, Administrative Shutdown) and stops both instances */
+  stopRouteServer(routeServerId: string): Promise<void>;
+  updateSettings(routeServerId: string, settings: RouteServerRuntimeSettings): Promise<void>;
+  /**
+   * The advertised address spaces changed (canonical prefix text): both
+   * instances re-advertise to every peer and re-check which learned routes
+   * may be injected.
+   */
+  setAddressSpaces(routeServerId: string, addressSpaces: readonly string[]): Promise<void>;
+  /** both instances start a session with the peer */
+  addPeer(routeServerId: string, peer: PeerSpec): Promise<void>;
+  /** the peer's ASN or address changed: its sessions restart */
+  updatePeer(routeServerId: string, peer: PeerSpec): Promise<void>;
+  /** both instances close the session with a Cease (RFC 4486 subcode 3, Peer De-configured) */
+  removePeer(routeServerId: string, connectionId: string): Promise<void>;
+  /**
+   * Asks every Established peer for its routes again with ROUTE-REFRESH
+   * (RFC 2918; Azure reference §2.2 — a hard reset of the session when the
+   * peer lacks the capability), e.g. on a new VNet peering.
+   */
+  refreshPeers(routeServerId: string): Promise<void>;
+  /** per instance; empty when the route server or peer is not running */
+  sessionStates(routeServerId: string, connectionId: string): readonly InstanceSessionState[];
+  /** Adj-RIB-In of each instance for the peer (accepted routes) */
+  learnedRoutes(routeServerId: string, connectionId: string): Promise<readonly PeerRoute[]>;
+  /** Adj-RIB-Out of each instance toward the peer */
+  advertisedRoutes(routeServerId: string, connectionId: string): Promise<readonly PeerRoute[]>;
+  /** every session of every running route server, with route counts (for metrics) */
+  peerStatistics(): Promise<readonly PeerStatistics[]>;
+  /** subscribes to the routes the instances inject; returns the unsubscribe */
+  onInjectedRoutes(listener: InjectedRoutesListener): () => void;
+  close(): Promise<void>;
+}
