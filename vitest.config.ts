@@ -10,6 +10,7 @@ export default defineConfig({
           name: 'unit',
           include: ['src/**/*.test.ts', 'test/unit/**/*.test.ts', 'scripts/**/*.test.ts'],
           testTimeout: 60_000,
+          globalSetup: ['test/build-dist.global-setup.ts'],
         },
       },
       {
@@ -18,6 +19,7 @@ export default defineConfig({
           include: ['test/interop/**/*.test.ts'],
           testTimeout: 180_000,
           hookTimeout: 120_000,
+          globalSetup: ['test/build-dist.global-setup.ts'],
           fileParallelism: false,
           pool: 'forks',
         },

@@ -1,6 +1,14 @@
 #!/usr/bin/env node
-// Entry point of the `routeserver` command: runs the TypeScript sources through tsx.
-import { register } from 'tsx/esm/api';
+// Entry point of the `routeserver` command: runs the compiled JavaScript in
+// dist/ (built by `npm run build`, `npm start`, `npm test` and before packing).
+import { existsSync } from 'node:fs';
+import { URL, fileURLToPath } from 'node:url';
 
-register();
-await import('../src/cli/main.ts');
+const main = new URL('../dist/cli/main.js', import.meta.url);
+if (!existsSync(fileURLToPath(main))) {
+  process.stderr.write(
+    `ERROR: ${fileURLToPath(main)} is missing; compile the sources first: npm run build\n`,
+  );
+  process.exit(1);
+}
+await import(main.href);

@@ -1,6 +1,7 @@
 /**
  * `routeserver demo`: Azure Route Server's overview diagram, live, in network
- * namespaces (needs root). Run through `routeserver demo`, or directly:
+ * namespaces (needs root). Run through `routeserver demo` (which runs this
+ * file compiled, dist/demo/scripts/demo.js), or directly:
  * `npx tsx scripts/demo.ts [--once]`.
  *
  *   VNet 10.1.0.0/16 (examples/seed-scenario.yaml)
@@ -17,10 +18,11 @@
  * (or exits at once with --once) and tears everything down.
  *
  * It lives outside src/ because it drives the interop lab (test/lab), which
- * src/ must not import (docs/architecture.md); src/cli starts it with tsx.
+ * src/ must not import (docs/architecture.md); scripts/build.sh compiles it
+ * with the lab to dist/demo/, and src/cli/commands/demo.ts starts it.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   BirdDaemon,
@@ -31,7 +33,14 @@ import {
   type LabProcess,
 } from '../test/lab/index.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** The package root: the nearest directory above this file (scripts/, or dist/demo/scripts/) with bin/routeserver.js. */
+function packageRoot(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== dirname(dir); dir = dirname(dir))
+    if (existsSync(join(dir, 'bin', 'routeserver.js'))) return dir;
+  throw new Error(`no bin/routeserver.js above ${fileURLToPath(import.meta.url)}`);
+}
+
+const ROOT = packageRoot();
 const BIN = join(ROOT, 'bin', 'routeserver.js');
 const SEED = join(ROOT, 'examples', 'seed-scenario.yaml');
 const INSTANCES = ['10.1.0.4', '10.1.0.5'];

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite, as CI runs it: dependencies, typecheck, lint, format,
-# import direction, unit tests, interop tests against real BGP daemons.
+# The whole test suite, as CI runs it: dependencies, build, typecheck, lint,
+# format, import direction, unit tests, the installed package, interop tests
+# against real BGP daemons.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,6 +9,9 @@ step() { printf '\n=== %s\n' "$*"; }
 
 step "dependencies"
 bash scripts/install-deps.sh
+
+step "build (dist/, when the sources changed)"
+bash scripts/build.sh
 
 step "typecheck"
 npx tsc -p tsconfig.json --noEmit
@@ -21,6 +25,9 @@ npx tsx scripts/check-imports.ts
 
 step "unit tests"
 npx vitest run --project unit
+
+step "package (npm pack, install, run the installed command)"
+bash scripts/test-package.sh
 
 step "interop tests (real daemons in network namespaces)"
 if [ "$(id -u)" -ne 0 ]; then

@@ -1,9 +1,10 @@
 /**
- * `routeserver demo`: runs scripts/demo.ts (Azure Route Server's overview
- * scenario with FRR and BIRD in network namespaces) through tsx. The demo
- * drives the interop lab (test/lab), which src/ must not import, so it runs
- * as its own process from the source checkout; Ctrl-C reaches it (same
- * process group) and SIGTERM is forwarded, and it tears the scenario down.
+ * `routeserver demo`: runs the compiled scripts/demo.ts (Azure Route Server's
+ * overview scenario with FRR and BIRD in network namespaces),
+ * dist/demo/scripts/demo.js, built with the lab it drives by scripts/build.sh.
+ * The demo drives the interop lab (test/lab), which src/ must not import, so
+ * it runs as its own process; Ctrl-C reaches it (same process group) and
+ * SIGTERM is forwarded, and it tears the scenario down.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -11,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import { examples } from '../context.js';
 
-const SCRIPT = fileURLToPath(new URL('../../../scripts/demo.ts', import.meta.url));
+// this file runs as dist/cli/commands/demo.js
+const SCRIPT = fileURLToPath(new URL('../../demo/scripts/demo.js', import.meta.url));
 
 export function registerDemoCommand(program: CommandUnknownOpts): void {
   program
@@ -27,17 +29,13 @@ export function registerDemoCommand(program: CommandUnknownOpts): void {
     )
     .action(async (options) => {
       if (!existsSync(SCRIPT)) {
-        process.stderr.write(`ERROR: the demo runs from the source checkout; ${SCRIPT} is missing\n`);
+        process.stderr.write(`ERROR: ${SCRIPT} is missing; compile the sources first: npm run build\n`);
         process.exitCode = 1;
         return;
       }
-      const child = spawn(
-        process.execPath,
-        ['--import', 'tsx', SCRIPT, ...(options.once ? ['--once'] : [])],
-        {
-          stdio: 'inherit',
-        },
-      );
+      const child = spawn(process.execPath, [SCRIPT, ...(options.once ? ['--once'] : [])], {
+        stdio: 'inherit',
+      });
       const forward = (signal: NodeJS.Signals) => () => {
         if (child.exitCode === null) child.kill(signal);
       };

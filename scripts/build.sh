@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Compiles the TypeScript sources to dist/ when they changed since the last
+# build (compared by content hash, not mtime): src/ to dist/ (what the
+# `routeserver` command runs), and the demo with the lab it drives
+# (scripts/demo.ts, test/lab) to dist/demo/. A rebuild starts from an empty
+# dist/, so files of removed sources do not linger. `--force` rebuilds anyway.
+# Concurrent runs in one checkout wait for each other (lock on this file).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+exec 9<scripts/build.sh
+flock 9
+
+stamp=dist/.sources-sha256
+want=$(
+  {
+    find src test/lab -type f -name '*.ts' ! -name '*.test.ts' ! -name '*.test-support.ts'
+    echo scripts/demo.ts tsconfig.json tsconfig.build.json tsconfig.demo.json package-lock.json | tr ' ' '\n'
+  } | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -d' ' -f1
+)
+if [ "${1:-}" != "--force" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+  exit 0
+fi
+echo "build: compiling src/ to dist/" >&2
+rm -rf dist
+npx tsc -p tsconfig.build.json
+npx tsc -p tsconfig.demo.json
+echo "$want" > "$stamp"

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The package as users get it: `npm pack` (prepack compiles dist/ when the
+# sources changed), checks what the tarball holds, installs it with
+# `npm install --omit=dev` into an empty temporary directory and runs the
+# installed `routeserver --version`, `--help` and `demo --help` from outside
+# the checkout.
+#
+# The dependencies' install scripts are skipped (--ignore-scripts): the native
+# addons (better-sqlite3, sockopt) would fetch prebuilt binaries from GitHub or
+# compile for minutes, and these commands do not load them (both addons are
+# loaded on first use). --with-install-scripts runs them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+started=$(date +%s)
+install_flags=(--ignore-scripts)
+[ "${1:-}" = "--with-install-scripts" ] && install_flags=()
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/routeserver-package.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+fail() { echo "test-package: $*" >&2; exit 1; }
+
+npm pack --silent --pack-destination "$work" >"$work/pack.out"
+tarball="$work/$(tail -n 1 "$work/pack.out")"
+[ -f "$tarball" ] || fail "npm pack did not write $tarball"
+
+tar -tzf "$tarball" | sort >"$work/contents"
+for wanted in package/package.json package/README.md package/LICENSE package/bin/routeserver.js \
+  package/dist/cli/main.js package/dist/demo/scripts/demo.js package/examples/seed-scenario.yaml; do
+  grep -qx "$wanted" "$work/contents" || fail "the tarball lacks $wanted"
+done
+if grep -E '\.test\.|test-support|^package/(src|test|scripts|bench)/|\.ts$' "$work/contents"; then
+  fail "the tarball holds the files above (sources, tests or test support)"
+fi
+
+mkdir "$work/install"
+cd "$work/install"
+echo '{ "name": "routeserver-package-test", "private": true }' >package.json
+npm install --omit=dev --no-audit --no-fund --loglevel=error "${install_flags[@]}" "$tarball" >/dev/null
+bin="$work/install/node_modules/.bin/routeserver"
+[ -x "$bin" ] || fail "npm install did not link the routeserver command"
+
+want_version=$(node -p "require('$repo/package.json').version")
+got_version=$("$bin" --version)
+[ "$got_version" = "$want_version" ] || fail "routeserver --version printed '$got_version', want '$want_version'"
+help=$("$bin" --help)
+for verb in serve demo create peering vnet nic; do
+  grep -qE "^  $verb\b" <<<"$help" || fail "routeserver --help does not list '$verb':
+$help"
+done
+"$bin" demo --help | grep -q -- '--once' || fail "routeserver demo --help does not show --once"
+
+echo "test-package: $(basename "$tarball") ($(grep -c . "$work/contents") files) installs; routeserver --version, --help and demo --help work ($(($(date +%s) - started)) s)"
