@@ -5,7 +5,7 @@
  *
  * Packing:
  * - `anchor`: one attribute set per peer, exactly 1,000 /24s per UPDATE
- *   (the mode of the figures in docs/performance anchors).
+ *   (the mode of the reference figures in bench/README.md).
  * - `real`: attribute sets of `perSet` prefixes each (AS path, MED and a
  *   community vary per set), every set packed into as few UPDATEs as fit,
  *   as BIRD, FRR and OpenBGPD pack their exports.

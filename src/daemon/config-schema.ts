@@ -1,7 +1,7 @@
 /**
  * The declarative configuration file (YAML), as a typebox schema: the
  * resources `routeserver serve --config FILE` applies at start-up through the
- * domain service. docs/config.md describes every field; examples/seed-scenario.yaml
+ * domain service. docs/serve.md ("Configuration file") describes every field; examples/seed-scenario.yaml
  * is a complete file.
  *
  * Names refer to resources in the same resource group (the file's

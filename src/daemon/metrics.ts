@@ -1,5 +1,5 @@
 /**
- * Prometheus metrics with Azure Route Server's metric names (Azure reference
+ * Prometheus metrics with Azure Route Server's metric names (docs/azure-behaviour.md
  * §9): `BgpPeerStatus` (1 = Established, 0 = not), `CountOfRoutesAdvertisedToPeer`,
  * `CountOfRoutesLearnedFromPeer`, one series per route server instance and
  * peer, labelled as Azure's dimensions — `routeserviceinstance`
@@ -11,7 +11,7 @@
  * Values are read at scrape time from the BGP runtime's `peerStatistics`
  * (nothing is cached),
  * plus prom-client's default process metrics. Served at `/metrics` on the
- * API listener, behind the same bearer token (docs/operations.md).
+ * API listener, behind the same bearer token (docs/serve.md, "Metrics").
  */
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { InstanceId } from '../rib/ports.js';

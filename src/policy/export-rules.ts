@@ -1,14 +1,14 @@
 /**
  * Export rules: what the route server advertises to each NVA, and with which
- * attributes (Azure reference §3.3, §3.6).
+ * attributes (docs/azure-behaviour.md §3.3, §3.6).
  *
  * - The VNet's and peered VNets' address spaces: AS path `65515`, ORIGIN IGP,
- *   NEXT_HOP = the advertising instance's address ([C]/[O] §3.3).
+ *   NEXT_HOP = the advertising instance's address (§3.3).
  * - Routes learned from other NVAs: 65515 prepended (RFC 4271 §5.1.2), the
  *   original NEXT_HOP kept (third-party next hop, RFC 4271 §5.1.3: every NVA
  *   sits in the same virtual network, so the originating NVA — or the load
- *   balancer it names — is directly reachable; our choice for §3.3 [U]),
- *   communities and unknown transitive attributes passed through (§2.2 [C]).
+ *   balancer it names — is directly reachable; our choice for §3.3, undocumented by Azure),
+ *   communities and unknown transitive attributes passed through (§2.2).
  * - Never back to the peer the route came from; never a route marked
  *   NO_ADVERTISE / NO_EXPORT; gateway routes only with branch-to-branch on.
  */
@@ -32,7 +32,7 @@ export interface ExportTarget {
 }
 
 export interface ExportContext {
-  /** allowBranchToBranchTraffic of the route server (reference §4) */
+  /** allowBranchToBranchTraffic of the route server (docs/azure-behaviour.md §4) */
   readonly branchToBranch: boolean;
 }
 
@@ -44,19 +44,19 @@ export interface ExportRule {
 
 export const notToSourcePeer: ExportRule = {
   name: 'not-to-source-peer',
-  rule: 'Azure §3.6: a route is never advertised back to the peer it came from',
+  rule: 'docs/azure-behaviour.md §3.6: a route is never advertised back to the peer it came from',
   rejects: (candidate, target) => candidate.sourcePeer !== undefined && candidate.sourcePeer === target.peer,
 };
 
 export const advertiseForbiddenByCommunity: ExportRule = {
   name: 'community-forbids-advertisement',
-  rule: 'RFC 1997, Azure §2.2 [C]: NO_ADVERTISE (and NO_EXPORT, our choice) routes go to no peer',
+  rule: 'RFC 1997, docs/azure-behaviour.md §2.2: NO_ADVERTISE (and NO_EXPORT, our choice) routes go to no peer',
   rejects: (candidate) => !candidate.advertise,
 };
 
 export const gatewayRoutesNeedBranchToBranch: ExportRule = {
   name: 'gateway-route-without-branch-to-branch',
-  rule: 'Azure §3.6/§4 [C]: routes from ExpressRoute/VPN gateways reach NVAs only with branch-to-branch on',
+  rule: 'docs/azure-behaviour.md §3.6/§4: routes from ExpressRoute/VPN gateways reach NVAs only with branch-to-branch on',
   rejects: (candidate, _target, context) => candidate.source === 'gateway' && !context.branchToBranch,
 };
 
@@ -109,7 +109,7 @@ export function exportAttributes(attributes: PathAttributes, localAsn: number): 
   return { ...kept, asPath: prependAs(attributes.asPath, localAsn) };
 }
 
-/** The attributes of an address space the instance originates (Azure §3.3, §3.6). */
+/** The attributes of an address space the instance originates (docs/azure-behaviour.md §3.3, §3.6). */
 export function vnetRouteAttributes(localAsn: number, nextHop: number | undefined): PathAttributes {
   return {
     origin: OriginValue.Igp,

@@ -1,6 +1,6 @@
 /**
  * Import rules: what happens to a route an NVA sends, with Azure Route
- * Server semantics (reference §2.2, §2.3, §3.2). Each rule is a named step
+ * Server semantics (docs/azure-behaviour.md §2.2, §2.3, §3.2). Each rule is a named step
  * tagged with the rule it applies; `evaluateImport` runs them in order and
  * returns every rule that fired, so a dropped or restricted route always
  * says why.
@@ -14,9 +14,9 @@ import { Afi, CeaseSubcode, ErrorCode, Safi, WellKnownCommunity } from '../bgp/c
 import type { AsPathSegment, NotificationMessage } from '../bgp/codec/index.js';
 import { asPathContains } from './as-path.js';
 
-/** Azure Route Server's AS number (reference §2.1). */
+/** Azure Route Server's AS number (docs/azure-behaviour.md §1.4). */
 export const AZURE_ROUTE_SERVER_ASN = 65515;
-/** Routes held per peer before the session is closed (reference §2.2, §8: 4,000; older Azure 1,000). */
+/** Routes held per peer before the session is closed (docs/azure-behaviour.md §2.2, §8: 4,000; older Azure 1,000). */
 export const DEFAULT_ROUTE_LIMIT = 4000;
 
 /** What a rule needs to know about a route: its path attributes only. */
@@ -60,21 +60,21 @@ function hasCommunity(facts: ImportFacts, community: number): boolean {
 
 export const asPathContainsLocalAs: ImportRule = {
   name: 'as-path-contains-local-as',
-  rule: 'Azure §2.2/§3.2 [C]: a route whose AS path contains 65515 is dropped (loop prevention)',
+  rule: 'docs/azure-behaviour.md §2.2/§3.2: a route whose AS path contains 65515 is dropped (loop prevention)',
   applies: (facts, context) => asPathContains(facts.asPath, context.localAsn),
   effect: 'drop',
 };
 
 export const asPathContainsZero: ImportRule = {
   name: 'as-path-contains-zero',
-  rule: 'Azure §2.2/§3.2 [C]: a route with AS 0 in its AS path is dropped (also RFC 7607 §2)',
+  rule: 'docs/azure-behaviour.md §2.2/§3.2: a route with AS 0 in its AS path is dropped (also RFC 7607 §2)',
   applies: (facts) => asPathContains(facts.asPath, 0),
   effect: 'drop',
 };
 
 export const noAdvertise: ImportRule = {
   name: 'no-advertise',
-  rule: 'RFC 1997, Azure §2.2 [C]: NO_ADVERTISE is injected into the VNet but advertised to no peer',
+  rule: 'RFC 1997, docs/azure-behaviour.md §2.2: NO_ADVERTISE is injected into the VNet but advertised to no peer',
   applies: (facts) => hasCommunity(facts, WellKnownCommunity.NoAdvertise),
   effect: 'inject-only',
 };
@@ -83,7 +83,7 @@ export const noExport: ImportRule = {
   name: 'no-export',
   rule:
     'RFC 1997: NO_EXPORT must not leave the AS; every peer of the route server is eBGP, ' +
-    'so it is injected and advertised to no peer (our choice for Azure §2.2 [U])',
+    'so it is injected and advertised to no peer (our choice for docs/azure-behaviour.md §2.2, undocumented by Azure)',
   applies: (facts) => hasCommunity(facts, WellKnownCommunity.NoExport),
   effect: 'inject-only',
 };
@@ -127,10 +127,10 @@ export function evaluateImport(
 export const WITHIN_ADDRESS_SPACE = 'within-advertised-address-space';
 
 /**
- * Azure §3.2 [C]: a prefix equal to or more specific than an address space of
+ * docs/azure-behaviour.md §3.2: a prefix equal to or more specific than an address space of
  * the VNet or a peered VNet is learned and shown but not injected; supernets
  * and 0.0.0.0/0 are injected. `isInjectable` is the virtual network's answer.
- * Our choice for the [U] point: such a route is still advertised to the other
+ * Our choice where Azure is undocumented: such a route is still advertised to the other
  * peers (reflection is a BGP matter; the rule is about programming VMs).
  */
 export function injectionReason(injectable: boolean): string | undefined {
@@ -138,9 +138,9 @@ export function injectionReason(injectable: boolean): string | undefined {
 }
 
 /**
- * Azure §2.3 [C]: routes held from the peer plus routes in the incoming
+ * docs/azure-behaviour.md §2.3: routes held from the peer plus routes in the incoming
  * UPDATE above the limit closes the session, even when the UPDATE only
- * re-announces routes already held. Our choice for the [U] point: "routes
+ * re-announces routes already held. Our choice where Azure is undocumented: "routes
  * in the UPDATE" counts announced prefixes (NLRI and MP_REACH_NLRI), not
  * withdrawals, and "held" counts every route in the peer's Adj-RIB-In,
  * accepted or dropped by the rules above.

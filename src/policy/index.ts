@@ -2,7 +2,7 @@
  * policy: pure route rules with Azure Route Server semantics (reference
  * §2-§3): the import rules, the per-peer route limit, the export rules and
  * the attributes of exported routes. No I/O and no state; `src/rib` applies
- * them. Route maps (reference §5) will be added here as further rules.
+ * them. Route maps (docs/azure-behaviour.md §5) will be added here as further rules.
  */
 export * from './as-path.js';
 export * from './import-rules.js';

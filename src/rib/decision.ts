@@ -7,10 +7,10 @@
  *
  * Two results come out of one run:
  * - the ECMP set for the VNet: every path that survives step 1 (shortest AS
- *   path; Azure §3.4 [C]: equal AS-path length → one copy per next hop, a
+ *   path; docs/azure-behaviour.md §3.4: equal AS-path length → one copy per next hop, a
  *   longer path is only a standby);
  * - the single best path advertised to peers: the survivor of every step,
- *   with the name of the step that decided it (our tie-breaks for §3.4 [U]).
+ *   with the name of the step that decided it (our tie-breaks for §3.4, undocumented by Azure).
  *
  * RFC says / we do:
  * - §9.1.2.1 LOCAL_PREF: every route is from an external peer and none is
@@ -61,7 +61,7 @@ function keepLowest<P extends DecisionPath>(
 
 export const shortestAsPath: DecisionStep = {
   name: 'shortest-as-path',
-  rule: 'RFC 4271 §9.1.2.2 (a); Azure §3.4 [C]: the shortest AS paths form the ECMP set',
+  rule: 'RFC 4271 §9.1.2.2 (a); docs/azure-behaviour.md §3.4: the shortest AS paths form the ECMP set',
   select: (paths) => keepLowest(paths, (p) => p.asPathLength),
 };
 

@@ -57,7 +57,7 @@ export interface RouteEngineOptions {
   readonly localAddressV6?: string;
   /** default 65515 */
   readonly localAsn?: number;
-  /** routes held per peer (reference §2.3); default 4,000 */
+  /** routes held per peer (docs/azure-behaviour.md §2.3); default 4,000 */
   readonly routeLimit?: number;
   /** allowBranchToBranchTraffic: gateway routes are advertised to NVAs */
   readonly branchToBranch?: boolean;
@@ -215,7 +215,7 @@ export class RouteEngine implements RouteTable {
     this.schedule();
   }
 
-  /** Routes held per peer (Azure reference §2.3); a change applies to the next UPDATE. */
+  /** Routes held per peer (docs/azure-behaviour.md §2.3); a change applies to the next UPDATE. */
   get routeLimit(): number {
     return this.limit;
   }

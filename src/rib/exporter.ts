@@ -1,5 +1,5 @@
 /**
- * What one peer should be sent for one prefix (Azure reference §3.3, §3.6;
+ * What one peer should be sent for one prefix (docs/azure-behaviour.md §3.3, §3.6;
  * the rules are in src/policy/export-rules.ts): the instance's own route for
  * an advertised address space, or the Loc-RIB best path when the export
  * rules allow it. Encoded attribute blocks are cached: per source attribute

@@ -4,7 +4,7 @@
  * Order within an UPDATE (RFC 4271 §4.3, RFC 4760): withdrawals first, then
  * announcements; a prefix both withdrawn and announced ends announced.
  * RFC 7606 treat-as-withdraw: every prefix of the UPDATE is withdrawn.
- * The per-peer route limit (Azure §2.3, policy `exceedsRouteLimit`) is
+ * The per-peer route limit (docs/azure-behaviour.md §2.3, policy `exceedsRouteLimit`) is
  * checked before anything of the UPDATE is applied.
  * ADD-PATH receive is not used by the route server: path identifiers, if
  * any, are ignored and routes are keyed by prefix.

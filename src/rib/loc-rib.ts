@@ -150,7 +150,7 @@ export function sameInjection(a: LocRibEntry, b: LocRibEntry): boolean {
   );
 }
 
-/** The route the VNet programs for `prefix`: the ECMP set's next hops (Azure §3.4). */
+/** The route the VNet programs for `prefix`: the ECMP set's next hops (docs/azure-behaviour.md §3.4). */
 export function injectedRoute(prefix: Prefix, entry: LocRibEntry): InjectedRoute {
   const shape = shapeOf(entry);
   const attributes = shape.best.attributes;

@@ -32,7 +32,7 @@ export interface PeerInfo {
   /** BGP Identifier from its OPEN, unsigned 32-bit */
   readonly routerId: number;
   readonly capabilities: PeerCapabilities;
-  /** `nva` (default) or `gateway` (ExpressRoute/VPN gateway, reference §4) */
+  /** `nva` (default) or `gateway` (ExpressRoute/VPN gateway, docs/azure-behaviour.md §4) */
   readonly kind?: Exclude<RouteSourceKind, 'vnet'>;
 }
 

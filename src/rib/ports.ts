@@ -45,7 +45,7 @@ export interface InjectedRouteSink {
  * - `advertisedAddressSpaces`: the VNet's and the peered VNets' (using the
  *   route server) address spaces, advertised to every NVA with AS path 65515.
  * - `isInjectable`: false for a prefix equal to or more specific than one of
- *   those address spaces (Azure reference §3.2): such routes are learned and
+ *   those address spaces (docs/azure-behaviour.md §3.2): such routes are learned and
  *   shown but not programmed into VMs.
  */
 export interface VirtualNetworkView {

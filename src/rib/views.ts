@@ -1,6 +1,6 @@
 /**
  * Read-only views of a peer's routes for the API's learned/advertised routes
- * (Azure reference §7.3: `PeerRoute` = localAddress, network, nextHop,
+ * (docs/azure-behaviour.md §7.3: `PeerRoute` = localAddress, network, nextHop,
  * sourcePeer, origin, asPath, weight). These are domain records; the API
  * translates them to its JSON shapes.
  *

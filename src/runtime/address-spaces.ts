@@ -2,7 +2,7 @@
  * The route engine's view of the virtual network (src/rib/ports.ts), built
  * from the address spaces the runtime is told: the runtime needs no model,
  * only the list. A prefix equal to or more specific than one of the spaces
- * is not injectable (Azure reference §3.2); the model applies the same rule
+ * is not injectable (docs/azure-behaviour.md §3.2); the model applies the same rule
  * on its side.
  */
 import { LpmTrie } from '../lib/lpm-trie.js';

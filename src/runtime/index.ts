@@ -11,7 +11,7 @@
  *   `updateSettings`, `addPeer`, `updatePeer`, `removePeer`;
  * - the address spaces to advertise (canonical prefix text), at start and
  *   on every change — `setAddressSpaces`; which learned routes may be
- *   injected follows from them (Azure reference §3.2);
+ *   injected follows from them (docs/azure-behaviour.md §3.2);
  * - `refreshPeers` when the VNet's peerings change (ROUTE-REFRESH).
  *
  * What it publishes:

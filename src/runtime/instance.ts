@@ -38,7 +38,7 @@ export interface RouteServerInstanceOptions {
   readonly port?: number;
   readonly network: VirtualNetworkView;
   readonly sink: InjectedRouteSink;
-  /** routes per peer (Azure reference §2.3), default 4,000 */
+  /** routes per peer (docs/azure-behaviour.md §2.3), default 4,000 */
   readonly routeLimit?: number;
   readonly branchToBranch?: boolean;
   readonly socketOptions?: SocketOptions;
@@ -101,7 +101,7 @@ export class RouteServerInstance {
   }
 
   /**
-   * Asks every Established peer for its routes again (Azure reference §2.2:
+   * Asks every Established peer for its routes again (docs/azure-behaviour.md §2.2:
    * on a new VNet peering); a peer without route refresh gets a hard reset
    * (the session layer's `requestRouteRefresh`). Our own re-advertisement
    * follows the address-space change by itself.

@@ -2,13 +2,13 @@
  * The BGP runtime on real speakers: each route server runs two
  * `RouteServerInstance`s (a `BgpSpeaker` on the instance address wired to its
  * own `RouteEngine`, instance.ts), both advertising the same address spaces
- * and peering with every NVA (Azure reference §1.2: each NVA peers with both
+ * and peering with every NVA (docs/azure-behaviour.md §1.2: each NVA peers with both
  * instances). The routes they inject are published to `onInjectedRoutes`
  * subscribers, tagged with the route server and instance.
  *
  * - A peer is configured on both speakers with its ASN; sessions are eBGP
- *   multihop (the speaker's default TTL) and both sides may open (§13 open
- *   question 4: we are active and passive).
+ *   multihop (the speaker's default TTL) and both sides may open
+ *   (docs/azure-behaviour.md §13 item 4: we are active and passive).
  * - Removing a peer closes its sessions with Cease / Peer De-configured
  *   (RFC 4486 subcode 3); stopping a route server closes all with Cease /
  *   Administrative Shutdown (subcode 2).

@@ -30,7 +30,7 @@ export interface PeerSpec {
 export interface RouteServerRuntimeSettings {
   readonly allowBranchToBranchTraffic: boolean;
   readonly hubRoutingPreference: HubRoutingPreference;
-  /** Azure reference §2.3: learned + routes in an UPDATE above this closes the session */
+  /** docs/azure-behaviour.md §2.3: learned + routes in an UPDATE above this closes the session */
   readonly maxRoutesPerPeer: number;
 }
 
@@ -43,7 +43,7 @@ export interface RouteServerRuntimeSpec {
    * The address spaces both instances advertise (the VNet's and the peered
    * VNets' served through gateway transit), canonical prefix text. Routes
    * equal to or more specific than one of them are learned but not injected
-   * (Azure reference §3.2).
+   * (docs/azure-behaviour.md §3.2).
    */
   readonly addressSpaces: readonly string[];
   readonly peers: readonly PeerSpec[];
@@ -132,7 +132,7 @@ export interface BgpRuntime {
   removePeer(routeServerId: string, connectionId: string): Promise<void>;
   /**
    * Asks every Established peer for its routes again with ROUTE-REFRESH
-   * (RFC 2918; Azure reference §2.2 — a hard reset of the session when the
+   * (RFC 2918; docs/azure-behaviour.md §2.2 — a hard reset of the session when the
    * peer lacks the capability), e.g. on a new VNet peering.
    */
   refreshPeers(routeServerId: string): Promise<void>;

@@ -4,11 +4,11 @@
  *
  * - `InjectedRouteSink`: each instance (IN_0, IN_1) reports changes to the
  *   routes it injects. The VNet programs the union of both instances,
- *   deduplicated by prefix and next hop (DESIGN "two instances are real").
+ *   deduplicated by prefix and next hop (docs/architecture.md, "Two instances are real").
  * - `VirtualNetworkView`: the address spaces the route server advertises —
  *   its own VNet's and those of peered VNets served through gateway transit
- *   (§3.6 [C]) — and which prefixes may be injected: none equal to or more
- *   specific than one of those spaces (§3.2 [C]). The VNet applies the same
+ *   (§3.6) — and which prefixes may be injected: none equal to or more
+ *   specific than one of those spaces (§3.2). The VNet applies the same
  *   rule itself: such routes are kept (they become injectable again if the
  *   spaces change) but not programmed.
  */

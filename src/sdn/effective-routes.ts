@@ -1,7 +1,7 @@
 /**
  * Effective routes of a route domain, in Azure's shape.
  *
- * Selection (Azure reference §3.5 [C], virtual-networks-udr-overview):
+ * Selection (docs/azure-behaviour.md §3.5, virtual-networks-udr-overview):
  * 1. longest prefix match first (next-hop.ts);
  * 2. for the same prefix: user-defined route > BGP route > system route; the
  *    routes that lose are listed with state Invalid;
@@ -9,8 +9,8 @@
  *    BGP routes: a BGP route equal to or inside a VnetLocal/VNetPeering prefix
  *    is Invalid;
  * 4. a subnet whose route table disables gateway route propagation gets no BGP
- *    routes at all (§1.6 [C]); the domain's BGP layer is then absent.
- * BGP routes show one row per ECMP next hop, as Azure lists them (§1.6 [O]).
+ *    routes at all (§1.6); the domain's BGP layer is then absent.
+ * BGP routes show one row per ECMP next hop, as Azure lists them (§1.6 (observed)).
  */
 import type { Prefix } from '../lib/prefix.js';
 import { comparePrefixes, prefixKey } from '../lib/prefix.js';

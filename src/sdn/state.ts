@@ -63,7 +63,7 @@ export class NetworkState {
   /**
    * The route server whose routes a VNet's NICs receive: its own, or the
    * hub's when the spoke→hub peering has useRemoteGateways and the hub→spoke
-   * peering has allowGatewayTransit (Azure reference §1.6 [C]).
+   * peering has allowGatewayTransit (docs/azure-behaviour.md §1.6).
    */
   routeServerServing(vnetId: string): RouteServerPlacement | undefined {
     const own = this.routeServerIn(vnetId);

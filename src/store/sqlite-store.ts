@@ -3,7 +3,7 @@
  *
  * Durability: WAL journal with `synchronous = FULL`, so every COMMIT fsyncs the
  * WAL before `put`/`delete`/`transaction` resolve: an acknowledged write
- * survives kill -9 and power loss (src/store/durability test). Writes run in
+ * survives kill -9 and power loss (test/unit/store-durability.test.ts). Writes run in
  * `BEGIN IMMEDIATE` transactions; `busy_timeout` makes a second process wait for
  * the write lock instead of failing at once.
  */

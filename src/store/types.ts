@@ -6,7 +6,7 @@
  * transaction = one etcd Txn with compare clauses), which is why transactions
  * take all their preconditions up front and may touch each id at most once.
  *
- * Bodies are the domain's JSON, never API shapes (STYLE rule 8).
+ * Bodies are the domain's JSON, never API shapes (docs/architecture.md, Decisions).
  */
 
 export interface ResourceRecord {

@@ -48,7 +48,7 @@ describe('routeserver demo (seed scenario with FRR and BIRD)', () => {
         expect.stringMatching(/^ {2}10\.1\.0\.0\/16 +from 10\.1\.0\.5 +next hop 10\.1\.0\.5 +AS path 65515$/),
       );
     }
-    // each NVA gets the other's route, next hop unchanged (Azure reference §3.6)
+    // each NVA gets the other's route, next hop unchanged (docs/azure-behaviour.md §3.6)
     expect(
       section(output, 'SD-WAN NVA (FRR, AS 65001): routes received from the route server'),
     ).toContainEqual(

@@ -1,5 +1,5 @@
 /**
- * IANA numbers used by the BGP codec, in one place (STYLE rule 5).
+ * IANA numbers used by the BGP codec, in one place.
  *
  * Registries: "Border Gateway Protocol (BGP) Parameters" (message types,
  * path attribute types, error codes and subcodes, optional parameter types),

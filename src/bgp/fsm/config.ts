@@ -2,7 +2,7 @@
  * FSM configuration defaults and the peer ASNs Azure Route Server refuses.
  *
  * Defaults: hold 180 s and keepalive 60 s, as Azure Route Server
- * (reference/azure-route-server.md §2.2 [C]); ConnectRetryTime 5 s instead
+ * (docs/azure-behaviour.md §2.2); ConnectRetryTime 5 s instead
  * of the 120 s RFC 4271 §10 suggests, because both sides dial and some peers
  * (GoBGP) only dial after 5-9 s; DelayOpen off; automatic restart after 1 s,
  * doubling per consecutive failure up to 60 s (RFC 4271 §8.1.1 IdleHoldTime,
@@ -48,7 +48,7 @@ export function fsmConfig(input: FsmConfigInput): FsmConfig {
 
 /**
  * Why Azure Route Server would refuse a peer ASN, or undefined when it is
- * usable (reference/azure-route-server.md §2.4 [C]; 0 per RFC 7607).
+ * usable (docs/azure-behaviour.md §2.4; 0 per RFC 7607).
  */
 export function forbiddenPeerAsnReason(asn: number, localAs: number): string | undefined {
   if (!Number.isInteger(asn) || asn < 0 || asn > 0xffffffff) return `AS ${asn} is not a 32-bit AS number`;

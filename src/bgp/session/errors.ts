@@ -1,5 +1,5 @@
 /**
- * Stable error codes of the BGP session layer (STYLE: `BGPRS_ERR_*`).
+ * Stable error codes of the BGP session layer (`BGPRS_ERR_*`, listed in docs/errors.md).
  */
 import { CodedError } from '../../lib/errors.js';
 

@@ -2,7 +2,7 @@
  * `routeserver route-table create|show|list|delete` and
  * `route-table route create|list`, shaped like `az network route-table`:
  * user-defined routes (UDRs) that win over BGP and system routes for the
- * same prefix (Azure reference §3.5).
+ * same prefix (docs/azure-behaviour.md §3.5).
  */
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import { LOCAL_LOCATION } from '../../daemon/defaults.js';

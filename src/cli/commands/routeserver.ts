@@ -2,7 +2,7 @@
  * `routeserver create|show|list|update|delete`, shaped like
  * `az network routeserver`. A route server is a `virtualHubs` resource
  * (kind RouteServer, sku Standard) plus one ipConfiguration placing it in
- * RouteServerSubnet (Azure reference §7.1–7.2): create PUTs the hub, then
+ * RouteServerSubnet (docs/azure-behaviour.md §7.1–7.2): create PUTs the hub, then
  * `ipConfigurations/ipconfig1`; delete removes the ipConfiguration first.
  */
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
