@@ -180,8 +180,8 @@ function pollLearned(
   total: number,
   until: { done: boolean },
 ): Promise<number | undefined> {
-  const learned = running.learned;
-  if (!learned) return Promise.resolve(undefined);
+  if (!running.learned) return Promise.resolve(undefined);
+  const learned = running.learned.bind(running);
   return (async () => {
     while (!until.done) {
       const n = await learned().catch(() => undefined);

@@ -42,6 +42,12 @@ function asRecord(value: unknown): Record<string, unknown> | undefined {
 }
 
 /** The ARM error of a refused request, or a generic one when the body is not ARM. */
+/** An ARM error's `message`: the string itself, any other value as JSON, nothing as ''. */
+function messageText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  return value === undefined || value === null ? '' : JSON.stringify(value);
+}
+
 export function armErrorOf(response: ArmResponse): ArmResponseError {
   const error = asRecord(asRecord(response.body)?.['error']);
   if (error !== undefined && typeof error['code'] === 'string') {
@@ -50,7 +56,7 @@ export function armErrorOf(response: ArmResponse): ArmResponseError {
     return new ArmResponseError(
       response.status,
       error['code'],
-      String(error['message'] ?? ''),
+      messageText(error['message']),
       target,
       details,
     );
@@ -229,6 +235,6 @@ export class ArmClient {
 function operationError(body: unknown, status: string): Error {
   const error = asRecord(asRecord(body)?.['error']);
   if (error !== undefined && typeof error['code'] === 'string')
-    return new ArmResponseError(200, error['code'], String(error['message'] ?? ''));
+    return new ArmResponseError(200, error['code'], messageText(error['message']));
   return new CliError(CLI_ERROR_CODES.OPERATION_FAILED, `the operation ended ${status}`);
 }

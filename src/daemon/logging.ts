@@ -39,7 +39,7 @@ export function prettyLine(json: string): string {
   for (const [key, value] of Object.entries(record)) {
     if (OMITTED.has(key)) continue;
     if (key === 'err' && typeof value === 'object' && value !== null && 'stack' in value) {
-      stack = `\n    ${String((value as { stack: unknown }).stack).replace(/\n/g, '\n    ')}`;
+      stack = `\n    ${String(value.stack).replace(/\n/g, '\n    ')}`;
       continue;
     }
     fields.push(`${key}=${fieldText(value)}`);

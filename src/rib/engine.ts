@@ -426,7 +426,7 @@ export class RouteEngine implements RouteTable {
     if (!nowInjected) {
       this.injectedCount--;
       changes.push({ prefix: prefixFromKey(key), route: null });
-    } else if (!wasInjected || !sameInjection(before!, after!)) {
+    } else if (!wasInjected || !sameInjection(before, after!)) {
       if (!wasInjected) this.injectedCount++;
       changes.push({ prefix: prefix!, route: injectedRoute(prefix!, after!) });
     }

@@ -57,9 +57,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       kind: fc.constant('udr' as const),
       table: fc.constantFrom('rt1' as const, 'rt2' as const),
       prefix: fc.constantFrom(...POOL),
-      type: fc.constantFrom('VirtualAppliance', 'Internet', 'None', 'VnetLocal', 'delete') as fc.Arbitrary<
-        UserDefinedRoute['nextHopType'] | 'delete'
-      >,
+      type: fc.constantFrom('VirtualAppliance', 'Internet', 'None', 'VnetLocal', 'delete'),
     }),
   },
   {

@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { formatPrefix, prefixContains } from '../lib/prefix.js';
 import { parseAddress } from './addresses.js';
 import { hubAndSpokes, injected, p } from './fixtures.test-support.js';
-import type { UserDefinedRoute } from './types.js';
 
 describe('next hop', () => {
   it('explains a plain longest prefix match', () => {
@@ -106,13 +105,7 @@ describe('next hop', () => {
     const prefixArb = fc.constantFrom(...pool);
     const udrArb = fc.record({
       prefix: prefixArb,
-      type: fc.constantFrom(
-        'VirtualAppliance',
-        'Internet',
-        'None',
-        'VnetLocal',
-        'VirtualNetworkGateway',
-      ) as fc.Arbitrary<UserDefinedRoute['nextHopType']>,
+      type: fc.constantFrom('VirtualAppliance', 'Internet', 'None', 'VnetLocal', 'VirtualNetworkGateway'),
     });
     const bgpArb = fc.record({
       instance: fc.constantFrom('IN_0', 'IN_1'),

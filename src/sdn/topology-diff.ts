@@ -30,7 +30,7 @@ export class LayerDeltaCache {
     if (a === b) return [];
     const key = a ?? this;
     let row = this.deltas.get(key);
-    if (!row) this.deltas.set(key, (row = new Map()));
+    if (!row) this.deltas.set(key, (row = new Map<object | null, Prefix[]>()));
     let result = row.get(b);
     if (!result) row.set(b, (result = layerDelta(a, b, same)));
     return result;

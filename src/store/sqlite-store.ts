@@ -229,12 +229,12 @@ export class SqliteResourceStore implements ResourceStore {
   }
 
   /** Runs synchronous driver work and settles a promise with the result or a typed error. */
-  private run<T>(work: () => T): Promise<T> {
+  private async run<T>(work: () => T): Promise<T> {
     try {
       this.assertOpen();
-      return Promise.resolve(work());
+      return work();
     } catch (error) {
-      return Promise.reject(toStoreError(error) as Error);
+      throw toStoreError(error);
     }
   }
 }

@@ -209,7 +209,7 @@ export function encodeCapability(capability: Capability, writer: ByteWriter): vo
     const descriptor = byKind.get(capability.kind)!;
     writer.u8(descriptor.code);
     const lengthAt = writer.reserveU8();
-    descriptor.encode(capability as never, writer);
+    descriptor.encode(capability, writer);
     const length = writer.offset - lengthAt - 1;
     if (length > 255) {
       throw new BgpEncodeError('BGPRS_ERR_ENCODE_INVALID_VALUE', `${descriptor.name} capability too long`);

@@ -37,7 +37,7 @@ const SIMPLE = [
 ] as const;
 
 const eventArb: fc.Arbitrary<FsmEvent> = fc.oneof(
-  fc.constantFrom(...SIMPLE).map((type) => ({ type }) as FsmEvent),
+  fc.constantFrom(...SIMPLE).map((type) => ({ type })),
   fc
     .record({
       holdTime: fc.constantFrom(0, 1, 3, 9, 90),
@@ -50,7 +50,7 @@ const eventArb: fc.Arbitrary<FsmEvent> = fc.oneof(
     })),
   fc
     .constantFrom('BGPHeaderErr', 'BGPOpenMsgErr', 'NotifMsgVerErr', 'NotifMsg', 'UpdateMsgErr')
-    .map((type) => ({ type, notification }) as FsmEvent),
+    .map((type) => ({ type, notification })),
 );
 
 describe('bgp/fsm invariants over random event sequences', () => {

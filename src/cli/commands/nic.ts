@@ -46,7 +46,7 @@ function rowsOf(result: unknown): Record<string, unknown>[] {
 /** The route table of the NIC's subnet (for a winning user route), or null. */
 async function subnetRouteTable(context: CommandContext, nic: unknown): Promise<string | null> {
   const ipConfigurations = propertiesOf(nic)['ipConfigurations'];
-  const first = Array.isArray(ipConfigurations) ? ipConfigurations[0] : undefined;
+  const first: unknown = Array.isArray(ipConfigurations) ? ipConfigurations[0] : undefined;
   const subnet = propertiesOf(first)['subnet'];
   if (!isRecord(subnet) || typeof subnet['id'] !== 'string') return null;
   const routeTable = propertiesOf(await context.client.get(subnet['id']))['routeTable'];

@@ -7,7 +7,6 @@ import { Option, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import type { Daemon } from '../../daemon/daemon.js';
 import { DEFAULT_API_HOST, DEFAULT_API_PORT, DEFAULT_DATA_DIR } from '../../daemon/defaults.js';
 import { parseListenAddress } from '../../daemon/listen-address.js';
-import type { LogFormat } from '../../daemon/logging.js';
 import type { Logger } from 'pino';
 import { examples, globalsOf } from '../context.js';
 
@@ -58,7 +57,7 @@ export function registerServeCommand(program: CommandUnknownOpts): void {
       const { createLogger } = await import('../../daemon/logging.js');
       const logger = createLogger({
         level: options.logLevel,
-        ...(options.logFormat === undefined ? {} : { format: options.logFormat as LogFormat }),
+        ...(options.logFormat === undefined ? {} : { format: options.logFormat }),
       });
       let daemon: Daemon;
       try {
