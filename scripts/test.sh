@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: dependencies, build, typecheck, lint,
-# format, import direction, unit tests, the installed package, interop tests
-# against real BGP daemons.
+# format, import direction, unit tests with coverage, the installed package,
+# interop tests against real BGP daemons.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,8 +23,8 @@ npx prettier --check . >/dev/null || { npx prettier --list-different .; echo "pr
 step "import direction"
 npx tsx scripts/check-imports.ts
 
-step "unit tests"
-npx vitest run --project unit
+step "unit tests, with coverage (thresholds in vitest.config.ts)"
+npx vitest run --project unit --coverage
 
 step "package (npm pack, install, run the installed command)"
 bash scripts/test-package.sh
