@@ -13,7 +13,7 @@ flock 9
 stamp=dist/.sources-sha256
 want=$(
   {
-    find src test/lab -type f -name '*.ts' ! -name '*.test.ts' ! -name '*.test-support.ts'
+    find src test/lab -type f -name '*.ts' ! -name '*.test.ts' ! -name '*.test-support.ts' ! -path '*/__fixtures__/*'
     echo scripts/demo.ts tsconfig.json tsconfig.build.json tsconfig.demo.json package-lock.json | tr ' ' '\n'
   } | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -d' ' -f1
 )

@@ -29,7 +29,7 @@ for wanted in package/package.json package/README.md package/LICENSE package/bin
   package/dist/cli/main.js package/dist/demo/scripts/demo.js package/examples/seed-scenario.yaml; do
   grep -qx "$wanted" "$work/contents" || fail "the tarball lacks $wanted"
 done
-if grep -E '\.test\.|test-support|^package/(src|test|scripts|bench)/|\.ts$' "$work/contents"; then
+if grep -E '\.test\.|test-support|__fixtures__|^package/(src|test|scripts|bench)/|\.ts$' "$work/contents"; then
   fail "the tarball holds the files above (sources, tests or test support)"
 fi
 
