@@ -5,6 +5,7 @@
  * a bad argument).
  */
 import { CodedError } from '../lib/errors.js';
+import { escapeTerminalText } from '../lib/terminal-text.js';
 
 export const CLI_ERROR_CODES = {
   /** the API could not be reached (connection refused, TLS failure, timeout) */
@@ -45,21 +46,27 @@ export class ArmResponseError extends Error {
   }
 }
 
-/** The text printed on stderr for an error, az style: `ERROR: (Code) message` then the fields. */
+/**
+ * The text printed on stderr for an error, az style: `ERROR: (Code) message`
+ * then the fields. Messages echo request fields back, so they are printed
+ * through `escapeTerminalText` like table output.
+ */
 export function formatError(error: unknown): string {
+  const safe = escapeTerminalText;
   if (error instanceof ArmResponseError) {
+    const code = safe(error.armCode);
     const lines = [
-      `ERROR: (${error.armCode}) ${error.message}`,
-      `Code: ${error.armCode}`,
-      `Message: ${error.message}`,
+      `ERROR: (${code}) ${safe(error.message)}`,
+      `Code: ${code}`,
+      `Message: ${safe(error.message)}`,
     ];
-    if (error.target !== undefined) lines.push(`Target: ${error.target}`);
+    if (error.target !== undefined) lines.push(`Target: ${safe(error.target)}`);
     for (const detail of error.details) {
-      lines.push(`Exception Details:\t(${detail.code}) ${detail.message}`);
-      if (detail.target !== undefined) lines.push(`\tTarget: ${detail.target}`);
+      lines.push(`Exception Details:\t(${safe(detail.code)}) ${safe(detail.message)}`);
+      if (detail.target !== undefined) lines.push(`\tTarget: ${safe(detail.target)}`);
     }
     return lines.join('\n');
   }
-  if (error instanceof CliError) return `ERROR: ${error.message}`;
-  return `ERROR: ${error instanceof Error ? error.message : String(error)}`;
+  if (error instanceof CliError) return `ERROR: ${safe(error.message)}`;
+  return `ERROR: ${safe(error instanceof Error ? error.message : String(error))}`;
 }

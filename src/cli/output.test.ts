@@ -62,4 +62,21 @@ describe('az-style output', () => {
   it('prints nothing for a verb without a result', () => {
     expect(render({ json: undefined }, 'json')).toBe('');
   });
+
+  it('prints a location holding an escape sequence as visible text in a table', () => {
+    const table = formatTable([{ name: 'rt1', location: '\u001b]0;owned\u0007\u001b[2J' }]);
+    const shown = '\\x1b]0;owned\\x07\\x1b[2J';
+    expect(table).toBe(
+      [`${'Location'.padEnd(shown.length)}  Name`, `${'-'.repeat(shown.length)}  ----`, `${shown}  rt1`].join(
+        '\n',
+      ),
+    );
+    expect(table).not.toContain('\u001b');
+  });
+
+  it('escapes C1 controls and bidi overrides in cells and headers, but keeps JSON output as JSON', () => {
+    const rows = [{ 'na\u202eme': 'a\u0085b\u2067' }];
+    expect(render({ json: rows }, 'table')).toBe('Na\\u202eme\n------------\na\\x85b\\u2067');
+    expect(JSON.parse(render({ json: rows }, 'json'))).toEqual(rows);
+  });
 });

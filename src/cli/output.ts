@@ -8,8 +8,11 @@
  *
  * Table (`-o table`): az's automatic table — one row per item, the scalar
  * fields except `id`, `type` and `etag`, keys sorted and capitalised — unless
- * a command supplies its own columns (az's table transformers).
+ * a command supplies its own columns (az's table transformers). Cells and
+ * headers are printed through `escapeTerminalText`: a resource field holding
+ * an escape sequence shows as text instead of driving the terminal.
  */
+import { escapeTerminalText } from '../lib/terminal-text.js';
 
 export type OutputFormat = 'json' | 'table';
 
@@ -62,11 +65,15 @@ export interface Column {
 
 const SKIP_KEYS = new Set(['id', 'type', 'etag']);
 
-function cellText(value: unknown): string {
+function rawCellText(value: unknown): string {
   if (value === undefined || value === null) return '';
-  if (Array.isArray(value)) return value.map(cellText).join(', ');
+  if (Array.isArray(value)) return value.map(rawCellText).join(', ');
   if (typeof value === 'object') return JSON.stringify(value);
   return String(value);
+}
+
+function cellText(value: unknown): string {
+  return escapeTerminalText(rawCellText(value));
 }
 
 /** az's automatic columns: the scalar fields of the rows, sorted, without id/type/etag. */
@@ -87,17 +94,16 @@ export function formatTable(rows: readonly Record<string, unknown>[], columns?: 
   const chosen = columns ?? automaticColumns(rows);
   if (chosen.length === 0) return '';
   const cells = rows.map((row) => chosen.map((column) => cellText(column.value(row))));
-  const widths = chosen.map((column, i) =>
-    Math.max(column.header.length, ...cells.map((row) => row[i]!.length)),
+  const headers = chosen.map((column) => escapeTerminalText(column.header));
+  const widths = chosen.map((_column, i) =>
+    Math.max(headers[i]!.length, ...cells.map((row) => row[i]!.length)),
   );
   const line = (parts: readonly string[]) =>
     parts
       .map((part, i) => part.padEnd(widths[i]!))
       .join('  ')
       .trimEnd();
-  return [line(chosen.map((c) => c.header)), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join(
-    '\n',
-  );
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 
 /** What a command produced: the JSON value, and optionally how to show it as a table. */

@@ -3,8 +3,12 @@
  * line per record instead (time, level, message, then the other fields as
  * key=value), so `npm start` is readable without piping into a formatter.
  * `--log-format json|pretty` overrides the choice; `--log-level` sets pino's level.
+ * The pretty line goes to a terminal, so every part of it that can hold text
+ * from the network (a peer's shutdown message, a resource name) is printed
+ * through `escapeTerminalText`; JSON lines are escaped by JSON.
  */
 import { pino, type Logger } from 'pino';
+import { escapeTerminalText } from '../lib/terminal-text.js';
 
 export type LogFormat = 'json' | 'pretty';
 
@@ -20,8 +24,15 @@ const LEVEL_NAMES: Readonly<Record<number, string>> = {
 const OMITTED = new Set(['level', 'time', 'msg', 'pid', 'hostname']);
 
 function fieldText(value: unknown): string {
-  if (typeof value === 'string') return /\s/.test(value) ? JSON.stringify(value) : value;
-  return JSON.stringify(value);
+  const text = typeof value === 'string' && !/\s/.test(value) ? value : JSON.stringify(value);
+  return escapeTerminalText(text);
+}
+
+function stackText(stack: unknown): string {
+  return String(stack)
+    .split('\n')
+    .map((line) => `\n    ${escapeTerminalText(line)}`)
+    .join('');
 }
 
 /** One JSON log line as a human-readable line (exported for tests). */
@@ -30,7 +41,7 @@ export function prettyLine(json: string): string {
   try {
     record = JSON.parse(json) as Record<string, unknown>;
   } catch {
-    return json;
+    return `${escapeTerminalText(json.replace(/\n$/, ''))}\n`;
   }
   const time = typeof record['time'] === 'number' ? new Date(record['time']).toISOString().slice(11, 23) : '';
   const level = LEVEL_NAMES[Number(record['level'])] ?? String(record['level']);
@@ -39,13 +50,13 @@ export function prettyLine(json: string): string {
   for (const [key, value] of Object.entries(record)) {
     if (OMITTED.has(key)) continue;
     if (key === 'err' && typeof value === 'object' && value !== null && 'stack' in value) {
-      stack = `\n    ${String(value.stack).replace(/\n/g, '\n    ')}`;
+      stack = stackText(value.stack);
       continue;
     }
-    fields.push(`${key}=${fieldText(value)}`);
+    fields.push(`${escapeTerminalText(key)}=${fieldText(value)}`);
   }
-  const message = typeof record['msg'] === 'string' ? record['msg'] : '';
-  return `${time} ${level} ${message}${fields.length > 0 ? `  ${fields.join(' ')}` : ''}${stack}\n`;
+  const message = typeof record['msg'] === 'string' ? escapeTerminalText(record['msg']) : '';
+  return `${time} ${escapeTerminalText(level)} ${message}${fields.length > 0 ? `  ${fields.join(' ')}` : ''}${stack}\n`;
 }
 
 export interface LoggerOptions {
