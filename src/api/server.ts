@@ -14,6 +14,7 @@ import { ensureApiCredentials, type ApiCredentials, type TlsOption } from './cre
 import { OperationRegistry } from './lro.js';
 import { registerOperationRoutes, type LroSettings } from './lro-routes.js';
 import { registerArmResource, type ArmResourceDefinition } from './resource-routes.js';
+import { apiTlsOptions } from './tls-policy.js';
 import { ProviderOperations, registerOperationsRoute } from './routes/operations.js';
 
 /** Where the OpenAPI document is served (behind the bearer token, like every path). */
@@ -50,7 +51,7 @@ export interface ApiServer {
 function buildApp(options: ApiServerOptions, credentials: ApiCredentials): FastifyInstance {
   const logger = options.logger === undefined || options.logger === false ? undefined : options.logger;
   return Fastify({
-    https: { cert: credentials.cert, key: credentials.key, minVersion: 'TLSv1.2' },
+    https: apiTlsOptions(credentials),
     ...(logger === undefined ? { logger: false } : { loggerInstance: logger }),
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
     bodyLimit: options.bodyLimit ?? 4 * 1024 * 1024,
