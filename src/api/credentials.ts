@@ -154,6 +154,7 @@ export async function ensureApiCredentials(options: CredentialOptions): Promise<
   const keyPath = join(tlsDir, 'key.pem');
   const reuse = existsSync(certPath) && existsSync(keyPath);
   if (!reuse) await generateCertificate(tlsDir, options.listenHost);
+  else if ((statSync(keyPath).mode & 0o077) !== 0) chmodSync(keyPath, 0o600);
   return {
     cert: readFileSync(certPath, 'utf8'),
     key: readFileSync(keyPath, 'utf8'),

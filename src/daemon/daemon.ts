@@ -4,12 +4,12 @@
  * configuration, the ARM API with every resource route, `/metrics`, logs.
  *
  * Start-up order: validate the configuration file (fail before touching the
- * store), open the store, open the service (which starts stored route
+ * store), make the data directory private (data-dir.ts), open the store, open the service (which starts stored route
  * servers), apply the configuration, then listen on the API. `stop()` runs
  * the reverse: the API stops accepting requests, the service finishes its
  * writes, the runtime closes every session with a Cease, the store closes.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { CodedError } from '../lib/errors.js';
@@ -22,6 +22,7 @@ import { applyConfig, type ApplyReport } from './config-apply.js';
 import { loadConfigFile } from './config-load.js';
 import { pruneUndeclared, readDeclared, writeDeclared } from './config-prune.js';
 import type { ConfigFile } from './config-schema.js';
+import { secureDataDirectory } from './data-dir.js';
 import { API_URL_FILE, STORE_FILE } from './defaults.js';
 import { METRICS_PATH, createMetrics } from './metrics.js';
 import { logSessionEvents } from './session-log.js';
@@ -123,7 +124,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const { logger } = options;
   const dataDir = resolve(options.dataDir);
   const config = options.configFile === undefined ? undefined : loadConfigFile(options.configFile);
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const tightened = secureDataDirectory(dataDir);
+  if (tightened.length > 0) logger.warn({ paths: tightened }, 'data directory: made private (0700 / 0600)');
   const parts: Parts = {};
   try {
     const storePath = join(dataDir, STORE_FILE);
