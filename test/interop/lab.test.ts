@@ -195,6 +195,25 @@ describe('interop lab over IPv6', () => {
     await lab?.destroy();
   });
 
+  it('gives each node exactly its addresses, none tentative, as soon as it is added', async () => {
+    // A kernel-made link-local would be tentative for a second or two after
+    // the link comes up; BIRD would then send a link-local next hop or not
+    // depending on how fast it started, and FRR without zebra drops such
+    // routes. Checked on a fresh node, before any daemon could wait for it.
+    const node = await lab.addNode('probe', ['fd00::99/64', '10.0.9.9/16']);
+    const shown = await lab.exec(node, 'ip', ['-j', 'addr', 'show', 'dev', 'eth0']);
+    const [link] = JSON.parse(shown.stdout) as {
+      operstate: string;
+      addr_info: { local: string; prefixlen: number; tentative?: boolean }[];
+    }[];
+    expect(link!.operstate).toBe('UP');
+    expect(link!.addr_info.map((a) => `${a.local}/${a.prefixlen}`).sort()).toEqual([
+      '10.0.9.9/16',
+      'fd00::99/64',
+    ]);
+    expect(link!.addr_info.filter((a) => a.tentative)).toEqual([]);
+  });
+
   it('brings an IPv6 session with each daemon to Established', async () => {
     await Promise.all(spokes.map((d) => d.waitEstablished(HUB.address, 60_000)));
     await Promise.all(SPOKES.map((s) => hub.waitEstablished(s.address, 60_000)));

@@ -13,11 +13,21 @@
  * namespaces, which removes the veths and the bridge. `ip netns del` alone
  * does not kill processes.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { LabProcess, run, runChecked, runSync, stopPid, stopPidSync, isAlive, sleepSync } from './process.js';
+import {
+  LabProcess,
+  run,
+  runChecked,
+  runSync,
+  stopPid,
+  stopPidSync,
+  isAlive,
+  sleepSync,
+  waitFor,
+} from './process.js';
 import type { CommandResult } from './process.js';
 import { findLeftovers } from './leftovers.js';
 import type { Leftovers } from './leftovers.js';
@@ -103,8 +113,9 @@ export class Lab {
 
   /**
    * Adds a node: namespace `<prefix>-<name>`, eth0 attached to the bridge,
-   * the given addresses (IPv6 ones without duplicate address detection, so
-   * they are usable at once).
+   * exactly the given addresses (no kernel-made IPv6 link-local, no duplicate
+   * address detection). Resolves once eth0 is up and every address usable,
+   * so daemons started next all see the same, final interface state.
    */
   async addNode(name: string, addresses: readonly string[]): Promise<LabNode> {
     if (this.destroyed) throw new Error('lab is destroyed');
@@ -140,12 +151,12 @@ export class Lab {
       namespace,
     ]);
     await runChecked('ip', ['-n', sw, 'link', 'set', veth, 'master', this.bridgeName, 'up']);
+    await configureIpv6(namespace);
     for (const cidr of addresses) {
-      const args = ['-n', namespace, 'addr', 'add', cidr, 'dev', 'eth0'];
-      if (cidr.includes(':')) args.push('nodad');
-      await runChecked('ip', args);
+      await runChecked('ip', ['-n', namespace, 'addr', 'add', cidr, 'dev', 'eth0']);
     }
     await runChecked('ip', ['-n', namespace, 'link', 'set', 'eth0', 'up']);
+    await waitLinkReady(namespace, addresses);
     return node;
   }
 
@@ -223,6 +234,63 @@ export class Lab {
     if (!this.keepDir) rmSync(this.dir, { recursive: true, force: true });
     labs.delete(this);
   }
+}
+
+/**
+ * Before eth0 goes up: no address the kernel makes up on its own (no IPv6
+ * link-local) and no duplicate address detection, so the node has exactly
+ * the addresses it was given, all usable at once. Otherwise the kernel adds
+ * an fe80:: address that stays tentative for one to two seconds after the
+ * link comes up, and a daemon sees it or not depending on how fast it
+ * starts: BIRD puts a link-local next hop into its direct IPv6 sessions only
+ * when it knows one, and FRR without zebra, having no interface data, treats
+ * such an UPDATE as a withdrawal. A test that wants a link-local address
+ * lists it (fe80::…/64) like any other.
+ */
+async function configureIpv6(namespace: string): Promise<void> {
+  if (!existsSync('/proc/sys/net/ipv6')) return;
+  await runChecked('ip', [
+    'netns',
+    'exec',
+    namespace,
+    'sysctl',
+    '-q',
+    '-w',
+    'net.ipv6.conf.eth0.addr_gen_mode=1',
+    'net.ipv6.conf.eth0.accept_dad=0',
+  ]);
+}
+
+interface IpAddrShow {
+  operstate?: string;
+  addr_info?: { local?: string; prefixlen?: number; tentative?: boolean; dadfailed?: boolean }[];
+}
+
+/** Polls until eth0 is up and carries every address, none tentative. */
+async function waitLinkReady(namespace: string, addresses: readonly string[]): Promise<void> {
+  let last = '';
+  await waitFor(
+    `eth0 in ${namespace} to be up with ${addresses.join(', ') || 'no address'}`,
+    async () => {
+      last = await runChecked('ip', ['-n', namespace, '-j', 'addr', 'show', 'dev', 'eth0']);
+      const [link] = JSON.parse(last) as IpAddrShow[];
+      const present = new Set(
+        (link?.addr_info ?? [])
+          .filter((a) => !a.tentative && !a.dadfailed)
+          .map((a) => `${a.local ?? ''}/${a.prefixlen ?? ''}`),
+      );
+      const ready = link?.operstate === 'UP' && addresses.every((cidr) => present.has(canonicalCidr(cidr)));
+      return ready ? true : undefined;
+    },
+    { timeoutMs: 5_000, intervalMs: 20, detail: () => last },
+  );
+}
+
+/** The form `ip -j addr` prints: compressed IPv6, lower case, with its prefix length. */
+function canonicalCidr(cidr: string): string {
+  const [address = '', length] = cidr.split('/');
+  if (!address.includes(':')) return `${address}/${length ?? 32}`;
+  return `${new URL(`http://[${address}]/`).hostname.slice(1, -1)}/${length ?? 128}`;
 }
 
 function parsePids(text: string): number[] {
