@@ -24,7 +24,7 @@ import { pruneUndeclared, readDeclared, writeDeclared } from './config-prune.js'
 import type { ConfigFile } from './config-schema.js';
 import { secureDataDirectory } from './data-dir.js';
 import { API_URL_FILE, STORE_FILE } from './defaults.js';
-import { METRICS_PATH, createMetrics } from './metrics.js';
+import { METRICS_PATH, countRefusedConnections, createMetrics } from './metrics.js';
 import { logSessionEvents } from './session-log.js';
 
 export interface DaemonOptions {
@@ -51,7 +51,8 @@ export interface Daemon {
 }
 
 interface Parts {
-  unsubscribe?: () => void;
+  /** diagnostics-channel subscribers (session log, refused-connection counter) */
+  unsubscribe: (() => void)[];
   store?: ResourceStore;
   runtime?: BgpRuntime;
   service?: RouteServerService;
@@ -72,7 +73,7 @@ async function stopParts(parts: Parts, logger: Logger): Promise<void> {
   if (parts.service) await step('domain service', () => parts.service!.close());
   if (parts.runtime) await step('BGP instances', () => parts.runtime!.close());
   if (parts.store) await step('store', () => parts.store!.close());
-  parts.unsubscribe?.();
+  for (const unsubscribe of parts.unsubscribe) unsubscribe();
 }
 
 /** Applies the file, deletes what an earlier file declared and this one does not, remembers what it declares. */
@@ -126,11 +127,11 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const config = options.configFile === undefined ? undefined : loadConfigFile(options.configFile);
   const tightened = secureDataDirectory(dataDir);
   if (tightened.length > 0) logger.warn({ paths: tightened }, 'data directory: made private (0700 / 0600)');
-  const parts: Parts = {};
+  const parts: Parts = { unsubscribe: [] };
   try {
     const storePath = join(dataDir, STORE_FILE);
     parts.store = openSqliteStore({ path: storePath });
-    parts.unsubscribe = logSessionEvents(logger.child({ component: 'bgp' }));
+    parts.unsubscribe.push(logSessionEvents(logger.child({ component: 'bgp' })));
     parts.runtime = createRuntime(options);
     parts.service = await RouteServerService.open({
       store: parts.store,
@@ -156,6 +157,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     });
     registerNetworkResources(parts.api, parts.service);
     const metrics = createMetrics(parts.runtime);
+    parts.unsubscribe.push(countRefusedConnections(metrics));
     parts.api.app.get(METRICS_PATH, { schema: { hide: true } }, async (_request, reply) => {
       reply.header('content-type', metrics.contentType);
       return metrics.metrics();

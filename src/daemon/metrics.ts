@@ -10,10 +10,15 @@
  *
  * Values are read at scrape time from the BGP runtime's `peerStatistics`
  * (nothing is cached),
- * plus prom-client's default process metrics. Served at `/metrics` on the
- * API listener, behind the same bearer token (docs/serve.md, "Metrics").
+ * plus prom-client's default process metrics, plus
+ * `routeserver_bgp_connections_refused_total{reason}` (countRefusedConnections).
+ * Served at `/metrics` on the API listener, behind the same bearer token
+ * (docs/serve.md, "Metrics").
  */
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import diagnostics from 'node:diagnostics_channel';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { REFUSAL_CODES, SESSION_CHANNEL } from '../bgp/session/index.js';
+import type { RefusalCode, SessionEvent } from '../bgp/session/index.js';
 import type { InstanceId } from '../rib/ports.js';
 import type { BgpRuntime } from '../runtime/index.js';
 
@@ -72,4 +77,34 @@ export function createMetrics(runtime: BgpRuntime | undefined): Registry {
     gauge('CountOfRoutesAdvertisedToPeer', 'routes the instance advertises to the peer (Adj-RIB-Out)'),
   );
   return registry;
+}
+
+export const REFUSED_CONNECTIONS_METRIC = 'routeserver_bgp_connections_refused_total';
+
+/** The `reason` label of a refusal: BGPRS_ERR_SESSION_REFUSED_UNKNOWN_PEER → unknown_peer. */
+export function refusalReason(code: RefusalCode): string {
+  return code.replace('BGPRS_ERR_SESSION_REFUSED_', '').toLowerCase();
+}
+
+/**
+ * Counts every `connection-refused` session event (all of them: the log
+ * holds most of a flood back, the counter does not) into
+ * `routeserver_bgp_connections_refused_total{reason}`. Labelled by reason
+ * only: a label per source address would let a scan create series without
+ * bound. Every reason starts at 0. Returns the unsubscribe function.
+ */
+export function countRefusedConnections(registry: Registry): () => void {
+  const counter = new Counter({
+    name: REFUSED_CONNECTIONS_METRIC,
+    help: 'BGP connections closed at the door (not a configured peer, peer stopped, a third connection, reset before accept)',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
+  for (const code of REFUSAL_CODES) counter.inc({ reason: refusalReason(code) }, 0);
+  const onMessage = (message: unknown) => {
+    const event = message as SessionEvent;
+    if (event.type === 'connection-refused') counter.inc({ reason: refusalReason(event.code) });
+  };
+  diagnostics.subscribe(SESSION_CHANNEL, onMessage);
+  return () => diagnostics.unsubscribe(SESSION_CHANNEL, onMessage);
 }

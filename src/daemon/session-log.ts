@@ -2,12 +2,15 @@
  * Logs BGP session events from `node:diagnostics_channel`
  * (`routeserver:bgp:session`, src/bgp/session/events.ts): state changes into
  * and out of Established at info, other transitions at debug, NOTIFICATIONs
- * sent and received at warn (Cease at info), refused connections at warn.
+ * sent and received at warn (Cease at info), refused connections at warn,
+ * rate-limited (src/daemon/refusal-log.ts).
  * UPDATEs are not logged (they are counted in /metrics).
  */
 import diagnostics from 'node:diagnostics_channel';
 import type { Logger } from 'pino';
 import { SESSION_CHANNEL, type SessionEvent } from '../bgp/session/index.js';
+import { RefusalLog } from './refusal-log.js';
+import type { RefusalLogOptions } from './refusal-log.js';
 
 /** RFC 4271 §4.5 error codes; RFC 4486 Cease subcodes */
 const ERROR_CODES: Readonly<Record<number, string>> = {
@@ -38,7 +41,7 @@ export function describeNotification(code: number, subcode: number): string {
   return `${name}${sub !== undefined ? ` / ${sub}` : ` (subcode ${subcode})`}`;
 }
 
-function logEvent(logger: Logger, event: SessionEvent): void {
+function logEvent(logger: Logger, refusals: RefusalLog, event: SessionEvent): void {
   switch (event.type) {
     case 'state': {
       const fields = {
@@ -69,23 +72,23 @@ function logEvent(logger: Logger, event: SessionEvent): void {
       return;
     }
     case 'connection-refused':
-      logger.warn(
-        {
-          instanceAddress: event.localAddress,
-          remote: `${event.remoteAddress}:${event.remotePort}`,
-          code: event.code,
-        },
-        'BGP connection refused',
-      );
+      refusals.record(event);
       return;
     default:
       return;
   }
 }
 
-/** Subscribes; returns the unsubscribe function. */
-export function logSessionEvents(logger: Logger): () => void {
-  const onMessage = (message: unknown) => logEvent(logger, message as SessionEvent);
+/**
+ * Subscribes; returns the unsubscribe function, which also writes the
+ * summary of refused connections still held back.
+ */
+export function logSessionEvents(logger: Logger, refusalOptions: RefusalLogOptions = {}): () => void {
+  const refusals = new RefusalLog(logger, refusalOptions);
+  const onMessage = (message: unknown) => logEvent(logger, refusals, message as SessionEvent);
   diagnostics.subscribe(SESSION_CHANNEL, onMessage);
-  return () => diagnostics.unsubscribe(SESSION_CHANNEL, onMessage);
+  return () => {
+    diagnostics.unsubscribe(SESSION_CHANNEL, onMessage);
+    refusals.flush();
+  };
 }

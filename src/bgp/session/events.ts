@@ -45,8 +45,9 @@ export type SessionEvent =
   | {
       readonly type: 'connection-refused';
       readonly localAddress: string;
-      readonly remoteAddress: string;
-      readonly remotePort: number;
+      /** absent with `BGPRS_ERR_SESSION_REFUSED_RESET_BEFORE_ACCEPT`: the kernel no longer has it */
+      readonly remoteAddress?: string;
+      readonly remotePort?: number;
       readonly code: RefusalCode;
     };
 

@@ -30,7 +30,7 @@ export { PeerSession } from './peer-session.js';
 export type { SocketOptions } from './peer-session.js';
 export { SESSION_CHANNEL } from './events.js';
 export type { SessionEvent, SessionEventType, SpeakerListener } from './events.js';
-export { SessionError } from './errors.js';
+export { REFUSAL_CODES, SessionError } from './errors.js';
 export type { RefusalCode, SessionErrorCode } from './errors.js';
 export { TimerStats } from './attempt.js';
 export { DEFAULT_HIGH_WATER_MARK } from './connection.js';

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import diagnostics from 'node:diagnostics_channel';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -236,6 +237,24 @@ describe('bgp/session bad peers get the right NOTIFICATION and nobody else notic
     await expect(p.next(100)).rejects.toThrow('connection closed');
     const refused = await r.waitEvent((e) => e.type === 'connection-refused');
     expect(refused).toMatchObject({ remoteAddress: r.ip(9), code: 'BGPRS_ERR_SESSION_REFUSED_UNKNOWN_PEER' });
+  });
+
+  it('reports a connection reset in the accept queue as reset before accept, not as an unknown peer', async () => {
+    const r = await rig([2]);
+    // A child process connects from the configured peer's address and resets
+    // at once, while spawnSync keeps this event loop (and the speaker's
+    // accept) blocked: the speaker only sees the connection after the reset.
+    const script = `const c = require('node:net').connect({ host: '${r.ip(1)}', port: ${r.speaker.port},
+      localAddress: '${r.ip(2)}' }, () => { c.resetAndDestroy(); setTimeout(() => {}, 100); });`;
+    const child = spawnSync(process.execPath, ['-e', script], { timeout: 10_000 });
+    expect(child.status).toBe(0);
+    const refused = await r.waitEvent((e) => e.type === 'connection-refused');
+    expect(refused).toEqual({
+      type: 'connection-refused',
+      localAddress: r.ip(1),
+      code: 'BGPRS_ERR_SESSION_REFUSED_RESET_BEFORE_ACCEPT',
+    });
+    expect(r.speaker.peer(r.ip(2))!.state).not.toBe('Established');
   });
 });
 

@@ -6,7 +6,9 @@
  *
  * Peer policy at the door: an unknown source address is closed at once
  * (before any byte is read) and reported as a `connection-refused` event;
- * it costs nothing beyond the accepted socket.
+ * it costs nothing beyond the accepted socket. Logging and counting those
+ * events (rate-limited: a flood of them is normal under a scan) is up to
+ * the subscriber (src/daemon/session-log.ts, src/daemon/metrics.ts).
  */
 import net from 'node:net';
 import type { Server, Socket } from 'node:net';
@@ -138,24 +140,37 @@ export class BgpSpeaker {
     });
   }
 
+  /**
+   * The source address is read first, once: Node reads it lazily
+   * (getpeername) and forgets nothing it has read. A connection reset while
+   * it waited in the accept queue has no address left to read: libuv
+   * accepts without asking for one and Linux's getpeername answers ENOTCONN
+   * for a closed socket. Such a connection is reported as reset before
+   * accept, not as an unknown peer.
+   */
   private onConnection(socket: Socket): void {
-    const remote = normaliseAddress(socket.remoteAddress ?? '');
-    const session = this.sessions.get(remote);
-    const refusal: RefusalCode | undefined = this.stopped
-      ? 'BGPRS_ERR_SESSION_REFUSED_PEER_STOPPED'
-      : session
-        ? session.accept(socket)
-        : 'BGPRS_ERR_SESSION_REFUSED_UNKNOWN_PEER';
+    const remoteAddress = socket.remoteAddress;
+    const remotePort = socket.remotePort;
+    const remote = remoteAddress === undefined ? undefined : normaliseAddress(remoteAddress);
+    const refusal = this.refusalFor(remote, socket);
     if (!refusal) return;
     socket.on('error', () => undefined);
     socket.destroy();
     this.host.publish({
       type: 'connection-refused',
       localAddress: this.localAddress,
-      remoteAddress: remote,
-      remotePort: socket.remotePort ?? 0,
+      ...(remote === undefined ? {} : { remoteAddress: remote }),
+      ...(remotePort === undefined ? {} : { remotePort }),
       code: refusal,
     });
+  }
+
+  /** Hands the socket to the peer's session, or says why not. */
+  private refusalFor(remote: string | undefined, socket: Socket): RefusalCode | undefined {
+    if (this.stopped) return 'BGPRS_ERR_SESSION_REFUSED_PEER_STOPPED';
+    if (remote === undefined) return 'BGPRS_ERR_SESSION_REFUSED_RESET_BEFORE_ACCEPT';
+    const session = this.sessions.get(remote);
+    return session ? session.accept(socket) : 'BGPRS_ERR_SESSION_REFUSED_UNKNOWN_PEER';
   }
 
   private configFor(peer: PeerOptions): { transport: PeerTransport; config: FsmConfig } {
