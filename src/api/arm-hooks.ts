@@ -60,7 +60,7 @@ function jsonPath(instancePath: string, missing: unknown): string {
 function validationError(error: FastifyError): ArmError {
   const where = error.validationContext ?? 'body';
   const details: ArmErrorDetail[] = (error.validation ?? []).map((issue) => {
-    const params = issue.params as Record<string, unknown>;
+    const params = issue.params;
     const extra = params.additionalProperty;
     const target = jsonPath(issue.instancePath, params.missingProperty ?? extra);
     const message =

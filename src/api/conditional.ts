@@ -69,8 +69,8 @@ export function storeWriteOptions(conditions: Preconditions): {
   expectedEtag?: string;
   mustNotExist?: boolean;
 } {
-  const single =
-    Array.isArray(conditions.ifMatch) && conditions.ifMatch.length === 1 ? conditions.ifMatch[0] : undefined;
+  const { ifMatch } = conditions;
+  const single = ifMatch !== undefined && ifMatch !== '*' && ifMatch.length === 1 ? ifMatch[0] : undefined;
   return {
     ...(single === undefined ? {} : { expectedEtag: single }),
     ...(conditions.ifNoneMatch === '*' ? { mustNotExist: true } : {}),

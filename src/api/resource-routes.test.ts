@@ -289,7 +289,7 @@ describe('resource lists', () => {
     while (url !== undefined) {
       const res = await server.app.inject({ url, headers: auth });
       expect(res.statusCode).toBe(200);
-      const body = res.json() as { value: Array<{ name: string }>; nextLink?: string };
+      const body: { value: Array<{ name: string }>; nextLink?: string } = res.json();
       names.push(...body.value.map((r) => r.name));
       url = body.nextLink === undefined ? undefined : pathOf(body.nextLink);
     }

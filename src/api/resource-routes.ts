@@ -178,7 +178,7 @@ export function registerArmResource<Body>(
   );
 
   if (def.put !== undefined) {
-    const put = def.put;
+    const put = def.put.bind(def);
     const body = armPutBodySchema(def.requestProperties, { tracked: def.tracked });
     app.put(
       path,
@@ -209,7 +209,7 @@ export function registerArmResource<Body>(
   }
 
   if (def.delete !== undefined) {
-    const remove = def.delete;
+    const remove = def.delete.bind(def);
     app.delete(
       path,
       { schema: { tags: [tag], response: { default: ArmErrorSchema } } },
@@ -256,7 +256,7 @@ export function registerArmResource<Body>(
     );
   }
 
-  if (def.list !== undefined) registerList(app, def, def.list);
+  if (def.list !== undefined) registerList(app, def, def.list.bind(def));
 }
 
 function registerList(

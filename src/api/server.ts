@@ -61,7 +61,7 @@ function buildApp(options: ApiServerOptions, credentials: ApiCredentials): Fasti
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: true },
     },
-  }) as unknown as FastifyInstance;
+  });
 }
 
 async function registerOpenApi(app: FastifyInstance): Promise<void> {

@@ -91,7 +91,7 @@ export function bgpConnectionView(
   const routeServerId = record.parentId!;
   const running = core.runtime !== undefined && core.running.has(idKey(routeServerId));
   const sessions: InstanceSession[] = running
-    ? core.runtime!.sessionStates(routeServerId, record.id).map((s) => ({ ...s }))
+    ? core.runtime.sessionStates(routeServerId, record.id).map((s) => ({ ...s }))
     : [];
   return {
     ...identity(record),
