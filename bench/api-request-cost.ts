@@ -56,7 +56,7 @@ async function harness(fill?: (store: SqliteResourceStore) => Promise<void>): Pr
     async close() {
       await server.close();
       await service.close();
-      store.close();
+      await store.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
