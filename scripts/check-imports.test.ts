@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkImports, moduleOf } from './check-imports.js';
+import { MODULE_ORDER } from './import-rules.js';
 
 const fixtures = path.resolve(import.meta.dirname, '../test/fixtures/import-check');
 
@@ -27,6 +29,12 @@ describe('import-direction check', () => {
 
   it('accepts imports that point to lower layers', () => {
     expect(checkImports(path.join(fixtures, 'good'))).toEqual([]);
+  });
+
+  it('enforces the module table of docs/architecture.md, in its order', () => {
+    const doc = readFileSync(path.resolve(import.meta.dirname, '../docs/architecture.md'), 'utf8');
+    const table = [...doc.matchAll(/^\| \d+ \| `(src\/[\w/]+)` \|/gm)].map((row) => row[1]);
+    expect(table).toEqual([...MODULE_ORDER]);
   });
 
   it('passes on the repository itself', () => {
