@@ -77,4 +77,8 @@ describe('documentation-reference check', () => {
       [3, 'Azure reference §'],
     ]);
   });
+
+  it('passes on the repository itself', () => {
+    expect(checkDocReferences(path.resolve(import.meta.dirname, '..'))).toEqual([]);
+  });
 });

@@ -37,6 +37,7 @@ const OUTSIDE_SOURCES: ReadonlyArray<readonly [RegExp, string]> = [
   [/\bDESIGN\b/g, 'a design note outside the repository'],
   [/(?:Azure reference|\breference) §|Azure §/g, 'cite docs/azure-behaviour.md §N'],
   [/open question \d+/g, 'cite docs/azure-behaviour.md §13 item N'],
+  [/(?<![\w/.-])(?:performance|interop-lab)\.md\b/g, 'a note outside the repository'],
 ];
 const SECTION_PATTERN = /docs\/azure-behaviour\.md ((?:§\s?\d+(?:\.\d+)?(?:(?:, |–|-| and |\/)?)?)+)/g;
 

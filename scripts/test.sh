@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: dependencies, build, typecheck, lint,
-# format, import direction, unit tests with coverage, the installed package,
-# interop tests against real BGP daemons.
+# format, import direction, documentation references, unit tests with
+# coverage, the installed package, interop tests against real BGP daemons.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,8 +20,9 @@ step "lint"
 npx eslint --max-warnings 0 .
 npx prettier --check . >/dev/null || { npx prettier --list-different .; echo "prettier: files above need formatting (npm run format)"; exit 1; }
 
-step "import direction"
+step "import direction, documentation references"
 npx tsx scripts/check-imports.ts
+npx tsx scripts/check-doc-references.ts
 
 step "unit tests, with coverage (thresholds in vitest.config.ts)"
 npx vitest run --project unit --coverage

@@ -242,7 +242,7 @@ ${exportNone ? '  [neighbors.apply-policy.config]\n    default-export-policy = "
     );
     return {
       process,
-      // ListPeer takes GoBGP's server lock; poll rarely (performance.md §1.2).
+      // ListPeer takes GoBGP's server lock; poll rarely.
       learnedPollMs: 1000,
       learned: async () => {
         const r = await run('gobgp', ['--target', api, '-j', 'neighbor'], { timeoutMs: 10_000 });

@@ -123,7 +123,7 @@ function readPrefix(b: Buffer, o: number, each: (address: number, prefixLength: 
   return o + 1 + bytes;
 }
 
-/** Host-wide clock in ms, comparable between processes (performance.md §7.4). */
+/** Host-wide clock in ms, comparable between processes. */
 export function now(): number {
   return performance.timeOrigin + performance.now();
 }

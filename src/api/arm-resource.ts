@@ -1,6 +1,6 @@
 /**
  * ARM resource envelopes and list pages: the translation edge between domain
- * records and API shapes (STYLE rule 8). Resource handlers call these; domain
+ * records and API shapes (docs/architecture.md, Decisions). Resource handlers call these; domain
  * types never leave `src/api` as API shapes and vice versa.
  */
 

@@ -23,9 +23,9 @@ import { idKey, type ResourceType } from './ids.js';
 import type { DeleteResult, Page, WriteOptions } from './types.js';
 
 export interface RouteServerLimits {
-  /** BGP connections per route server (Azure reference §8: 8) */
+  /** BGP connections per route server (docs/azure-behaviour.md §8: 8) */
   readonly maxPeersPerRouteServer: number;
-  /** routes one peer may advertise (§2.3: 4,000) */
+  /** routes one peer may advertise (docs/azure-behaviour.md §2.3: 4,000) */
   readonly maxRoutesPerPeer: number;
 }
 

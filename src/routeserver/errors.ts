@@ -17,23 +17,23 @@ export const ROUTE_SERVER_ERROR_CODES = {
   INVALID_REFERENCE: 'BGPRS_ERR_RS_INVALID_REFERENCE',
   /** A field has a value outside its allowed set or range (enum, capacity, malformed prefix). */
   INVALID_VALUE: 'BGPRS_ERR_RS_INVALID_VALUE',
-  /** `virtualRouterAsn` other than 65515 (Azure reference §1.4). */
+  /** `virtualRouterAsn` other than 65515 (docs/azure-behaviour.md §1.4). */
   INVALID_ROUTER_ASN: 'BGPRS_ERR_RS_INVALID_ROUTER_ASN',
-  /** A peer ASN Azure reserves (§2.4) or outside 1-4294967295. */
+  /** A peer ASN Azure reserves (docs/azure-behaviour.md §2.4) or outside 1-4294967295. */
   FORBIDDEN_PEER_ASN: 'BGPRS_ERR_RS_FORBIDDEN_PEER_ASN',
-  /** A peer address that is not an IPv4 address (§2.2: IPv4 unicast only). */
+  /** A peer address that is not an IPv4 address (docs/azure-behaviour.md §2.2: IPv4 unicast only). */
   INVALID_PEER_IP: 'BGPRS_ERR_RS_INVALID_PEER_IP',
   /** Two BGP connections of one route server with the same peer IP. */
   DUPLICATE_PEER_IP: 'BGPRS_ERR_RS_DUPLICATE_PEER_IP',
-  /** More BGP connections than the per-route-server limit (8 by default, §8). */
+  /** More BGP connections than the per-route-server limit (8 by default, docs/azure-behaviour.md §8). */
   PEER_LIMIT: 'BGPRS_ERR_RS_PEER_LIMIT',
-  /** An ipConfiguration whose subnet is not the VNet's RouteServerSubnet, or is smaller than /26 (§1.3). */
+  /** An ipConfiguration whose subnet is not the VNet's RouteServerSubnet, or is smaller than /26 (docs/azure-behaviour.md §1.3). */
   INVALID_ROUTE_SERVER_SUBNET: 'BGPRS_ERR_RS_INVALID_ROUTE_SERVER_SUBNET',
-  /** A second route server in one VNet, or a second ipConfiguration on one route server (§1.3). */
+  /** A second route server in one VNet, or a second ipConfiguration on one route server (docs/azure-behaviour.md §1.3). */
   ROUTE_SERVER_PLACEMENT: 'BGPRS_ERR_RS_ROUTE_SERVER_PLACEMENT',
   /** Changing the subnet of an existing ipConfiguration (delete and recreate it instead). */
   IMMUTABLE_FIELD: 'BGPRS_ERR_RS_IMMUTABLE_FIELD',
-  /** Deleting a route server that still has its ipConfiguration (§7.2). */
+  /** Deleting a route server that still has its ipConfiguration (docs/azure-behaviour.md §7.2). */
   ROUTE_SERVER_IN_USE: 'BGPRS_ERR_RS_ROUTE_SERVER_IN_USE',
   /** Deleting or changing a VNet, subnet or route table something still uses. */
   IN_USE: 'BGPRS_ERR_RS_IN_USE',

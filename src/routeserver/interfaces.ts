@@ -163,7 +163,7 @@ export function listNetworkInterfaces(
   return pageOf(records, cursor, core.pageSize, networkInterfaceView);
 }
 
-/** The NIC's effective routes (Azure reference §3.5), computed by the virtual network model. */
+/** The NIC's effective routes (docs/azure-behaviour.md §3.5), computed by the virtual network model. */
 export function effectiveRouteTable(core: ServiceCore, id: string): EffectiveRoute[] {
   const record = core.index.get(id, TYPES.networkInterface);
   if (record === undefined) throw notFound('network interface', id);

@@ -5,7 +5,7 @@
  * existing children stay. Changes reach the model in an order that keeps
  * every intermediate state valid: removals, then the address space, then
  * creations and updates. Changes of advertised address spaces or peerings
- * make the route servers involved re-advertise (Azure reference §2.2).
+ * make the route servers involved re-advertise (docs/azure-behaviour.md §2.2).
  */
 import { formatPrefix, parsePrefix } from '../lib/prefix.js';
 import type { PeeringInput as SdnPeeringInput } from '../sdn/index.js';

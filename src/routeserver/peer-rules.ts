@@ -1,10 +1,10 @@
 /**
- * Rules for BGP connections (Azure reference §2.2, §2.4, §8).
+ * Rules for BGP connections (docs/azure-behaviour.md §2.2, §2.4, §8).
  */
 import { canonicalIpv4 } from './addresses.js';
 import { ROUTE_SERVER_ERROR_CODES as E, RouteServerError } from './errors.js';
 
-/** ASNs Azure refuses on an NVA (§2.4 [C]): Azure public, Azure private, IANA reserved. */
+/** ASNs Azure refuses on an NVA (§2.4): Azure public, Azure private, IANA reserved. */
 export const FORBIDDEN_PEER_ASN_RANGES: readonly (readonly [first: number, last: number])[] = [
   [8074, 8075],
   [12076, 12076],

@@ -3,7 +3,7 @@
  * ipConfiguration and their BGP connections, and the live effect of each
  * change on the BGP runtime:
  * - the ipConfiguration places the route server in its VNet's
- *   RouteServerSubnet (≥ /26, one route server per VNet, §1.3) and gives the
+ *   RouteServerSubnet (≥ /26, one route server per VNet, docs/azure-behaviour.md §1.3) and gives the
  *   two instances the subnet's .4 and .5: the runtime starts them;
  * - deleting it stops them (every session closed with a Cease);
  * - a BGP connection makes both instances peer with the NVA; deleting it
@@ -52,7 +52,7 @@ import { bgpConnectionView, instanceAddresses, ipConfigurationView, routeServerV
 
 type HubRecord = Stored<typeof TYPES.routeServer>;
 const PREFERENCES = new Set(['ExpressRoute', 'VpnGateway', 'ASPath']);
-/** Routing infrastructure units (reference §6): 2 (default, 4,000 VMs) to 48 (50,000 VMs). */
+/** Routing infrastructure units (docs/azure-behaviour.md §6): 2 (default, 4,000 VMs) to 48 (50,000 VMs). */
 const CAPACITY_RANGE = [2, 48] as const;
 
 function runtimeSettings(core: ServiceCore, body: RouteServerBody): RouteServerRuntimeSettings {

@@ -249,7 +249,7 @@ export class RouteServerService {
   listNetworkInterfaces(scope: ListScope, cursor?: string): Page<NetworkInterface> {
     return nics.listNetworkInterfaces(this.core, scope, cursor);
   }
-  /** The NIC's effective route table (UDR > BGP > system, §3.5), read from the live model. */
+  /** The NIC's effective route table (UDR > BGP > system, docs/azure-behaviour.md §3.5), read from the live model. */
   effectiveRouteTable(networkInterfaceId: string): EffectiveRoute[] {
     return nics.effectiveRouteTable(this.core, networkInterfaceId);
   }

@@ -1,6 +1,6 @@
 /**
  * Domain types of the route server service: what the facade accepts and
- * returns. They are not API shapes (STYLE rule 8): `src/api` translates ARM
+ * returns. They are not API shapes (docs/architecture.md, Decisions): `src/api` translates ARM
  * JSON to and from these at its edge.
  *
  * Resources are identified by ARM-style ids (case-insensitive), which the
@@ -12,12 +12,12 @@ import type { HubRoutingPreference, PeerRoute, SessionState } from '../runtime/i
 /** Owned by the BGP runtime (src/runtime/types.ts); the facade returns them as they are. */
 export type { HubRoutingPreference, PeerRoute, SessionState };
 
-/** Azure Route Server's fixed ASN (reference §1.4 [C]). */
+/** Azure Route Server's fixed ASN (docs/azure-behaviour.md §1.4). */
 export const ROUTE_SERVER_ASN = 65515;
 /** The two instances, in Azure's order (`RouteServiceRole_IN_0`, `RouteServiceRole_IN_1`). */
 export const INSTANCE_IDS: readonly InstanceId[] = ['IN_0', 'IN_1'];
 
-/** Azure's `ProvisioningState` (§7.3). Changes apply synchronously here, so stored resources are `Succeeded`. */
+/** Azure's `ProvisioningState` (docs/azure-behaviour.md §7.3). Changes apply synchronously here, so stored resources are `Succeeded`. */
 export type ProvisioningState = 'Succeeded' | 'Updating' | 'Deleting' | 'Failed';
 /** Azure's `routingState`: `None` until the ipConfiguration places the route server, then `Provisioned`. */
 export type RoutingState = 'None' | 'Provisioned' | 'Provisioning' | 'Failed';

@@ -7,8 +7,8 @@
  *   deduplicated by prefix and next hop (docs/architecture.md, "Two instances are real").
  * - `VirtualNetworkView`: the address spaces the route server advertises —
  *   its own VNet's and those of peered VNets served through gateway transit
- *   (§3.6) — and which prefixes may be injected: none equal to or more
- *   specific than one of those spaces (§3.2). The VNet applies the same
+ *   (docs/azure-behaviour.md §3.6) — and which prefixes may be injected: none equal to or more
+ *   specific than one of those spaces (§3.2 there). The VNet applies the same
  *   rule itself: such routes are kept (they become injectable again if the
  *   spaces change) but not programmed.
  */

@@ -3,7 +3,7 @@
  * route that wins in a domain's effective table, its next hop(s) and why.
  *
  * Three longest-prefix lookups (user, BGP, system layer) instead of a scan:
- * - the longest match wins; on equal length User > BGP > system (§3.5);
+ * - the longest match wins; on equal length User > BGP > system (docs/azure-behaviour.md §3.5);
  * - BGP is ignored when the destination lies in a VNet or peering address
  *   space: a BGP route covering such a destination is either inside that
  *   space (Invalid, rule 3) or shorter than it (loses on length), so the

@@ -1,6 +1,6 @@
 /**
  * The translation edge between ARM resource handlers and the domain service
- * (STYLE rule 8): write conditions, domain errors → ARM error bodies, domain
+ * (docs/architecture.md, Decisions): write conditions, domain errors → ARM error bodies, domain
  * field paths → ARM JSON paths, outcomes → framework outcomes.
  */
 import { Type, type TSchema } from 'typebox';

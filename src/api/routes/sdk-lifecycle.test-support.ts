@@ -1,6 +1,6 @@
 /**
  * The route server lifecycle as an Azure user drives it with the official
- * `@azure/arm-network` SDK (Azure reference §7.2): VNet with subnets, route
+ * `@azure/arm-network` SDK (docs/azure-behaviour.md §7.2): VNet with subnets, route
  * server, ipConfiguration, peerings, learned/advertised routes, a NIC's
  * effective route table, then deletion in order. Shared by the loopback test
  * (no BGP) and the interop test (real NVAs).

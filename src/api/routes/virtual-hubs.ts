@@ -3,7 +3,7 @@
  * `virtualHubs/{hub}/ipConfigurations` and `virtualHubs/{hub}/bgpConnections`,
  * with POST `…/bgpConnections/{name}/learnedRoutes` and `…/advertisedRoutes`
  * (202 + Location, then the map keyed `RouteServiceRole_IN_0` /
- * `RouteServiceRole_IN_1`, Azure reference §7.3 [C]).
+ * `RouteServiceRole_IN_1`, docs/azure-behaviour.md §7.3).
  */
 import { Type } from 'typebox';
 import type {

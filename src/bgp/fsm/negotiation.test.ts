@@ -131,7 +131,7 @@ describe('bgp/fsm connection collision (RFC 4271 §6.8)', () => {
   });
 });
 
-describe('bgp/fsm forbidden peer ASNs (Azure Route Server §2.4)', () => {
+describe('bgp/fsm forbidden peer ASNs (docs/azure-behaviour.md §2.4)', () => {
   it.each([0, 8074, 8075, 12076, 65515, 65517, 65520, 23456, 64496, 64511, 65535, 65551])(
     'refuses AS %i',
     (asn) => {
