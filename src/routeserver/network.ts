@@ -46,12 +46,11 @@ type VnetRecord = Stored<typeof TYPES.virtualNetwork>;
 
 // ---- route refresh on topology changes ----------------------------------------
 
-/** Advertised address spaces of every running route server, as text. */
-export function spacesSnapshot(core: ServiceCore): Map<string, string> {
-  const snapshot = new Map<string, string>();
+/** Which generation of advertised address spaces every running route server has (O(route servers)). */
+export function spacesSnapshot(core: ServiceCore): Map<string, number> {
+  const snapshot = new Map<string, number>();
   for (const key of core.running) {
-    const spaces = core.model.routeServer(key)?.advertisedAddressSpaces() ?? [];
-    snapshot.set(key, spaces.map(formatPrefix).join(','));
+    snapshot.set(key, core.model.routeServer(key)?.advertisedSpacesGeneration ?? -1);
   }
   return snapshot;
 }
@@ -64,7 +63,7 @@ export function spacesSnapshot(core: ServiceCore): Map<string, string> {
 export function planRefresh(
   core: ServiceCore,
   mutation: Mutation,
-  before: ReadonlyMap<string, string>,
+  before: ReadonlyMap<string, number>,
   peeredVnetKeys: ReadonlySet<string>,
 ): void {
   const after = spacesSnapshot(core);
@@ -278,18 +277,19 @@ function removeUnlisted(
   input: VirtualNetworkInput,
   peered: Set<string>,
 ): void {
-  const listed = (list: readonly { name: string }[], name: string) =>
-    list.some((item) => item.name.toLowerCase() === name.toLowerCase());
+  const names = (list: readonly { name: string }[]) => new Set(list.map((item) => item.name.toLowerCase()));
   if (input.peerings !== undefined) {
+    const listed = names(input.peerings);
     for (const peering of core.index.childrenOf(vnetId, TYPES.peering)) {
-      if (listed(input.peerings, peering.name)) continue;
+      if (listed.has(peering.name.toLowerCase())) continue;
       removePeering(core, mutation, peering, 'peerings');
       peered.add(idKey(peering.body.remoteVirtualNetworkId)).add(idKey(vnetId));
     }
   }
   if (input.subnets !== undefined) {
+    const listed = names(input.subnets);
     for (const subnet of core.index.childrenOf(vnetId, TYPES.subnet)) {
-      if (!listed(input.subnets, subnet.name)) removeSubnet(core, mutation, subnet, 'subnets');
+      if (!listed.has(subnet.name.toLowerCase())) removeSubnet(core, mutation, subnet, 'subnets');
     }
   }
 }

@@ -176,9 +176,12 @@ export function routeTableView(core: ServiceCore, record: Stored<typeof TYPES.ro
     tags: record.body.tags,
     disableBgpRoutePropagation: record.body.disableBgpRoutePropagation,
     routes: core.index.childrenOf(record.id, TYPES.route).map(routeView),
-    subnetIds: core.index
-      .ofType(TYPES.subnet)
-      .filter((s) => s.body.routeTableId !== null && idKey(s.body.routeTableId) === key)
+    // from the model's index of associations: a view costs its own subnets, not every stored one
+    subnetIds: core.model
+      .subnetsUsingRouteTable(key)
+      .map((sdnId) => core.index.get(sdnId, TYPES.subnet))
+      .filter((s) => s !== undefined)
+      .sort((a, b) => (idKey(a.id) < idKey(b.id) ? -1 : 1))
       .map((s) => s.id),
     provisioningState: 'Succeeded',
   };

@@ -106,6 +106,7 @@ export class RouteServerBinding implements InjectedRouteSink, VirtualNetworkView
   /** The injectable part of the union: the BGP layer of every domain this route server serves. */
   private programmed = new LpmTrie<BgpRoute>();
   private spaces: readonly Prefix[] = [];
+  private spacesGeneration = 0;
   private spaceTrie = new LpmTrie<Prefix>();
   private readonly listeners = new Set<() => void>();
   private readonly wantsChanges: () => boolean;
@@ -186,6 +187,11 @@ export class RouteServerBinding implements InjectedRouteSink, VirtualNetworkView
     return this.spaces;
   }
 
+  /** A number that changes whenever the advertised spaces change (cheaper to compare than the spaces). */
+  get advertisedSpacesGeneration(): number {
+    return this.spacesGeneration;
+  }
+
   isInjectable(prefix: Prefix): boolean {
     return this.spaceTrie.longestMatch(prefix) === undefined;
   }
@@ -206,6 +212,7 @@ export class RouteServerBinding implements InjectedRouteSink, VirtualNetworkView
     const text = (list: readonly Prefix[]): string => list.map(formatPrefix).join(',');
     if (text(spaces) === text(this.spaces)) return false;
     this.spaces = [...spaces];
+    this.spacesGeneration++;
     this.spaceTrie = new LpmTrie<Prefix>();
     for (const space of spaces) this.spaceTrie.set(space, space);
     const programmed = new LpmTrie<BgpRoute>();

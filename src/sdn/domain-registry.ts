@@ -1,9 +1,13 @@
 /**
  * The derived side of the model: system layers per VNet, user-route layers
- * per route table, route domains and which subnets use them. Rebuilt after
- * every accepted topology mutation; layers and domains whose inputs did not
- * change are reused (same object), so unchanged domains cost nothing and
- * changed ones are found by identity.
+ * per route table, route domains and which subnets use them.
+ *
+ * Updated after every accepted topology mutation from what the mutation
+ * marked dirty (a VNet, a route table, a subnet), never by walking the whole
+ * model: a change costs what the resources it touches cost, whatever else is
+ * stored. Layers and domains whose inputs did not change are reused (same
+ * object), so unchanged domains cost nothing and changed ones are found by
+ * identity.
  */
 import type { LpmTrie } from '../lib/lpm-trie.js';
 import type { RouteServerBinding } from './bgp-input.js';
@@ -30,13 +34,49 @@ export interface RebuildResult {
   readonly reassigned: readonly DomainReassignment[];
 }
 
+/** How much work the last `rebuild` did (for tests: work follows the change, not the model's size). */
+export interface RebuildWork {
+  readonly systemLayersChecked: number;
+  readonly userLayersBuilt: number;
+  readonly subnetsChecked: number;
+  readonly domainsChecked: number;
+}
+
+function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
+  let set = map.get(key);
+  if (set === undefined) map.set(key, (set = new Set()));
+  set.add(value);
+}
+
+function removeFrom<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
+  const set = map.get(key);
+  if (set === undefined) return;
+  set.delete(value);
+  if (set.size === 0) map.delete(key);
+}
+
 export class DomainRegistry {
-  private domains = new Map<string, RouteDomain>();
-  private subnetDomain = new Map<string, string>();
-  private domainSubnets = new Map<string, Set<string>>();
+  private readonly domains = new Map<string, RouteDomain>();
+  private readonly subnetDomain = new Map<string, string>();
+  private readonly domainSubnets = new Map<string, Set<string>>();
+  private readonly domainsByVnet = new Map<string, Set<string>>();
+  private readonly domainsByTable = new Map<string, Set<string>>();
+  private readonly domainsByRouteServer = new Map<string, Set<string>>();
+  private readonly receivingCache = new Map<string, readonly RouteDomain[]>();
   private readonly systemLayers = new Map<string, SystemLayer>();
   private readonly userLayers = new Map<string, LpmTrie<UserDefinedRoute>>();
-  private byRouteServer = new Map<string, RouteDomain[]>();
+  /** the route server each VNet was served by at the last rebuild */
+  private readonly servedBy = new Map<string, string>();
+  private readonly dirtyLayers = new Set<string>();
+  private readonly dirtyDomainVnets = new Set<string>();
+  private readonly dirtyTables = new Set<string>();
+  private readonly dirtySubnets = new Set<string>();
+  private work: RebuildWork = {
+    systemLayersChecked: 0,
+    userLayersBuilt: 0,
+    subnetsChecked: 0,
+    domainsChecked: 0,
+  };
 
   domain(domainId: string): RouteDomain | undefined {
     return this.domains.get(domainId);
@@ -55,67 +95,177 @@ export class DomainRegistry {
     return [...this.domains.values()];
   }
 
-  /** Domains that program a route server's BGP routes (propagation on). */
+  /** Domains that program a route server's BGP routes (propagation on), by id. */
   domainsReceiving(routeServerId: string): readonly RouteDomain[] {
-    return this.byRouteServer.get(routeServerId) ?? [];
+    let list = this.receivingCache.get(routeServerId);
+    if (list === undefined) {
+      const ids = this.domainsByRouteServer.get(routeServerId) ?? [];
+      list = [...ids].sort().map((id) => this.domains.get(id)!);
+      this.receivingCache.set(routeServerId, list);
+    }
+    return list;
   }
 
-  /** Forgets a route table's layer so the next rebuild builds it from the new routes. */
-  invalidateRouteTable(routeTableId: string): void {
-    this.userLayers.delete(routeTableId);
+  lastRebuildWork(): RebuildWork {
+    return this.work;
   }
+
+  // ---- what changed -------------------------------------------------------------------------
+
+  /** A VNet's address spaces, peerings or serving route server changed (or it was created or deleted). */
+  markVnet(vnetId: string): void {
+    this.dirtyLayers.add(vnetId);
+    this.dirtyDomainVnets.add(vnetId);
+  }
+
+  /** The domains of a VNet need another look (its route server's layer was replaced), its layer does not. */
+  markVnetDomains(vnetId: string): void {
+    this.dirtyDomainVnets.add(vnetId);
+  }
+
+  /** A route table was created, changed or deleted. */
+  markRouteTable(routeTableId: string): void {
+    this.dirtyTables.add(routeTableId);
+  }
+
+  /** A subnet was created, deleted or associated with another route table. */
+  markSubnet(subnetId: string): void {
+    this.dirtySubnets.add(subnetId);
+  }
+
+  /** Route servers that served, or now serve, a VNet marked dirty. */
+  routeServersAffected(state: NetworkState): Set<string> {
+    const affected = new Set<string>();
+    for (const vnetId of this.dirtyLayers) {
+      const before = this.servedBy.get(vnetId);
+      if (before !== undefined) affected.add(before);
+      const now = state.vnets.has(vnetId) ? state.routeServerServing(vnetId) : undefined;
+      if (now !== undefined) affected.add(now.id);
+    }
+    return affected;
+  }
+
+  // ---- rebuild --------------------------------------------------------------------------------
 
   rebuild(state: NetworkState, bindings: ReadonlyMap<string, RouteServerBinding>): RebuildResult {
-    this.refreshLayers(state);
-    const next = new Map<string, RouteDomain>();
-    const subnetDomain = new Map<string, string>();
-    const domainSubnets = new Map<string, Set<string>>();
-    for (const subnet of state.subnets.values()) {
-      const id = routeDomainId(subnet.vnetId, subnet.routeTableId);
-      if (!next.has(id)) next.set(id, this.domainFor(state, bindings, subnet, id));
-      subnetDomain.set(subnet.id, id);
-      let set = domainSubnets.get(id);
-      if (!set) domainSubnets.set(id, (set = new Set()));
-      set.add(subnet.id);
+    const work = { systemLayersChecked: 0, userLayersBuilt: 0, subnetsChecked: 0, domainsChecked: 0 };
+    const touched = new Set<string>();
+    for (const vnetId of this.dirtyLayers) {
+      work.systemLayersChecked++;
+      this.refreshSystemLayer(state, vnetId);
     }
+    for (const tableId of this.dirtyTables) {
+      const table = state.routeTables.get(tableId);
+      if (table === undefined) this.userLayers.delete(tableId);
+      else {
+        work.userLayersBuilt++;
+        this.userLayers.set(tableId, buildUserRouteLayer(table));
+      }
+      for (const id of this.domainsByTable.get(tableId) ?? []) touched.add(id);
+    }
+    for (const vnetId of this.dirtyDomainVnets)
+      for (const id of this.domainsByVnet.get(vnetId) ?? []) touched.add(id);
+    const reassigned = this.reassignSubnets(state, touched);
+    work.subnetsChecked = this.dirtySubnets.size;
     const changed: (readonly [RouteDomain, RouteDomain])[] = [];
-    for (const [id, domain] of next) {
-      const old = this.domains.get(id);
-      if (old && old !== domain) changed.push([old, domain]);
+    for (const id of touched) {
+      work.domainsChecked++;
+      const update = this.refreshDomain(state, bindings, id);
+      if (update !== undefined) changed.push(update);
     }
-    const reassigned: DomainReassignment[] = [];
-    for (const subnetId of new Set([...this.subnetDomain.keys(), ...subnetDomain.keys()])) {
-      const from = this.subnetDomain.get(subnetId) ?? null;
-      const to = subnetDomain.get(subnetId) ?? null;
-      if (from !== to) reassigned.push({ subnetId, from, to });
-    }
-    this.domains = next;
-    this.subnetDomain = subnetDomain;
-    this.domainSubnets = domainSubnets;
-    this.byRouteServer = new Map();
-    for (const domain of next.values()) {
-      if (domain.bgp === null || domain.routeServerId === null) continue;
-      const list = this.byRouteServer.get(domain.routeServerId) ?? [];
-      list.push(domain);
-      this.byRouteServer.set(domain.routeServerId, list);
-    }
+    this.dirtyLayers.clear();
+    this.dirtyDomainVnets.clear();
+    this.dirtyTables.clear();
+    this.dirtySubnets.clear();
+    this.work = work;
     return { changed, reassigned };
   }
 
-  private refreshLayers(state: NetworkState): void {
-    for (const id of this.systemLayers.keys()) if (!state.vnets.has(id)) this.systemLayers.delete(id);
-    for (const vnet of state.vnets.values()) {
-      const peerSpaces = state
-        .connectedPeers(vnet.id)
-        .flatMap((peer) => state.vnets.get(peer)!.addressSpaces);
-      const signature = systemLayerSignature(vnet.addressSpaces, peerSpaces);
-      if (this.systemLayers.get(vnet.id)?.signature !== signature) {
-        this.systemLayers.set(vnet.id, buildSystemLayer(vnet.addressSpaces, peerSpaces));
-      }
+  private refreshSystemLayer(state: NetworkState, vnetId: string): void {
+    const vnet = state.vnets.get(vnetId);
+    if (vnet === undefined) {
+      this.systemLayers.delete(vnetId);
+      this.servedBy.delete(vnetId);
+      return;
     }
-    for (const id of this.userLayers.keys()) if (!state.routeTables.has(id)) this.userLayers.delete(id);
-    for (const table of state.routeTables.values()) {
-      if (!this.userLayers.has(table.id)) this.userLayers.set(table.id, buildUserRouteLayer(table));
+    const serving = state.routeServerServing(vnetId);
+    if (serving === undefined) this.servedBy.delete(vnetId);
+    else this.servedBy.set(vnetId, serving.id);
+    const peerSpaces = state.connectedPeers(vnetId).flatMap((peer) => state.vnets.get(peer)!.addressSpaces);
+    const signature = systemLayerSignature(vnet.addressSpaces, peerSpaces);
+    if (this.systemLayers.get(vnetId)?.signature !== signature) {
+      this.systemLayers.set(vnetId, buildSystemLayer(vnet.addressSpaces, peerSpaces));
+    }
+  }
+
+  /** Moves every dirty subnet to the domain of its (VNet, route table); adds both domains to `touched`. */
+  private reassignSubnets(state: NetworkState, touched: Set<string>): DomainReassignment[] {
+    const reassigned: DomainReassignment[] = [];
+    for (const subnetId of this.dirtySubnets) {
+      const subnet = state.subnets.get(subnetId);
+      const from = this.subnetDomain.get(subnetId) ?? null;
+      const to = subnet === undefined ? null : routeDomainId(subnet.vnetId, subnet.routeTableId);
+      if (from === to) continue;
+      if (from !== null) {
+        removeFrom(this.domainSubnets, from, subnetId);
+        touched.add(from);
+      }
+      if (to === null) this.subnetDomain.delete(subnetId);
+      else {
+        this.subnetDomain.set(subnetId, to);
+        addTo(this.domainSubnets, to, subnetId);
+        touched.add(to);
+      }
+      reassigned.push({ subnetId, from, to });
+    }
+    return reassigned;
+  }
+
+  /** Recomputes one domain: dropped without subnets, reused when its layers are the same; returns [old, new] when replaced. */
+  private refreshDomain(
+    state: NetworkState,
+    bindings: ReadonlyMap<string, RouteServerBinding>,
+    id: string,
+  ): readonly [RouteDomain, RouteDomain] | undefined {
+    const old = this.domains.get(id);
+    const subnets = this.domainSubnets.get(id);
+    const anySubnet = subnets === undefined ? undefined : state.subnets.get(subnets.values().next().value!);
+    if (anySubnet === undefined) {
+      if (old !== undefined) this.unindex(old);
+      return undefined;
+    }
+    const candidate = this.domainFor(state, bindings, anySubnet, id);
+    if (old !== undefined && this.reusable(old, candidate)) return undefined;
+    if (old !== undefined) this.unindex(old);
+    this.index(candidate);
+    return old === undefined ? undefined : [old, candidate];
+  }
+
+  private reusable(old: RouteDomain, candidate: RouteDomain): boolean {
+    return (
+      sameLayers(old, candidate) &&
+      old.routeServerId === candidate.routeServerId &&
+      old.bgpPropagationDisabled === candidate.bgpPropagationDisabled
+    );
+  }
+
+  private index(domain: RouteDomain): void {
+    this.domains.set(domain.id, domain);
+    addTo(this.domainsByVnet, domain.vnetId, domain.id);
+    if (domain.routeTableId !== null) addTo(this.domainsByTable, domain.routeTableId, domain.id);
+    if (domain.bgp !== null && domain.routeServerId !== null) {
+      addTo(this.domainsByRouteServer, domain.routeServerId, domain.id);
+      this.receivingCache.delete(domain.routeServerId);
+    }
+  }
+
+  private unindex(domain: RouteDomain): void {
+    this.domains.delete(domain.id);
+    removeFrom(this.domainsByVnet, domain.vnetId, domain.id);
+    if (domain.routeTableId !== null) removeFrom(this.domainsByTable, domain.routeTableId, domain.id);
+    if (domain.bgp !== null && domain.routeServerId !== null) {
+      removeFrom(this.domainsByRouteServer, domain.routeServerId, domain.id);
+      this.receivingCache.delete(domain.routeServerId);
     }
   }
 
@@ -129,7 +279,7 @@ export class DomainRegistry {
     const routeServer = state.routeServerServing(subnet.vnetId);
     const binding = routeServer ? bindings.get(routeServer.id) : undefined;
     const disabled = table?.disableBgpRoutePropagation ?? false;
-    const candidate: RouteDomain = {
+    return {
       id,
       vnetId: subnet.vnetId,
       routeTableId: subnet.routeTableId,
@@ -139,12 +289,5 @@ export class DomainRegistry {
       routeServerId: routeServer?.id ?? null,
       bgpPropagationDisabled: disabled,
     };
-    const old = this.domains.get(id);
-    const reusable =
-      old &&
-      sameLayers(old, candidate) &&
-      old.routeServerId === candidate.routeServerId &&
-      old.bgpPropagationDisabled === disabled;
-    return reusable ? old : candidate;
   }
 }

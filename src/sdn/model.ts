@@ -14,7 +14,7 @@ import { parseAddress } from './addresses.js';
 import type { BgpLayerChange } from './bgp-input.js';
 import { RouteServerBinding } from './bgp-input.js';
 import { DomainRegistry } from './domain-registry.js';
-import type { RebuildResult } from './domain-registry.js';
+import type { RebuildResult, RebuildWork } from './domain-registry.js';
 import {
   bgpOnlyRows,
   effectiveRouteTable,
@@ -86,8 +86,8 @@ export class VirtualNetworkModel {
     validate.requireNew(this.state.vnets.has(input.id), 'virtual network', input.id);
     validate.validateAddressSpaces(this.state, input.id, input.addressSpaces);
     const vnet: VirtualNetwork = { id: input.id, addressSpaces: [...input.addressSpaces] };
-    this.state.vnets.set(vnet.id, vnet);
-    this.state.subnetsByVnet.set(vnet.id, new Set());
+    this.state.putVnet(vnet);
+    this.markVnetAndPeers(vnet.id);
     this.refresh();
     return vnet;
   }
@@ -96,7 +96,8 @@ export class VirtualNetworkModel {
     validate.requireVnet(this.state, vnetId, 'id');
     validate.validateAddressSpaces(this.state, vnetId, addressSpaces);
     const vnet: VirtualNetwork = { id: vnetId, addressSpaces: [...addressSpaces] };
-    this.state.vnets.set(vnetId, vnet);
+    this.state.putVnet(vnet);
+    this.markVnetAndPeers(vnetId);
     this.refresh();
     return vnet;
   }
@@ -105,8 +106,8 @@ export class VirtualNetworkModel {
   deleteVirtualNetwork(vnetId: string): void {
     validate.validateVnetDelete(this.state, vnetId);
     for (const subnet of this.state.subnetsOf(vnetId)) this.removeSubnet(subnet);
-    this.state.vnets.delete(vnetId);
-    this.state.subnetsByVnet.delete(vnetId);
+    this.markVnetAndPeers(vnetId);
+    this.state.deleteVnet(vnetId);
     this.refresh();
   }
 
@@ -122,9 +123,8 @@ export class VirtualNetworkModel {
       addressPrefix: input.addressPrefix,
       routeTableId: input.routeTableId ?? null,
     };
-    this.state.subnets.set(id, subnet);
-    this.state.subnetsByVnet.get(input.vnetId)!.add(id);
-    this.state.nicsBySubnet.set(id, new Map());
+    this.state.putSubnet(subnet);
+    this.registry.markSubnet(id);
     this.refresh();
     return subnet;
   }
@@ -136,9 +136,8 @@ export class VirtualNetworkModel {
   }
 
   private removeSubnet(subnet: Subnet): void {
-    this.state.subnets.delete(subnet.id);
-    this.state.subnetsByVnet.get(subnet.vnetId)?.delete(subnet.id);
-    this.state.nicsBySubnet.delete(subnet.id);
+    this.state.deleteSubnet(subnet);
+    this.registry.markSubnet(subnet.id);
   }
 
   /** Associates a route table with a subnet, or removes the association with null. */
@@ -146,7 +145,8 @@ export class VirtualNetworkModel {
     const subnet = validate.requireSubnet(this.state, subnetId, 'id');
     validate.validateAssociation(this.state, subnet, routeTableId);
     const updated: Subnet = { ...subnet, routeTableId };
-    this.state.subnets.set(subnetId, updated);
+    this.state.putSubnet(updated);
+    this.registry.markSubnet(subnetId);
     this.refresh();
     return updated;
   }
@@ -162,6 +162,7 @@ export class VirtualNetworkModel {
     };
     validate.validateRouteTable(table);
     this.state.routeTables.set(table.id, table);
+    this.registry.markRouteTable(table.id);
     this.refresh();
     return table;
   }
@@ -178,7 +179,7 @@ export class VirtualNetworkModel {
     };
     validate.validateRouteTable(table);
     this.state.routeTables.set(routeTableId, table);
-    this.registry.invalidateRouteTable(routeTableId);
+    this.registry.markRouteTable(routeTableId);
     this.refresh();
     return table;
   }
@@ -203,6 +204,7 @@ export class VirtualNetworkModel {
   deleteRouteTable(routeTableId: string): void {
     validate.validateRouteTableDelete(this.state, routeTableId);
     this.state.routeTables.delete(routeTableId);
+    this.registry.markRouteTable(routeTableId);
     this.refresh();
   }
 
@@ -217,7 +219,8 @@ export class VirtualNetworkModel {
       useRemoteGateways: input.useRemoteGateways ?? false,
     };
     validate.validatePeering(this.state, peering, false);
-    this.state.peerings.set(peering.id, peering);
+    this.state.putPeering(peering);
+    this.markPeeringEnds(peering);
     this.refresh();
     return peering;
   }
@@ -229,14 +232,16 @@ export class VirtualNetworkModel {
     const current = this.requirePeering(peeringId);
     const peering: VirtualNetworkPeering = { ...current, ...changes };
     validate.validatePeering(this.state, peering, true);
-    this.state.peerings.set(peeringId, peering);
+    this.state.putPeering(peering);
+    this.markPeeringEnds(peering);
     this.refresh();
     return peering;
   }
 
   deletePeering(peeringId: string): void {
-    this.requirePeering(peeringId);
-    this.state.peerings.delete(peeringId);
+    const peering = this.requirePeering(peeringId);
+    this.state.deletePeering(peeringId);
+    this.markPeeringEnds(peering);
     this.refresh();
   }
 
@@ -290,7 +295,8 @@ export class VirtualNetworkModel {
    */
   attachRouteServer(input: { readonly id: string; readonly vnetId: string }): RouteServerBinding {
     validate.validateRouteServerAttach(this.state, input.id, input.vnetId);
-    this.state.routeServers.set(input.id, { id: input.id, vnetId: input.vnetId });
+    this.state.putRouteServer({ id: input.id, vnetId: input.vnetId });
+    this.markVnetAndPeers(input.vnetId);
     const binding = new RouteServerBinding(
       input.id,
       input.vnetId,
@@ -304,7 +310,8 @@ export class VirtualNetworkModel {
 
   detachRouteServer(routeServerId: string): void {
     validate.validateRouteServerDetach(this.state, routeServerId);
-    this.state.routeServers.delete(routeServerId);
+    this.markVnetAndPeers(this.state.routeServers.get(routeServerId)!.vnetId);
+    this.state.deleteRouteServer(routeServerId);
     this.bindings.delete(routeServerId);
     this.refresh();
   }
@@ -333,6 +340,16 @@ export class VirtualNetworkModel {
 
   peering(peeringId: string): VirtualNetworkPeering | undefined {
     return this.state.peerings.get(peeringId);
+  }
+
+  /** Ids of the subnets associated with a route table. */
+  subnetsUsingRouteTable(routeTableId: string): readonly string[] {
+    return this.state.subnetsUsingRouteTable(routeTableId);
+  }
+
+  /** What the last topology change recomputed (tests check that it follows the change, not the model's size). */
+  lastRebuildWork(): RebuildWork {
+    return this.registry.lastRebuildWork();
   }
 
   routeDomains(): readonly RouteDomain[] {
@@ -380,14 +397,40 @@ export class VirtualNetworkModel {
 
   // ---- change propagation -------------------------------------------------
 
+  /**
+   * A VNet's system layer holds its connected peers' spaces, and which route
+   * server serves a VNet depends on its peerings: a change of a VNet's
+   * spaces, peerings or route server concerns its peers too.
+   */
+  private markVnetAndPeers(vnetId: string): void {
+    this.registry.markVnet(vnetId);
+    for (const peer of this.state.peersOf(vnetId)) this.registry.markVnet(peer);
+  }
+
+  private markPeeringEnds(peering: VirtualNetworkPeering): void {
+    this.registry.markVnet(peering.localVnetId);
+    this.registry.markVnet(peering.remoteVnetId);
+  }
+
+  /**
+   * Brings the derived state in step with what the last mutation marked:
+   * the advertised spaces of the route servers serving a marked VNet (before
+   * or after), then the marked layers and domains.
+   */
   private refresh(): void {
     this.domainNics.clear();
     const spacesChanged: RouteServerBinding[] = [];
-    for (const binding of this.bindings.values()) {
-      const spaces = this.state
-        .vnetsServedBy(binding.id)
-        .flatMap((vnetId) => this.state.vnets.get(vnetId)!.addressSpaces);
-      if (binding.setAdvertisedSpaces(spaces)) spacesChanged.push(binding);
+    for (const routeServerId of this.registry.routeServersAffected(this.state)) {
+      const binding = this.bindings.get(routeServerId);
+      if (binding === undefined) continue;
+      const served = this.state.vnetsServedBy(binding.id);
+      const spaces = served.flatMap((vnetId) => this.state.vnets.get(vnetId)!.addressSpaces);
+      if (!binding.setAdvertisedSpaces(spaces)) continue;
+      spacesChanged.push(binding);
+      // the binding's programmed routes were replaced: every domain it feeds takes the new layer
+      for (const vnetId of served) this.registry.markVnetDomains(vnetId);
+      for (const domain of this.registry.domainsReceiving(binding.id))
+        this.registry.markVnetDomains(domain.vnetId);
     }
     const result = this.registry.rebuild(this.state, this.bindings);
     if (hasRouteEventSubscribers()) this.publishTopologyChanges(result);
