@@ -98,3 +98,58 @@ function* virtualNetworkRecords(
     }
   }
 }
+
+/**
+ * A hub VNet 172.16.0.0/16 with a RouteServerSubnet 172.16.0.0/26, route
+ * server `rs` (instances 172.16.0.4 and .5) and `peers` BGP connections.
+ */
+export function fillRouteServer(store: ResourceStore, peers: number): Promise<void> {
+  const vnet = `${NET}/virtualNetworks/hub`;
+  const hub = `${NET}/virtualHubs/rs`;
+  const records: ResourceInput[] = [
+    {
+      id: vnet,
+      type: 'Microsoft.Network/virtualNetworks',
+      name: 'hub',
+      body: { ...tracked, addressPrefixes: ['172.16.0.0/16'] },
+    },
+    {
+      id: `${vnet}/subnets/RouteServerSubnet`,
+      type: 'Microsoft.Network/virtualNetworks/subnets',
+      parentId: vnet,
+      name: 'RouteServerSubnet',
+      body: { addressPrefix: '172.16.0.0/26', routeTableId: null },
+    },
+    {
+      id: hub,
+      type: 'Microsoft.Network/virtualHubs',
+      name: 'rs',
+      body: {
+        ...tracked,
+        allowBranchToBranchTraffic: false,
+        hubRoutingPreference: 'ExpressRoute',
+        minCapacity: 2,
+      },
+    },
+    {
+      id: `${hub}/ipConfigurations/ipconfig1`,
+      type: 'Microsoft.Network/virtualHubs/ipConfigurations',
+      parentId: hub,
+      name: 'ipconfig1',
+      body: {
+        subnetId: `${vnet}/subnets/RouteServerSubnet`,
+        privateIpAddress: null,
+        privateIpAllocationMethod: 'Dynamic',
+        publicIpAddressId: null,
+      },
+    },
+    ...Array.from({ length: peers }, (_, i) => ({
+      id: `${hub}/bgpConnections/nva${i}`,
+      type: 'Microsoft.Network/virtualHubs/bgpConnections',
+      parentId: hub,
+      name: `nva${i}`,
+      body: { peerIp: `172.16.1.${4 + i}`, peerAsn: 65001 + i },
+    })),
+  ];
+  return writeAll(store, records);
+}

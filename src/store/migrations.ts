@@ -41,6 +41,11 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   INSERT INTO store_meta (key, value) VALUES ('revision', 0);
   `,
+  // 2: pages of one type in id order (how the service loads at start) read from an index, not
+  // from a sort of every record of the type per page
+  `
+  CREATE INDEX resources_by_type ON resources (type_key, id_key);
+  `,
 ];
 
 export interface MigrationOutcome {

@@ -287,6 +287,19 @@ describe('SQLite resource store: files and migrations', () => {
     raw.close();
   });
 
+  it('reads a page of one type in id order from an index, without sorting the type', () => {
+    const raw = new Database(join(dir, 'state.db'), { readonly: true });
+    const plan = raw
+      .prepare(
+        'EXPLAIN QUERY PLAN SELECT id FROM resources WHERE type_key = ? AND id_key > ? ORDER BY id_key LIMIT 501',
+      )
+      .all('microsoft.network/routetables', '') as { detail: string }[];
+    raw.close();
+    const details = plan.map((row) => row.detail).join('; ');
+    expect(details).toMatch(/USING (COVERING )?INDEX resources_by_type/);
+    expect(details).not.toMatch(/TEMP B-TREE/);
+  });
+
   it('re-opens an existing file without migrating again and keeps its records', async () => {
     const written = await store.put(hub('rs1'));
     await store.close();
