@@ -88,13 +88,29 @@ describe('bgp/session interop with FRR, BIRD, GoBGP, ExaBGP and OpenBGPD', () =>
       {
         timeoutMs,
         intervalMs: 200,
-        detail: () =>
-          events()
-            .filter((e) => e.type === 'state' || e.type.startsWith('notification'))
+        detail: () => {
+          const all = events();
+          const tail = all
+            .filter(
+              (e) => ['state', 'connection-refused'].includes(e.type) || e.type.startsWith('notification'),
+            )
             .slice(-30)
-            .map((e) => JSON.stringify(e))
-            .join('\n'),
+            .map((e) => JSON.stringify(e));
+          return [...sessionReport(all), ...tail].join('\n');
+        },
       },
+    );
+
+  /** One line per session: its last state, and when it last changed state and got an UPDATE. */
+  const sessionReport = (all: HostEvent[]) =>
+    NVAS.flatMap((n) =>
+      [IN_0, IN_1].map((local) => {
+        const mine = all.filter((e) => e.localAddress === local && e.peer === n.address);
+        const state = mine.filter((e) => e.type === 'state').at(-1);
+        const update = mine.filter((e) => e.type === 'update').at(-1);
+        const refused = all.filter((e) => e.type === 'connection-refused' && e.localAddress === local);
+        return `${n.kind} ${local}<-${n.address}: ${state?.to ?? 'no state'} since ${state?.at ?? '-'}, last UPDATE ${update?.at ?? '-'}, refused at ${local}: ${refused.length}`;
+      }),
     );
 
   const sessionsOf = (nva: Nva) => [
