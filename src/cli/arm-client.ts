@@ -17,7 +17,7 @@ import { CLI_API_VERSION } from '../daemon/defaults.js';
 import type { Connection } from './connection.js';
 import { ArmResponseError, CLI_ERROR_CODES, CliError, type ArmErrorDetail } from './errors.js';
 
-export interface ArmResponse {
+interface ArmResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   readonly body: unknown;
@@ -48,7 +48,7 @@ function messageText(value: unknown): string {
   return value === undefined || value === null ? '' : JSON.stringify(value);
 }
 
-export function armErrorOf(response: ArmResponse): ArmResponseError {
+function armErrorOf(response: ArmResponse): ArmResponseError {
   const error = asRecord(asRecord(response.body)?.['error']);
   if (error !== undefined && typeof error['code'] === 'string') {
     const details = Array.isArray(error['details']) ? (error['details'] as ArmErrorDetail[]) : [];

@@ -20,7 +20,7 @@ import {
 } from '../daemon/defaults.js';
 import { CLI_ERROR_CODES, CliError } from './errors.js';
 
-export interface ConnectionOptions {
+interface ConnectionOptions {
   readonly endpoint?: string | undefined;
   readonly token?: string | undefined;
   readonly caCert?: string | undefined;

@@ -11,7 +11,7 @@ import { resolveConnection } from './connection.js';
 import { CLI_ERROR_CODES, CliError, formatError } from './errors.js';
 import { render, type CommandResult, type OutputFormat } from './output.js';
 
-export interface GlobalOptions {
+interface GlobalOptions {
   readonly endpoint?: string | undefined;
   readonly token?: string | undefined;
   readonly caCert?: string | undefined;
@@ -29,13 +29,13 @@ export interface CommandContext {
   idOrName(value: string, resourceGroup: string, ...segments: readonly TypeNamePair[]): string;
 }
 
-export function outputFormat(value: string | undefined): OutputFormat {
+function outputFormat(value: string | undefined): OutputFormat {
   const format = (value ?? 'json').toLowerCase();
   if (format === 'json' || format === 'table') return format;
   throw new CliError(CLI_ERROR_CODES.BAD_ARGUMENT, `output format '${value}' is not one of: json, table`);
 }
 
-export function makeContext(globals: GlobalOptions): CommandContext {
+function makeContext(globals: GlobalOptions): CommandContext {
   const client = new ArmClient(resolveConnection(globals));
   const subscription =
     globals.subscription ?? process.env['ROUTESERVER_SUBSCRIPTION'] ?? LOCAL_SUBSCRIPTION_ID;

@@ -20,7 +20,7 @@ export const CLI_ERROR_CODES = {
   OPERATION_FAILED: 'BGPRS_ERR_CLI_OPERATION_FAILED',
 } as const;
 
-export type CliErrorCode = (typeof CLI_ERROR_CODES)[keyof typeof CLI_ERROR_CODES];
+type CliErrorCode = (typeof CLI_ERROR_CODES)[keyof typeof CLI_ERROR_CODES];
 
 export class CliError extends CodedError<CliErrorCode> {
   override readonly name = 'CliError';

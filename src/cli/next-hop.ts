@@ -14,7 +14,7 @@ import { parsePrefix, prefixContains, type Prefix } from '../lib/prefix.js';
 import { CLI_ERROR_CODES, CliError } from './errors.js';
 import { isRecord } from './context.js';
 
-export interface NextHop {
+interface NextHop {
   readonly destination: string;
   readonly nextHopType: string;
   /** the first next hop, as Network Watcher reports one; null for none */

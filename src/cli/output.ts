@@ -79,7 +79,7 @@ function cellText(value: unknown): string {
 }
 
 /** az's automatic columns: the scalar fields of the rows, sorted, without id/type/etag. */
-export function automaticColumns(rows: readonly Record<string, unknown>[]): Column[] {
+function automaticColumns(rows: readonly Record<string, unknown>[]): Column[] {
   const keys = new Set<string>();
   for (const row of rows) {
     for (const [key, value] of Object.entries(row)) {

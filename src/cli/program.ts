@@ -17,7 +17,7 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
   version: string;
 };
 
-export const VERSION = pkg.version;
+const VERSION = pkg.version;
 
 export function buildProgram(): CommandUnknownOpts {
   const program = new Command()

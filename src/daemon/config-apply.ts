@@ -29,8 +29,8 @@ import type {
 import { LOCAL_LOCATION, LOCAL_SUBSCRIPTION_ID } from './defaults.js';
 import { DAEMON_ERROR_CODES, DaemonError } from './errors.js';
 
-export const ROUTE_SERVER_SUBNET = 'RouteServerSubnet';
-export const ROUTE_SERVER_IP_CONFIGURATION = 'ipconfig1';
+const ROUTE_SERVER_SUBNET = 'RouteServerSubnet';
+const ROUTE_SERVER_IP_CONFIGURATION = 'ipconfig1';
 
 export interface ApplyReport {
   /** ids written (created or changed), in order */

@@ -58,7 +58,7 @@ export function writeDeclared(dataDir: string, declared: readonly string[]): voi
   renameSync(`${path}.new`, path);
 }
 
-export interface PruneReport {
+interface PruneReport {
   readonly deleted: readonly string[];
   /** refused deletions, kept for the next start */
   readonly kept: readonly string[];

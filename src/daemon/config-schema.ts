@@ -23,7 +23,7 @@ const TrackedFields = {
   tags: Type.Optional(Tags),
 };
 
-export const SubnetConfig = Type.Object(
+const SubnetConfig = Type.Object(
   {
     name: Name,
     addressPrefix: Prefix,
@@ -33,7 +33,7 @@ export const SubnetConfig = Type.Object(
   closed,
 );
 
-export const VnetPeeringConfig = Type.Object(
+const VnetPeeringConfig = Type.Object(
   {
     name: Name,
     /** name (same resource group) or id */
@@ -56,7 +56,7 @@ export const VirtualNetworkConfig = Type.Object(
   closed,
 );
 
-export const UserRouteConfig = Type.Object(
+const UserRouteConfig = Type.Object(
   {
     name: Name,
     addressPrefix: Prefix,
@@ -81,7 +81,7 @@ export const RouteTableConfig = Type.Object(
   closed,
 );
 
-export const BgpPeeringConfig = Type.Object(
+const BgpPeeringConfig = Type.Object(
   {
     name: Name,
     peerIp: Type.String({ minLength: 1 }),

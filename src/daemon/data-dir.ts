@@ -11,11 +11,11 @@ import { join } from 'node:path';
 import { CONFIG_STATE_FILE } from './config-prune.js';
 import { API_TOKEN_FILE, API_URL_FILE, STORE_FILE } from './defaults.js';
 
-export const DATA_DIR_MODE = 0o700;
-export const PRIVATE_FILE_MODE = 0o600;
+const DATA_DIR_MODE = 0o700;
+const PRIVATE_FILE_MODE = 0o600;
 
 /** Files in the data directory that hold state or secrets (relative paths). */
-export const PRIVATE_FILES: readonly string[] = [
+const PRIVATE_FILES: readonly string[] = [
   STORE_FILE,
   `${STORE_FILE}-wal`,
   `${STORE_FILE}-shm`,

@@ -10,7 +10,7 @@ export const DAEMON_ERROR_CODES = {
   BAD_OPTION: 'BGPRS_ERR_DAEMON_BAD_OPTION',
 } as const;
 
-export type DaemonErrorCode = (typeof DAEMON_ERROR_CODES)[keyof typeof DAEMON_ERROR_CODES];
+type DaemonErrorCode = (typeof DAEMON_ERROR_CODES)[keyof typeof DAEMON_ERROR_CODES];
 
 export class DaemonError extends CodedError<DaemonErrorCode> {
   override readonly name = 'DaemonError';

@@ -2,7 +2,7 @@
 import { isIP } from 'node:net';
 import { DAEMON_ERROR_CODES, DaemonError } from './errors.js';
 
-export interface ListenAddress {
+interface ListenAddress {
   readonly host: string;
   readonly port: number;
 }

@@ -24,9 +24,9 @@ import type { BgpRuntime } from '../runtime/index.js';
 
 export const METRICS_PATH = '/metrics';
 const LABELS = ['routeserver', 'routeserviceinstance', 'bgppeerip', 'bgppeertype'] as const;
-export const PEER_TYPE_NVA = 'Nva';
+const PEER_TYPE_NVA = 'Nva';
 
-export function instanceLabel(instance: InstanceId): string {
+function instanceLabel(instance: InstanceId): string {
   return `RouteServiceRole_${instance}`;
 }
 
@@ -82,7 +82,7 @@ export function createMetrics(runtime: BgpRuntime | undefined): Registry {
 export const REFUSED_CONNECTIONS_METRIC = 'routeserver_bgp_connections_refused_total';
 
 /** The `reason` label of a refusal: BGPRS_ERR_SESSION_REFUSED_UNKNOWN_PEER → unknown_peer. */
-export function refusalReason(code: RefusalCode): string {
+function refusalReason(code: RefusalCode): string {
   return code.replace('BGPRS_ERR_SESSION_REFUSED_', '').toLowerCase();
 }
 

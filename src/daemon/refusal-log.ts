@@ -20,7 +20,7 @@
 import type { Logger } from 'pino';
 import type { RefusalCode, SessionEvent } from '../bgp/session/index.js';
 
-export type RefusalEvent = Extract<SessionEvent, { type: 'connection-refused' }>;
+type RefusalEvent = Extract<SessionEvent, { type: 'connection-refused' }>;
 
 export interface RefusalLogOptions {
   /** length of a window in ms (60,000) */

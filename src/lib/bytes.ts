@@ -121,11 +121,6 @@ export function readU16(bytes: Uint8Array, offset: number): number {
   return (bytes[offset]! << 8) | bytes[offset + 1]!;
 }
 
-/** Lower-case hex of bytes, no separators. */
-export function toHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
-}
-
 /** Bytes from hex; whitespace and ':' separators are ignored. */
 export function fromHex(text: string): Buffer {
   return Buffer.from(text.replace(/[\s:]/g, ''), 'hex');

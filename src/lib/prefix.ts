@@ -8,8 +8,6 @@
  * million IPv4 prefixes never allocate a string each.
  */
 
-export type AddressFamily = 4 | 6;
-
 export interface Ipv4Prefix {
   readonly family: 4;
   /** network address as an unsigned 32-bit integer */

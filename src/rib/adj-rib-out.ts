@@ -17,7 +17,7 @@ import type { ExportSet } from './attribute-store.js';
 import type { PeerOutput } from './ports.js';
 import { PrefixMap, PrefixSet } from './prefix-map.js';
 
-export interface FlushResult {
+interface FlushResult {
   /** prefixes examined */
   readonly work: number;
   readonly messages: number;

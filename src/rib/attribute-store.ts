@@ -21,7 +21,7 @@ import type { ImportContext, ImportVerdict } from '../policy/index.js';
 import { asPathLength, evaluateImport, flattenAsPath } from '../policy/index.js';
 import type { Origin } from './ports.js';
 
-export const ORIGIN_NAMES: readonly Origin[] = ['igp', 'egp', 'incomplete'];
+const ORIGIN_NAMES: readonly Origin[] = ['igp', 'egp', 'incomplete'];
 
 /** An encoded attribute block ready to send, shared by every prefix advertised with it. */
 export interface ExportSet {

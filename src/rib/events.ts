@@ -9,7 +9,7 @@ import type { InstanceId } from './ports.js';
 export const RIB_CHANNEL = 'routeserver:rib';
 const channel = diagnosticsChannel.channel(RIB_CHANNEL);
 
-export interface RouteLimitExceededEvent {
+interface RouteLimitExceededEvent {
   readonly type: 'route-limit-exceeded';
   readonly instance: InstanceId;
   readonly peer: string;
@@ -18,14 +18,14 @@ export interface RouteLimitExceededEvent {
   readonly limit: number;
 }
 
-export interface EndOfRibSentEvent {
+interface EndOfRibSentEvent {
   readonly type: 'end-of-rib-sent';
   readonly instance: InstanceId;
   readonly peer: string;
   readonly routes: number;
 }
 
-export interface PeerRoutesWithdrawnEvent {
+interface PeerRoutesWithdrawnEvent {
   readonly type: 'peer-routes-withdrawn';
   readonly instance: InstanceId;
   readonly peer: string;

@@ -26,7 +26,7 @@ export interface RouteTable {
   tripRouteLimit(peer: PeerState, announced: number): void;
 }
 
-export interface IngestCounters {
+interface IngestCounters {
   updatesReceived: number;
   prefixesAnnounced: number;
   prefixesWithdrawn: number;
@@ -37,7 +37,7 @@ function isUnicast(afi: number, safi: number, wanted: number): boolean {
 }
 
 /** Prefixes an UPDATE announces (NLRI field and MP_REACH_NLRI), as the route limit counts them. */
-export function announcedCount(update: UpdateMessage): number {
+function announcedCount(update: UpdateMessage): number {
   const reach = update.attributes.mpReach;
   return update.nlri.length + (reach ? reach.nlri.keys.length + reach.nlri.prefixes.length : 0);
 }

@@ -15,7 +15,7 @@ import { decide, ONLY_PATH } from './decision.js';
 import { Path } from './peer.js';
 import { PrefixMap } from './prefix-map.js';
 
-export class MultiEntry {
+class MultiEntry {
   readonly decision: Decision<Path>;
   constructor(readonly paths: readonly Path[]) {
     this.decision = decide(paths);
@@ -36,7 +36,7 @@ export function reasonOf(entry: LocRibEntry): string {
   return entry instanceof Path ? ONLY_PATH : entry.decision.reason;
 }
 
-export function pathsOf(entry: LocRibEntry): readonly Path[] {
+function pathsOf(entry: LocRibEntry): readonly Path[] {
   return entry instanceof Path ? [entry] : entry.paths;
 }
 
@@ -96,7 +96,7 @@ function distinctSorted(values: readonly string[]): string[] {
 }
 
 /** Orders addresses numerically (IPv4 before IPv6), as the ports promise "sorted ascending". */
-export function compareAddressText(a: string, b: string): number {
+function compareAddressText(a: string, b: string): number {
   const ka = orderKey(a);
   const kb = orderKey(b);
   return ka < kb ? -1 : ka > kb ? 1 : 0;

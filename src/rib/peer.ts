@@ -93,7 +93,7 @@ export class Path implements DecisionPath {
   }
 }
 
-export type PeerStatus = 'up' | 'closing' | 'down';
+type PeerStatus = 'up' | 'closing' | 'down';
 
 export class PeerState {
   /** pre-policy: every route the peer announced and has not withdrawn */

@@ -43,7 +43,7 @@ export interface LearnedRoute extends PeerRouteView {
 export type AdvertisedRoute = PeerRouteView;
 
 /** What the views need of the engine. */
-export interface RouteViewSource {
+interface RouteViewSource {
   readonly localAddress: string;
   readonly locRib: { get(key: PrefixKey): LocRibEntry | undefined };
   isWithheld(key: PrefixKey): boolean;

@@ -28,7 +28,7 @@ import type {
   VirtualNetworkView,
 } from '../rib/index.js';
 
-export interface RouteServerInstanceOptions {
+interface RouteServerInstanceOptions {
   readonly instance: InstanceId;
   /** the instance's address: listener, source of sessions, BGP Identifier, NEXT_HOP of the VNet routes */
   readonly address: string;

@@ -21,12 +21,6 @@ export function formatAddress(host: Prefix): string {
   return text.slice(0, text.indexOf('/'));
 }
 
-/** Canonical text form of an address, or undefined when malformed. */
-export function canonicalAddress(text: string): string | undefined {
-  const host = parseAddress(text);
-  return host ? formatAddress(host) : undefined;
-}
-
 /** Orders address text by family then numeric value (unparseable text last, by string). */
 export function compareAddressText(a: string, b: string): number {
   const pa = parseAddress(a);

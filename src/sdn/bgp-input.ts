@@ -26,7 +26,7 @@ export interface BgpLayerChange {
   readonly after: BgpRoute | undefined;
 }
 
-export type BgpLayerChangeHandler = (binding: RouteServerBinding, changes: readonly BgpLayerChange[]) => void;
+type BgpLayerChangeHandler = (binding: RouteServerBinding, changes: readonly BgpLayerChange[]) => void;
 
 function sameHops(a: BgpRoute | undefined, b: readonly string[] | undefined): boolean {
   if (!a || !b) return a === undefined && b === undefined;
@@ -67,7 +67,7 @@ class HopSets {
   }
 }
 
-export interface RouteServerBindingOptions {
+interface RouteServerBindingOptions {
   /**
    * Whether the layer-change handler wants per-prefix change records now
    * (e.g. only while someone subscribes to route events); default always.

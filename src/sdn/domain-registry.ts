@@ -22,7 +22,7 @@ import {
 import type { NetworkState } from './state.js';
 import type { Subnet, UserDefinedRoute } from './types.js';
 
-export interface DomainReassignment {
+interface DomainReassignment {
   readonly subnetId: string;
   readonly from: string | null;
   readonly to: string | null;

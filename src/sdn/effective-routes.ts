@@ -100,7 +100,7 @@ export function bgpOnlyRows(route: BgpRoute | undefined): EffectiveRoute[] {
 }
 
 /** Every prefix that has at least one row in the domain's table. */
-export function domainPrefixes(domain: RouteDomain): Prefix[] {
+function domainPrefixes(domain: RouteDomain): Prefix[] {
   const seen = new Map<PrefixKey, Prefix>();
   const collect = (entries: Iterable<{ prefix: Prefix }>): void => {
     for (const e of entries) seen.set(prefixKey(e.prefix), e.prefix);

@@ -11,7 +11,7 @@ import { StoreError } from './errors.js';
 /** Longest id accepted; ARM's own URI limit is far beyond any id this product builds. */
 export const MAX_ID_LENGTH = 2048;
 
-export interface IdScope {
+interface IdScope {
   readonly subscriptionKey: string | undefined;
   readonly resourceGroupKey: string | undefined;
 }

@@ -50,7 +50,7 @@ const SELECT_COLUMNS =
   'id, type, parent_id, name, body, etag, revision, created_at, updated_at, type_key, id_key, parent_key';
 
 /** Wraps driver errors in typed store errors; store errors pass through. */
-export function toStoreError(error: unknown): unknown {
+function toStoreError(error: unknown): unknown {
   if (error instanceof StoreError) return error;
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB')) {

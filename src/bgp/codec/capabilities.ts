@@ -217,8 +217,3 @@ export function encodeCapability(capability: Capability, writer: ByteWriter): vo
     writer.patchU8(lengthAt, length);
   }
 }
-
-/** The code a capability is sent with. */
-export function capabilityCode(capability: Capability): number {
-  return capability.kind === 'unknown' ? capability.code : byKind.get(capability.kind)!.code;
-}

@@ -86,11 +86,6 @@ export function decodeIpv6Prefixes(
   return true;
 }
 
-/** Encoded size of an IPv4 prefix key (without path id). */
-export function ipv4KeySize(key: number): number {
-  return 1 + (((key % 64) + 7) >>> 3);
-}
-
 /** Writes one IPv4 prefix key (and its path id when given) at the writer's position. */
 export function writeIpv4Key(writer: ByteWriter, key: number, pathId: number | undefined): void {
   if (pathId !== undefined) writer.u32(pathId);
@@ -103,10 +98,6 @@ export function writeIpv4Key(writer: ByteWriter, key: number, pathId: number | u
   b[o++] = length;
   for (let i = 0; i < octets; i++) b[o++] = (address >>> (24 - 8 * i)) & 255;
   writer.offset = o;
-}
-
-export function ipv6PrefixSize(prefix: Ipv6Prefix): number {
-  return 1 + ((prefix.length + 7) >>> 3);
 }
 
 export function writeIpv6Prefix(writer: ByteWriter, prefix: Ipv6Prefix, pathId: number | undefined): void {

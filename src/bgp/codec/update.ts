@@ -10,7 +10,6 @@
  */
 import type { ByteWriter } from '../../lib/bytes.js';
 import { readU16 } from '../../lib/bytes.js';
-import type { Ipv6Prefix } from '../../lib/prefix.js';
 import { decodeAttributeBlock, encodeAttributeBlock } from './attributes/index.js';
 import { BgpEncodeError, BgpWireError, ErrorAction, notifiedError, strongerAction } from './errors.js';
 import type { BgpWireErrorCode } from './errors.js';
@@ -171,9 +170,4 @@ export function endOfRibFamily(update: UpdateMessage): { afi: number; safi: numb
   const w = unreach.withdrawn;
   const empty = w.keys.length === 0 && w.prefixes.length === 0 && (w.raw?.length ?? 0) === 0;
   return empty ? { afi: unreach.afi, safi: unreach.safi } : undefined;
-}
-
-/** Every IPv6 prefix an UPDATE announces (MP_REACH) — a convenience for consumers. */
-export function mpReachPrefixes(update: UpdateMessage): readonly Ipv6Prefix[] {
-  return update.attributes.mpReach?.nlri.prefixes ?? [];
 }

@@ -18,7 +18,7 @@ import { BASE_CONTEXT, BgpWireError, decode, encode, MessageFramer } from '../co
 import type { BgpMessage, CodecContext } from '../codec/index.js';
 import type { ConnectionDirection } from '../fsm/index.js';
 
-export interface ConnectionHandlers {
+interface ConnectionHandlers {
   onMessage(message: BgpMessage): void;
   /** a header or body the codec rejected; `headerError` when framing failed */
   onWireError(error: BgpWireError, headerError: boolean, messageType: number | undefined): void;

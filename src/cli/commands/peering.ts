@@ -28,7 +28,7 @@ function connectionPath(
 }
 
 /** One table row per route, instance first: the map of instance → routes, flattened. */
-export function routeRows(result: unknown): Record<string, unknown>[] {
+function routeRows(result: unknown): Record<string, unknown>[] {
   if (!isRecord(result)) return [];
   const rows: Record<string, unknown>[] = [];
   for (const [instance, routes] of Object.entries(result)) {

@@ -20,7 +20,7 @@ import {
 import { flattenResource } from '../output.js';
 import { registerPeeringCommands } from './peering.js';
 
-export const IP_CONFIGURATION_NAME = 'ipconfig1';
+const IP_CONFIGURATION_NAME = 'ipconfig1';
 const HUB_ROUTING_PREFERENCES = ['ExpressRoute', 'VpnGateway', 'ASPath'];
 
 function hubPreference(value: string | undefined): string | undefined {

@@ -91,11 +91,11 @@ export const openArbitrary: fc.Arbitrary<OpenMessage> = fc
     ...(extendedParameters ? { extendedParameters } : {}),
   }));
 
-export const ipv4KeyArbitrary = fc
+const ipv4KeyArbitrary = fc
   .record({ address: u32, length: fc.integer({ min: 0, max: 32 }) })
   .map(({ address, length }) => ipv4KeyOf((address & ipv4Mask(length)) >>> 0, length));
 
-export const ipv6Arbitrary: fc.Arbitrary<Ipv6Prefix> = fc
+const ipv6Arbitrary: fc.Arbitrary<Ipv6Prefix> = fc
   .record({
     address: fc.uint8Array({ minLength: 16, maxLength: 16 }),
     length: fc.integer({ min: 0, max: 128 }),

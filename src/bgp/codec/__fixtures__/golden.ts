@@ -8,7 +8,7 @@ import { ipv4KeyOf, parseIpv6, type Ipv6Prefix } from '../../../lib/prefix.js';
 import { BASE_CONTEXT } from '../message.js';
 import type { BgpMessage, CodecContext } from '../types.js';
 
-export const M = 'ffffffffffffffffffffffffffffffff';
+const M = 'ffffffffffffffffffffffffffffffff';
 
 export const CONTEXT_4: CodecContext = { ...BASE_CONTEXT, fourOctetAs: true };
 export const CONTEXT_2: CodecContext = BASE_CONTEXT;
@@ -34,7 +34,7 @@ export function v6(text: string): Ipv6Prefix {
   return { family: 6, address: parseIpv6(address)!, length: Number(length) };
 }
 
-export interface GoldenVector {
+interface GoldenVector {
   readonly name: string;
   readonly hex: string;
   readonly context: CodecContext;

@@ -17,7 +17,7 @@ export interface Seed {
 }
 
 /** mulberry32: a small deterministic PRNG. */
-export function random(seed: number): () => number {
+function random(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -73,7 +73,7 @@ function duplicateAttribute(bytes: Buffer, rnd: () => number): Buffer {
 }
 
 /** One mutation of `input`, chosen by `rnd`. */
-export function mutate(input: Buffer, rnd: () => number): Buffer {
+function mutate(input: Buffer, rnd: () => number): Buffer {
   const bytes = Buffer.from(input);
   const at = () => Math.floor(rnd() * bytes.length);
   switch (Math.floor(rnd() * 7)) {
@@ -115,20 +115,20 @@ export function mutate(input: Buffer, rnd: () => number): Buffer {
 }
 
 /** What a re-decode must reproduce: the message without wire hints and problem reports. */
-export function comparable(message: BgpMessage): unknown {
+function comparable(message: BgpMessage): unknown {
   if (message.type !== 'update') return message;
   const { wireOrder: _wireOrder, ...attributes } = message.attributes;
   return { ...message, attributes, attributeBytes: undefined, problems: undefined, action: undefined };
 }
 
-export interface MutationOutcome {
+interface MutationOutcome {
   decoded: number;
   rejected: number;
   tooLongToReencode: number;
 }
 
 /** Checks one input; throws (a plain Error) when the codec breaks its contract. */
-export function check(bytes: Buffer, context: CodecContext, outcome: MutationOutcome): void {
+function check(bytes: Buffer, context: CodecContext, outcome: MutationOutcome): void {
   let message: BgpMessage;
   try {
     message = decode(bytes, context);

@@ -17,7 +17,7 @@ import type { AttributeDescriptor, AttributeProblem } from './descriptor.js';
 import type { ByteWriter } from '../../../lib/bytes.js';
 
 /** Decodes segments; returns undefined when malformed (RFC 7606 §7.2). */
-export function decodeSegments(
+function decodeSegments(
   b: Uint8Array,
   start: number,
   end: number,
@@ -47,7 +47,7 @@ export function decodeSegments(
 }
 
 /** Writes segments, splitting any longer than 255 ASes (RFC 4271 §4.3). */
-export function encodeSegments(
+function encodeSegments(
   segments: readonly AsPathSegment[],
   fourOctet: boolean,
   writer: ByteWriter,

@@ -42,7 +42,7 @@ export interface AttributeDecodeState {
 }
 
 /** PathAttributes while they are being filled in. */
-export interface DecodedAttributes {
+interface DecodedAttributes {
   origin?: number;
   asPath?: AsPathSegment[];
   nextHop?: number;
@@ -86,7 +86,7 @@ export interface AttributeDescriptor {
 const U32 = 0xffffffff;
 
 /** True when `value` is an integer in [0, max]. */
-export function inRange(value: number, max = U32): boolean {
+function inRange(value: number, max = U32): boolean {
   return Number.isInteger(value) && value >= 0 && value <= max;
 }
 
@@ -102,14 +102,5 @@ export function lengthProblem(name: string, length: number): AttributeProblem {
     code: 'BGPRS_ERR_ATTRIBUTE_LENGTH',
     subcode: UpdateErrorSubcode.AttributeLengthError,
     message: `${name} with invalid length ${length}`,
-  };
-}
-
-/** RFC 4271 §6.3 Optional Attribute Error. */
-export function optionalProblem(name: string, message: string): AttributeProblem {
-  return {
-    code: 'BGPRS_ERR_OPTIONAL_ATTRIBUTE',
-    subcode: UpdateErrorSubcode.OptionalAttributeError,
-    message: `${name}: ${message}`,
   };
 }

@@ -40,7 +40,7 @@ function mpProblem(name: string, message: string, afi?: number, safi?: number): 
 }
 
 /** Decodes NLRI of one family; undefined on a syntax error. */
-export function decodeNlri(
+function decodeNlri(
   bytes: Uint8Array,
   start: number,
   end: number,
@@ -69,7 +69,7 @@ export function decodeNlri(
 }
 
 /** Writes the NLRI of one family (path ids when ADD-PATH send is on for it). */
-export function encodeNlri(list: NlriList, context: CodecContext, writer: ByteWriter): void {
+function encodeNlri(list: NlriList, context: CodecContext, writer: ByteWriter): void {
   if (list.raw) {
     writer.bytes(list.raw);
     return;
