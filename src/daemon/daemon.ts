@@ -17,7 +17,7 @@ import { createApiServer, type ApiServer } from '../api/index.js';
 import { registerNetworkResources } from '../api/routes/index.js';
 import { openSqliteStore, type ResourceStore } from '../store/index.js';
 import { RouteServerService, type RouteServerLimits } from '../routeserver/index.js';
-import { SpeakerRuntime, type BgpRuntime } from '../runtime/index.js';
+import { WorkerRuntime, type BgpRuntime } from '../runtime/index.js';
 import { applyConfig, type ApplyReport } from './config-apply.js';
 import { loadConfigFile } from './config-load.js';
 import { pruneUndeclared, readDeclared, writeDeclared } from './config-prune.js';
@@ -25,6 +25,7 @@ import type { ConfigFile } from './config-schema.js';
 import { secureDataDirectory } from './data-dir.js';
 import { API_URL_FILE, STORE_FILE } from './defaults.js';
 import { METRICS_PATH, countRefusedConnections, createMetrics } from './metrics.js';
+import { logRuntimeEvents } from './runtime-log.js';
 import { logSessionEvents } from './session-log.js';
 
 export interface DaemonOptions {
@@ -105,7 +106,7 @@ async function applyStartupConfig(
 
 function createRuntime(options: DaemonOptions): BgpRuntime | undefined {
   if (options.bgp?.enabled === false) return undefined;
-  return new SpeakerRuntime(options.bgp?.port === undefined ? {} : { port: options.bgp.port });
+  return new WorkerRuntime(options.bgp?.port === undefined ? {} : { port: options.bgp.port });
 }
 
 /** A live effect failed: a coded error (e.g. an address that cannot be bound) is logged with its code and remedy. */
@@ -132,6 +133,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     const storePath = join(dataDir, STORE_FILE);
     parts.store = openSqliteStore({ path: storePath });
     parts.unsubscribe.push(logSessionEvents(logger.child({ component: 'bgp' })));
+    parts.unsubscribe.push(logRuntimeEvents(logger.child({ component: 'bgp' })));
     parts.runtime = createRuntime(options);
     parts.service = await RouteServerService.open({
       store: parts.store,

@@ -3,7 +3,8 @@
  * interface is plain data:
  * - the routes the runtime's instances inject reach the route server's
  *   binding in the model (batches for a route server that is no longer
- *   placed are dropped);
+ *   placed are dropped); when an instance fails, everything it injected is
+ *   withdrawn;
  * - a route server starts with its binding's advertised address spaces, and
  *   every later change of them is sent to the runtime.
  */
@@ -28,9 +29,14 @@ export class RuntimeLink {
     private readonly model: VirtualNetworkModel,
     private readonly onError: (error: unknown) => void,
   ) {
-    this.unsubscribe = runtime.onInjectedRoutes(({ routeServerId, instance, changes }) =>
-      this.model.routeServer(idKey(routeServerId))?.applyInjectedRoutes(instance, changes),
-    );
+    this.unsubscribe = runtime.onInjectedRoutes(({ routeServerId, instance, changes, withdrawAll }) => {
+      const binding = this.model.routeServer(idKey(routeServerId));
+      if (binding === undefined) return;
+      if (withdrawAll === true) {
+        const withdrawn = binding.injectedRoutes(instance).map(({ prefix }) => ({ prefix, route: null }));
+        binding.applyInjectedRoutes(instance, withdrawn);
+      } else binding.applyInjectedRoutes(instance, changes);
+    });
   }
 
   /** Starts the route server with the binding's current spaces and follows their changes. */

@@ -29,5 +29,7 @@
  * the address and the remedy (bind-error.ts).
  */
 export type * from './types.js';
-export { SpeakerRuntime, type SpeakerRuntimeOptions } from './speaker-runtime.js';
+export { WorkerRuntime, type WorkerRuntimeOptions } from './worker-runtime.js';
+export { RUNTIME_CHANNEL, type RuntimeEvent } from './events.js';
+export type { InstanceHealth } from './protocol.js';
 export { BgpRuntimeError, RUNTIME_ERROR_CODES, type RuntimeErrorCode } from './errors.js';

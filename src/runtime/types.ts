@@ -5,7 +5,8 @@
  * the same interface can run in-process, across a worker thread or across
  * hosts. index.ts describes the contract.
  */
-import type { InjectedRouteChange, InstanceId } from '../rib/ports.js';
+import type { Prefix } from '../lib/prefix.js';
+import type { InstanceId } from '../rib/ports.js';
 import type { RuntimeErrorCode } from './errors.js';
 
 /** Azure's hub routing preference (a route server setting the runtime is told; it does not change route selection yet). */
@@ -103,11 +104,26 @@ export interface PeerStatistics {
   readonly advertised: number;
 }
 
+/**
+ * A change of one prefix an instance injects into the virtual network: its
+ * ECMP next hops, or null when it is no longer injected. (The route engine's
+ * `InjectedRouteChange` carries more; the virtual network needs only this.)
+ */
+export interface VnetRouteChange {
+  readonly prefix: Prefix;
+  readonly route: { readonly nextHops: readonly string[] } | null;
+}
+
 /** Changes of the routes one instance of a route server injects into the virtual network. */
 export interface InjectedRoutes {
   readonly routeServerId: string;
   readonly instance: InstanceId;
-  readonly changes: readonly InjectedRouteChange[];
+  readonly changes: readonly VnetRouteChange[];
+  /**
+   * The instance stopped without withdrawing (its thread failed): everything
+   * it injected is withdrawn; `changes` is empty.
+   */
+  readonly withdrawAll?: boolean;
 }
 
 export type InjectedRoutesListener = (routes: InjectedRoutes) => void;

@@ -15,7 +15,7 @@
 import { LpmTrie } from '../lib/lpm-trie.js';
 import type { Prefix, PrefixKey } from '../lib/prefix.js';
 import { formatPrefix, prefixKey } from '../lib/prefix.js';
-import type { InjectedRouteChange, InjectedRouteSink, InstanceId, VirtualNetworkView } from '../rib/ports.js';
+import type { InjectedRouteSink, InstanceId, VirtualNetworkView } from '../rib/ports.js';
 import { compareAddressText } from './addresses.js';
 import type { BgpRoute } from './types.js';
 
@@ -32,6 +32,16 @@ function sameHops(a: BgpRoute | undefined, b: readonly string[] | undefined): bo
   if (!a || !b) return a === undefined && b === undefined;
   if (a.nextHops === b) return true;
   return a.nextHops.length === b.length && a.nextHops.every((hop, i) => hop === b[i]);
+}
+
+/**
+ * What the binding reads of an injected-route change: the prefix and its next
+ * hops. The route engine's `InjectedRouteChange` has this shape and more; the
+ * BGP runtime sends only this across threads (src/runtime/protocol.ts).
+ */
+interface InjectedHops {
+  readonly prefix: Prefix;
+  readonly route: { readonly nextHops: readonly string[] } | null;
 }
 
 /** Distinct hop sets kept for sharing; past this many the table starts afresh (sharing is only a saving). */
@@ -130,7 +140,7 @@ export class RouteServerBinding implements InjectedRouteSink, VirtualNetworkView
    * date for each prefix touched (once per prefix, in order of first
    * appearance). Change records are built only when the handler wants them.
    */
-  applyInjectedRoutes(instance: InstanceId, changes: readonly InjectedRouteChange[]): void {
+  applyInjectedRoutes(instance: InstanceId, changes: readonly InjectedHops[]): void {
     let slot = this.slots.get(instance);
     if (slot === undefined) this.slots.set(instance, (slot = this.slots.size));
     const touched: PrefixEntry[] = [];

@@ -15,14 +15,14 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createApiServer, registerNetworkResources } from '../../../src/api/index.js';
 import { RouteServerService } from '../../../src/routeserver/index.js';
-import { SpeakerRuntime } from '../../../src/runtime/index.js';
+import { WorkerRuntime } from '../../../src/runtime/index.js';
 import { openSqliteStore } from '../../../src/store/index.js';
 
 const [dir] = process.argv.slice(2);
 if (!dir) throw new Error('usage: api-host.ts DIR');
 
 const store = openSqliteStore({ path: path.join(dir, 'state.db') });
-const runtime = new SpeakerRuntime();
+const runtime = new WorkerRuntime();
 const service = await RouteServerService.open({
   store,
   runtime,

@@ -1,0 +1,196 @@
+/**
+ * One route-server instance inside its worker thread: the `RouteServerInstance`
+ * (speaker + route engine), its peers and the address spaces it advertises,
+ * driven by the commands of protocol.ts. Routes to inject are batched per
+ * event-loop turn (or every `BATCH_LIMIT` changes) into one `RouteBatch`.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
+import type { AdvertisedRoute, InjectedRouteChange, LearnedRoute } from '../rib/index.js';
+import { AddressSpaces } from './address-spaces.js';
+import { explainBindError } from './bind-error.js';
+import { RouteServerInstance } from './instance.js';
+import {
+  RouteBatchEncoder,
+  batchTransferList,
+  type CommandResults,
+  type InstanceCommand,
+  type InstanceHealth,
+  type InstanceReport,
+  type InstanceStartSpec,
+} from './protocol.js';
+import type { PeerRoute, PeerSpec, PeerStatistics } from './types.js';
+
+/** Changes per batch at most: a full table crosses in batches of this size. */
+export const BATCH_LIMIT = 65_536;
+
+type Reporter = (report: InstanceReport, transfer?: ArrayBuffer[]) => void;
+
+const keyOf = (id: string): string => id.toLowerCase();
+
+export class InstanceHost {
+  private running: RouteServerInstance | undefined;
+  private spec: InstanceStartSpec | undefined;
+  private readonly peers = new Map<string, PeerSpec>();
+  private readonly addressSpaces = new AddressSpaces([]);
+  private readonly encoder = new RouteBatchEncoder();
+  private flushScheduled = false;
+  private readonly delay = monitorEventLoopDelay({ resolution: 10 });
+
+  constructor(private readonly report: Reporter) {
+    this.delay.enable();
+  }
+
+  async handle(command: InstanceCommand): Promise<CommandResults[InstanceCommand['op']]> {
+    switch (command.op) {
+      case 'start':
+        return this.start(command.spec);
+      case 'stop':
+        await this.running?.stop(command.communication);
+        this.running = undefined;
+        this.delay.disable();
+        return undefined;
+      case 'settings':
+        this.running?.updateSettings({
+          routeLimit: command.settings.maxRoutesPerPeer,
+          branchToBranch: command.settings.allowBranchToBranchTraffic,
+        });
+        return undefined;
+      case 'spaces':
+        this.addressSpaces.set(command.addressSpaces);
+        return undefined;
+      case 'add-peer':
+      case 'update-peer':
+        return this.configure(command.peer);
+      case 'remove-peer':
+        return this.removePeer(command.connectionId);
+      case 'refresh':
+        this.running?.refreshPeers();
+        return undefined;
+      case 'learned':
+        return this.routes(command.connectionId, (i, peer) => i.learnedRoutes(peer));
+      case 'advertised':
+        return this.routes(command.connectionId, (i, peer) => i.advertisedRoutes(peer));
+      case 'statistics':
+        return this.statistics();
+      case 'health':
+        return this.health();
+    }
+  }
+
+  private async start(spec: InstanceStartSpec): Promise<number> {
+    this.spec = spec;
+    this.addressSpaces.set(spec.addressSpaces);
+    try {
+      this.running = await RouteServerInstance.start({
+        instance: spec.instance,
+        address: spec.address,
+        asn: spec.asn,
+        port: spec.port,
+        network: this.addressSpaces,
+        sink: { applyInjectedRoutes: (_instance, changes) => this.inject(changes) },
+        routeLimit: spec.settings.maxRoutesPerPeer,
+        branchToBranch: spec.settings.allowBranchToBranchTraffic,
+      });
+    } catch (error) {
+      throw explainBindError(error, spec.routeServerId, spec.port) ?? error;
+    }
+    for (const peer of spec.peers) this.configure(peer);
+    return this.running.speaker.port;
+  }
+
+  /** Adds the peer, or applies its new address or ASN (the session restarts). */
+  private configure(peer: PeerSpec): undefined {
+    const running = this.running;
+    const previous = this.peers.get(keyOf(peer.connectionId));
+    this.peers.set(keyOf(peer.connectionId), peer);
+    if (running === undefined) return undefined;
+    if (previous === undefined) running.addPeer({ address: peer.peerIp, asn: peer.peerAsn });
+    else if (previous.peerIp !== peer.peerIp) {
+      running.removePeer(previous.peerIp, 'BGP connection changed');
+      running.addPeer({ address: peer.peerIp, asn: peer.peerAsn });
+    } else running.speaker.updatePeer({ address: peer.peerIp, asn: peer.peerAsn });
+    return undefined;
+  }
+
+  private removePeer(connectionId: string): undefined {
+    const peer = this.peers.get(keyOf(connectionId));
+    if (peer === undefined) return undefined;
+    this.peers.delete(keyOf(connectionId));
+    this.running?.removePeer(peer.peerIp, 'BGP connection deleted');
+    return undefined;
+  }
+
+  private inject(changes: readonly InjectedRouteChange[]): void {
+    for (const change of changes) {
+      this.encoder.add(change.prefix, change.route?.nextHops);
+      if (this.encoder.size >= BATCH_LIMIT) this.flush();
+    }
+    if (this.encoder.size > 0 && !this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.encoder.size === 0) return;
+    const batch = this.encoder.take();
+    this.report({ type: 'routes', batch }, batchTransferList(batch));
+  }
+
+  private routes(
+    connectionId: string,
+    read: (instance: RouteServerInstance, peerIp: string) => readonly (LearnedRoute | AdvertisedRoute)[],
+  ): PeerRoute[] {
+    const peer = this.peers.get(keyOf(connectionId));
+    const running = this.running;
+    if (peer === undefined || running === undefined) return [];
+    return read(running, peer.peerIp)
+      .filter((route) => !('accepted' in route) || route.accepted)
+      .map((route) => peerRoute(running, route));
+  }
+
+  private statistics(): PeerStatistics[] {
+    const { running, spec } = this;
+    if (running === undefined || spec === undefined) return [];
+    return [...this.peers.values()].map((peer) => {
+      const counters = running.engine.peerCounters(peer.peerIp);
+      return {
+        routeServerId: spec.routeServerId,
+        connectionId: peer.connectionId,
+        peerIp: peer.peerIp,
+        instance: spec.instance,
+        localAddress: spec.address,
+        state: running.speaker.peer(peer.peerIp)?.state ?? 'Idle',
+        learned: counters?.accepted ?? 0,
+        advertised: counters?.advertised ?? 0,
+      };
+    });
+  }
+
+  /** Event-loop delay since the last reading (then reset), and this thread's heap. */
+  private health(): InstanceHealth {
+    const health = {
+      instance: this.spec?.instance ?? '',
+      eventLoopDelayMaxMs: this.delay.max / 1e6,
+      eventLoopDelayP99Ms: this.delay.percentile(99) / 1e6,
+      heapUsedBytes: getHeapStatistics().used_heap_size,
+    };
+    this.delay.reset();
+    return health;
+  }
+}
+
+function peerRoute(instance: RouteServerInstance, route: LearnedRoute | AdvertisedRoute): PeerRoute {
+  return {
+    instance: instance.options.instance,
+    localAddress: route.localAddress,
+    network: route.network,
+    nextHop: route.nextHop,
+    sourcePeer: route.sourcePeer ?? null,
+    origin: route.origin === 'EBgp' ? 'ebgp' : 'igp',
+    asPath: route.asPath,
+    weight: route.weight,
+  };
+}

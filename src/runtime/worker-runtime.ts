@@ -1,0 +1,243 @@
+/**
+ * The BGP runtime with every route-server instance in its own worker thread
+ * (node:worker_threads): speaker, FSMs, route engine and Adj-RIBs of IN_0
+ * run in one thread, those of IN_1 in another, the API, the store and the
+ * virtual network model stay on the main thread. Keepalives, hold timers
+ * and UPDATE processing go on however long the main thread is busy (a big
+ * request, a model rebuild), and one instance failing leaves the other's
+ * sessions up (DESIGN: two instances are real). One thread per instance is
+ * the shape of a later deployment with each instance in its own process on
+ * its own host: the messages of protocol.ts are what that link carries.
+ *
+ * This class keeps the configuration of each running route server (the
+ * source of a restarted instance's spec), fans commands out to both
+ * instances, merges their answers, and publishes the routes they inject.
+ *
+ * - A peer is configured on both instances with its ASN; sessions are eBGP
+ *   multihop and both sides may open (§13 open question 4).
+ * - Removing a peer closes its sessions with Cease / Peer De-configured
+ *   (RFC 4486 subcode 3); stopping a route server closes all with Cease /
+ *   Administrative Shutdown (subcode 2).
+ * - A start that cannot bind an address rejects with an explained
+ *   `BgpRuntimeError` (bind-error.ts), or resolves `{ running: false }` with
+ *   it when the caller tolerates bind failures.
+ */
+import { BGP_PORT } from '../bgp/session/index.js';
+import type { InstanceId } from '../rib/ports.js';
+import { BgpRuntimeError } from './errors.js';
+import { InstanceHandle } from './instance-handle.js';
+import type { InstanceHealth, InstanceStartSpec } from './protocol.js';
+import type {
+  BgpRuntime,
+  InjectedRoutesListener,
+  InstanceSessionState,
+  PeerRoute,
+  PeerSpec,
+  PeerStatistics,
+  RouteServerRuntimeSettings,
+  RouteServerRuntimeSpec,
+  StartOptions,
+  StartOutcome,
+  VnetRouteChange,
+} from './types.js';
+
+export interface WorkerRuntimeOptions {
+  /** TCP port of every instance listener, default 179 (0: any free port, for tests) */
+  readonly port?: number;
+}
+
+/** Route server ids are ARM ids: compared case-insensitively. */
+const keyOf = (id: string): string => id.toLowerCase();
+
+interface RunningRouteServer {
+  spec: RouteServerRuntimeSpec;
+  /** connection id key → peer */
+  readonly peers: Map<string, PeerSpec>;
+  handles: InstanceHandle[];
+}
+
+export class WorkerRuntime implements BgpRuntime {
+  private readonly servers = new Map<string, RunningRouteServer>();
+  private readonly listeners = new Set<InjectedRoutesListener>();
+
+  constructor(private readonly options: WorkerRuntimeOptions = {}) {}
+
+  async startRouteServer(spec: RouteServerRuntimeSpec, options: StartOptions = {}): Promise<StartOutcome> {
+    await this.stopRouteServer(spec.routeServerId);
+    const running: RunningRouteServer = {
+      spec,
+      peers: new Map(spec.peers.map((peer) => [keyOf(peer.connectionId), peer])),
+      handles: [],
+    };
+    running.handles = spec.instances.map(
+      ({ instance, address }) =>
+        new InstanceHandle(() => this.instanceSpec(running, instance, address), {
+          routes: (changes) => this.publish(running, instance, changes, false),
+          withdrawAll: () => this.publish(running, instance, [], true),
+        }),
+    );
+    this.servers.set(keyOf(spec.routeServerId), running);
+    const results = await Promise.allSettled(running.handles.map((handle) => handle.start()));
+    const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failed === undefined) return { running: true };
+    if (this.servers.get(keyOf(spec.routeServerId)) === running)
+      this.servers.delete(keyOf(spec.routeServerId));
+    await Promise.all(running.handles.map((handle) => handle.stop('route server failed to start')));
+    const error: unknown = failed.reason;
+    if (!(error instanceof BgpRuntimeError) || options.tolerateBindFailure !== true) throw error;
+    return { running: false, error: { code: error.code, message: error.message } };
+  }
+
+  private instanceSpec(
+    running: RunningRouteServer,
+    instance: InstanceId,
+    address: string,
+  ): InstanceStartSpec {
+    const { spec } = running;
+    return {
+      routeServerId: spec.routeServerId,
+      instance,
+      address,
+      asn: spec.asn,
+      port: this.options.port ?? BGP_PORT,
+      addressSpaces: spec.addressSpaces,
+      peers: [...running.peers.values()],
+      settings: spec.settings,
+    };
+  }
+
+  private publish(
+    running: RunningRouteServer,
+    instance: InstanceId,
+    changes: readonly VnetRouteChange[],
+    withdrawAll: boolean,
+  ): void {
+    // a stopped route server's late batches are not published
+    if (this.servers.get(keyOf(running.spec.routeServerId)) !== running) return;
+    const routes = {
+      routeServerId: running.spec.routeServerId,
+      instance,
+      changes,
+      ...(withdrawAll ? { withdrawAll } : {}),
+    };
+    for (const listener of [...this.listeners]) listener(routes);
+  }
+
+  onInjectedRoutes(listener: InjectedRoutesListener): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  async stopRouteServer(routeServerId: string): Promise<void> {
+    const running = this.servers.get(keyOf(routeServerId));
+    if (running === undefined) return;
+    this.servers.delete(keyOf(routeServerId));
+    await Promise.all(running.handles.map((handle) => handle.stop('route server stopped')));
+  }
+
+  /** Runs `update` on the route server's configuration, then sends `command` to both instances. */
+  private async apply(
+    routeServerId: string,
+    update: (running: RunningRouteServer) => void,
+    command: Parameters<InstanceHandle['tell']>[0],
+  ): Promise<void> {
+    const running = this.servers.get(keyOf(routeServerId));
+    if (running === undefined) return;
+    update(running);
+    await Promise.all(running.handles.map((handle) => handle.tell(command)));
+  }
+
+  updateSettings(routeServerId: string, settings: RouteServerRuntimeSettings): Promise<void> {
+    return this.apply(routeServerId, (r) => (r.spec = { ...r.spec, settings }), { op: 'settings', settings });
+  }
+
+  setAddressSpaces(routeServerId: string, addressSpaces: readonly string[]): Promise<void> {
+    return this.apply(routeServerId, (r) => (r.spec = { ...r.spec, addressSpaces }), {
+      op: 'spaces',
+      addressSpaces,
+    });
+  }
+
+  addPeer(routeServerId: string, peer: PeerSpec): Promise<void> {
+    return this.apply(routeServerId, (r) => r.peers.set(keyOf(peer.connectionId), peer), {
+      op: 'add-peer',
+      peer,
+    });
+  }
+
+  updatePeer(routeServerId: string, peer: PeerSpec): Promise<void> {
+    return this.apply(routeServerId, (r) => r.peers.set(keyOf(peer.connectionId), peer), {
+      op: 'update-peer',
+      peer,
+    });
+  }
+
+  removePeer(routeServerId: string, connectionId: string): Promise<void> {
+    return this.apply(routeServerId, (r) => r.peers.delete(keyOf(connectionId)), {
+      op: 'remove-peer',
+      connectionId,
+    });
+  }
+
+  refreshPeers(routeServerId: string): Promise<void> {
+    return this.apply(routeServerId, () => undefined, { op: 'refresh' });
+  }
+
+  sessionStates(routeServerId: string, connectionId: string): readonly InstanceSessionState[] {
+    const running = this.servers.get(keyOf(routeServerId));
+    const peer = running?.peers.get(keyOf(connectionId));
+    if (running === undefined || peer === undefined) return [];
+    return running.spec.instances.map(({ instance, address }, i) => ({
+      instance,
+      localAddress: address,
+      state: running.handles[i]!.sessionState(peer.peerIp),
+    }));
+  }
+
+  learnedRoutes(routeServerId: string, connectionId: string): Promise<readonly PeerRoute[]> {
+    return this.ask(routeServerId, (handle) => handle.request({ op: 'learned', connectionId }));
+  }
+
+  advertisedRoutes(routeServerId: string, connectionId: string): Promise<readonly PeerRoute[]> {
+    return this.ask(routeServerId, (handle) => handle.request({ op: 'advertised', connectionId }));
+  }
+
+  async peerStatistics(): Promise<readonly PeerStatistics[]> {
+    const all = [...this.servers.keys()].map((key) =>
+      this.ask(key, (handle) => handle.request({ op: 'statistics' })),
+    );
+    return (await Promise.all(all)).flat();
+  }
+
+  /** Each running instance's event-loop delay since the last reading, and heap (for benchmarks and diagnostics). */
+  async health(): Promise<readonly InstanceHealth[]> {
+    const all = [...this.servers.values()].flatMap((running) =>
+      running.handles.filter((h) => h.thread !== undefined).map((h) => h.request({ op: 'health' })),
+    );
+    return Promise.all(all);
+  }
+
+  /** The instance threads of a route server, for supervision tools and tests. */
+  instanceThreads(routeServerId: string): readonly InstanceHandle[] {
+    return this.servers.get(keyOf(routeServerId))?.handles ?? [];
+  }
+
+  /** Both instances' answers, concatenated; an instance that is down (restarting) answers nothing. */
+  private async ask<T>(
+    routeServerId: string,
+    question: (handle: InstanceHandle) => Promise<readonly T[]>,
+  ): Promise<readonly T[]> {
+    const running = this.servers.get(keyOf(routeServerId));
+    if (running === undefined) return [];
+    const answers = await Promise.all(
+      running.handles.map((handle) => (handle.thread === undefined ? [] : question(handle))),
+    );
+    return answers.flat();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.servers.keys()].map((key) => this.stopRouteServer(key)));
+  }
+}
