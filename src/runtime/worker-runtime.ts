@@ -14,7 +14,7 @@
  * instances, merges their answers, and publishes the routes they inject.
  *
  * - A peer is configured on both instances with its ASN; sessions are eBGP
- *   multihop and both sides may open (§13 open question 4).
+ *   multihop and both sides may open (docs/azure-behaviour.md §13 item 4).
  * - Removing a peer closes its sessions with Cease / Peer De-configured
  *   (RFC 4486 subcode 3); stopping a route server closes all with Cease /
  *   Administrative Shutdown (subcode 2).

@@ -8,9 +8,7 @@
  * namespace has no route into the lab). See test/interop/hosts/api-host.ts.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { Agent } from 'node:https';
 import path from 'node:path';
-import { connect, type ConnectionOptions } from 'node:tls';
 import type { NetworkManagementClient } from '@azure/arm-network';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -25,6 +23,7 @@ import {
 import { createDaemon, Lab } from '../lab/index.js';
 import type { BgpDaemon, LabNode, LabProcess } from '../lab/index.js';
 import { waitFor } from '../lab/process.js';
+import { UnixSocketAgent } from './hosts/unix-socket-agent.js';
 
 const SUB = '00000000-0000-0000-0000-00000000abcd';
 const IN_0 = '10.0.0.4';
@@ -47,19 +46,6 @@ const plan: LifecyclePlan = {
   ],
   vmSubnet: 'app',
 };
-
-/** HTTPS over a unix socket: every connection of the SDK goes to the API host's socket. */
-class UnixSocketAgent extends Agent {
-  constructor(
-    private readonly socketPath: string,
-    private readonly ca: string,
-  ) {
-    super({ keepAlive: false });
-  }
-  override createConnection(options: ConnectionOptions): ReturnType<typeof connect> {
-    return connect({ ...options, path: this.socketPath, ca: this.ca, servername: 'localhost' });
-  }
-}
 
 describe('route server lifecycle through @azure/arm-network with FRR and BIRD', () => {
   let lab: Lab;
