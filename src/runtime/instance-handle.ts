@@ -108,7 +108,7 @@ export class InstanceHandle {
     if (worker === undefined) return Promise.reject(new Error(`instance ${this.instance} is not running`));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      this.pending.set(id, { resolve, reject });
       worker.postMessage({ ...command, id });
     });
   }

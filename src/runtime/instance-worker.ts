@@ -56,10 +56,11 @@ port.on('message', (command: CommandMessage) => {
     try {
       send({ type: 'reply', id: command.id, value: await host.handle(command) });
     } catch (error) {
+      const code = error instanceof CodedError ? String(error.code) : undefined;
       send({
         type: 'failed',
         id: command.id,
-        ...(error instanceof CodedError ? { code: error.code } : {}),
+        ...(code === undefined ? {} : { code }),
         message: error instanceof Error ? error.message : String(error),
       });
     }

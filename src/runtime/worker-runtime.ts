@@ -232,7 +232,7 @@ export class WorkerRuntime implements BgpRuntime {
     const running = this.servers.get(keyOf(routeServerId));
     if (running === undefined) return [];
     const answers = await Promise.all(
-      running.handles.map((handle) => (handle.thread === undefined ? [] : question(handle))),
+      running.handles.map((handle) => (handle.thread === undefined ? Promise.resolve([]) : question(handle))),
     );
     return answers.flat();
   }
