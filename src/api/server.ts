@@ -14,6 +14,14 @@ import { ensureApiCredentials, type ApiCredentials, type TlsOption } from './cre
 import { OperationRegistry } from './lro.js';
 import { registerOperationRoutes, type LroSettings } from './lro-routes.js';
 import { registerArmResource, type ArmResourceDefinition } from './resource-routes.js';
+import {
+  checkConnectionLimits,
+  closeWhenBodyUnread,
+  DEFAULT_CONNECTION_LIMITS,
+  limitedHttpsServerFactory,
+  type ConnectionLimits,
+} from './connection-limits.js';
+import { ApiSetupError } from './errors.js';
 import { apiTlsOptions } from './tls-policy.js';
 import { ProviderOperations, registerOperationsRoute } from './routes/operations.js';
 
@@ -35,6 +43,8 @@ export interface ApiServerOptions {
   readonly publicBaseUrl?: string;
   /** request body limit, default 4 MiB (ARM's own limit) */
   readonly bodyLimit?: number;
+  /** timeouts and connection caps (connection-limits.ts); each defaults to DEFAULT_CONNECTION_LIMITS */
+  readonly connectionLimits?: Partial<ConnectionLimits>;
 }
 
 export interface ApiServer {
@@ -48,10 +58,24 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-function buildApp(options: ApiServerOptions, credentials: ApiCredentials): FastifyInstance {
+/** The connection limits in force: the defaults with the configured ones; ApiSetupError when invalid. */
+function connectionLimitsOf(options: ApiServerOptions): ConnectionLimits {
+  const limits = { ...DEFAULT_CONNECTION_LIMITS, ...options.connectionLimits };
+  const problem = checkConnectionLimits(limits);
+  if (problem !== undefined) throw new ApiSetupError('BGPRS_ERR_API_CONFIG', problem);
+  return limits;
+}
+
+function buildApp(
+  options: ApiServerOptions,
+  credentials: ApiCredentials,
+  limits: ConnectionLimits,
+): FastifyInstance {
   const logger = options.logger === undefined || options.logger === false ? undefined : options.logger;
+  const tls = apiTlsOptions(credentials);
   return Fastify({
-    https: apiTlsOptions(credentials),
+    https: tls,
+    serverFactory: limitedHttpsServerFactory(tls, limits),
     ...(logger === undefined ? { logger: false } : { loggerInstance: logger }),
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
     bodyLimit: options.bodyLimit ?? 4 * 1024 * 1024,
@@ -87,7 +111,8 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     ...(options.tls === undefined ? {} : { tls: options.tls }),
     ...(options.token === undefined ? {} : { token: options.token }),
   });
-  const app = buildApp(options, credentials);
+  const app = buildApp(options, credentials, connectionLimitsOf(options));
+  closeWhenBodyUnread(app);
   const operations = new OperationRegistry({
     onUnexpectedError: (operationId, err) =>
       app.log.error({ err, operationId }, 'long-running operation failed'),

@@ -9,14 +9,14 @@
 import type { SecureContextOptions, TlsOptions } from 'node:tls';
 
 /** TLS 1.3 suites (all AEAD), in preference order. */
-export const TLS13_CIPHER_SUITES = [
+const TLS13_CIPHER_SUITES = [
   'TLS_AES_256_GCM_SHA384',
   'TLS_CHACHA20_POLY1305_SHA256',
   'TLS_AES_128_GCM_SHA256',
 ];
 
 /** TLS 1.2 suites (OpenSSL names): ECDHE with AES-GCM or ChaCha20-Poly1305, for ECDSA and RSA keys. */
-export const TLS12_CIPHER_SUITES = [
+const TLS12_CIPHER_SUITES = [
   'ECDHE-ECDSA-AES128-GCM-SHA256',
   'ECDHE-RSA-AES128-GCM-SHA256',
   'ECDHE-ECDSA-AES256-GCM-SHA384',

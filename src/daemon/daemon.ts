@@ -13,7 +13,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { CodedError } from '../lib/errors.js';
-import { createApiServer, type ApiServer } from '../api/index.js';
+import { createApiServer, type ApiServer, type ConnectionLimits } from '../api/index.js';
 import { registerNetworkResources } from '../api/routes/index.js';
 import { openSqliteStore, type ResourceStore } from '../store/index.js';
 import { RouteServerService, type RouteServerLimits } from '../routeserver/index.js';
@@ -37,6 +37,8 @@ export interface DaemonOptions {
   readonly bgp?: { readonly enabled?: boolean; readonly port?: number };
   /** `Retry-After` seconds on long-running operations (default 1) */
   readonly retryAfterSeconds?: number;
+  /** API timeouts and connection caps (src/api/connection-limits.ts); unset ones keep their defaults */
+  readonly apiConnectionLimits?: Partial<ConnectionLimits>;
   /** per route server: BGP peerings (Azure: 8) and routes one peer may advertise (Azure: 4,000) */
   readonly limits?: Partial<RouteServerLimits>;
 }
@@ -156,6 +158,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         { level: logger.isLevelEnabled('debug') ? logger.level : 'warn' },
       ),
       ...(options.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: options.retryAfterSeconds }),
+      ...(options.apiConnectionLimits === undefined ? {} : { connectionLimits: options.apiConnectionLimits }),
     });
     registerNetworkResources(parts.api, parts.service);
     const metrics = createMetrics(parts.runtime);

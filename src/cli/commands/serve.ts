@@ -4,6 +4,7 @@
  * closed) and exits 0. A second signal while stopping exits at once (1).
  */
 import { Option, type CommandUnknownOpts } from '@commander-js/extra-typings';
+import type { ConnectionLimits } from '../../api/connection-limits.js';
 import type { Daemon } from '../../daemon/daemon.js';
 import { DEFAULT_API_HOST, DEFAULT_API_PORT, DEFAULT_DATA_DIR } from '../../daemon/defaults.js';
 import { parseListenAddress } from '../../daemon/listen-address.js';
@@ -28,6 +29,20 @@ export function registerServeCommand(program: CommandUnknownOpts): void {
     .option(
       '--max-routes-per-peer <n>',
       'routes one peer may advertise before its session is closed (default: 4000, as Azure Route Server)',
+    )
+    .option('--api-headers-timeout <seconds>', 'time a client has to send request headers (default: 10)')
+    .option(
+      '--api-request-timeout <seconds>',
+      'time a client has to send a whole request, headers and body (default: 60)',
+    )
+    .option(
+      '--api-keep-alive-timeout <seconds>',
+      'idle time before a kept-alive connection is closed (default: 5)',
+    )
+    .option('--api-max-connections <n>', 'open API connections in all (default: 1024)')
+    .option(
+      '--api-max-connections-per-client <n>',
+      'open API connections from one client address (default: 64)',
     )
     .addOption(
       new Option('--log-level <level>', 'log level')
@@ -77,6 +92,7 @@ export function registerServeCommand(program: CommandUnknownOpts): void {
               ? {}
               : { maxRoutesPerPeer: parseCount(options.maxRoutesPerPeer, '--max-routes-per-peer') }),
           },
+          apiConnectionLimits: apiConnectionLimits(options),
           bgp: {
             enabled: options.bgp,
             ...(options.bgpPort === undefined ? {} : { port: parsePort(options.bgpPort) }),
@@ -113,6 +129,42 @@ function startFailure(err: unknown): string {
   if ((err as { code?: unknown } | null)?.code === 'EADDRINUSE')
     return `${message}: another process uses the API address; stop it or choose another with --api-listen HOST:PORT`;
   return message;
+}
+
+interface ApiLimitOptions {
+  apiHeadersTimeout?: string;
+  apiRequestTimeout?: string;
+  apiKeepAliveTimeout?: string;
+  apiMaxConnections?: string;
+  apiMaxConnectionsPerClient?: string;
+}
+
+/** The API limits given on the command line (seconds become milliseconds); the rest keep their defaults. */
+function apiConnectionLimits(options: ApiLimitOptions): Partial<ConnectionLimits> {
+  const limits: { -readonly [K in keyof ConnectionLimits]?: number } = {};
+  const seconds = (text: string | undefined, option: string) =>
+    text === undefined ? undefined : Math.round(parseSeconds(text, option) * 1000);
+  const headers = seconds(options.apiHeadersTimeout, '--api-headers-timeout');
+  const request = seconds(options.apiRequestTimeout, '--api-request-timeout');
+  const keepAlive = seconds(options.apiKeepAliveTimeout, '--api-keep-alive-timeout');
+  if (headers !== undefined) limits.headersTimeoutMs = headers;
+  if (request !== undefined) limits.requestTimeoutMs = request;
+  if (keepAlive !== undefined) limits.keepAliveTimeoutMs = keepAlive;
+  if (options.apiMaxConnections !== undefined)
+    limits.maxConnections = parseCount(options.apiMaxConnections, '--api-max-connections');
+  if (options.apiMaxConnectionsPerClient !== undefined)
+    limits.maxConnectionsPerClient = parseCount(
+      options.apiMaxConnectionsPerClient,
+      '--api-max-connections-per-client',
+    );
+  return limits;
+}
+
+function parseSeconds(text: string, option: string): number {
+  const value = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || value < 0.001)
+    throw new Error(`${option} '${text}' is not a number of seconds`);
+  return value;
 }
 
 function parsePort(text: string): number {
