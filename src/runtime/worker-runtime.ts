@@ -5,7 +5,7 @@
  * virtual network model stay on the main thread. Keepalives, hold timers
  * and UPDATE processing go on however long the main thread is busy (a big
  * request, a model rebuild), and one instance failing leaves the other's
- * sessions up (DESIGN: two instances are real). One thread per instance is
+ * sessions up (docs/architecture.md, "Two instances are real"). One thread per instance is
  * the shape of a later deployment with each instance in its own process on
  * its own host: the messages of protocol.ts are what that link carries.
  *
