@@ -15,7 +15,7 @@ import { request as httpsRequest, Agent } from 'node:https';
 import { rootCertificates } from 'node:tls';
 import { CLI_API_VERSION } from '../daemon/defaults.js';
 import type { Connection } from './connection.js';
-import { ArmResponseError, CLI_ERROR_CODES, CliError, type ArmErrorDetail } from './errors.js';
+import { ArmResponseError, CLI_ERROR_CODES, CliError, type ReceivedErrorDetail } from './errors.js';
 
 interface ArmResponse {
   readonly status: number;
@@ -51,7 +51,7 @@ function messageText(value: unknown): string {
 function armErrorOf(response: ArmResponse): ArmResponseError {
   const error = asRecord(asRecord(response.body)?.['error']);
   if (error !== undefined && typeof error['code'] === 'string') {
-    const details = Array.isArray(error['details']) ? (error['details'] as ArmErrorDetail[]) : [];
+    const details = Array.isArray(error['details']) ? (error['details'] as ReceivedErrorDetail[]) : [];
     const target = typeof error['target'] === 'string' ? error['target'] : undefined;
     return new ArmResponseError(
       response.status,

@@ -26,7 +26,7 @@ export class CliError extends CodedError<CliErrorCode> {
   override readonly name = 'CliError';
 }
 
-export interface ArmErrorDetail {
+export interface ReceivedErrorDetail {
   readonly code: string;
   readonly message: string;
   readonly target?: string;
@@ -40,7 +40,7 @@ export class ArmResponseError extends Error {
     readonly armCode: string,
     message: string,
     readonly target?: string,
-    readonly details: readonly ArmErrorDetail[] = [],
+    readonly details: readonly ReceivedErrorDetail[] = [],
   ) {
     super(message);
   }

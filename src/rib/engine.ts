@@ -47,7 +47,7 @@ import type { AdvertisedRoute, LearnedRoute } from './views.js';
 import { advertisedRouteViews, learnedRouteViews } from './views.js';
 import { ingestUpdate } from './ingest.js';
 import { PrefixMap, PrefixSet } from './prefix-map.js';
-import type { RouteTable } from './ingest.js';
+import type { IngestTable } from './ingest.js';
 
 export interface RouteEngineOptions {
   readonly instance: InstanceId;
@@ -107,7 +107,7 @@ interface Walk {
 const NONE = Symbol('none');
 type Before = LocRibEntry | typeof NONE;
 
-export class RouteEngine implements RouteTable {
+export class RouteEngine implements IngestTable {
   readonly counters: RouteEngineCounters = {
     updatesReceived: 0,
     prefixesAnnounced: 0,
@@ -295,7 +295,7 @@ export class RouteEngine implements RouteTable {
     this.unsubscribe();
   }
 
-  // ------------------------------------------------------------ RouteTable (used by ingest)
+  // ------------------------------------------------------------ IngestTable (used by ingest)
 
   noteChange(key: PrefixKey): void {
     if (this.changed.get(key) === undefined) this.changed.set(key, this.locRib.get(key) ?? NONE);

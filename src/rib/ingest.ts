@@ -18,7 +18,7 @@ import type { AttributeStore } from './attribute-store.js';
 import type { Path, PeerState } from './peer.js';
 
 /** What ingest needs of the engine. */
-export interface RouteTable {
+export interface IngestTable {
   readonly routeLimit: number;
   readonly store: AttributeStore;
   announce(peer: PeerState, key: PrefixKey, path: Path): void;
@@ -63,7 +63,7 @@ function withdrawnKeys(update: UpdateMessage, everything: boolean): PrefixKey[] 
 
 /** Applies one UPDATE; returns the number of prefixes it carried (the work done). */
 export function ingestUpdate(
-  table: RouteTable,
+  table: IngestTable,
   peer: PeerState,
   update: UpdateMessage,
   counters: IngestCounters,
@@ -97,7 +97,7 @@ export function ingestUpdate(
 }
 
 function announceAll(
-  table: RouteTable,
+  table: IngestTable,
   peer: PeerState,
   set: ReturnType<AttributeStore['intern']>,
   keys: readonly PrefixKey[],

@@ -10,7 +10,7 @@ import {
 } from '../lib/prefix.js';
 
 /** Canonical text of an IPv4 or IPv6 address (dotted quad, RFC 5952), undefined when malformed. */
-export function canonicalAddress(text: string): string | undefined {
+export function canonicalIp(text: string): string | undefined {
   const v4 = parseIpv4(text);
   if (v4 !== undefined) return formatIpv4(v4);
   const v6 = parseIpv6(text);

@@ -228,7 +228,7 @@ export function pageOf<R extends Stored, T>(
  * planning, with the store's own errors, so a failed condition never reaches
  * the live model (the store checks again inside its transaction).
  */
-export function checkPreconditions(existing: Stored | undefined, id: string, options: WriteOptions): void {
+export function checkWriteConditions(existing: Stored | undefined, id: string, options: WriteOptions): void {
   if (options.mustNotExist === true && existing !== undefined) {
     throw new StoreAlreadyExistsError(existing.id, existing.etag);
   }
@@ -255,7 +255,7 @@ export function deleteRecord<T extends ResourceType>(
   return core
     .write((mutation) => {
       const existing = core.index.get(id, type);
-      checkPreconditions(existing, id, options);
+      checkWriteConditions(existing, id, options);
       if (existing === undefined) return () => false;
       remove(mutation, existing);
       return () => true;

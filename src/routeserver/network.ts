@@ -11,7 +11,7 @@ import { formatPrefix, parsePrefix } from '../lib/prefix.js';
 import type { PeeringInput as SdnPeeringInput } from '../sdn/index.js';
 import {
   applyToModel,
-  checkPreconditions,
+  checkWriteConditions,
   canonicalPrefix,
   invalidReference,
   notFound,
@@ -29,13 +29,13 @@ import type {
   DeleteResult,
   ListScope,
   Page,
-  PeeringInput,
+  PeeringResourceInput,
   PutResult,
-  Subnet,
-  SubnetInput,
-  VirtualNetwork,
-  VirtualNetworkInput,
-  VirtualNetworkPeering,
+  SubnetResource,
+  SubnetResourceInput,
+  VirtualNetworkResource,
+  VirtualNetworkResourceInput,
+  VirtualNetworkPeeringResource,
   WriteOptions,
 } from './types.js';
 import { peeringView, subnetView, virtualNetworkView } from './views.js';
@@ -99,7 +99,7 @@ function removeSubnet(core: ServiceCore, mutation: Mutation, record: SubnetRecor
   mutation.delete(record.id);
 }
 
-function subnetBody(core: ServiceCore, input: SubnetInput, target: string): SubnetBody {
+function subnetBody(core: ServiceCore, input: SubnetResourceInput, target: string): SubnetBody {
   const addressPrefix = canonicalPrefix(input.addressPrefix, `${target}addressPrefix`);
   const routeTableId = input.routeTableId ?? null;
   if (routeTableId === null) return { addressPrefix, routeTableId: null };
@@ -113,7 +113,7 @@ function writeSubnet(
   mutation: Mutation,
   vnet: { id: string },
   name: string,
-  input: SubnetInput,
+  input: SubnetResourceInput,
   target: string,
   options: WriteOptions = {},
 ): void {
@@ -181,7 +181,7 @@ function writePeering(
   mutation: Mutation,
   vnet: { id: string },
   name: string,
-  input: PeeringInput,
+  input: PeeringResourceInput,
   target: string,
   options: WriteOptions = {},
 ): string {
@@ -274,7 +274,7 @@ function removeUnlisted(
   core: ServiceCore,
   mutation: Mutation,
   vnetId: string,
-  input: VirtualNetworkInput,
+  input: VirtualNetworkResourceInput,
   peered: Set<string>,
 ): void {
   const names = (list: readonly { name: string }[]) => new Set(list.map((item) => item.name.toLowerCase()));
@@ -297,13 +297,13 @@ function removeUnlisted(
 export function putVirtualNetwork(
   core: ServiceCore,
   id: string,
-  input: VirtualNetworkInput,
+  input: VirtualNetworkResourceInput,
   options: WriteOptions = {},
-): Promise<PutResult<VirtualNetwork>> {
+): Promise<PutResult<VirtualNetworkResource>> {
   return core
     .write((mutation) => {
       const existing = core.index.get(id, TYPES.virtualNetwork);
-      checkPreconditions(existing, id, options);
+      checkWriteConditions(existing, id, options);
       const vnet = { id: existing?.id ?? id };
       const body: VirtualNetworkBody = {
         location: input.location ?? existing?.body.location ?? 'local',
@@ -367,7 +367,7 @@ export function deleteVirtualNetwork(
   });
 }
 
-export function getVirtualNetwork(core: ServiceCore, id: string): VirtualNetwork | undefined {
+export function getVirtualNetwork(core: ServiceCore, id: string): VirtualNetworkResource | undefined {
   const record = core.index.get(id, TYPES.virtualNetwork);
   return record === undefined ? undefined : virtualNetworkView(core, record);
 }
@@ -376,7 +376,7 @@ export function listVirtualNetworks(
   core: ServiceCore,
   scope: ListScope,
   cursor?: string,
-): Page<VirtualNetwork> {
+): Page<VirtualNetworkResource> {
   const records = core.index.ofType(TYPES.virtualNetwork).filter((r) => inScope(r.id, scope));
   return pageOf(records, cursor, core.pageSize, (r) => virtualNetworkView(core, r));
 }
@@ -391,14 +391,14 @@ function requireVnet(core: ServiceCore, childIdText: string): VnetRecord {
 export function putSubnet(
   core: ServiceCore,
   id: string,
-  input: SubnetInput,
+  input: SubnetResourceInput,
   options: WriteOptions = {},
-): Promise<PutResult<Subnet>> {
+): Promise<PutResult<SubnetResource>> {
   return core
     .write((mutation) => {
       const vnet = requireVnet(core, id);
       const existing = core.index.get(id, TYPES.subnet);
-      checkPreconditions(existing, id, options);
+      checkWriteConditions(existing, id, options);
       const created = existing === undefined;
       writeSubnet(core, mutation, vnet, nameFromId(id), input, '', options);
       mutation.touch(vnet);
@@ -419,12 +419,12 @@ export function deleteSubnet(
   });
 }
 
-export function getSubnet(core: ServiceCore, id: string): Subnet | undefined {
+export function getSubnet(core: ServiceCore, id: string): SubnetResource | undefined {
   const record = core.index.get(id, TYPES.subnet);
   return record === undefined ? undefined : subnetView(core, record);
 }
 
-export function listSubnets(core: ServiceCore, vnetId: string, cursor?: string): Page<Subnet> {
+export function listSubnets(core: ServiceCore, vnetId: string, cursor?: string): Page<SubnetResource> {
   if (core.index.get(vnetId, TYPES.virtualNetwork) === undefined) throw notFound('virtual network', vnetId);
   const records = core.index.childrenOf(vnetId, TYPES.subnet);
   return pageOf(records, cursor, core.pageSize, (r) => subnetView(core, r));
@@ -433,14 +433,14 @@ export function listSubnets(core: ServiceCore, vnetId: string, cursor?: string):
 export function putPeering(
   core: ServiceCore,
   id: string,
-  input: PeeringInput,
+  input: PeeringResourceInput,
   options: WriteOptions = {},
-): Promise<PutResult<VirtualNetworkPeering>> {
+): Promise<PutResult<VirtualNetworkPeeringResource>> {
   return core
     .write((mutation) => {
       const vnet = requireVnet(core, id);
       const existing = core.index.get(id, TYPES.peering);
-      checkPreconditions(existing, id, options);
+      checkWriteConditions(existing, id, options);
       const before = spacesSnapshot(core);
       const peered = new Set([idKey(vnet.id)]);
       if (existing !== undefined) peered.add(idKey(existing.body.remoteVirtualNetworkId));
@@ -470,7 +470,7 @@ export function deletePeering(
   });
 }
 
-export function getPeering(core: ServiceCore, id: string): VirtualNetworkPeering | undefined {
+export function getPeering(core: ServiceCore, id: string): VirtualNetworkPeeringResource | undefined {
   const record = core.index.get(id, TYPES.peering);
   return record === undefined ? undefined : peeringView(core, record);
 }
@@ -479,7 +479,7 @@ export function listPeerings(
   core: ServiceCore,
   vnetId: string,
   cursor?: string,
-): Page<VirtualNetworkPeering> {
+): Page<VirtualNetworkPeeringResource> {
   if (core.index.get(vnetId, TYPES.virtualNetwork) === undefined) throw notFound('virtual network', vnetId);
   const records = core.index.childrenOf(vnetId, TYPES.peering);
   return pageOf(records, cursor, core.pageSize, (r) => peeringView(core, r));

@@ -15,7 +15,7 @@ import { parsePrefix } from '../lib/prefix.js';
 import { ROUTE_SERVER_SUBNET } from '../sdn/index.js';
 import {
   applyToModel,
-  checkPreconditions,
+  checkWriteConditions,
   invalidReference,
   notFound,
   pageOf,
@@ -34,17 +34,17 @@ import type { RuntimeStart } from './runtime-link.js';
 import {
   INSTANCE_IDS,
   ROUTE_SERVER_ASN,
-  type BgpConnection,
-  type BgpConnectionInput,
+  type BgpConnectionResource,
+  type BgpConnectionResourceInput,
   type DeleteResult,
-  type IpConfiguration,
-  type IpConfigurationInput,
+  type IpConfigurationResource,
+  type IpConfigurationResourceInput,
   type ListScope,
   type Page,
   type PeerRoute,
   type PutResult,
-  type RouteServer,
-  type RouteServerInput,
+  type RouteServerResource,
+  type RouteServerResourceInput,
   type RoutesByInstance,
   type WriteOptions,
 } from './types.js';
@@ -67,7 +67,7 @@ function peerSpec(record: { id: string; body: BgpConnectionBody }): PeerSpec {
   return { connectionId: record.id, peerIp: record.body.peerIp, peerAsn: record.body.peerAsn };
 }
 
-function routeServerBody(existing: HubRecord | undefined, input: RouteServerInput): RouteServerBody {
+function routeServerBody(existing: HubRecord | undefined, input: RouteServerResourceInput): RouteServerBody {
   if (input.virtualRouterAsn !== undefined && input.virtualRouterAsn !== ROUTE_SERVER_ASN) {
     throw new RouteServerError(
       E.INVALID_ROUTER_ASN,
@@ -103,13 +103,13 @@ function routeServerBody(existing: HubRecord | undefined, input: RouteServerInpu
 export function putRouteServer(
   core: ServiceCore,
   id: string,
-  input: RouteServerInput,
+  input: RouteServerResourceInput,
   options: WriteOptions = {},
-): Promise<PutResult<RouteServer>> {
+): Promise<PutResult<RouteServerResource>> {
   return core
     .write((mutation) => {
       const existing = core.index.get(id, TYPES.routeServer);
-      checkPreconditions(existing, id, options);
+      checkWriteConditions(existing, id, options);
       const body = routeServerBody(existing, input);
       const hubId = existing?.id ?? id;
       mutation.put(
@@ -153,12 +153,16 @@ export function deleteRouteServer(
   });
 }
 
-export function getRouteServer(core: ServiceCore, id: string): RouteServer | undefined {
+export function getRouteServer(core: ServiceCore, id: string): RouteServerResource | undefined {
   const record = core.index.get(id, TYPES.routeServer);
   return record === undefined ? undefined : routeServerView(core, record);
 }
 
-export function listRouteServers(core: ServiceCore, scope: ListScope, cursor?: string): Page<RouteServer> {
+export function listRouteServers(
+  core: ServiceCore,
+  scope: ListScope,
+  cursor?: string,
+): Page<RouteServerResource> {
   const records = core.index.ofType(TYPES.routeServer).filter((r) => inScope(r.id, scope));
   return pageOf(records, cursor, core.pageSize, (r) => routeServerView(core, r));
 }
@@ -189,7 +193,7 @@ function routeServerSubnet(core: ServiceCore, subnetId: string): Stored<typeof T
 function ipConfigurationBody(
   core: ServiceCore,
   existing: Stored<typeof TYPES.ipConfiguration> | undefined,
-  input: IpConfigurationInput,
+  input: IpConfigurationResourceInput,
 ): { body: IpConfigurationBody; subnet: Stored<typeof TYPES.subnet> } {
   const subnet = routeServerSubnet(core, input.subnetId);
   if (existing !== undefined && idKey(existing.body.subnetId) !== idKey(subnet.id)) {
@@ -259,14 +263,14 @@ function planStart(
 export function putIpConfiguration(
   core: ServiceCore,
   id: string,
-  input: IpConfigurationInput,
+  input: IpConfigurationResourceInput,
   options: WriteOptions = {},
-): Promise<PutResult<IpConfiguration>> {
+): Promise<PutResult<IpConfigurationResource>> {
   return core
     .write((mutation) => {
       const hub = requireHub(core, id);
       const existing = core.index.get(id, TYPES.ipConfiguration);
-      checkPreconditions(existing, id, options);
+      checkWriteConditions(existing, id, options);
       const other = core.index
         .childrenOf(hub.id, TYPES.ipConfiguration)
         .find((c) => idKey(c.id) !== idKey(id));
@@ -323,7 +327,7 @@ export function deleteIpConfiguration(
   });
 }
 
-export function getIpConfiguration(core: ServiceCore, id: string): IpConfiguration | undefined {
+export function getIpConfiguration(core: ServiceCore, id: string): IpConfigurationResource | undefined {
   const record = core.index.get(id, TYPES.ipConfiguration);
   return record === undefined ? undefined : ipConfigurationView(record);
 }
@@ -332,7 +336,7 @@ export function listIpConfigurations(
   core: ServiceCore,
   hubId: string,
   cursor?: string,
-): Page<IpConfiguration> {
+): Page<IpConfigurationResource> {
   if (core.index.get(hubId, TYPES.routeServer) === undefined) throw notFound('route server', hubId);
   return pageOf(
     core.index.childrenOf(hubId, TYPES.ipConfiguration),
@@ -348,7 +352,7 @@ function bgpConnectionBody(
   core: ServiceCore,
   hub: HubRecord,
   id: string,
-  input: BgpConnectionInput,
+  input: BgpConnectionResourceInput,
 ): BgpConnectionBody {
   checkPeerAsn(input.peerAsn);
   const peerIp = checkPeerIp(input.peerIp);
@@ -371,14 +375,14 @@ function bgpConnectionBody(
 export function putBgpConnection(
   core: ServiceCore,
   id: string,
-  input: BgpConnectionInput,
+  input: BgpConnectionResourceInput,
   options: WriteOptions = {},
-): Promise<PutResult<BgpConnection>> {
+): Promise<PutResult<BgpConnectionResource>> {
   return core
     .write((mutation) => {
       const hub = requireHub(core, id);
       const existing = core.index.get(id, TYPES.bgpConnection);
-      checkPreconditions(existing, id, options);
+      checkWriteConditions(existing, id, options);
       const body = bgpConnectionBody(core, hub, id, input);
       const connectionId = existing?.id ?? id;
       const name = existing?.name ?? nameFromId(id);
@@ -416,12 +420,16 @@ export function deleteBgpConnection(
   });
 }
 
-export function getBgpConnection(core: ServiceCore, id: string): BgpConnection | undefined {
+export function getBgpConnection(core: ServiceCore, id: string): BgpConnectionResource | undefined {
   const record = core.index.get(id, TYPES.bgpConnection);
   return record === undefined ? undefined : bgpConnectionView(core, record);
 }
 
-export function listBgpConnections(core: ServiceCore, hubId: string, cursor?: string): Page<BgpConnection> {
+export function listBgpConnections(
+  core: ServiceCore,
+  hubId: string,
+  cursor?: string,
+): Page<BgpConnectionResource> {
   if (core.index.get(hubId, TYPES.routeServer) === undefined) throw notFound('route server', hubId);
   const records = core.index.childrenOf(hubId, TYPES.bgpConnection);
   return pageOf(records, cursor, core.pageSize, (r) => bgpConnectionView(core, r));

@@ -6,10 +6,10 @@
  */
 import { parsePrefix } from '../lib/prefix.js';
 import type { UserDefinedRoute } from '../sdn/index.js';
-import { canonicalAddress } from './addresses.js';
+import { canonicalIp } from './addresses.js';
 import {
   applyToModel,
-  checkPreconditions,
+  checkWriteConditions,
   canonicalPrefix,
   notFound,
   pageOf,
@@ -26,10 +26,10 @@ import type {
   ListScope,
   Page,
   PutResult,
-  Route,
-  RouteInput,
-  RouteTable,
-  RouteTableInput,
+  RouteResource,
+  RouteResourceInput,
+  RouteTableResource,
+  RouteTableResourceInput,
   WriteOptions,
 } from './types.js';
 import { routeTableView, routeView } from './views.js';
@@ -42,7 +42,7 @@ const NEXT_HOP_TYPES = new Set([
   'None',
 ]);
 
-function routeBody(input: RouteInput, target: string): RouteBody {
+function routeBody(input: RouteResourceInput, target: string): RouteBody {
   if (!NEXT_HOP_TYPES.has(input.nextHopType)) {
     throw new RouteServerError(
       E.INVALID_VALUE,
@@ -51,7 +51,7 @@ function routeBody(input: RouteInput, target: string): RouteBody {
     );
   }
   const hop = input.nextHopIpAddress ?? null;
-  const canonical = hop === null ? null : canonicalAddress(hop);
+  const canonical = hop === null ? null : canonicalIp(hop);
   if (hop !== null && canonical === undefined) {
     throw new RouteServerError(E.INVALID_VALUE, `'${hop}' is not an IP address`, `${target}nextHopIpAddress`);
   }
@@ -77,7 +77,7 @@ function sdnRoutes(routes: readonly { name: string; body: RouteBody }[]): UserDe
 
 /** The routes a table PUT sets: its inline list (names keep their first spelling), else the current ones. */
 function inlineRoutes(
-  input: RouteTableInput,
+  input: RouteTableResourceInput,
   current: readonly Stored<typeof TYPES.route>[],
   seen: Set<string>,
 ): { name: string; body: RouteBody }[] {
@@ -100,13 +100,13 @@ function inlineRoutes(
 export function putRouteTable(
   core: ServiceCore,
   id: string,
-  input: RouteTableInput,
+  input: RouteTableResourceInput,
   options: WriteOptions = {},
-): Promise<PutResult<RouteTable>> {
+): Promise<PutResult<RouteTableResource>> {
   return core
     .write((mutation) => {
       const existing = core.index.get(id, TYPES.routeTable);
-      checkPreconditions(existing, id, options);
+      checkWriteConditions(existing, id, options);
       const tableId = existing?.id ?? id;
       const key = idKey(tableId);
       const body: RouteTableBody = {
@@ -177,12 +177,16 @@ export function deleteRouteTable(
   });
 }
 
-export function getRouteTable(core: ServiceCore, id: string): RouteTable | undefined {
+export function getRouteTable(core: ServiceCore, id: string): RouteTableResource | undefined {
   const record = core.index.get(id, TYPES.routeTable);
   return record === undefined ? undefined : routeTableView(core, record);
 }
 
-export function listRouteTables(core: ServiceCore, scope: ListScope, cursor?: string): Page<RouteTable> {
+export function listRouteTables(
+  core: ServiceCore,
+  scope: ListScope,
+  cursor?: string,
+): Page<RouteTableResource> {
   const records = core.index.ofType(TYPES.routeTable).filter((r) => inScope(r.id, scope));
   return pageOf(records, cursor, core.pageSize, (r) => routeTableView(core, r));
 }
@@ -213,14 +217,14 @@ function replaceRoutes(
 export function putRoute(
   core: ServiceCore,
   id: string,
-  input: RouteInput,
+  input: RouteResourceInput,
   options: WriteOptions = {},
-): Promise<PutResult<Route>> {
+): Promise<PutResult<RouteResource>> {
   return core
     .write((mutation) => {
       const table = requireTable(core, id);
       const existing = core.index.get(id, TYPES.route);
-      checkPreconditions(existing, id, options);
+      checkWriteConditions(existing, id, options);
       const name = existing?.name ?? nameFromId(id);
       const body = routeBody(input, '');
       const others = core.index.childrenOf(table.id, TYPES.route).filter((r) => idKey(r.id) !== idKey(id));
@@ -262,12 +266,12 @@ export function deleteRoute(
   });
 }
 
-export function getRoute(core: ServiceCore, id: string): Route | undefined {
+export function getRoute(core: ServiceCore, id: string): RouteResource | undefined {
   const record = core.index.get(id, TYPES.route);
   return record === undefined ? undefined : routeView(record);
 }
 
-export function listRoutes(core: ServiceCore, tableId: string, cursor?: string): Page<Route> {
+export function listRoutes(core: ServiceCore, tableId: string, cursor?: string): Page<RouteResource> {
   if (core.index.get(tableId, TYPES.routeTable) === undefined) throw notFound('route table', tableId);
   return pageOf(core.index.childrenOf(tableId, TYPES.route), cursor, core.pageSize, routeView);
 }

@@ -16,36 +16,36 @@ import type { EffectiveRoute, VirtualNetworkModel } from '../sdn/index.js';
 import type { ResourceStore } from '../store/index.js';
 import { DEFAULT_LIMITS, ServiceCore, type EffectErrorHandler, type RouteServerLimits } from './core.js';
 import { TYPES } from './ids.js';
-import * as nics from './interfaces.js';
+import * as nics from './network-interfaces.js';
 import * as network from './network.js';
 import type { Stored } from './records.js';
 import * as routeServers from './route-servers.js';
 import * as routeTables from './route-tables.js';
 import type { BgpRuntime } from '../runtime/index.js';
 import type {
-  BgpConnection,
-  BgpConnectionInput,
+  BgpConnectionResource,
+  BgpConnectionResourceInput,
   DeleteResult,
-  IpConfiguration,
-  IpConfigurationInput,
+  IpConfigurationResource,
+  IpConfigurationResourceInput,
   ListScope,
-  NetworkInterface,
-  NetworkInterfaceInput,
+  NetworkInterfaceResource,
+  NetworkInterfaceResourceInput,
   Page,
-  PeeringInput,
+  PeeringResourceInput,
   PutResult,
-  Route,
-  RouteInput,
-  RouteServer,
-  RouteServerInput,
+  RouteResource,
+  RouteResourceInput,
+  RouteServerResource,
+  RouteServerResourceInput,
   RoutesByInstance,
-  RouteTable,
-  RouteTableInput,
-  Subnet,
-  SubnetInput,
-  VirtualNetwork,
-  VirtualNetworkInput,
-  VirtualNetworkPeering,
+  RouteTableResource,
+  RouteTableResourceInput,
+  SubnetResource,
+  SubnetResourceInput,
+  VirtualNetworkResource,
+  VirtualNetworkResourceInput,
+  VirtualNetworkPeeringResource,
   WriteOptions,
 } from './types.js';
 
@@ -100,52 +100,52 @@ export class RouteServerService {
   // ---- route servers ----
   putRouteServer(
     id: string,
-    input: RouteServerInput,
+    input: RouteServerResourceInput,
     options?: WriteOptions,
-  ): Promise<PutResult<RouteServer>> {
+  ): Promise<PutResult<RouteServerResource>> {
     return routeServers.putRouteServer(this.core, id, input, options);
   }
   deleteRouteServer(id: string, options?: WriteOptions): Promise<DeleteResult> {
     return routeServers.deleteRouteServer(this.core, id, options);
   }
-  getRouteServer(id: string): RouteServer | undefined {
+  getRouteServer(id: string): RouteServerResource | undefined {
     return routeServers.getRouteServer(this.core, id);
   }
-  listRouteServers(scope: ListScope, cursor?: string): Page<RouteServer> {
+  listRouteServers(scope: ListScope, cursor?: string): Page<RouteServerResource> {
     return routeServers.listRouteServers(this.core, scope, cursor);
   }
 
   putIpConfiguration(
     id: string,
-    input: IpConfigurationInput,
+    input: IpConfigurationResourceInput,
     options?: WriteOptions,
-  ): Promise<PutResult<IpConfiguration>> {
+  ): Promise<PutResult<IpConfigurationResource>> {
     return routeServers.putIpConfiguration(this.core, id, input, options);
   }
   deleteIpConfiguration(id: string, options?: WriteOptions): Promise<DeleteResult> {
     return routeServers.deleteIpConfiguration(this.core, id, options);
   }
-  getIpConfiguration(id: string): IpConfiguration | undefined {
+  getIpConfiguration(id: string): IpConfigurationResource | undefined {
     return routeServers.getIpConfiguration(this.core, id);
   }
-  listIpConfigurations(routeServerId: string, cursor?: string): Page<IpConfiguration> {
+  listIpConfigurations(routeServerId: string, cursor?: string): Page<IpConfigurationResource> {
     return routeServers.listIpConfigurations(this.core, routeServerId, cursor);
   }
 
   putBgpConnection(
     id: string,
-    input: BgpConnectionInput,
+    input: BgpConnectionResourceInput,
     options?: WriteOptions,
-  ): Promise<PutResult<BgpConnection>> {
+  ): Promise<PutResult<BgpConnectionResource>> {
     return routeServers.putBgpConnection(this.core, id, input, options);
   }
   deleteBgpConnection(id: string, options?: WriteOptions): Promise<DeleteResult> {
     return routeServers.deleteBgpConnection(this.core, id, options);
   }
-  getBgpConnection(id: string): BgpConnection | undefined {
+  getBgpConnection(id: string): BgpConnectionResource | undefined {
     return routeServers.getBgpConnection(this.core, id);
   }
-  listBgpConnections(routeServerId: string, cursor?: string): Page<BgpConnection> {
+  listBgpConnections(routeServerId: string, cursor?: string): Page<BgpConnectionResource> {
     return routeServers.listBgpConnections(this.core, routeServerId, cursor);
   }
   /** Routes each instance learned from the connection's peer (Adj-RIB-In). */
@@ -160,98 +160,106 @@ export class RouteServerService {
   // ---- virtual networks ----
   putVirtualNetwork(
     id: string,
-    input: VirtualNetworkInput,
+    input: VirtualNetworkResourceInput,
     options?: WriteOptions,
-  ): Promise<PutResult<VirtualNetwork>> {
+  ): Promise<PutResult<VirtualNetworkResource>> {
     return network.putVirtualNetwork(this.core, id, input, options);
   }
   deleteVirtualNetwork(id: string, options?: WriteOptions): Promise<DeleteResult> {
     return network.deleteVirtualNetwork(this.core, id, options);
   }
-  getVirtualNetwork(id: string): VirtualNetwork | undefined {
+  getVirtualNetwork(id: string): VirtualNetworkResource | undefined {
     return network.getVirtualNetwork(this.core, id);
   }
-  listVirtualNetworks(scope: ListScope, cursor?: string): Page<VirtualNetwork> {
+  listVirtualNetworks(scope: ListScope, cursor?: string): Page<VirtualNetworkResource> {
     return network.listVirtualNetworks(this.core, scope, cursor);
   }
 
-  putSubnet(id: string, input: SubnetInput, options?: WriteOptions): Promise<PutResult<Subnet>> {
+  putSubnet(
+    id: string,
+    input: SubnetResourceInput,
+    options?: WriteOptions,
+  ): Promise<PutResult<SubnetResource>> {
     return network.putSubnet(this.core, id, input, options);
   }
   deleteSubnet(id: string, options?: WriteOptions): Promise<DeleteResult> {
     return network.deleteSubnet(this.core, id, options);
   }
-  getSubnet(id: string): Subnet | undefined {
+  getSubnet(id: string): SubnetResource | undefined {
     return network.getSubnet(this.core, id);
   }
-  listSubnets(virtualNetworkId: string, cursor?: string): Page<Subnet> {
+  listSubnets(virtualNetworkId: string, cursor?: string): Page<SubnetResource> {
     return network.listSubnets(this.core, virtualNetworkId, cursor);
   }
 
   putPeering(
     id: string,
-    input: PeeringInput,
+    input: PeeringResourceInput,
     options?: WriteOptions,
-  ): Promise<PutResult<VirtualNetworkPeering>> {
+  ): Promise<PutResult<VirtualNetworkPeeringResource>> {
     return network.putPeering(this.core, id, input, options);
   }
   deletePeering(id: string, options?: WriteOptions): Promise<DeleteResult> {
     return network.deletePeering(this.core, id, options);
   }
-  getPeering(id: string): VirtualNetworkPeering | undefined {
+  getPeering(id: string): VirtualNetworkPeeringResource | undefined {
     return network.getPeering(this.core, id);
   }
-  listPeerings(virtualNetworkId: string, cursor?: string): Page<VirtualNetworkPeering> {
+  listPeerings(virtualNetworkId: string, cursor?: string): Page<VirtualNetworkPeeringResource> {
     return network.listPeerings(this.core, virtualNetworkId, cursor);
   }
 
   // ---- route tables ----
-  putRouteTable(id: string, input: RouteTableInput, options?: WriteOptions): Promise<PutResult<RouteTable>> {
+  putRouteTable(
+    id: string,
+    input: RouteTableResourceInput,
+    options?: WriteOptions,
+  ): Promise<PutResult<RouteTableResource>> {
     return routeTables.putRouteTable(this.core, id, input, options);
   }
   deleteRouteTable(id: string, options?: WriteOptions): Promise<DeleteResult> {
     return routeTables.deleteRouteTable(this.core, id, options);
   }
-  getRouteTable(id: string): RouteTable | undefined {
+  getRouteTable(id: string): RouteTableResource | undefined {
     return routeTables.getRouteTable(this.core, id);
   }
-  listRouteTables(scope: ListScope, cursor?: string): Page<RouteTable> {
+  listRouteTables(scope: ListScope, cursor?: string): Page<RouteTableResource> {
     return routeTables.listRouteTables(this.core, scope, cursor);
   }
 
-  putRoute(id: string, input: RouteInput, options?: WriteOptions): Promise<PutResult<Route>> {
+  putRoute(id: string, input: RouteResourceInput, options?: WriteOptions): Promise<PutResult<RouteResource>> {
     return routeTables.putRoute(this.core, id, input, options);
   }
   deleteRoute(id: string, options?: WriteOptions): Promise<DeleteResult> {
     return routeTables.deleteRoute(this.core, id, options);
   }
-  getRoute(id: string): Route | undefined {
+  getRoute(id: string): RouteResource | undefined {
     return routeTables.getRoute(this.core, id);
   }
-  listRoutes(routeTableId: string, cursor?: string): Page<Route> {
+  listRoutes(routeTableId: string, cursor?: string): Page<RouteResource> {
     return routeTables.listRoutes(this.core, routeTableId, cursor);
   }
 
   // ---- network interfaces ----
   putNetworkInterface(
     id: string,
-    input: NetworkInterfaceInput,
+    input: NetworkInterfaceResourceInput,
     options?: WriteOptions,
-  ): Promise<PutResult<NetworkInterface>> {
+  ): Promise<PutResult<NetworkInterfaceResource>> {
     return nics.putNetworkInterface(this.core, id, input, options);
   }
   deleteNetworkInterface(id: string, options?: WriteOptions): Promise<DeleteResult> {
     return nics.deleteNetworkInterface(this.core, id, options);
   }
-  getNetworkInterface(id: string): NetworkInterface | undefined {
+  getNetworkInterface(id: string): NetworkInterfaceResource | undefined {
     return nics.getNetworkInterface(this.core, id);
   }
-  listNetworkInterfaces(scope: ListScope, cursor?: string): Page<NetworkInterface> {
+  listNetworkInterfaces(scope: ListScope, cursor?: string): Page<NetworkInterfaceResource> {
     return nics.listNetworkInterfaces(this.core, scope, cursor);
   }
   /** The NIC's effective route table (UDR > BGP > system, docs/azure-behaviour.md §3.5), read from the live model. */
   effectiveRouteTable(networkInterfaceId: string): EffectiveRoute[] {
-    return nics.effectiveRouteTable(this.core, networkInterfaceId);
+    return nics.nicEffectiveRoutes(this.core, networkInterfaceId);
   }
 
   /** Waits for running writes and live effects; the store stays open (the caller owns it). */

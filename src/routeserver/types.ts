@@ -8,9 +8,12 @@
  */
 import type { InstanceId } from '../rib/ports.js';
 import type { HubRoutingPreference, PeerRoute, SessionState } from '../runtime/index.js';
+import type { UserRouteNextHopType } from '../sdn/index.js';
 
 /** Owned by the BGP runtime (src/runtime/types.ts); the facade returns them as they are. */
 export type { HubRoutingPreference, PeerRoute, SessionState };
+
+export type { UserRouteNextHopType };
 
 /** Azure Route Server's fixed ASN (docs/azure-behaviour.md §1.4). */
 export const ROUTE_SERVER_ASN = 65515;
@@ -23,8 +26,6 @@ export type ProvisioningState = 'Succeeded' | 'Updating' | 'Deleting' | 'Failed'
 export type RoutingState = 'None' | 'Provisioned' | 'Provisioning' | 'Failed';
 /** Azure's `HubBgpConnectionStatus`. */
 export type ConnectionState = 'Unknown' | 'Connecting' | 'Connected' | 'NotConnected';
-export type UserRouteNextHopType =
-  'VirtualAppliance' | 'VirtualNetworkGateway' | 'VnetLocal' | 'Internet' | 'None';
 export type AllocationMethod = 'Static' | 'Dynamic';
 
 export interface ResourceIdentity {
@@ -53,7 +54,7 @@ export interface Page<T> {
 
 // ---- route servers --------------------------------------------------------
 
-export interface RouteServer extends TrackedIdentity {
+export interface RouteServerResource extends TrackedIdentity {
   readonly allowBranchToBranchTraffic: boolean;
   readonly hubRoutingPreference: HubRoutingPreference;
   readonly minCapacity: number;
@@ -66,7 +67,7 @@ export interface RouteServer extends TrackedIdentity {
   readonly bgpConnectionIds: readonly string[];
 }
 
-export interface RouteServerInput {
+export interface RouteServerResourceInput {
   readonly location?: string;
   readonly tags?: Readonly<Record<string, string>>;
   readonly allowBranchToBranchTraffic?: boolean;
@@ -76,7 +77,7 @@ export interface RouteServerInput {
   readonly virtualRouterAsn?: number;
 }
 
-export interface IpConfiguration extends ResourceIdentity {
+export interface IpConfigurationResource extends ResourceIdentity {
   readonly routeServerId: string;
   readonly subnetId: string;
   readonly privateIpAddress: string | null;
@@ -86,7 +87,7 @@ export interface IpConfiguration extends ResourceIdentity {
   readonly provisioningState: ProvisioningState;
 }
 
-export interface IpConfigurationInput {
+export interface IpConfigurationResourceInput {
   readonly subnetId: string;
   readonly privateIpAddress?: string | null;
   readonly privateIpAllocationMethod?: AllocationMethod;
@@ -99,7 +100,7 @@ export interface InstanceSession {
   readonly state: SessionState;
 }
 
-export interface BgpConnection extends ResourceIdentity {
+export interface BgpConnectionResource extends ResourceIdentity {
   readonly routeServerId: string;
   readonly peerIp: string;
   readonly peerAsn: number;
@@ -109,7 +110,7 @@ export interface BgpConnection extends ResourceIdentity {
   readonly provisioningState: ProvisioningState;
 }
 
-export interface BgpConnectionInput {
+export interface BgpConnectionResourceInput {
   readonly peerIp: string;
   readonly peerAsn: number;
 }
@@ -119,7 +120,7 @@ export type RoutesByInstance = ReadonlyMap<InstanceId, readonly PeerRoute[]>;
 
 // ---- virtual networks -----------------------------------------------------
 
-export interface Subnet extends ResourceIdentity {
+export interface SubnetResource extends ResourceIdentity {
   readonly virtualNetworkId: string;
   readonly addressPrefix: string;
   readonly routeTableId: string | null;
@@ -128,12 +129,12 @@ export interface Subnet extends ResourceIdentity {
   readonly provisioningState: ProvisioningState;
 }
 
-export interface SubnetInput {
+export interface SubnetResourceInput {
   readonly addressPrefix: string;
   readonly routeTableId?: string | null;
 }
 
-export interface VirtualNetworkPeering extends ResourceIdentity {
+export interface VirtualNetworkPeeringResource extends ResourceIdentity {
   readonly virtualNetworkId: string;
   readonly remoteVirtualNetworkId: string;
   readonly allowVirtualNetworkAccess: boolean;
@@ -145,7 +146,7 @@ export interface VirtualNetworkPeering extends ResourceIdentity {
   readonly provisioningState: ProvisioningState;
 }
 
-export interface PeeringInput {
+export interface PeeringResourceInput {
   readonly remoteVirtualNetworkId: string;
   readonly allowVirtualNetworkAccess?: boolean;
   readonly allowForwardedTraffic?: boolean;
@@ -153,10 +154,10 @@ export interface PeeringInput {
   readonly useRemoteGateways?: boolean;
 }
 
-export interface VirtualNetwork extends TrackedIdentity {
+export interface VirtualNetworkResource extends TrackedIdentity {
   readonly addressPrefixes: readonly string[];
-  readonly subnets: readonly Subnet[];
-  readonly peerings: readonly VirtualNetworkPeering[];
+  readonly subnets: readonly SubnetResource[];
+  readonly peerings: readonly VirtualNetworkPeeringResource[];
   readonly provisioningState: ProvisioningState;
 }
 
@@ -165,17 +166,17 @@ export interface VirtualNetwork extends TrackedIdentity {
  * (named children not listed are deleted, as in an ARM PUT); when absent the
  * existing children are kept.
  */
-export interface VirtualNetworkInput {
+export interface VirtualNetworkResourceInput {
   readonly location?: string;
   readonly tags?: Readonly<Record<string, string>>;
   readonly addressPrefixes: readonly string[];
-  readonly subnets?: readonly (SubnetInput & { readonly name: string })[];
-  readonly peerings?: readonly (PeeringInput & { readonly name: string })[];
+  readonly subnets?: readonly (SubnetResourceInput & { readonly name: string })[];
+  readonly peerings?: readonly (PeeringResourceInput & { readonly name: string })[];
 }
 
 // ---- route tables -----------------------------------------------------------
 
-export interface Route extends ResourceIdentity {
+export interface RouteResource extends ResourceIdentity {
   readonly routeTableId: string;
   readonly addressPrefix: string;
   readonly nextHopType: UserRouteNextHopType;
@@ -183,30 +184,30 @@ export interface Route extends ResourceIdentity {
   readonly provisioningState: ProvisioningState;
 }
 
-export interface RouteInput {
+export interface RouteResourceInput {
   readonly addressPrefix: string;
   readonly nextHopType: UserRouteNextHopType;
   readonly nextHopIpAddress?: string | null;
 }
 
-export interface RouteTable extends TrackedIdentity {
+export interface RouteTableResource extends TrackedIdentity {
   readonly disableBgpRoutePropagation: boolean;
-  readonly routes: readonly Route[];
+  readonly routes: readonly RouteResource[];
   readonly subnetIds: readonly string[];
   readonly provisioningState: ProvisioningState;
 }
 
 /** `routes`, when given, is the complete set; when absent the existing routes are kept. */
-export interface RouteTableInput {
+export interface RouteTableResourceInput {
   readonly location?: string;
   readonly tags?: Readonly<Record<string, string>>;
   readonly disableBgpRoutePropagation?: boolean;
-  readonly routes?: readonly (RouteInput & { readonly name: string })[];
+  readonly routes?: readonly (RouteResourceInput & { readonly name: string })[];
 }
 
 // ---- network interfaces -------------------------------------------------------
 
-export interface NetworkInterface extends TrackedIdentity {
+export interface NetworkInterfaceResource extends TrackedIdentity {
   /** the NIC's (single, primary) IP configuration */
   readonly ipConfigurationName: string;
   readonly ipConfigurationId: string;
@@ -216,7 +217,7 @@ export interface NetworkInterface extends TrackedIdentity {
   readonly provisioningState: ProvisioningState;
 }
 
-export interface NetworkInterfaceInput {
+export interface NetworkInterfaceResourceInput {
   readonly location?: string;
   readonly tags?: Readonly<Record<string, string>>;
   readonly ipConfigurationName?: string;

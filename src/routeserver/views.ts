@@ -10,17 +10,17 @@ import type { Stored } from './records.js';
 import type { InstanceSessionState } from '../runtime/index.js';
 import {
   ROUTE_SERVER_ASN,
-  type BgpConnection,
+  type BgpConnectionResource,
   type ConnectionState,
   type InstanceSession,
-  type IpConfiguration,
-  type NetworkInterface,
-  type Route,
-  type RouteServer,
-  type RouteTable,
-  type Subnet,
-  type VirtualNetwork,
-  type VirtualNetworkPeering,
+  type IpConfigurationResource,
+  type NetworkInterfaceResource,
+  type RouteResource,
+  type RouteServerResource,
+  type RouteTableResource,
+  type SubnetResource,
+  type VirtualNetworkResource,
+  type VirtualNetworkPeeringResource,
 } from './types.js';
 
 const identity = (record: Stored) => ({ id: record.id, name: record.name, etag: record.etag });
@@ -40,7 +40,10 @@ export function routeServerAddresses(core: ServiceCore, routeServerId: string): 
   return subnet === undefined ? [] : instanceAddresses(subnet.body.addressPrefix);
 }
 
-export function routeServerView(core: ServiceCore, record: Stored<typeof TYPES.routeServer>): RouteServer {
+export function routeServerView(
+  core: ServiceCore,
+  record: Stored<typeof TYPES.routeServer>,
+): RouteServerResource {
   const ipConfigurations = core.index.childrenOf(record.id, TYPES.ipConfiguration);
   const addresses = routeServerAddresses(core, record.id);
   return {
@@ -59,7 +62,7 @@ export function routeServerView(core: ServiceCore, record: Stored<typeof TYPES.r
   };
 }
 
-export function ipConfigurationView(record: Stored<typeof TYPES.ipConfiguration>): IpConfiguration {
+export function ipConfigurationView(record: Stored<typeof TYPES.ipConfiguration>): IpConfigurationResource {
   return {
     ...identity(record),
     routeServerId: record.parentId!,
@@ -87,7 +90,7 @@ export function combinedState(sessions: readonly InstanceSessionState[]): Connec
 export function bgpConnectionView(
   core: ServiceCore,
   record: Stored<typeof TYPES.bgpConnection>,
-): BgpConnection {
+): BgpConnectionResource {
   const routeServerId = record.parentId!;
   const running = core.runtime !== undefined && core.running.has(idKey(routeServerId));
   const sessions: InstanceSession[] = running
@@ -115,7 +118,7 @@ function ipConfigurationIds(core: ServiceCore, subnetId: string): string[] {
     );
 }
 
-export function subnetView(core: ServiceCore, record: Stored<typeof TYPES.subnet>): Subnet {
+export function subnetView(core: ServiceCore, record: Stored<typeof TYPES.subnet>): SubnetResource {
   return {
     ...identity(record),
     virtualNetworkId: record.parentId!,
@@ -126,7 +129,10 @@ export function subnetView(core: ServiceCore, record: Stored<typeof TYPES.subnet
   };
 }
 
-export function peeringView(core: ServiceCore, record: Stored<typeof TYPES.peering>): VirtualNetworkPeering {
+export function peeringView(
+  core: ServiceCore,
+  record: Stored<typeof TYPES.peering>,
+): VirtualNetworkPeeringResource {
   return {
     ...identity(record),
     virtualNetworkId: record.parentId!,
@@ -145,7 +151,7 @@ export function peeringView(core: ServiceCore, record: Stored<typeof TYPES.peeri
 export function virtualNetworkView(
   core: ServiceCore,
   record: Stored<typeof TYPES.virtualNetwork>,
-): VirtualNetwork {
+): VirtualNetworkResource {
   return {
     ...identity(record),
     location: record.body.location,
@@ -157,7 +163,7 @@ export function virtualNetworkView(
   };
 }
 
-export function routeView(record: Stored<typeof TYPES.route>): Route {
+export function routeView(record: Stored<typeof TYPES.route>): RouteResource {
   return {
     ...identity(record),
     routeTableId: record.parentId!,
@@ -168,7 +174,10 @@ export function routeView(record: Stored<typeof TYPES.route>): Route {
   };
 }
 
-export function routeTableView(core: ServiceCore, record: Stored<typeof TYPES.routeTable>): RouteTable {
+export function routeTableView(
+  core: ServiceCore,
+  record: Stored<typeof TYPES.routeTable>,
+): RouteTableResource {
   const key = idKey(record.id);
   return {
     ...identity(record),
@@ -187,7 +196,9 @@ export function routeTableView(core: ServiceCore, record: Stored<typeof TYPES.ro
   };
 }
 
-export function networkInterfaceView(record: Stored<typeof TYPES.networkInterface>): NetworkInterface {
+export function networkInterfaceView(
+  record: Stored<typeof TYPES.networkInterface>,
+): NetworkInterfaceResource {
   return {
     ...identity(record),
     location: record.body.location,

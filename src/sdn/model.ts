@@ -26,7 +26,7 @@ import { SDN_ERROR_CODES as E, SdnError } from './errors.js';
 import type { DomainRoutesChange, PrefixRoutesChange } from './events.js';
 import { hasRouteEventSubscribers, publishRouteEvent } from './events.js';
 import type { NextHopResult } from './next-hop.js';
-import { nextHop } from './next-hop.js';
+import { resolveNextHop } from './next-hop.js';
 import type { RouteDomain } from './route-domain.js';
 import { NetworkState } from './state.js';
 import { diffDomains, LayerDeltaCache } from './topology-diff.js';
@@ -34,7 +34,7 @@ import type {
   EffectiveRoute,
   NetworkInterface,
   PeeringState,
-  RouteTable,
+  UserRouteTable,
   Subnet,
   UserDefinedRoute,
   VirtualNetwork,
@@ -153,9 +153,9 @@ export class VirtualNetworkModel {
 
   // ---- route tables -------------------------------------------------------
 
-  createRouteTable(input: RouteTableInput): RouteTable {
+  createRouteTable(input: RouteTableInput): UserRouteTable {
     validate.requireNew(this.state.routeTables.has(input.id), 'route table', input.id);
-    const table: RouteTable = {
+    const table: UserRouteTable = {
       id: input.id,
       disableBgpRoutePropagation: input.disableBgpRoutePropagation ?? false,
       routes: [...(input.routes ?? [])],
@@ -170,9 +170,9 @@ export class VirtualNetworkModel {
   updateRouteTable(
     routeTableId: string,
     changes: { readonly disableBgpRoutePropagation?: boolean; readonly routes?: readonly UserDefinedRoute[] },
-  ): RouteTable {
+  ): UserRouteTable {
     const current = validate.requireRouteTable(this.state, routeTableId, 'id');
-    const table: RouteTable = {
+    const table: UserRouteTable = {
       id: routeTableId,
       disableBgpRoutePropagation: changes.disableBgpRoutePropagation ?? current.disableBgpRoutePropagation,
       routes: [...(changes.routes ?? current.routes)],
@@ -185,13 +185,13 @@ export class VirtualNetworkModel {
   }
 
   /** Creates or replaces the route with `route.name`. */
-  setRoute(routeTableId: string, route: UserDefinedRoute): RouteTable {
+  setRoute(routeTableId: string, route: UserDefinedRoute): UserRouteTable {
     const current = validate.requireRouteTable(this.state, routeTableId, 'id');
     const others = current.routes.filter((r) => r.name !== route.name);
     return this.updateRouteTable(routeTableId, { routes: [...others, route] });
   }
 
-  deleteRoute(routeTableId: string, routeName: string): RouteTable {
+  deleteRoute(routeTableId: string, routeName: string): UserRouteTable {
     const current = validate.requireRouteTable(this.state, routeTableId, 'id');
     if (!current.routes.some((r) => r.name === routeName)) {
       throw new SdnError(E.NOT_FOUND, `route '${routeName}' is not in route table '${routeTableId}'`, 'name');
@@ -330,7 +330,7 @@ export class VirtualNetworkModel {
     return this.state.subnets.get(subnetId);
   }
 
-  routeTable(routeTableId: string): RouteTable | undefined {
+  routeTable(routeTableId: string): UserRouteTable | undefined {
     return this.state.routeTables.get(routeTableId);
   }
 
@@ -392,7 +392,7 @@ export class VirtualNetworkModel {
     if (!destination) {
       throw new SdnError(E.INVALID_ADDRESS, `'${destinationIp}' is not an IP address`, 'destinationIp');
     }
-    return nextHop(this.registry.domainOfSubnet(nic.subnetId)!, destination);
+    return resolveNextHop(this.registry.domainOfSubnet(nic.subnetId)!, destination);
   }
 
   // ---- change propagation -------------------------------------------------

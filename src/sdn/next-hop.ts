@@ -58,7 +58,7 @@ function pickWinner(candidates: readonly (Candidate | undefined)[]): Candidate |
 }
 
 /** The next hop for a destination host prefix (/32 or /128) in a domain. */
-export function nextHop(domain: RouteDomain, destination: Prefix): NextHopResult {
+export function resolveNextHop(domain: RouteDomain, destination: Prefix): NextHopResult {
   const user = domain.user ? lookup(domain.user, destination) : undefined;
   const system = lookup(domain.system.routes, destination);
   const bgpRaw = domain.bgp ? lookup(domain.bgp, destination) : undefined;

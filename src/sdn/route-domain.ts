@@ -16,7 +16,7 @@
 import { LpmTrie } from '../lib/lpm-trie.js';
 import type { Prefix } from '../lib/prefix.js';
 import { formatPrefix, parsePrefix, prefixContains } from '../lib/prefix.js';
-import type { BgpRoute, RouteTable, SystemRoute, UserDefinedRoute } from './types.js';
+import type { BgpRoute, UserRouteTable, SystemRoute, UserDefinedRoute } from './types.js';
 
 /**
  * Azure's default routes with next hop None (virtual-networks-udr-overview,
@@ -70,7 +70,7 @@ export function buildSystemLayer(ownSpaces: readonly Prefix[], peerSpaces: reado
   return layer;
 }
 
-export function buildUserRouteLayer(table: RouteTable): LpmTrie<UserDefinedRoute> {
+export function buildUserRouteLayer(table: UserRouteTable): LpmTrie<UserDefinedRoute> {
   const layer = new LpmTrie<UserDefinedRoute>();
   for (const route of table.routes) layer.set(route.addressPrefix, route);
   return layer;

@@ -11,7 +11,7 @@ import type {
   NetworkInterface,
   PeeringState,
   RouteServerPlacement,
-  RouteTable,
+  UserRouteTable,
   Subnet,
   VirtualNetwork,
   VirtualNetworkPeering,
@@ -35,7 +35,7 @@ export class NetworkState {
   readonly subnets = new Map<string, Subnet>();
   readonly subnetsByVnet = new Map<string, Set<string>>();
   readonly peerings = new Map<string, VirtualNetworkPeering>();
-  readonly routeTables = new Map<string, RouteTable>();
+  readonly routeTables = new Map<string, UserRouteTable>();
   readonly nics = new Map<string, NetworkInterface>();
   /** subnet id → canonical private IP → NIC id */
   readonly nicsBySubnet = new Map<string, Map<string, string>>();

@@ -46,7 +46,7 @@ export interface UserDefinedRoute {
   readonly nextHopIpAddress: string | null;
 }
 
-export interface RouteTable {
+export interface UserRouteTable {
   readonly id: string;
   /** Azure's "Propagate gateway routes = No": the subnet gets no BGP routes. */
   readonly disableBgpRoutePropagation: boolean;

@@ -10,7 +10,7 @@ import { formatPrefix, parsePrefix, prefixContains, prefixesOverlap } from '../l
 import { isReservedInSubnet, parseAddress } from './addresses.js';
 import { SDN_ERROR_CODES as E, SdnError } from './errors.js';
 import type { NetworkState } from './state.js';
-import type { RouteTable, Subnet, VirtualNetwork, VirtualNetworkPeering } from './types.js';
+import type { UserRouteTable, Subnet, VirtualNetwork, VirtualNetworkPeering } from './types.js';
 import { GATEWAY_SUBNET, ROUTE_SERVER_SUBNET } from './types.js';
 
 /** Ranges Azure does not allow in a VNet address space. */
@@ -38,7 +38,7 @@ export function requireRouteTable(
   state: NetworkState,
   routeTableId: string,
   field = 'routeTableId',
-): RouteTable {
+): UserRouteTable {
   return (
     state.routeTables.get(routeTableId) ??
     fail(E.NOT_FOUND, `route table '${routeTableId}' does not exist`, field)
@@ -207,7 +207,7 @@ export function validateSubnetDelete(state: NetworkState, subnetId: string): voi
   }
 }
 
-export function validateRouteTable(table: RouteTable): void {
+export function validateRouteTable(table: UserRouteTable): void {
   const names = new Set<string>();
   const prefixes = new Set<string>();
   table.routes.forEach((route, i) => {

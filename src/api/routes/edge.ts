@@ -153,14 +153,14 @@ function settle(applied: Promise<void>, context: ErrorContext): Promise<unknown>
 }
 
 /** A tracked resource's PUT body: `location` and `tags` beside its `properties`. */
-export interface TrackedBody<Properties> {
+export interface TrackedPutBody<Properties> {
   location?: string;
   tags?: Record<string, string>;
   properties?: Properties;
 }
 
 /** `location` and `tags` of a tracked resource's PUT body, each when given. */
-export function trackedInput(body: TrackedBody<unknown>): {
+export function trackedInput(body: TrackedPutBody<unknown>): {
   location?: string;
   tags?: Record<string, string>;
 } {

@@ -6,7 +6,11 @@
  */
 import { Type } from 'typebox';
 import { formatPrefix } from '../../lib/prefix.js';
-import type { NetworkInterface, NetworkInterfaceInput, RouteServerService } from '../../routeserver/index.js';
+import type {
+  NetworkInterfaceResource,
+  NetworkInterfaceResourceInput,
+  RouteServerService,
+} from '../../routeserver/index.js';
 import type { EffectiveRoute } from '../../sdn/index.js';
 import { toArmResource } from '../arm-resource.js';
 import { ArmError } from '../errors.js';
@@ -18,7 +22,7 @@ import {
   subResource,
   SubResourceRef,
   trackedInput,
-  type TrackedBody,
+  type TrackedPutBody,
   type ErrorContext,
 } from './edge.js';
 
@@ -79,7 +83,7 @@ const NicResponse = Type.Object({
   provisioningState: Type.String(),
 });
 
-type NicBody = TrackedBody<{
+type NicBody = TrackedPutBody<{
   ipConfigurations: {
     name: string;
     properties: {
@@ -90,7 +94,7 @@ type NicBody = TrackedBody<{
   }[];
 }>;
 
-function nicInput(body: NicBody): NetworkInterfaceInput {
+function nicInput(body: NicBody): NetworkInterfaceResourceInput {
   const config = body.properties?.ipConfigurations[0];
   if (config === undefined) {
     throw new ArmError(400, 'InvalidRequestFormat', 'A network interface needs one IP configuration.', {
@@ -111,7 +115,7 @@ function nicInput(body: NicBody): NetworkInterfaceInput {
   };
 }
 
-function presentNic(nic: NetworkInterface) {
+function presentNic(nic: NetworkInterfaceResource) {
   return toArmResource(
     nic.id,
     nic.name,

@@ -5,11 +5,11 @@
  */
 import { Type } from 'typebox';
 import type {
-  Route,
-  RouteInput,
+  RouteResource,
+  RouteResourceInput,
   RouteServerService,
-  RouteTable,
-  RouteTableInput,
+  RouteTableResource,
+  RouteTableResourceInput,
   UserRouteNextHopType,
 } from '../../routeserver/index.js';
 import { toArmResource } from '../arm-resource.js';
@@ -20,7 +20,7 @@ import {
   subResource,
   SubResourceRef,
   trackedInput,
-  type TrackedBody,
+  type TrackedPutBody,
   type ErrorContext,
 } from './edge.js';
 
@@ -75,12 +75,12 @@ const RouteTableResponse = Type.Object({
 type RouteBody = {
   properties?: { addressPrefix: string; nextHopType: UserRouteNextHopType; nextHopIpAddress?: string | null };
 };
-type TableBody = TrackedBody<{
+type TableBody = TrackedPutBody<{
   disableBgpRoutePropagation?: boolean;
   routes?: (RouteBody & { name: string })[];
 }>;
 
-function routeInput(body: RouteBody): RouteInput {
+function routeInput(body: RouteBody): RouteResourceInput {
   const properties = body.properties ?? { addressPrefix: '', nextHopType: 'None' as const };
   return {
     addressPrefix: properties.addressPrefix,
@@ -89,7 +89,7 @@ function routeInput(body: RouteBody): RouteInput {
   };
 }
 
-function routeProperties(route: Route) {
+function routeProperties(route: RouteResource) {
   return {
     addressPrefix: route.addressPrefix,
     nextHopType: route.nextHopType,
@@ -98,10 +98,10 @@ function routeProperties(route: Route) {
   };
 }
 
-const presentRoute = (route: Route) =>
+const presentRoute = (route: RouteResource) =>
   toArmResource(route.id, route.name, ROUTE_TYPE, route.etag, routeProperties(route));
 
-function presentTable(table: RouteTable) {
+function presentTable(table: RouteTableResource) {
   return toArmResource(
     table.id,
     table.name,
@@ -117,7 +117,7 @@ function presentTable(table: RouteTable) {
   );
 }
 
-function tableInput(body: TableBody): RouteTableInput {
+function tableInput(body: TableBody): RouteTableResourceInput {
   const properties = body.properties ?? {};
   return {
     ...trackedInput(body),

@@ -7,14 +7,14 @@
  */
 import { Type } from 'typebox';
 import type {
-  BgpConnection,
-  BgpConnectionInput,
+  BgpConnectionResource,
+  BgpConnectionResourceInput,
   HubRoutingPreference,
-  IpConfiguration,
-  IpConfigurationInput,
+  IpConfigurationResource,
+  IpConfigurationResourceInput,
   PeerRoute,
-  RouteServer,
-  RouteServerInput,
+  RouteServerResource,
+  RouteServerResourceInput,
   RouteServerService,
   RoutesByInstance,
 } from '../../routeserver/index.js';
@@ -27,7 +27,7 @@ import {
   subResource,
   SubResourceRef,
   trackedInput,
-  type TrackedBody,
+  type TrackedPutBody,
   type ErrorContext,
 } from './edge.js';
 
@@ -112,7 +112,7 @@ const ConnectionResponse = Type.Object({
   connectionState: Type.String(),
 });
 
-type HubBody = TrackedBody<{
+type HubBody = TrackedPutBody<{
   allowBranchToBranchTraffic?: boolean;
   hubRoutingPreference?: HubRoutingPreference;
   virtualRouterAutoScaleConfiguration?: { minCapacity?: number };
@@ -130,7 +130,7 @@ type ConnectionBody = { properties?: { peerIp: string; peerAsn: number } };
 
 // ---- translation -----------------------------------------------------------------------
 
-function presentHub(hub: RouteServer) {
+function presentHub(hub: RouteServerResource) {
   return toArmResource(
     hub.id,
     hub.name,
@@ -152,7 +152,7 @@ function presentHub(hub: RouteServer) {
   );
 }
 
-function presentIpConfiguration(config: IpConfiguration) {
+function presentIpConfiguration(config: IpConfigurationResource) {
   return toArmResource(config.id, config.name, IP_CONFIGURATION_TYPE, config.etag, {
     subnet: subResource(config.subnetId),
     ...(config.publicIpAddressId === null ? {} : { publicIPAddress: subResource(config.publicIpAddressId) }),
@@ -162,7 +162,7 @@ function presentIpConfiguration(config: IpConfiguration) {
   });
 }
 
-function presentConnection(connection: BgpConnection) {
+function presentConnection(connection: BgpConnectionResource) {
   return toArmResource(connection.id, connection.name, CONNECTION_TYPE, connection.etag, {
     peerIp: connection.peerIp,
     peerAsn: connection.peerAsn,
@@ -198,7 +198,7 @@ export function presentPeerRoutes(routes: RoutesByInstance): Record<string, unkn
 
 // ---- registration ------------------------------------------------------------------------
 
-function hubInput(body: HubBody): RouteServerInput {
+function hubInput(body: HubBody): RouteServerResourceInput {
   const properties = body.properties ?? {};
   const minCapacity = properties.virtualRouterAutoScaleConfiguration?.minCapacity;
   return {
@@ -214,7 +214,7 @@ function hubInput(body: HubBody): RouteServerInput {
   };
 }
 
-function ipConfigurationInput(body: IpConfigurationBody): IpConfigurationInput {
+function ipConfigurationInput(body: IpConfigurationBody): IpConfigurationResourceInput {
   const properties = body.properties;
   const publicIp = properties?.publicIPAddress ?? null;
   const privateIp = properties?.privateIPAddress ?? null;
@@ -227,7 +227,7 @@ function ipConfigurationInput(body: IpConfigurationBody): IpConfigurationInput {
   };
 }
 
-const connectionInput = (body: ConnectionBody): BgpConnectionInput => ({
+const connectionInput = (body: ConnectionBody): BgpConnectionResourceInput => ({
   peerIp: body.properties?.peerIp ?? '',
   peerAsn: body.properties?.peerAsn ?? 0,
 });

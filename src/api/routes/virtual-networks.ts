@@ -7,13 +7,13 @@
  */
 import { Type } from 'typebox';
 import type {
-  PeeringInput,
+  PeeringResourceInput,
   RouteServerService,
-  Subnet,
-  SubnetInput,
-  VirtualNetwork,
-  VirtualNetworkInput,
-  VirtualNetworkPeering,
+  SubnetResource,
+  SubnetResourceInput,
+  VirtualNetworkResource,
+  VirtualNetworkResourceInput,
+  VirtualNetworkPeeringResource,
 } from '../../routeserver/index.js';
 import { toArmResource } from '../arm-resource.js';
 import { ArmError } from '../errors.js';
@@ -26,7 +26,7 @@ import {
   subResource,
   SubResourceRef,
   trackedInput,
-  type TrackedBody,
+  type TrackedPutBody,
   type ErrorContext,
 } from './edge.js';
 
@@ -136,7 +136,7 @@ type PeeringBody = {
     useRemoteGateways?: boolean;
   };
 };
-type VnetBody = TrackedBody<{
+type VnetBody = TrackedPutBody<{
   addressSpace?: { addressPrefixes: string[] };
   subnets?: (SubnetBody & { name: string })[];
   virtualNetworkPeerings?: (PeeringBody & { name: string })[];
@@ -144,7 +144,7 @@ type VnetBody = TrackedBody<{
 
 // ---- translation -----------------------------------------------------------------------
 
-function subnetInput(body: SubnetBody, target: string): SubnetInput {
+function subnetInput(body: SubnetBody, target: string): SubnetResourceInput {
   const properties = body.properties ?? {};
   const addressPrefix = properties.addressPrefix ?? properties.addressPrefixes?.[0];
   if (addressPrefix === undefined) {
@@ -155,7 +155,7 @@ function subnetInput(body: SubnetBody, target: string): SubnetInput {
   return { addressPrefix, routeTableId: properties.routeTable?.id ?? null };
 }
 
-function peeringInput(body: PeeringBody, target: string): PeeringInput {
+function peeringInput(body: PeeringBody, target: string): PeeringResourceInput {
   const properties = body.properties;
   if (properties === undefined) {
     throw new ArmError(400, 'InvalidRequestFormat', 'A peering needs remoteVirtualNetwork.', {
@@ -179,7 +179,7 @@ function peeringInput(body: PeeringBody, target: string): PeeringInput {
   };
 }
 
-function subnetProperties(subnet: Subnet) {
+function subnetProperties(subnet: SubnetResource) {
   return {
     addressPrefix: subnet.addressPrefix,
     ...(subnet.routeTableId === null ? {} : { routeTable: subResource(subnet.routeTableId) }),
@@ -188,7 +188,7 @@ function subnetProperties(subnet: Subnet) {
   };
 }
 
-function peeringProperties(peering: VirtualNetworkPeering) {
+function peeringProperties(peering: VirtualNetworkPeeringResource) {
   return {
     remoteVirtualNetwork: subResource(peering.remoteVirtualNetworkId),
     allowVirtualNetworkAccess: peering.allowVirtualNetworkAccess,
@@ -201,12 +201,12 @@ function peeringProperties(peering: VirtualNetworkPeering) {
   };
 }
 
-export const presentSubnet = (s: Subnet) =>
+export const presentSubnet = (s: SubnetResource) =>
   toArmResource(s.id, s.name, SUBNET_TYPE, s.etag, subnetProperties(s));
-const presentPeering = (p: VirtualNetworkPeering) =>
+const presentPeering = (p: VirtualNetworkPeeringResource) =>
   toArmResource(p.id, p.name, PEERING_TYPE, p.etag, peeringProperties(p));
 
-function presentVnet(vnet: VirtualNetwork) {
+function presentVnet(vnet: VirtualNetworkResource) {
   return toArmResource(
     vnet.id,
     vnet.name,
@@ -224,7 +224,7 @@ function presentVnet(vnet: VirtualNetwork) {
 
 // ---- registration ------------------------------------------------------------------------
 
-function vnetInput(body: VnetBody): VirtualNetworkInput {
+function vnetInput(body: VnetBody): VirtualNetworkResourceInput {
   const properties = body.properties ?? {};
   return {
     ...trackedInput(body),

@@ -13,7 +13,7 @@ import type { Socket } from 'node:net';
 import type { Clock, TimerHandle } from '../../lib/clock.js';
 import type { ConnectionDirection, FsmConfig, FsmEvent, FsmState, TimerName } from '../fsm/index.js';
 import { initialState } from '../fsm/index.js';
-import type { BgpConnection } from './connection.js';
+import type { SessionConnection } from './connection.js';
 
 const EXPIRY_EVENT: Record<TimerName, FsmEvent> = {
   ConnectRetry: { type: 'ConnectRetryTimer_Expires' },
@@ -47,7 +47,7 @@ let nextAttemptId = 1;
 export class Attempt {
   readonly id = nextAttemptId++;
   state: FsmState;
-  connection: BgpConnection | undefined;
+  connection: SessionConnection | undefined;
   /** an outbound connect in progress */
   dialing: Socket | undefined;
   direction: ConnectionDirection = 'outbound';

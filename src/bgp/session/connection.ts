@@ -33,7 +33,7 @@ export const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
 /** How long a closing connection may take to flush before it is destroyed. */
 const CLOSE_GRACE_MS = 2_000;
 
-export class BgpConnection {
+export class SessionConnection {
   private readonly framer = new MessageFramer();
   private context: CodecContext = BASE_CONTEXT;
   private handlers: ConnectionHandlers | undefined;

@@ -23,7 +23,7 @@ import { collisionLoser, encodeEventLine, step } from '../fsm/index.js';
 import type { FsmAction, FsmConfig, FsmEvent, FsmStateName, Negotiated } from '../fsm/index.js';
 import { Attempt } from './attempt.js';
 import type { TimerStats } from './attempt.js';
-import { BgpConnection } from './connection.js';
+import { SessionConnection } from './connection.js';
 import { SessionError } from './errors.js';
 import type { RefusalCode } from './errors.js';
 import type { SessionEvent, SpeakerListener } from './events.js';
@@ -363,7 +363,7 @@ export class PeerSession {
       this.host.socketOptions?.applyTtl(socket, this.transport.ttl);
     }
     attempt.direction = direction;
-    attempt.connection = new BgpConnection(
+    attempt.connection = new SessionConnection(
       socket,
       direction,
       {

@@ -6,10 +6,10 @@
  */
 import { parsePrefix } from '../lib/prefix.js';
 import type { EffectiveRoute } from '../sdn/index.js';
-import { canonicalAddress, firstFreeIpv4 } from './addresses.js';
+import { canonicalIp, firstFreeIpv4 } from './addresses.js';
 import {
   applyToModel,
-  checkPreconditions,
+  checkWriteConditions,
   invalidReference,
   notFound,
   pageOf,
@@ -22,8 +22,8 @@ import type { NetworkInterfaceBody, Stored } from './records.js';
 import type {
   DeleteResult,
   ListScope,
-  NetworkInterface,
-  NetworkInterfaceInput,
+  NetworkInterfaceResource,
+  NetworkInterfaceResourceInput,
   Page,
   PutResult,
   WriteOptions,
@@ -58,7 +58,7 @@ function nicBody(
   core: ServiceCore,
   id: string,
   existing: NicRecord | undefined,
-  input: NetworkInterfaceInput,
+  input: NetworkInterfaceResourceInput,
 ): { body: NetworkInterfaceBody; subnet: Stored<typeof TYPES.subnet> } {
   const subnet = core.index.get(input.subnetId, TYPES.subnet);
   if (subnet === undefined) throw invalidReference('subnet', input.subnetId, 'subnetId');
@@ -66,7 +66,7 @@ function nicBody(
   let address: string;
   if (method === 'Static' || input.privateIpAddress) {
     const given = input.privateIpAddress ?? '';
-    const canonical = canonicalAddress(given);
+    const canonical = canonicalIp(given);
     if (canonical === undefined) {
       throw new RouteServerError(E.INVALID_VALUE, `'${given}' is not an IP address`, 'privateIpAddress');
     }
@@ -90,13 +90,13 @@ function nicBody(
 export function putNetworkInterface(
   core: ServiceCore,
   id: string,
-  input: NetworkInterfaceInput,
+  input: NetworkInterfaceResourceInput,
   options: WriteOptions = {},
-): Promise<PutResult<NetworkInterface>> {
+): Promise<PutResult<NetworkInterfaceResource>> {
   return core
     .write((mutation) => {
       const existing = core.index.get(id, TYPES.networkInterface);
-      checkPreconditions(existing, id, options);
+      checkWriteConditions(existing, id, options);
       const nicId = existing?.id ?? id;
       const { body, subnet } = nicBody(core, nicId, existing, input);
       const moved =
@@ -149,7 +149,7 @@ export function deleteNetworkInterface(
   });
 }
 
-export function getNetworkInterface(core: ServiceCore, id: string): NetworkInterface | undefined {
+export function getNetworkInterface(core: ServiceCore, id: string): NetworkInterfaceResource | undefined {
   const record = core.index.get(id, TYPES.networkInterface);
   return record === undefined ? undefined : networkInterfaceView(record);
 }
@@ -158,13 +158,13 @@ export function listNetworkInterfaces(
   core: ServiceCore,
   scope: ListScope,
   cursor?: string,
-): Page<NetworkInterface> {
+): Page<NetworkInterfaceResource> {
   const records = core.index.ofType(TYPES.networkInterface).filter((r) => inScope(r.id, scope));
   return pageOf(records, cursor, core.pageSize, networkInterfaceView);
 }
 
 /** The NIC's effective routes (docs/azure-behaviour.md §3.5), computed by the virtual network model. */
-export function effectiveRouteTable(core: ServiceCore, id: string): EffectiveRoute[] {
+export function nicEffectiveRoutes(core: ServiceCore, id: string): EffectiveRoute[] {
   const record = core.index.get(id, TYPES.networkInterface);
   if (record === undefined) throw notFound('network interface', id);
   return core.model.effectiveRoutes(idKey(record.id));
