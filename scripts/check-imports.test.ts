@@ -27,7 +27,18 @@ describe('import-direction check', () => {
     );
   });
 
-  it('accepts imports that point to lower layers', () => {
+  it('fails on the API importing the store (the API reaches it through src/routeserver only)', () => {
+    const violations = checkImports(path.join(fixtures, 'bad'));
+    expect(violations).toContainEqual(
+      expect.objectContaining({
+        file: 'src/api/errors.ts',
+        specifier: '../store/records.js',
+        reason: 'src/api may import only src/routeserver, src/lib, not src/store',
+      }),
+    );
+  });
+
+  it('accepts imports that point to lower layers, and an API test assembling the store', () => {
     expect(checkImports(path.join(fixtures, 'good'))).toEqual([]);
   });
 

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
-import { FORBIDDEN_EDGES, IO_BUILTINS, MODULE_ORDER, PURE_MODULES } from './import-rules.js';
+import { ALLOWED_IMPORTS, FORBIDDEN_EDGES, IO_BUILTINS, MODULE_ORDER, PURE_MODULES } from './import-rules.js';
 
 export interface ImportViolation {
   file: string;
@@ -40,8 +40,12 @@ function importSpecifiers(source: string): string[] {
   return info.importedFiles.map((f) => f.fileName);
 }
 
-function checkEdge(fromMod: string, toMod: string): string | undefined {
+function checkEdge(fromMod: string, toMod: string, isTest: boolean): string | undefined {
   if (fromMod === toMod) return undefined;
+  const allowed = ALLOWED_IMPORTS[fromMod];
+  if (!isTest && allowed !== undefined && !allowed.includes(toMod)) {
+    return `${fromMod} may import only ${allowed.join(', ')}, not ${toMod}`;
+  }
   if (FORBIDDEN_EDGES.some(([a, b]) => a === fromMod && b === toMod))
     return `${fromMod} must not import ${toMod}`;
   const from = MODULE_ORDER.indexOf(fromMod as (typeof MODULE_ORDER)[number]);
@@ -58,7 +62,7 @@ export function checkImports(root: string): ImportViolation[] {
     const rel = path.relative(root, file);
     const fromMod = moduleOf(rel);
     if (!fromMod) continue;
-    const isTest = /\.test\.ts$/.test(file);
+    const isTest = /\.test(-support)?\.ts$/.test(file);
     for (const spec of importSpecifiers(readFileSync(file, 'utf8'))) {
       const bare = spec.replace(/^node:/, '');
       if (!isTest && PURE_MODULES.includes(fromMod) && IO_BUILTINS.includes(bare)) {
@@ -82,7 +86,7 @@ export function checkImports(root: string): ImportViolation[] {
         }
         continue;
       }
-      const reason = checkEdge(fromMod, toMod);
+      const reason = checkEdge(fromMod, toMod, isTest);
       if (reason) violations.push({ file: rel, specifier: spec, reason });
     }
   }

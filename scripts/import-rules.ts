@@ -37,6 +37,17 @@ export const FORBIDDEN_EDGES: ReadonlyArray<readonly [from: string, to: string]>
   ['src/runtime', 'src/store'],
 ];
 
+/**
+ * Modules whose code may import only the modules listed (besides itself):
+ * the management API reaches the rest of the server through the domain
+ * service alone, so store and virtual-network errors and types arrive as
+ * src/routeserver's. Tests (`*.test.ts`, `*.test-support.ts`) may assemble a
+ * real stack beneath the module they test and are not held to this list.
+ */
+export const ALLOWED_IMPORTS: Readonly<Record<string, readonly string[]>> = {
+  'src/api': ['src/routeserver', 'src/lib'],
+};
+
 /** Modules that do no I/O: the BGP codec and FSM, route engine, policy, SDN model. */
 export const PURE_MODULES = ['src/lib', 'src/bgp/codec', 'src/bgp/fsm', 'src/policy', 'src/rib', 'src/sdn'];
 

@@ -3,12 +3,11 @@
  *
  * `ArmError` is what a handler throws to answer with an ARM error body
  * (`{"error":{"code","message","target","details"}}`) and the matching HTTP
- * status; `toArmError` turns store errors and anything unexpected into one.
+ * status; `toArmError` turns anything unexpected into one (domain refusals are
+ * translated where the domain is called, src/api/routes/edge.ts).
  * `ApiSetupError` covers start-up failures (certificate, token file).
  * Codes are listed in docs/errors.md and docs/api.md.
  */
-
-import { isStoreError } from '../store/index.js';
 
 export type ApiErrorCode =
   'BGPRS_ERR_API_REQUEST' | 'BGPRS_ERR_API_TLS_SETUP' | 'BGPRS_ERR_API_TOKEN_FILE' | 'BGPRS_ERR_API_CONFIG';
@@ -102,24 +101,7 @@ export function internalServerError(): ArmError {
   return new ArmError(500, 'InternalServerError', 'An internal error occurred while processing the request.');
 }
 
-/** Store errors become the ARM answer a client expects; anything else is a 500 (logged by the caller). */
+/** An ArmError answers as itself; anything else is a 500 (logged by the caller). */
 export function toArmError(error: unknown): ArmError {
-  if (error instanceof ArmError) return error;
-  if (isStoreError(error)) {
-    switch (error.code) {
-      case 'BGPRS_ERR_STORE_CONFLICT':
-        return preconditionFailed(
-          'The resource was changed since it was read: the If-Match etag is out of date.',
-        );
-      case 'BGPRS_ERR_STORE_ALREADY_EXISTS':
-        return preconditionFailed('The resource already exists (If-None-Match: *).');
-      case 'BGPRS_ERR_STORE_NOT_FOUND':
-        return new ArmError(404, 'ResourceNotFound', 'The resource was not found.');
-      case 'BGPRS_ERR_STORE_INVALID_ID':
-        return new ArmError(400, 'InvalidResourceId', error.message);
-      default:
-        return internalServerError();
-    }
-  }
-  return internalServerError();
+  return error instanceof ArmError ? error : internalServerError();
 }

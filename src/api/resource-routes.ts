@@ -20,10 +20,9 @@ import {
 } from './arm-resource.js';
 import { checkPreconditions, readPreconditions, type Preconditions } from './conditional.js';
 import type { ArmError } from './errors.js';
-import { preconditionFailed, resourceNotFound } from './errors.js';
+import { resourceNotFound } from './errors.js';
 import { replyAccepted, replyAsyncPut, type LroSettings } from './lro-routes.js';
 import { assertValidResourceGroupName, assertValidResourceName, assertValidSubscriptionId } from './names.js';
-import { isStoreError } from '../store/index.js';
 
 export interface ResourceRequest {
   readonly id: ArmResourceId;
@@ -132,15 +131,6 @@ function notFound(definition: ArmResourceDefinition<never>, request: ResourceReq
   return resourceNotFound(type, request.id.names.join('/'), request.id.resourceGroupName);
 }
 
-/** Store conflicts under If-Match / If-None-Match are precondition failures (412). */
-function preconditionAware(error: unknown, preconditions: Preconditions): unknown {
-  const conditional = preconditions.ifMatch !== undefined || preconditions.ifNoneMatch !== undefined;
-  if (conditional && isStoreError(error) && error.code === 'BGPRS_ERR_STORE_NOT_FOUND') {
-    return preconditionFailed('If-Match was given but the resource does not exist.');
-  }
-  return error;
-}
-
 function sendResource(reply: FastifyReply, resource: ArmResource, statusCode = 200): FastifyReply {
   if (resource.etag !== undefined) reply.header('etag', resource.etag);
   return reply.code(statusCode).send(resource);
@@ -191,9 +181,7 @@ export function registerArmResource<Body>(
       },
       async (req, reply) => {
         const request = resourceRequest(def, req);
-        const outcome = await put(request, req.body as never).catch((error: unknown) => {
-          throw preconditionAware(error, request.preconditions);
-        });
+        const outcome = await put(request, req.body as never);
         const statusCode = outcome.created ? 201 : 200;
         if (outcome.completion === undefined) return sendResource(reply, outcome.resource, statusCode);
         if (outcome.resource.etag !== undefined) reply.header('etag', outcome.resource.etag);
@@ -215,9 +203,7 @@ export function registerArmResource<Body>(
       { schema: { tags: [tag], response: { default: ArmErrorSchema } } },
       async (req, reply) => {
         const request = resourceRequest(def, req);
-        const outcome = await remove(request).catch((error: unknown) => {
-          throw preconditionAware(error, request.preconditions);
-        });
+        const outcome = await remove(request);
         if (!outcome.existed) {
           if (request.preconditions.ifMatch !== undefined)
             checkPreconditions(request.preconditions, undefined);

@@ -8,12 +8,7 @@
  */
 import { formatPrefix, parsePrefix, type Prefix } from '../lib/prefix.js';
 import { SdnError, VirtualNetworkModel, type SdnErrorCode } from '../sdn/index.js';
-import {
-  StoreAlreadyExistsError,
-  StoreConflictError,
-  StoreNotFoundError,
-  type ResourceStore,
-} from '../store/index.js';
+import { isStoreError, type ResourceStore } from '../store/index.js';
 import { ROUTE_SERVER_ERROR_CODES as E, RouteServerError, type RouteServerErrorCode } from './errors.js';
 import { Mutation } from './mutation.js';
 import { checkStored, ResourceIndex, type Stored } from './records.js';
@@ -105,7 +100,9 @@ export class ServiceCore {
   }
 
   private async commit(operations: Parameters<ResourceStore['transaction']>[0]): Promise<void> {
-    const result = await this.store.transaction(operations);
+    const result = await this.store.transaction(operations).catch((error: unknown) => {
+      throw fromStoreError(error);
+    });
     for (const outcome of result.results) {
       if (outcome.op === 'put') this.index.set(checkStored(outcome.record));
       else if (outcome.deleted !== undefined) this.index.delete(outcome.deleted.id);
@@ -223,20 +220,45 @@ export function pageOf<R extends Stored, T>(
   };
 }
 
+const STALE_ETAG_MESSAGE = 'The resource was changed since it was read: the If-Match etag is out of date.';
+const ALREADY_EXISTS_MESSAGE = 'The resource already exists (If-None-Match: *).';
+const CONDITION_TARGET_MISSING_MESSAGE = 'If-Match was given but the resource does not exist.';
+
+/**
+ * The store's refusals of a transaction as RouteServerErrors (it checks the
+ * write's conditions again, atomically); other store failures pass unchanged.
+ */
+function fromStoreError(error: unknown): unknown {
+  if (!isStoreError(error)) return error;
+  switch (error.code) {
+    case 'BGPRS_ERR_STORE_CONFLICT':
+      return new RouteServerError(E.STALE_ETAG, STALE_ETAG_MESSAGE, '');
+    case 'BGPRS_ERR_STORE_ALREADY_EXISTS':
+      return new RouteServerError(E.ALREADY_EXISTS, ALREADY_EXISTS_MESSAGE, '');
+    case 'BGPRS_ERR_STORE_NOT_FOUND':
+      return new RouteServerError(E.CONDITION_TARGET_MISSING, CONDITION_TARGET_MISSING_MESSAGE, '');
+    case 'BGPRS_ERR_STORE_INVALID_ID':
+      return new RouteServerError(E.INVALID_ID, error.message, '');
+    default:
+      return error;
+  }
+}
+
 /**
  * Checks If-Match / If-None-Match style conditions against the index before
- * planning, with the store's own errors, so a failed condition never reaches
- * the live model (the store checks again inside its transaction).
+ * planning, so a failed condition never reaches the live model (the store
+ * checks again inside its transaction).
  */
-export function checkWriteConditions(existing: Stored | undefined, id: string, options: WriteOptions): void {
+export function checkWriteConditions(existing: Stored | undefined, options: WriteOptions): void {
   if (options.mustNotExist === true && existing !== undefined) {
-    throw new StoreAlreadyExistsError(existing.id, existing.etag);
+    throw new RouteServerError(E.ALREADY_EXISTS, ALREADY_EXISTS_MESSAGE, '');
   }
-  if (options.mustExist === true && existing === undefined) throw new StoreNotFoundError(id);
-  if (options.expectedEtag === undefined) return;
-  if (existing === undefined) throw new StoreNotFoundError(id);
-  if (existing.etag !== options.expectedEtag) {
-    throw new StoreConflictError(existing.id, options.expectedEtag, existing.etag);
+  const expectsResource = options.mustExist === true || options.expectedEtag !== undefined;
+  if (expectsResource && existing === undefined) {
+    throw new RouteServerError(E.CONDITION_TARGET_MISSING, CONDITION_TARGET_MISSING_MESSAGE, '');
+  }
+  if (options.expectedEtag !== undefined && existing!.etag !== options.expectedEtag) {
+    throw new RouteServerError(E.STALE_ETAG, STALE_ETAG_MESSAGE, '');
   }
 }
 
@@ -255,7 +277,7 @@ export function deleteRecord<T extends ResourceType>(
   return core
     .write((mutation) => {
       const existing = core.index.get(id, type);
-      checkWriteConditions(existing, id, options);
+      checkWriteConditions(existing, options);
       if (existing === undefined) return () => false;
       remove(mutation, existing);
       return () => true;

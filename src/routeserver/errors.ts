@@ -3,10 +3,12 @@
  * request throws a `RouteServerError` with one of these codes, the field of
  * the request at fault (`target`, in the facade's input terms) and, for
  * virtual-network rules checked by `src/sdn`, the sdn code it wraps. A refused
- * request changes nothing: neither the store nor the live model.
+ * request changes nothing: neither the store nor the live model. The store's
+ * refusals (failed conditions, malformed ids) arrive as RouteServerErrors
+ * too, so callers need no other module's error types.
  */
 import { CodedError } from '../lib/errors.js';
-import type { SdnErrorCode } from '../sdn/index.js';
+import { SDN_ERROR_CODES, type SdnErrorCode } from '../sdn/index.js';
 
 export const ROUTE_SERVER_ERROR_CODES = {
   /** The resource named by the request does not exist. */
@@ -45,6 +47,14 @@ export const ROUTE_SERVER_ERROR_CODES = {
   CORRUPT_RECORD: 'BGPRS_ERR_RS_CORRUPT_RECORD',
   /** The service was closed. */
   CLOSED: 'BGPRS_ERR_RS_CLOSED',
+  /** A conditional write (If-Match with an etag) found the resource changed since that etag. */
+  STALE_ETAG: 'BGPRS_ERR_RS_STALE_ETAG',
+  /** A create-only write (If-None-Match: *) found the resource already there. */
+  ALREADY_EXISTS: 'BGPRS_ERR_RS_ALREADY_EXISTS',
+  /** A write conditioned on the resource existing (If-Match) found it absent. */
+  CONDITION_TARGET_MISSING: 'BGPRS_ERR_RS_CONDITION_TARGET_MISSING',
+  /** A resource id the store cannot hold (malformed or too long). */
+  INVALID_ID: 'BGPRS_ERR_RS_INVALID_ID',
 } as const;
 
 export type RouteServerErrorCode = (typeof ROUTE_SERVER_ERROR_CODES)[keyof typeof ROUTE_SERVER_ERROR_CODES];
@@ -57,7 +67,7 @@ export class RouteServerError extends CodedError<RouteServerErrorCode> {
     /** the request field at fault, e.g. `peerAsn` or `subnets[1].addressPrefix`; '' for the resource itself */
     readonly target: string,
     /** for INVALID_NETWORK and IN_USE raised by the virtual network model: its code */
-    readonly networkCode?: SdnErrorCode,
+    readonly networkCode?: NetworkErrorCode,
   ) {
     super(code, message);
   }
@@ -66,3 +76,7 @@ export class RouteServerError extends CodedError<RouteServerErrorCode> {
 export function isRouteServerError(value: unknown): value is RouteServerError {
   return value instanceof RouteServerError;
 }
+
+/** The virtual network model's rule codes a RouteServerError's `networkCode` carries (docs/errors.md). */
+export const NETWORK_ERROR_CODES = SDN_ERROR_CODES;
+export type NetworkErrorCode = SdnErrorCode;

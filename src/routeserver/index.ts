@@ -5,3 +5,4 @@ export * from './errors.js';
 export * from './types.js';
 export { FORBIDDEN_PEER_ASN_RANGES, isForbiddenPeerAsn } from './peer-rules.js';
 export { instanceAddresses } from './views.js';
+export type { EffectiveRoute } from '../sdn/index.js';

@@ -96,7 +96,7 @@ export function putNetworkInterface(
   return core
     .write((mutation) => {
       const existing = core.index.get(id, TYPES.networkInterface);
-      checkWriteConditions(existing, id, options);
+      checkWriteConditions(existing, options);
       const nicId = existing?.id ?? id;
       const { body, subnet } = nicBody(core, nicId, existing, input);
       const moved =

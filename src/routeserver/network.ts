@@ -303,7 +303,7 @@ export function putVirtualNetwork(
   return core
     .write((mutation) => {
       const existing = core.index.get(id, TYPES.virtualNetwork);
-      checkWriteConditions(existing, id, options);
+      checkWriteConditions(existing, options);
       const vnet = { id: existing?.id ?? id };
       const body: VirtualNetworkBody = {
         location: input.location ?? existing?.body.location ?? 'local',
@@ -398,7 +398,7 @@ export function putSubnet(
     .write((mutation) => {
       const vnet = requireVnet(core, id);
       const existing = core.index.get(id, TYPES.subnet);
-      checkWriteConditions(existing, id, options);
+      checkWriteConditions(existing, options);
       const created = existing === undefined;
       writeSubnet(core, mutation, vnet, nameFromId(id), input, '', options);
       mutation.touch(vnet);
@@ -440,7 +440,7 @@ export function putPeering(
     .write((mutation) => {
       const vnet = requireVnet(core, id);
       const existing = core.index.get(id, TYPES.peering);
-      checkWriteConditions(existing, id, options);
+      checkWriteConditions(existing, options);
       const before = spacesSnapshot(core);
       const peered = new Set([idKey(vnet.id)]);
       if (existing !== undefined) peered.add(idKey(existing.body.remoteVirtualNetworkId));

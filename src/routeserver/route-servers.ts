@@ -109,7 +109,7 @@ export function putRouteServer(
   return core
     .write((mutation) => {
       const existing = core.index.get(id, TYPES.routeServer);
-      checkWriteConditions(existing, id, options);
+      checkWriteConditions(existing, options);
       const body = routeServerBody(existing, input);
       const hubId = existing?.id ?? id;
       mutation.put(
@@ -270,7 +270,7 @@ export function putIpConfiguration(
     .write((mutation) => {
       const hub = requireHub(core, id);
       const existing = core.index.get(id, TYPES.ipConfiguration);
-      checkWriteConditions(existing, id, options);
+      checkWriteConditions(existing, options);
       const other = core.index
         .childrenOf(hub.id, TYPES.ipConfiguration)
         .find((c) => idKey(c.id) !== idKey(id));
@@ -382,7 +382,7 @@ export function putBgpConnection(
     .write((mutation) => {
       const hub = requireHub(core, id);
       const existing = core.index.get(id, TYPES.bgpConnection);
-      checkWriteConditions(existing, id, options);
+      checkWriteConditions(existing, options);
       const body = bgpConnectionBody(core, hub, id, input);
       const connectionId = existing?.id ?? id;
       const name = existing?.name ?? nameFromId(id);

@@ -106,7 +106,7 @@ export function putRouteTable(
   return core
     .write((mutation) => {
       const existing = core.index.get(id, TYPES.routeTable);
-      checkWriteConditions(existing, id, options);
+      checkWriteConditions(existing, options);
       const tableId = existing?.id ?? id;
       const key = idKey(tableId);
       const body: RouteTableBody = {
@@ -224,7 +224,7 @@ export function putRoute(
     .write((mutation) => {
       const table = requireTable(core, id);
       const existing = core.index.get(id, TYPES.route);
-      checkWriteConditions(existing, id, options);
+      checkWriteConditions(existing, options);
       const name = existing?.name ?? nameFromId(id);
       const body = routeBody(input, '');
       const others = core.index.childrenOf(table.id, TYPES.route).filter((r) => idKey(r.id) !== idKey(id));

@@ -310,20 +310,38 @@ describe('virtual networks', () => {
     expect(h.service.getPeering(ab)?.peeringState).toBe('Connected');
   });
 
-  it('answers a stale etag with the store conflict error and changes nothing', async () => {
+  it('answers a stale etag with STALE_ETAG and changes nothing', async () => {
     const first = await h.service.putVirtualNetwork(vnetId('v'), { addressPrefixes: ['10.0.0.0/16'] });
     await h.service.putVirtualNetwork(vnetId('v'), { addressPrefixes: ['10.0.0.0/16'], tags: { a: 'b' } });
-    const error = await h.service
-      .putVirtualNetwork(
+    const error = await refusal(
+      h.service.putVirtualNetwork(
         vnetId('v'),
         { addressPrefixes: ['10.9.0.0/16'] },
         { expectedEtag: first.resource.etag },
-      )
-      .catch((e: unknown) => e);
-    expect((error as { code: string }).code).toBe('BGPRS_ERR_STORE_CONFLICT');
+      ),
+    );
+    expect(error.code).toBe(E.STALE_ETAG);
     expect(
       h.service.model.virtualNetwork(vnetId('v').toLowerCase())!.addressSpaces.map(formatPrefix),
     ).toEqual(['10.0.0.0/16']);
+  });
+
+  it('answers write conditions with their own codes: exists, missing, and the store refusing the commit', async () => {
+    await h.service.putVirtualNetwork(vnetId('v'), { addressPrefixes: ['10.0.0.0/16'] });
+    const again = h.service.putVirtualNetwork(
+      vnetId('v'),
+      { addressPrefixes: ['10.0.0.0/16'] },
+      { mustNotExist: true },
+    );
+    expect((await refusal(again)).code).toBe(E.ALREADY_EXISTS);
+    const missing = h.service.deleteVirtualNetwork(vnetId('w'), { mustExist: true });
+    expect((await refusal(missing)).code).toBe(E.CONDITION_TARGET_MISSING);
+    // the store checks the etag again inside its transaction: a racing writer is a stale etag too
+    const transaction = h.store.transaction.bind(h.store);
+    h.store.transaction = async (operations) =>
+      transaction(operations.map((op) => (op.op === 'put' ? { ...op, expectedEtag: 'racing' } : op)));
+    const raced = h.service.putVirtualNetwork(vnetId('v'), { addressPrefixes: ['10.0.0.0/16'], tags: {} });
+    expect((await refusal(raced)).code).toBe(E.STALE_ETAG);
   });
 });
 

@@ -5,11 +5,11 @@
  */
 import { Type, type TSchema } from 'typebox';
 import {
+  NETWORK_ERROR_CODES as N,
   ROUTE_SERVER_ERROR_CODES as E,
   RouteServerError,
   type WriteOptions,
 } from '../../routeserver/index.js';
-import { SDN_ERROR_CODES as N } from '../../sdn/index.js';
 import type { ArmResource } from '../arm-resource.js';
 import { storeWriteOptions, type Preconditions } from '../conditional.js';
 import { ArmError } from '../errors.js';
@@ -41,6 +41,10 @@ const BY_CODE: Readonly<Record<string, readonly [status: number, armCode: string
   [E.SUBNET_FULL]: [400, 'SubnetIsFull'],
   [E.CORRUPT_RECORD]: [500, 'InternalServerError'],
   [E.CLOSED]: [503, 'ServiceUnavailable'],
+  [E.STALE_ETAG]: [412, 'PreconditionFailed'],
+  [E.ALREADY_EXISTS]: [412, 'PreconditionFailed'],
+  [E.CONDITION_TARGET_MISSING]: [412, 'PreconditionFailed'],
+  [E.INVALID_ID]: [400, 'InvalidResourceId'],
 };
 
 /** Virtual-network rule codes (src/sdn) → the ARM codes Azure's network provider uses or would use. */

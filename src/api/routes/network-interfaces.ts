@@ -7,11 +7,11 @@
 import { Type } from 'typebox';
 import { formatPrefix } from '../../lib/prefix.js';
 import type {
+  EffectiveRoute,
   NetworkInterfaceResource,
   NetworkInterfaceResourceInput,
   RouteServerService,
 } from '../../routeserver/index.js';
-import type { EffectiveRoute } from '../../sdn/index.js';
 import { toArmResource } from '../arm-resource.js';
 import { ArmError } from '../errors.js';
 import type { ApiServer } from '../server.js';
