@@ -26,22 +26,22 @@ try {
   let store = openSqliteStore({ path });
   let service = await RouteServerService.open({ store });
   const vnet = `${NET}/virtualNetworks/hub`;
-  await service.putVirtualNetwork(vnet, {
+  await service.resources.virtualNetworks.put(vnet, {
     addressPrefixes: ['10.0.0.0/8'],
     subnets: [
       { name: 'RouteServerSubnet', addressPrefix: '10.255.0.0/26' },
       ...Array.from({ length: SUBNETS }, (_, i) => ({ name: `s${i}`, addressPrefix: `10.${i}.0.0/16` })),
     ],
   });
-  await service.putRouteServer(`${NET}/virtualHubs/rs`, {});
-  await service.putIpConfiguration(`${NET}/virtualHubs/rs/ipConfigurations/ipconfig1`, {
+  await service.resources.virtualHubs.put(`${NET}/virtualHubs/rs`, {});
+  await service.resources.ipConfigurations.put(`${NET}/virtualHubs/rs/ipConfigurations/ipconfig1`, {
     subnetId: `${vnet}/subnets/RouteServerSubnet`,
   });
   const writes: number[] = [];
   const started = performance.now();
   for (let i = 0; i < NICS; i++) {
     const t = performance.now();
-    await service.putNetworkInterface(`${NET}/networkInterfaces/vm${i}`, {
+    await service.resources.networkInterfaces.put(`${NET}/networkInterfaces/vm${i}`, {
       subnetId: `${vnet}/subnets/s${i % SUBNETS}`,
     });
     writes.push(performance.now() - t);
@@ -53,12 +53,15 @@ try {
     `NIC writes: ${NICS} in ${(total / 1000).toFixed(2)} s (${(NICS / (total / 1000)).toFixed(0)}/s); p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms`,
   );
   let t = performance.now();
-  const rows = service.effectiveRouteTable(`${NET}/networkInterfaces/vm0`);
+  const list = await service.resources.networkInterfaces.actions.effectiveRouteTable!(
+    `${NET}/networkInterfaces/vm0`,
+  );
+  const rows = (list as { value: unknown[] }).value;
   console.log(
     `effective route table of one NIC: ${rows.length} rows in ${(performance.now() - t).toFixed(2)} ms`,
   );
   t = performance.now();
-  const vnetView = service.getVirtualNetwork(vnet)!;
+  const vnetView = service.resources.virtualNetworks.get(vnet)!;
   console.log(
     `GET of the VNet (${vnetView.subnets.length} subnets, ${NICS} ipConfigurations): ${(performance.now() - t).toFixed(2)} ms`,
   );

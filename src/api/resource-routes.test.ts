@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Type } from 'typebox';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openSqliteStore, type SqliteResourceStore } from '../store/index.js';
+import { isStoreError, openSqliteStore, type SqliteResourceStore } from '../store/index.js';
 import { toArmResource } from './arm-resource.js';
 import { storeWriteOptions } from './conditional.js';
-import { ArmError } from './errors.js';
+import { ArmError, preconditionFailed } from './errors.js';
 import type { ArmResourceDefinition, ResourceRequest } from './resource-routes.js';
 import { createApiServer, type ApiServer } from './server.js';
 
@@ -58,6 +58,16 @@ function present(record: { id: string; name: string; etag: string; body: unknown
   );
 }
 
+/** The handler answers its store's refused conditions as 412, as the domain service's edge does. */
+async function conditional<T>(write: Promise<T>): Promise<T> {
+  return write.catch((error: unknown) => {
+    if (isStoreError(error) && error.code !== 'BGPRS_ERR_STORE_INVALID_ID') {
+      throw preconditionFailed(`the write's condition failed (${error.code})`);
+    }
+    throw error;
+  });
+}
+
 const definition: ArmResourceDefinition<{
   location?: string;
   properties?: { disableBgpRoutePropagation?: boolean };
@@ -91,17 +101,19 @@ const definition: ArmResourceDefinition<{
   },
   async put(request, body) {
     const before = await store.get(request.idText);
-    const record = await store.put(
-      {
-        id: request.idText,
-        type: TYPE,
-        name: request.id.names[0]!,
-        body: {
-          location: body.location ?? 'local',
-          disableBgpRoutePropagation: body.properties?.disableBgpRoutePropagation ?? false,
+    const record = await conditional(
+      store.put(
+        {
+          id: request.idText,
+          type: TYPE,
+          name: request.id.names[0]!,
+          body: {
+            location: body.location ?? 'local',
+            disableBgpRoutePropagation: body.properties?.disableBgpRoutePropagation ?? false,
+          },
         },
-      },
-      storeWriteOptions(request.preconditions),
+        storeWriteOptions(request.preconditions),
+      ),
     );
     return {
       resource: present(record),
@@ -110,7 +122,7 @@ const definition: ArmResourceDefinition<{
     };
   },
   async delete(request) {
-    const deleted = await store.delete(request.idText, storeWriteOptions(request.preconditions));
+    const deleted = await conditional(store.delete(request.idText, storeWriteOptions(request.preconditions)));
     return { existed: deleted !== undefined, ...(pending ? { completion: pending.promise } : {}) };
   },
   actions: {

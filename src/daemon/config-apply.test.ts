@@ -21,26 +21,28 @@ describe('applying the configuration file', () => {
     const { service, close } = await openService();
     const report = await applyConfig(service, parseConfig(seed, 'seed'));
     expect(report.written).toHaveLength(1 + 3 + 2 + 2 + 4); // vnet, subnets, hub + ipconfig, peerings, NICs
-    const hub = service.getRouteServer(`${SUB}/virtualHubs/rs1`);
+    const hub = service.resources.virtualHubs.get(`${SUB}/virtualHubs/rs1`);
     expect(hub?.virtualRouterIps).toEqual(['10.1.0.4', '10.1.0.5']);
-    expect(service.getBgpConnection(`${SUB}/virtualHubs/rs1/bgpConnections/firewall`)).toMatchObject({
+    expect(
+      service.resources.bgpConnections.get(`${SUB}/virtualHubs/rs1/bgpConnections/firewall`),
+    ).toMatchObject({
       peerIp: '10.1.1.5',
       peerAsn: 65002,
     });
-    expect(service.getNetworkInterface(`${SUB}/networkInterfaces/vm2-nic`)?.privateIpAddress).toBe(
-      '10.1.2.5',
-    );
+    expect(
+      service.resources.networkInterfaces.get(`${SUB}/networkInterfaces/vm2-nic`)?.privateIpAddress,
+    ).toBe('10.1.2.5');
     await close();
   });
 
   it('writes nothing when the file is applied again unchanged', async () => {
     const { service, close } = await openService();
     await applyConfig(service, parseConfig(seed, 'seed'));
-    const etag = service.getRouteServer(`${SUB}/virtualHubs/rs1`)!.etag;
+    const etag = service.resources.virtualHubs.get(`${SUB}/virtualHubs/rs1`)!.etag;
     const again = await applyConfig(service, parseConfig(seed, 'seed'));
     expect(again.written).toEqual([]);
     expect(again.unchanged).toBe(12);
-    expect(service.getRouteServer(`${SUB}/virtualHubs/rs1`)!.etag).toBe(etag);
+    expect(service.resources.virtualHubs.get(`${SUB}/virtualHubs/rs1`)!.etag).toBe(etag);
     await close();
   });
 
@@ -55,8 +57,12 @@ describe('applying the configuration file', () => {
       `${SUB}/virtualHubs/rs1`,
       `${SUB}/virtualHubs/rs1/bgpConnections/firewall`,
     ]);
-    expect(service.getBgpConnection(`${SUB}/virtualHubs/rs1/bgpConnections/firewall`)?.peerAsn).toBe(65010);
-    expect(service.getRouteServer(`${SUB}/virtualHubs/rs1`)?.allowBranchToBranchTraffic).toBe(true);
+    expect(
+      service.resources.bgpConnections.get(`${SUB}/virtualHubs/rs1/bgpConnections/firewall`)?.peerAsn,
+    ).toBe(65010);
+    expect(service.resources.virtualHubs.get(`${SUB}/virtualHubs/rs1`)?.allowBranchToBranchTraffic).toBe(
+      true,
+    );
     await close();
   });
 
@@ -66,7 +72,7 @@ describe('applying the configuration file', () => {
     const withoutVm2 = seed.replace(/ {2}- name: vm2-nic[\s\S]*$/, '');
     const report = await applyConfig(service, parseConfig(withoutVm2, 'seed'));
     expect(report.written).toEqual([]);
-    expect(service.getNetworkInterface(`${SUB}/networkInterfaces/vm2-nic`)).toBeDefined();
+    expect(service.resources.networkInterfaces.get(`${SUB}/networkInterfaces/vm2-nic`)).toBeDefined();
     await close();
   });
 

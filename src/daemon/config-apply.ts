@@ -127,10 +127,10 @@ async function applyRouteTable(a: Applier, table: RouteTableConfig, index: numbe
   await a.ensure(
     where,
     id,
-    a.service.getRouteTable(id),
+    a.service.resources.routeTables.get(id),
     (t) => t.disableBgpRoutePropagation === disable && sameTags(table.tags, t.tags),
     () =>
-      a.service.putRouteTable(id, {
+      a.service.resources.routeTables.put(id, {
         location: a.location(table.location),
         disableBgpRoutePropagation: disable,
         ...(table.tags ? { tags: table.tags } : {}),
@@ -142,13 +142,13 @@ async function applyRouteTable(a: Applier, table: RouteTableConfig, index: numbe
     await a.ensure(
       `${base}.routes[${i}] (${route.name})`,
       routeId,
-      a.service.getRoute(routeId),
+      a.service.resources.routes.get(routeId),
       (r) =>
         canonical(r.addressPrefix) === canonical(route.addressPrefix) &&
         r.nextHopType === route.nextHopType &&
         r.nextHopIpAddress === nextHop,
       () =>
-        a.service.putRoute(routeId, {
+        a.service.resources.routes.put(routeId, {
           addressPrefix: route.addressPrefix,
           nextHopType: route.nextHopType,
           nextHopIpAddress: nextHop,
@@ -164,10 +164,10 @@ async function applyVirtualNetwork(a: Applier, vnet: VirtualNetworkConfig, index
   await a.ensure(
     where,
     id,
-    a.service.getVirtualNetwork(id),
+    a.service.resources.virtualNetworks.get(id),
     (v) => samePrefixes(v.addressPrefixes, vnet.addressPrefixes) && sameTags(vnet.tags, v.tags),
     () =>
-      a.service.putVirtualNetwork(id, {
+      a.service.resources.virtualNetworks.put(id, {
         location: a.location(vnet.location),
         addressPrefixes: vnet.addressPrefixes,
         ...(vnet.tags ? { tags: vnet.tags } : {}),
@@ -181,11 +181,11 @@ async function applyVirtualNetwork(a: Applier, vnet: VirtualNetworkConfig, index
     await a.ensure(
       `${base}.subnets[${i}] (${subnet.name})`,
       subnetId,
-      a.service.getSubnet(subnetId),
+      a.service.resources.subnets.get(subnetId),
       (s) =>
         canonical(s.addressPrefix) === canonical(subnet.addressPrefix) &&
         sameId(s.routeTableId, routeTableId),
-      () => a.service.putSubnet(subnetId, { addressPrefix: subnet.addressPrefix, routeTableId }),
+      () => a.service.resources.subnets.put(subnetId, { addressPrefix: subnet.addressPrefix, routeTableId }),
     );
   }
 }
@@ -207,14 +207,14 @@ async function applyVnetPeerings(a: Applier, vnet: VirtualNetworkConfig, index: 
     await a.ensure(
       `virtualNetworks[${index}].peerings[${i}] (${peering.name})`,
       peeringId,
-      a.service.getPeering(peeringId),
+      a.service.resources.virtualNetworkPeerings.get(peeringId),
       (p) =>
         sameId(p.remoteVirtualNetworkId, input.remoteVirtualNetworkId) &&
         p.allowVirtualNetworkAccess === input.allowVirtualNetworkAccess &&
         p.allowForwardedTraffic === input.allowForwardedTraffic &&
         p.allowGatewayTransit === input.allowGatewayTransit &&
         p.useRemoteGateways === input.useRemoteGateways,
-      () => a.service.putPeering(peeringId, input),
+      () => a.service.resources.virtualNetworkPeerings.put(peeringId, input),
     );
   }
 }
@@ -228,13 +228,13 @@ async function applyRouteServer(a: Applier, rs: RouteServerConfig, index: number
   await a.ensure(
     where,
     id,
-    a.service.getRouteServer(id),
+    a.service.resources.virtualHubs.get(id),
     (r) =>
       r.allowBranchToBranchTraffic === allow &&
       r.hubRoutingPreference === preference &&
       sameTags(rs.tags, r.tags),
     () =>
-      a.service.putRouteServer(id, {
+      a.service.resources.virtualHubs.put(id, {
         location: a.location(rs.location),
         allowBranchToBranchTraffic: allow,
         hubRoutingPreference: preference,
@@ -249,18 +249,19 @@ async function applyRouteServer(a: Applier, rs: RouteServerConfig, index: number
   await a.ensure(
     `${base}.virtualNetwork (${rs.virtualNetwork})`,
     ipConfigurationId,
-    a.service.getIpConfiguration(ipConfigurationId),
+    a.service.resources.ipConfigurations.get(ipConfigurationId),
     (c) => sameId(c.subnetId, subnetId),
-    () => a.service.putIpConfiguration(ipConfigurationId, { subnetId }),
+    () => a.service.resources.ipConfigurations.put(ipConfigurationId, { subnetId }),
   );
   for (const [i, peer] of (rs.peerings ?? []).entries()) {
     const connectionId = `${id}/bgpConnections/${peer.name}`;
     await a.ensure(
       `${base}.peerings[${i}] (${peer.name})`,
       connectionId,
-      a.service.getBgpConnection(connectionId),
+      a.service.resources.bgpConnections.get(connectionId),
       (c) => c.peerIp === peer.peerIp && c.peerAsn === peer.peerAsn,
-      () => a.service.putBgpConnection(connectionId, { peerIp: peer.peerIp, peerAsn: peer.peerAsn }),
+      () =>
+        a.service.resources.bgpConnections.put(connectionId, { peerIp: peer.peerIp, peerAsn: peer.peerAsn }),
     );
   }
 }
@@ -282,13 +283,13 @@ async function applyNetworkInterface(a: Applier, nic: NetworkInterfaceConfig, in
   await a.ensure(
     where,
     id,
-    a.service.getNetworkInterface(id),
+    a.service.resources.networkInterfaces.get(id),
     (n) =>
       sameId(n.subnetId, subnetId) &&
       (ip === undefined || n.privateIpAddress === ip) &&
       sameTags(nic.tags, n.tags),
     () =>
-      a.service.putNetworkInterface(id, {
+      a.service.resources.networkInterfaces.put(id, {
         location: a.location(nic.location),
         subnetId,
         privateIpAllocationMethod: ip === undefined ? 'Dynamic' : 'Static',

@@ -35,7 +35,7 @@ describe('removals from the configuration file', () => {
       `${SUB}/networkInterfaces/vm2-nic`,
       `${SUB}/virtualHubs/rs1/bgpConnections/firewall`,
     ]);
-    expect(service.getBgpConnection(`${SUB}/virtualHubs/rs1/bgpConnections/sdwan`)).toBeDefined();
+    expect(service.resources.bgpConnections.get(`${SUB}/virtualHubs/rs1/bgpConnections/sdwan`)).toBeDefined();
     await close();
   });
 
@@ -51,22 +51,22 @@ describe('removals from the configuration file', () => {
       `${SUB}/virtualHubs/rs1/ipConfigurations/ipconfig1`,
       `${SUB}/virtualHubs/rs1`,
     ]);
-    expect(service.getRouteServer(`${SUB}/virtualHubs/rs1`)).toBeUndefined();
+    expect(service.resources.virtualHubs.get(`${SUB}/virtualHubs/rs1`)).toBeUndefined();
     await close();
   });
 
   it('never deletes what the file did not declare, and keeps a refused deletion for the next start', async () => {
     const { service, declared, close } = await applied(seed);
     // made through the API: a NIC in the workload subnet
-    await service.putNetworkInterface(`${SUB}/networkInterfaces/by-hand`, {
+    await service.resources.networkInterfaces.put(`${SUB}/networkInterfaces/by-hand`, {
       subnetId: `${SUB}/virtualNetworks/vnet1/subnets/workload`,
     });
     const next = seed.replace(/ {6}- name: workload\n.*\n/, '').replace(/ {2}- name: vm1-nic[\s\S]*$/, '');
     const report = await applyConfig(service, parseConfig(next, 'seed'));
     const pruned = await pruneUndeclared(service, declared, report.declared, silent);
     expect(pruned.kept).toEqual([`${SUB}/virtualNetworks/vnet1/subnets/workload`]);
-    expect(service.getNetworkInterface(`${SUB}/networkInterfaces/by-hand`)).toBeDefined();
-    expect(service.getSubnet(`${SUB}/virtualNetworks/vnet1/subnets/workload`)).toBeDefined();
+    expect(service.resources.networkInterfaces.get(`${SUB}/networkInterfaces/by-hand`)).toBeDefined();
+    expect(service.resources.subnets.get(`${SUB}/virtualNetworks/vnet1/subnets/workload`)).toBeDefined();
     await close();
   });
 });

@@ -21,15 +21,15 @@ type Deleter = (service: RouteServerService, id: string, options?: WriteOptions)
 
 /** Resource types by the last segment of their id, in deletion order. */
 const DELETION_ORDER: readonly (readonly [type: string, remove: Deleter])[] = [
-  ['networkinterfaces', (s, id) => s.deleteNetworkInterface(id)],
-  ['bgpconnections', (s, id) => s.deleteBgpConnection(id)],
-  ['ipconfigurations', (s, id) => s.deleteIpConfiguration(id)],
-  ['virtualhubs', (s, id) => s.deleteRouteServer(id)],
-  ['virtualnetworkpeerings', (s, id) => s.deletePeering(id)],
-  ['subnets', (s, id) => s.deleteSubnet(id)],
-  ['virtualnetworks', (s, id) => s.deleteVirtualNetwork(id)],
-  ['routes', (s, id) => s.deleteRoute(id)],
-  ['routetables', (s, id) => s.deleteRouteTable(id)],
+  ['networkinterfaces', (s, id) => s.resources.networkInterfaces.delete(id)],
+  ['bgpconnections', (s, id) => s.resources.bgpConnections.delete(id)],
+  ['ipconfigurations', (s, id) => s.resources.ipConfigurations.delete(id)],
+  ['virtualhubs', (s, id) => s.resources.virtualHubs.delete(id)],
+  ['virtualnetworkpeerings', (s, id) => s.resources.virtualNetworkPeerings.delete(id)],
+  ['subnets', (s, id) => s.resources.subnets.delete(id)],
+  ['virtualnetworks', (s, id) => s.resources.virtualNetworks.delete(id)],
+  ['routes', (s, id) => s.resources.routes.delete(id)],
+  ['routetables', (s, id) => s.resources.routeTables.delete(id)],
 ];
 
 function rank(id: string): number {

@@ -129,7 +129,7 @@ export async function harness(options: Partial<RouteServerServiceOptions> = {}):
 
 /** hub 10.0.0.0/16 with RouteServerSubnet 10.0.1.0/26, nva 10.0.2.0/24 and app 10.0.3.0/24; route server rs placed in it. */
 export async function hubWithRouteServer(service: RouteServerService): Promise<void> {
-  await service.putVirtualNetwork(vnetId('hub'), {
+  await service.resources.virtualNetworks.put(vnetId('hub'), {
     addressPrefixes: ['10.0.0.0/16'],
     subnets: [
       { name: 'RouteServerSubnet', addressPrefix: '10.0.1.0/26' },
@@ -137,6 +137,8 @@ export async function hubWithRouteServer(service: RouteServerService): Promise<v
       { name: 'app', addressPrefix: '10.0.3.0/24' },
     ],
   });
-  await service.putRouteServer(hubId('rs'), {});
-  await service.putIpConfiguration(ipConfigId('rs'), { subnetId: subnetId('hub', 'RouteServerSubnet') });
+  await service.resources.virtualHubs.put(hubId('rs'), {});
+  await service.resources.ipConfigurations.put(ipConfigId('rs'), {
+    subnetId: subnetId('hub', 'RouteServerSubnet'),
+  });
 }

@@ -1,8 +1,10 @@
 /** The route server domain service (docs/api.md lists the resources it serves). */
-export { RouteServerService, type RouteServerServiceOptions } from './service.js';
+export { RouteServerService, type NetworkResources, type RouteServerServiceOptions } from './service.js';
 export { DEFAULT_LIMITS, type RouteServerLimits } from './core.js';
 export * from './errors.js';
 export * from './types.js';
 export { FORBIDDEN_PEER_ASN_RANGES, isForbiddenPeerAsn } from './peer-rules.js';
 export { instanceAddresses } from './views.js';
 export type { EffectiveRoute } from '../sdn/index.js';
+export type { ListWithin, ResourceDescriptor } from './resource-descriptor.js';
+export type { EffectiveRouteRow } from './network-interfaces.js';

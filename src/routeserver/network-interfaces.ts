@@ -4,7 +4,7 @@
  * .4 up, as Azure assigns it; a Static one is checked by the model (inside
  * the subnet, not reserved, not in use).
  */
-import { parsePrefix } from '../lib/prefix.js';
+import { formatPrefix, parsePrefix } from '../lib/prefix.js';
 import type { EffectiveRoute } from '../sdn/index.js';
 import { canonicalIp, firstFreeIpv4 } from './addresses.js';
 import {
@@ -28,6 +28,7 @@ import type {
   PutResult,
   WriteOptions,
 } from './types.js';
+import { scopeOfList, describe } from './resource-descriptor.js';
 import { networkInterfaceView } from './views.js';
 
 type NicRecord = Stored<typeof TYPES.networkInterface>;
@@ -87,7 +88,7 @@ function nicBody(
   return { body, subnet };
 }
 
-export function putNetworkInterface(
+function putNetworkInterface(
   core: ServiceCore,
   id: string,
   input: NetworkInterfaceResourceInput,
@@ -132,7 +133,7 @@ export function putNetworkInterface(
     .then(({ value, applied }) => ({ ...value, applied }));
 }
 
-export function deleteNetworkInterface(
+function deleteNetworkInterface(
   core: ServiceCore,
   id: string,
   options: WriteOptions = {},
@@ -149,12 +150,12 @@ export function deleteNetworkInterface(
   });
 }
 
-export function getNetworkInterface(core: ServiceCore, id: string): NetworkInterfaceResource | undefined {
+function getNetworkInterface(core: ServiceCore, id: string): NetworkInterfaceResource | undefined {
   const record = core.index.get(id, TYPES.networkInterface);
   return record === undefined ? undefined : networkInterfaceView(record);
 }
 
-export function listNetworkInterfaces(
+function listNetworkInterfaces(
   core: ServiceCore,
   scope: ListScope,
   cursor?: string,
@@ -163,11 +164,31 @@ export function listNetworkInterfaces(
   return pageOf(records, cursor, core.pageSize, networkInterfaceView);
 }
 
+/** A row of ARM's `EffectiveRouteListResult`; user routes carry their name, system and BGP routes none. */
+export interface EffectiveRouteRow {
+  readonly name?: string;
+  readonly source: EffectiveRoute['source'];
+  readonly state: EffectiveRoute['state'];
+  readonly addressPrefix: readonly string[];
+  readonly nextHopType: EffectiveRoute['nextHopType'];
+  readonly nextHopIpAddress: readonly string[];
+}
+
 /** The NIC's effective routes (docs/azure-behaviour.md §3.5), computed by the virtual network model. */
-export function nicEffectiveRoutes(core: ServiceCore, id: string): EffectiveRoute[] {
+function effectiveRouteList(core: ServiceCore, id: string): { value: EffectiveRouteRow[] } {
   const record = core.index.get(id, TYPES.networkInterface);
   if (record === undefined) throw notFound('network interface', id);
-  return core.model.effectiveRoutes(idKey(record.id));
+  const routes: EffectiveRoute[] = core.model.effectiveRoutes(idKey(record.id));
+  return {
+    value: routes.map((route) => ({
+      ...(route.name === null ? {} : { name: route.name }),
+      source: route.source,
+      state: route.state,
+      addressPrefix: route.addressPrefixes.map(formatPrefix),
+      nextHopType: route.nextHopType,
+      nextHopIpAddress: [...route.nextHopIpAddresses],
+    })),
+  };
 }
 
 export function loadNetworkInterfaces(core: ServiceCore, nics: readonly NicRecord[]): void {
@@ -178,4 +199,19 @@ export function loadNetworkInterfaces(core: ServiceCore, nics: readonly NicRecor
     }
     core.model.createNetworkInterface(sdnNic(nic, subnet));
   }
+}
+
+/** The family's descriptor: `networkInterfaces`, with POST `effectiveRouteTable`. */
+export function networkInterfaceResources(core: ServiceCore) {
+  return {
+    networkInterfaces: describe<NetworkInterfaceResourceInput, NetworkInterfaceResource>({
+      types: ['networkInterfaces'],
+      tracked: true,
+      get: (id) => getNetworkInterface(core, id),
+      list: (within, cursor) => listNetworkInterfaces(core, scopeOfList(within), cursor),
+      put: (id, input, options) => putNetworkInterface(core, id, input, options),
+      delete: (id, options) => deleteNetworkInterface(core, id, options),
+      actions: { effectiveRouteTable: async (id) => effectiveRouteList(core, id) },
+    }),
+  };
 }

@@ -24,6 +24,7 @@ import {
 import { ROUTE_SERVER_ERROR_CODES as E, RouteServerError } from './errors.js';
 import { childId, idKey, inScope, nameFromId, parentIdOf, sdnSubnetId, TYPES } from './ids.js';
 import type { Mutation } from './mutation.js';
+import { parentIdOfList, scopeOfList, describe } from './resource-descriptor.js';
 import type { PeeringBody, Stored, SubnetBody, VirtualNetworkBody } from './records.js';
 import type {
   DeleteResult,
@@ -294,7 +295,7 @@ function removeUnlisted(
   }
 }
 
-export function putVirtualNetwork(
+function putVirtualNetwork(
   core: ServiceCore,
   id: string,
   input: VirtualNetworkResourceInput,
@@ -338,7 +339,7 @@ export function putVirtualNetwork(
     .then(({ value, applied }) => ({ ...value, applied }));
 }
 
-export function deleteVirtualNetwork(
+function deleteVirtualNetwork(
   core: ServiceCore,
   id: string,
   options: WriteOptions = {},
@@ -367,12 +368,12 @@ export function deleteVirtualNetwork(
   });
 }
 
-export function getVirtualNetwork(core: ServiceCore, id: string): VirtualNetworkResource | undefined {
+function getVirtualNetwork(core: ServiceCore, id: string): VirtualNetworkResource | undefined {
   const record = core.index.get(id, TYPES.virtualNetwork);
   return record === undefined ? undefined : virtualNetworkView(core, record);
 }
 
-export function listVirtualNetworks(
+function listVirtualNetworks(
   core: ServiceCore,
   scope: ListScope,
   cursor?: string,
@@ -388,7 +389,7 @@ function requireVnet(core: ServiceCore, childIdText: string): VnetRecord {
   return vnet;
 }
 
-export function putSubnet(
+function putSubnet(
   core: ServiceCore,
   id: string,
   input: SubnetResourceInput,
@@ -407,11 +408,7 @@ export function putSubnet(
     .then(({ value, applied }) => ({ ...value, applied }));
 }
 
-export function deleteSubnet(
-  core: ServiceCore,
-  id: string,
-  options: WriteOptions = {},
-): Promise<DeleteResult> {
+function deleteSubnet(core: ServiceCore, id: string, options: WriteOptions = {}): Promise<DeleteResult> {
   return deleteRecord(core, id, TYPES.subnet, options, (mutation, existing) => {
     removeSubnet(core, mutation, existing, '');
     mutation.delete(existing.id, options);
@@ -419,18 +416,18 @@ export function deleteSubnet(
   });
 }
 
-export function getSubnet(core: ServiceCore, id: string): SubnetResource | undefined {
+function getSubnet(core: ServiceCore, id: string): SubnetResource | undefined {
   const record = core.index.get(id, TYPES.subnet);
   return record === undefined ? undefined : subnetView(core, record);
 }
 
-export function listSubnets(core: ServiceCore, vnetId: string, cursor?: string): Page<SubnetResource> {
+function listSubnets(core: ServiceCore, vnetId: string, cursor?: string): Page<SubnetResource> {
   if (core.index.get(vnetId, TYPES.virtualNetwork) === undefined) throw notFound('virtual network', vnetId);
   const records = core.index.childrenOf(vnetId, TYPES.subnet);
   return pageOf(records, cursor, core.pageSize, (r) => subnetView(core, r));
 }
 
-export function putPeering(
+function putPeering(
   core: ServiceCore,
   id: string,
   input: PeeringResourceInput,
@@ -455,11 +452,7 @@ export function putPeering(
     .then(({ value, applied }) => ({ ...value, applied }));
 }
 
-export function deletePeering(
-  core: ServiceCore,
-  id: string,
-  options: WriteOptions = {},
-): Promise<DeleteResult> {
+function deletePeering(core: ServiceCore, id: string, options: WriteOptions = {}): Promise<DeleteResult> {
   return deleteRecord(core, id, TYPES.peering, options, (mutation, existing) => {
     const before = spacesSnapshot(core);
     removePeering(core, mutation, existing, '');
@@ -470,12 +463,12 @@ export function deletePeering(
   });
 }
 
-export function getPeering(core: ServiceCore, id: string): VirtualNetworkPeeringResource | undefined {
+function getPeering(core: ServiceCore, id: string): VirtualNetworkPeeringResource | undefined {
   const record = core.index.get(id, TYPES.peering);
   return record === undefined ? undefined : peeringView(core, record);
 }
 
-export function listPeerings(
+function listPeerings(
   core: ServiceCore,
   vnetId: string,
   cursor?: string,
@@ -499,4 +492,37 @@ export function loadVirtualNetworks(core: ServiceCore, vnets: readonly VnetRecor
     const spaces = v.body.addressPrefixes.map((text) => parsePrefix(text));
     core.model.createVirtualNetwork({ id: idKey(v.id), addressSpaces: spaces });
   }
+}
+
+/** The family's descriptors: `virtualNetworks`, `virtualNetworks/subnets`, `virtualNetworks/virtualNetworkPeerings`. */
+export function virtualNetworkResources(core: ServiceCore) {
+  return {
+    virtualNetworks: describe<VirtualNetworkResourceInput, VirtualNetworkResource>({
+      types: ['virtualNetworks'],
+      tracked: true,
+      get: (id) => getVirtualNetwork(core, id),
+      list: (within, cursor) => listVirtualNetworks(core, scopeOfList(within), cursor),
+      put: (id, input, options) => putVirtualNetwork(core, id, input, options),
+      delete: (id, options) => deleteVirtualNetwork(core, id, options),
+      actions: {},
+    }),
+    subnets: describe<SubnetResourceInput, SubnetResource>({
+      types: ['virtualNetworks', 'subnets'],
+      tracked: false,
+      get: (id) => getSubnet(core, id),
+      list: (within, cursor) => listSubnets(core, parentIdOfList(within), cursor),
+      put: (id, input, options) => putSubnet(core, id, input, options),
+      delete: (id, options) => deleteSubnet(core, id, options),
+      actions: {},
+    }),
+    virtualNetworkPeerings: describe<PeeringResourceInput, VirtualNetworkPeeringResource>({
+      types: ['virtualNetworks', 'virtualNetworkPeerings'],
+      tracked: false,
+      get: (id) => getPeering(core, id),
+      list: (within, cursor) => listPeerings(core, parentIdOfList(within), cursor),
+      put: (id, input, options) => putPeering(core, id, input, options),
+      delete: (id, options) => deletePeering(core, id, options),
+      actions: {},
+    }),
+  };
 }

@@ -27,6 +27,7 @@ import { ipv4InPrefix } from './addresses.js';
 import { ROUTE_SERVER_ERROR_CODES as E, RouteServerError } from './errors.js';
 import { idKey, inScope, nameFromId, parentIdOf, TYPES } from './ids.js';
 import type { Mutation } from './mutation.js';
+import { parentIdOfList, scopeOfList, describe } from './resource-descriptor.js';
 import { checkPeerAsn, checkPeerIp } from './peer-rules.js';
 import type { BgpConnectionBody, IpConfigurationBody, RouteServerBody, Stored } from './records.js';
 import { BgpRuntimeError, type PeerSpec, type RouteServerRuntimeSettings } from '../runtime/index.js';
@@ -100,7 +101,7 @@ function routeServerBody(existing: HubRecord | undefined, input: RouteServerReso
   };
 }
 
-export function putRouteServer(
+function putRouteServer(
   core: ServiceCore,
   id: string,
   input: RouteServerResourceInput,
@@ -133,11 +134,7 @@ export function putRouteServer(
     .then(({ value, applied }) => ({ ...value, applied }));
 }
 
-export function deleteRouteServer(
-  core: ServiceCore,
-  id: string,
-  options: WriteOptions = {},
-): Promise<DeleteResult> {
+function deleteRouteServer(core: ServiceCore, id: string, options: WriteOptions = {}): Promise<DeleteResult> {
   return deleteRecord(core, id, TYPES.routeServer, options, (mutation, existing) => {
     const ipConfiguration = core.index.childrenOf(existing.id, TYPES.ipConfiguration)[0];
     if (ipConfiguration !== undefined) {
@@ -153,16 +150,12 @@ export function deleteRouteServer(
   });
 }
 
-export function getRouteServer(core: ServiceCore, id: string): RouteServerResource | undefined {
+function getRouteServer(core: ServiceCore, id: string): RouteServerResource | undefined {
   const record = core.index.get(id, TYPES.routeServer);
   return record === undefined ? undefined : routeServerView(core, record);
 }
 
-export function listRouteServers(
-  core: ServiceCore,
-  scope: ListScope,
-  cursor?: string,
-): Page<RouteServerResource> {
+function listRouteServers(core: ServiceCore, scope: ListScope, cursor?: string): Page<RouteServerResource> {
   const records = core.index.ofType(TYPES.routeServer).filter((r) => inScope(r.id, scope));
   return pageOf(records, cursor, core.pageSize, (r) => routeServerView(core, r));
 }
@@ -260,7 +253,7 @@ function planStart(
   });
 }
 
-export function putIpConfiguration(
+function putIpConfiguration(
   core: ServiceCore,
   id: string,
   input: IpConfigurationResourceInput,
@@ -297,7 +290,7 @@ export function putIpConfiguration(
     .then(({ value, applied }) => ({ ...value, applied }));
 }
 
-export function deleteIpConfiguration(
+function deleteIpConfiguration(
   core: ServiceCore,
   id: string,
   options: WriteOptions = {},
@@ -327,12 +320,12 @@ export function deleteIpConfiguration(
   });
 }
 
-export function getIpConfiguration(core: ServiceCore, id: string): IpConfigurationResource | undefined {
+function getIpConfiguration(core: ServiceCore, id: string): IpConfigurationResource | undefined {
   const record = core.index.get(id, TYPES.ipConfiguration);
   return record === undefined ? undefined : ipConfigurationView(record);
 }
 
-export function listIpConfigurations(
+function listIpConfigurations(
   core: ServiceCore,
   hubId: string,
   cursor?: string,
@@ -372,7 +365,7 @@ function bgpConnectionBody(
   return { peerIp, peerAsn: input.peerAsn };
 }
 
-export function putBgpConnection(
+function putBgpConnection(
   core: ServiceCore,
   id: string,
   input: BgpConnectionResourceInput,
@@ -404,7 +397,7 @@ export function putBgpConnection(
     .then(({ value, applied }) => ({ ...value, applied }));
 }
 
-export function deleteBgpConnection(
+function deleteBgpConnection(
   core: ServiceCore,
   id: string,
   options: WriteOptions = {},
@@ -420,23 +413,19 @@ export function deleteBgpConnection(
   });
 }
 
-export function getBgpConnection(core: ServiceCore, id: string): BgpConnectionResource | undefined {
+function getBgpConnection(core: ServiceCore, id: string): BgpConnectionResource | undefined {
   const record = core.index.get(id, TYPES.bgpConnection);
   return record === undefined ? undefined : bgpConnectionView(core, record);
 }
 
-export function listBgpConnections(
-  core: ServiceCore,
-  hubId: string,
-  cursor?: string,
-): Page<BgpConnectionResource> {
+function listBgpConnections(core: ServiceCore, hubId: string, cursor?: string): Page<BgpConnectionResource> {
   if (core.index.get(hubId, TYPES.routeServer) === undefined) throw notFound('route server', hubId);
   const records = core.index.childrenOf(hubId, TYPES.bgpConnection);
   return pageOf(records, cursor, core.pageSize, (r) => bgpConnectionView(core, r));
 }
 
 /** Learned (Adj-RIB-In) or advertised (Adj-RIB-Out) routes of a BGP connection, per instance. */
-export async function peerRoutes(
+async function peerRoutes(
   core: ServiceCore,
   id: string,
   direction: 'learned' | 'advertised',
@@ -457,6 +446,31 @@ export async function peerRoutes(
     else list.push(route);
   }
   return byInstance;
+}
+
+const ORIGIN: Readonly<Record<PeerRoute['origin'], string>> = {
+  ebgp: 'EBgp',
+  ibgp: 'IBgp',
+  igp: 'Igp',
+  egp: 'Egp',
+  incomplete: 'Incomplete',
+};
+
+/** ARM's `PeerRouteList`: instance `IN_n` → key `RouteServiceRole_IN_n`; `sourcePeer` absent on originated routes (§7.3). */
+function peerRouteList(routes: RoutesByInstance): Record<string, unknown[]> {
+  const body: Record<string, unknown[]> = {};
+  for (const [instance, list] of routes) {
+    body[`RouteServiceRole_${instance}`] = list.map((route) => ({
+      localAddress: route.localAddress,
+      network: route.network,
+      nextHop: route.nextHop,
+      ...(route.sourcePeer === null ? {} : { sourcePeer: route.sourcePeer }),
+      origin: ORIGIN[route.origin],
+      asPath: route.asPath,
+      weight: route.weight,
+    }));
+  }
+  return body;
 }
 
 /** At start: places the stored route servers that have an ipConfiguration in the model. */
@@ -497,4 +511,44 @@ export async function startRouteServers(core: ServiceCore): Promise<void> {
       core.reportEffectError(new BgpRuntimeError(outcome.error.code, outcome.error.message));
     }
   }
+}
+
+/**
+ * The family's descriptors: `virtualHubs`, `virtualHubs/ipConfigurations`
+ * and `virtualHubs/bgpConnections`, with POST `learnedRoutes` and
+ * `advertisedRoutes` on a connection.
+ */
+export function routeServerResources(core: ServiceCore) {
+  return {
+    virtualHubs: describe<RouteServerResourceInput, RouteServerResource>({
+      types: ['virtualHubs'],
+      tracked: true,
+      get: (id) => getRouteServer(core, id),
+      list: (within, cursor) => listRouteServers(core, scopeOfList(within), cursor),
+      put: (id, input, options) => putRouteServer(core, id, input, options),
+      delete: (id, options) => deleteRouteServer(core, id, options),
+      actions: {},
+    }),
+    ipConfigurations: describe<IpConfigurationResourceInput, IpConfigurationResource>({
+      types: ['virtualHubs', 'ipConfigurations'],
+      tracked: false,
+      get: (id) => getIpConfiguration(core, id),
+      list: (within, cursor) => listIpConfigurations(core, parentIdOfList(within), cursor),
+      put: (id, input, options) => putIpConfiguration(core, id, input, options),
+      delete: (id, options) => deleteIpConfiguration(core, id, options),
+      actions: {},
+    }),
+    bgpConnections: describe<BgpConnectionResourceInput, BgpConnectionResource>({
+      types: ['virtualHubs', 'bgpConnections'],
+      tracked: false,
+      get: (id) => getBgpConnection(core, id),
+      list: (within, cursor) => listBgpConnections(core, parentIdOfList(within), cursor),
+      put: (id, input, options) => putBgpConnection(core, id, input, options),
+      delete: (id, options) => deleteBgpConnection(core, id, options),
+      actions: {
+        learnedRoutes: async (id) => peerRouteList(await peerRoutes(core, id, 'learned')),
+        advertisedRoutes: async (id) => peerRouteList(await peerRoutes(core, id, 'advertised')),
+      },
+    }),
+  };
 }

@@ -20,6 +20,7 @@ import {
 import { ROUTE_SERVER_ERROR_CODES as E, RouteServerError } from './errors.js';
 import { childId, idKey, inScope, nameFromId, parentIdOf, TYPES } from './ids.js';
 import type { Mutation } from './mutation.js';
+import { parentIdOfList, scopeOfList, describe } from './resource-descriptor.js';
 import type { RouteBody, RouteTableBody, Stored } from './records.js';
 import type {
   DeleteResult,
@@ -97,7 +98,7 @@ function inlineRoutes(
   });
 }
 
-export function putRouteTable(
+function putRouteTable(
   core: ServiceCore,
   id: string,
   input: RouteTableResourceInput,
@@ -159,11 +160,7 @@ export function putRouteTable(
     .then(({ value, applied }) => ({ ...value, applied }));
 }
 
-export function deleteRouteTable(
-  core: ServiceCore,
-  id: string,
-  options: WriteOptions = {},
-): Promise<DeleteResult> {
+function deleteRouteTable(core: ServiceCore, id: string, options: WriteOptions = {}): Promise<DeleteResult> {
   return deleteRecord(core, id, TYPES.routeTable, options, (mutation, existing) => {
     const key = idKey(existing.id);
     const old = core.model.routeTable(key)!;
@@ -177,16 +174,12 @@ export function deleteRouteTable(
   });
 }
 
-export function getRouteTable(core: ServiceCore, id: string): RouteTableResource | undefined {
+function getRouteTable(core: ServiceCore, id: string): RouteTableResource | undefined {
   const record = core.index.get(id, TYPES.routeTable);
   return record === undefined ? undefined : routeTableView(core, record);
 }
 
-export function listRouteTables(
-  core: ServiceCore,
-  scope: ListScope,
-  cursor?: string,
-): Page<RouteTableResource> {
+function listRouteTables(core: ServiceCore, scope: ListScope, cursor?: string): Page<RouteTableResource> {
   const records = core.index.ofType(TYPES.routeTable).filter((r) => inScope(r.id, scope));
   return pageOf(records, cursor, core.pageSize, (r) => routeTableView(core, r));
 }
@@ -214,7 +207,7 @@ function replaceRoutes(
   );
 }
 
-export function putRoute(
+function putRoute(
   core: ServiceCore,
   id: string,
   input: RouteResourceInput,
@@ -252,11 +245,7 @@ export function putRoute(
     .then(({ value, applied }) => ({ ...value, applied }));
 }
 
-export function deleteRoute(
-  core: ServiceCore,
-  id: string,
-  options: WriteOptions = {},
-): Promise<DeleteResult> {
+function deleteRoute(core: ServiceCore, id: string, options: WriteOptions = {}): Promise<DeleteResult> {
   return deleteRecord(core, id, TYPES.route, options, (mutation, existing) => {
     const tableId = existing.parentId!;
     const others = core.index.childrenOf(tableId, TYPES.route).filter((r) => idKey(r.id) !== idKey(id));
@@ -266,12 +255,12 @@ export function deleteRoute(
   });
 }
 
-export function getRoute(core: ServiceCore, id: string): RouteResource | undefined {
+function getRoute(core: ServiceCore, id: string): RouteResource | undefined {
   const record = core.index.get(id, TYPES.route);
   return record === undefined ? undefined : routeView(record);
 }
 
-export function listRoutes(core: ServiceCore, tableId: string, cursor?: string): Page<RouteResource> {
+function listRoutes(core: ServiceCore, tableId: string, cursor?: string): Page<RouteResource> {
   if (core.index.get(tableId, TYPES.routeTable) === undefined) throw notFound('route table', tableId);
   return pageOf(core.index.childrenOf(tableId, TYPES.route), cursor, core.pageSize, routeView);
 }
@@ -285,4 +274,28 @@ export function loadRouteTables(core: ServiceCore, tables: readonly Stored<typeo
       routes,
     });
   }
+}
+
+/** The family's descriptors: `routeTables` and `routeTables/routes`. */
+export function routeTableResources(core: ServiceCore) {
+  return {
+    routeTables: describe<RouteTableResourceInput, RouteTableResource>({
+      types: ['routeTables'],
+      tracked: true,
+      get: (id) => getRouteTable(core, id),
+      list: (within, cursor) => listRouteTables(core, scopeOfList(within), cursor),
+      put: (id, input, options) => putRouteTable(core, id, input, options),
+      delete: (id, options) => deleteRouteTable(core, id, options),
+      actions: {},
+    }),
+    routes: describe<RouteResourceInput, RouteResource>({
+      types: ['routeTables', 'routes'],
+      tracked: false,
+      get: (id) => getRoute(core, id),
+      list: (within, cursor) => listRoutes(core, parentIdOfList(within), cursor),
+      put: (id, input, options) => putRoute(core, id, input, options),
+      delete: (id, options) => deleteRoute(core, id, options),
+      actions: {},
+    }),
+  };
 }

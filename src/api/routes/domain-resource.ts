@@ -1,65 +1,51 @@
 /**
- * One ARM resource type served by the domain service: GET presents the
- * domain record, list pages through it, PUT and DELETE run as domain calls
- * with the family's error context and settle when the live effect is applied.
- * Top-level tracked types list by subscription or resource group, child types
- * below their parent.
+ * One registration for every resource type the domain service serves: the
+ * service's descriptor (get, list, put, delete, actions) and the type's wire
+ * shape (TypeBox schemas of its PUT body and response, the translation of
+ * the body to the domain input and of the domain view to the ARM resource).
+ * GET presents the view, list pages through it, PUT and DELETE settle when
+ * the live effect is applied; a domain refusal becomes its ARM error here.
  */
 import type { TSchema } from 'typebox';
-import type { DeleteResult, ListScope, Page, PutResult, WriteOptions } from '../../routeserver/index.js';
 import { formatResourceId } from '../arm-id.js';
 import type { ArmResource } from '../arm-resource.js';
-import type { ArmResourceDefinition, ListRequest } from '../resource-routes.js';
+import type { ListRequest } from '../resource-routes.js';
 import type { ApiServer } from '../server.js';
+import type { ResourceDescriptor } from '../../routeserver/index.js';
 import { armPage, deleteOutcome, domainCall, putOutcome, writeOptions, type ErrorContext } from './edge.js';
 
-interface DomainResourceBase<Body, T, Input> {
-  /** type segments below Microsoft.Network, e.g. `['virtualHubs', 'bgpConnections']` */
-  readonly types: readonly string[];
+/** How one resource type travels on the wire. */
+export interface WireShape<Body, Input, View> {
+  /** schema of `properties` in PUT bodies (unknown members rejected) */
   readonly requestProperties: TSchema;
+  /** schema of `properties` in responses (OpenAPI) */
   readonly responseProperties: TSchema;
   readonly context: ErrorContext;
-  readonly present: (resource: T) => ArmResource;
-  readonly get: (id: string) => T | undefined;
+  readonly present: (view: View) => ArmResource;
   /** PUT body → domain input; runs inside the domain call */
   readonly toInput: (body: Body) => Input;
-  readonly put: (id: string, input: Input, options: WriteOptions) => Promise<PutResult<T>>;
-  readonly delete: (id: string, options: WriteOptions) => Promise<DeleteResult>;
-  readonly actions?: ArmResourceDefinition['actions'];
 }
 
-interface TrackedLister<T> {
-  readonly tracked: true;
-  readonly list: (scope: ListScope, cursor?: string) => Page<T>;
-}
-
-interface ChildLister<T> {
-  readonly tracked: false;
-  /** lists below the parent, given by its id text */
-  readonly list: (parentId: string, cursor?: string) => Page<T>;
-}
-
-export type DomainResource<Body, T, Input> = DomainResourceBase<Body, T, Input> &
-  (TrackedLister<T> | ChildLister<T>);
-
-export function registerDomainResource<Body, T, Input>(
+export function registerDomainResource<Body, Input, View>(
   server: ApiServer,
-  resource: DomainResource<Body, T, Input>,
+  resource: ResourceDescriptor<Input, View>,
+  wire: WireShape<Body, Input, View>,
 ): void {
-  const { context, present } = resource;
+  const { context, present } = wire;
   server.registerResource<Body>({
     types: resource.types,
     tracked: resource.tracked,
-    requestProperties: resource.requestProperties,
-    responseProperties: resource.responseProperties,
+    requestProperties: wire.requestProperties,
+    responseProperties: wire.responseProperties,
     get: async (request) => {
       const found = resource.get(request.idText);
       return found === undefined ? undefined : present(found);
     },
-    list: lister(resource),
+    list: (request: ListRequest) =>
+      domainCall(context, 'read', () => armPage(resource.list(listWithin(request), request.cursor), present)),
     put: (request, body) =>
       domainCall(context, 'put', async () => {
-        const input = resource.toInput(body);
+        const input = wire.toInput(body);
         const result = await resource.put(request.idText, input, writeOptions(request.preconditions));
         return putOutcome(result, present, context);
       }),
@@ -67,31 +53,20 @@ export function registerDomainResource<Body, T, Input>(
       domainCall(context, 'delete', async () =>
         deleteOutcome(await resource.delete(request.idText, writeOptions(request.preconditions)), context),
       ),
-    ...(resource.actions === undefined ? {} : { actions: resource.actions }),
+    actions: Object.fromEntries(
+      Object.entries(resource.actions).map(([name, run]) => [
+        name,
+        (request: { idText: string }) => domainCall(context, 'read', () => run(request.idText)),
+      ]),
+    ),
   });
 }
 
-/** A tracked list answers the domain's page as it comes; a child list answers a missing parent as an ARM error. */
-function lister<T>(
-  resource: (TrackedLister<T> | ChildLister<T>) & {
-    readonly context: ErrorContext;
-    readonly present: (item: T) => ArmResource;
-  },
-): (request: ListRequest) => Promise<{ value: ArmResource[]; cursor?: string }> {
-  const { context, present } = resource;
-  if (resource.tracked) {
-    const list = resource.list;
-    return async (request) => {
-      const scope = {
-        subscriptionId: request.subscriptionId,
-        ...(request.resourceGroupName === undefined ? {} : { resourceGroupName: request.resourceGroupName }),
-      };
-      return armPage(list(scope, request.cursor), present);
-    };
-  }
-  const list = resource.list;
-  return (request) =>
-    domainCall(context, 'read', () =>
-      armPage(list(formatResourceId(request.parent!), request.cursor), present),
-    );
+/** A top-level list's subscription or resource group, or a child list's parent. */
+function listWithin(request: ListRequest) {
+  if (request.parent !== undefined) return { parentId: formatResourceId(request.parent) };
+  return {
+    subscriptionId: request.subscriptionId,
+    ...(request.resourceGroupName === undefined ? {} : { resourceGroupName: request.resourceGroupName }),
+  };
 }

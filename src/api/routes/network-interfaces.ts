@@ -5,19 +5,11 @@
  * nextHopIpAddress: [...]}]}`).
  */
 import { Type } from 'typebox';
-import { formatPrefix } from '../../lib/prefix.js';
-import type {
-  EffectiveRoute,
-  NetworkInterfaceResource,
-  NetworkInterfaceResourceInput,
-  RouteServerService,
-} from '../../routeserver/index.js';
+import type { NetworkInterfaceResource, NetworkInterfaceResourceInput } from '../../routeserver/index.js';
 import { toArmResource } from '../arm-resource.js';
 import { ArmError } from '../errors.js';
-import type { ApiServer } from '../server.js';
-import { registerDomainResource } from './domain-resource.js';
+import type { WireShape } from './domain-resource.js';
 import {
-  domainCall,
   ResourceRef,
   subResource,
   SubResourceRef,
@@ -142,38 +134,14 @@ function presentNic(nic: NetworkInterfaceResource) {
   );
 }
 
-/** Azure's effective route rows; user routes carry their name, system and BGP routes none. */
-export function presentEffectiveRoutes(routes: readonly EffectiveRoute[]) {
-  return {
-    value: routes.map((route) => ({
-      ...(route.name === null ? {} : { name: route.name }),
-      source: route.source,
-      state: route.state,
-      addressPrefix: route.addressPrefixes.map(formatPrefix),
-      nextHopType: route.nextHopType,
-      nextHopIpAddress: [...route.nextHopIpAddresses],
-    })),
-  };
-}
-
-export function registerNetworkInterfaces(server: ApiServer, service: RouteServerService): void {
-  registerDomainResource(server, {
-    types: ['networkInterfaces'],
-    tracked: true,
-    requestProperties: NicProperties,
-    responseProperties: NicResponse,
-    context,
-    present: presentNic,
-    get: (id) => service.getNetworkInterface(id),
-    list: (scope, cursor) => service.listNetworkInterfaces(scope, cursor),
-    toInput: nicInput,
-    put: (id, input, options) => service.putNetworkInterface(id, input, options),
-    delete: (id, options) => service.deleteNetworkInterface(id, options),
-    actions: {
-      effectiveRouteTable: (request) =>
-        domainCall(context, 'read', () =>
-          presentEffectiveRoutes(service.effectiveRouteTable(request.idText)),
-        ),
-    },
-  });
-}
+export const networkInterfaceWire: WireShape<
+  NicBody,
+  NetworkInterfaceResourceInput,
+  NetworkInterfaceResource
+> = {
+  requestProperties: NicProperties,
+  responseProperties: NicResponse,
+  context,
+  present: presentNic,
+  toInput: nicInput,
+};

@@ -7,14 +7,12 @@ import { Type } from 'typebox';
 import type {
   RouteResource,
   RouteResourceInput,
-  RouteServerService,
   RouteTableResource,
   RouteTableResourceInput,
   UserRouteNextHopType,
 } from '../../routeserver/index.js';
 import { toArmResource } from '../arm-resource.js';
-import type { ApiServer } from '../server.js';
-import { registerDomainResource } from './domain-resource.js';
+import type { WireShape } from './domain-resource.js';
 import {
   inlineChild,
   subResource,
@@ -130,39 +128,18 @@ function tableInput(body: TableBody): RouteTableResourceInput {
   };
 }
 
-function registerTables(server: ApiServer, service: RouteServerService): void {
-  registerDomainResource(server, {
-    types: ['routeTables'],
-    tracked: true,
-    requestProperties: RouteTableProperties,
-    responseProperties: RouteTableResponse,
-    context: tableContext,
-    present: presentTable,
-    get: (id) => service.getRouteTable(id),
-    list: (scope, cursor) => service.listRouteTables(scope, cursor),
-    toInput: tableInput,
-    put: (id, input, options) => service.putRouteTable(id, input, options),
-    delete: (id, options) => service.deleteRouteTable(id, options),
-  });
-}
+export const routeTableWire: WireShape<TableBody, RouteTableResourceInput, RouteTableResource> = {
+  requestProperties: RouteTableProperties,
+  responseProperties: RouteTableResponse,
+  context: tableContext,
+  present: presentTable,
+  toInput: tableInput,
+};
 
-function registerRoutes(server: ApiServer, service: RouteServerService): void {
-  registerDomainResource(server, {
-    types: ['routeTables', 'routes'],
-    tracked: false,
-    requestProperties: RouteProperties,
-    responseProperties: RouteResponse,
-    context: routeContext,
-    present: presentRoute,
-    get: (id) => service.getRoute(id),
-    list: (tableId, cursor) => service.listRoutes(tableId, cursor),
-    toInput: routeInput,
-    put: (id, input, options) => service.putRoute(id, input, options),
-    delete: (id, options) => service.deleteRoute(id, options),
-  });
-}
-
-export function registerRouteTables(server: ApiServer, service: RouteServerService): void {
-  registerTables(server, service);
-  registerRoutes(server, service);
-}
+export const routeWire: WireShape<RouteBody, RouteResourceInput, RouteResource> = {
+  requestProperties: RouteProperties,
+  responseProperties: RouteResponse,
+  context: routeContext,
+  present: presentRoute,
+  toInput: routeInput,
+};

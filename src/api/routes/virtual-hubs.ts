@@ -3,7 +3,8 @@
  * `virtualHubs/{hub}/ipConfigurations` and `virtualHubs/{hub}/bgpConnections`,
  * with POST `…/bgpConnections/{name}/learnedRoutes` and `…/advertisedRoutes`
  * (202 + Location, then the map keyed `RouteServiceRole_IN_0` /
- * `RouteServiceRole_IN_1`, docs/azure-behaviour.md §7.3).
+ * `RouteServiceRole_IN_1`, docs/azure-behaviour.md §7.3, built by
+ * src/routeserver/route-servers.ts).
  */
 import { Type } from 'typebox';
 import type {
@@ -12,17 +13,12 @@ import type {
   HubRoutingPreference,
   IpConfigurationResource,
   IpConfigurationResourceInput,
-  PeerRoute,
   RouteServerResource,
   RouteServerResourceInput,
-  RouteServerService,
-  RoutesByInstance,
 } from '../../routeserver/index.js';
 import { toArmResource } from '../arm-resource.js';
-import type { ApiServer } from '../server.js';
-import { registerDomainResource } from './domain-resource.js';
+import type { WireShape } from './domain-resource.js';
 import {
-  domainCall,
   ResourceRef,
   subResource,
   SubResourceRef,
@@ -171,31 +167,6 @@ function presentConnection(connection: BgpConnectionResource) {
   });
 }
 
-const ORIGIN: Readonly<Record<PeerRoute['origin'], string>> = {
-  ebgp: 'EBgp',
-  ibgp: 'IBgp',
-  igp: 'Igp',
-  egp: 'Egp',
-  incomplete: 'Incomplete',
-};
-
-/** `PeerRouteList`: instance `IN_n` → key `RouteServiceRole_IN_n`; `sourcePeer` absent on originated routes (§7.3). */
-export function presentPeerRoutes(routes: RoutesByInstance): Record<string, unknown[]> {
-  const body: Record<string, unknown[]> = {};
-  for (const [instance, list] of routes) {
-    body[`RouteServiceRole_${instance}`] = list.map((route) => ({
-      localAddress: route.localAddress,
-      network: route.network,
-      nextHop: route.nextHop,
-      ...(route.sourcePeer === null ? {} : { sourcePeer: route.sourcePeer }),
-      origin: ORIGIN[route.origin],
-      asPath: route.asPath,
-      weight: route.weight,
-    }));
-  }
-  return body;
-}
-
 // ---- registration ------------------------------------------------------------------------
 
 function hubInput(body: HubBody): RouteServerResourceInput {
@@ -232,66 +203,31 @@ const connectionInput = (body: ConnectionBody): BgpConnectionResourceInput => ({
   peerAsn: body.properties?.peerAsn ?? 0,
 });
 
-function registerRouteServers(server: ApiServer, service: RouteServerService): void {
-  registerDomainResource(server, {
-    types: ['virtualHubs'],
-    tracked: true,
-    requestProperties: HubProperties,
-    responseProperties: HubResponse,
-    context,
-    present: presentHub,
-    get: (id) => service.getRouteServer(id),
-    list: (scope, cursor) => service.listRouteServers(scope, cursor),
-    toInput: hubInput,
-    put: (id, input, options) => service.putRouteServer(id, input, options),
-    delete: (id, options) => service.deleteRouteServer(id, options),
-  });
-}
+export const routeServerWire: WireShape<HubBody, RouteServerResourceInput, RouteServerResource> = {
+  requestProperties: HubProperties,
+  responseProperties: HubResponse,
+  context,
+  present: presentHub,
+  toInput: hubInput,
+};
 
-function registerIpConfigurations(server: ApiServer, service: RouteServerService): void {
-  registerDomainResource(server, {
-    types: ['virtualHubs', 'ipConfigurations'],
-    tracked: false,
-    requestProperties: IpConfigurationProperties,
-    responseProperties: IpConfigurationResponse,
-    context,
-    present: presentIpConfiguration,
-    get: (id) => service.getIpConfiguration(id),
-    list: (hubId, cursor) => service.listIpConfigurations(hubId, cursor),
-    toInput: ipConfigurationInput,
-    put: (id, input, options) => service.putIpConfiguration(id, input, options),
-    delete: (id, options) => service.deleteIpConfiguration(id, options),
-  });
-}
+export const ipConfigurationWire: WireShape<
+  IpConfigurationBody,
+  IpConfigurationResourceInput,
+  IpConfigurationResource
+> = {
+  requestProperties: IpConfigurationProperties,
+  responseProperties: IpConfigurationResponse,
+  context,
+  present: presentIpConfiguration,
+  toInput: ipConfigurationInput,
+};
 
-function registerBgpConnections(server: ApiServer, service: RouteServerService): void {
-  registerDomainResource(server, {
-    types: ['virtualHubs', 'bgpConnections'],
-    tracked: false,
+export const bgpConnectionWire: WireShape<ConnectionBody, BgpConnectionResourceInput, BgpConnectionResource> =
+  {
     requestProperties: ConnectionProperties,
     responseProperties: ConnectionResponse,
     context,
     present: presentConnection,
-    get: (id) => service.getBgpConnection(id),
-    list: (hubId, cursor) => service.listBgpConnections(hubId, cursor),
     toInput: connectionInput,
-    put: (id, input, options) => service.putBgpConnection(id, input, options),
-    delete: (id, options) => service.deleteBgpConnection(id, options),
-    actions: {
-      learnedRoutes: (request) =>
-        domainCall(context, 'read', async () =>
-          presentPeerRoutes(await service.learnedRoutes(request.idText)),
-        ),
-      advertisedRoutes: (request) =>
-        domainCall(context, 'read', async () =>
-          presentPeerRoutes(await service.advertisedRoutes(request.idText)),
-        ),
-    },
-  });
-}
-
-export function registerVirtualHubs(server: ApiServer, service: RouteServerService): void {
-  registerRouteServers(server, service);
-  registerIpConfigurations(server, service);
-  registerBgpConnections(server, service);
-}
+  };

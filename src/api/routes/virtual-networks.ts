@@ -8,7 +8,6 @@
 import { Type } from 'typebox';
 import type {
   PeeringResourceInput,
-  RouteServerService,
   SubnetResource,
   SubnetResourceInput,
   VirtualNetworkResource,
@@ -17,8 +16,7 @@ import type {
 } from '../../routeserver/index.js';
 import { toArmResource } from '../arm-resource.js';
 import { ArmError } from '../errors.js';
-import type { ApiServer } from '../server.js';
-import { registerDomainResource } from './domain-resource.js';
+import type { WireShape } from './domain-resource.js';
 import {
   AddressSpace,
   inlineChild,
@@ -201,7 +199,7 @@ function peeringProperties(peering: VirtualNetworkPeeringResource) {
   };
 }
 
-export const presentSubnet = (s: SubnetResource) =>
+const presentSubnet = (s: SubnetResource) =>
   toArmResource(s.id, s.name, SUBNET_TYPE, s.etag, subnetProperties(s));
 const presentPeering = (p: VirtualNetworkPeeringResource) =>
   toArmResource(p.id, p.name, PEERING_TYPE, p.etag, peeringProperties(p));
@@ -248,56 +246,26 @@ function vnetInput(body: VnetBody): VirtualNetworkResourceInput {
   };
 }
 
-function registerVnets(server: ApiServer, service: RouteServerService): void {
-  registerDomainResource(server, {
-    types: ['virtualNetworks'],
-    tracked: true,
-    requestProperties: VirtualNetworkProperties,
-    responseProperties: VirtualNetworkResponse,
-    context: vnetContext,
-    present: presentVnet,
-    get: (id) => service.getVirtualNetwork(id),
-    list: (scope, cursor) => service.listVirtualNetworks(scope, cursor),
-    toInput: vnetInput,
-    put: (id, input, options) => service.putVirtualNetwork(id, input, options),
-    delete: (id, options) => service.deleteVirtualNetwork(id, options),
-  });
-}
+export const virtualNetworkWire: WireShape<VnetBody, VirtualNetworkResourceInput, VirtualNetworkResource> = {
+  requestProperties: VirtualNetworkProperties,
+  responseProperties: VirtualNetworkResponse,
+  context: vnetContext,
+  present: presentVnet,
+  toInput: vnetInput,
+};
 
-function registerSubnets(server: ApiServer, service: RouteServerService): void {
-  registerDomainResource(server, {
-    types: ['virtualNetworks', 'subnets'],
-    tracked: false,
-    requestProperties: SubnetProperties,
-    responseProperties: SubnetResponse,
-    context: subnetContext,
-    present: presentSubnet,
-    get: (id) => service.getSubnet(id),
-    list: (vnetId, cursor) => service.listSubnets(vnetId, cursor),
-    toInput: (body: SubnetBody) => subnetInput(body, ''),
-    put: (id, input, options) => service.putSubnet(id, input, options),
-    delete: (id, options) => service.deleteSubnet(id, options),
-  });
-}
+export const subnetWire: WireShape<SubnetBody, SubnetResourceInput, SubnetResource> = {
+  requestProperties: SubnetProperties,
+  responseProperties: SubnetResponse,
+  context: subnetContext,
+  present: presentSubnet,
+  toInput: (body) => subnetInput(body, ''),
+};
 
-function registerPeerings(server: ApiServer, service: RouteServerService): void {
-  registerDomainResource(server, {
-    types: ['virtualNetworks', 'virtualNetworkPeerings'],
-    tracked: false,
-    requestProperties: PeeringProperties,
-    responseProperties: PeeringResponse,
-    context: peeringContext,
-    present: presentPeering,
-    get: (id) => service.getPeering(id),
-    list: (vnetId, cursor) => service.listPeerings(vnetId, cursor),
-    toInput: (body: PeeringBody) => peeringInput(body, ''),
-    put: (id, input, options) => service.putPeering(id, input, options),
-    delete: (id, options) => service.deletePeering(id, options),
-  });
-}
-
-export function registerVirtualNetworks(server: ApiServer, service: RouteServerService): void {
-  registerVnets(server, service);
-  registerSubnets(server, service);
-  registerPeerings(server, service);
-}
+export const peeringWire: WireShape<PeeringBody, PeeringResourceInput, VirtualNetworkPeeringResource> = {
+  requestProperties: PeeringProperties,
+  responseProperties: PeeringResponse,
+  context: peeringContext,
+  present: presentPeering,
+  toInput: (body) => peeringInput(body, ''),
+};
