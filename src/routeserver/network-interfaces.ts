@@ -167,6 +167,8 @@ function listNetworkInterfaces(
 /** A row of ARM's `EffectiveRouteListResult`; user routes carry their name, system and BGP routes none. */
 export interface EffectiveRouteRow {
   readonly name?: string;
+  /** the NIC's subnet's route table disables BGP route propagation (false without a route table) */
+  readonly disableBgpRoutePropagation: boolean;
   readonly source: EffectiveRoute['source'];
   readonly state: EffectiveRoute['state'];
   readonly addressPrefix: readonly string[];
@@ -179,9 +181,13 @@ function effectiveRouteList(core: ServiceCore, id: string): { value: EffectiveRo
   const record = core.index.get(id, TYPES.networkInterface);
   if (record === undefined) throw notFound('network interface', id);
   const routes: EffectiveRoute[] = core.model.effectiveRoutes(idKey(record.id));
+  const tableId = core.index.get(record.body.subnetId, TYPES.subnet)?.body.routeTableId ?? null;
+  const table = tableId === null ? undefined : core.index.get(tableId, TYPES.routeTable);
+  const disableBgpRoutePropagation = table?.body.disableBgpRoutePropagation ?? false;
   return {
     value: routes.map((route) => ({
       ...(route.name === null ? {} : { name: route.name }),
+      disableBgpRoutePropagation,
       source: route.source,
       state: route.state,
       addressPrefix: route.addressPrefixes.map(formatPrefix),

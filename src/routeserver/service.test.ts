@@ -430,6 +430,29 @@ describe('network interfaces and route tables', () => {
     );
   });
 
+  it('marks every effective route row with its subnet route table’s disableBgpRoutePropagation', async () => {
+    await h.service.resources.virtualNetworks.put(vnetId('v'), {
+      addressPrefixes: ['10.0.0.0/16'],
+      subnets: [
+        { name: 'plain', addressPrefix: '10.0.1.0/24' },
+        { name: 'app', addressPrefix: '10.0.2.0/24' },
+      ],
+    });
+    await h.service.resources.routeTables.put(routeTableId('rt'), { disableBgpRoutePropagation: true });
+    await h.service.resources.subnets.put(subnetId('v', 'app'), {
+      addressPrefix: '10.0.2.0/24',
+      routeTableId: routeTableId('rt'),
+    });
+    await h.service.resources.networkInterfaces.put(nicId('plain'), { subnetId: subnetId('v', 'plain') });
+    await h.service.resources.networkInterfaces.put(nicId('app'), { subnetId: subnetId('v', 'app') });
+    const flags = async (nic: string) =>
+      new Set((await effectiveRoutes(nicId(nic))).map((r) => r.disableBgpRoutePropagation));
+    expect(await flags('plain')).toEqual(new Set([false]));
+    expect(await flags('app')).toEqual(new Set([true]));
+    await h.service.resources.routeTables.put(routeTableId('rt'), { disableBgpRoutePropagation: false });
+    expect(await flags('app')).toEqual(new Set([false]));
+  });
+
   it('refuses to delete a route table still associated with a subnet', async () => {
     await h.service.resources.routeTables.put(routeTableId('rt'), {});
     await h.service.resources.virtualNetworks.put(vnetId('v'), {

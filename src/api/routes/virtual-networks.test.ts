@@ -327,6 +327,7 @@ describe('networkInterfaces', () => {
     const routes = await api.action('networkInterfaces/vm/effectiveRouteTable');
     expect(routes.statusCode).toBe(200);
     expect(routes.body.value).toContainEqual({
+      disableBgpRoutePropagation: false,
       source: 'Default',
       state: 'Active',
       addressPrefix: ['10.0.0.0/16'],
