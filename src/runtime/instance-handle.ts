@@ -32,7 +32,7 @@ import {
 import type { SessionState, VnetRouteChange } from './types.js';
 
 /** What the handle tells its runtime. */
-export interface InstanceHandleEvents {
+interface InstanceHandleEvents {
   routes(changes: readonly VnetRouteChange[]): void;
   /** the worker failed: everything it injected is gone */
   withdrawAll(): void;
