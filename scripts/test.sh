@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: dependencies, build, typecheck, lint,
-# format, import direction, documentation references, unit tests with
-# coverage, the installed package, interop tests against real BGP daemons.
+# format, import direction, documentation references, unused exports, unit
+# tests with coverage, the installed package, interop tests against real BGP daemons.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,9 +20,10 @@ step "lint"
 npx eslint --max-warnings 0 .
 npx prettier --check . >/dev/null || { npx prettier --list-different .; echo "prettier: files above need formatting (npm run format)"; exit 1; }
 
-step "import direction, documentation references"
+step "import direction, documentation references, unused exports"
 npx tsx scripts/check-imports.ts
 npx tsx scripts/check-doc-references.ts
+npx tsx scripts/unused-exports.ts
 
 step "unit tests, with coverage (thresholds in vitest.config.ts)"
 npx vitest run --project unit --coverage

@@ -10,7 +10,7 @@ import type { BearerAuthenticator } from './auth.js';
 import { ArmError, toArmError, type ArmErrorDetail } from './errors.js';
 
 /** ARM paths need `api-version`; other paths (the OpenAPI document) do not. */
-export function isArmPath(url: string): boolean {
+function isArmPath(url: string): boolean {
   const path = url.toLowerCase();
   return path.startsWith('/subscriptions/') || path.startsWith('/providers/');
 }
@@ -25,7 +25,7 @@ export function apiVersionOf(request: FastifyRequest): string | undefined {
   return undefined;
 }
 
-export function checkApiVersion(request: FastifyRequest): void {
+function checkApiVersion(request: FastifyRequest): void {
   const version = apiVersionOf(request);
   if (version === undefined || version.length === 0) {
     throw new ArmError(
@@ -45,7 +45,7 @@ export function checkApiVersion(request: FastifyRequest): void {
   }
 }
 
-export function sendArmError(reply: FastifyReply, error: ArmError): FastifyReply {
+function sendArmError(reply: FastifyReply, error: ArmError): FastifyReply {
   for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
   return reply.code(error.statusCode).type('application/json; charset=utf-8').send(error.toBody());
 }
@@ -77,7 +77,7 @@ function validationError(error: FastifyError): ArmError {
 }
 
 /** Maps every error the pipeline can raise to an ARM answer. */
-export function toArmAnswer(error: FastifyError | Error): ArmError {
+function toArmAnswer(error: FastifyError | Error): ArmError {
   if (error instanceof ArmError) return error;
   const fastifyError = error as FastifyError;
   if (fastifyError.validation !== undefined) return validationError(fastifyError);
@@ -105,7 +105,7 @@ export function toArmAnswer(error: FastifyError | Error): ArmError {
   return toArmError(error);
 }
 
-export interface ArmHookOptions {
+interface ArmHookOptions {
   readonly authenticator: BearerAuthenticator;
 }
 

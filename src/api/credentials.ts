@@ -45,14 +45,14 @@ export interface ApiCredentials {
   readonly generatedToken: boolean;
 }
 
-export interface CredentialOptions {
+interface CredentialOptions {
   readonly dataDir: string;
   readonly listenHost: string;
   readonly tls?: TlsOption;
   readonly token?: string;
 }
 
-export const MIN_TOKEN_LENGTH = 32;
+const MIN_TOKEN_LENGTH = 32;
 
 function pemOrFile(value: string, what: string): string {
   if (value.includes('-----BEGIN')) return value;

@@ -33,7 +33,7 @@ const OperationParams = Type.Object({
   operationId: Type.String(),
 });
 
-export const OperationStatusSchema = Type.Object({
+const OperationStatusSchema = Type.Object({
   id: Type.String(),
   name: Type.String(),
   status: Type.Union([

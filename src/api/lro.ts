@@ -31,7 +31,7 @@ export interface OperationState {
   readonly result?: unknown;
 }
 
-export interface OperationRegistryOptions {
+interface OperationRegistryOptions {
   /** how long a finished operation stays readable, default one hour */
   readonly ttlMs?: number;
   readonly maxOperations?: number;

@@ -50,7 +50,3 @@ export function inScope(id: string, scope: ListScope): boolean {
   if (subscriptionKey !== scope.subscriptionId.toLowerCase()) return false;
   return scope.resourceGroupName === undefined || resourceGroupKey === scope.resourceGroupName.toLowerCase();
 }
-
-export function sameId(a: string, b: string): boolean {
-  return idKey(a) === idKey(b);
-}

@@ -13,7 +13,7 @@ import { idKey } from './ids.js';
 import type { Stored } from './records.js';
 import type { WriteOptions } from './types.js';
 
-export type Effect = () => Promise<void>;
+type Effect = () => Promise<void>;
 
 export class Mutation {
   private readonly operations = new Map<string, StoreOperation>();

@@ -9,7 +9,7 @@ import { ROUTE_SERVER_ERROR_CODES as E, RouteServerError } from './errors.js';
 import { idKey, TYPES, type ResourceType } from './ids.js';
 import type { AllocationMethod, HubRoutingPreference, UserRouteNextHopType } from './types.js';
 
-export interface TrackedBody {
+interface TrackedBody {
   readonly location: string;
   readonly tags: Readonly<Record<string, string>>;
 }
@@ -66,7 +66,7 @@ export interface NetworkInterfaceBody extends TrackedBody {
   readonly privateIpAllocationMethod: AllocationMethod;
 }
 
-export interface BodyOf {
+interface BodyOf {
   [TYPES.routeServer]: RouteServerBody;
   [TYPES.ipConfiguration]: IpConfigurationBody;
   [TYPES.bgpConnection]: BgpConnectionBody;

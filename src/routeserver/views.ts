@@ -33,7 +33,7 @@ export function instanceAddresses(subnetPrefix: string): string[] {
 }
 
 /** The instance addresses of a route server, empty before its ipConfiguration exists. */
-export function routeServerAddresses(core: ServiceCore, routeServerId: string): string[] {
+function routeServerAddresses(core: ServiceCore, routeServerId: string): string[] {
   const ipConfiguration = core.index.childrenOf(routeServerId, TYPES.ipConfiguration)[0];
   if (ipConfiguration === undefined) return [];
   const subnet = core.index.get(ipConfiguration.body.subnetId, TYPES.subnet);
@@ -80,7 +80,7 @@ export function ipConfigurationView(record: Stored<typeof TYPES.ipConfiguration>
  * NotConnected when all are Idle, Connecting otherwise, Unknown when no
  * runtime runs the route server.
  */
-export function combinedState(sessions: readonly InstanceSessionState[]): ConnectionState {
+function combinedState(sessions: readonly InstanceSessionState[]): ConnectionState {
   if (sessions.length === 0) return 'Unknown';
   if (sessions.every((s) => s.state === 'Established')) return 'Connected';
   if (sessions.every((s) => s.state === 'Idle')) return 'NotConnected';

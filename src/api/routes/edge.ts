@@ -71,7 +71,7 @@ const BY_NETWORK_CODE: Readonly<Record<string, string>> = {
  * `subnets[1].addressPrefix` → `properties.subnets[1].properties.addressPrefix`,
  * with each segment's name renamed by the family's table.
  */
-export function armTarget(target: string, renames: Readonly<Record<string, string>>): string | undefined {
+function armTarget(target: string, renames: Readonly<Record<string, string>>): string | undefined {
   if (target === '') return undefined;
   const parts: string[] = ['properties'];
   let afterIndex = false;
@@ -86,7 +86,7 @@ export function armTarget(target: string, renames: Readonly<Record<string, strin
   return parts.join('.');
 }
 
-export function toArmDomainError(
+function toArmDomainError(
   error: RouteServerError,
   context: ErrorContext,
   operation: 'put' | 'delete' | 'read',

@@ -10,7 +10,7 @@ import { Type } from 'typebox';
 import { NETWORK_NAMESPACE } from '../arm-id.js';
 import { ArmErrorSchema } from '../arm-resource.js';
 
-export interface ProviderOperation {
+interface ProviderOperation {
   readonly name: string;
   readonly isDataAction: false;
   readonly origin: 'user,system';
