@@ -10,6 +10,7 @@
  * identity.
  */
 import type { LpmTrie } from '../lib/lpm-trie.js';
+import { addToSetMap, removeFromSetMap } from '../lib/set-map.js';
 import type { RouteServerBinding } from './bgp-input.js';
 import type { RouteDomain, SystemLayer } from './route-domain.js';
 import {
@@ -40,19 +41,6 @@ export interface RebuildWork {
   readonly userLayersBuilt: number;
   readonly subnetsChecked: number;
   readonly domainsChecked: number;
-}
-
-function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
-  let set = map.get(key);
-  if (set === undefined) map.set(key, (set = new Set()));
-  set.add(value);
-}
-
-function removeFrom<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
-  const set = map.get(key);
-  if (set === undefined) return;
-  set.delete(value);
-  if (set.size === 0) map.delete(key);
 }
 
 export class DomainRegistry {
@@ -207,13 +195,13 @@ export class DomainRegistry {
       const to = subnet === undefined ? null : routeDomainId(subnet.vnetId, subnet.routeTableId);
       if (from === to) continue;
       if (from !== null) {
-        removeFrom(this.domainSubnets, from, subnetId);
+        removeFromSetMap(this.domainSubnets, from, subnetId);
         touched.add(from);
       }
       if (to === null) this.subnetDomain.delete(subnetId);
       else {
         this.subnetDomain.set(subnetId, to);
-        addTo(this.domainSubnets, to, subnetId);
+        addToSetMap(this.domainSubnets, to, subnetId);
         touched.add(to);
       }
       reassigned.push({ subnetId, from, to });
@@ -251,20 +239,20 @@ export class DomainRegistry {
 
   private index(domain: RouteDomain): void {
     this.domains.set(domain.id, domain);
-    addTo(this.domainsByVnet, domain.vnetId, domain.id);
-    if (domain.routeTableId !== null) addTo(this.domainsByTable, domain.routeTableId, domain.id);
+    addToSetMap(this.domainsByVnet, domain.vnetId, domain.id);
+    if (domain.routeTableId !== null) addToSetMap(this.domainsByTable, domain.routeTableId, domain.id);
     if (domain.bgp !== null && domain.routeServerId !== null) {
-      addTo(this.domainsByRouteServer, domain.routeServerId, domain.id);
+      addToSetMap(this.domainsByRouteServer, domain.routeServerId, domain.id);
       this.receivingCache.delete(domain.routeServerId);
     }
   }
 
   private unindex(domain: RouteDomain): void {
     this.domains.delete(domain.id);
-    removeFrom(this.domainsByVnet, domain.vnetId, domain.id);
-    if (domain.routeTableId !== null) removeFrom(this.domainsByTable, domain.routeTableId, domain.id);
+    removeFromSetMap(this.domainsByVnet, domain.vnetId, domain.id);
+    if (domain.routeTableId !== null) removeFromSetMap(this.domainsByTable, domain.routeTableId, domain.id);
     if (domain.bgp !== null && domain.routeServerId !== null) {
-      removeFrom(this.domainsByRouteServer, domain.routeServerId, domain.id);
+      removeFromSetMap(this.domainsByRouteServer, domain.routeServerId, domain.id);
       this.receivingCache.delete(domain.routeServerId);
     }
   }

@@ -7,6 +7,7 @@
  * that depends on the resources involved, never on how many others exist.
  */
 import { LpmTrie } from '../lib/lpm-trie.js';
+import { addToSetMap, removeFromSetMap } from '../lib/set-map.js';
 import type {
   NetworkInterface,
   PeeringState,
@@ -16,19 +17,6 @@ import type {
   VirtualNetwork,
   VirtualNetworkPeering,
 } from './types.js';
-
-function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
-  let set = map.get(key);
-  if (set === undefined) map.set(key, (set = new Set()));
-  set.add(value);
-}
-
-function removeFrom<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
-  const set = map.get(key);
-  if (set === undefined) return;
-  set.delete(value);
-  if (set.size === 0) map.delete(key);
-}
 
 export class NetworkState {
   readonly vnets = new Map<string, VirtualNetwork>();
@@ -74,7 +62,7 @@ export class NetworkState {
     let prefixes = this.subnetPrefixes.get(subnet.vnetId);
     if (prefixes === undefined) this.subnetPrefixes.set(subnet.vnetId, (prefixes = new LpmTrie()));
     prefixes.set(subnet.addressPrefix, subnet);
-    if (subnet.routeTableId !== null) addTo(this.subnetsByTable, subnet.routeTableId, subnet.id);
+    if (subnet.routeTableId !== null) addToSetMap(this.subnetsByTable, subnet.routeTableId, subnet.id);
   }
 
   deleteSubnet(subnet: Subnet): void {
@@ -86,15 +74,15 @@ export class NetworkState {
   private unlinkSubnet(subnet: Subnet): void {
     this.subnetsByVnet.get(subnet.vnetId)?.delete(subnet.id);
     this.subnetPrefixes.get(subnet.vnetId)?.delete(subnet.addressPrefix);
-    if (subnet.routeTableId !== null) removeFrom(this.subnetsByTable, subnet.routeTableId, subnet.id);
+    if (subnet.routeTableId !== null) removeFromSetMap(this.subnetsByTable, subnet.routeTableId, subnet.id);
   }
 
   putPeering(peering: VirtualNetworkPeering): void {
     const previous = this.peerings.get(peering.id);
     if (previous !== undefined) this.deletePeering(previous.id);
     this.peerings.set(peering.id, peering);
-    addTo(this.peeringsByVnet, peering.localVnetId, peering.id);
-    addTo(this.peeringsByVnet, peering.remoteVnetId, peering.id);
+    addToSetMap(this.peeringsByVnet, peering.localVnetId, peering.id);
+    addToSetMap(this.peeringsByVnet, peering.remoteVnetId, peering.id);
     this.peeringByPair.set(`${peering.localVnetId}\n${peering.remoteVnetId}`, peering.id);
   }
 
@@ -102,8 +90,8 @@ export class NetworkState {
     const peering = this.peerings.get(peeringId);
     if (peering === undefined) return;
     this.peerings.delete(peeringId);
-    removeFrom(this.peeringsByVnet, peering.localVnetId, peeringId);
-    removeFrom(this.peeringsByVnet, peering.remoteVnetId, peeringId);
+    removeFromSetMap(this.peeringsByVnet, peering.localVnetId, peeringId);
+    removeFromSetMap(this.peeringsByVnet, peering.remoteVnetId, peeringId);
     this.peeringByPair.delete(`${peering.localVnetId}\n${peering.remoteVnetId}`);
   }
 
