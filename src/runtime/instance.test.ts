@@ -7,6 +7,7 @@ import { ipv4KeyOf, parseIpv4, parsePrefix, prefixContains, prefixKey } from '..
 import type { Prefix, PrefixKey } from '../lib/prefix.js';
 import type { InjectedRoute, InjectedRouteChange, VirtualNetworkView } from '../rib/index.js';
 import { RouteServerInstance } from './instance.js';
+import { until } from './until.test-support.js';
 
 /** Loopback addresses of one test: 127.a.b.host */
 function loopbackBlock(): (host: number) => string {
@@ -26,16 +27,6 @@ const network: VirtualNetworkView = {
   isInjectable: (p: Prefix) => !spaces.some((s) => prefixContains(s, p)),
   onAddressSpacesChanged: () => () => undefined,
 };
-
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /** An NVA: a BgpSpeaker that dials the instance and records what it receives. */
 async function nva(address: string, asn: number, instanceAddress: string, port: number) {

@@ -6,6 +6,7 @@ import { formatPrefix, ipv4KeyOf, parseIpv4, parsePrefix } from '../lib/prefix.j
 import { RUNTIME_CHANNEL, type RuntimeEvent } from './events.js';
 import type { InjectedRoutes, RouteServerRuntimeSpec } from './types.js';
 import { WorkerRuntime } from './worker-runtime.js';
+import { until } from './until.test-support.js';
 
 const RS = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualHubs/rs';
 const CONNECTION = `${RS}/bgpConnections/nva`;
@@ -15,16 +16,6 @@ function loopbackBlock(): (host: number) => string {
   const a = 100 + Math.floor(Math.random() * 150);
   const b = Math.floor(Math.random() * 250);
   return (host) => `127.${a}.${b}.${host}`;
-}
-
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 const cleanups: (() => Promise<void> | void)[] = [];
