@@ -20,3 +20,8 @@ export {
 } from './resource-routes.js';
 export { ensureApiCredentials, subjectAltNames, type ApiCredentials, type TlsOption } from './credentials.js';
 export { registerNetworkResources } from './routes/index.js';
+export {
+  registerRouteWatch,
+  DEFAULT_ROUTE_WATCH_STREAM,
+  type RouteWatchStreamOptions,
+} from './route-watch.js';

@@ -13,7 +13,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { CodedError } from '../lib/errors.js';
-import { createApiServer, type ApiServer, type ConnectionLimits } from '../api/index.js';
+import { createApiServer, registerRouteWatch, type ApiServer, type ConnectionLimits } from '../api/index.js';
 import { registerNetworkResources } from '../api/routes/index.js';
 import { openSqliteStore, type ResourceStore } from '../store/index.js';
 import { RouteServerService, type RouteServerLimits } from '../routeserver/index.js';
@@ -161,6 +161,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       ...(options.apiConnectionLimits === undefined ? {} : { connectionLimits: options.apiConnectionLimits }),
     });
     registerNetworkResources(parts.api, parts.service);
+    registerRouteWatch(parts.api.app, parts.service);
     const metrics = createMetrics(parts.runtime);
     parts.unsubscribe.push(countRefusedConnections(metrics));
     parts.api.app.get(METRICS_PATH, { schema: { hide: true } }, async (_request, reply) => {

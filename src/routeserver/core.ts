@@ -99,6 +99,11 @@ export class ServiceCore {
     return result;
   }
 
+  /** Settles once every write queued so far has committed (or failed) and updated the index. */
+  writesSettled(): Promise<unknown> {
+    return this.writeQueue;
+  }
+
   private async commit(operations: Parameters<ResourceStore['transaction']>[0]): Promise<void> {
     const result = await this.store.transaction(operations).catch((error: unknown) => {
       throw fromStoreError(error);

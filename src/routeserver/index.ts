@@ -8,3 +8,10 @@ export { instanceAddresses } from './views.js';
 export type { EffectiveRoute } from '../sdn/index.js';
 export type { ListWithin, ResourceDescriptor } from './resource-descriptor.js';
 export type { EffectiveRouteRow } from './network-interfaces.js';
+export type {
+  EffectiveRouteWatch,
+  RouteTableEntry,
+  RouteWatch,
+  RouteWatchEvent,
+  RouteWatchOptions,
+} from './route-watch.js';

@@ -177,7 +177,7 @@ export interface EffectiveRouteRow {
 }
 
 /** The NIC's effective routes (docs/azure-behaviour.md §3.5), computed by the virtual network model. */
-function effectiveRouteList(core: ServiceCore, id: string): { value: EffectiveRouteRow[] } {
+export function effectiveRouteList(core: ServiceCore, id: string): { value: EffectiveRouteRow[] } {
   const record = core.index.get(id, TYPES.networkInterface);
   if (record === undefined) throw notFound('network interface', id);
   const routes: EffectiveRoute[] = core.model.effectiveRoutes(idKey(record.id));

@@ -24,6 +24,7 @@ import * as network from './network.js';
 import type { Stored } from './records.js';
 import * as routeServers from './route-servers.js';
 import * as routeTables from './route-tables.js';
+import { DEFAULT_ROUTE_WATCH_OPTIONS, EffectiveRouteWatch, type RouteWatchOptions } from './route-watch.js';
 
 export interface RouteServerServiceOptions {
   readonly store: ResourceStore;
@@ -36,6 +37,8 @@ export interface RouteServerServiceOptions {
   readonly modelName?: string;
   /** a live effect failed after its change was committed (default: ignored; the write's `applied` rejects) */
   readonly onEffectError?: EffectErrorHandler;
+  /** limits of the effective route watches (route-watch.ts) */
+  readonly routeWatch?: Partial<RouteWatchOptions>;
 }
 
 /** Every resource type the service serves, by its collection name in ARM paths. */
@@ -47,8 +50,14 @@ export type NetworkResources = ReturnType<typeof network.virtualNetworkResources
 export class RouteServerService {
   /** One descriptor per resource type: get, list, put, delete and its actions (resource-descriptor.ts). */
   readonly resources: NetworkResources;
+  /** Watches on NICs' effective route tables (snapshot, then changes by revision). */
+  readonly routeWatch: EffectiveRouteWatch;
 
-  private constructor(private readonly core: ServiceCore) {
+  private constructor(
+    private readonly core: ServiceCore,
+    routeWatchOptions: Partial<RouteWatchOptions> = {},
+  ) {
+    this.routeWatch = new EffectiveRouteWatch(core, { ...DEFAULT_ROUTE_WATCH_OPTIONS, ...routeWatchOptions });
     this.resources = {
       ...network.virtualNetworkResources(core),
       ...routeTables.routeTableResources(core),
@@ -77,7 +86,7 @@ export class RouteServerService {
     network.loadPeerings(core, of('peering'));
     nics.loadNetworkInterfaces(core, of('networkInterface'));
     await routeServers.startRouteServers(core);
-    return new RouteServerService(core);
+    return new RouteServerService(core, options.routeWatch);
   }
 
   get limits(): RouteServerLimits {
@@ -91,6 +100,7 @@ export class RouteServerService {
 
   /** Waits for running writes and live effects; the store stays open (the caller owns it). */
   close(): Promise<void> {
+    this.routeWatch.close();
     return this.core.close();
   }
 }
