@@ -12,7 +12,10 @@
  * route server's instance addresses, 172.16.0.4 and .5. The store is filled
  * directly (bench/lib/fill-store.ts); then the daemon starts and a poller in
  * the same namespace measures, from the spawn, when the API first answers
- * (any HTTP status) and when both instances accept TCP on port 179.
+ * (any HTTP status) and when both instances accept TCP on port 179. The
+ * API answers only once the whole model is loaded while BGP starts as soon as
+ * the route servers, VNets and peerings are: the run fails (exit 1) when BGP
+ * did not listen first.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -121,6 +124,13 @@ async function main(): Promise<void> {
         `(filled in ${fillSeconds.toFixed(1)} s)`,
     );
     console.log(`API answering after ${seconds(apiMs)} s; BGP listening after ${seconds(bgpMs)} s`);
+    // The API answers once the whole model is loaded; BGP needs only the
+    // route servers, VNets and peerings (src/routeserver/service.ts), so it
+    // must listen first. Only the order is checked, never a time.
+    if (apiMs !== undefined && (bgpMs === undefined || bgpMs >= apiMs)) {
+      console.error('BGP listened only after the whole model was loaded (the API answered first)');
+      process.exitCode = 1;
+    }
   } finally {
     try {
       ip('netns', 'delete', namespace);

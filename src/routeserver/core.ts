@@ -58,6 +58,15 @@ export class ServiceCore {
   }
 
   /** Reads every record of `type` from the store into the index. */
+  /** Loads one stored record into the index (undefined when there is none). */
+  async loadRecord(id: string): Promise<Stored | undefined> {
+    const record = await this.store.get(id);
+    if (record === undefined) return undefined;
+    const stored = checkStored(record);
+    this.index.set(stored);
+    return stored;
+  }
+
   async loadType(type: string): Promise<Stored[]> {
     const loaded: Stored[] = [];
     let cursor: string | undefined;

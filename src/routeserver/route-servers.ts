@@ -473,6 +473,16 @@ function peerRouteList(routes: RoutesByInstance): Record<string, unknown[]> {
   return body;
 }
 
+/** At start, before the subnets: each route server's own subnet, which gives its instances' addresses. */
+export async function loadRouteServerSubnets(core: ServiceCore): Promise<Stored<typeof TYPES.subnet>[]> {
+  const subnets: Stored<typeof TYPES.subnet>[] = [];
+  for (const config of core.index.ofType(TYPES.ipConfiguration)) {
+    const subnet = await core.loadRecord(config.body.subnetId);
+    if (subnet !== undefined) subnets.push(subnet as Stored<typeof TYPES.subnet>);
+  }
+  return subnets;
+}
+
 /** At start: places the stored route servers that have an ipConfiguration in the model. */
 export function placeRouteServers(core: ServiceCore): void {
   for (const config of core.index.ofType(TYPES.ipConfiguration)) {
@@ -490,8 +500,9 @@ export function placeRouteServers(core: ServiceCore): void {
 }
 
 /**
- * At start, once the model is loaded: the runtime starts every placed route
- * server with its peers. One whose address cannot be bound is reported and
+ * At start, once the VNets, peerings and route servers are in the model
+ * (service.ts loads the rest while the instances start): the runtime starts
+ * every placed route server with its peers. One whose address cannot be bound is reported and
  * left configured but not running, so the others and the API still start.
  */
 export async function startRouteServers(core: ServiceCore): Promise<void> {

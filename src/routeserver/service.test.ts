@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { formatPrefix } from '../lib/prefix.js';
 import { ROUTE_SERVER_ERROR_CODES as E, RouteServerError } from './errors.js';
 import type { EffectiveRouteRow } from './network-interfaces.js';
+import { RouteServerService } from './service.js';
 import {
   connectionId,
   harness,
@@ -562,6 +563,34 @@ describe('persistence', () => {
     expect(h.service.resources.bgpConnections.get(connectionId('rs', 'nva1'))?.connectionState).toBe(
       'Connected',
     );
+  });
+  it('starts the route servers before it loads route tables, subnets and NICs', async () => {
+    await hubWithRouteServer(h.service);
+    await h.service.resources.networkInterfaces.put(nicId('vm'), {
+      subnetId: subnetId('hub', 'app'),
+      privateIpAddress: '10.0.3.10',
+    });
+    await h.service.close();
+    const order: string[] = [];
+    const runtime = new RecordingRuntime();
+    const startRouteServer = runtime.startRouteServer.bind(runtime);
+    runtime.startRouteServer = (spec) => {
+      order.push('start');
+      return startRouteServer(spec);
+    };
+    const store = h.store;
+    const recording = Object.create(store) as typeof store;
+    recording.list = (query) => {
+      order.push(query.type.slice(query.type.indexOf('/') + 1));
+      return store.list(query);
+    };
+    h.service = await RouteServerService.open({ store: recording, runtime });
+    const started = order.indexOf('start');
+    expect(order.slice(0, started)).not.toContain('virtualNetworks/subnets');
+    expect(order.slice(started)).toEqual(
+      expect.arrayContaining(['routeTables', 'virtualNetworks/subnets', 'networkInterfaces']),
+    );
+    expect(h.service.resources.networkInterfaces.get(nicId('vm'))?.subnetId).toBe(subnetId('hub', 'app'));
   });
 });
 

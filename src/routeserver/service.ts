@@ -9,10 +9,12 @@
  * limits.
  *
  * Lifecycle: `RouteServerService.open` loads every stored resource into the
- * virtual network model (VNets, route tables, subnets, route servers,
- * peerings, NICs — the order keeps each step valid) and starts the route
- * servers that have an ipConfiguration on the BGP runtime, when one is
- * attached. `close` waits for running writes and effects.
+ * virtual network model and starts the route servers that have an
+ * ipConfiguration on the BGP runtime, when one is attached. BGP comes first:
+ * route servers, VNets and peerings are loaded and the instances started
+ * before the route tables, subnets and NICs, which load while the instances
+ * bind and which BGP does not need (the order keeps each step valid).
+ * `close` waits for running writes and effects.
  */
 import type { BgpRuntime } from '../runtime/index.js';
 import type { VirtualNetworkModel } from '../sdn/index.js';
@@ -47,6 +49,39 @@ export type NetworkResources = ReturnType<typeof network.virtualNetworkResources
   ReturnType<typeof nics.networkInterfaceResources> &
   ReturnType<typeof routeServers.routeServerResources>;
 
+function loadStored<T extends keyof typeof TYPES>(core: ServiceCore, kind: T) {
+  return core.loadType(TYPES[kind]) as Promise<Stored<(typeof TYPES)[T]>[]>;
+}
+
+/**
+ * The route servers with their own records, the VNets, their
+ * RouteServerSubnets (no route table and no NIC there) and the peerings,
+ * whose address spaces they advertise; returns the subnets it loaded.
+ */
+async function loadWhatBgpNeeds(core: ServiceCore): Promise<Stored<typeof TYPES.subnet>[]> {
+  for (const kind of ['routeServer', 'ipConfiguration', 'bgpConnection'] as const)
+    await loadStored(core, kind);
+  network.loadVirtualNetworks(core, await loadStored(core, 'virtualNetwork'));
+  const hosting = await routeServers.loadRouteServerSubnets(core);
+  network.loadSubnets(core, hosting);
+  routeServers.placeRouteServers(core);
+  network.loadPeerings(core, await loadStored(core, 'peering'));
+  return hosting;
+}
+
+/** Route tables, the other subnets and the NICs. */
+async function loadTheRest(core: ServiceCore, loadedSubnets: ReadonlySet<string>): Promise<void> {
+  const tables = await loadStored(core, 'routeTable');
+  await loadStored(core, 'route');
+  routeTables.loadRouteTables(core, tables);
+  const subnets = await loadStored(core, 'subnet');
+  network.loadSubnets(
+    core,
+    subnets.filter((subnet) => !loadedSubnets.has(subnet.id)),
+  );
+  nics.loadNetworkInterfaces(core, await loadStored(core, 'networkInterface'));
+}
+
 export class RouteServerService {
   /** One descriptor per resource type: get, list, put, delete and its actions (resource-descriptor.ts). */
   readonly resources: NetworkResources;
@@ -75,17 +110,13 @@ export class RouteServerService {
       options.onEffectError ?? (() => undefined),
       options.modelName ?? 'routeserver',
     );
-    const loaded = new Map<string, Stored[]>();
-    for (const type of Object.values(TYPES)) loaded.set(type, await core.loadType(type));
-    const of = <T extends keyof typeof TYPES>(kind: T) =>
-      loaded.get(TYPES[kind]) as Stored<(typeof TYPES)[T]>[];
-    network.loadVirtualNetworks(core, of('virtualNetwork'));
-    routeTables.loadRouteTables(core, of('routeTable'));
-    network.loadSubnets(core, of('subnet'));
-    routeServers.placeRouteServers(core);
-    network.loadPeerings(core, of('peering'));
-    nics.loadNetworkInterfaces(core, of('networkInterface'));
-    await routeServers.startRouteServers(core);
+    const hosting = await loadWhatBgpNeeds(core);
+    const started = routeServers.startRouteServers(core);
+    const rest = loadTheRest(core, new Set(hosting.map((subnet) => subnet.id)));
+    // both are awaited (nothing runs on after open returns); a failure of the rest is the one reported
+    const [loaded, start] = await Promise.allSettled([rest, started]);
+    if (loaded.status === 'rejected') throw loaded.reason;
+    if (start.status === 'rejected') throw start.reason;
     return new RouteServerService(core, options.routeWatch);
   }
 
