@@ -2,7 +2,7 @@
  * Route engine benchmark (no assertions; prints figures).
  *
  *   npx tsx bench/rib.ts            all scenarios, each in its own process (own peak RSS)
- *   npx tsx bench/rib.ts <name>     one scenario: full-15, full-1000, azure-8x4000
+ *   npx tsx bench/rib.ts <name>     one scenario: full-15, full-1000, azure-8x4000, peers-100x10000
  *
  * One or more peers announce pre-encoded UPDATEs; each is decoded with the
  * codec (as the session would) and handed to the engine, yielding to the
@@ -35,6 +35,7 @@ const SCENARIOS: Record<string, Scenario> = {
   'full-15': { peers: 1, prefixesPerPeer: 1_000_000, perSet: 15 },
   'full-1000': { peers: 1, prefixesPerPeer: 1_000_000, perSet: 1000 },
   'azure-8x4000': { peers: 8, prefixesPerPeer: 4000, perSet: 15 },
+  'peers-100x10000': { peers: 100, prefixesPerPeer: 10_000, perSet: 1000 },
 };
 
 function encodeTable(peer: number, scenario: Scenario): Buffer[] {
@@ -44,6 +45,8 @@ function encodeTable(peer: number, scenario: Scenario): Buffer[] {
       prefixesPerPeer: scenario.prefixesPerPeer,
       perSet: scenario.perSet,
       nextHop: () => 0x0a000204 + peer,
+      // up to 30 peers a /8 each; more peers share 16.0.0.0/4 (at most 2^20 /24s)
+      ...(scenario.peers > 30 ? { base: 16 * 2 ** 24 + peer * scenario.prefixesPerPeer * 256 } : {}),
     },
     CONTEXT,
   );
@@ -162,6 +165,7 @@ if (chosen) {
   const scenario = SCENARIOS[chosen];
   if (!scenario) throw new Error(`unknown scenario ${chosen}; one of ${Object.keys(SCENARIOS).join(', ')}`);
   await run(chosen, scenario);
+  process.exit(0); // a poll still pending when the monitor fell short must not keep the process up
 } else {
   const self = fileURLToPath(import.meta.url);
   for (const name of Object.keys(SCENARIOS)) {

@@ -13,6 +13,8 @@ export interface PeerTable {
   readonly perSet: number;
   /** NEXT_HOP of attribute set `set` (an unsigned 32-bit IPv4 address) */
   readonly nextHop: (set: number) => number;
+  /** first address of the peer's /24s; default (16 + 8 × peer).0.0.0, which fits 30 peers */
+  readonly base?: number;
 }
 
 /** Encodes one peer's table into whole BGP messages. */
@@ -20,7 +22,7 @@ export function encodePeerTable(table: PeerTable, context: CodecContext): Buffer
   const { peer, prefixesPerPeer, perSet } = table;
   const builder = new UpdateBuilder(context);
   const messages: Buffer[] = [];
-  const base = (16 + peer * 8) * 2 ** 24;
+  const base = table.base ?? (16 + peer * 8) * 2 ** 24;
   for (let first = 0; first < prefixesPerPeer; first += perSet) {
     const set = first / perSet;
     const attributes: PathAttributes = {

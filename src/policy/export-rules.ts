@@ -66,6 +66,16 @@ export const EXPORT_RULES: readonly ExportRule[] = [
   gatewayRoutesNeedBranchToBranch,
 ];
 
+/**
+ * The rules that do not depend on the receiving peer. Peers that share an
+ * export policy (an update group, src/rib/update-group.ts) get the result
+ * computed once; `notToSourcePeer`, the only rule that reads the target, is
+ * applied per peer when the group's UPDATEs are sent.
+ */
+export const SHARED_EXPORT_RULES: readonly ExportRule[] = EXPORT_RULES.filter(
+  (rule) => rule !== notToSourcePeer,
+);
+
 export interface ExportVerdict {
   readonly advertise: boolean;
   /** the rule that refused the route */
@@ -73,6 +83,9 @@ export interface ExportVerdict {
 }
 
 const ADVERTISE: ExportVerdict = Object.freeze({ advertise: true });
+
+/** The target of the shared rules: they read no peer, so none is named. */
+const ANY_PEER: ExportTarget = Object.freeze({ peer: '' });
 
 export function evaluateExport(
   candidate: ExportCandidate,
@@ -116,4 +129,9 @@ export function vnetRouteAttributes(localAsn: number, nextHop: number | undefine
     asPath: [{ type: AsPathSegmentType.AsSequence, asns: [localAsn] }],
     ...(nextHop !== undefined ? { nextHop } : {}),
   };
+}
+
+/** `evaluateExport` for every peer of an update group at once: the shared rules only. */
+export function evaluateSharedExport(candidate: ExportCandidate, context: ExportContext): ExportVerdict {
+  return evaluateExport(candidate, ANY_PEER, context, SHARED_EXPORT_RULES);
 }

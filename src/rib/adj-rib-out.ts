@@ -1,178 +1,139 @@
 /**
- * Adj-RIB-Out of one peer: what the peer has been sent, the prefixes whose
- * export may have changed, and the UPDATE packing towards the session.
+ * One peer's view of its update group's Adj-RIB-Out (src/rib/update-group.ts):
+ * where the peer is in the group's journal of encoded UPDATEs, its initial
+ * dump (and ROUTE-REFRESH resends), End-of-RIB, and backpressure.
  *
- * Changes are recorded as dirty prefixes; a flush computes each prefix's
- * export from the Loc-RIB as it is now, compares it with what was sent, and
- * packs the differences into as few UPDATEs as possible: one UPDATE carries
- * one attribute set and as many prefixes as fit (RFC 4271 §9.2; the codec's
- * `UpdateBuilder`). A flush stops when the session reports backpressure and
- * resumes on drain. End-of-RIB (RFC 4724 §2) follows the initial dump.
+ * A peer reads the journal at its own pace: when the session reports
+ * backpressure the peer stops until it drains, without holding up the other
+ * peers of the group. A peer that joins a group (or asks for a ROUTE-REFRESH,
+ * RFC 2918 §4) is first sent what the group has advertised, from the
+ * group's `sent` table, while it also reads every chunk written after it
+ * joined; the last message about a prefix is always the current one.
+ * End-of-RIB (RFC 4724 §2) follows once the group has exported the whole
+ * Loc-RIB and the peer has caught up.
  */
-import { Afi, IPV6_UNICAST, Safi, UpdateBuilder } from '../bgp/codec/index.js';
-import type { CodecContext } from '../bgp/codec/index.js';
-import type { Ipv6Prefix, PrefixKey } from '../lib/prefix.js';
-import { prefixFromKey } from '../lib/prefix.js';
-import type { ExportSet } from './attribute-store.js';
+import { Afi, Safi, UpdateBuilder } from '../bgp/codec/index.js';
+import type { PrefixKey } from '../lib/prefix.js';
+import type { RouteExport } from './exporter.js';
+import type { PeerId } from './peer.js';
 import type { PeerOutput } from './ports.js';
-import { PrefixMap, PrefixSet } from './prefix-map.js';
+import type { UpdateGroup } from './update-group.js';
+import { writeAnnouncements } from './update-group.js';
 
-interface FlushResult {
-  /** prefixes examined */
-  readonly work: number;
-  readonly messages: number;
-  readonly announced: number;
-  readonly withdrawn: number;
-  readonly endOfRib: boolean;
+export interface SendResult {
+  messages: number;
+  announced: number;
+  withdrawn: number;
+  endOfRib: boolean;
 }
 
-type ExportOf = (key: PrefixKey) => ExportSet | undefined;
+/** Journal bytes handed to the session per `send` call. */
+const SEND_BYTES = 256 * 1024;
 
 export class AdjRibOut {
-  /** what the peer has been sent and not withdrawn */
-  readonly sent = new PrefixMap<ExportSet>();
-  /** prefixes whose export may have changed */
-  readonly dirty = new PrefixSet();
-  /** prefixes to send again even if unchanged (ROUTE-REFRESH) */
-  readonly forced = new PrefixSet();
-  /** the initial dump has queued every prefix */
-  dumpQueued = false;
+  /** the next journal chunk to send */
+  position: number;
   endOfRibSent = false;
   paused = false;
-  private announce = new Map<ExportSet, PrefixKey[]>();
-  private withdrawV4: number[] = [];
-  private withdrawV6: Ipv6Prefix[] = [];
-  private announced = 0;
-  private lastSet: ExportSet | undefined;
-  private lastKeys: PrefixKey[] | undefined;
-  private batchSize = 0;
+  private dump: Iterator<[PrefixKey, RouteExport]> | undefined;
   private readonly builder: UpdateBuilder;
-  private readonly ipv6PathIds: boolean;
-  private readonly ipv4PathIds: boolean;
 
   constructor(
+    readonly peer: PeerId,
     readonly output: PeerOutput,
-    readonly context: CodecContext,
-    readonly ipv6Unicast: boolean,
+    readonly group: UpdateGroup,
     private readonly onResume: () => void,
   ) {
-    this.builder = new UpdateBuilder(context);
-    this.ipv4PathIds = context.addPathSend.size > 0 && context.addPathSend.has(Afi.Ipv4 * 256 + Safi.Unicast);
-    this.ipv6PathIds = context.addPathSend.has(IPV6_UNICAST);
+    this.position = group.end;
+    this.builder = new UpdateBuilder(group.policy.context);
+    // What the group advertises from now on reaches the peer through the journal.
+    if (group.sent.size > 0) this.startDump();
+  }
+
+  /** Sends everything the group has advertised again (initial dump, ROUTE-REFRESH). */
+  startDump(): void {
+    this.dump = this.group.sent.entries();
+  }
+
+  /** Routes the peer has been (or is being) advertised. */
+  get advertisedCount(): number {
+    return this.group.advertisedTo(this.peer);
   }
 
   get hasWork(): boolean {
-    return !this.paused && (this.dirty.size > 0 || (this.dumpQueued && !this.endOfRibSent));
+    if (this.paused) return false;
+    return this.position < this.group.end || this.dump !== undefined || this.endOfRibDue;
   }
 
-  /** True when changes can go straight into the next batch (no backlog, not paused). */
-  get direct(): boolean {
-    return !this.paused && this.dirty.size === 0;
+  private get endOfRibDue(): boolean {
+    const group = this.group;
+    return !this.endOfRibSent && this.dump === undefined && group.filled && !group.hasWork;
   }
 
-  get hasBatch(): boolean {
-    return this.batchSize > 0;
-  }
-
-  /** Adds the export `next` of `key` to the batch if it differs from what was sent (or when `forced`). */
-  offer(key: PrefixKey, next: ExportSet | undefined, forced = false): void {
-    const previous = this.sent.get(key);
-    if (!forced && (next === previous || (next && previous && next.key === previous.key))) return;
-    if (next) {
-      this.sent.set(key, next);
-      // Prefixes arrive in runs sharing one attribute set: skip the map lookup for a run.
-      if (next === this.lastSet) this.lastKeys!.push(key);
-      else {
-        let keys = this.announce.get(next);
-        if (!keys) this.announce.set(next, (keys = []));
-        keys.push(key);
-        this.lastSet = next;
-        this.lastKeys = keys;
-      }
-      this.announced++;
-      this.batchSize++;
-    } else if (previous || forced) {
-      this.sent.delete(key);
-      if (typeof key === 'number') this.withdrawV4.push(key);
-      else this.withdrawV6.push(prefixFromKey(key) as Ipv6Prefix);
-      this.batchSize++;
+  /** Sends the journal, then up to `budget` prefixes of the dump, then End-of-RIB when due. */
+  pump(budget: number): SendResult {
+    const result: SendResult = { messages: 0, announced: 0, withdrawn: 0, endOfRib: false };
+    if (!this.paused) this.sendJournal(result);
+    if (!this.paused && this.dump) this.dumpStep(budget, result);
+    if (!this.paused && this.position === this.group.end && this.endOfRibDue) {
+      this.builder.endOfRib(Afi.Ipv4, Safi.Unicast);
+      if (this.group.policy.ipv6Unicast) this.builder.endOfRib(Afi.Ipv6, Safi.Unicast);
+      this.endOfRibSent = true;
+      result.endOfRib = true;
+      this.send([this.builder.take()]);
     }
+    return result;
   }
 
-  /** Examines up to `budget` dirty prefixes, then encodes and sends the batch. */
-  flush(budget: number, exportOf: ExportOf): FlushResult {
-    let work = 0;
-    if (!this.paused) {
-      const anyForced = this.forced.size > 0;
-      for (const key of this.dirty) {
-        if (work >= budget) break;
-        work++;
-        this.dirty.delete(key);
-        this.offer(key, exportOf(key), anyForced && this.forced.delete(key));
+  private sendJournal(result: SendResult): void {
+    const group = this.group;
+    let buffers: Buffer[] = [];
+    let bytes = 0;
+    while (this.position < group.end) {
+      const chunk = group.chunkAt(this.position++);
+      if (chunk.skip === this.peer || (chunk.only !== undefined && chunk.only !== this.peer)) continue;
+      buffers.push(chunk.bytes);
+      bytes += chunk.bytes.length;
+      result.messages += chunk.messages;
+      result.announced += chunk.announced;
+      result.withdrawn += chunk.withdrawn;
+      if (bytes >= SEND_BYTES) {
+        if (!this.send(buffers)) return;
+        buffers = [];
+        bytes = 0;
       }
     }
-    return this.emit(work);
+    if (buffers.length > 0) this.send(buffers);
   }
 
-  private emit(work: number): FlushResult {
-    this.encode(this.announce, this.withdrawV4, this.withdrawV6);
-    const announced = this.announced;
-    const withdrawn = this.withdrawV4.length + this.withdrawV6.length;
-    this.announce = new Map();
-    this.lastSet = undefined;
-    this.lastKeys = undefined;
-    this.withdrawV4 = [];
-    this.withdrawV6 = [];
-    this.announced = 0;
-    this.batchSize = 0;
-    const endOfRib = !this.paused && this.dumpQueued && !this.endOfRibSent && this.dirty.size === 0;
-    if (endOfRib) this.writeEndOfRib();
-    const messages = this.builder.messageCount;
-    if (messages > 0) this.send(this.builder.take());
-    return { work, messages, announced, withdrawn, endOfRib };
-  }
-
-  private encode(
-    announce: Map<ExportSet, PrefixKey[]>,
-    withdrawV4: number[],
-    withdrawV6: Ipv6Prefix[],
-  ): void {
-    const b = this.builder;
-    if (withdrawV4.length > 0) b.withdraw(withdrawV4, this.ipv4PathIds ? ones(withdrawV4.length) : undefined);
-    if (withdrawV6.length > 0)
-      b.withdrawIpv6(withdrawV6, this.ipv6PathIds ? ones(withdrawV6.length) : undefined);
-    for (const [set, keys] of announce) {
-      if (set.ipv6NextHop) {
-        const prefixes = keys.map((k) => prefixFromKey(k) as Ipv6Prefix);
-        b.announceIpv6(
-          set.block,
-          set.ipv6NextHop,
-          prefixes,
-          this.ipv6PathIds ? ones(keys.length) : undefined,
-        );
-      } else {
-        b.announce(set.block, keys as number[], this.ipv4PathIds ? ones(keys.length) : undefined);
+  private dumpStep(budget: number, result: SendResult): void {
+    const batch = new Map<RouteExport, PrefixKey[]>();
+    for (let i = 0; i < budget; i++) {
+      const next = this.dump!.next();
+      if (next.done) {
+        this.dump = undefined;
+        break;
       }
+      const [key, exported] = next.value;
+      if (exported.source === this.peer) continue;
+      const keys = batch.get(exported);
+      if (keys) keys.push(key);
+      else batch.set(exported, [key]);
+      result.announced++;
     }
+    const addPath = this.group.policy.context.addPathSend;
+    for (const [exported, keys] of batch) writeAnnouncements(this.builder, addPath, exported.set, keys);
+    result.messages += this.builder.messageCount;
+    if (this.builder.messageCount > 0) this.send([this.builder.take()]);
   }
 
-  private writeEndOfRib(): void {
-    this.builder.endOfRib(Afi.Ipv4, Safi.Unicast);
-    if (this.ipv6Unicast) this.builder.endOfRib(Afi.Ipv6, Safi.Unicast);
-    this.endOfRibSent = true;
-  }
-
-  private send(bytes: Buffer): void {
-    if (this.output.send([bytes])) return;
+  private send(buffers: Buffer[]): boolean {
+    if (this.output.send(buffers)) return true;
     this.paused = true;
     this.output.onDrain(() => {
       this.paused = false;
       this.onResume();
     });
+    return false;
   }
-}
-
-/** RFC 7911: with ADD-PATH send negotiated we advertise one path per prefix, path id 1. */
-function ones(count: number): number[] {
-  return new Array<number>(count).fill(1);
 }

@@ -26,8 +26,10 @@ import type { Prefix, PrefixKey } from '../lib/prefix.js';
 import { parseIpv4, parseIpv6, prefixFromKey, prefixKey } from '../lib/prefix.js';
 import { AZURE_ROUTE_SERVER_ASN, DEFAULT_ROUTE_LIMIT, routeLimitNotification } from '../policy/index.js';
 import { AdjRibOut } from './adj-rib-out.js';
+import type { SendResult } from './adj-rib-out.js';
 import { Exporter } from './exporter.js';
-import type { ExportSet } from './attribute-store.js';
+import type { RouteExport } from './exporter.js';
+import { groupKeyOf, UpdateGroup } from './update-group.js';
 import { AttributeStore } from './attribute-store.js';
 import { RIB_ERROR_CODES, RibError } from './errors.js';
 import { publishRibEvent } from './events.js';
@@ -127,6 +129,8 @@ export class RouteEngine implements IngestTable {
   readonly store: AttributeStore;
   readonly locRib = new LocRib();
   private readonly peers = new Map<PeerId, PeerState>();
+  /** update groups by export policy (src/rib/update-group.ts) */
+  private readonly groups = new Map<string, UpdateGroup>();
   private readonly limitTrips = new Map<PeerId, number>();
   private readonly queue: { peer: PeerState; update: UpdateMessage }[] = [];
   private queueHead = 0;
@@ -181,12 +185,36 @@ export class RouteEngine implements IngestTable {
     }
     if (this.peers.has(peer)) this.peerDown(peer);
     const state = new PeerState(peer, info, ++this.sequence, this.store);
-    state.out = new AdjRibOut(output, info.capabilities.context, info.capabilities.ipv6Unicast ?? false, () =>
-      this.schedule(),
-    );
+    const group = this.joinGroup(info);
+    state.out = new AdjRibOut(peer, output, group, () => this.schedule());
+    group.members.set(peer, state.out);
     this.peers.set(peer, state);
-    this.walks.push(this.dumpWalk(state));
     this.schedule();
+  }
+
+  /** The update group for the peer's export policy; a new group exports the whole Loc-RIB. */
+  private joinGroup(info: PeerInfo): UpdateGroup {
+    const policy = {
+      context: info.capabilities.context,
+      ipv6Unicast: info.capabilities.ipv6Unicast ?? false,
+    };
+    const key = groupKeyOf(policy);
+    let group = this.groups.get(key);
+    if (!group) {
+      group = new UpdateGroup(key, policy);
+      this.groups.set(key, group);
+      this.walks.push(this.fillWalk(group));
+    }
+    return group;
+  }
+
+  private leaveGroup(peer: PeerState): void {
+    const group = peer.out?.group;
+    peer.out = undefined;
+    if (!group || group.members.get(peer.id) === undefined) return;
+    group.members.delete(peer.id);
+    if (group.members.size === 0) this.groups.delete(group.key);
+    else group.trim();
   }
 
   peerDown(peer: PeerId): void {
@@ -195,7 +223,7 @@ export class RouteEngine implements IngestTable {
     this.peers.delete(peer);
     const wasUp = state.status === 'up';
     state.status = 'down';
-    state.out = undefined;
+    this.leaveGroup(state);
     if (wasUp) this.walks.push(this.withdrawAllWalk(state));
     this.schedule();
   }
@@ -211,7 +239,7 @@ export class RouteEngine implements IngestTable {
   routeRefreshRequested(peer: PeerId): void {
     const state = this.peers.get(peer);
     if (!state?.out || state.status !== 'up') return;
-    this.walks.push(this.refreshWalk(state));
+    state.out.startDump();
     this.schedule();
   }
 
@@ -230,7 +258,7 @@ export class RouteEngine implements IngestTable {
   /** allowBranchToBranchTraffic changed: every prefix is re-exported to every peer (changes only). */
   setBranchToBranch(on: boolean): void {
     this.exporter.setContext({ branchToBranch: on });
-    for (const peer of this.exportingPeers()) this.walks.push(this.reexportWalk(peer));
+    for (const group of this.groups.values()) this.walks.push(this.reexportWalk(group));
     this.schedule();
   }
 
@@ -255,7 +283,7 @@ export class RouteEngine implements IngestTable {
     return {
       received: state.adjRibIn.size,
       accepted: state.accepted,
-      advertised: state.out?.sent.size ?? 0,
+      advertised: state.out?.advertisedCount ?? 0,
       routeLimitExceeded: this.limitTrips.get(peer) ?? 0,
     };
   }
@@ -314,7 +342,7 @@ export class RouteEngine implements IngestTable {
       announced,
       limit: this.routeLimit,
     });
-    peer.out = undefined;
+    this.leaveGroup(peer);
     this.walks.push(this.withdrawAllWalk(peer));
     const request: SessionCloseRequest = {
       peer: peer.id,
@@ -334,7 +362,10 @@ export class RouteEngine implements IngestTable {
 
   private hasWork(): boolean {
     if (this.queueHead < this.queue.length || this.walks.length > 0 || this.changed.size > 0) return true;
-    for (const peer of this.peers.values()) if (peer.out?.hasWork) return true;
+    for (const group of this.groups.values()) {
+      if (group.hasWork) return true;
+      for (const member of group.members.values()) if (member.hasWork) return true;
+    }
     return false;
   }
 
@@ -384,14 +415,12 @@ export class RouteEngine implements IngestTable {
   private finishSlice(): void {
     if (this.changed.size === 0) return;
     const changes: InjectedRouteChange[] = [];
-    const exporting = this.exportingPeers();
-    const direct = exporting.map((peer) => peer.out!.direct);
+    const groups = [...this.groups.values()];
     this.changed.forEach((previous, key) => {
       const before = previous === NONE ? undefined : previous;
       const after = this.locRib.get(key);
       this.injectionChange(key, before, after, changes);
-      if (exporting.length > 0 && !this.localRoutes.has(key))
-        this.markExport(key, before, after, exporting, direct);
+      if (groups.length > 0 && !this.localRoutes.has(key)) this.markExport(key, before, after, groups);
     });
     this.changed.clear();
     if (changes.length > 0) {
@@ -432,61 +461,54 @@ export class RouteEngine implements IngestTable {
     }
   }
 
+  /** One offer per update group, whatever the number of peers in it. */
   private markExport(
     key: PrefixKey,
     before: LocRibEntry | undefined,
     after: LocRibEntry | undefined,
-    exporting: readonly PeerState[],
-    direct: readonly boolean[],
+    groups: readonly UpdateGroup[],
   ): void {
     const oldBest = before && bestOf(before);
     const newBest = after && bestOf(after);
     if (oldBest === newBest) return;
-    for (let i = 0; i < exporting.length; i++) {
-      const peer = exporting[i]!;
-      // Nothing was or will be sent to the peer the only paths came from.
-      if ((!oldBest || oldBest.peer.id === peer.id) && (!newBest || newBest.peer.id === peer.id)) continue;
-      const out = peer.out!;
-      if (direct[i]) out.offer(key, after && this.exporter.bestPath(peer, key, after));
-      else out.dirty.add(key);
+    for (const group of groups) {
+      // Straight into the batch unless earlier changes wait in the dirty set.
+      if (group.dirty.size === 0) group.offer(key, after && this.exporter.bestPath(group.policy, key, after));
+      else group.dirty.add(key);
     }
-  }
-
-  private exportingPeers(): PeerState[] {
-    const out: PeerState[] = [];
-    for (const peer of this.peers.values()) if (peer.status === 'up' && peer.out) out.push(peer);
-    return out;
   }
 
   private flushOutputs(): void {
-    const busy = this.exportingPeers().filter((p) => p.out!.hasWork || p.out!.hasBatch);
-    if (busy.length === 0) return;
-    const share = Math.max(1024, Math.floor(this.sliceSize / busy.length));
-    for (const peer of busy) {
-      const out = peer.out!;
-      const result = out.flush(share, (key) => this.exportFor(peer, key));
-      this.counters.updatesSent += result.messages;
-      this.counters.prefixesAdvertised += result.announced;
-      this.counters.prefixesWithdrawnSent += result.withdrawn;
-      if (result.endOfRib) {
-        this.counters.endOfRibSent++;
-        publishRibEvent({
-          type: 'end-of-rib-sent',
-          instance: this.instance,
-          peer: peer.id,
-          routes: out.sent.size,
-        });
-      }
+    for (const group of this.groups.values()) {
+      if (group.hasWork) group.flush(this.sliceSize, (key) => this.exportFor(group, key));
+      const busy = [...group.members.values()].filter((member) => member.hasWork);
+      const share = Math.max(1024, Math.floor(this.sliceSize / Math.max(1, busy.length)));
+      for (const member of busy) this.count(member, member.pump(share));
+      group.trim();
     }
+  }
+
+  private count(member: AdjRibOut, result: SendResult): void {
+    this.counters.updatesSent += result.messages;
+    this.counters.prefixesAdvertised += result.announced;
+    this.counters.prefixesWithdrawnSent += result.withdrawn;
+    if (!result.endOfRib) return;
+    this.counters.endOfRibSent++;
+    publishRibEvent({
+      type: 'end-of-rib-sent',
+      instance: this.instance,
+      peer: member.peer,
+      routes: member.advertisedCount,
+    });
   }
 
   // ------------------------------------------------------------ export
 
-  /** What `peer` should have for `key` now: the VNet's own route, or the best path if export allows. */
-  private exportFor(peer: PeerState, key: PrefixKey): ExportSet | undefined {
-    if (this.localRoutes.has(key)) return this.exporter.addressSpace(peer, key);
+  /** What a group should advertise for `key` now: the VNet's own route, or the best path if export allows. */
+  private exportFor(group: UpdateGroup, key: PrefixKey): RouteExport | undefined {
+    if (this.localRoutes.has(key)) return this.exporter.addressSpace(group.policy, key);
     const entry = this.locRib.get(key);
-    return entry && this.exporter.bestPath(peer, key, entry);
+    return entry && this.exporter.bestPath(group.policy, key, entry);
   }
 
   // ------------------------------------------------------------ address spaces
@@ -506,7 +528,7 @@ export class RouteEngine implements IngestTable {
     const touched: PrefixKey[] = [];
     for (const key of previous.keys()) if (!next.has(key)) touched.push(key);
     for (const key of next.keys()) if (!previous.has(key)) touched.push(key);
-    for (const peer of this.exportingPeers()) for (const key of touched) peer.out!.dirty.add(key);
+    for (const group of this.groups.values()) for (const key of touched) group.dirty.add(key);
     this.walks.push(this.injectabilityWalk());
     this.schedule();
   }
@@ -542,56 +564,37 @@ export class RouteEngine implements IngestTable {
     this.options.sink.applyInjectedRoutes(this.instance, changes);
   }
 
-  private dumpWalk(peer: PeerState): Walk {
+  /** Marks every prefix (address spaces, then the Loc-RIB) for export by a new group. */
+  private fillWalk(group: UpdateGroup): Walk {
     const locRibKeys = this.locRib.entries.keys();
     const localKeys = [...this.localRoutes.keys()];
     return {
       step: (budget) => {
-        const out = peer.out;
-        if (!out || peer.status !== 'up') return -1;
-        for (const key of localKeys.splice(0)) out.dirty.add(key);
+        if (this.groups.get(group.key) !== group) return -1;
+        for (const key of localKeys.splice(0)) group.dirty.add(key);
         for (let i = 0; i < budget * 4; i++) {
           const next = locRibKeys.next();
           if (next.done) {
-            out.dumpQueued = true;
+            group.filled = true;
             return -1;
           }
-          out.dirty.add(next.value);
+          group.dirty.add(next.value);
         }
         return budget;
       },
     };
   }
 
-  /** Marks every Loc-RIB prefix for re-export to `peer` (only differences are sent). */
-  private reexportWalk(peer: PeerState): Walk {
+  /** Marks every Loc-RIB prefix for re-export by `group` (only differences are sent). */
+  private reexportWalk(group: UpdateGroup): Walk {
     const keys = this.locRib.entries.keys();
     return {
       step: (budget) => {
-        const out = peer.out;
-        if (!out || peer.status !== 'up') return -1;
+        if (this.groups.get(group.key) !== group) return -1;
         for (let i = 0; i < budget * 4; i++) {
           const next = keys.next();
           if (next.done) return -1;
-          out.dirty.add(next.value);
-        }
-        return budget;
-      },
-    };
-  }
-
-  private refreshWalk(peer: PeerState): Walk {
-    // Live iteration: a prefix sent after the refresh began is current anyway.
-    const keys = peer.out?.sent.keys();
-    return {
-      step: (budget) => {
-        const out = peer.out;
-        if (!out || !keys || peer.status !== 'up') return -1;
-        for (let i = 0; i < budget * 4; i++) {
-          const next = keys.next();
-          if (next.done) return -1;
-          out.dirty.add(next.value);
-          out.forced.add(next.value);
+          group.dirty.add(next.value);
         }
         return budget;
       },

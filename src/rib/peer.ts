@@ -11,6 +11,7 @@ import type { ExportCandidate, ExportTarget, RouteSourceKind } from '../policy/i
 import type { AttributeSet, AttributeStore } from './attribute-store.js';
 import type { DecisionPath } from './decision.js';
 import type { AdjRibOut } from './adj-rib-out.js';
+import type { RouteExport } from './exporter.js';
 import { PrefixMap } from './prefix-map.js';
 
 export type PeerId = string;
@@ -57,6 +58,8 @@ export class Path implements DecisionPath {
   readonly sessionSequence: number;
   /** what the export rules read, built once */
   readonly exportCandidate: ExportCandidate;
+  /** what update groups send for this path, by [2-octet AS group, 4-octet AS group] (src/rib/exporter.ts) */
+  readonly exports: [RouteExport | undefined, RouteExport | undefined] = [undefined, undefined];
   /** shared arrays of the injected route when this path is alone in its ECMP set */
   private single: { nextHops: readonly string[]; sourcePeers: readonly string[]; best: Path } | undefined;
 

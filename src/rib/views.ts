@@ -93,7 +93,9 @@ export function learnedRouteViews(
 
 export function advertisedRouteViews(source: RouteViewSource, out: AdjRibOut): AdvertisedRoute[] {
   const routes: AdvertisedRoute[] = [];
-  for (const [key, exported] of out.sent) {
+  for (const [key, route] of out.group.sent) {
+    if (route.source === out.peer) continue;
+    const exported = route.set;
     const vnet = exported.key.startsWith('vnet');
     const attributes = exported.attributes;
     const nextHop = exported.ipv6NextHop

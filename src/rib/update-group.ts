@@ -1,0 +1,249 @@
+/**
+ * Update groups: one Adj-RIB-Out shared by every peer with the same export
+ * policy, so the cost of a best-path change does not grow with the number
+ * of peers (RFC 4271 §9.2 leaves the grouping to the implementation; FRR
+ * and OpenBGPD do the same).
+ *
+ * Peers share a group when the encoding and the shared export rules give
+ * them the same bytes: same 2/4-octet AS encoding, maximum message length,
+ * address families and ADD-PATH send families. The one per-peer export rule
+ * of Azure's semantics, "never back to the peer it came from"
+ * (src/policy/export-rules.ts `notToSourcePeer`), is applied when sending:
+ * every batch of UPDATEs is encoded once, per source peer, into a journal
+ * of chunks; a chunk is not sent to the peer its routes came from, and a
+ * peer that becomes the source of a route it was sent gets a withdrawal of
+ * its own (`only`).
+ *
+ * Each peer (src/rib/adj-rib-out.ts) reads the journal from its own position
+ * at its own pace (backpressure per session); chunks every peer has read are
+ * dropped. `sent` holds what the group has advertised per prefix, so a peer
+ * that joins later (or asks for a ROUTE-REFRESH) is sent it from there.
+ *
+ * Packing: the prefixes of a batch are grouped by attribute set, so routes
+ * that share attributes share UPDATEs (as many prefixes per UPDATE as fit).
+ */
+import { Afi, IPV6_UNICAST, Safi, UpdateBuilder } from '../bgp/codec/index.js';
+import type { Ipv6Prefix, PrefixKey } from '../lib/prefix.js';
+import { prefixFromKey } from '../lib/prefix.js';
+import type { AdjRibOut } from './adj-rib-out.js';
+import type { ExportSet } from './attribute-store.js';
+import type { GroupPolicy, RouteExport } from './exporter.js';
+import type { PeerId } from './peer.js';
+import { PrefixMap, PrefixSet } from './prefix-map.js';
+
+/** UPDATEs of one batch, encoded once for the peers of a group. */
+export interface Chunk {
+  readonly bytes: Buffer;
+  readonly messages: number;
+  readonly announced: number;
+  readonly withdrawn: number;
+  /** the peer the routes came from: the chunk is not sent to it */
+  readonly skip: PeerId | undefined;
+  /** the only peer the chunk is sent to */
+  readonly only: PeerId | undefined;
+}
+
+/** Peers with equal keys get the same bytes for every prefix (but their own routes). */
+export function groupKeyOf(policy: GroupPolicy): string {
+  const context = policy.context;
+  return [
+    context.fourOctetAs ? 'as4' : 'as2',
+    context.extendedMessage ? 'extended' : 'standard',
+    policy.ipv6Unicast ? 'ipv4+ipv6' : 'ipv4',
+    [...context.addPathSend].sort((a, b) => a - b).join(','),
+  ].join('|');
+}
+
+type ExportOf = (key: PrefixKey) => RouteExport | undefined;
+type Batch<K> = Map<K, PrefixKey[]>;
+
+function push<K>(batch: Batch<K>, key: K, prefix: PrefixKey): void {
+  const keys = batch.get(key);
+  if (keys) keys.push(prefix);
+  else batch.set(key, [prefix]);
+}
+
+/** RFC 7911: with ADD-PATH send negotiated we advertise one path per prefix, path id 1. */
+function ones(count: number): number[] {
+  return new Array<number>(count).fill(1);
+}
+
+/** Writes UPDATEs announcing `keys` with one attribute set (IPv4 keys, or IPv6 in MP_REACH). */
+export function writeAnnouncements(
+  builder: UpdateBuilder,
+  addPath: ReadonlySet<number>,
+  set: ExportSet,
+  keys: readonly PrefixKey[],
+): void {
+  if (set.ipv6NextHop) {
+    const prefixes = keys.map((k) => prefixFromKey(k) as Ipv6Prefix);
+    builder.announceIpv6(
+      set.block,
+      set.ipv6NextHop,
+      prefixes,
+      addPath.has(IPV6_UNICAST) ? ones(keys.length) : undefined,
+    );
+  } else {
+    const pathIds = addPath.has(Afi.Ipv4 * 256 + Safi.Unicast) ? ones(keys.length) : undefined;
+    builder.announce(set.block, keys as number[], pathIds);
+  }
+}
+
+/** Writes UPDATEs withdrawing `keys` (IPv4 in Withdrawn Routes, IPv6 in MP_UNREACH). */
+export function writeWithdrawals(
+  builder: UpdateBuilder,
+  addPath: ReadonlySet<number>,
+  keys: readonly PrefixKey[],
+): void {
+  const v4 = keys.filter((k): k is number => typeof k === 'number');
+  if (v4.length > 0)
+    builder.withdraw(v4, addPath.has(Afi.Ipv4 * 256 + Safi.Unicast) ? ones(v4.length) : undefined);
+  if (v4.length === keys.length) return;
+  const v6 = keys.filter((k) => typeof k === 'string').map((k) => prefixFromKey(k) as Ipv6Prefix);
+  builder.withdrawIpv6(v6, addPath.has(IPV6_UNICAST) ? ones(v6.length) : undefined);
+}
+
+export class UpdateGroup {
+  /** what the group has advertised, per prefix */
+  readonly sent = new PrefixMap<RouteExport>();
+  /** prefixes whose export may have changed */
+  readonly dirty = new PrefixSet();
+  readonly members = new Map<PeerId, AdjRibOut>();
+  /** every prefix of the Loc-RIB has been marked since the group was made */
+  filled = false;
+  private readonly journal: Chunk[] = [];
+  /** journal position of `journal[0]` */
+  private base = 0;
+  /** entries of `sent` per source peer */
+  private readonly bySource = new Map<PeerId, number>();
+  private announce: Batch<RouteExport> = new Map();
+  private withdrawals: Batch<PeerId | undefined> = new Map();
+  private forget: Batch<PeerId> = new Map();
+  private lastExport: RouteExport | undefined;
+  private lastKeys: PrefixKey[] | undefined;
+  private batchSize = 0;
+  private readonly builder: UpdateBuilder;
+
+  constructor(
+    readonly key: string,
+    readonly policy: GroupPolicy,
+  ) {
+    this.builder = new UpdateBuilder(policy.context);
+  }
+
+  /** The journal position after the last chunk. */
+  get end(): number {
+    return this.base + this.journal.length;
+  }
+
+  chunkAt(position: number): Chunk {
+    return this.journal[position - this.base]!;
+  }
+
+  get hasWork(): boolean {
+    return this.dirty.size > 0 || this.batchSize > 0;
+  }
+
+  /** Routes `peer` has been advertised: the group's, but those it sent us. */
+  advertisedTo(peer: PeerId): number {
+    return this.sent.size - (this.bySource.get(peer) ?? 0);
+  }
+
+  /** Adds the export `next` of `key` to the batch when it differs from what was advertised. */
+  offer(key: PrefixKey, next: RouteExport | undefined): void {
+    const previous = this.sent.get(key);
+    if (next === previous) return;
+    if (!next) {
+      if (!previous) return;
+      this.sent.delete(key);
+      this.count(previous.source, -1);
+      push(this.withdrawals, previous.source, key);
+      this.batchSize++;
+      return;
+    }
+    this.sent.set(key, next);
+    if (previous && previous.source === next.source && previous.set.key === next.set.key) return;
+    this.count(next.source, 1);
+    if (previous) {
+      this.count(previous.source, -1);
+      const source = next.source;
+      if (source !== undefined && previous.source !== source && this.members.has(source))
+        push(this.forget, source, key);
+    }
+    // Prefixes arrive in runs sharing one export: skip the map lookup for a run.
+    if (next === this.lastExport) this.lastKeys!.push(key);
+    else {
+      let keys = this.announce.get(next);
+      if (!keys) this.announce.set(next, (keys = []));
+      keys.push(key);
+      this.lastExport = next;
+      this.lastKeys = keys;
+    }
+    this.batchSize++;
+  }
+
+  /** Examines up to `budget` dirty prefixes, then encodes the batch into the journal; returns the work done. */
+  flush(budget: number, exportOf: ExportOf): number {
+    let work = 0;
+    for (const key of this.dirty) {
+      if (work >= budget) break;
+      work++;
+      this.dirty.delete(key);
+      this.offer(key, exportOf(key));
+    }
+    if (this.batchSize > 0) this.emit();
+    return work;
+  }
+
+  /** Drops the chunks every member has read. */
+  trim(): void {
+    let oldest = this.end;
+    for (const member of this.members.values()) oldest = Math.min(oldest, member.position);
+    const read = oldest - this.base;
+    if (read === this.journal.length) {
+      this.journal.length = 0;
+      this.base = oldest;
+    } else if (read > 1024 && read * 2 > this.journal.length) {
+      this.journal.splice(0, read);
+      this.base = oldest;
+    }
+  }
+
+  private count(source: PeerId | undefined, delta: number): void {
+    if (source !== undefined) this.bySource.set(source, (this.bySource.get(source) ?? 0) + delta);
+  }
+
+  private emit(): void {
+    const b = this.builder;
+    const addPath = this.policy.context.addPathSend;
+    for (const [source, keys] of this.withdrawals) {
+      writeWithdrawals(b, addPath, keys);
+      this.append(source, undefined, 0, keys.length);
+    }
+    for (const [peer, keys] of this.forget) {
+      writeWithdrawals(b, addPath, keys);
+      this.append(undefined, peer, 0, keys.length);
+    }
+    for (const [exported, keys] of this.announce) {
+      writeAnnouncements(b, addPath, exported.set, keys);
+      this.append(exported.source, undefined, keys.length, 0);
+    }
+    this.announce = new Map();
+    this.withdrawals = new Map();
+    this.forget = new Map();
+    this.lastExport = undefined;
+    this.lastKeys = undefined;
+    this.batchSize = 0;
+  }
+
+  private append(
+    skip: PeerId | undefined,
+    only: PeerId | undefined,
+    announced: number,
+    withdrawn: number,
+  ): void {
+    const messages = this.builder.messageCount;
+    if (messages === 0) return;
+    this.journal.push({ bytes: this.builder.take(), messages, announced, withdrawn, skip, only });
+  }
+}
