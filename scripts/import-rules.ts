@@ -17,6 +17,7 @@ export const MODULE_ORDER = [
   'src/routeserver',
   'src/api',
   'src/daemon',
+  'src/agent',
   'src/cli',
 ] as const;
 
@@ -46,6 +47,8 @@ export const FORBIDDEN_EDGES: ReadonlyArray<readonly [from: string, to: string]>
  */
 export const ALLOWED_IMPORTS: Readonly<Record<string, readonly string[]>> = {
   'src/api': ['src/routeserver', 'src/lib'],
+  // the data-plane agent is an API client on the VM's host: it knows the API's wire format only
+  'src/agent': ['src/lib'],
 };
 
 /** Modules that do no I/O: the BGP codec and FSM, route engine, policy, SDN model. */

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Command, Option, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import { DEFAULT_DATA_DIR, LOCAL_SUBSCRIPTION_ID } from '../daemon/defaults.js';
 import { examples } from './context.js';
+import { registerAgentCommand } from './commands/agent.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerNicCommands } from './commands/nic.js';
 import { registerRouteServerCommands } from './commands/routeserver.js';
@@ -74,6 +75,7 @@ export function buildProgram(): CommandUnknownOpts {
 
   registerServeCommand(program);
   registerDemoCommand(program);
+  registerAgentCommand(program);
   registerRouteServerCommands(program);
   const alias = program
     .command('routeserver', { hidden: true })
