@@ -7,7 +7,8 @@ import {
   parseResourceId,
   resourceTypeOf,
 } from './arm-id.js';
-import { formatEtag, parseEtag } from './arm-resource.js';
+import { formatEtag } from '../routeserver/index.js';
+import { parseEtag } from './arm-resource.js';
 import { checkPreconditions } from './conditional.js';
 import { ArmError } from './errors.js';
 import { OperationRegistry } from './lro.js';

@@ -1,33 +1,10 @@
 /**
- * ARM resource envelopes and list pages: the translation edge between domain
- * records and API shapes (docs/architecture.md, Decisions). Resource handlers call these; domain
- * types never leave `src/api` as API shapes and vice versa.
+ * ARM list pages, etags in headers and the schemas of resource envelopes.
+ * The envelope itself (`ArmResource`) is built by each resource family's
+ * wire conversion in src/routeserver (arm-json.ts).
  */
 
 import { Type, type TSchema } from 'typebox';
-
-export interface ArmResource<P = Record<string, unknown>> {
-  id: string;
-  name: string;
-  type: string;
-  etag?: string;
-  location?: string;
-  tags?: Record<string, string>;
-  kind?: string;
-  properties: P;
-  [extra: string]: unknown;
-}
-
-export interface ArmResourceExtras {
-  readonly location?: string;
-  readonly tags?: Record<string, string>;
-  readonly kind?: string;
-}
-
-/** ARM's weak etag form, `W/"<opaque>"`, from the store's opaque etag. */
-export function formatEtag(storeEtag: string): string {
-  return `W/"${storeEtag}"`;
-}
 
 /** The opaque store etag inside `W/"…"`, `"…"` or a bare token. */
 export function parseEtag(headerValue: string): string {
@@ -35,26 +12,6 @@ export function parseEtag(headerValue: string): string {
   if (value.startsWith('W/')) value = value.slice(2);
   if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
   return value;
-}
-
-export function toArmResource<P>(
-  id: string,
-  name: string,
-  type: string,
-  etag: string | undefined,
-  properties: P,
-  extras: ArmResourceExtras = {},
-): ArmResource<P> {
-  return {
-    id,
-    name,
-    type,
-    ...(etag === undefined ? {} : { etag: formatEtag(etag) }),
-    ...(extras.kind === undefined ? {} : { kind: extras.kind }),
-    ...(extras.location === undefined ? {} : { location: extras.location }),
-    ...(extras.tags === undefined ? {} : { tags: extras.tags }),
-    properties,
-  };
 }
 
 export interface ArmList<T> {

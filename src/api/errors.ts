@@ -3,8 +3,9 @@
  *
  * `ArmError` is what a handler throws to answer with an ARM error body
  * (`{"error":{"code","message","target","details"}}`) and the matching HTTP
- * status; `toArmError` turns anything unexpected into one (domain refusals are
- * translated where the domain is called, src/api/routes/edge.ts).
+ * status; `toArmError` turns anything unexpected into one (domain refusals
+ * arrive with their ARM answer from src/routeserver/arm-errors.ts, wrapped in
+ * src/api/routes/edge.ts).
  * `ApiSetupError` covers start-up failures (certificate, token file).
  * Codes are listed in docs/errors.md and docs/api.md.
  */

@@ -12,7 +12,7 @@ import { NetworkManagementClient } from '@azure/arm-network';
 import { Type } from 'typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSqliteStore, type ResourceRecord, type SqliteResourceStore } from '../store/index.js';
-import { toArmResource } from './arm-resource.js';
+import { toArmResource } from '../routeserver/index.js';
 import { storeWriteOptions } from './conditional.js';
 import { createApiServer, type ApiServer } from './server.js';
 

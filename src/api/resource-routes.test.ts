@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Type } from 'typebox';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isStoreError, openSqliteStore, type SqliteResourceStore } from '../store/index.js';
-import { toArmResource } from './arm-resource.js';
+import { toArmResource } from '../routeserver/index.js';
 import { storeWriteOptions } from './conditional.js';
 import { ArmError, preconditionFailed } from './errors.js';
 import type { ArmResourceDefinition, ResourceRequest } from './resource-routes.js';

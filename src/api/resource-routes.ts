@@ -16,8 +16,8 @@ import {
   ArmErrorSchema,
   parseEtag,
   toArmList,
-  type ArmResource,
 } from './arm-resource.js';
+import type { ArmResource } from '../routeserver/index.js';
 import { checkPreconditions, readPreconditions, type Preconditions } from './conditional.js';
 import type { ArmError } from './errors.js';
 import { resourceNotFound } from './errors.js';

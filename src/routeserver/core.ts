@@ -143,20 +143,6 @@ export class ServiceCore {
   }
 }
 
-const SDN_FIELD_NAMES: Readonly<Record<string, string>> = {
-  addressSpaces: 'addressPrefixes',
-  remoteVnetId: 'remoteVirtualNetworkId',
-  vnetId: 'virtualNetworkId',
-  id: '',
-};
-
-function translateField(field: string): string {
-  const match = /^([A-Za-z]+)(.*)$/.exec(field);
-  if (match === null) return field;
-  const name = SDN_FIELD_NAMES[match[1]!] ?? match[1]!;
-  return `${name}${match[2]}`;
-}
-
 function codeFor(sdnCode: SdnErrorCode): RouteServerErrorCode {
   switch (sdnCode) {
     case 'BGPRS_ERR_SDN_IN_USE':
@@ -171,17 +157,32 @@ function codeFor(sdnCode: SdnErrorCode): RouteServerErrorCode {
 }
 
 /**
- * Applies a model change inside a mutation, turning the model's refusal into
- * a RouteServerError whose target is `prefix` + the field in facade terms.
+ * Where a field of the virtual network model's input (`addressSpaces[2]`,
+ * `routeTableId`, `id`) lands in the request: the ARM JSON path of the member
+ * at fault, '' for the resource as a whole. Each family knows its own.
  */
-export function applyToModel<T>(mutation: Mutation, run: () => T, undo: (result: T) => void, prefix = ''): T {
+export type ModelFieldPath = (modelField: string) => string;
+
+/** The ARM path of `member` below the resource at `at` ('' = the request body itself). */
+export function armPath(at: string, member: string): string {
+  return at === '' ? member : `${at}.${member}`;
+}
+
+/**
+ * Applies a model change inside a mutation, turning the model's refusal into
+ * a RouteServerError whose target is the ARM path `fieldPath` gives its field.
+ */
+export function applyToModel<T>(
+  mutation: Mutation,
+  run: () => T,
+  undo: (result: T) => void,
+  fieldPath: ModelFieldPath = () => '',
+): T {
   try {
     return mutation.apply(run, undo);
   } catch (error) {
     if (!(error instanceof SdnError)) throw error;
-    const field = translateField(error.field);
-    const target = field === '' ? prefix.replace(/\.$/, '') : `${prefix}${field}`;
-    throw new RouteServerError(codeFor(error.code), error.message, target, error.code);
+    throw new RouteServerError(codeFor(error.code), error.message, fieldPath(error.field), error.code);
   }
 }
 

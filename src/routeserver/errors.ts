@@ -1,7 +1,7 @@
 /**
  * Stable error codes of the route server domain service. Every refused
  * request throws a `RouteServerError` with one of these codes, the field of
- * the request at fault (`target`, in the facade's input terms) and, for
+ * the request at fault (`target`, its ARM JSON path in the PUT body) and, for
  * virtual-network rules checked by `src/sdn`, the sdn code it wraps. A refused
  * request changes nothing: neither the store nor the live model. The store's
  * refusals (failed conditions, malformed ids) arrive as RouteServerErrors
@@ -17,6 +17,8 @@ export const ROUTE_SERVER_ERROR_CODES = {
   PARENT_NOT_FOUND: 'BGPRS_ERR_RS_PARENT_NOT_FOUND',
   /** A field refers to a resource (subnet, VNet, route table) that does not exist. */
   INVALID_REFERENCE: 'BGPRS_ERR_RS_INVALID_REFERENCE',
+  /** A member the request body needs is missing (a subnet's addressPrefix, a peering's remoteVirtualNetwork, a NIC's IP configuration). */
+  INCOMPLETE_BODY: 'BGPRS_ERR_RS_INCOMPLETE_BODY',
   /** A field has a value outside its allowed set or range (enum, capacity, malformed prefix). */
   INVALID_VALUE: 'BGPRS_ERR_RS_INVALID_VALUE',
   /** `virtualRouterAsn` other than 65515 (docs/azure-behaviour.md §1.4). */
@@ -66,7 +68,7 @@ export class RouteServerError extends CodedError<RouteServerErrorCode> {
   constructor(
     code: RouteServerErrorCode,
     message: string,
-    /** the request field at fault, e.g. `peerAsn` or `subnets[1].addressPrefix`; '' for the resource itself */
+    /** the ARM JSON path of the request member at fault, e.g. `properties.subnets[1].properties.addressPrefix`; '' for the resource itself */
     readonly target: string,
     /** for INVALID_NETWORK and IN_USE raised by the virtual network model: its code */
     readonly networkCode?: NetworkErrorCode,

@@ -15,3 +15,5 @@ export type {
   RouteWatchEvent,
   RouteWatchOptions,
 } from './route-watch.js';
+export { formatEtag, toArmResource, type ArmResource } from './arm-json.js';
+export { armRefusal } from './arm-errors.js';

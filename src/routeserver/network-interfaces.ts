@@ -15,8 +15,14 @@ import {
   pageOf,
   type ServiceCore,
   deleteRecord,
+  type ModelFieldPath,
 } from './core.js';
 import { ROUTE_SERVER_ERROR_CODES as E, RouteServerError } from './errors.js';
+import {
+  networkInterfaceInput,
+  presentNetworkInterface,
+  type NetworkInterfaceBody as NetworkInterfaceWireBody,
+} from './network-interfaces-wire.js';
 import { idKey, inScope, nameFromId, sdnSubnetId, TYPES } from './ids.js';
 import type { NetworkInterfaceBody, Stored } from './records.js';
 import type {
@@ -41,6 +47,12 @@ function sdnNic(record: { id: string; body: NetworkInterfaceBody }, subnet: Stor
   };
 }
 
+// ARM paths of the members a refusal names: the NIC's one IP configuration
+const SUBNET_PATH = 'properties.ipConfigurations[0].properties.subnet.id';
+const ADDRESS_PATH = 'properties.ipConfigurations[0].properties.privateIPAddress';
+const nicFieldPath: ModelFieldPath = (field) =>
+  field === 'subnetId' ? SUBNET_PATH : field === 'privateIpAddress' ? ADDRESS_PATH : '';
+
 function allocate(core: ServiceCore, subnet: Stored<typeof TYPES.subnet>, nicKey: string): string {
   const used = new Set<string>();
   for (const record of core.index.inSubnet(subnet.id)) {
@@ -50,7 +62,7 @@ function allocate(core: ServiceCore, subnet: Stored<typeof TYPES.subnet>, nicKey
   }
   const address = firstFreeIpv4(parsePrefix(subnet.body.addressPrefix), used);
   if (address === undefined) {
-    throw new RouteServerError(E.SUBNET_FULL, `subnet '${subnet.id}' has no free address`, 'subnetId');
+    throw new RouteServerError(E.SUBNET_FULL, `subnet '${subnet.id}' has no free address`, SUBNET_PATH);
   }
   return address;
 }
@@ -62,14 +74,14 @@ function nicBody(
   input: NetworkInterfaceResourceInput,
 ): { body: NetworkInterfaceBody; subnet: Stored<typeof TYPES.subnet> } {
   const subnet = core.index.get(input.subnetId, TYPES.subnet);
-  if (subnet === undefined) throw invalidReference('subnet', input.subnetId, 'subnetId');
+  if (subnet === undefined) throw invalidReference('subnet', input.subnetId, SUBNET_PATH);
   const method = input.privateIpAllocationMethod ?? (input.privateIpAddress ? 'Static' : 'Dynamic');
   let address: string;
   if (method === 'Static' || input.privateIpAddress) {
     const given = input.privateIpAddress ?? '';
     const canonical = canonicalIp(given);
     if (canonical === undefined) {
-      throw new RouteServerError(E.INVALID_VALUE, `'${given}' is not an IP address`, 'privateIpAddress');
+      throw new RouteServerError(E.INVALID_VALUE, `'${given}' is not an IP address`, ADDRESS_PATH);
     }
     address = canonical;
   } else if (existing !== undefined && idKey(existing.body.subnetId) === idKey(subnet.id)) {
@@ -119,6 +131,7 @@ function putNetworkInterface(
           mutation,
           () => core.model.createNetworkInterface(next),
           () => core.model.deleteNetworkInterface(next.id),
+          nicFieldPath,
         );
       }
       mutation.put(
@@ -210,7 +223,11 @@ export function loadNetworkInterfaces(core: ServiceCore, nics: readonly NicRecor
 /** The family's descriptor: `networkInterfaces`, with POST `effectiveRouteTable`. */
 export function networkInterfaceResources(core: ServiceCore) {
   return {
-    networkInterfaces: describe<NetworkInterfaceResourceInput, NetworkInterfaceResource>({
+    networkInterfaces: describe<
+      NetworkInterfaceResourceInput,
+      NetworkInterfaceResource,
+      NetworkInterfaceWireBody
+    >({
       types: ['networkInterfaces'],
       tracked: true,
       get: (id) => getNetworkInterface(core, id),
@@ -218,6 +235,8 @@ export function networkInterfaceResources(core: ServiceCore) {
       put: (id, input, options) => putNetworkInterface(core, id, input, options),
       delete: (id, options) => deleteNetworkInterface(core, id, options),
       actions: { effectiveRouteTable: async (id) => effectiveRouteList(core, id) },
+      toInput: networkInterfaceInput,
+      present: presentNetworkInterface,
     }),
   };
 }

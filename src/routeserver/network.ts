@@ -11,6 +11,7 @@ import { formatPrefix, parsePrefix } from '../lib/prefix.js';
 import type { PeeringInput as SdnPeeringInput } from '../sdn/index.js';
 import {
   applyToModel,
+  armPath,
   checkWriteConditions,
   canonicalPrefix,
   invalidReference,
@@ -20,6 +21,7 @@ import {
   parsePrefixField,
   type ServiceCore,
   deleteRecord,
+  type ModelFieldPath,
 } from './core.js';
 import { ROUTE_SERVER_ERROR_CODES as E, RouteServerError } from './errors.js';
 import { childId, idKey, inScope, nameFromId, parentIdOf, sdnSubnetId, TYPES } from './ids.js';
@@ -40,6 +42,17 @@ import type {
   WriteOptions,
 } from './types.js';
 import { peeringView, subnetView, virtualNetworkView } from './views.js';
+import {
+  peeringInput,
+  presentPeering,
+  presentSubnet,
+  presentVirtualNetwork,
+  subnetInput,
+  virtualNetworkInput,
+  type PeeringBody as PeeringWireBody,
+  type SubnetBody as SubnetWireBody,
+  type VirtualNetworkBody as VirtualNetworkWireBody,
+} from './network-wire.js';
 
 type SubnetRecord = Stored<typeof TYPES.subnet>;
 type PeeringRecord = Stored<typeof TYPES.peering>;
@@ -78,6 +91,33 @@ export function planRefresh(
   }
 }
 
+// ---- ARM paths of the members a refusal names ------------------------------------
+
+/** A VNet's address spaces; any other field of the model names the VNet itself. */
+const vnetFieldPath: ModelFieldPath = (field) =>
+  field.startsWith('addressSpaces')
+    ? `properties.addressSpace.addressPrefixes${field.slice('addressSpaces'.length)}`
+    : '';
+
+/** A subnet at `at`: '' in a subnet PUT, `properties.subnets[i]` inline in its VNet's. */
+function subnetFieldPath(at: string): ModelFieldPath {
+  return (field) => {
+    if (field === 'addressPrefix') return armPath(at, 'properties.addressPrefix');
+    if (field === 'routeTableId') return armPath(at, 'properties.routeTable.id');
+    if (field === 'name') return armPath(at, 'name');
+    return at;
+  };
+}
+
+/** A peering at `at`: '' in a peering PUT, `properties.virtualNetworkPeerings[i]` inline. */
+function peeringFieldPath(at: string): ModelFieldPath {
+  return (field) => {
+    if (field === 'remoteVnetId') return armPath(at, 'properties.remoteVirtualNetwork.id');
+    if (field === 'useRemoteGateways') return armPath(at, 'properties.useRemoteGateways');
+    return at;
+  };
+}
+
 // ---- subnets ------------------------------------------------------------------
 
 function sdnSubnet(vnetId: string, name: string, body: SubnetBody) {
@@ -89,23 +129,25 @@ function sdnSubnet(vnetId: string, name: string, body: SubnetBody) {
   };
 }
 
-function removeSubnet(core: ServiceCore, mutation: Mutation, record: SubnetRecord, target: string): void {
+function removeSubnet(core: ServiceCore, mutation: Mutation, record: SubnetRecord, at: string): void {
   const vnetId = record.parentId!;
   applyToModel(
     mutation,
     () => core.model.deleteSubnet(sdnSubnetId(vnetId, record.name)),
     () => core.model.createSubnet(sdnSubnet(vnetId, record.name, record.body)),
-    target,
+    subnetFieldPath(at),
   );
   mutation.delete(record.id);
 }
 
-function subnetBody(core: ServiceCore, input: SubnetResourceInput, target: string): SubnetBody {
-  const addressPrefix = canonicalPrefix(input.addressPrefix, `${target}addressPrefix`);
+function subnetBody(core: ServiceCore, input: SubnetResourceInput, at: string): SubnetBody {
+  const addressPrefix = canonicalPrefix(input.addressPrefix, armPath(at, 'properties.addressPrefix'));
   const routeTableId = input.routeTableId ?? null;
   if (routeTableId === null) return { addressPrefix, routeTableId: null };
   const table = core.index.get(routeTableId, TYPES.routeTable);
-  if (table === undefined) throw invalidReference('route table', routeTableId, `${target}routeTableId`);
+  if (table === undefined) {
+    throw invalidReference('route table', routeTableId, armPath(at, 'properties.routeTable.id'));
+  }
   return { addressPrefix, routeTableId: table.id };
 }
 
@@ -115,23 +157,23 @@ function writeSubnet(
   vnet: { id: string },
   name: string,
   input: SubnetResourceInput,
-  target: string,
+  at: string,
   options: WriteOptions = {},
 ): void {
   const existing = core.index.get(childId(vnet.id, 'subnets', name), TYPES.subnet);
   const subnetName = existing?.name ?? name;
-  const body = subnetBody(core, input, target);
+  const body = subnetBody(core, input, at);
   const sdnId = sdnSubnetId(vnet.id, subnetName);
   const create = () =>
     applyToModel(
       mutation,
       () => core.model.createSubnet(sdnSubnet(vnet.id, subnetName, body)),
       () => core.model.deleteSubnet(sdnId),
-      target,
+      subnetFieldPath(at),
     );
   if (existing === undefined) create();
   else if (existing.body.addressPrefix !== body.addressPrefix) {
-    removeSubnet(core, mutation, existing, target);
+    removeSubnet(core, mutation, existing, at);
     create();
   } else if (existing.body.routeTableId !== body.routeTableId) {
     const old = existing.body.routeTableId === null ? null : idKey(existing.body.routeTableId);
@@ -140,7 +182,7 @@ function writeSubnet(
       () =>
         core.model.setSubnetRouteTable(sdnId, body.routeTableId === null ? null : idKey(body.routeTableId)),
       () => core.model.setSubnetRouteTable(sdnId, old),
-      `${target}routeTableId`,
+      subnetFieldPath(at),
     );
   }
   mutation.put(
@@ -167,12 +209,12 @@ function sdnPeering(record: { id: string; parentId?: string; body: PeeringBody }
   };
 }
 
-function removePeering(core: ServiceCore, mutation: Mutation, record: PeeringRecord, target: string): void {
+function removePeering(core: ServiceCore, mutation: Mutation, record: PeeringRecord, at: string): void {
   applyToModel(
     mutation,
     () => core.model.deletePeering(idKey(record.id)),
     () => core.model.createPeering(sdnPeering(record)),
-    target,
+    peeringFieldPath(at),
   );
   mutation.delete(record.id);
 }
@@ -183,7 +225,7 @@ function writePeering(
   vnet: { id: string },
   name: string,
   input: PeeringResourceInput,
-  target: string,
+  at: string,
   options: WriteOptions = {},
 ): string {
   const remote = core.index.get(input.remoteVirtualNetworkId, TYPES.virtualNetwork);
@@ -191,7 +233,7 @@ function writePeering(
     throw invalidReference(
       'virtual network',
       input.remoteVirtualNetworkId,
-      `${target}remoteVirtualNetworkId`,
+      armPath(at, 'properties.remoteVirtualNetwork.id'),
     );
   }
   const existing = core.index.get(childId(vnet.id, 'virtualNetworkPeerings', name), TYPES.peering);
@@ -213,15 +255,15 @@ function writePeering(
       mutation,
       () => core.model.updatePeering(next.id, flags(body)),
       () => core.model.updatePeering(next.id, flags(existing.body)),
-      target,
+      peeringFieldPath(at),
     );
   } else {
-    if (existing !== undefined) removePeering(core, mutation, existing, target);
+    if (existing !== undefined) removePeering(core, mutation, existing, at);
     applyToModel(
       mutation,
       () => core.model.createPeering(next),
       () => core.model.deletePeering(next.id),
-      target,
+      peeringFieldPath(at),
     );
   }
   mutation.put({ id, type: TYPES.peering, parentId: vnet.id, name: existing?.name ?? name, body }, options);
@@ -259,6 +301,7 @@ function planAddressSpace(
       mutation,
       () => core.model.createVirtualNetwork({ id: key, addressSpaces: spaces }),
       () => core.model.deleteVirtualNetwork(key),
+      vnetFieldPath,
     );
   } else if (existing.body.addressPrefixes.join(',') !== body.addressPrefixes.join(',')) {
     const old = existing.body.addressPrefixes.map((text) => parsePrefix(text));
@@ -266,6 +309,7 @@ function planAddressSpace(
       mutation,
       () => core.model.setAddressSpaces(key, spaces),
       () => core.model.setAddressSpaces(key, old),
+      vnetFieldPath,
     );
   }
 }
@@ -283,14 +327,14 @@ function removeUnlisted(
     const listed = names(input.peerings);
     for (const peering of core.index.childrenOf(vnetId, TYPES.peering)) {
       if (listed.has(peering.name.toLowerCase())) continue;
-      removePeering(core, mutation, peering, 'peerings');
+      removePeering(core, mutation, peering, 'properties.virtualNetworkPeerings');
       peered.add(idKey(peering.body.remoteVirtualNetworkId)).add(idKey(vnetId));
     }
   }
   if (input.subnets !== undefined) {
     const listed = names(input.subnets);
     for (const subnet of core.index.childrenOf(vnetId, TYPES.subnet)) {
-      if (!listed.has(subnet.name.toLowerCase())) removeSubnet(core, mutation, subnet, 'subnets');
+      if (!listed.has(subnet.name.toLowerCase())) removeSubnet(core, mutation, subnet, 'properties.subnets');
     }
   }
 }
@@ -310,11 +354,11 @@ function putVirtualNetwork(
         location: input.location ?? existing?.body.location ?? 'local',
         tags: input.tags ?? {},
         addressPrefixes: input.addressPrefixes.map((text, i) =>
-          formatPrefix(parsePrefixField(text, `addressPrefixes[${i}]`)),
+          formatPrefix(parsePrefixField(text, `properties.addressSpace.addressPrefixes[${i}]`)),
         ),
       };
-      uniqueNames(input.subnets, 'subnets');
-      uniqueNames(input.peerings, 'peerings');
+      uniqueNames(input.subnets, 'properties.subnets');
+      uniqueNames(input.peerings, 'properties.virtualNetworkPeerings');
       const before = spacesSnapshot(core);
       const peered = new Set<string>();
       if (existing !== undefined) removeUnlisted(core, mutation, vnet.id, input, peered);
@@ -324,10 +368,11 @@ function putVirtualNetwork(
         options,
       );
       input.subnets?.forEach((subnet, i) =>
-        writeSubnet(core, mutation, vnet, subnet.name, subnet, `subnets[${i}].`),
+        writeSubnet(core, mutation, vnet, subnet.name, subnet, `properties.subnets[${i}]`),
       );
       input.peerings?.forEach((peering, i) => {
-        const remoteKey = writePeering(core, mutation, vnet, peering.name, peering, `peerings[${i}].`);
+        const at = `properties.virtualNetworkPeerings[${i}]`;
+        const remoteKey = writePeering(core, mutation, vnet, peering.name, peering, at);
         peered.add(remoteKey).add(idKey(vnet.id));
       });
       planRefresh(core, mutation, before, peered);
@@ -497,7 +542,7 @@ export function loadVirtualNetworks(core: ServiceCore, vnets: readonly VnetRecor
 /** The family's descriptors: `virtualNetworks`, `virtualNetworks/subnets`, `virtualNetworks/virtualNetworkPeerings`. */
 export function virtualNetworkResources(core: ServiceCore) {
   return {
-    virtualNetworks: describe<VirtualNetworkResourceInput, VirtualNetworkResource>({
+    virtualNetworks: describe<VirtualNetworkResourceInput, VirtualNetworkResource, VirtualNetworkWireBody>({
       types: ['virtualNetworks'],
       tracked: true,
       get: (id) => getVirtualNetwork(core, id),
@@ -505,8 +550,11 @@ export function virtualNetworkResources(core: ServiceCore) {
       put: (id, input, options) => putVirtualNetwork(core, id, input, options),
       delete: (id, options) => deleteVirtualNetwork(core, id, options),
       actions: {},
+      toInput: virtualNetworkInput,
+      present: presentVirtualNetwork,
+      inUseCode: 'InUseVirtualNetworkCannotBeDeleted',
     }),
-    subnets: describe<SubnetResourceInput, SubnetResource>({
+    subnets: describe<SubnetResourceInput, SubnetResource, SubnetWireBody>({
       types: ['virtualNetworks', 'subnets'],
       tracked: false,
       get: (id) => getSubnet(core, id),
@@ -514,8 +562,11 @@ export function virtualNetworkResources(core: ServiceCore) {
       put: (id, input, options) => putSubnet(core, id, input, options),
       delete: (id, options) => deleteSubnet(core, id, options),
       actions: {},
+      toInput: (body) => subnetInput(body),
+      present: presentSubnet,
+      inUseCode: 'InUseSubnetCannotBeDeleted',
     }),
-    virtualNetworkPeerings: describe<PeeringResourceInput, VirtualNetworkPeeringResource>({
+    virtualNetworkPeerings: describe<PeeringResourceInput, VirtualNetworkPeeringResource, PeeringWireBody>({
       types: ['virtualNetworks', 'virtualNetworkPeerings'],
       tracked: false,
       get: (id) => getPeering(core, id),
@@ -523,6 +574,8 @@ export function virtualNetworkResources(core: ServiceCore) {
       put: (id, input, options) => putPeering(core, id, input, options),
       delete: (id, options) => deletePeering(core, id, options),
       actions: {},
+      toInput: (body) => peeringInput(body),
+      present: presentPeering,
     }),
   };
 }

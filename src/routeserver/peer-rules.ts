@@ -27,13 +27,17 @@ export function isForbiddenPeerAsn(asn: number): boolean {
  */
 export function checkPeerAsn(asn: number): void {
   if (!Number.isInteger(asn) || asn < 1 || asn > 4294967295) {
-    throw new RouteServerError(E.FORBIDDEN_PEER_ASN, `peer ASN ${asn} is not in 1-4294967295`, 'peerAsn');
+    throw new RouteServerError(
+      E.FORBIDDEN_PEER_ASN,
+      `peer ASN ${asn} is not in 1-4294967295`,
+      'properties.peerAsn',
+    );
   }
   if (isForbiddenPeerAsn(asn)) {
     throw new RouteServerError(
       E.FORBIDDEN_PEER_ASN,
       `peer ASN ${asn} is reserved (Azure: 8074, 8075, 12076, 65515, 65517-65520; IANA: 23456, 64496-64511, 65535-65551)`,
-      'peerAsn',
+      'properties.peerAsn',
     );
   }
 }
@@ -42,7 +46,11 @@ export function checkPeerAsn(asn: number): void {
 export function checkPeerIp(text: string): string {
   const canonical = canonicalIpv4(text);
   if (canonical === undefined) {
-    throw new RouteServerError(E.INVALID_PEER_IP, `peer IP '${text}' is not an IPv4 address`, 'peerIp');
+    throw new RouteServerError(
+      E.INVALID_PEER_IP,
+      `peer IP '${text}' is not an IPv4 address`,
+      'properties.peerIp',
+    );
   }
   return canonical;
 }

@@ -28,6 +28,17 @@ import { ROUTE_SERVER_ERROR_CODES as E, RouteServerError } from './errors.js';
 import { idKey, inScope, nameFromId, parentIdOf, TYPES } from './ids.js';
 import type { Mutation } from './mutation.js';
 import { parentIdOfList, scopeOfList, describe } from './resource-descriptor.js';
+import {
+  bgpConnectionInput,
+  ipConfigurationInput,
+  presentBgpConnection,
+  presentIpConfiguration,
+  presentRouteServer,
+  routeServerInput,
+  type BgpConnectionBody as BgpConnectionWireBody,
+  type IpConfigurationBody as IpConfigurationWireBody,
+  type RouteServerBody as RouteServerWireBody,
+} from './route-servers-wire.js';
 import { checkPeerAsn, checkPeerIp } from './peer-rules.js';
 import type { BgpConnectionBody, IpConfigurationBody, RouteServerBody, Stored } from './records.js';
 import { BgpRuntimeError, type PeerSpec, type RouteServerRuntimeSettings } from '../runtime/index.js';
@@ -73,7 +84,7 @@ function routeServerBody(existing: HubRecord | undefined, input: RouteServerReso
     throw new RouteServerError(
       E.INVALID_ROUTER_ASN,
       `a route server's ASN is always ${ROUTE_SERVER_ASN}, not ${input.virtualRouterAsn}`,
-      'virtualRouterAsn',
+      'properties.virtualRouterAsn',
     );
   }
   const preference = input.hubRoutingPreference ?? 'ExpressRoute';
@@ -81,7 +92,7 @@ function routeServerBody(existing: HubRecord | undefined, input: RouteServerReso
     throw new RouteServerError(
       E.INVALID_VALUE,
       `unknown hub routing preference '${preference}'`,
-      'hubRoutingPreference',
+      'properties.hubRoutingPreference',
     );
   }
   const minCapacity = input.minCapacity ?? CAPACITY_RANGE[0];
@@ -89,7 +100,7 @@ function routeServerBody(existing: HubRecord | undefined, input: RouteServerReso
     throw new RouteServerError(
       E.INVALID_VALUE,
       `minCapacity must be an integer from ${CAPACITY_RANGE[0]} to ${CAPACITY_RANGE[1]}`,
-      'minCapacity',
+      'properties.virtualRouterAutoScaleConfiguration.minCapacity',
     );
   }
   return {
@@ -171,13 +182,13 @@ function requireHub(core: ServiceCore, childIdText: string): HubRecord {
 
 function routeServerSubnet(core: ServiceCore, subnetId: string): Stored<typeof TYPES.subnet> {
   const subnet = core.index.get(subnetId, TYPES.subnet);
-  if (subnet === undefined) throw invalidReference('subnet', subnetId, 'subnetId');
+  if (subnet === undefined) throw invalidReference('subnet', subnetId, 'properties.subnet.id');
   const prefix = parsePrefix(subnet.body.addressPrefix);
   if (subnet.name !== ROUTE_SERVER_SUBNET || prefix.family !== 4 || prefix.length > 26) {
     throw new RouteServerError(
       E.INVALID_ROUTE_SERVER_SUBNET,
       `a route server needs the VNet's ${ROUTE_SERVER_SUBNET}, IPv4 /26 or larger; '${subnet.name}' is ${subnet.body.addressPrefix}`,
-      'subnetId',
+      'properties.subnet.id',
     );
   }
   return subnet;
@@ -193,7 +204,7 @@ function ipConfigurationBody(
     throw new RouteServerError(
       E.IMMUTABLE_FIELD,
       'the subnet of an ipConfiguration cannot change; delete the ipConfiguration and create it again',
-      'subnetId',
+      'properties.subnet.id',
     );
   }
   const [first] = instanceAddresses(subnet.body.addressPrefix);
@@ -202,7 +213,7 @@ function ipConfigurationBody(
     throw new RouteServerError(
       E.INVALID_VALUE,
       `${address} is not an address of ${subnet.body.addressPrefix}`,
-      'privateIpAddress',
+      'properties.privateIPAddress',
     );
   }
   return {
@@ -239,7 +250,7 @@ function planStart(
     mutation,
     () => core.model.attachRouteServer({ id: key, vnetId: idKey(subnet.parentId!) }),
     () => core.model.detachRouteServer(key),
-    'subnetId',
+    () => 'properties.subnet.id',
   );
   const link = core.runtimeLink;
   if (link === undefined) return;
@@ -355,7 +366,7 @@ function bgpConnectionBody(
     throw new RouteServerError(
       E.DUPLICATE_PEER_IP,
       `BGP connection '${twin.name}' already peers with ${peerIp}`,
-      'peerIp',
+      'properties.peerIp',
     );
   }
   const limit = core.limits.maxPeersPerRouteServer;
@@ -531,7 +542,7 @@ export async function startRouteServers(core: ServiceCore): Promise<void> {
  */
 export function routeServerResources(core: ServiceCore) {
   return {
-    virtualHubs: describe<RouteServerResourceInput, RouteServerResource>({
+    virtualHubs: describe<RouteServerResourceInput, RouteServerResource, RouteServerWireBody>({
       types: ['virtualHubs'],
       tracked: true,
       get: (id) => getRouteServer(core, id),
@@ -539,8 +550,14 @@ export function routeServerResources(core: ServiceCore) {
       put: (id, input, options) => putRouteServer(core, id, input, options),
       delete: (id, options) => deleteRouteServer(core, id, options),
       actions: {},
+      toInput: routeServerInput,
+      present: presentRouteServer,
     }),
-    ipConfigurations: describe<IpConfigurationResourceInput, IpConfigurationResource>({
+    ipConfigurations: describe<
+      IpConfigurationResourceInput,
+      IpConfigurationResource,
+      IpConfigurationWireBody
+    >({
       types: ['virtualHubs', 'ipConfigurations'],
       tracked: false,
       get: (id) => getIpConfiguration(core, id),
@@ -548,8 +565,10 @@ export function routeServerResources(core: ServiceCore) {
       put: (id, input, options) => putIpConfiguration(core, id, input, options),
       delete: (id, options) => deleteIpConfiguration(core, id, options),
       actions: {},
+      toInput: ipConfigurationInput,
+      present: presentIpConfiguration,
     }),
-    bgpConnections: describe<BgpConnectionResourceInput, BgpConnectionResource>({
+    bgpConnections: describe<BgpConnectionResourceInput, BgpConnectionResource, BgpConnectionWireBody>({
       types: ['virtualHubs', 'bgpConnections'],
       tracked: false,
       get: (id) => getBgpConnection(core, id),
@@ -560,6 +579,8 @@ export function routeServerResources(core: ServiceCore) {
         learnedRoutes: async (id) => peerRouteList(await peerRoutes(core, id, 'learned')),
         advertisedRoutes: async (id) => peerRouteList(await peerRoutes(core, id, 'advertised')),
       },
+      toInput: bgpConnectionInput,
+      present: presentBgpConnection,
     }),
   };
 }

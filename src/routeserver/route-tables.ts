@@ -9,6 +9,7 @@ import type { UserDefinedRoute } from '../sdn/index.js';
 import { canonicalIp } from './addresses.js';
 import {
   applyToModel,
+  armPath,
   checkWriteConditions,
   canonicalPrefix,
   notFound,
@@ -16,6 +17,7 @@ import {
   parentNotFound,
   type ServiceCore,
   deleteRecord,
+  type ModelFieldPath,
 } from './core.js';
 import { ROUTE_SERVER_ERROR_CODES as E, RouteServerError } from './errors.js';
 import { childId, idKey, inScope, nameFromId, parentIdOf, TYPES } from './ids.js';
@@ -34,6 +36,14 @@ import type {
   WriteOptions,
 } from './types.js';
 import { routeTableView, routeView } from './views.js';
+import {
+  presentRoute,
+  presentRouteTable,
+  routeInput,
+  routeTableInput,
+  type RouteBody as RouteWireBody,
+  type RouteTableBody as RouteTableWireBody,
+} from './route-tables-wire.js';
 
 const NEXT_HOP_TYPES = new Set([
   'VirtualAppliance',
@@ -43,21 +53,40 @@ const NEXT_HOP_TYPES = new Set([
   'None',
 ]);
 
-function routeBody(input: RouteResourceInput, target: string): RouteBody {
+/** A route's member at `at` ('' in a route PUT, `properties.routes[i]` inline in its table's). */
+function routeMemberPath(at: string, member: string): string {
+  return armPath(at, member === 'name' ? 'name' : `properties.${member}`);
+}
+
+/** The model names a route's field `routes[i].<field>`, `i` its index in the table's list. */
+function routeFieldPath(at: (index: string) => string): ModelFieldPath {
+  return (field) => {
+    const match = /^routes\[(\d+)\]\.(\w+)$/.exec(field);
+    return match === null ? '' : routeMemberPath(at(match[1]!), match[2]!);
+  };
+}
+
+const inlineRouteAt = (index: number | string) => `properties.routes[${index}]`;
+
+function routeBody(input: RouteResourceInput, at: string): RouteBody {
   if (!NEXT_HOP_TYPES.has(input.nextHopType)) {
     throw new RouteServerError(
       E.INVALID_VALUE,
       `unknown next hop type '${input.nextHopType}'`,
-      `${target}nextHopType`,
+      routeMemberPath(at, 'nextHopType'),
     );
   }
   const hop = input.nextHopIpAddress ?? null;
   const canonical = hop === null ? null : canonicalIp(hop);
   if (hop !== null && canonical === undefined) {
-    throw new RouteServerError(E.INVALID_VALUE, `'${hop}' is not an IP address`, `${target}nextHopIpAddress`);
+    throw new RouteServerError(
+      E.INVALID_VALUE,
+      `'${hop}' is not an IP address`,
+      routeMemberPath(at, 'nextHopIpAddress'),
+    );
   }
   return {
-    addressPrefix: canonicalPrefix(input.addressPrefix, `${target}addressPrefix`),
+    addressPrefix: canonicalPrefix(input.addressPrefix, routeMemberPath(at, 'addressPrefix')),
     nextHopType: input.nextHopType,
     nextHopIpAddress: canonical ?? null,
   };
@@ -89,12 +118,12 @@ function inlineRoutes(
       throw new RouteServerError(
         E.INVALID_VALUE,
         `route '${route.name}' is listed twice`,
-        `routes[${i}].name`,
+        routeMemberPath(inlineRouteAt(i), 'name'),
       );
     }
     seen.add(key);
     const stored = current.find((r) => r.name.toLowerCase() === key);
-    return { name: stored?.name ?? route.name, body: routeBody(route, `routes[${i}].`) };
+    return { name: stored?.name ?? route.name, body: routeBody(route, inlineRouteAt(i)) };
   });
 }
 
@@ -127,6 +156,7 @@ function putRouteTable(
           mutation,
           () => core.model.createRouteTable({ id: key, ...table }),
           () => core.model.deleteRouteTable(key),
+          routeFieldPath(inlineRouteAt),
         );
       } else {
         const old = core.model.routeTable(key)!;
@@ -134,6 +164,7 @@ function putRouteTable(
           mutation,
           () => core.model.updateRouteTable(key, table),
           () => core.model.updateRouteTable(key, old),
+          routeFieldPath(inlineRouteAt),
         );
       }
       mutation.put(
@@ -196,6 +227,7 @@ function replaceRoutes(
   mutation: Mutation,
   tableId: string,
   routes: UserDefinedRoute[],
+  fieldPath?: ModelFieldPath,
 ): void {
   const key = idKey(tableId);
   const old = core.model.routeTable(key)!;
@@ -203,7 +235,7 @@ function replaceRoutes(
     mutation,
     () => core.model.updateRouteTable(key, { routes }),
     () => core.model.updateRouteTable(key, old),
-    '',
+    fieldPath,
   );
 }
 
@@ -221,20 +253,15 @@ function putRoute(
       const name = existing?.name ?? nameFromId(id);
       const body = routeBody(input, '');
       const others = core.index.childrenOf(table.id, TYPES.route).filter((r) => idKey(r.id) !== idKey(id));
-      try {
-        replaceRoutes(core, mutation, table.id, [...sdnRoutes(others), sdnRoute(name, body)]);
-      } catch (error) {
-        // the model names the route by its index in the table; the route itself is the target here
-        if (error instanceof RouteServerError) {
-          throw new RouteServerError(
-            error.code,
-            error.message,
-            error.target.replace(/^routes\[\d+\]\.?/, ''),
-            error.networkCode,
-          );
-        }
-        throw error;
-      }
+      // the model names the route by its index in the table; this route (the last) is the request body
+      const routes = [...sdnRoutes(others), sdnRoute(name, body)];
+      replaceRoutes(
+        core,
+        mutation,
+        table.id,
+        routes,
+        routeFieldPath(() => ''),
+      );
       mutation.put({ id: existing?.id ?? id, type: TYPES.route, parentId: table.id, name, body }, options);
       mutation.touch(table);
       return () => ({
@@ -279,7 +306,7 @@ export function loadRouteTables(core: ServiceCore, tables: readonly Stored<typeo
 /** The family's descriptors: `routeTables` and `routeTables/routes`. */
 export function routeTableResources(core: ServiceCore) {
   return {
-    routeTables: describe<RouteTableResourceInput, RouteTableResource>({
+    routeTables: describe<RouteTableResourceInput, RouteTableResource, RouteTableWireBody>({
       types: ['routeTables'],
       tracked: true,
       get: (id) => getRouteTable(core, id),
@@ -287,8 +314,11 @@ export function routeTableResources(core: ServiceCore) {
       put: (id, input, options) => putRouteTable(core, id, input, options),
       delete: (id, options) => deleteRouteTable(core, id, options),
       actions: {},
+      toInput: routeTableInput,
+      present: presentRouteTable,
+      inUseCode: 'InUseRouteTableCannotBeDeleted',
     }),
-    routes: describe<RouteResourceInput, RouteResource>({
+    routes: describe<RouteResourceInput, RouteResource, RouteWireBody>({
       types: ['routeTables', 'routes'],
       tracked: false,
       get: (id) => getRoute(core, id),
@@ -296,6 +326,8 @@ export function routeTableResources(core: ServiceCore) {
       put: (id, input, options) => putRoute(core, id, input, options),
       delete: (id, options) => deleteRoute(core, id, options),
       actions: {},
+      toInput: routeInput,
+      present: presentRoute,
     }),
   };
 }

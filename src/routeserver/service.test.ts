@@ -95,7 +95,7 @@ describe('route servers', () => {
       h.service.resources.ipConfigurations.put(ipConfigId('rs2'), { subnetId: subnetId('hub', 'nva') }),
     );
     expect(error.code).toBe(E.INVALID_ROUTE_SERVER_SUBNET);
-    expect(error.target).toBe('subnetId');
+    expect(error.target).toBe('properties.subnet.id');
   });
 
   it('refuses a second route server in one VNet', async () => {
@@ -135,7 +135,7 @@ describe('route servers', () => {
     ).toBe(E.INVALID_ROUTER_ASN);
     expect(
       (await refusal(h.service.resources.virtualHubs.put(hubId('rs'), { minCapacity: 49 }))).target,
-    ).toBe('minCapacity');
+    ).toBe('properties.virtualRouterAutoScaleConfiguration.minCapacity');
     expect(h.service.resources.virtualHubs.get(hubId('rs'))).toBeUndefined();
   });
 });
@@ -156,7 +156,7 @@ describe('BGP connections', () => {
         }),
       );
       expect(error.code).toBe(E.FORBIDDEN_PEER_ASN);
-      expect(error.target).toBe('peerAsn');
+      expect(error.target).toBe('properties.peerAsn');
       expect(await storedIds()).toEqual(before);
     },
   );
@@ -266,7 +266,7 @@ describe('virtual networks', () => {
       }),
     );
     expect(error.code).toBe(E.INVALID_NETWORK);
-    expect(error.target).toBe('subnets[1].addressPrefix');
+    expect(error.target).toBe('properties.subnets[1].properties.addressPrefix');
     const vnet = h.service.resources.virtualNetworks.get(vnetId('hub'))!;
     expect(vnet.addressPrefixes).toEqual(['10.0.0.0/16']);
     expect(vnet.subnets.map((s) => s.name)).toEqual(['a']);
@@ -320,7 +320,7 @@ describe('virtual networks', () => {
         routeTableId: routeTableId('none'),
       }),
     );
-    expect(error).toMatchObject({ code: E.INVALID_REFERENCE, target: 'routeTableId' });
+    expect(error).toMatchObject({ code: E.INVALID_REFERENCE, target: 'properties.routeTable.id' });
   });
 
   it('refuses a peering to a VNet that does not exist', async () => {
@@ -330,7 +330,7 @@ describe('virtual networks', () => {
         remoteVirtualNetworkId: vnetId('none'),
       }),
     );
-    expect(error).toMatchObject({ code: E.INVALID_REFERENCE, target: 'remoteVirtualNetworkId' });
+    expect(error).toMatchObject({ code: E.INVALID_REFERENCE, target: 'properties.remoteVirtualNetwork.id' });
   });
 
   it('shows a peering Initiated until the remote VNet peers back, then Connected', async () => {
@@ -492,7 +492,7 @@ describe('network interfaces and route tables', () => {
         ],
       }),
     );
-    expect(error).toMatchObject({ code: E.INVALID_VALUE, target: 'routes[1].name' });
+    expect(error).toMatchObject({ code: E.INVALID_VALUE, target: 'properties.routes[1].name' });
   });
 
   it('refuses a VirtualAppliance route without a next hop address', async () => {
@@ -503,7 +503,7 @@ describe('network interfaces and route tables', () => {
         nextHopType: 'VirtualAppliance',
       }),
     );
-    expect(error).toMatchObject({ code: E.INVALID_NETWORK, target: 'nextHopIpAddress' });
+    expect(error).toMatchObject({ code: E.INVALID_NETWORK, target: 'properties.nextHopIpAddress' });
     expect(h.service.resources.routes.list({ parentId: routeTableId('rt') }).value).toEqual([]);
   });
 });

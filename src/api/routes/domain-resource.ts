@@ -1,62 +1,58 @@
 /**
  * One registration for every resource type the domain service serves: the
- * service's descriptor (get, list, put, delete, actions) and the type's wire
- * shape (TypeBox schemas of its PUT body and response, the translation of
- * the body to the domain input and of the domain view to the ARM resource).
- * GET presents the view, list pages through it, PUT and DELETE settle when
- * the live effect is applied; a domain refusal becomes its ARM error here.
+ * service's descriptor (get, list, put, delete, actions, and its wire form:
+ * the PUT body as input, the view as the ARM resource) and the TypeBox
+ * schemas of its PUT body and response. GET presents the view, list pages
+ * through it, PUT and DELETE settle when the live effect is applied; a domain
+ * refusal is sent as the ARM error src/routeserver/arm-errors.ts gives it.
  */
 import type { TSchema } from 'typebox';
 import { formatResourceId } from '../arm-id.js';
-import type { ArmResource } from '../arm-resource.js';
 import type { ListRequest } from '../resource-routes.js';
 import type { ApiServer } from '../server.js';
 import type { ResourceDescriptor } from '../../routeserver/index.js';
-import { armPage, deleteOutcome, domainCall, putOutcome, writeOptions, type ErrorContext } from './edge.js';
+import { armPage, deleteOutcome, domainCall, putOutcome, writeOptions } from './edge.js';
 
-/** How one resource type travels on the wire. */
-export interface WireShape<Body, Input, View> {
+/** How one resource type's PUT body and response are checked and documented. */
+export interface WireSchemas {
   /** schema of `properties` in PUT bodies (unknown members rejected) */
   readonly requestProperties: TSchema;
   /** schema of `properties` in responses (OpenAPI) */
   readonly responseProperties: TSchema;
-  readonly context: ErrorContext;
-  readonly present: (view: View) => ArmResource;
-  /** PUT body → domain input; runs inside the domain call */
-  readonly toInput: (body: Body) => Input;
 }
 
 export function registerDomainResource<Body, Input, View>(
   server: ApiServer,
-  resource: ResourceDescriptor<Input, View>,
-  wire: WireShape<Body, Input, View>,
+  resource: ResourceDescriptor<Input, View, Body>,
+  schemas: WireSchemas,
 ): void {
-  const { context, present } = wire;
+  const present = (view: View) => resource.present(view);
   server.registerResource<Body>({
     types: resource.types,
     tracked: resource.tracked,
-    requestProperties: wire.requestProperties,
-    responseProperties: wire.responseProperties,
+    requestProperties: schemas.requestProperties,
+    responseProperties: schemas.responseProperties,
     get: async (request) => {
       const found = resource.get(request.idText);
       return found === undefined ? undefined : present(found);
     },
     list: (request: ListRequest) =>
-      domainCall(context, 'read', () => armPage(resource.list(listWithin(request), request.cursor), present)),
+      domainCall(() => armPage(resource.list(listWithin(request), request.cursor), present)),
     put: (request, body) =>
-      domainCall(context, 'put', async () => {
-        const input = wire.toInput(body);
+      domainCall(async () => {
+        const input = resource.toInput(body);
         const result = await resource.put(request.idText, input, writeOptions(request.preconditions));
-        return putOutcome(result, present, context);
+        return putOutcome(result, present);
       }),
     delete: (request) =>
-      domainCall(context, 'delete', async () =>
-        deleteOutcome(await resource.delete(request.idText, writeOptions(request.preconditions)), context),
+      domainCall(
+        async () => deleteOutcome(await resource.delete(request.idText, writeOptions(request.preconditions))),
+        resource,
       ),
     actions: Object.fromEntries(
       Object.entries(resource.actions).map(([name, run]) => [
         name,
-        (request: { idText: string }) => domainCall(context, 'read', () => run(request.idText)),
+        (request: { idText: string }) => domainCall(() => run(request.idText)),
       ]),
     ),
   });

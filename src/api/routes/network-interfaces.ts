@@ -1,30 +1,13 @@
 /**
- * `networkInterfaces` (one IP configuration each) and POST
+ * The schemas of `networkInterfaces` (one IP configuration each; conversion:
+ * src/routeserver/network-interfaces-wire.ts) and POST
  * `networkInterfaces/{nic}/effectiveRouteTable` (202 + Location, then
  * Azure's `{value: [{source, state, addressPrefix: [...], nextHopType,
  * nextHopIpAddress: [...]}]}`).
  */
 import { Type } from 'typebox';
-import type { NetworkInterfaceResource, NetworkInterfaceResourceInput } from '../../routeserver/index.js';
-import { toArmResource } from '../arm-resource.js';
-import { ArmError } from '../errors.js';
-import type { WireShape } from './domain-resource.js';
-import {
-  ResourceRef,
-  subResource,
-  SubResourceRef,
-  trackedInput,
-  type TrackedPutBody,
-  type ErrorContext,
-} from './edge.js';
-
-const NIC_TYPE = 'Microsoft.Network/networkInterfaces';
-const context: ErrorContext = {
-  renames: {
-    subnetId: 'ipConfigurations[0].properties.subnet.id',
-    privateIpAddress: 'ipConfigurations[0].properties.privateIPAddress',
-  },
-};
+import type { WireSchemas } from './domain-resource.js';
+import { ResourceRef, SubResourceRef } from './edge.js';
 
 const IpConfigurationProperties = Type.Object(
   {
@@ -75,73 +58,7 @@ const NicResponse = Type.Object({
   provisioningState: Type.String(),
 });
 
-type NicBody = TrackedPutBody<{
-  ipConfigurations: {
-    name: string;
-    properties: {
-      subnet: { id: string };
-      privateIPAddress?: string | null;
-      privateIPAllocationMethod?: 'Static' | 'Dynamic';
-    };
-  }[];
-}>;
-
-function nicInput(body: NicBody): NetworkInterfaceResourceInput {
-  const config = body.properties?.ipConfigurations[0];
-  if (config === undefined) {
-    throw new ArmError(400, 'InvalidRequestFormat', 'A network interface needs one IP configuration.', {
-      target: 'properties.ipConfigurations',
-    });
-  }
-  const properties = config.properties;
-  return {
-    ...trackedInput(body),
-    ipConfigurationName: config.name,
-    subnetId: properties.subnet.id,
-    ...((properties.privateIPAddress ?? null) === null
-      ? {}
-      : { privateIpAddress: properties.privateIPAddress }),
-    ...(properties.privateIPAllocationMethod === undefined
-      ? {}
-      : { privateIpAllocationMethod: properties.privateIPAllocationMethod }),
-  };
-}
-
-function presentNic(nic: NetworkInterfaceResource) {
-  return toArmResource(
-    nic.id,
-    nic.name,
-    NIC_TYPE,
-    nic.etag,
-    {
-      ipConfigurations: [
-        {
-          id: nic.ipConfigurationId,
-          name: nic.ipConfigurationName,
-          properties: {
-            subnet: subResource(nic.subnetId),
-            privateIPAddress: nic.privateIpAddress,
-            privateIPAllocationMethod: nic.privateIpAllocationMethod,
-            privateIPAddressVersion: 'IPv4',
-            primary: true,
-            provisioningState: nic.provisioningState,
-          },
-        },
-      ],
-      provisioningState: nic.provisioningState,
-    },
-    { location: nic.location, tags: { ...nic.tags } },
-  );
-}
-
-export const networkInterfaceWire: WireShape<
-  NicBody,
-  NetworkInterfaceResourceInput,
-  NetworkInterfaceResource
-> = {
+export const networkInterfaceSchemas: WireSchemas = {
   requestProperties: NicProperties,
   responseProperties: NicResponse,
-  context,
-  present: presentNic,
-  toInput: nicInput,
 };
