@@ -9,7 +9,7 @@ import type { NetworkInterfaceResource, NetworkInterfaceResourceInput } from './
 
 const NIC_TYPE = 'Microsoft.Network/networkInterfaces';
 
-export type NetworkInterfaceBody = TrackedPutBody<{
+export type NetworkInterfacePutBody = TrackedPutBody<{
   ipConfigurations: {
     name: string;
     properties: {
@@ -20,7 +20,7 @@ export type NetworkInterfaceBody = TrackedPutBody<{
   }[];
 }>;
 
-export function networkInterfaceInput(body: NetworkInterfaceBody): NetworkInterfaceResourceInput {
+export function networkInterfaceInput(body: NetworkInterfacePutBody): NetworkInterfaceResourceInput {
   const config = body.properties?.ipConfigurations[0];
   if (config === undefined) {
     throw new RouteServerError(

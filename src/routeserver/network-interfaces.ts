@@ -21,7 +21,7 @@ import { ROUTE_SERVER_ERROR_CODES as E, RouteServerError } from './errors.js';
 import {
   networkInterfaceInput,
   presentNetworkInterface,
-  type NetworkInterfaceBody as NetworkInterfaceWireBody,
+  type NetworkInterfacePutBody,
 } from './network-interfaces-wire.js';
 import { idKey, inScope, nameFromId, sdnSubnetId, TYPES } from './ids.js';
 import type { NetworkInterfaceBody, Stored } from './records.js';
@@ -226,7 +226,7 @@ export function networkInterfaceResources(core: ServiceCore) {
     networkInterfaces: describe<
       NetworkInterfaceResourceInput,
       NetworkInterfaceResource,
-      NetworkInterfaceWireBody
+      NetworkInterfacePutBody
     >({
       types: ['networkInterfaces'],
       tracked: true,

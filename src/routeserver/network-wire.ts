@@ -21,14 +21,14 @@ const VNET_TYPE = 'Microsoft.Network/virtualNetworks';
 const SUBNET_TYPE = 'Microsoft.Network/virtualNetworks/subnets';
 const PEERING_TYPE = 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings';
 
-export type SubnetBody = {
+export type SubnetPutBody = {
   properties?: Partial<{
     addressPrefix: string;
     addressPrefixes: string[];
     routeTable: { id: string } | null;
   }>;
 };
-export type PeeringBody = {
+export type PeeringPutBody = {
   properties?: {
     remoteVirtualNetwork: { id: string };
     allowVirtualNetworkAccess?: boolean;
@@ -37,14 +37,14 @@ export type PeeringBody = {
     useRemoteGateways?: boolean;
   };
 };
-export type VirtualNetworkBody = TrackedPutBody<{
+export type VirtualNetworkPutBody = TrackedPutBody<{
   addressSpace?: { addressPrefixes: string[] };
-  subnets?: (SubnetBody & { name: string })[];
-  virtualNetworkPeerings?: (PeeringBody & { name: string })[];
+  subnets?: (SubnetPutBody & { name: string })[];
+  virtualNetworkPeerings?: (PeeringPutBody & { name: string })[];
 }>;
 
 /** A subnet body at `at` ('' for a subnet PUT, `properties.subnets[i]` inline). */
-export function subnetInput(body: SubnetBody, at = ''): SubnetResourceInput {
+export function subnetInput(body: SubnetPutBody, at = ''): SubnetResourceInput {
   const properties = body.properties ?? {};
   const addressPrefix = properties.addressPrefix ?? properties.addressPrefixes?.[0];
   if (addressPrefix === undefined) {
@@ -61,7 +61,7 @@ const flag = <K extends string>(name: K, value: boolean | undefined) =>
   value === undefined ? {} : ({ [name]: value } as Record<K, boolean>);
 
 /** A peering body at `at` ('' for a peering PUT, `properties.virtualNetworkPeerings[i]` inline). */
-export function peeringInput(body: PeeringBody, at = ''): PeeringResourceInput {
+export function peeringInput(body: PeeringPutBody, at = ''): PeeringResourceInput {
   const properties = body.properties;
   if (properties === undefined) {
     throw new RouteServerError(
@@ -79,7 +79,7 @@ export function peeringInput(body: PeeringBody, at = ''): PeeringResourceInput {
   };
 }
 
-export function virtualNetworkInput(body: VirtualNetworkBody): VirtualNetworkResourceInput {
+export function virtualNetworkInput(body: VirtualNetworkPutBody): VirtualNetworkResourceInput {
   const properties = body.properties ?? {};
   const { subnets, virtualNetworkPeerings: peerings } = properties;
   return {

@@ -49,9 +49,9 @@ import {
   presentVirtualNetwork,
   subnetInput,
   virtualNetworkInput,
-  type PeeringBody as PeeringWireBody,
-  type SubnetBody as SubnetWireBody,
-  type VirtualNetworkBody as VirtualNetworkWireBody,
+  type PeeringPutBody,
+  type SubnetPutBody,
+  type VirtualNetworkPutBody,
 } from './network-wire.js';
 
 type SubnetRecord = Stored<typeof TYPES.subnet>;
@@ -542,7 +542,7 @@ export function loadVirtualNetworks(core: ServiceCore, vnets: readonly VnetRecor
 /** The family's descriptors: `virtualNetworks`, `virtualNetworks/subnets`, `virtualNetworks/virtualNetworkPeerings`. */
 export function virtualNetworkResources(core: ServiceCore) {
   return {
-    virtualNetworks: describe<VirtualNetworkResourceInput, VirtualNetworkResource, VirtualNetworkWireBody>({
+    virtualNetworks: describe<VirtualNetworkResourceInput, VirtualNetworkResource, VirtualNetworkPutBody>({
       types: ['virtualNetworks'],
       tracked: true,
       get: (id) => getVirtualNetwork(core, id),
@@ -554,7 +554,7 @@ export function virtualNetworkResources(core: ServiceCore) {
       present: presentVirtualNetwork,
       inUseCode: 'InUseVirtualNetworkCannotBeDeleted',
     }),
-    subnets: describe<SubnetResourceInput, SubnetResource, SubnetWireBody>({
+    subnets: describe<SubnetResourceInput, SubnetResource, SubnetPutBody>({
       types: ['virtualNetworks', 'subnets'],
       tracked: false,
       get: (id) => getSubnet(core, id),
@@ -566,7 +566,7 @@ export function virtualNetworkResources(core: ServiceCore) {
       present: presentSubnet,
       inUseCode: 'InUseSubnetCannotBeDeleted',
     }),
-    virtualNetworkPeerings: describe<PeeringResourceInput, VirtualNetworkPeeringResource, PeeringWireBody>({
+    virtualNetworkPeerings: describe<PeeringResourceInput, VirtualNetworkPeeringResource, PeeringPutBody>({
       types: ['virtualNetworks', 'virtualNetworkPeerings'],
       tracked: false,
       get: (id) => getPeering(core, id),

@@ -19,13 +19,13 @@ const HUB_TYPE = 'Microsoft.Network/virtualHubs';
 const IP_CONFIGURATION_TYPE = 'Microsoft.Network/virtualHubs/ipConfigurations';
 const CONNECTION_TYPE = 'Microsoft.Network/virtualHubs/bgpConnections';
 
-export type RouteServerBody = TrackedPutBody<{
+export type RouteServerPutBody = TrackedPutBody<{
   allowBranchToBranchTraffic?: boolean;
   hubRoutingPreference?: HubRoutingPreference;
   virtualRouterAutoScaleConfiguration?: { minCapacity?: number };
   virtualRouterAsn?: number;
 }>;
-export type IpConfigurationBody = {
+export type IpConfigurationPutBody = {
   properties?: {
     subnet: { id: string };
     publicIPAddress?: { id: string } | null;
@@ -33,9 +33,9 @@ export type IpConfigurationBody = {
     privateIPAllocationMethod?: 'Static' | 'Dynamic';
   };
 };
-export type BgpConnectionBody = { properties?: { peerIp: string; peerAsn: number } };
+export type BgpConnectionPutBody = { properties?: { peerIp: string; peerAsn: number } };
 
-export function routeServerInput(body: RouteServerBody): RouteServerResourceInput {
+export function routeServerInput(body: RouteServerPutBody): RouteServerResourceInput {
   const properties = body.properties ?? {};
   const minCapacity = properties.virtualRouterAutoScaleConfiguration?.minCapacity;
   return {
@@ -51,7 +51,7 @@ export function routeServerInput(body: RouteServerBody): RouteServerResourceInpu
   };
 }
 
-export function ipConfigurationInput(body: IpConfigurationBody): IpConfigurationResourceInput {
+export function ipConfigurationInput(body: IpConfigurationPutBody): IpConfigurationResourceInput {
   const properties = body.properties;
   const publicIp = properties?.publicIPAddress ?? null;
   const privateIp = properties?.privateIPAddress ?? null;
@@ -64,7 +64,7 @@ export function ipConfigurationInput(body: IpConfigurationBody): IpConfiguration
   };
 }
 
-export const bgpConnectionInput = (body: BgpConnectionBody): BgpConnectionResourceInput => ({
+export const bgpConnectionInput = (body: BgpConnectionPutBody): BgpConnectionResourceInput => ({
   peerIp: body.properties?.peerIp ?? '',
   peerAsn: body.properties?.peerAsn ?? 0,
 });

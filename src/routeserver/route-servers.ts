@@ -35,9 +35,9 @@ import {
   presentIpConfiguration,
   presentRouteServer,
   routeServerInput,
-  type BgpConnectionBody as BgpConnectionWireBody,
-  type IpConfigurationBody as IpConfigurationWireBody,
-  type RouteServerBody as RouteServerWireBody,
+  type BgpConnectionPutBody,
+  type IpConfigurationPutBody,
+  type RouteServerPutBody,
 } from './route-servers-wire.js';
 import { checkPeerAsn, checkPeerIp } from './peer-rules.js';
 import type { BgpConnectionBody, IpConfigurationBody, RouteServerBody, Stored } from './records.js';
@@ -542,7 +542,7 @@ export async function startRouteServers(core: ServiceCore): Promise<void> {
  */
 export function routeServerResources(core: ServiceCore) {
   return {
-    virtualHubs: describe<RouteServerResourceInput, RouteServerResource, RouteServerWireBody>({
+    virtualHubs: describe<RouteServerResourceInput, RouteServerResource, RouteServerPutBody>({
       types: ['virtualHubs'],
       tracked: true,
       get: (id) => getRouteServer(core, id),
@@ -553,22 +553,20 @@ export function routeServerResources(core: ServiceCore) {
       toInput: routeServerInput,
       present: presentRouteServer,
     }),
-    ipConfigurations: describe<
-      IpConfigurationResourceInput,
-      IpConfigurationResource,
-      IpConfigurationWireBody
-    >({
-      types: ['virtualHubs', 'ipConfigurations'],
-      tracked: false,
-      get: (id) => getIpConfiguration(core, id),
-      list: (within, cursor) => listIpConfigurations(core, parentIdOfList(within), cursor),
-      put: (id, input, options) => putIpConfiguration(core, id, input, options),
-      delete: (id, options) => deleteIpConfiguration(core, id, options),
-      actions: {},
-      toInput: ipConfigurationInput,
-      present: presentIpConfiguration,
-    }),
-    bgpConnections: describe<BgpConnectionResourceInput, BgpConnectionResource, BgpConnectionWireBody>({
+    ipConfigurations: describe<IpConfigurationResourceInput, IpConfigurationResource, IpConfigurationPutBody>(
+      {
+        types: ['virtualHubs', 'ipConfigurations'],
+        tracked: false,
+        get: (id) => getIpConfiguration(core, id),
+        list: (within, cursor) => listIpConfigurations(core, parentIdOfList(within), cursor),
+        put: (id, input, options) => putIpConfiguration(core, id, input, options),
+        delete: (id, options) => deleteIpConfiguration(core, id, options),
+        actions: {},
+        toInput: ipConfigurationInput,
+        present: presentIpConfiguration,
+      },
+    ),
+    bgpConnections: describe<BgpConnectionResourceInput, BgpConnectionResource, BgpConnectionPutBody>({
       types: ['virtualHubs', 'bgpConnections'],
       tracked: false,
       get: (id) => getBgpConnection(core, id),

@@ -16,15 +16,15 @@ import type {
 const TABLE_TYPE = 'Microsoft.Network/routeTables';
 const ROUTE_TYPE = 'Microsoft.Network/routeTables/routes';
 
-export type RouteBody = {
+export type RoutePutBody = {
   properties?: { addressPrefix: string; nextHopType: UserRouteNextHopType; nextHopIpAddress?: string | null };
 };
-export type RouteTableBody = TrackedPutBody<{
+export type RouteTablePutBody = TrackedPutBody<{
   disableBgpRoutePropagation?: boolean;
-  routes?: (RouteBody & { name: string })[];
+  routes?: (RoutePutBody & { name: string })[];
 }>;
 
-export function routeInput(body: RouteBody): RouteResourceInput {
+export function routeInput(body: RoutePutBody): RouteResourceInput {
   const properties = body.properties ?? { addressPrefix: '', nextHopType: 'None' as const };
   return {
     addressPrefix: properties.addressPrefix,
@@ -33,7 +33,7 @@ export function routeInput(body: RouteBody): RouteResourceInput {
   };
 }
 
-export function routeTableInput(body: RouteTableBody): RouteTableResourceInput {
+export function routeTableInput(body: RouteTablePutBody): RouteTableResourceInput {
   const properties = body.properties ?? {};
   return {
     ...trackedInput(body),

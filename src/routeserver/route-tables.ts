@@ -41,8 +41,8 @@ import {
   presentRouteTable,
   routeInput,
   routeTableInput,
-  type RouteBody as RouteWireBody,
-  type RouteTableBody as RouteTableWireBody,
+  type RoutePutBody,
+  type RouteTablePutBody,
 } from './route-tables-wire.js';
 
 const NEXT_HOP_TYPES = new Set([
@@ -306,7 +306,7 @@ export function loadRouteTables(core: ServiceCore, tables: readonly Stored<typeo
 /** The family's descriptors: `routeTables` and `routeTables/routes`. */
 export function routeTableResources(core: ServiceCore) {
   return {
-    routeTables: describe<RouteTableResourceInput, RouteTableResource, RouteTableWireBody>({
+    routeTables: describe<RouteTableResourceInput, RouteTableResource, RouteTablePutBody>({
       types: ['routeTables'],
       tracked: true,
       get: (id) => getRouteTable(core, id),
@@ -318,7 +318,7 @@ export function routeTableResources(core: ServiceCore) {
       present: presentRouteTable,
       inUseCode: 'InUseRouteTableCannotBeDeleted',
     }),
-    routes: describe<RouteResourceInput, RouteResource, RouteWireBody>({
+    routes: describe<RouteResourceInput, RouteResource, RoutePutBody>({
       types: ['routeTables', 'routes'],
       tracked: false,
       get: (id) => getRoute(core, id),
