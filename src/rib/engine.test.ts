@@ -351,3 +351,24 @@ describe('RouteEngine export', () => {
     expect(h.engine.attributeSetCount).toBe(0);
   });
 });
+
+describe('RouteEngine input backpressure', () => {
+  it('asks the session to stop reading at the mark, and to read again below half of it', async () => {
+    const h = harness({ inputHighWater: 8, routeLimit: 100 });
+    h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());
+    const resumed: string[] = [];
+    h.engine.onReadResumed((peer) => resumed.push(peer));
+    const answers = Array.from({ length: 8 }, (_, i) =>
+      h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), [`172.16.${i}.0/24`])),
+    );
+    expect(answers).toEqual([true, true, true, true, true, true, true, false]);
+    expect(h.engine.queuedUpdates).toBe(8);
+    expect(resumed).toEqual([]);
+    await h.engine.whenIdle();
+    expect(resumed).toEqual([NVA1]);
+    expect(h.engine.locRibSize).toBe(8);
+    expect(h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), ['172.16.9.0/24']))).toBe(
+      true,
+    );
+  });
+});

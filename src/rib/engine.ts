@@ -6,7 +6,8 @@
  * API for the wiring layer (src/routeserver):
  * - `peerUp(peer, info, output)` when a session reaches Established; the
  *   engine dumps its table to `output`, then End-of-RIB.
- * - `receiveUpdate(peer, update)` for every decoded UPDATE, in order.
+ * - `receiveUpdate(peer, update)` for every decoded UPDATE, in order; false
+ *   asks the session to stop reading until `onReadResumed` names the peer.
  * - `routeRefreshRequested(peer)` when the peer sends ROUTE-REFRESH.
  * - `peerDown(peer)` when the session leaves Established.
  * - `onSessionCloseRequested(listener)`: the engine asks its owner to close
@@ -69,6 +70,8 @@ export interface RouteEngineOptions {
   readonly schedule?: (task: () => void) => void;
   /** prefixes ingested (and, separately, flushed) per slice; default 16,384 */
   readonly sliceSize?: number;
+  /** UPDATEs queued from one peer before `receiveUpdate` asks its session to stop reading; default 1,024 */
+  readonly inputHighWater?: number;
 }
 
 export interface SessionCloseRequest {
@@ -142,6 +145,8 @@ export class RouteEngine implements IngestTable {
   private withheldCount = 0;
   private localRoutes = new PrefixMap<Prefix>();
   private readonly closeListeners = new Set<SessionCloseListener>();
+  private readonly resumeListeners = new Set<(peer: PeerId) => void>();
+  private readonly inputHighWater: number;
   private idleWaiters: (() => void)[] = [];
   private scheduled = false;
   private sequence = 0;
@@ -157,12 +162,16 @@ export class RouteEngine implements IngestTable {
     this.localAsn = options.localAsn ?? AZURE_ROUTE_SERVER_ASN;
     this.limit = options.routeLimit ?? DEFAULT_ROUTE_LIMIT;
     this.sliceSize = options.sliceSize ?? 16_384;
+    this.inputHighWater = options.inputHighWater ?? 1024;
     const v4 = parseIpv4(options.localAddress);
     if (v4 === undefined)
       throw new RibError(RIB_ERROR_CODES.INVALID_OPTION, `localAddress ${options.localAddress} is not IPv4`);
     const v6 = options.localAddressV6 !== undefined ? parseIpv6(options.localAddressV6) : undefined;
-    if (!(this.limit >= 1) || !(this.sliceSize >= 1)) {
-      throw new RibError(RIB_ERROR_CODES.INVALID_OPTION, 'routeLimit and sliceSize must be positive');
+    if (!(this.limit >= 1) || !(this.sliceSize >= 1) || !(this.inputHighWater >= 1)) {
+      throw new RibError(
+        RIB_ERROR_CODES.INVALID_OPTION,
+        'routeLimit, sliceSize and inputHighWater must be positive',
+      );
     }
     this.exporter = new Exporter(this.localAsn, v4, v6, { branchToBranch: options.branchToBranch ?? false });
     this.store = new AttributeStore({ localAsn: this.localAsn });
@@ -228,11 +237,26 @@ export class RouteEngine implements IngestTable {
     this.schedule();
   }
 
-  receiveUpdate(peer: PeerId, update: UpdateMessage): void {
+  /**
+   * Queues an UPDATE. Returns false once the peer's UPDATEs waiting here
+   * reach `inputHighWater`: the session should stop reading its socket until
+   * the engine has worked the backlog down to half of that (`onReadResumed`).
+   * The engine never drops input; this bounds what it holds per peer.
+   */
+  receiveUpdate(peer: PeerId, update: UpdateMessage): boolean {
     const state = this.peers.get(peer);
-    if (!state || state.status !== 'up') return;
+    if (!state || state.status !== 'up') return true;
     this.queue.push({ peer: state, update });
     this.schedule();
+    if (++state.backlog < this.inputHighWater) return true;
+    state.readingPaused = true;
+    return false;
+  }
+
+  /** Registers a callback fired when a peer whose `receiveUpdate` returned false may be read again. */
+  onReadResumed(listener: (peer: PeerId) => void): () => void {
+    this.resumeListeners.add(listener);
+    return () => this.resumeListeners.delete(listener);
   }
 
   /** RFC 2918 §4: resend the whole Adj-RIB-Out to the peer. */
@@ -391,6 +415,7 @@ export class RouteEngine implements IngestTable {
       const item = this.queue[this.queueHead]!;
       this.queue[this.queueHead++] = undefined as never;
       used += 1 + ingestUpdate(this, item.peer, item.update, this.counters);
+      this.drained(item.peer);
     }
     if (this.queueHead === this.queue.length) {
       this.queue.length = 0;
@@ -400,6 +425,14 @@ export class RouteEngine implements IngestTable {
       this.queueHead = 0;
     }
     return used;
+  }
+
+  /** One queued UPDATE of `peer` is done; below half the mark its session may read again. */
+  private drained(peer: PeerState): void {
+    peer.backlog--;
+    if (!peer.readingPaused || peer.backlog > this.inputHighWater >> 1) return;
+    peer.readingPaused = false;
+    for (const listener of [...this.resumeListeners]) listener(peer.id);
   }
 
   private runWalks(budget: number): void {

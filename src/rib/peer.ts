@@ -106,6 +106,10 @@ export class PeerState {
   status: PeerStatus = 'up';
   /** routes of the Adj-RIB-In accepted by the import rules */
   accepted = 0;
+  /** UPDATEs of this session queued in the engine and not yet ingested */
+  backlog = 0;
+  /** the engine asked the session to stop reading (backlog at the high-water mark) */
+  readingPaused = false;
   out: AdjRibOut | undefined;
   private readonly paths = new Map<AttributeSet, Path>();
 

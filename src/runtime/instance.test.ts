@@ -6,6 +6,7 @@ import type { SessionEvent } from '../bgp/session/index.js';
 import { ipv4KeyOf, parseIpv4, parsePrefix, prefixContains, prefixKey } from '../lib/prefix.js';
 import type { Prefix, PrefixKey } from '../lib/prefix.js';
 import type { InjectedRoute, InjectedRouteChange, VirtualNetworkView } from '../rib/index.js';
+import { RawPeer, openFrom } from '../bgp/session/raw-peer.test-support.js';
 import { RouteServerInstance } from './instance.js';
 import { until } from './until.test-support.js';
 
@@ -135,5 +136,38 @@ describe('RouteServerInstance', () => {
     // RFC 4486 §4: AFI (2 octets) = 1, SAFI (1 octet) = 1, prefix upper bound (4 octets) = 2
     expect(Buffer.from(notification.data).toString('hex')).toBe('00010100000002');
     expect(instance.engine.counters.routeLimitExceeded).toBe(1);
+  });
+
+  it('stops reading a flooding peer while the engine has a backlog, and the session stays up', async () => {
+    const ip = loopbackBlock();
+    const instance = await RouteServerInstance.start({
+      instance: 'IN_0',
+      address: ip(1),
+      port: 0,
+      network,
+      sink: { applyInjectedRoutes: () => undefined },
+      routeLimit: 1_000_000,
+    });
+    running.push(instance);
+    instance.addPeer({ address: ip(2), asn: 65002, passive: true });
+    const peer = await RawPeer.connect(instance.speaker.port, ip(1), ip(2));
+    running.push({ stop: () => Promise.resolve(peer.close()) });
+    await peer.handshake(openFrom(65002, ip(2)));
+    await until('Established', () => instance.speaker.peer(ip(2))?.state === 'Established');
+    // 100,000 UPDATEs of one prefix each (4.8 MB), written at once: far faster than they can be ingested.
+    const total = 100_000;
+    const builder = new UpdateBuilder(peer.context);
+    const attributes = { origin: 0, asPath: [{ type: 2, asns: [65002] }], nextHop: parseIpv4(ip(2))! };
+    for (let i = 0; i < total; i++) builder.announce(attributes, [ipv4KeyOf(0x30000000 + i * 256, 24)]);
+    let most = 0;
+    const sample = setInterval(() => (most = Math.max(most, instance.engine.queuedUpdates)), 1);
+    peer.socket.write(builder.take());
+    await until('every prefix learned', () => instance.engine.locRibSize === total, 60_000);
+    clearInterval(sample);
+    // The mark (1,024 UPDATEs) plus what one socket read had already delivered.
+    expect(most).toBeLessThanOrEqual(1024 + 2048);
+    expect(most).toBeGreaterThan(0);
+    expect(instance.speaker.peer(ip(2))!.state).toBe('Established');
+    expect(peer.isClosed).toBe(false);
   });
 });

@@ -6,6 +6,9 @@
  *   and BGP Identifier; the engine writes through the session (`write`
  *   returning false = backpressure, resumed on the session's `drain` event).
  * - UPDATE → `engine.receiveUpdate`; leaving Established → `engine.peerDown`.
+ *   When the engine's backlog for a peer is at its mark, the session stops
+ *   reading until the engine calls back (`onReadResumed`): memory stays
+ *   bounded under any offered load, and keepalives keep the session up.
  * - ROUTE-REFRESH from the peer → `engine.routeRefreshRequested`.
  * - The engine's route-limit close request → the session is reset with
  *   Cease / Maximum Number of Prefixes Reached (RFC 4486); the session layer
@@ -62,6 +65,7 @@ export class RouteServerInstance {
     this.engine.onSessionCloseRequested((request) => {
       this.speakerRef?.peer(request.peer)?.resetWith(request.notification);
     });
+    this.engine.onReadResumed((peer) => this.speakerRef?.peer(peer)?.resumeReading());
   }
 
   /** Starts the speaker on the instance's address; resolves once it listens. */
@@ -133,7 +137,8 @@ export class RouteServerInstance {
         else if (event.from === 'Established') this.engine.peerDown(event.peer);
         return;
       case 'update':
-        this.engine.receiveUpdate(event.peer, event.update);
+        if (!this.engine.receiveUpdate(event.peer, event.update))
+          this.speakerRef?.peer(event.peer)?.pauseReading();
         return;
       case 'drain': {
         const callbacks = this.drainCallbacks.get(event.peer) ?? [];

@@ -8,6 +8,11 @@
  * re-arming a clock timer per message it keeps a deadline and re-arms only
  * when the armed timer fires early. KeepaliveTimer and ConnectRetryTimer get
  * RFC 4271 §10 jitter (× 0.75..1.0).
+ *
+ * While we have stopped reading the connection (`holdSuspended`: our route
+ * engine has a backlog), the peer's KEEPALIVEs wait unread in our socket, so
+ * the HoldTimer does not expire: it is re-armed for a full hold time instead,
+ * and every message read once reading resumes restarts it as usual.
  */
 import type { Socket } from 'node:net';
 import type { Clock, TimerHandle } from '../../lib/clock.js';
@@ -53,6 +58,9 @@ export class Attempt {
   direction: ConnectionDirection = 'outbound';
   private readonly timers = new Map<TimerName, TimerHandle>();
   private holdDeadline = 0;
+  private holdMs = 0;
+  /** reading is paused on our side: the HoldTimer must not expire */
+  holdSuspended = false;
 
   constructor(
     config: FsmConfig,
@@ -67,7 +75,8 @@ export class Attempt {
   startTimer(timer: TimerName, seconds: number): void {
     const existing = this.timers.get(timer);
     if (timer === 'Hold') {
-      this.holdDeadline = this.clock.now() + seconds * 1000;
+      this.holdMs = seconds * 1000;
+      this.holdDeadline = this.clock.now() + this.holdMs;
       if (existing && existing.dueAt <= this.holdDeadline) return;
     }
     existing?.cancel();
@@ -95,6 +104,7 @@ export class Attempt {
       this.timers.delete(timer);
       const now = this.clock.now();
       this.stats.record(Math.max(0, now - handle.dueAt));
+      if (timer === 'Hold' && this.holdSuspended) this.holdDeadline = now + this.holdMs;
       if (timer === 'Hold' && now < this.holdDeadline) {
         this.arm('Hold', this.holdDeadline - now);
         return;

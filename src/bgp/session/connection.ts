@@ -88,6 +88,18 @@ export class SessionConnection {
     return this.writable;
   }
 
+  /**
+   * Stops reading the socket (the kernel's receive window then holds the
+   * peer back); messages of a chunk already read are still delivered.
+   */
+  pauseReading(): void {
+    this.socket.pause();
+  }
+
+  resumeReading(): void {
+    if (!this.closed) this.socket.resume();
+  }
+
   /** Stops delivering events; the caller owns the connection's end from here. */
   detach(): void {
     this.handlers = undefined;

@@ -143,6 +143,24 @@ export class PeerSession {
   }
 
   /**
+   * Stops reading the peer's messages while the consumer of its UPDATEs has
+   * a backlog. Our KEEPALIVEs keep going out and the HoldTimer does not
+   * expire meanwhile (the peer's KEEPALIVEs are waiting in our socket).
+   */
+  pauseReading(): void {
+    const attempt = this.primary;
+    if (!attempt.connection) return;
+    attempt.holdSuspended = true;
+    attempt.connection.pauseReading();
+  }
+
+  resumeReading(): void {
+    const attempt = this.primary;
+    attempt.holdSuspended = false;
+    attempt.connection?.resumeReading();
+  }
+
+  /**
    * Asks the peer to re-send its routes (RFC 2918). A peer without the
    * capability gets a hard reset instead (Cease / Administrative Reset), as
    * Azure Route Server does.

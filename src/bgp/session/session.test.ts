@@ -353,6 +353,24 @@ describe('bgp/session timers with an injected clock', () => {
     }
     expect(r.speaker.peer(r.ip(2))!.state).toBe('Established');
   });
+
+  it('does not expire the hold timer while reading is paused on our side, and does once resumed', async () => {
+    const clock = new ManualClock();
+    const r = await rig([2], {}, { clock });
+    const p = await establishedPeer(r, 2);
+    const session = r.speaker.peer(r.ip(2))!;
+    session.pauseReading();
+    // The peer keeps sending KEEPALIVEs; we do not read them for three hold times.
+    for (let i = 0; i < 9; i++) {
+      p.send({ type: 'keepalive' });
+      clock.advance(3_000);
+      await p.nextOf('keepalive');
+    }
+    expect(session.state).toBe('Established');
+    session.resumeReading();
+    clock.advance(9_001);
+    await expectNotificationAndClose(p, 4, 0);
+  });
 });
 
 describe('bgp/session connection collision (RFC 4271 §6.8) over loopback', () => {
