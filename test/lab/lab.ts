@@ -160,6 +160,65 @@ export class Lab {
     return node;
   }
 
+  /**
+   * Adds a node outside the VNet: namespace `<prefix>-<name>` with lo up and
+   * no eth0 (nothing on the bridge). Reach it through `link`.
+   */
+  async addIsolatedNode(name: string): Promise<LabNode> {
+    if (this.destroyed) throw new Error('lab is destroyed');
+    if (!NODE_NAME.test(name)) throw new Error(`node name ${name} must match ${NODE_NAME}`);
+    if (this.nodes.has(name)) throw new Error(`node ${name} exists`);
+    const node: LabNode = {
+      name,
+      namespace: `${this.prefix}-${name}`,
+      addresses: [],
+      dir: path.join(this.dir, name),
+    };
+    this.nodes.set(name, node);
+    mkdirSync(node.dir, { recursive: true });
+    await runChecked('ip', ['netns', 'add', node.namespace]);
+    await runChecked('ip', ['-n', node.namespace, 'link', 'set', 'lo', 'up']);
+    return node;
+  }
+
+  /**
+   * A point-to-point veth between two nodes: interface `aName` with `aCidr`
+   * in `a`, `bName` with `bCidr` in `b`, both up. Created inside `a`'s
+   * namespace with its peer placed straight into `b`, so it never appears in
+   * the root namespace.
+   */
+  async link(
+    a: LabNode,
+    aName: string,
+    aCidr: string,
+    b: LabNode,
+    bName: string,
+    bCidr: string,
+  ): Promise<void> {
+    if (this.destroyed) throw new Error('lab is destroyed');
+    await runChecked('ip', [
+      '-n',
+      a.namespace,
+      'link',
+      'add',
+      aName,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      bName,
+      'netns',
+      b.namespace,
+    ]);
+    for (const [node, name, cidr] of [
+      [a, aName, aCidr],
+      [b, bName, bCidr],
+    ] as const) {
+      await runChecked('ip', ['-n', node.namespace, 'addr', 'add', cidr, 'dev', name]);
+      await runChecked('ip', ['-n', node.namespace, 'link', 'set', name, 'up']);
+    }
+  }
+
   node(name: string): LabNode {
     const node = this.nodes.get(name);
     if (!node) throw new Error(`no node ${name} in lab ${this.prefix}`);

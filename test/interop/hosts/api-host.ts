@@ -10,15 +10,22 @@
  * reachable from any namespace. Certificate and token are generated into DIR
  * (tls/cert.pem, api-token). DIR/api-ready appears once it serves. SIGTERM
  * closes the API, every BGP session (Cease) and the store, then exits.
+ *
+ * `api-host.ts DIR tcp`: the API listens on 127.0.0.1 (a port of the
+ * namespace's own loopback) for clients inside the namespace, such as the
+ * data-plane agent, and writes its URL to DIR/api-url; DIR/api.sock then
+ * forwards each connection to that port byte for byte (TLS passes through).
+ * A restart listens on the port of DIR/api-url again.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
 import path from 'node:path';
-import { createApiServer, registerNetworkResources } from '../../../src/api/index.js';
+import { createApiServer, registerNetworkResources, registerRouteWatch } from '../../../src/api/index.js';
 import { RouteServerService } from '../../../src/routeserver/index.js';
 import { WorkerRuntime } from '../../../src/runtime/index.js';
 import { openSqliteStore } from '../../../src/store/index.js';
 
-const [dir] = process.argv.slice(2);
+const [dir, mode] = process.argv.slice(2);
 if (!dir) throw new Error('usage: api-host.ts DIR');
 
 const store = openSqliteStore({ path: path.join(dir, 'state.db') });
@@ -28,10 +35,33 @@ const service = await RouteServerService.open({
   runtime,
   onEffectError: (error) => console.error('live effect failed', error),
 });
-const server = await createApiServer({ dataDir: dir, listen: { host: 'localhost', port: 0 } });
+/** A restart keeps the port of the previous run, so clients holding the URL reconnect. */
+function previousPort(): number {
+  const file = path.join(dir!, 'api-url');
+  return existsSync(file) ? Number(new URL(readFileSync(file, 'utf8').trim()).port) : 0;
+}
+
+const server = await createApiServer({
+  dataDir: dir,
+  listen: mode === 'tcp' ? { host: '127.0.0.1', port: previousPort() } : { host: 'localhost', port: 0 },
+});
 registerNetworkResources(server, service);
+registerRouteWatch(server.app, service);
 const socket = path.join(dir, 'api.sock');
-await server.app.listen({ path: socket });
+if (mode === 'tcp') {
+  const bound = await server.listen();
+  writeFileSync(path.join(dir, 'api-url'), bound.url);
+  const forward = createServer((client) => {
+    const upstream = connect(bound.port, '127.0.0.1');
+    client.pipe(upstream).pipe(client);
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => forward.listen(socket, resolve));
+  process.on('exit', () => forward.close());
+} else {
+  await server.app.listen({ path: socket });
+}
 writeFileSync(path.join(dir, 'api-ready'), socket);
 console.log(`API on ${socket}`);
 
