@@ -9,7 +9,7 @@ import {
 } from './arm-id.js';
 import { formatEtag } from '../routeserver/index.js';
 import { parseEtag } from './arm-resource.js';
-import { checkPreconditions } from './conditional.js';
+import { checkPreconditions, parseConditionalHeader } from './conditional.js';
 import { ArmError } from './errors.js';
 import { OperationRegistry } from './lro.js';
 import { assertValidResourceGroupName, assertValidResourceName } from './names.js';
@@ -85,13 +85,16 @@ describe('ARM names', () => {
 });
 
 describe('ETags and preconditions', () => {
+  const strong = (opaque: string) => ({ opaque, weak: false });
+  const weak = (opaque: string) => ({ opaque, weak: true });
+
   it('formats weak etags and reads any common spelling back', () => {
     expect(formatEtag('abc')).toBe('W/"abc"');
     for (const text of ['W/"abc"', '"abc"', 'abc', ' W/"abc" ']) expect(parseEtag(text)).toBe('abc');
   });
 
   it('fails If-Match on a changed or missing resource and If-None-Match: * on an existing one', () => {
-    expect(() => checkPreconditions({ ifMatch: ['old'] }, 'new')).toThrow(
+    expect(() => checkPreconditions({ ifMatch: [strong('old')] }, 'new')).toThrow(
       expect.objectContaining({ statusCode: 412 }),
     );
     expect(() => checkPreconditions({ ifMatch: '*' }, undefined)).toThrow(
@@ -100,7 +103,39 @@ describe('ETags and preconditions', () => {
     expect(() => checkPreconditions({ ifNoneMatch: '*' }, 'x')).toThrow(
       expect.objectContaining({ statusCode: 412 }),
     );
-    expect(() => checkPreconditions({ ifMatch: ['a', 'new'], ifNoneMatch: ['b'] }, 'new')).not.toThrow();
+    expect(() =>
+      checkPreconditions({ ifMatch: [strong('a'), strong('new')], ifNoneMatch: [strong('b')] }, 'new'),
+    ).not.toThrow();
+  });
+
+  it('compares If-Match ignoring weakness, as ARM does: a weak tag with the current value matches', () => {
+    expect(() => checkPreconditions({ ifMatch: [weak('new')] }, 'new')).not.toThrow();
+    expect(() => checkPreconditions({ ifMatch: [weak('old')] }, 'new')).toThrow(
+      expect.objectContaining({ statusCode: 412 }),
+    );
+  });
+
+  it('compares If-None-Match weakly', () => {
+    expect(() => checkPreconditions({ ifNoneMatch: [weak('x')] }, 'x')).toThrow(
+      expect.objectContaining({ statusCode: 412 }),
+    );
+  });
+
+  it('reads `*` and lists of entity-tags, commas inside quotes included (RFC 9110 §13.1.1)', () => {
+    expect(parseConditionalHeader('If-Match', ' * ')).toBe('*');
+    expect(parseConditionalHeader('If-Match', '"a", W/"b"')).toEqual([strong('a'), weak('b')]);
+    expect(parseConditionalHeader('If-Match', 'W/"a,b"')).toEqual([weak('a,b')]);
+    expect(parseConditionalHeader('If-Match', ', "a",, "b" ,')).toEqual([strong('a'), strong('b')]);
+    expect(parseConditionalHeader('If-Match', ['"a"', '"b"'])).toEqual([strong('a'), strong('b')]);
+    expect(parseConditionalHeader('If-Match', 'abc')).toEqual([strong('abc')]);
+  });
+
+  it('answers a malformed conditional header with 400 InvalidHeaderValue', () => {
+    for (const text of ['"a" "b"', '"unterminated', 'W/', 'W/abc', '*, "a"', '', ' , ', '"a"x', 'a b']) {
+      expect(() => parseConditionalHeader('If-Match', text), text).toThrow(
+        expect.objectContaining({ statusCode: 400, armCode: 'InvalidHeaderValue', target: 'If-Match' }),
+      );
+    }
   });
 });
 

@@ -18,7 +18,7 @@ import {
   toArmList,
 } from './arm-resource.js';
 import type { ArmResource } from '../routeserver/index.js';
-import { checkPreconditions, readPreconditions, type Preconditions } from './conditional.js';
+import { checkPreconditions, listsTag, readPreconditions, type Preconditions } from './conditional.js';
 import type { ArmError } from './errors.js';
 import { resourceNotFound } from './errors.js';
 import { replyAccepted, replyAsyncPut, type LroSettings } from './lro-routes.js';
@@ -159,7 +159,7 @@ export function registerArmResource<Body>(
       if (
         ifNoneMatch !== undefined &&
         current !== undefined &&
-        (ifNoneMatch === '*' || ifNoneMatch.includes(current))
+        (ifNoneMatch === '*' || listsTag(ifNoneMatch, current))
       ) {
         return reply.code(304).header('etag', resource.etag).send();
       }

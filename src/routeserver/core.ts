@@ -268,12 +268,15 @@ export function checkWriteConditions(existing: Stored | undefined, options: Writ
   if (options.mustNotExist === true && existing !== undefined) {
     throw new RouteServerError(E.ALREADY_EXISTS, ALREADY_EXISTS_MESSAGE, '');
   }
-  const expectsResource = options.mustExist === true || options.expectedEtag !== undefined;
-  if (expectsResource && existing === undefined) {
+  const expected = options.expectedEtags;
+  if ((options.mustExist === true || expected !== undefined) && existing === undefined) {
     throw new RouteServerError(E.CONDITION_TARGET_MISSING, CONDITION_TARGET_MISSING_MESSAGE, '');
   }
-  if (options.expectedEtag !== undefined && existing!.etag !== options.expectedEtag) {
+  if (expected !== undefined && !expected.includes(existing!.etag)) {
     throw new RouteServerError(E.STALE_ETAG, STALE_ETAG_MESSAGE, '');
+  }
+  if (existing !== undefined && options.excludedEtags?.includes(existing.etag) === true) {
+    throw new RouteServerError(E.ALREADY_EXISTS, 'If-None-Match lists the resource’s current etag.', '');
   }
 }
 

@@ -15,6 +15,17 @@ import type { WriteOptions } from './types.js';
 
 type Effect = () => Promise<void>;
 
+/**
+ * The store re-checks a single expected etag inside its transaction. The
+ * service checked every condition before planning (checkWriteConditions,
+ * core.ts), and writes run one at a time, so a list of etags needs no
+ * second check.
+ */
+function storeConditions(options: WriteOptions): { expectedEtag?: string } {
+  const expected = options.expectedEtags;
+  return expected?.length === 1 ? { expectedEtag: expected[0]! } : {};
+}
+
 export class Mutation {
   private readonly operations = new Map<string, StoreOperation>();
   private readonly undos: (() => void)[] = [];
@@ -29,7 +40,7 @@ export class Mutation {
 
   put(
     record: { id: string; type: string; parentId?: string; name: string; body: unknown },
-    { mustExist: _checkedBeforehand, ...options }: WriteOptions = {},
+    options: WriteOptions = {},
   ): void {
     this.operations.set(idKey(record.id), {
       op: 'put',
@@ -40,7 +51,8 @@ export class Mutation {
         body: record.body,
         ...(record.parentId === undefined ? {} : { parentId: record.parentId }),
       },
-      ...options,
+      ...storeConditions(options),
+      ...(options.mustNotExist === true ? { mustNotExist: true } : {}),
     });
   }
 
@@ -51,11 +63,7 @@ export class Mutation {
   }
 
   delete(id: string, options: WriteOptions = {}): void {
-    this.operations.set(idKey(id), {
-      op: 'delete',
-      id,
-      ...(options.expectedEtag === undefined ? {} : { expectedEtag: options.expectedEtag }),
-    });
+    this.operations.set(idKey(id), { op: 'delete', id, ...storeConditions(options) });
   }
 
   effect(effect: Effect): void {

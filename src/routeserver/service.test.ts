@@ -358,7 +358,7 @@ describe('virtual networks', () => {
       h.service.resources.virtualNetworks.put(
         vnetId('v'),
         { addressPrefixes: ['10.9.0.0/16'] },
-        { expectedEtag: first.resource.etag },
+        { expectedEtags: [first.resource.etag] },
       ),
     );
     expect(error.code).toBe(E.STALE_ETAG);

@@ -230,8 +230,10 @@ export interface NetworkInterfaceResourceInput {
 // ---- results of writes ----------------------------------------------------------
 
 export interface WriteOptions {
-  /** write only if the resource's current etag is this one */
-  readonly expectedEtag?: string;
+  /** write only if the resource's current etag is one of these (If-Match with tags) */
+  readonly expectedEtags?: readonly string[];
+  /** write only if the resource's current etag is none of these (If-None-Match with tags) */
+  readonly excludedEtags?: readonly string[];
   /** create only */
   readonly mustNotExist?: boolean;
   /** update only (If-Match: *) */

@@ -10,7 +10,7 @@ import {
   type ArmResource,
   type WriteOptions,
 } from '../../routeserver/index.js';
-import { storeWriteOptions, type Preconditions } from '../conditional.js';
+import type { Preconditions } from '../conditional.js';
 import { ArmError } from '../errors.js';
 import type { DeleteOutcome, PutOutcome } from '../resource-routes.js';
 
@@ -39,11 +39,16 @@ export async function domainCall<T>(call: () => Promise<T> | T, onDelete?: Delet
   }
 }
 
-/** If-Match / If-None-Match as domain write conditions. */
+/** If-Match / If-None-Match as domain write conditions, every listed tag included (conditional.ts). */
 export function writeOptions(preconditions: Preconditions): WriteOptions {
+  const { ifMatch, ifNoneMatch } = preconditions;
   return {
-    ...storeWriteOptions(preconditions),
-    ...(preconditions.ifMatch === '*' ? { mustExist: true } : {}),
+    ...(ifMatch === '*' ? { mustExist: true } : {}),
+    ...(ifMatch === undefined || ifMatch === '*' ? {} : { expectedEtags: ifMatch.map((tag) => tag.opaque) }),
+    ...(ifNoneMatch === '*' ? { mustNotExist: true } : {}),
+    ...(ifNoneMatch === undefined || ifNoneMatch === '*'
+      ? {}
+      : { excludedEtags: ifNoneMatch.map((tag) => tag.opaque) }),
   };
 }
 

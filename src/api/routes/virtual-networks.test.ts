@@ -129,6 +129,34 @@ describe('virtualNetworks', () => {
     ).toBe(202);
   });
 
+  it('reads If-Match as a list (RFC 9110 §13.1.1): any listed tag matches, weakness ignored as in ARM', async () => {
+    const first = await api.request('PUT', 'virtualNetworks/hub', hubBody);
+    const second = await api.request('PUT', 'virtualNetworks/hub', { ...hubBody, tags: { a: 'b' } });
+    const stale = first.headers.etag as string;
+    const current = second.headers.etag as string;
+    expect(current).toMatch(/^W\/"[^"]+"$/);
+    const put = (ifMatch: string) =>
+      api.request('PUT', 'virtualNetworks/hub', { ...hubBody, tags: { a: 'b' } }, { 'if-match': ifMatch });
+    const remove = (ifMatch: string) =>
+      api.request('DELETE', 'virtualNetworks/hub', undefined, { 'if-match': ifMatch });
+    expect((await remove('"x", "y"')).statusCode).toBe(412);
+    expect((await remove(`${stale}, "y"`)).statusCode).toBe(412);
+    expect((await put('W/"a,b"')).statusCode).toBe(412);
+    const malformed = await put('"a" "b"');
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.body.error).toMatchObject({ code: 'InvalidHeaderValue', target: 'If-Match' });
+    expect((await api.request('GET', 'virtualNetworks/hub')).body.etag).toBe(current);
+    const matched = await put(`${stale}, ${current}`);
+    expect(matched.statusCode).toBe(200);
+    expect((await put(`W/"a,b", ${matched.headers.etag as string}`)).statusCode).toBe(200);
+  });
+
+  it('reads W/"a,b" in If-None-Match as one tag that is not the current one', async () => {
+    await api.request('PUT', 'virtualNetworks/hub', hubBody);
+    const res = await api.request('PUT', 'virtualNetworks/hub', hubBody, { 'if-none-match': 'W/"a,b"' });
+    expect(res.statusCode).toBe(200);
+  });
+
   it('refuses an unknown property inside an inline subnet', async () => {
     const res = await api.request('PUT', 'virtualNetworks/vn', {
       properties: {
