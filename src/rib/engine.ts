@@ -49,7 +49,7 @@ import type {
 import type { AdvertisedRoute, LearnedRoute } from './views.js';
 import { advertisedRouteViews, learnedRouteViews } from './views.js';
 import { ingestUpdate } from './ingest.js';
-import { PrefixMap, PrefixSet } from './prefix-map.js';
+import { PrefixMap, PrefixSet } from '../lib/prefix-map.js';
 import type { IngestTable } from './ingest.js';
 
 export interface RouteEngineOptions {

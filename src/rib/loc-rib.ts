@@ -13,7 +13,7 @@ import type { InjectedRoute } from './ports.js';
 import type { Decision } from './decision.js';
 import { decide, ONLY_PATH } from './decision.js';
 import { Path } from './peer.js';
-import { PrefixMap } from './prefix-map.js';
+import { PrefixMap } from '../lib/prefix-map.js';
 
 class MultiEntry {
   readonly decision: Decision<Path>;

@@ -12,7 +12,7 @@ import type { AttributeSet, AttributeStore } from './attribute-store.js';
 import type { DecisionPath } from './decision.js';
 import type { AdjRibOut } from './adj-rib-out.js';
 import type { RouteExport } from './exporter.js';
-import { PrefixMap } from './prefix-map.js';
+import { PrefixMap } from '../lib/prefix-map.js';
 
 export type PeerId = string;
 

@@ -29,7 +29,7 @@ import type { AdjRibOut } from './adj-rib-out.js';
 import type { ExportSet } from './attribute-store.js';
 import type { GroupPolicy, RouteExport } from './exporter.js';
 import type { PeerId } from './peer.js';
-import { PrefixMap, PrefixSet } from './prefix-map.js';
+import { PrefixMap, PrefixSet } from '../lib/prefix-map.js';
 
 /** UPDATEs of one batch, encoded once for the peers of a group. */
 export interface Chunk {
@@ -95,7 +95,8 @@ export function writeWithdrawals(
   addPath: ReadonlySet<number>,
   keys: readonly PrefixKey[],
 ): void {
-  const v4 = keys.filter((k): k is number => typeof k === 'number');
+  const allV4 = keys.every((k) => typeof k === 'number');
+  const v4 = (allV4 ? keys : keys.filter((k) => typeof k === 'number')) as number[];
   if (v4.length > 0)
     builder.withdraw(v4, addPath.has(Afi.Ipv4 * 256 + Safi.Unicast) ? ones(v4.length) : undefined);
   if (v4.length === keys.length) return;
@@ -115,7 +116,11 @@ export class UpdateGroup {
   /** journal position of `journal[0]` */
   private base = 0;
   /** entries of `sent` per source peer */
-  private readonly bySource = new Map<PeerId, number>();
+  private readonly bySource = new Map<PeerId, { routes: number }>();
+  private lastSource: PeerId | undefined;
+  private lastCount: { routes: number } | undefined;
+  private lastWithdrawn: PeerId | undefined;
+  private lastWithdrawals: PrefixKey[] | undefined;
   private announce: Batch<RouteExport> = new Map();
   private withdrawals: Batch<PeerId | undefined> = new Map();
   private forget: Batch<PeerId> = new Map();
@@ -146,7 +151,7 @@ export class UpdateGroup {
 
   /** Routes `peer` has been advertised: the group's, but those it sent us. */
   advertisedTo(peer: PeerId): number {
-    return this.sent.size - (this.bySource.get(peer) ?? 0);
+    return this.sent.size - (this.bySource.get(peer)?.routes ?? 0);
   }
 
   /** Adds the export `next` of `key` to the batch when it differs from what was advertised. */
@@ -157,7 +162,12 @@ export class UpdateGroup {
       if (!previous) return;
       this.sent.delete(key);
       this.count(previous.source, -1);
-      push(this.withdrawals, previous.source, key);
+      if (this.lastWithdrawals && previous.source === this.lastWithdrawn) this.lastWithdrawals.push(key);
+      else {
+        push(this.withdrawals, previous.source, key);
+        this.lastWithdrawn = previous.source;
+        this.lastWithdrawals = this.withdrawals.get(previous.source);
+      }
       this.batchSize++;
       return;
     }
@@ -210,7 +220,14 @@ export class UpdateGroup {
   }
 
   private count(source: PeerId | undefined, delta: number): void {
-    if (source !== undefined) this.bySource.set(source, (this.bySource.get(source) ?? 0) + delta);
+    if (source === undefined) return;
+    if (source !== this.lastSource || !this.lastCount) {
+      let count = this.bySource.get(source);
+      if (!count) this.bySource.set(source, (count = { routes: 0 }));
+      this.lastSource = source;
+      this.lastCount = count;
+    }
+    this.lastCount.routes += delta;
   }
 
   private emit(): void {
@@ -233,6 +250,8 @@ export class UpdateGroup {
     this.forget = new Map();
     this.lastExport = undefined;
     this.lastKeys = undefined;
+    this.lastWithdrawn = undefined;
+    this.lastWithdrawals = undefined;
     this.batchSize = 0;
   }
 

@@ -13,7 +13,8 @@
  *   spaces change) but not programmed.
  */
 import { LpmTrie } from '../lib/lpm-trie.js';
-import type { Prefix, PrefixKey } from '../lib/prefix.js';
+import { PrefixMap } from '../lib/prefix-map.js';
+import type { Prefix } from '../lib/prefix.js';
 import { formatPrefix, prefixKey } from '../lib/prefix.js';
 import type { InjectedRouteSink, InstanceId, VirtualNetworkView } from '../rib/ports.js';
 import { compareAddressText } from './addresses.js';
@@ -110,8 +111,8 @@ class PrefixEntry {
 export class RouteServerBinding implements InjectedRouteSink, VirtualNetworkView {
   /** Slot of each instance in `PrefixEntry`. */
   private readonly slots = new Map<InstanceId, number>();
-  /** Every prefix some instance injects, injectable or not. */
-  private readonly entries = new Map<PrefixKey, PrefixEntry>();
+  /** Every prefix some instance injects, injectable or not (integer-keyed per length: no heap number per key). */
+  private readonly entries = new PrefixMap<PrefixEntry>();
   private readonly hopSets = new HopSets();
   /** The injectable part of the union: the BGP layer of every domain this route server serves. */
   private programmed = new LpmTrie<BgpRoute>();
@@ -182,7 +183,7 @@ export class RouteServerBinding implements InjectedRouteSink, VirtualNetworkView
     const slot = instance === undefined ? undefined : this.slots.get(instance);
     if (instance !== undefined && slot === undefined) return [];
     const routes: BgpRoute[] = [];
-    for (const entry of this.entries.values()) {
+    for (const [, entry] of this.entries) {
       if (slot === undefined)
         routes.push(entry.route ?? { prefix: entry.prefix, nextHops: this.unionOf(entry)! });
       else {
@@ -226,7 +227,7 @@ export class RouteServerBinding implements InjectedRouteSink, VirtualNetworkView
     this.spaceTrie = new LpmTrie<Prefix>();
     for (const space of spaces) this.spaceTrie.set(space, space);
     const programmed = new LpmTrie<BgpRoute>();
-    for (const entry of this.entries.values()) {
+    for (const [, entry] of this.entries) {
       if (!this.isInjectable(entry.prefix)) entry.route = undefined;
       else {
         // A route that stays programmed keeps its object: domains are diffed by identity.

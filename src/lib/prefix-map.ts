@@ -12,7 +12,7 @@
  * order. Entries may be deleted while iterating. An iterator may miss entries
  * added to a length it has already passed.
  */
-import type { PrefixKey } from '../lib/prefix.js';
+import type { PrefixKey } from './prefix.js';
 
 function addressOf(key: number, length: number): number {
   return ((key - length) / 64) | 0;
@@ -101,11 +101,11 @@ export class PrefixMap<V> {
 export class PrefixSet {
   private readonly v4: (Set<number> | undefined)[] = new Array<Set<number> | undefined>(33).fill(undefined);
   private v6: Set<string> | undefined;
+  /** kept on every change: the route engine asks for it once per prefix */
+  private count = 0;
 
   get size(): number {
-    let size = this.v6?.size ?? 0;
-    for (const set of this.v4) if (set) size += set.size;
-    return size;
+    return this.count;
   }
 
   has(key: PrefixKey): boolean {
@@ -115,20 +115,30 @@ export class PrefixSet {
   }
 
   add(key: PrefixKey): void {
+    let set: Set<number> | Set<string>;
+    let member: number | string;
     if (typeof key === 'string') {
-      (this.v6 ??= new Set()).add(key);
-      return;
+      set = this.v6 ??= new Set();
+      member = key;
+    } else {
+      const length = key % 64;
+      set = this.v4[length] ??= new Set();
+      member = addressOf(key, length);
     }
-    const length = key % 64;
-    let set = this.v4[length];
-    if (!set) this.v4[length] = set = new Set();
-    set.add(addressOf(key, length));
+    const before = set.size;
+    (set as Set<number | string>).add(member);
+    this.count += set.size - before;
   }
 
   delete(key: PrefixKey): boolean {
-    if (typeof key === 'string') return this.v6?.delete(key) ?? false;
-    const length = key % 64;
-    return this.v4[length]?.delete(addressOf(key, length)) ?? false;
+    let deleted: boolean;
+    if (typeof key === 'string') deleted = this.v6?.delete(key) ?? false;
+    else {
+      const length = key % 64;
+      deleted = this.v4[length]?.delete(addressOf(key, length)) ?? false;
+    }
+    if (deleted) this.count--;
+    return deleted;
   }
 
   *[Symbol.iterator](): IterableIterator<PrefixKey> {
