@@ -15,7 +15,7 @@ import type { Logger } from 'pino';
 import { CodedError } from '../lib/errors.js';
 import { createApiServer, registerRouteWatch, type ApiServer, type ConnectionLimits } from '../api/index.js';
 import { registerNetworkResources } from '../api/routes/index.js';
-import { openSqliteStore, type ResourceStore } from '../store/index.js';
+import type { ResourceStore } from '../store/index.js';
 import { RouteServerService, type RouteServerLimits } from '../routeserver/index.js';
 import { WorkerRuntime, type BgpRuntime } from '../runtime/index.js';
 import { applyConfig, type ApplyReport } from './config-apply.js';
@@ -23,10 +23,12 @@ import { loadConfigFile } from './config-load.js';
 import { pruneUndeclared, readDeclared, writeDeclared } from './config-prune.js';
 import type { ConfigFile } from './config-schema.js';
 import { secureDataDirectory } from './data-dir.js';
-import { API_URL_FILE, STORE_FILE } from './defaults.js';
+import { API_URL_FILE } from './defaults.js';
 import { METRICS_PATH, countRefusedConnections, createMetrics } from './metrics.js';
 import { logRuntimeEvents } from './runtime-log.js';
 import { logSessionEvents } from './session-log.js';
+import { openChosenStore } from './store-choice.js';
+import type { StoreChoice } from './store-url.js';
 
 export interface DaemonOptions {
   readonly dataDir: string;
@@ -41,13 +43,16 @@ export interface DaemonOptions {
   readonly apiConnectionLimits?: Partial<ConnectionLimits>;
   /** per route server: BGP peerings (Azure: 8) and routes one peer may advertise (Azure: 4,000) */
   readonly limits?: Partial<RouteServerLimits>;
+  /** the SQLite file in the data directory (default), or etcd (store-choice.ts) */
+  readonly store?: StoreChoice;
 }
 
 export interface Daemon {
   readonly apiUrl: string;
   readonly tokenPath: string | undefined;
   readonly certPath: string | undefined;
-  readonly storePath: string;
+  /** where the state lives: the SQLite file, or the etcd endpoints and key prefix */
+  readonly storeLocation: string;
   readonly config: ApplyReport | undefined;
   readonly service: RouteServerService;
   stop(): Promise<void>;
@@ -132,8 +137,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   if (tightened.length > 0) logger.warn({ paths: tightened }, 'data directory: made private (0700 / 0600)');
   const parts: Parts = { unsubscribe: [] };
   try {
-    const storePath = join(dataDir, STORE_FILE);
-    parts.store = openSqliteStore({ path: storePath });
+    const opened = await openChosenStore(options.store ?? { kind: 'sqlite' }, dataDir);
+    parts.store = opened.store;
     parts.unsubscribe.push(logSessionEvents(logger.child({ component: 'bgp' })));
     parts.unsubscribe.push(logRuntimeEvents(logger.child({ component: 'bgp' })));
     parts.runtime = createRuntime(options);
@@ -177,7 +182,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       apiUrl: localUrl(bound.host, bound.port),
       tokenPath: parts.api.credentials.tokenPath,
       certPath: parts.api.credentials.certPath,
-      storePath,
+      storeLocation: opened.location,
       config: report,
       service,
       stop: () => (stopping ??= stopParts(parts, logger)),

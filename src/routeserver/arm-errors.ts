@@ -34,6 +34,7 @@ const BY_CODE: Readonly<Record<string, readonly [status: number, armCode: string
   [E.SUBNET_FULL]: [400, 'SubnetIsFull'],
   [E.CORRUPT_RECORD]: [500, 'InternalServerError'],
   [E.CLOSED]: [503, 'ServiceUnavailable'],
+  [E.STORE_UNAVAILABLE]: [503, 'ServiceUnavailable'],
   [E.STALE_ETAG]: [412, 'PreconditionFailed'],
   [E.ALREADY_EXISTS]: [412, 'PreconditionFailed'],
   [E.CONDITION_TARGET_MISSING]: [412, 'PreconditionFailed'],

@@ -254,6 +254,12 @@ function fromStoreError(error: unknown): unknown {
       return new RouteServerError(E.CONDITION_TARGET_MISSING, CONDITION_TARGET_MISSING_MESSAGE, '');
     case 'BGPRS_ERR_STORE_INVALID_ID':
       return new RouteServerError(E.INVALID_ID, error.message, '');
+    case 'BGPRS_ERR_STORE_BACKEND':
+      return new RouteServerError(
+        E.STORE_UNAVAILABLE,
+        `the store did not confirm the write; the resource is unchanged here, retry the request (${error.message})`,
+        '',
+      );
     default:
       return error;
   }

@@ -49,6 +49,8 @@ export const ROUTE_SERVER_ERROR_CODES = {
   CORRUPT_RECORD: 'BGPRS_ERR_RS_CORRUPT_RECORD',
   /** The service was closed. */
   CLOSED: 'BGPRS_ERR_RS_CLOSED',
+  /** The store did not answer or refused for reasons of its own (etcd without quorum, unreachable); nothing was written, retry. */
+  STORE_UNAVAILABLE: 'BGPRS_ERR_RS_STORE_UNAVAILABLE',
   /** A conditional write (If-Match with an etag) found the resource changed since that etag. */
   STALE_ETAG: 'BGPRS_ERR_RS_STALE_ETAG',
   /** A create-only write (If-None-Match: *) found the resource already there. */

@@ -1,9 +1,11 @@
-/** Durable resources: one interface, a SQLite backend today, etcd later. */
+/** Durable resources: one interface, an embedded SQLite backend and an etcd v3 backend. */
 export type * from './types.js';
 export * from './errors.js';
 export { idKey, typeKey, idScope, assertValidId, MAX_ID_LENGTH } from './ids.js';
 export { MIGRATIONS, APPLICATION_ID, migrate } from './migrations.js';
 export { SqliteResourceStore, openSqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
+export { EtcdResourceStore, openEtcdStore, type EtcdStoreOptions } from './etcd-store.js';
+export { DEFAULT_ETCD_PREFIX } from './etcd-keys.js';
 export {
   STORE_CHANGE_CHANNEL,
   STORE_LISTENER_ERROR_CHANNEL,

@@ -17,13 +17,8 @@ import { StoreError } from './errors.js';
 import { assertValidId, idKey, typeKey } from './ids.js';
 import { migrate, type MigrationOutcome } from './migrations.js';
 import { ChangeFeed } from './change-feed.js';
-import {
-  applyOperations,
-  rowToRecord,
-  validateOperations,
-  type RecordRow,
-  type WriteContext,
-} from './sqlite-write.js';
+import { applyOperations, rowToRecord, type RecordRow, type WriteContext } from './sqlite-write.js';
+import { validateOperations } from './operations.js';
 import type {
   ChangeListener,
   DeleteOptions,

@@ -1,12 +1,14 @@
 /**
- * The write path of the SQLite store: validation before the transaction opens,
- * then preconditions and row writes inside it. Any throw inside `applyOperations`
+ * The write path of the SQLite store: operations are validated before the
+ * transaction opens (operations.ts), preconditions checked and rows written
+ * inside it. Any throw inside `applyOperations`
  * rolls the whole transaction back (better-sqlite3 `db.transaction`).
  */
 
 import type { Database, Statement } from 'better-sqlite3';
-import { StoreAlreadyExistsError, StoreConflictError, StoreError, StoreNotFoundError } from './errors.js';
-import { assertValidId, idKey, idScope, typeKey } from './ids.js';
+import { StoreError } from './errors.js';
+import { idKey, idScope, typeKey } from './ids.js';
+import { checkDelete, checkPut } from './operations.js';
 import type {
   ChangeBatch,
   OperationResult,
@@ -37,64 +39,6 @@ export interface WriteContext {
   /** ISO timestamp for this transaction */
   readonly now: string;
   readonly newEtag: () => string;
-}
-
-function invalid(index: number, message: string): StoreError {
-  const error = new StoreError('BGPRS_ERR_STORE_INVALID_RECORD', message);
-  error.operationIndex = index;
-  return error;
-}
-
-function serializeBody(index: number, body: unknown): string {
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(body);
-  } catch (cause) {
-    throw invalid(index, `body is not JSON-serialisable: ${(cause as Error).message}`);
-  }
-  if (text === undefined) throw invalid(index, 'body is not JSON-serialisable (undefined or a function)');
-  return text;
-}
-
-/**
- * Checks shapes before any lock is taken. Each id may appear once per
- * transaction (as in an etcd Txn), so preconditions read the state before it.
- * Returns the serialised body of each put (undefined for deletes).
- */
-export function validateOperations(operations: readonly StoreOperation[]): Array<string | undefined> {
-  if (operations.length === 0) {
-    throw new StoreError('BGPRS_ERR_STORE_INVALID_TRANSACTION', 'a transaction needs at least one operation');
-  }
-  const seen = new Set<string>();
-  return operations.map((operation, index) => {
-    const id = operation.op === 'put' ? operation.record.id : operation.id;
-    try {
-      assertValidId(id);
-      if (operation.op === 'put' && operation.record.parentId !== undefined)
-        assertValidId(operation.record.parentId);
-    } catch (error) {
-      (error as StoreError).operationIndex = index;
-      throw error;
-    }
-    const key = idKey(id);
-    if (seen.has(key)) {
-      const error = new StoreError(
-        'BGPRS_ERR_STORE_INVALID_TRANSACTION',
-        `id appears twice in one transaction: ${id}`,
-      );
-      error.operationIndex = index;
-      throw error;
-    }
-    seen.add(key);
-    if (operation.op === 'delete') return undefined;
-    const { record } = operation;
-    if (typeof record.type !== 'string' || record.type.length === 0) throw invalid(index, 'type is empty');
-    if (typeof record.name !== 'string' || record.name.length === 0) throw invalid(index, 'name is empty');
-    if (operation.mustNotExist === true && operation.expectedEtag !== undefined) {
-      throw invalid(index, 'mustNotExist and expectedEtag exclude each other');
-    }
-    return serializeBody(index, record.body);
-  });
 }
 
 interface WriteStatements {
@@ -140,38 +84,6 @@ export function rowToRecord(row: RecordRow): ResourceRecord {
     updatedAt: row.updated_at,
   };
   return row.parent_id === null ? base : { ...base, parentId: row.parent_id };
-}
-
-function checkPut(operation: Extract<StoreOperation, { op: 'put' }>, current: RecordRow | undefined): void {
-  const id = operation.record.id;
-  if (operation.mustNotExist === true && current !== undefined)
-    throw new StoreAlreadyExistsError(id, current.etag);
-  if (operation.expectedEtag !== undefined) {
-    if (current === undefined) throw new StoreNotFoundError(id);
-    if (current.etag !== operation.expectedEtag)
-      throw new StoreConflictError(id, operation.expectedEtag, current.etag);
-  }
-  if (current !== undefined && current.type_key !== typeKey(operation.record.type)) {
-    throw new StoreError(
-      'BGPRS_ERR_STORE_INVALID_RECORD',
-      `${id} holds a ${current.type}, cannot overwrite it with a ${operation.record.type}`,
-    );
-  }
-}
-
-function checkDelete(
-  operation: Extract<StoreOperation, { op: 'delete' }>,
-  current: RecordRow | undefined,
-): void {
-  if (current === undefined) {
-    if (operation.mustExist === true || operation.expectedEtag !== undefined) {
-      throw new StoreNotFoundError(operation.id);
-    }
-    return;
-  }
-  if (operation.expectedEtag !== undefined && current.etag !== operation.expectedEtag) {
-    throw new StoreConflictError(operation.id, operation.expectedEtag, current.etag);
-  }
 }
 
 function writePut(

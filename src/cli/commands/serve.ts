@@ -8,13 +8,14 @@ import type { ConnectionLimits } from '../../api/connection-limits.js';
 import type { Daemon } from '../../daemon/daemon.js';
 import { DEFAULT_API_HOST, DEFAULT_API_PORT, DEFAULT_DATA_DIR } from '../../daemon/defaults.js';
 import { parseListenAddress } from '../../daemon/listen-address.js';
+import { parseStoreUrl, type StoreChoice } from '../../daemon/store-url.js';
 import type { Logger } from 'pino';
 import { examples, globalsOf } from '../context.js';
 
 export function registerServeCommand(program: CommandUnknownOpts): void {
   program
     .command('serve')
-    .description('run the route server: SQLite store, ARM API, BGP instances, metrics')
+    .description('run the route server: store (SQLite or etcd), ARM API, BGP instances, metrics')
     .option(
       '--config <file>',
       'YAML configuration applied at start-up (idempotent; see examples/seed-scenario.yaml)',
@@ -23,6 +24,15 @@ export function registerServeCommand(program: CommandUnknownOpts): void {
       '--api-listen <host:port>',
       `API listen address (default: ${DEFAULT_API_HOST}:${DEFAULT_API_PORT})`,
     )
+    .option(
+      '--store <url>',
+      'where the state lives: sqlite (the data directory, default) or etcd://HOST:PORT[,HOST:PORT...] (etcds:// for TLS)',
+    )
+    .option('--etcd-prefix <prefix>', 'key prefix of this deployment in etcd (default: /routeserver/)')
+    .option('--etcd-cacert <file>', "CA certificate (PEM) that signed the etcd members' certificates")
+    .option('--etcd-cert <file>', 'client certificate (PEM) for etcd')
+    .option('--etcd-key <file>', 'client key (PEM) for etcd')
+    .option('--etcd-user <name>', 'etcd user; the password is read from ROUTESERVER_ETCD_PASSWORD')
     .option('--bgp-port <port>', 'TCP port of every instance BGP listener (default: 179)')
     .option('--no-bgp', 'run the API and store only; route servers are configured but run no BGP')
     .option('--max-peers <n>', 'BGP peerings per route server (default: 8, as Azure Route Server)')
@@ -63,6 +73,7 @@ export function registerServeCommand(program: CommandUnknownOpts): void {
         'routeserver serve --data-dir /var/lib/routeserver --api-listen 0.0.0.0:8443',
         'routeserver serve --bgp-port 1179        # without root: peers connect to port 1179',
         'routeserver serve --max-routes-per-peer 1000   # the older Azure limit',
+        'routeserver serve --store etcd://10.0.0.11:2379,10.0.0.12:2379,10.0.0.13:2379',
       ),
     )
     .action(async (options, command) => {
@@ -93,6 +104,7 @@ export function registerServeCommand(program: CommandUnknownOpts): void {
               : { maxRoutesPerPeer: parseCount(options.maxRoutesPerPeer, '--max-routes-per-peer') }),
           },
           apiConnectionLimits: apiConnectionLimits(options),
+          store: storeChoice(options),
           bgp: {
             enabled: options.bgp,
             ...(options.bgpPort === undefined ? {} : { port: parsePort(options.bgpPort) }),
@@ -115,7 +127,7 @@ export function registerServeCommand(program: CommandUnknownOpts): void {
           apiUrl: daemon.apiUrl,
           token: daemon.tokenPath,
           certificate: daemon.certPath,
-          store: daemon.storePath,
+          store: daemon.storeLocation,
         },
         `serving the API on ${daemon.apiUrl}; token in ${daemon.tokenPath ?? '(given)'}, certificate in ${daemon.certPath ?? '(given)'}`,
       );
@@ -129,6 +141,51 @@ function startFailure(err: unknown): string {
   if ((err as { code?: unknown } | null)?.code === 'EADDRINUSE')
     return `${message}: another process uses the API address; stop it or choose another with --api-listen HOST:PORT`;
   return message;
+}
+
+interface StoreOptions {
+  store?: string;
+  etcdPrefix?: string;
+  etcdCacert?: string;
+  etcdCert?: string;
+  etcdKey?: string;
+  etcdUser?: string;
+}
+
+/** `--store` and the etcd options; the etcd ones without `--store etcd://…` are an error, not ignored. */
+function storeChoice(options: StoreOptions): StoreChoice {
+  const choice = parseStoreUrl(options.store ?? 'sqlite');
+  const etcdOnly = (['etcdPrefix', 'etcdCacert', 'etcdCert', 'etcdKey', 'etcdUser'] as const).filter(
+    (key) => options[key] !== undefined,
+  );
+  if (choice.kind === 'sqlite') {
+    if (etcdOnly.length > 0) throw new Error('--etcd-* options need --store etcd://HOST:PORT[,...]');
+    return choice;
+  }
+  if ((options.etcdCert === undefined) !== (options.etcdKey === undefined))
+    throw new Error('--etcd-cert and --etcd-key go together');
+  if (options.etcdCert !== undefined && options.etcdCacert === undefined)
+    throw new Error('a client certificate needs --etcd-cacert (and an etcds:// store)');
+  if (options.etcdCacert !== undefined && !choice.endpoints.every((url) => url.startsWith('https://')))
+    throw new Error('--etcd-cacert needs an etcds:// store (TLS)');
+  const password = process.env.ROUTESERVER_ETCD_PASSWORD;
+  if (options.etcdUser !== undefined && password === undefined)
+    throw new Error('--etcd-user needs the password in the ROUTESERVER_ETCD_PASSWORD environment variable');
+  return {
+    ...choice,
+    ...(options.etcdPrefix === undefined ? {} : { prefix: options.etcdPrefix }),
+    ...(options.etcdUser === undefined ? {} : { auth: { username: options.etcdUser, password: password! } }),
+    ...(options.etcdCacert === undefined
+      ? {}
+      : {
+          tls: {
+            caCertFile: options.etcdCacert,
+            ...(options.etcdCert === undefined
+              ? {}
+              : { certFile: options.etcdCert, keyFile: options.etcdKey! }),
+          },
+        }),
+  };
 }
 
 interface ApiLimitOptions {
