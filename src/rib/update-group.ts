@@ -32,7 +32,7 @@ import type { PeerId } from './peer.js';
 import { PrefixMap, PrefixSet } from '../lib/prefix-map.js';
 
 /** UPDATEs of one batch, encoded once for the peers of a group. */
-export interface Chunk {
+interface Chunk {
   readonly bytes: Buffer;
   readonly messages: number;
   readonly announced: number;
@@ -90,7 +90,7 @@ export function writeAnnouncements(
 }
 
 /** Writes UPDATEs withdrawing `keys` (IPv4 in Withdrawn Routes, IPv6 in MP_UNREACH). */
-export function writeWithdrawals(
+function writeWithdrawals(
   builder: UpdateBuilder,
   addPath: ReadonlySet<number>,
   keys: readonly PrefixKey[],
