@@ -1,15 +1,15 @@
 /**
- * Child process of store-durability.test.ts: writes through the SQLite store in
- * a loop and prints one line per acknowledged transaction. Each transaction
+ * Child process of store-durability.test.ts: writes through a store (SQLite
+ * or etcd) in a loop and prints one line per acknowledged transaction. Each transaction
  * advances a counter to N, creates record p<N-1> and deletes p<N-11>, so any
  * committed state with counter N holds exactly p<max(0,N-10)> … p<N-1>.
  *
- *   node --import tsx test/unit/store-durability-writer.ts <db-path>
+ *   node --import tsx test/unit/store-durability-writer.ts <db-path | etcd:URL:PREFIX>
  * stdout: "ready <N>" then "ack <N>" per acknowledged transaction.
  */
 
-import { openSqliteStore } from '../../src/store/index.js';
-import type { StoreOperation } from '../../src/store/index.js';
+import { openEtcdStore, openSqliteStore } from '../../src/store/index.js';
+import type { ResourceStore, StoreOperation } from '../../src/store/index.js';
 
 export const COUNTER_ID =
   '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualHubs/counter';
@@ -19,8 +19,15 @@ export function peerId(n: number): string {
   return `${COUNTER_ID}/bgpConnections/p${n}`;
 }
 
-async function main(path: string): Promise<void> {
-  const store = openSqliteStore({ path });
+/** `etcd:http://127.0.0.1:2379:/prefix/` or a SQLite file path. */
+export function storeTarget(target: string): () => Promise<ResourceStore> {
+  const etcd = /^etcd:(https?:\/\/[^/]+):(\/.*)$/.exec(target);
+  if (etcd === null) return () => Promise.resolve(openSqliteStore({ path: target }));
+  return () => openEtcdStore({ endpoints: [etcd[1]!], prefix: etcd[2]! });
+}
+
+async function main(target: string): Promise<void> {
+  const store = await storeTarget(target)();
   const counter = await store.get(COUNTER_ID);
   let n = counter === undefined ? 0 : (counter.body as { n: number }).n;
   let etag = counter?.etag;

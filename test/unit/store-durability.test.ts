@@ -1,10 +1,10 @@
 /**
- * Every acknowledged write survives kill -9.
+ * Every acknowledged write survives kill -9, on SQLite and on etcd.
  *
- * A child process writes transactions through the SQLite store in a loop and
+ * A child process writes transactions through the store in a loop and
  * prints each acknowledgement; the test kills it with SIGKILL at a random
- * moment, many times, and after each kill re-opens the database and checks:
- * PRAGMA integrity_check is "ok"; the committed counter N is the last
+ * moment, many times, and after each kill re-opens the store and checks:
+ * (SQLite) PRAGMA integrity_check is "ok"; the committed counter N is the last
  * acknowledged value or one more (the transaction in flight when it died); and
  * the records are exactly those that the N committed transactions leave
  * (each transaction is all-or-nothing).
@@ -15,11 +15,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { afterAll, describe, expect, it } from 'vitest';
-import { openSqliteStore } from '../../src/store/index.js';
-import { COUNTER_ID, WINDOW, peerId } from './store-durability-writer.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openSqliteStore, type ResourceStore } from '../../src/store/index.js';
+import { startEtcd, type EtcdServer } from '../../src/store/etcd-server.test-support.js';
+import { COUNTER_ID, WINDOW, peerId, storeTarget } from './store-durability-writer.js';
 
-const KILLS = 40;
 const WRITER = join(import.meta.dirname, 'store-durability-writer.ts');
 const dir = mkdtempSync(join(tmpdir(), 'rs-durability-'));
 const dbPath = join(dir, 'state.db');
@@ -33,9 +33,9 @@ interface RunOutcome {
 }
 
 /** Starts a writer, lets it write for a random while, kills it with SIGKILL. */
-function runAndKill(): Promise<RunOutcome> {
+function runAndKill(target: string): Promise<RunOutcome> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', WRITER, dbPath], {
+    const child = spawn(process.execPath, ['--import', 'tsx', WRITER, target], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let startedAt = -1;
@@ -72,17 +72,15 @@ function runAndKill(): Promise<RunOutcome> {
   });
 }
 
-async function committedState(): Promise<{ integrity: string[]; n: number; peers: string[] }> {
-  const store = openSqliteStore({ path: dbPath });
+async function committedState(store: ResourceStore): Promise<{ n: number; peers: string[] }> {
   try {
-    const integrity = store.integrityCheck();
     const counter = await store.get(COUNTER_ID);
     const n = counter === undefined ? 0 : (counter.body as { n: number }).n;
     const page = await store.list({
       type: 'Microsoft.Network/virtualHubs/bgpConnections',
       parentId: COUNTER_ID,
     });
-    return { integrity, n, peers: page.records.map((r) => r.id).sort() };
+    return { n, peers: page.records.map((r) => r.id).sort() };
   } finally {
     await store.close();
   }
@@ -94,33 +92,63 @@ function expectedPeers(n: number): string[] {
   return ids.sort();
 }
 
+/**
+ * Kills the writer `kills` times; after each kill `check` may look at the
+ * backend, then the committed state must hold every acknowledged transaction.
+ */
+async function killRepeatedly(
+  target: string,
+  kills: number,
+  check: () => void = () => undefined,
+): Promise<void> {
+  let totalAcks = 0;
+  let inFlightCommitted = 0;
+  for (let round = 0; round < kills; round++) {
+    const run = await runAndKill(target);
+    check();
+    const state = await committedState(await storeTarget(target)());
+    expect(run.startedAt).toBeLessThanOrEqual(run.lastAck);
+    // durable: nothing acknowledged is lost; at most the one unacknowledged transaction landed
+    expect(state.n === run.lastAck || state.n === run.lastAck + 1).toBe(true);
+    // atomic: the records are exactly those of N whole transactions
+    expect(state.peers).toEqual(expectedPeers(state.n));
+    if (state.n === run.lastAck + 1) inFlightCommitted++;
+    totalAcks += run.acks;
+  }
+  console.log(
+    `store durability (${target.startsWith('etcd:') ? 'etcd' : 'SQLite'}): survived ${kills} kill -9, ` +
+      `${totalAcks} acknowledged transactions, ${inFlightCommitted} unacknowledged in-flight transactions found committed`,
+  );
+  expect(totalAcks).toBeGreaterThan(0);
+}
+
 describe('SQLite store durability', () => {
-  it(
-    `keeps every acknowledged transaction across ${KILLS} kill -9 of the writer`,
-    { timeout: 240_000 },
-    async () => {
-      let survived = 0;
-      let totalAcks = 0;
-      let inFlightCommitted = 0;
-      for (let round = 0; round < KILLS; round++) {
-        const run = await runAndKill();
-        const state = await committedState();
-        expect(state.integrity).toEqual(['ok']);
-        expect(run.startedAt).toBeLessThanOrEqual(run.lastAck);
-        // durable: nothing acknowledged is lost; at most the one unacknowledged transaction landed
-        expect(state.n === run.lastAck || state.n === run.lastAck + 1).toBe(true);
-        // atomic: the records are exactly those of N whole transactions
-        expect(state.peers).toEqual(expectedPeers(state.n));
-        if (state.n === run.lastAck + 1) inFlightCommitted++;
-        totalAcks += run.acks;
-        survived++;
+  it('keeps every acknowledged transaction across 40 kill -9 of the writer', { timeout: 240_000 }, () =>
+    killRepeatedly(dbPath, 40, () => {
+      const store = openSqliteStore({ path: dbPath });
+      try {
+        expect(store.integrityCheck()).toEqual(['ok']);
+      } finally {
+        void store.close();
       }
-      console.log(
-        `store durability: survived ${survived} kill -9, ${totalAcks} acknowledged transactions, ` +
-          `${inFlightCommitted} unacknowledged in-flight transactions found committed`,
-      );
-      expect(survived).toBe(KILLS);
-      expect(totalAcks).toBeGreaterThan(0);
-    },
+    }),
+  );
+});
+
+describe('etcd store durability', () => {
+  let etcd: EtcdServer;
+
+  beforeAll(async () => {
+    etcd = await startEtcd();
+  });
+
+  afterAll(async () => {
+    await etcd.stop();
+  });
+
+  it(
+    'keeps every acknowledged transaction across 20 kill -9 of the writing process',
+    { timeout: 240_000 },
+    () => killRepeatedly(`etcd:${etcd.endpoint}:/durability/`, 20),
   );
 });
