@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeStoreContract, hub } from './contract.test-support.js';
 import { startEtcd, type EtcdServer } from './etcd-server.test-support.js';
-import { openEtcdStore } from './etcd-store.js';
+import { openEtcdStore } from './etcd-open.js';
 import type { ChangeBatch } from './types.js';
 
 let etcd: EtcdServer;

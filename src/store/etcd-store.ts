@@ -314,7 +314,3 @@ function backendError(endpoints: readonly string[], error: unknown): unknown {
     cause: error,
   });
 }
-
-export function openEtcdStore(options: EtcdStoreOptions): Promise<EtcdResourceStore> {
-  return EtcdResourceStore.open(options);
-}

@@ -4,7 +4,8 @@ export * from './errors.js';
 export { idKey, typeKey, idScope, assertValidId, MAX_ID_LENGTH } from './ids.js';
 export { MIGRATIONS, APPLICATION_ID, migrate } from './migrations.js';
 export { SqliteResourceStore, openSqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
-export { EtcdResourceStore, openEtcdStore, type EtcdStoreOptions } from './etcd-store.js';
+export type { EtcdStoreOptions } from './etcd-store.js';
+export { openEtcdStore } from './etcd-open.js';
 export { DEFAULT_ETCD_PREFIX } from './etcd-keys.js';
 export {
   STORE_CHANGE_CHANNEL,
