@@ -49,6 +49,7 @@ import type {
 import type { AdvertisedRoute, LearnedRoute } from './views.js';
 import { advertisedRouteViews, learnedRouteViews } from './views.js';
 import { ingestUpdate } from './ingest.js';
+import { InputQueue } from './input-queue.js';
 import { PrefixMap, PrefixSet } from '../lib/prefix-map.js';
 import type { IngestTable } from './ingest.js';
 
@@ -135,8 +136,7 @@ export class RouteEngine implements IngestTable {
   /** update groups by export policy (src/rib/update-group.ts) */
   private readonly groups = new Map<string, UpdateGroup>();
   private readonly limitTrips = new Map<PeerId, number>();
-  private readonly queue: { peer: PeerState; update: UpdateMessage }[] = [];
-  private queueHead = 0;
+  private readonly input: InputQueue;
   private readonly walks: Walk[] = [];
   /** Loc-RIB entries, as they were when the current slice first touched each prefix */
   private readonly changed = new PrefixMap<Before>();
@@ -145,8 +145,6 @@ export class RouteEngine implements IngestTable {
   private withheldCount = 0;
   private localRoutes = new PrefixMap<Prefix>();
   private readonly closeListeners = new Set<SessionCloseListener>();
-  private readonly resumeListeners = new Set<(peer: PeerId) => void>();
-  private readonly inputHighWater: number;
   private idleWaiters: (() => void)[] = [];
   private scheduled = false;
   private sequence = 0;
@@ -162,17 +160,18 @@ export class RouteEngine implements IngestTable {
     this.localAsn = options.localAsn ?? AZURE_ROUTE_SERVER_ASN;
     this.limit = options.routeLimit ?? DEFAULT_ROUTE_LIMIT;
     this.sliceSize = options.sliceSize ?? 16_384;
-    this.inputHighWater = options.inputHighWater ?? 1024;
+    const inputHighWater = options.inputHighWater ?? 1024;
     const v4 = parseIpv4(options.localAddress);
     if (v4 === undefined)
       throw new RibError(RIB_ERROR_CODES.INVALID_OPTION, `localAddress ${options.localAddress} is not IPv4`);
     const v6 = options.localAddressV6 !== undefined ? parseIpv6(options.localAddressV6) : undefined;
-    if (!(this.limit >= 1) || !(this.sliceSize >= 1) || !(this.inputHighWater >= 1)) {
+    if (!(this.limit >= 1) || !(this.sliceSize >= 1) || !(inputHighWater >= 1)) {
       throw new RibError(
         RIB_ERROR_CODES.INVALID_OPTION,
         'routeLimit, sliceSize and inputHighWater must be positive',
       );
     }
+    this.input = new InputQueue(inputHighWater);
     this.exporter = new Exporter(this.localAsn, v4, v6, { branchToBranch: options.branchToBranch ?? false });
     this.store = new AttributeStore({ localAsn: this.localAsn });
     this.scheduleTask = options.schedule ?? ((task) => setImmediate(task));
@@ -246,17 +245,13 @@ export class RouteEngine implements IngestTable {
   receiveUpdate(peer: PeerId, update: UpdateMessage): boolean {
     const state = this.peers.get(peer);
     if (!state || state.status !== 'up') return true;
-    this.queue.push({ peer: state, update });
     this.schedule();
-    if (++state.backlog < this.inputHighWater) return true;
-    state.readingPaused = true;
-    return false;
+    return this.input.push(state, update);
   }
 
   /** Registers a callback fired when a peer whose `receiveUpdate` returned false may be read again. */
   onReadResumed(listener: (peer: PeerId) => void): () => void {
-    this.resumeListeners.add(listener);
-    return () => this.resumeListeners.delete(listener);
+    return this.input.onResume(listener);
   }
 
   /** RFC 2918 §4: resend the whole Adj-RIB-Out to the peer. */
@@ -317,7 +312,7 @@ export class RouteEngine implements IngestTable {
    * from sessions while this is high (the engine itself never drops input).
    */
   get queuedUpdates(): number {
-    return this.queue.length - this.queueHead;
+    return this.input.size;
   }
 
   get locRibSize(): number {
@@ -385,7 +380,7 @@ export class RouteEngine implements IngestTable {
   }
 
   private hasWork(): boolean {
-    if (this.queueHead < this.queue.length || this.walks.length > 0 || this.changed.size > 0) return true;
+    if (this.input.size > 0 || this.walks.length > 0 || this.changed.size > 0) return true;
     for (const group of this.groups.values()) {
       if (group.hasWork) return true;
       for (const member of group.members.values()) if (member.hasWork) return true;
@@ -410,29 +405,7 @@ export class RouteEngine implements IngestTable {
   }
 
   private ingestQueued(budget: number): number {
-    let used = 0;
-    while (used < budget && this.queueHead < this.queue.length) {
-      const item = this.queue[this.queueHead]!;
-      this.queue[this.queueHead++] = undefined as never;
-      used += 1 + ingestUpdate(this, item.peer, item.update, this.counters);
-      this.drained(item.peer);
-    }
-    if (this.queueHead === this.queue.length) {
-      this.queue.length = 0;
-      this.queueHead = 0;
-    } else if (this.queueHead > 4096 && this.queueHead * 2 > this.queue.length) {
-      this.queue.splice(0, this.queueHead);
-      this.queueHead = 0;
-    }
-    return used;
-  }
-
-  /** One queued UPDATE of `peer` is done; below half the mark its session may read again. */
-  private drained(peer: PeerState): void {
-    peer.backlog--;
-    if (!peer.readingPaused || peer.backlog > this.inputHighWater >> 1) return;
-    peer.readingPaused = false;
-    for (const listener of [...this.resumeListeners]) listener(peer.id);
+    return this.input.drain(budget, (peer, update) => 1 + ingestUpdate(this, peer, update, this.counters));
   }
 
   private runWalks(budget: number): void {
