@@ -4,7 +4,13 @@
  * fastify's defaults.
  */
 
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type {
+  FastifyError,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  FastifyServerOptions,
+} from 'fastify';
 import { isSupportedApiVersion, SUPPORTED_API_VERSIONS } from './api-versions.js';
 import type { BearerAuthenticator } from './auth.js';
 import { ArmError, toArmError, type ArmErrorDetail } from './errors.js';
@@ -76,11 +82,39 @@ function validationError(error: FastifyError): ArmError {
   });
 }
 
+/**
+ * The longest path segment the router matches (fastify's `maxParamLength`):
+ * longer than any valid name, so an over-long name reaches the name check
+ * and its precise InvalidResourceName; beyond it the router refuses.
+ */
+export const MAX_PATH_SEGMENT_LENGTH = 2048;
+
+/** Errors the router raises before any hook runs (frameworkErrors). */
+function routerError(error: FastifyError): ArmError | undefined {
+  switch (error.code) {
+    case 'FST_ERR_BAD_URL':
+      return new ArmError(
+        400,
+        'InvalidUri',
+        'The request URI is invalid: its path has a malformed %-escape.',
+      );
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new ArmError(
+        400,
+        'InvalidResourceName',
+        `A name in the request path is longer than ${MAX_PATH_SEGMENT_LENGTH} characters.`,
+      );
+  }
+  return undefined;
+}
+
 /** Maps every error the pipeline can raise to an ARM answer. */
 function toArmAnswer(error: FastifyError | Error): ArmError {
   if (error instanceof ArmError) return error;
   const fastifyError = error as FastifyError;
   if (fastifyError.validation !== undefined) return validationError(fastifyError);
+  const fromRouter = routerError(fastifyError);
+  if (fromRouter !== undefined) return fromRouter;
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
@@ -109,16 +143,42 @@ interface ArmHookOptions {
   readonly authenticator: BearerAuthenticator;
 }
 
+/** The headers every answer carries: request ids, caching, HSTS. */
+function setArmHeaders(request: FastifyRequest, reply: FastifyReply): void {
+  reply.header('x-ms-request-id', request.id);
+  const correlation = request.headers['x-ms-correlation-request-id'];
+  reply.header('x-ms-correlation-request-id', typeof correlation === 'string' ? correlation : request.id);
+  const clientRequestId = request.headers['x-ms-client-request-id'];
+  if (typeof clientRequestId === 'string') reply.header('x-ms-client-request-id', clientRequestId);
+  reply.header('cache-control', 'no-cache');
+  reply.header('strict-transport-security', 'max-age=31536000');
+}
+
+/**
+ * fastify's `frameworkErrors`: what the router refuses before any hook runs
+ * (a malformed %-escape, an over-long segment) answers like everything
+ * else — ARM headers, authentication first, then the ARM error.
+ */
+export function armFrameworkErrors(
+  authenticator: BearerAuthenticator,
+): NonNullable<FastifyServerOptions['frameworkErrors']> {
+  return (error, request, reply) => {
+    setArmHeaders(request, reply);
+    let answer: ArmError;
+    try {
+      authenticator.check(request.headers.authorization);
+      answer = toArmAnswer(error);
+    } catch (refusal) {
+      answer = toArmAnswer(refusal as Error);
+    }
+    void sendArmError(reply, answer);
+  };
+}
+
 export function installArmHooks(app: FastifyInstance, options: ArmHookOptions): void {
   app.removeContentTypeParser(['text/plain']);
   app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-ms-request-id', request.id);
-    const correlation = request.headers['x-ms-correlation-request-id'];
-    reply.header('x-ms-correlation-request-id', typeof correlation === 'string' ? correlation : request.id);
-    const clientRequestId = request.headers['x-ms-client-request-id'];
-    if (typeof clientRequestId === 'string') reply.header('x-ms-client-request-id', clientRequestId);
-    reply.header('cache-control', 'no-cache');
-    reply.header('strict-transport-security', 'max-age=31536000');
+    setArmHeaders(request, reply);
     options.authenticator.check(request.headers.authorization);
     if (isArmPath(request.url)) checkApiVersion(request);
   });

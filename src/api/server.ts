@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { LATEST_API_VERSION } from './api-versions.js';
-import { installArmHooks } from './arm-hooks.js';
+import { armFrameworkErrors, installArmHooks, MAX_PATH_SEGMENT_LENGTH } from './arm-hooks.js';
 import { BearerAuthenticator } from './auth.js';
 import { ensureApiCredentials, type ApiCredentials, type TlsOption } from './credentials.js';
 import { OperationRegistry } from './lro.js';
@@ -70,6 +70,7 @@ function buildApp(
   options: ApiServerOptions,
   credentials: ApiCredentials,
   limits: ConnectionLimits,
+  authenticator: BearerAuthenticator,
 ): FastifyInstance {
   const logger = options.logger === undefined || options.logger === false ? undefined : options.logger;
   const tls = apiTlsOptions(credentials);
@@ -77,7 +78,12 @@ function buildApp(
     https: tls,
     serverFactory: limitedHttpsServerFactory(tls, limits),
     ...(logger === undefined ? { logger: false } : { loggerInstance: logger }),
-    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
+    routerOptions: {
+      caseSensitive: false,
+      ignoreTrailingSlash: true,
+      maxParamLength: MAX_PATH_SEGMENT_LENGTH,
+    },
+    frameworkErrors: armFrameworkErrors(authenticator),
     bodyLimit: options.bodyLimit ?? 4 * 1024 * 1024,
     genReqId: () => randomUUID(),
     requestIdHeader: false,
@@ -111,7 +117,8 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     ...(options.tls === undefined ? {} : { tls: options.tls }),
     ...(options.token === undefined ? {} : { token: options.token }),
   });
-  const app = buildApp(options, credentials, connectionLimitsOf(options));
+  const authenticator = new BearerAuthenticator(credentials.token);
+  const app = buildApp(options, credentials, connectionLimitsOf(options), authenticator);
   closeWhenBodyUnread(app);
   const operations = new OperationRegistry({
     onUnexpectedError: (operationId, err) =>
@@ -124,7 +131,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
       ? {}
       : { publicBaseUrl: options.publicBaseUrl.replace(/\/$/, '') }),
   };
-  installArmHooks(app, { authenticator: new BearerAuthenticator(credentials.token) });
+  installArmHooks(app, { authenticator });
   await registerOpenApi(app);
   const providerOperations = new ProviderOperations();
   registerOperationsRoute(app, providerOperations);
