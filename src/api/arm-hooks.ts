@@ -14,6 +14,7 @@ import type {
 import { isSupportedApiVersion, SUPPORTED_API_VERSIONS } from './api-versions.js';
 import type { BearerAuthenticator } from './auth.js';
 import { ArmError, toArmError, type ArmErrorDetail } from './errors.js';
+import { checkHostHeader } from './public-url.js';
 
 /** ARM paths need `api-version`; other paths (the OpenAPI document) do not. */
 function isArmPath(url: string): boolean {
@@ -180,6 +181,7 @@ export function installArmHooks(app: FastifyInstance, options: ArmHookOptions): 
   app.addHook('onRequest', async (request, reply) => {
     setArmHeaders(request, reply);
     options.authenticator.check(request.headers.authorization);
+    checkHostHeader(request.headers.host);
     if (isArmPath(request.url)) checkApiVersion(request);
   });
   app.setErrorHandler((error: FastifyError, request, reply) => {

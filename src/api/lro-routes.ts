@@ -23,8 +23,11 @@ export interface LroSettings {
   readonly operations: OperationRegistry;
   /** `Retry-After` seconds sent while an operation runs */
   readonly retryAfterSeconds: number;
-  /** base URL for operation links, e.g. `https://rs.example:8443`; default: from the request's Host */
-  readonly publicBaseUrl?: string;
+  /**
+   * the API's public URL (public-url.ts), e.g. `https://rs.example:8443`: the base of every
+   * link handed out; set from the bound address at listen() unless configured
+   */
+  publicUrl: string;
 }
 
 const OperationParams = Type.Object({
@@ -47,10 +50,6 @@ const OperationStatusSchema = Type.Object({
   error: Type.Optional(ArmErrorSchema.properties.error),
 });
 
-function baseUrl(settings: LroSettings, request: FastifyRequest): string {
-  return settings.publicBaseUrl ?? `https://${request.host}`;
-}
-
 function operationPath(state: OperationState, kind: 'operations' | 'operationResults'): string {
   const location = encodeURIComponent(state.location);
   return `/subscriptions/${state.subscriptionId}/providers/Microsoft.Network/locations/${location}/${kind}/${state.id}`;
@@ -62,7 +61,7 @@ export function operationUrls(
   state: OperationState,
 ): { asyncOperation: string; location: string } {
   const version = encodeURIComponent(apiVersionOf(request) ?? '');
-  const base = baseUrl(settings, request);
+  const base = settings.publicUrl;
   return {
     asyncOperation: `${base}${operationPath(state, 'operations')}?api-version=${version}`,
     location: `${base}${operationPath(state, 'operationResults')}?api-version=${version}`,

@@ -242,11 +242,12 @@ export function registerArmResource<Body>(
     );
   }
 
-  if (def.list !== undefined) registerList(app, def, def.list.bind(def));
+  if (def.list !== undefined) registerList(app, settings, def, def.list.bind(def));
 }
 
 function registerList(
   app: FastifyInstance,
+  settings: LroSettings,
   def: ArmResourceDefinition<never>,
   list: NonNullable<ArmResourceDefinition<never>['list']>,
 ): void {
@@ -273,7 +274,7 @@ function registerList(
       ...(skipToken === undefined ? {} : { cursor: skipToken }),
       apiVersion: apiVersionOf(req) ?? '',
     });
-    return toArmList(page.value, new URL(req.url, `https://${req.host}`), page.cursor);
+    return toArmList(page.value, new URL(`${settings.publicUrl}${req.url}`), page.cursor);
   };
   app.get(collection, { schema }, async (req) => handler(req, true));
   if (count === 1) {

@@ -23,6 +23,7 @@ import {
 } from './connection-limits.js';
 import { ApiSetupError } from './errors.js';
 import { apiTlsOptions } from './tls-policy.js';
+import { parsePublicUrl, publicUrlOfListen } from './public-url.js';
 import { ProviderOperations, registerOperationsRoute } from './routes/operations.js';
 
 /** Where the OpenAPI document is served (behind the bearer token, like every path). */
@@ -39,8 +40,11 @@ export interface ApiServerOptions {
   readonly logger?: FastifyBaseLogger | false;
   /** `Retry-After` seconds on long-running operations, default 1 */
   readonly retryAfterSeconds?: number;
-  /** base URL for operation links when clients reach the API through another name */
-  readonly publicBaseUrl?: string;
+  /**
+   * the URL clients reach the API at, the base of nextLink, Location and Azure-AsyncOperation
+   * (public-url.ts); default: from the listen address
+   */
+  readonly publicUrl?: string;
   /** request body limit, default 4 MiB (ARM's own limit) */
   readonly bodyLimit?: number;
   /** timeouts and connection caps (connection-limits.ts); each defaults to DEFAULT_CONNECTION_LIMITS */
@@ -124,12 +128,11 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     onUnexpectedError: (operationId, err) =>
       app.log.error({ err, operationId }, 'long-running operation failed'),
   });
+  const configuredUrl = options.publicUrl === undefined ? undefined : parsePublicUrl(options.publicUrl);
   const lro: LroSettings = {
     operations,
     retryAfterSeconds: options.retryAfterSeconds ?? 1,
-    ...(options.publicBaseUrl === undefined
-      ? {}
-      : { publicBaseUrl: options.publicBaseUrl.replace(/\/$/, '') }),
+    publicUrl: configuredUrl ?? publicUrlOfListen(options.listen.host, options.listen.port),
   };
   installArmHooks(app, { authenticator });
   await registerOpenApi(app);
@@ -154,6 +157,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
       const address = app.server.address();
       if (address === null || typeof address === 'string') throw new Error('server has no TCP address');
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      if (configuredUrl === undefined) lro.publicUrl = publicUrlOfListen(address.address, address.port);
       return { host: address.address, port: address.port, url: `https://${host}:${address.port}` };
     },
     close: () => app.close(),

@@ -120,6 +120,16 @@ export const NetworkInterfaceConfig = Type.Object(
 
 export const RouteServerConfigFile = Type.Object(
   {
+    /** how the API presents itself; `routeserver serve --public-url` takes precedence */
+    api: Type.Optional(
+      Type.Object(
+        {
+          /** the URL clients reach the API at: the base of nextLink, Location, Azure-AsyncOperation */
+          publicUrl: Type.Optional(Type.String({ minLength: 1 })),
+        },
+        closed,
+      ),
+    ),
     subscription: Type.Optional(Type.String({ minLength: 1 })),
     resourceGroup: Name,
     location: Type.Optional(Type.String({ minLength: 1 })),

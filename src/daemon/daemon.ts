@@ -33,6 +33,8 @@ import type { StoreChoice } from './store-url.js';
 export interface DaemonOptions {
   readonly dataDir: string;
   readonly apiListen: { readonly host: string; readonly port: number };
+  /** the URL clients reach the API at (links are built from it); default: the configuration file's `api.publicUrl`, else from the listen address */
+  readonly publicUrl?: string;
   readonly configFile?: string;
   readonly logger: Logger;
   /** BGP listeners: port (default 179), or disabled (route servers configured but not running) */
@@ -133,6 +135,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const { logger } = options;
   const dataDir = resolve(options.dataDir);
   const config = options.configFile === undefined ? undefined : loadConfigFile(options.configFile);
+  const publicUrl = options.publicUrl ?? config?.api?.publicUrl;
   const tightened = secureDataDirectory(dataDir);
   if (tightened.length > 0) logger.warn({ paths: tightened }, 'data directory: made private (0700 / 0600)');
   const parts: Parts = { unsubscribe: [] };
@@ -162,6 +165,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         { component: 'api' },
         { level: logger.isLevelEnabled('debug') ? logger.level : 'warn' },
       ),
+      ...(publicUrl === undefined ? {} : { publicUrl }),
       ...(options.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: options.retryAfterSeconds }),
       ...(options.apiConnectionLimits === undefined ? {} : { connectionLimits: options.apiConnectionLimits }),
     });

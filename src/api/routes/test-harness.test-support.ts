@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RouteServerService, type RouteServerServiceOptions } from '../../routeserver/index.js';
 import { openSqliteStore, type SqliteResourceStore } from '../../store/index.js';
-import { createApiServer, type ApiServer } from '../server.js';
+import { createApiServer, type ApiServer, type ApiServerOptions } from '../server.js';
 import { registerNetworkResources } from './index.js';
 
 export const SUB = '00000000-0000-0000-0000-0000000000ee';
@@ -41,11 +41,18 @@ function pathOf(url: string): string {
   return `${parsed.pathname}${parsed.search}`;
 }
 
-export async function apiHarness(options: Partial<RouteServerServiceOptions> = {}): Promise<ApiHarness> {
+export async function apiHarness(
+  options: Partial<RouteServerServiceOptions> = {},
+  serverOptions: Partial<ApiServerOptions> = {},
+): Promise<ApiHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'rs-api-net-'));
   const store = openSqliteStore({ path: join(dir, 'state.db') });
   const service = await RouteServerService.open({ store, ...options });
-  const server = await createApiServer({ dataDir: dir, listen: { host: '127.0.0.1', port: 0 } });
+  const server = await createApiServer({
+    dataDir: dir,
+    listen: { host: '127.0.0.1', port: 0 },
+    ...serverOptions,
+  });
   registerNetworkResources(server, service);
   const authorization = `Bearer ${server.credentials.token}`;
   const request: ApiHarness['request'] = async (method, path, body, headers = {}) => {

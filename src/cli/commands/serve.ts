@@ -25,6 +25,10 @@ export function registerServeCommand(program: CommandUnknownOpts): void {
       `API listen address (default: ${DEFAULT_API_HOST}:${DEFAULT_API_PORT})`,
     )
     .option(
+      '--public-url <url>',
+      'URL clients reach the API at, the base of the links it returns (default: from --api-listen; a wildcard address uses this host name)',
+    )
+    .option(
       '--store <url>',
       'where the state lives: sqlite (the data directory, default) or etcd://HOST:PORT[,HOST:PORT...] (etcds:// for TLS)',
     )
@@ -71,6 +75,7 @@ export function registerServeCommand(program: CommandUnknownOpts): void {
         'routeserver serve',
         'routeserver serve --config examples/seed-scenario.yaml',
         'routeserver serve --data-dir /var/lib/routeserver --api-listen 0.0.0.0:8443',
+        'routeserver serve --api-listen 0.0.0.0:8443 --public-url https://rs.example.net:8443',
         'routeserver serve --bgp-port 1179        # without root: peers connect to port 1179',
         'routeserver serve --max-routes-per-peer 1000   # the older Azure limit',
         'routeserver serve --store etcd://10.0.0.11:2379,10.0.0.12:2379,10.0.0.13:2379',
@@ -95,6 +100,7 @@ export function registerServeCommand(program: CommandUnknownOpts): void {
             DEFAULT_API_HOST,
           ),
           ...(options.config === undefined ? {} : { configFile: options.config }),
+          ...(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl }),
           limits: {
             ...(options.maxPeers === undefined
               ? {}
