@@ -62,6 +62,9 @@ async function addNodes(lab: Lab): Promise<Fabric['nodes']> {
   await lab.link(sdwan2, 'eth1', '172.31.2.1/30', onprem, 'eth2', '172.31.2.2/30');
   await lab.link(fw, 'eth1', '172.31.3.1/30', internet, 'eth1', '172.31.3.2/30');
   for (const nva of [sdwan, sdwan2, fw]) await sysctl(lab, nva, 'net.ipv4.ip_forward=1');
+  // probes count on an ICMP port unreachable for every datagram; the kernel's default
+  // limit (one per second per peer after a short burst) would swallow answers after a spray
+  for (const far of [onprem, internet]) await sysctl(lab, far, 'net.ipv4.icmp_ratelimit=0');
   const ip = (node: LabNode, ...args: string[]) => runChecked('ip', ['-n', node.namespace, ...args]);
   await ip(sdwan, 'route', 'add', ONPREM_PREFIX, 'via', '172.31.1.2');
   await ip(sdwan2, 'route', 'add', ONPREM_PREFIX, 'via', '172.31.2.2');
