@@ -18,6 +18,7 @@ import {
   type ModelFieldPath,
 } from './core.js';
 import { ROUTE_SERVER_ERROR_CODES as E, RouteServerError } from './errors.js';
+import { trackedBody } from './tracked-rules.js';
 import {
   networkInterfaceInput,
   presentNetworkInterface,
@@ -90,8 +91,7 @@ function nicBody(
     address = allocate(core, subnet, idKey(id));
   }
   const body: NetworkInterfaceBody = {
-    location: input.location ?? existing?.body.location ?? 'local',
-    tags: input.tags ?? {},
+    ...trackedBody(input, existing?.body.location),
     ipConfigurationName: input.ipConfigurationName ?? existing?.body.ipConfigurationName ?? 'ipconfig1',
     subnetId: subnet.id,
     privateIpAddress: address,

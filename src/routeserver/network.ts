@@ -24,6 +24,7 @@ import {
   type ModelFieldPath,
 } from './core.js';
 import { ROUTE_SERVER_ERROR_CODES as E, RouteServerError } from './errors.js';
+import { trackedBody } from './tracked-rules.js';
 import { childId, idKey, inScope, nameFromId, parentIdOf, sdnSubnetId, TYPES } from './ids.js';
 import type { Mutation } from './mutation.js';
 import { parentIdOfList, scopeOfList, describe } from './resource-descriptor.js';
@@ -351,8 +352,7 @@ function putVirtualNetwork(
       checkWriteConditions(existing, options);
       const vnet = { id: existing?.id ?? id };
       const body: VirtualNetworkBody = {
-        location: input.location ?? existing?.body.location ?? 'local',
-        tags: input.tags ?? {},
+        ...trackedBody(input, existing?.body.location),
         addressPrefixes: input.addressPrefixes.map((text, i) =>
           formatPrefix(parsePrefixField(text, `properties.addressSpace.addressPrefixes[${i}]`)),
         ),

@@ -1,6 +1,7 @@
 /**
  * Rules for BGP connections (docs/azure-behaviour.md §2.2, §2.4, §8).
  */
+import { parseIpv4 } from '../lib/prefix.js';
 import { canonicalIpv4 } from './addresses.js';
 import { ROUTE_SERVER_ERROR_CODES as E, RouteServerError } from './errors.js';
 
@@ -42,15 +43,36 @@ export function checkPeerAsn(asn: number): void {
   }
 }
 
-/** The canonical dotted quad of an IPv4 peer address (§2.2: IPv4 unicast only). */
-export function checkPeerIp(text: string): string {
+/**
+ * Why an IPv4 address cannot be a BGP peer or a route's next hop, undefined
+ * when it can: it must be a unicast address a host in a VNet can have
+ * (RFC 6890 special-purpose ranges; link-local is not routed in a VNet).
+ */
+export function unusableUnicastReason(address: number): string | undefined {
+  const first = address >>> 24;
+  if (address === 0) return 'the unspecified address';
+  if (first === 0) return 'in 0.0.0.0/8, "this network" (RFC 791)';
+  if (first === 127) return 'a loopback address (127.0.0.0/8)';
+  if (first >= 224 && first <= 239) return 'a multicast address (224.0.0.0/4)';
+  if (address >>> 0 === 0xffffffff) return 'the limited broadcast address';
+  if (first >= 240) return 'in the reserved range 240.0.0.0/4';
+  if (address >>> 16 === 0xa9fe) return 'a link-local address (169.254.0.0/16), which a VNet does not route';
+  return undefined;
+}
+
+/**
+ * The canonical dotted quad of an IPv4 peer address (§2.2: IPv4 unicast
+ * only): a unicast address that can be a peer, and not one of the route
+ * server's own instance addresses (`own`).
+ */
+export function checkPeerIp(text: string, own: readonly string[] = []): string {
+  const refuse = (why: string): never => {
+    throw new RouteServerError(E.INVALID_PEER_IP, `peer IP '${text}' ${why}`, 'properties.peerIp');
+  };
   const canonical = canonicalIpv4(text);
-  if (canonical === undefined) {
-    throw new RouteServerError(
-      E.INVALID_PEER_IP,
-      `peer IP '${text}' is not an IPv4 address`,
-      'properties.peerIp',
-    );
-  }
+  if (canonical === undefined) return refuse('is not an IPv4 address');
+  const reason = unusableUnicastReason(parseIpv4(canonical)!);
+  if (reason !== undefined) refuse(`is ${reason}; a BGP peer needs a unicast address`);
+  if (own.includes(canonical)) refuse("is an address of the route server's own instances");
   return canonical;
 }

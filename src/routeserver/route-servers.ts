@@ -25,6 +25,7 @@ import {
 } from './core.js';
 import { ipv4InPrefix } from './addresses.js';
 import { ROUTE_SERVER_ERROR_CODES as E, RouteServerError } from './errors.js';
+import { trackedBody } from './tracked-rules.js';
 import { idKey, inScope, nameFromId, parentIdOf, TYPES } from './ids.js';
 import type { Mutation } from './mutation.js';
 import { parentIdOfList, scopeOfList, describe } from './resource-descriptor.js';
@@ -104,8 +105,7 @@ function routeServerBody(existing: HubRecord | undefined, input: RouteServerReso
     );
   }
   return {
-    location: input.location ?? existing?.body.location ?? 'local',
-    tags: input.tags ?? {},
+    ...trackedBody(input, existing?.body.location),
     allowBranchToBranchTraffic: input.allowBranchToBranchTraffic ?? false,
     hubRoutingPreference: preference,
     minCapacity,
@@ -352,6 +352,13 @@ function listIpConfigurations(
 
 // ---- BGP connections -----------------------------------------------------------------
 
+/** The addresses of the route server's two instances, once its ipConfiguration places it. */
+function ownInstanceAddresses(core: ServiceCore, hub: HubRecord): readonly string[] {
+  const placement = core.index.childrenOf(hub.id, TYPES.ipConfiguration)[0];
+  const subnet = placement && core.index.get(placement.body.subnetId, TYPES.subnet);
+  return subnet === undefined ? [] : instanceAddresses(subnet.body.addressPrefix);
+}
+
 function bgpConnectionBody(
   core: ServiceCore,
   hub: HubRecord,
@@ -359,7 +366,7 @@ function bgpConnectionBody(
   input: BgpConnectionResourceInput,
 ): BgpConnectionBody {
   checkPeerAsn(input.peerAsn);
-  const peerIp = checkPeerIp(input.peerIp);
+  const peerIp = checkPeerIp(input.peerIp, ownInstanceAddresses(core, hub));
   const others = core.index.childrenOf(hub.id, TYPES.bgpConnection).filter((c) => idKey(c.id) !== idKey(id));
   const twin = others.find((c) => c.body.peerIp === peerIp);
   if (twin !== undefined) {

@@ -4,7 +4,7 @@
  * the list the existing routes stay. Validation of the routes themselves
  * (next hop rules, duplicates) is the virtual network model's.
  */
-import { parsePrefix } from '../lib/prefix.js';
+import { parseIpv4, parsePrefix } from '../lib/prefix.js';
 import type { UserDefinedRoute } from '../sdn/index.js';
 import { canonicalIp } from './addresses.js';
 import {
@@ -20,6 +20,8 @@ import {
   type ModelFieldPath,
 } from './core.js';
 import { ROUTE_SERVER_ERROR_CODES as E, RouteServerError } from './errors.js';
+import { trackedBody } from './tracked-rules.js';
+import { unusableUnicastReason } from './peer-rules.js';
 import { childId, idKey, inScope, nameFromId, parentIdOf, TYPES } from './ids.js';
 import type { Mutation } from './mutation.js';
 import { parentIdOfList, scopeOfList, describe } from './resource-descriptor.js';
@@ -68,6 +70,17 @@ function routeFieldPath(at: (index: string) => string): ModelFieldPath {
 
 const inlineRouteAt = (index: number | string) => `properties.routes[${index}]`;
 
+/** Why a next hop address cannot be a virtual appliance's, undefined when it can. */
+function unusableNextHop(canonical: string): string | undefined {
+  const v4 = parseIpv4(canonical);
+  if (v4 !== undefined) return unusableUnicastReason(v4);
+  if (canonical === '::') return 'the unspecified address';
+  if (canonical === '::1') return 'the loopback address';
+  if (/^ff/i.test(canonical)) return 'a multicast address (ff00::/8)';
+  if (/^fe[89ab]/i.test(canonical)) return 'a link-local address (fe80::/10)';
+  return undefined;
+}
+
 function routeBody(input: RouteResourceInput, at: string): RouteBody {
   if (!NEXT_HOP_TYPES.has(input.nextHopType)) {
     throw new RouteServerError(
@@ -82,6 +95,14 @@ function routeBody(input: RouteResourceInput, at: string): RouteBody {
     throw new RouteServerError(
       E.INVALID_VALUE,
       `'${hop}' is not an IP address`,
+      routeMemberPath(at, 'nextHopIpAddress'),
+    );
+  }
+  const unusable = canonical === null || canonical === undefined ? undefined : unusableNextHop(canonical);
+  if (unusable !== undefined) {
+    throw new RouteServerError(
+      E.INVALID_VALUE,
+      `next hop '${hop}' is ${unusable}; a VirtualAppliance next hop needs a unicast address`,
       routeMemberPath(at, 'nextHopIpAddress'),
     );
   }
@@ -140,8 +161,7 @@ function putRouteTable(
       const tableId = existing?.id ?? id;
       const key = idKey(tableId);
       const body: RouteTableBody = {
-        location: input.location ?? existing?.body.location ?? 'local',
-        tags: input.tags ?? {},
+        ...trackedBody(input, existing?.body.location),
         disableBgpRoutePropagation: input.disableBgpRoutePropagation ?? false,
       };
       const current = existing === undefined ? [] : core.index.childrenOf(tableId, TYPES.route);
