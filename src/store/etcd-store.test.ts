@@ -1,8 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeStoreContract, hub } from './contract.test-support.js';
-import { startEtcd, type EtcdServer } from './etcd-server.test-support.js';
+import {
+  startEtcd,
+  startEtcdCluster,
+  type EtcdCluster,
+  type EtcdServer,
+} from './etcd-server.test-support.js';
 import { openEtcdStore } from './etcd-open.js';
-import type { ChangeBatch } from './types.js';
+import type { ChangeBatch, ResourceStore } from './types.js';
 
 let etcd: EtcdServer;
 let deployments = 0;
@@ -105,5 +110,71 @@ describe('etcd resource store: failures', () => {
     await expect(
       openEtcdStore({ endpoints: ['http://127.0.0.1:1'], requestTimeoutMs: 500 }),
     ).rejects.toMatchObject({ code: 'BGPRS_ERR_STORE_BACKEND' });
+  });
+});
+
+describe('etcd resource store on a three-member cluster', () => {
+  let cluster: EtcdCluster;
+
+  beforeAll(async () => {
+    cluster = await startEtcdCluster(3);
+  });
+
+  afterAll(async () => {
+    await cluster.stop();
+  });
+
+  /** Resolves once the cluster answers a linearizable read again (a leader was elected). */
+  async function untilServing(store: ResourceStore): Promise<void> {
+    for (let tries = 0; ; tries++) {
+      try {
+        await store.revision();
+        return;
+      } catch (error) {
+        if (tries >= 60) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
+  }
+
+  it('answers every write while each member in turn, the leader among them, is killed', async () => {
+    const store = await openEtcdStore({ endpoints: cluster.endpoints, requestTimeoutMs: 1500 });
+    try {
+      for (const [index, member] of cluster.members.entries()) {
+        await member.halt(true);
+        try {
+          const written = await store.put(hub(`each${index}`));
+          expect(await store.get(written.id)).toEqual(written);
+        } finally {
+          await member.resume();
+        }
+        await untilServing(store);
+      }
+      const names = (await store.list({ type: 'Microsoft.Network/virtualHubs' })).records.map((r) => r.name);
+      expect(names).toEqual(expect.arrayContaining(['each0', 'each1', 'each2']));
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('goes on with one member lost, refuses writes without quorum, and loses nothing', async () => {
+    const store = await openEtcdStore({ endpoints: cluster.endpoints, requestTimeoutMs: 1500 });
+    const [first, second] = cluster.members;
+    try {
+      const before = await store.put(hub('rs1'));
+      await first!.halt(true);
+      const during = await store.put(hub('rs2'));
+      expect(await store.get(before.id)).toEqual(before);
+      await second!.halt(true);
+      await expect(store.put(hub('rs3'))).rejects.toMatchObject({ code: 'BGPRS_ERR_STORE_BACKEND' });
+      await Promise.all([first!.resume(), second!.resume()]);
+      await untilServing(store);
+      expect(await store.get(before.id)).toEqual(before);
+      expect(await store.get(during.id)).toEqual(during);
+      expect(await store.get(hub('rs3').id)).toBeUndefined();
+      await store.put(hub('rs3'));
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -12,6 +12,12 @@
  * revision the store opened at, so it carries every process's writes; a
  * transaction resolves once the feed has delivered its own revision, so a
  * caller sees its listeners run before its write resolves, as with SQLite.
+ *
+ * A call that fails for a transient reason (a member down, a leader election,
+ * a deadline: etcd-retry.ts) is tried again for up to twice the request
+ * timeout. A commit whose answer was lost may have applied: before trying
+ * again, the store looks whether its own etags (or deletions) are there and
+ * then answers with them instead of writing twice.
  */
 import { randomUUID } from 'node:crypto';
 import { circuitBreaker, ConsecutiveBreaker, handleWhen, retry } from 'cockatiel';
@@ -19,6 +25,7 @@ import { Etcd3, isRecoverableError, type IOptions } from 'etcd3';
 import type { IKeyValue, IRequestOp, IResponseOp } from 'etcd3';
 import { ChangeFeed } from './change-feed.js';
 import { decodeRecord, DEFAULT_ETCD_PREFIX, encodeValue, EtcdKeys, type StoredValue } from './etcd-keys.js';
+import { withRetries } from './etcd-retry.js';
 import { EtcdChangeWatch } from './etcd-watch.js';
 import { StoreError } from './errors.js';
 import { assertValidId } from './ids.js';
@@ -45,7 +52,10 @@ export interface EtcdStoreOptions {
   readonly prefix?: string;
   readonly auth?: { readonly username: string; readonly password: string };
   readonly tls?: { readonly caCert: Buffer; readonly cert?: Buffer; readonly key?: Buffer };
-  /** per-request deadline, default 5000 ms */
+  /**
+   * per-request deadline, default 5000 ms; a call failing for a transient
+   * reason (etcd-retry.ts) is tried again for up to twice this long in all
+   */
   readonly requestTimeoutMs?: number;
   /** clock for createdAt/updatedAt, default `new Date()` */
   readonly now?: () => Date;
@@ -54,8 +64,18 @@ export interface EtcdStoreOptions {
 /** How often a transaction re-reads and retries when other writers change its keys between read and commit. */
 const MAX_ATTEMPTS = 20;
 
+const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
+
 /** How long a member that failed is skipped before it is tried again. */
 const HOST_RETRY_MS = 1000;
+
+/** A commit as sent: what each operation will have left once it applied, and its answer. */
+interface SentCommit {
+  readonly ids: readonly string[];
+  /** per operation: the etag a put wrote, or whether a delete removed a record */
+  readonly expected: ReadonlyArray<{ readonly etag?: string; readonly deleted: boolean }>;
+  readonly report: (revision: number) => OperationResult[];
+}
 
 interface Current {
   readonly record: ResourceRecord | undefined;
@@ -72,6 +92,7 @@ export class EtcdResourceStore implements ResourceStore {
   private constructor(
     private readonly client: Etcd3,
     private readonly watch: EtcdChangeWatch,
+    private readonly retryBudgetMs: number,
     readonly endpoints: readonly string[],
     prefix: string,
     now: (() => Date) | undefined,
@@ -91,7 +112,8 @@ export class EtcdResourceStore implements ResourceStore {
       const keys = new EtcdKeys(prefix);
       const { header } = await client.kv.range({ key: keys.records(), count_only: true });
       const watch = await EtcdChangeWatch.start(client, keys, Number(header.revision));
-      return new EtcdResourceStore(client, watch, options.endpoints, prefix, options.now);
+      const retryBudgetMs = 2 * (options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+      return new EtcdResourceStore(client, watch, retryBudgetMs, options.endpoints, prefix, options.now);
     } catch (error) {
       client.close();
       throw backendError(options.endpoints, error);
@@ -101,12 +123,14 @@ export class EtcdResourceStore implements ResourceStore {
   async get(id: string): Promise<ResourceRecord | undefined> {
     return this.run(async () => {
       assertValidId(id);
-      return (await this.readCurrent([id]))[0]!.record;
+      return (await withRetries(this.retryBudgetMs, () => this.readCurrent([id])))[0]!.record;
     });
   }
 
   list(query: ListQuery): Promise<ResourcePage> {
-    return this.run(() => listRange(this.rangeReader(), this.keys, query));
+    return this.run(() =>
+      withRetries(this.retryBudgetMs, () => listRange(this.rangeReader(), this.keys, query)),
+    );
   }
 
   async put(record: ResourceInput, options: PutOptions = {}): Promise<ResourceRecord> {
@@ -126,24 +150,56 @@ export class EtcdResourceStore implements ResourceStore {
   transaction(operations: readonly StoreOperation[]): Promise<TransactionResult> {
     return this.run(async () => {
       const bodies = validateOperations(operations);
-      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-        const outcome = await this.tryCommit(operations, bodies);
-        if (outcome === undefined) continue;
-        if (outcome.wrote) await this.watch.delivered(outcome.result.revision);
-        return outcome.result;
-      }
-      throw new StoreError(
-        'BGPRS_ERR_STORE_BACKEND',
-        `etcd: the transaction's records kept changing under it (${MAX_ATTEMPTS} attempts); retry`,
-      );
+      // a commit sent whose answer was lost (a deadline, a member gone): it may have applied
+      let unanswered: SentCommit | undefined;
+      return withRetries(this.retryBudgetMs, async () => {
+        if (unanswered !== undefined) {
+          const applied = await this.appliedAlready(unanswered);
+          unanswered = undefined;
+          if (applied !== undefined) return applied;
+        }
+        for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+          const outcome = await this.tryCommit(operations, bodies, (sent) => (unanswered = sent));
+          unanswered = undefined;
+          if (outcome === undefined) continue;
+          if (outcome.wrote) await this.watch.delivered(outcome.result.revision);
+          return outcome.result;
+        }
+        throw new StoreError(
+          'BGPRS_ERR_STORE_BACKEND',
+          `etcd: the transaction's records kept changing under it (${MAX_ATTEMPTS} attempts); retry`,
+        );
+      });
     });
   }
 
+  /**
+   * Whether a commit whose answer was lost applied: every record it put
+   * carries the etag it chose, every record it deleted is gone. Then its
+   * results are the answer (a retry would find its own write and refuse it).
+   */
+  private async appliedAlready(sent: SentCommit): Promise<TransactionResult | undefined> {
+    const current = await this.readCurrent(sent.ids);
+    let revision: number | undefined;
+    for (const [index, expected] of sent.expected.entries()) {
+      const found = current[index]!.record;
+      if (expected.etag !== undefined) {
+        if (found?.etag !== expected.etag) return undefined;
+        revision = found.revision;
+      } else if (expected.deleted && found !== undefined) return undefined;
+    }
+    revision ??= await this.revision();
+    await this.watch.delivered(revision);
+    return { revision, results: sent.report(revision) };
+  }
+
   revision(): Promise<number> {
-    return this.run(async () => {
-      const { header } = await this.client.kv.range({ key: this.keys.records(), count_only: true });
-      return Number(header.revision);
-    });
+    return this.run(() =>
+      withRetries(this.retryBudgetMs, async () => {
+        const { header } = await this.client.kv.range({ key: this.keys.records(), count_only: true });
+        return Number(header.revision);
+      }),
+    );
   }
 
   onChange(listener: ChangeListener): () => void {
@@ -162,6 +218,7 @@ export class EtcdResourceStore implements ResourceStore {
   private async tryCommit(
     operations: readonly StoreOperation[],
     bodies: ReadonlyArray<string | undefined>,
+    onSend: (sent: SentCommit) => void,
   ): Promise<{ result: TransactionResult; wrote: boolean } | undefined> {
     const ids = operations.map((operation) => (operation.op === 'put' ? operation.record.id : operation.id));
     const current = await this.readCurrent(ids);
@@ -179,6 +236,14 @@ export class EtcdResourceStore implements ResourceStore {
       const revision = await this.revision();
       return { result: { revision, results: planned.map((p) => p(revision)) }, wrote: false };
     }
+    const report = (revision: number) => planned.map((p) => p(revision));
+    onSend({
+      ids,
+      expected: report(0).map((r) =>
+        r.op === 'put' ? { etag: r.record.etag, deleted: false } : { deleted: r.deleted !== undefined },
+      ),
+      report,
+    });
     const committed = await this.client.kv.txn({
       compare: ids.map((id, index) => ({
         key: this.keys.pointer(id),
@@ -190,7 +255,7 @@ export class EtcdResourceStore implements ResourceStore {
     });
     if (!committed.succeeded) return undefined;
     const revision = Number(committed.header.revision);
-    return { result: { revision, results: planned.map((p) => p(revision)) }, wrote: true };
+    return { result: { revision, results: report(revision) }, wrote: true };
   }
 
   /** Checks one operation against what it found, queues its writes, returns how to report it once committed. */
@@ -278,7 +343,7 @@ export class EtcdResourceStore implements ResourceStore {
 }
 
 function clientOptions(options: EtcdStoreOptions): IOptions {
-  const timeout = options.requestTimeoutMs ?? 5000;
+  const timeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   return {
     hosts: [...options.endpoints],
     ...(options.auth === undefined ? {} : { auth: { ...options.auth } }),
