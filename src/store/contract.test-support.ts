@@ -240,6 +240,16 @@ export function describeStoreContract(label: string, fixture: StoreFixture): voi
       expect(page.records.map((r) => [r.name, r.parentId])).toEqual([['p1', hub('a').id]]);
     });
 
+    it('refuses a malformed cursor, a limit below 1 and a group scope without a subscription', async () => {
+      for (const query of [
+        { type: HUB_TYPE, cursor: 'not a cursor!' },
+        { type: HUB_TYPE, limit: 0 },
+        { type: HUB_TYPE, limit: 1.5 },
+        { type: HUB_TYPE, resourceGroupName: 'rg-one' },
+      ])
+        await expect(store.list(query)).rejects.toMatchObject({ code: 'BGPRS_ERR_STORE_INVALID_RECORD' });
+    });
+
     it('pages with a cursor until every record was seen once', async () => {
       const names: string[] = [];
       let cursor: string | undefined;

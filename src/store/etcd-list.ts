@@ -6,7 +6,7 @@
  */
 import type { IKeyValue } from 'etcd3';
 import { decodeRecord, prefixEnd, type EtcdKeys } from './etcd-keys.js';
-import { StoreError } from './errors.js';
+import { checkListQuery, decodeCursor, encodeCursor } from './list-query.js';
 import { idKey, idScope } from './ids.js';
 import type { ListQuery, ResourcePage, ResourceRecord } from './types.js';
 
@@ -41,33 +41,14 @@ function matches(query: ListQuery, record: ResourceRecord): boolean {
   return true;
 }
 
-function checkQuery(query: ListQuery): void {
-  if (query.resourceGroupName !== undefined && query.subscriptionId === undefined) {
-    throw new StoreError('BGPRS_ERR_STORE_INVALID_RECORD', 'a resource group scope needs a subscription');
-  }
-  const { limit } = query;
-  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
-    throw new StoreError(
-      'BGPRS_ERR_STORE_INVALID_RECORD',
-      `list limit must be a positive integer, got ${limit}`,
-    );
-  }
-  if (query.cursor !== undefined && !/^[A-Za-z0-9_-]*$/.test(query.cursor)) {
-    throw new StoreError('BGPRS_ERR_STORE_INVALID_RECORD', 'malformed list cursor');
-  }
-}
-
 export async function listRange(read: RangeReader, keys: EtcdKeys, query: ListQuery): Promise<ResourcePage> {
-  checkQuery(query);
+  checkListQuery(query);
   const scope = Buffer.from(keys.ofType(query.type) + scopePrefix(query));
   const end = prefixEnd(scope);
   let start =
     query.cursor === undefined
       ? scope
-      : Buffer.concat([
-          Buffer.from(keys.ofType(query.type) + Buffer.from(query.cursor, 'base64url').toString('utf8')),
-          Buffer.from([0]),
-        ]);
+      : Buffer.concat([Buffer.from(keys.ofType(query.type) + decodeCursor(query.cursor)), Buffer.from([0])]);
   const wanted = query.limit === undefined ? Infinity : query.limit + 1; // one more tells whether a page follows
   const found: Array<{ record: ResourceRecord; idKey: string }> = [];
   for (;;) {
@@ -84,6 +65,6 @@ export async function listRange(read: RangeReader, keys: EtcdKeys, query: ListQu
   const page = found.slice(0, query.limit);
   return {
     records: page.map((f) => f.record),
-    nextCursor: Buffer.from(page[page.length - 1]!.idKey, 'utf8').toString('base64url'),
+    nextCursor: encodeCursor(page[page.length - 1]!.idKey),
   };
 }

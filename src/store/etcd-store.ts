@@ -30,7 +30,7 @@ import { EtcdChangeWatch } from './etcd-watch.js';
 import { StoreError } from './errors.js';
 import { assertValidId } from './ids.js';
 import { listRange, type RangeReader } from './etcd-list.js';
-import { checkDelete, checkPut, validateOperations } from './operations.js';
+import { checkDelete, checkPut, deleteOne, putOne, validateOperations } from './operations.js';
 import type {
   ChangeListener,
   DeleteOptions,
@@ -133,18 +133,12 @@ export class EtcdResourceStore implements ResourceStore {
     );
   }
 
-  async put(record: ResourceInput, options: PutOptions = {}): Promise<ResourceRecord> {
-    const { results } = await this.transaction([{ op: 'put', record, ...options }]);
-    const result = results[0]!;
-    if (result.op !== 'put') throw new Error('unreachable: put returned a delete result');
-    return result.record;
+  put(record: ResourceInput, options: PutOptions = {}): Promise<ResourceRecord> {
+    return putOne(this, record, options);
   }
 
-  async delete(id: string, options: DeleteOptions = {}): Promise<ResourceRecord | undefined> {
-    const { results } = await this.transaction([{ op: 'delete', id, ...options }]);
-    const result = results[0]!;
-    if (result.op !== 'delete') throw new Error('unreachable: delete returned a put result');
-    return result.deleted;
+  delete(id: string, options: DeleteOptions = {}): Promise<ResourceRecord | undefined> {
+    return deleteOne(this, id, options);
   }
 
   transaction(operations: readonly StoreOperation[]): Promise<TransactionResult> {

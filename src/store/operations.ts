@@ -2,11 +2,19 @@
  * What every store backend checks of a transaction's operations, the same way:
  * shapes before anything is read, and each operation's preconditions against
  * the record it finds (sqlite-write.ts inside its SQLite transaction,
- * etcd-store.ts before its etcd Txn, which then compares what it read).
+ * etcd-store.ts before its etcd Txn, which then compares what it read),
+ * and `put`/`delete` as one-operation transactions.
  */
 import { StoreAlreadyExistsError, StoreConflictError, StoreError, StoreNotFoundError } from './errors.js';
 import { assertValidId, idKey, typeKey } from './ids.js';
-import type { StoreOperation } from './types.js';
+import type {
+  DeleteOptions,
+  PutOptions,
+  ResourceInput,
+  ResourceRecord,
+  ResourceStore,
+  StoreOperation,
+} from './types.js';
 
 /** What a precondition needs of the record an operation finds. */
 interface CurrentRecord {
@@ -105,4 +113,26 @@ export function checkDelete(
   if (operation.expectedEtag !== undefined && current.etag !== operation.expectedEtag) {
     throw new StoreConflictError(operation.id, operation.expectedEtag, current.etag);
   }
+}
+
+/** `put` as a one-operation transaction, as every backend answers it. */
+export async function putOne(
+  store: Pick<ResourceStore, 'transaction'>,
+  record: ResourceInput,
+  options: PutOptions,
+): Promise<ResourceRecord> {
+  const result = (await store.transaction([{ op: 'put', record, ...options }])).results[0]!;
+  if (result.op !== 'put') throw new Error('unreachable: put returned a delete result');
+  return result.record;
+}
+
+/** `delete` as a one-operation transaction, as every backend answers it. */
+export async function deleteOne(
+  store: Pick<ResourceStore, 'transaction'>,
+  id: string,
+  options: DeleteOptions,
+): Promise<ResourceRecord | undefined> {
+  const result = (await store.transaction([{ op: 'delete', id, ...options }])).results[0]!;
+  if (result.op !== 'delete') throw new Error('unreachable: delete returned a put result');
+  return result.deleted;
 }

@@ -18,7 +18,8 @@ import { assertValidId, idKey, typeKey } from './ids.js';
 import { migrate, type MigrationOutcome } from './migrations.js';
 import { ChangeFeed } from './change-feed.js';
 import { applyOperations, rowToRecord, type RecordRow, type WriteContext } from './sqlite-write.js';
-import { validateOperations } from './operations.js';
+import { checkListQuery, decodeCursor, encodeCursor } from './list-query.js';
+import { deleteOne, putOne, validateOperations } from './operations.js';
 import type {
   ChangeListener,
   DeleteOptions,
@@ -109,18 +110,12 @@ export class SqliteResourceStore implements ResourceStore {
     return this.run(() => this.listNow(query));
   }
 
-  async put(record: ResourceInput, options: PutOptions = {}): Promise<ResourceRecord> {
-    const { results } = await this.transaction([{ op: 'put', record, ...options }]);
-    const result = results[0]!;
-    if (result.op !== 'put') throw new Error('unreachable: put returned a delete result');
-    return result.record;
+  put(record: ResourceInput, options: PutOptions = {}): Promise<ResourceRecord> {
+    return putOne(this, record, options);
   }
 
-  async delete(id: string, options: DeleteOptions = {}): Promise<ResourceRecord | undefined> {
-    const { results } = await this.transaction([{ op: 'delete', id, ...options }]);
-    const result = results[0]!;
-    if (result.op !== 'delete') throw new Error('unreachable: delete returned a put result');
-    return result.deleted;
+  delete(id: string, options: DeleteOptions = {}): Promise<ResourceRecord | undefined> {
+    return deleteOne(this, id, options);
   }
 
   transaction(operations: readonly StoreOperation[]): Promise<TransactionResult> {
@@ -170,6 +165,7 @@ export class SqliteResourceStore implements ResourceStore {
   }
 
   private listNow(query: ListQuery): ResourcePage {
+    checkListQuery(query);
     const conditions = ['type_key = @type'];
     const params: Record<string, string | number> = { type: typeKey(query.type) };
     if (query.parentId !== undefined) {
@@ -181,9 +177,6 @@ export class SqliteResourceStore implements ResourceStore {
       params.subscription = query.subscriptionId.toLowerCase();
     }
     if (query.resourceGroupName !== undefined) {
-      if (query.subscriptionId === undefined) {
-        throw new StoreError('BGPRS_ERR_STORE_INVALID_RECORD', 'a resource group scope needs a subscription');
-      }
       conditions.push('resource_group_key = @group');
       params.group = query.resourceGroupName.toLowerCase();
     }
@@ -192,15 +185,7 @@ export class SqliteResourceStore implements ResourceStore {
       params.after = decodeCursor(query.cursor);
     }
     const limit = query.limit;
-    if (limit !== undefined) {
-      if (!Number.isInteger(limit) || limit < 1) {
-        throw new StoreError(
-          'BGPRS_ERR_STORE_INVALID_RECORD',
-          `list limit must be a positive integer, got ${limit}`,
-        );
-      }
-      params.limit = limit + 1; // one extra row tells whether another page follows
-    }
+    if (limit !== undefined) params.limit = limit + 1; // one extra row tells whether another page follows
     const sql =
       `SELECT ${SELECT_COLUMNS} FROM resources WHERE ${conditions.join(' AND ')} ORDER BY id_key` +
       (limit === undefined ? '' : ' LIMIT @limit');
@@ -232,17 +217,6 @@ export class SqliteResourceStore implements ResourceStore {
       throw toStoreError(error);
     }
   }
-}
-
-function encodeCursor(key: string): string {
-  return Buffer.from(key, 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): string {
-  if (!/^[A-Za-z0-9_-]*$/.test(cursor)) {
-    throw new StoreError('BGPRS_ERR_STORE_INVALID_RECORD', 'malformed list cursor');
-  }
-  return Buffer.from(cursor, 'base64url').toString('utf8');
 }
 
 /** Opens (creating and migrating as needed) the SQLite store at `options.path`. */
