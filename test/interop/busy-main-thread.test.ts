@@ -15,9 +15,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createNetworkAndRouteServer,
+  labHubPlan,
   RESOURCE_GROUP,
   sdkClient,
-  type LifecyclePlan,
 } from '../../src/api/routes/sdk-lifecycle.test-support.js';
 import { FrrDaemon, Lab } from '../lab/index.js';
 import type { LabNode, LabProcess } from '../lab/index.js';
@@ -34,16 +34,7 @@ const KEEPALIVE_SECONDS = 3;
 const BIG_VNET_PREFIXES = 45_000;
 const API_VERSION = '2024-05-01';
 
-const plan: LifecyclePlan = {
-  addressPrefixes: ['10.0.0.0/16'],
-  subnets: [
-    { name: 'RouteServerSubnet', addressPrefix: '10.0.0.0/26' },
-    { name: 'nva', addressPrefix: '10.0.1.0/24' },
-    { name: 'app', addressPrefix: '10.0.2.0/24' },
-  ],
-  peers: [{ name: 'frr', peerIp: FRR.address, peerAsn: FRR.asn }],
-  vmSubnet: 'app',
-};
+const plan = labHubPlan([{ name: 'frr', peerIp: FRR.address, peerAsn: FRR.asn }]);
 
 /** What FRR says of one neighbor (`show bgp neighbors json`). */
 interface FrrNeighbor {

@@ -9,6 +9,7 @@ import type { NetworkManagementClient } from '@azure/arm-network';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createNetworkAndRouteServer,
+  labHubPlan,
   RESOURCE_GROUP,
 } from '../../src/api/routes/sdk-lifecycle.test-support.js';
 import type { LabProcess } from '../lab/index.js';
@@ -101,19 +102,13 @@ beforeAll(async () => {
   fabric = await createFabric();
   host = await startApiHost(fabric.lab, fabric.nodes.rs);
   sdk = fabricSdk(fabric.nodes.rs);
-  await createNetworkAndRouteServer(sdk, {
-    addressPrefixes: ['10.0.0.0/16'],
-    subnets: [
-      { name: 'RouteServerSubnet', addressPrefix: '10.0.0.0/26' },
-      { name: 'nva', addressPrefix: '10.0.1.0/24' },
-      { name: 'app', addressPrefix: '10.0.2.0/24' },
-    ],
-    peers: [
+  await createNetworkAndRouteServer(
+    sdk,
+    labHubPlan([
       { name: 'sdwan', peerIp: SDWAN.address, peerAsn: SDWAN.asn },
       { name: 'fw', peerIp: FIREWALL.address, peerAsn: FIREWALL.asn },
-    ],
-    vmSubnet: 'app',
-  });
+    ]),
+  );
   await Promise.all([fabric.sdwan.start(), fabric.firewall.start()]);
   for (const daemon of [fabric.sdwan, fabric.firewall]) {
     for (const instance of [IN_0, IN_1]) await daemon.waitEstablished(instance, 90_000);

@@ -13,12 +13,12 @@ import type { NetworkManagementClient } from '@azure/arm-network';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createNetworkAndRouteServer,
+  labHubPlan,
   deleteInOrder,
   effectiveRoutes,
   readRoutes,
   RESOURCE_GROUP,
   sdkClient,
-  type LifecyclePlan,
 } from '../../src/api/routes/sdk-lifecycle.test-support.js';
 import { createDaemon, Lab } from '../lab/index.js';
 import type { BgpDaemon, LabNode, LabProcess } from '../lab/index.js';
@@ -33,19 +33,10 @@ const BIRD = { address: '10.0.1.5', asn: 65002, prefix: '10.202.0.0/16' };
 /** announced by both with equal AS-path length: ECMP in the VNet */
 const SHARED = '10.250.0.0/16';
 
-const plan: LifecyclePlan = {
-  addressPrefixes: ['10.0.0.0/16'],
-  subnets: [
-    { name: 'RouteServerSubnet', addressPrefix: '10.0.0.0/26' },
-    { name: 'nva', addressPrefix: '10.0.1.0/24' },
-    { name: 'app', addressPrefix: '10.0.2.0/24' },
-  ],
-  peers: [
-    { name: 'frr', peerIp: FRR.address, peerAsn: FRR.asn },
-    { name: 'bird', peerIp: BIRD.address, peerAsn: BIRD.asn },
-  ],
-  vmSubnet: 'app',
-};
+const plan = labHubPlan([
+  { name: 'frr', peerIp: FRR.address, peerAsn: FRR.asn },
+  { name: 'bird', peerIp: BIRD.address, peerAsn: BIRD.asn },
+]);
 
 describe('route server lifecycle through @azure/arm-network with FRR and BIRD', () => {
   let lab: Lab;

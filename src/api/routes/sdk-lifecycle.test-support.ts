@@ -34,6 +34,23 @@ export interface LifecyclePlan {
   readonly vmSubnet: string;
 }
 
+/**
+ * The hub every interop lab uses (test/lab): 10.0.0.0/16 with the route
+ * server in 10.0.0.0/26, the NVAs in 10.0.1.0/24 and the VMs in `app`.
+ */
+export function labHubPlan(peers: LifecyclePlan['peers']): LifecyclePlan {
+  return {
+    addressPrefixes: ['10.0.0.0/16'],
+    subnets: [
+      { name: 'RouteServerSubnet', addressPrefix: '10.0.0.0/26' },
+      { name: 'nva', addressPrefix: '10.0.1.0/24' },
+      { name: 'app', addressPrefix: '10.0.2.0/24' },
+    ],
+    peers,
+    vmSubnet: 'app',
+  };
+}
+
 export async function createNetworkAndRouteServer(sdk: NetworkManagementClient, plan: LifecyclePlan) {
   const rg = RESOURCE_GROUP;
   const vnet = await sdk.virtualNetworks.beginCreateOrUpdateAndWait(
