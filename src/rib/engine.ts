@@ -49,6 +49,8 @@ import type {
 import type { AdvertisedRoute, LearnedRoute } from './views.js';
 import { advertisedRouteViews, learnedRouteViews } from './views.js';
 import { ingestUpdate } from './ingest.js';
+import { DEFAULT_OUTPUT_LAG_LIMIT, outOfResourcesNotification } from './session-close.js';
+import type { SessionCloseListener, SessionCloseRequest } from './session-close.js';
 import { InputQueue } from './input-queue.js';
 import { PrefixMap, PrefixSet } from '../lib/prefix-map.js';
 import type { IngestTable } from './ingest.js';
@@ -73,16 +75,12 @@ export interface RouteEngineOptions {
   readonly sliceSize?: number;
   /** UPDATEs queued from one peer before `receiveUpdate` asks its session to stop reading; default 1,024 */
   readonly inputHighWater?: number;
+  /**
+   * Journal bytes a peer may fall behind its update group before its session
+   * is closed with Cease / Out of Resources; default 64 MiB (src/rib/session-close.ts)
+   */
+  readonly outputLagLimit?: number;
 }
-
-export interface SessionCloseRequest {
-  readonly peer: PeerId;
-  readonly reason: 'route-limit';
-  /** RFC 4486 Cease / Maximum Number of Prefixes Reached, with AFI/SAFI and the limit */
-  readonly notification: NotificationMessage;
-}
-
-export type SessionCloseListener = (request: SessionCloseRequest) => void;
 
 export interface RouteEngineCounters {
   updatesReceived: number;
@@ -90,6 +88,8 @@ export interface RouteEngineCounters {
   prefixesWithdrawn: number;
   /** sessions closed because of the route limit */
   routeLimitExceeded: number;
+  /** sessions closed because the peer fell `outputLagLimit` bytes behind (stopped reading) */
+  outputLagExceeded: number;
   updatesSent: number;
   prefixesAdvertised: number;
   prefixesWithdrawnSent: number;
@@ -119,6 +119,7 @@ export class RouteEngine implements IngestTable {
     prefixesAnnounced: 0,
     prefixesWithdrawn: 0,
     routeLimitExceeded: 0,
+    outputLagExceeded: 0,
     updatesSent: 0,
     prefixesAdvertised: 0,
     prefixesWithdrawnSent: 0,
@@ -151,6 +152,7 @@ export class RouteEngine implements IngestTable {
   private injectedCount = 0;
   private readonly exporter: Exporter;
   private readonly sliceSize: number;
+  private readonly outputLagLimit: number;
   private readonly scheduleTask: (task: () => void) => void;
   private readonly unsubscribe: () => void;
 
@@ -161,14 +163,20 @@ export class RouteEngine implements IngestTable {
     this.limit = options.routeLimit ?? DEFAULT_ROUTE_LIMIT;
     this.sliceSize = options.sliceSize ?? 16_384;
     const inputHighWater = options.inputHighWater ?? 1024;
+    this.outputLagLimit = options.outputLagLimit ?? DEFAULT_OUTPUT_LAG_LIMIT;
     const v4 = parseIpv4(options.localAddress);
     if (v4 === undefined)
       throw new RibError(RIB_ERROR_CODES.INVALID_OPTION, `localAddress ${options.localAddress} is not IPv4`);
     const v6 = options.localAddressV6 !== undefined ? parseIpv6(options.localAddressV6) : undefined;
-    if (!(this.limit >= 1) || !(this.sliceSize >= 1) || !(inputHighWater >= 1)) {
+    if (
+      !(this.limit >= 1) ||
+      !(this.sliceSize >= 1) ||
+      !(inputHighWater >= 1) ||
+      !(this.outputLagLimit >= 1)
+    ) {
       throw new RibError(
         RIB_ERROR_CODES.INVALID_OPTION,
-        'routeLimit, sliceSize and inputHighWater must be positive',
+        'routeLimit, sliceSize, inputHighWater and outputLagLimit must be positive',
       );
     }
     this.input = new InputQueue(inputHighWater);
@@ -323,6 +331,13 @@ export class RouteEngine implements IngestTable {
     return this.injectedCount;
   }
 
+  /** Encoded UPDATEs held for peers that have not read them yet (every update group's journal). */
+  get journalBytes(): number {
+    let bytes = 0;
+    for (const group of this.groups.values()) bytes += group.journalBytes;
+    return bytes;
+  }
+
   get attributeSetCount(): number {
     return this.store.size;
   }
@@ -349,7 +364,6 @@ export class RouteEngine implements IngestTable {
   }
 
   tripRouteLimit(peer: PeerState, announced: number): void {
-    peer.status = 'closing';
     this.counters.routeLimitExceeded++;
     this.limitTrips.set(peer.id, (this.limitTrips.get(peer.id) ?? 0) + 1);
     const held = peer.adjRibIn.size;
@@ -361,13 +375,38 @@ export class RouteEngine implements IngestTable {
       announced,
       limit: this.routeLimit,
     });
+    this.closeSession(peer, 'route-limit', routeLimitNotification(this.routeLimit));
+  }
+
+  /** The peer fell too far behind its group's journal: close it (RFC 4486 Cease / Out of Resources). */
+  private tripOutputLag(member: AdjRibOut, lag: number): void {
+    const peer = this.peers.get(member.peer);
+    if (!peer || peer.out !== member) return;
+    this.counters.outputLagExceeded++;
+    publishRibEvent({
+      type: 'output-lag-exceeded',
+      instance: this.instance,
+      peer: peer.id,
+      lagBytes: lag,
+      limit: this.outputLagLimit,
+    });
+    this.closeSession(peer, 'output-lag', outOfResourcesNotification());
+  }
+
+  /**
+   * Ignores what the peer sends from now on, withdraws its routes (in
+   * slices) and asks the owner to close the session with `notification`;
+   * `peerDown` follows when the session has closed.
+   */
+  private closeSession(
+    peer: PeerState,
+    reason: SessionCloseRequest['reason'],
+    notification: NotificationMessage,
+  ): void {
+    peer.status = 'closing';
     this.leaveGroup(peer);
     this.walks.push(this.withdrawAllWalk(peer));
-    const request: SessionCloseRequest = {
-      peer: peer.id,
-      reason: 'route-limit',
-      notification: routeLimitNotification(this.routeLimit),
-    };
+    const request: SessionCloseRequest = { peer: peer.id, reason, notification };
     for (const listener of [...this.closeListeners]) listener(request);
   }
 
@@ -490,7 +529,17 @@ export class RouteEngine implements IngestTable {
       const busy = [...group.members.values()].filter((member) => member.hasWork);
       const share = Math.max(1024, Math.floor(this.sliceSize / Math.max(1, busy.length)));
       for (const member of busy) this.count(member, member.pump(share));
+      this.closeLaggards(group);
       group.trim();
+    }
+  }
+
+  /** Closes the sessions of members more than `outputLagLimit` journal bytes behind. */
+  private closeLaggards(group: UpdateGroup): void {
+    if (group.journalBytes <= this.outputLagLimit) return;
+    for (const member of [...group.members.values()]) {
+      const lag = group.lagOf(member.position);
+      if (lag > this.outputLagLimit) this.tripOutputLag(member, lag);
     }
   }
 

@@ -18,6 +18,16 @@ interface RouteLimitExceededEvent {
   readonly limit: number;
 }
 
+/** The peer stopped reading: its session is closed with Cease / Out of Resources (src/rib/session-close.ts). */
+interface OutputLagExceededEvent {
+  readonly type: 'output-lag-exceeded';
+  readonly instance: InstanceId;
+  readonly peer: string;
+  /** journal bytes written for the peer and not yet read */
+  readonly lagBytes: number;
+  readonly limit: number;
+}
+
 interface EndOfRibSentEvent {
   readonly type: 'end-of-rib-sent';
   readonly instance: InstanceId;
@@ -31,7 +41,8 @@ interface PeerRoutesWithdrawnEvent {
   readonly peer: string;
 }
 
-export type RibEvent = RouteLimitExceededEvent | EndOfRibSentEvent | PeerRoutesWithdrawnEvent;
+export type RibEvent =
+  RouteLimitExceededEvent | OutputLagExceededEvent | EndOfRibSentEvent | PeerRoutesWithdrawnEvent;
 
 export function publishRibEvent(event: RibEvent): void {
   if (channel.hasSubscribers) channel.publish(event);

@@ -9,13 +9,8 @@
  */
 export * from './ports.js';
 export { RouteEngine } from './engine.js';
-export type {
-  PeerCounters,
-  RouteEngineCounters,
-  RouteEngineOptions,
-  SessionCloseListener,
-  SessionCloseRequest,
-} from './engine.js';
+export type { PeerCounters, RouteEngineCounters, RouteEngineOptions } from './engine.js';
+export type { SessionCloseListener, SessionCloseRequest } from './session-close.js';
 export type { PeerCapabilities, PeerId, PeerInfo } from './peer.js';
 export type { AdvertisedRoute, LearnedRoute, PeerRouteView } from './views.js';
 export { DECISION_STEPS, decide } from './decision.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CeaseSubcode, ErrorCode } from '../bgp/codec/index.js';
-import type { SessionCloseRequest } from './engine.js';
+import type { SessionCloseRequest } from './session-close.js';
 import {
   harness,
   pathAttributes,

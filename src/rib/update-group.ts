@@ -16,7 +16,9 @@
  *
  * Each peer (src/rib/adj-rib-out.ts) reads the journal from its own position
  * at its own pace (backpressure per session); chunks every peer has read are
- * dropped. `sent` holds what the group has advertised per prefix, so a peer
+ * dropped. A peer that stops reading holds chunks for itself alone;
+ * `lagOf` measures how far behind it is, in bytes, so the engine can close
+ * its session past a bound (src/rib/session-close.ts). `sent` holds what the group has advertised per prefix, so a peer
  * that joins later (or asks for a ROUTE-REFRESH) is sent it from there.
  *
  * Packing: the prefixes of a batch are grouped by attribute set, so routes
@@ -34,6 +36,8 @@ import { PrefixMap, PrefixSet } from '../lib/prefix-map.js';
 /** UPDATEs of one batch, encoded once for the peers of a group. */
 interface Chunk {
   readonly bytes: Buffer;
+  /** journal bytes written before this chunk */
+  readonly offset: number;
   readonly messages: number;
   readonly announced: number;
   readonly withdrawn: number;
@@ -115,6 +119,8 @@ export class UpdateGroup {
   private readonly journal: Chunk[] = [];
   /** journal position of `journal[0]` */
   private base = 0;
+  /** journal bytes written since the group was made */
+  private written = 0;
   /** entries of `sent` per source peer */
   private readonly bySource = new Map<PeerId, { routes: number }>();
   private lastSource: PeerId | undefined;
@@ -143,6 +149,18 @@ export class UpdateGroup {
 
   chunkAt(position: number): Chunk {
     return this.journal[position - this.base]!;
+  }
+
+  /** Journal bytes from `position` to the end: what a peer at that position has yet to read. */
+  lagOf(position: number): number {
+    if (position >= this.end) return 0;
+    return this.written - this.chunkAt(position).offset;
+  }
+
+  /** Journal bytes held (not yet read by every member). */
+  get journalBytes(): number {
+    const first = this.journal[0];
+    return first ? this.written - first.offset : 0;
   }
 
   get hasWork(): boolean {
@@ -263,6 +281,8 @@ export class UpdateGroup {
   ): void {
     const messages = this.builder.messageCount;
     if (messages === 0) return;
-    this.journal.push({ bytes: this.builder.take(), messages, announced, withdrawn, skip, only });
+    const bytes = this.builder.take();
+    this.journal.push({ bytes, offset: this.written, messages, announced, withdrawn, skip, only });
+    this.written += bytes.length;
   }
 }

@@ -10,8 +10,9 @@
  *   reading until the engine calls back (`onReadResumed`): memory stays
  *   bounded under any offered load, and keepalives keep the session up.
  * - ROUTE-REFRESH from the peer → `engine.routeRefreshRequested`.
- * - The engine's route-limit close request → the session is reset with
- *   Cease / Maximum Number of Prefixes Reached (RFC 4486); the session layer
+ * - The engine's close requests → the session is reset with the NOTIFICATION
+ *   they carry: Cease / Maximum Number of Prefixes Reached (route limit) or
+ *   Cease / Out of Resources (a peer that stopped reading, RFC 4486); the session layer
  *   restarts it after its IdleHold back-off, and the peer is accepted again
  *   once it stays under the limit.
  *
@@ -43,6 +44,8 @@ interface RouteServerInstanceOptions {
   readonly sink: InjectedRouteSink;
   /** routes per peer (docs/azure-behaviour.md §2.3), default 4,000 */
   readonly routeLimit?: number;
+  /** journal bytes a peer may fall behind before Cease / Out of Resources (src/rib/session-close.ts) */
+  readonly outputLagLimit?: number;
   readonly branchToBranch?: boolean;
   readonly socketOptions?: SocketOptions;
 }
@@ -58,6 +61,7 @@ export class RouteServerInstance {
       localAddress: options.address,
       ...(options.asn !== undefined ? { localAsn: options.asn } : {}),
       ...(options.routeLimit !== undefined ? { routeLimit: options.routeLimit } : {}),
+      ...(options.outputLagLimit !== undefined ? { outputLagLimit: options.outputLagLimit } : {}),
       ...(options.branchToBranch !== undefined ? { branchToBranch: options.branchToBranch } : {}),
       network: options.network,
       sink: options.sink,

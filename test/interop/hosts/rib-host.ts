@@ -3,7 +3,8 @@
  * child process inside a lab namespace, for the route-engine interop test:
  * `node --import tsx rib-host.ts CONFIG.json DIR`.
  *
- * CONFIG.json: `{ "instances": [{ "instance", "address" }], "peers": [PeerOptions…], "routeLimit" }`.
+ * CONFIG.json: `{ "instances": [{ "instance", "address" }], "peers": [PeerOptions…], "routeLimit",
+ * "outputLagLimit"?, "summary"? }`.
  * The virtual network is the real sdn model: hub VNet 10.0.0.0/16
  * (RouteServerSubnet 10.0.0.0/26, nva 10.0.1.0/24) and a spoke 10.1.0.0/16
  * using the hub's route server; both instances inject into its binding.
@@ -11,7 +12,10 @@
  * Writes DIR/events.jsonl (session state changes and NOTIFICATIONs, from the
  * session diagnostics channel) and, every 200 ms, DIR/state.json: the routes
  * the VNet programs, and per instance and peer the learned (with rejected)
- * and advertised routes. SIGTERM stops both instances and exits.
+ * and advertised routes; with `summary: true` (tables of 100,000s of routes)
+ * only counts: per instance the engine's counters, the routes it injects
+ * and the journal bytes it holds, and per peer the routes learned and advertised.
+ * SIGTERM stops both instances and exits.
  */
 import diagnostics from 'node:diagnostics_channel';
 import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -27,6 +31,8 @@ interface HostConfig {
   instances: { instance: string; address: string }[];
   peers: PeerOptions[];
   routeLimit: number;
+  outputLagLimit?: number;
+  summary?: boolean;
 }
 
 const [configPath, dir] = process.argv.slice(2);
@@ -83,6 +89,7 @@ for (const spec of config.instances) {
     network: binding,
     sink: binding,
     routeLimit: config.routeLimit,
+    ...(config.outputLagLimit !== undefined ? { outputLagLimit: config.outputLagLimit } : {}),
   });
   instances.push(instance);
   for (const peer of config.peers) instance.addPeer(peer);
@@ -96,14 +103,36 @@ function writeState(): void {
         Object.fromEntries(config.peers.map((p) => [p.address, view(i, p.address)])),
       ]),
     );
-  const state = {
+  const state = config.summary ? summary(perInstance) : detail(perInstance);
+  const file = path.join(dir!, 'state.json');
+  writeFileSync(file + '.tmp', JSON.stringify(state));
+  renameSync(file + '.tmp', file);
+}
+
+type PerInstance = (view: (i: RouteServerInstance, peer: string) => unknown) => unknown;
+
+function summary(perInstance: PerInstance): unknown {
+  return {
+    engines: Object.fromEntries(
+      instances.map((i) => [
+        i.options.instance,
+        {
+          counters: i.engine.counters,
+          injected: i.engine.injectedSize,
+          journalBytes: i.engine.journalBytes,
+        },
+      ]),
+    ),
+    peers: perInstance((i, peer) => i.engine.peerCounters(peer) ?? null),
+  };
+}
+
+function detail(perInstance: PerInstance): unknown {
+  return {
     injected: binding.injectedRoutes().map((r) => ({ prefix: formatPrefix(r.prefix), nextHops: r.nextHops })),
     learned: perInstance((i, peer) => i.engine.learnedRoutes(peer, { includeRejected: true })),
     advertised: perInstance((i, peer) => i.advertisedRoutes(peer)),
   };
-  const file = path.join(dir!, 'state.json');
-  writeFileSync(file + '.tmp', JSON.stringify(state));
-  renameSync(file + '.tmp', file);
 }
 const timer = setInterval(writeState, 200);
 emit({ type: 'ready', pid: process.pid });
