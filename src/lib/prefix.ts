@@ -185,7 +185,10 @@ export function ipv4KeyOf(address: number, length: number): number {
 
 /** Inverse of prefixKey. */
 export function prefixFromKey(key: PrefixKey): Prefix {
-  if (typeof key === 'number') return { family: 4, address: Math.floor(key / 64), length: key % 64 };
+  if (typeof key === 'number') {
+    const address = Math.floor(key / 64);
+    return { family: 4, address, length: key - address * 64 };
+  }
   return parsePrefix(key);
 }
 
