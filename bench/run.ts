@@ -27,7 +27,7 @@ const DUTS: Dut[] = [routeserver, routeserverNoVnet, bird, frr, openbgpd, gobgp]
 
 const { values } = parseArgs({
   options: {
-    scenario: { type: 'string', default: 'a,b,c' },
+    scenario: { type: 'string', default: 'a,b,b2,c,ci' },
     dut: { type: 'string', default: DUTS.map((d) => d.id).join(',') },
     pairs: { type: 'string', default: '3' },
     'slow-passes': { type: 'string', default: '1' },
@@ -42,8 +42,8 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  console.log(`usage: npm run bench -- [--scenario a,b,c,d,e] [--dut ${DUTS.map((d) => d.id).join(',')}]
-       [--pairs 3] [--slow-passes 1] [--packing anchor|real] [--timeout 60] [--churn-seconds 60] [--churn-rate 200000] [--flaps 100] [--no-install]`);
+  console.log(`usage: npm run bench -- [--scenario a,b,b2,c,ci,d,e] [--dut ${DUTS.map((d) => d.id).join(',')}]
+       [--pairs 3] [--slow-passes 1] [--packing anchor|real|diverse] [--timeout 60] [--churn-seconds 60] [--churn-rate 200000] [--flaps 100] [--no-install]`);
   process.exit(0);
 }
 

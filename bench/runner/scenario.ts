@@ -30,14 +30,31 @@ export interface Scenario {
   readonly peers: number;
   readonly prefixesPerPeer: number;
   readonly importOnly: boolean;
+  /** the table's attribute sets, instead of `--packing` */
+  readonly packing?: Packing;
   readonly extra?: 'churn' | 'flap';
 }
 
 export const SCENARIOS: Record<string, Scenario> = {
   a: { id: 'a', title: '8 peers × 4,000', peers: 8, prefixesPerPeer: 4000, importOnly: false },
   b: { id: 'b', title: '1 peer × 1,000,000', peers: 1, prefixesPerPeer: 1_000_000, importOnly: false },
+  b2: {
+    id: 'b2',
+    title: 'b′: 1 peer × 1,000,000, diverse attributes (3 prefixes per set)',
+    peers: 1,
+    prefixesPerPeer: 1_000_000,
+    importOnly: false,
+    packing: 'diverse',
+  },
   c: {
     id: 'c',
+    title: '100 peers × 10,000 (every DUT exports to all 100 peers)',
+    peers: 100,
+    prefixesPerPeer: 10_000,
+    importOnly: false,
+  },
+  ci: {
+    id: 'ci',
     title: '100 peers × 10,000 (import-only peers)',
     peers: 100,
     prefixesPerPeer: 10_000,
@@ -227,7 +244,7 @@ export async function runOnce(
           dut: t.dutAddress,
           port,
           prefixesPerPeer: scenario.prefixesPerPeer,
-          packing: options.packing,
+          packing: scenario.packing ?? options.packing,
           pauseReading: scenario.importOnly,
           peers: injectors,
         },

@@ -7,7 +7,7 @@ import { CONTEXT, encodeAnnounce, encodePeer } from '../../bench/harness/table.j
 import type { PeerPlan } from '../../bench/harness/table.js';
 import { END_OF_RIB, FrameWalker, planAddress, planIndex } from '../../bench/harness/wire.js';
 
-const plan = (packing: 'anchor' | 'real', count: number, first = 0): PeerPlan => ({
+const plan = (packing: PeerPlan['packing'], count: number, first = 0): PeerPlan => ({
   asn: 65101,
   nextHop: 0x0a000101,
   first,
@@ -37,6 +37,20 @@ describe('bench injector tables', () => {
     expect(new Set(all.map((u) => Buffer.from(u.attributeBytes).toString('hex'))).size).toBe(4);
     const slice = messages(encodeAnnounce(p, 15, 15).bytes).map((m) => decode(m, CONTEXT) as UpdateMessage);
     expect(Buffer.from(slice[0]!.attributeBytes)).toEqual(Buffer.from(all[1]!.attributeBytes));
+  });
+
+  it('gives every UPDATE of 3 prefixes its own attributes in diverse mode: AS paths 2–7 long, MED on a third, 0–4 communities', () => {
+    const all = messages(encodeAnnounce(plan('diverse', 3000), 0, 3000).bytes).map(
+      (m) => decode(m, CONTEXT) as UpdateMessage,
+    );
+    expect(all).toHaveLength(1000);
+    expect(all.every((u) => u.nlri.length === 3)).toBe(true);
+    expect(new Set(all.map((u) => Buffer.from(u.attributeBytes).toString('hex'))).size).toBe(1000);
+    const lengths = new Set(all.map((u) => u.attributes.asPath!.flatMap((s) => s.asns).length));
+    expect([...lengths].sort()).toEqual([2, 3, 4, 5, 6, 7]);
+    expect(all.filter((u) => u.attributes.med !== undefined)).toHaveLength(334);
+    const communities = new Set(all.map((u) => u.attributes.communities?.length ?? 0));
+    expect([...communities].sort()).toEqual([0, 1, 2, 3, 4]);
   });
 
   it('withdraws the whole range', () => {
