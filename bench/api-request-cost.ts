@@ -7,12 +7,14 @@
  *   npx tsx bench/api-request-cost.ts [--quick] [--only vnet-prefixes,inline-subnets,...]
  *
  * Cases:
- * - vnet-prefixes: a VNet with N address prefixes (/28s of 10.0.0.0/8);
- * - inline-subnets: a VNet (10.0.0.0/8) with N /24 subnets inline;
+ * - vnet-prefixes: a VNet with N address prefixes (/28s of 10.0.0.0/8), up
+ *   to the 10,000 allowed, and a 45,000-prefix one that is refused;
+ * - inline-subnets: a VNet (10.0.0.0/8) with N /24 subnets inline, up to
+ *   the 3,000 allowed, and a 5,000-subnet one that is refused;
  * - inline-subnets+tables: the same with 10,000 route tables stored;
  * - empty-table-next-to-big-vnet: an empty route table while a VNet with
- *   100,000 address prefixes exists.
- * Prints a table; no thresholds.
+ *   10,000 address prefixes exists.
+ * Limits: docs/limits.md. Prints a table; no thresholds.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,7 +30,8 @@ import { printTable } from './lib/text-table.js';
 const API_VERSION = 'api-version=2024-05-01';
 
 interface Harness {
-  put(path: string, body: unknown): Promise<{ status: number; ms: number }>;
+  /** one PUT; throws unless it is answered with `expected` (2xx by default) */
+  put(path: string, body: unknown, expected?: number): Promise<{ status: number; ms: number }>;
   close(): Promise<void>;
 }
 
@@ -42,7 +45,7 @@ async function harness(fill?: (store: SqliteResourceStore) => Promise<void>): Pr
   const authorization = `Bearer ${server.credentials.token}`;
   await server.app.ready();
   const h: Harness = {
-    async put(path, body) {
+    async put(path, body, expected) {
       const started = performance.now();
       const res = await server.app.inject({
         method: 'PUT',
@@ -51,7 +54,8 @@ async function harness(fill?: (store: SqliteResourceStore) => Promise<void>): Pr
         payload: body as object,
       });
       const ms = performance.now() - started;
-      if (res.statusCode >= 300) throw new Error(`PUT ${path}: ${res.statusCode} ${res.body.slice(0, 300)}`);
+      const ok = expected === undefined ? res.statusCode < 300 : res.statusCode === expected;
+      if (!ok) throw new Error(`PUT ${path}: ${res.statusCode} ${res.body.slice(0, 300)}`);
       return { status: res.statusCode, ms };
     },
     async close() {
@@ -98,12 +102,20 @@ function vnetBody(prefixes: readonly string[], subnets: number): unknown {
 
 type Row = { case: string; size: number; ms: number };
 
+/** Refused with 400 QuotaExceeded over the limit (docs/limits.md); `refused` marks those rows. */
+const OVER_LIMIT = { prefixes: 45_000, subnets: 5_000 };
+
 async function vnetPrefixes(sizes: readonly number[]): Promise<Row[]> {
   const rows: Row[] = [];
-  for (const size of sizes) {
+  for (const size of [...sizes, OVER_LIMIT.prefixes]) {
     const h = await harness();
-    const { ms } = await h.put('virtualNetworks/big', vnetBody(addressPrefixes(size), 0));
-    rows.push({ case: 'vnet-prefixes', size, ms });
+    const refused = size === OVER_LIMIT.prefixes;
+    const { ms } = await h.put(
+      'virtualNetworks/big',
+      vnetBody(addressPrefixes(size), 0),
+      refused ? 400 : undefined,
+    );
+    rows.push({ case: refused ? 'vnet-prefixes (refused: over the limit)' : 'vnet-prefixes', size, ms });
     await h.close();
   }
   return rows;
@@ -111,16 +123,18 @@ async function vnetPrefixes(sizes: readonly number[]): Promise<Row[]> {
 
 async function inlineSubnets(sizes: readonly number[], storedTables: number): Promise<Row[]> {
   const rows: Row[] = [];
-  for (const size of sizes) {
+  for (const size of [...sizes, OVER_LIMIT.subnets]) {
     const h = await harness(
       storedTables === 0 ? undefined : (store) => fillRouteTables(store, storedTables, 2),
     );
-    const { ms } = await h.put('virtualNetworks/wide', vnetBody(['10.0.0.0/8'], size));
-    rows.push({
-      case: storedTables === 0 ? 'inline-subnets' : `inline-subnets+${storedTables} tables`,
-      size,
-      ms,
-    });
+    const refused = size === OVER_LIMIT.subnets;
+    const { ms } = await h.put(
+      'virtualNetworks/wide',
+      vnetBody(['10.0.0.0/8'], size),
+      refused ? 400 : undefined,
+    );
+    const name = storedTables === 0 ? 'inline-subnets' : `inline-subnets+${storedTables} tables`;
+    rows.push({ case: refused ? `${name} (refused: over the limit)` : name, size, ms });
     await h.close();
   }
   return rows;
@@ -149,13 +163,12 @@ const run = (name: string) => only === undefined || only.has(name);
 
 const rows: Row[] = [];
 if (run('vnet-prefixes'))
-  rows.push(...(await vnetPrefixes(quick ? [10_000, 20_000] : [10_000, 20_000, 40_000, 100_000])));
+  rows.push(...(await vnetPrefixes(quick ? [2_500, 10_000] : [2_500, 5_000, 10_000])));
 if (run('inline-subnets'))
-  rows.push(...(await inlineSubnets(quick ? [500, 1000] : [500, 1000, 2000, 4000, 8000], 0)));
+  rows.push(...(await inlineSubnets(quick ? [500, 3000] : [500, 1000, 2000, 3000], 0)));
 if (run('inline-subnets+tables'))
-  rows.push(...(await inlineSubnets(quick ? [500, 1000] : [500, 1000, 2000, 4000], 10_000)));
-if (run('empty-table-next-to-big-vnet'))
-  rows.push(...(await emptyTableNextToBigVnet(quick ? 20_000 : 100_000)));
+  rows.push(...(await inlineSubnets(quick ? [500, 3000] : [500, 1000, 2000, 3000], 10_000)));
+if (run('empty-table-next-to-big-vnet')) rows.push(...(await emptyTableNextToBigVnet(10_000)));
 
 printTable(
   ['case', 'size', 'ms', 'µs per item'],

@@ -25,6 +25,7 @@ const BY_CODE: Readonly<Record<string, readonly [status: number, armCode: string
   [E.INVALID_PEER_IP]: [400, 'InvalidPeerIp'],
   [E.DUPLICATE_PEER_IP]: [400, 'DuplicatePeerIp'],
   [E.PEER_LIMIT]: [400, 'BgpConnectionLimitExceeded'],
+  [E.COUNT_LIMIT]: [400, 'QuotaExceeded'],
   [E.INVALID_ROUTE_SERVER_SUBNET]: [400, 'InvalidRouteServerSubnet'],
   [E.ROUTE_SERVER_PLACEMENT]: [400, 'InvalidRouteServerPlacement'],
   [E.IMMUTABLE_FIELD]: [400, 'PropertyChangeNotAllowed'],

@@ -59,6 +59,8 @@ export const ROUTE_SERVER_ERROR_CODES = {
   CONDITION_TARGET_MISSING: 'BGPRS_ERR_RS_CONDITION_TARGET_MISSING',
   /** A resource id the store cannot hold (malformed or too long). */
   INVALID_ID: 'BGPRS_ERR_RS_INVALID_ID',
+  /** More items than a per-resource count allows: subnets or peerings per VNet, routes per route table, address prefixes per VNet (count-limits.ts). */
+  COUNT_LIMIT: 'BGPRS_ERR_RS_COUNT_LIMIT',
   /** As many effective route watches are open as the service allows (route-watch.ts). */
   WATCH_LIMIT: 'BGPRS_ERR_RS_WATCH_LIMIT',
 } as const;

@@ -24,6 +24,7 @@ import {
   type ModelFieldPath,
 } from './core.js';
 import { ROUTE_SERVER_ERROR_CODES as E, RouteServerError } from './errors.js';
+import { checkCount, COUNT_LIMITS } from './count-limits.js';
 import { trackedBody } from './tracked-rules.js';
 import { childId, idKey, inScope, nameFromId, parentIdOf, sdnSubnetId, TYPES } from './ids.js';
 import type { Mutation } from './mutation.js';
@@ -340,6 +341,48 @@ function removeUnlisted(
   }
 }
 
+/** A VNet body's lists within Azure's counts (count-limits.ts), before any of their items is looked at. */
+function checkVirtualNetworkCounts(input: VirtualNetworkResourceInput): void {
+  const { addressPrefixesPerVirtualNetwork, subnetsPerVirtualNetwork, peeringsPerVirtualNetwork } =
+    COUNT_LIMITS;
+  checkCount(
+    input.addressPrefixes.length,
+    addressPrefixesPerVirtualNetwork,
+    'address prefixes per virtual network',
+    'properties.addressSpace.addressPrefixes',
+  );
+  if (input.subnets !== undefined)
+    checkCount(
+      input.subnets.length,
+      subnetsPerVirtualNetwork,
+      'subnets per virtual network',
+      'properties.subnets',
+    );
+  if (input.peerings !== undefined) {
+    checkCount(
+      input.peerings.length,
+      peeringsPerVirtualNetwork,
+      'peerings per virtual network',
+      'properties.virtualNetworkPeerings',
+    );
+  }
+}
+
+/** A new child of `vnet` within its count: the children of that type it has now, plus this one. */
+function checkNewChild(
+  core: ServiceCore,
+  vnet: VnetRecord,
+  type: typeof TYPES.subnet | typeof TYPES.peering,
+  isNew: boolean,
+): void {
+  if (!isNew) return;
+  const [limit, what] =
+    type === TYPES.subnet
+      ? [COUNT_LIMITS.subnetsPerVirtualNetwork, 'subnets per virtual network']
+      : [COUNT_LIMITS.peeringsPerVirtualNetwork, 'peerings per virtual network'];
+  checkCount(core.index.childrenOf(vnet.id, type).length + 1, limit, what, '');
+}
+
 function putVirtualNetwork(
   core: ServiceCore,
   id: string,
@@ -350,6 +393,7 @@ function putVirtualNetwork(
     .write((mutation) => {
       const existing = core.index.get(id, TYPES.virtualNetwork);
       checkWriteConditions(existing, options);
+      checkVirtualNetworkCounts(input);
       const vnet = { id: existing?.id ?? id };
       const body: VirtualNetworkBody = {
         ...trackedBody(input, existing?.body.location),
@@ -446,6 +490,7 @@ function putSubnet(
       const existing = core.index.get(id, TYPES.subnet);
       checkWriteConditions(existing, options);
       const created = existing === undefined;
+      checkNewChild(core, vnet, TYPES.subnet, created);
       writeSubnet(core, mutation, vnet, nameFromId(id), input, '', options);
       mutation.touch(vnet);
       return () => ({ resource: subnetView(core, core.index.get(id, TYPES.subnet)!), created });
@@ -483,6 +528,7 @@ function putPeering(
       const vnet = requireVnet(core, id);
       const existing = core.index.get(id, TYPES.peering);
       checkWriteConditions(existing, options);
+      checkNewChild(core, vnet, TYPES.peering, existing === undefined);
       const before = spacesSnapshot(core);
       const peered = new Set([idKey(vnet.id)]);
       if (existing !== undefined) peered.add(idKey(existing.body.remoteVirtualNetworkId));

@@ -264,6 +264,25 @@ function planStart(
   });
 }
 
+/**
+ * A placement gives the instances their addresses; a BGP connection made
+ * before it may name one of them as its peer (checkPeerIp refuses that only
+ * once the addresses are known). Such a placement is refused, naming the
+ * connection to change first.
+ */
+function checkPeersClearOf(core: ServiceCore, hub: HubRecord, addresses: readonly string[]): void {
+  for (const connection of core.index.childrenOf(hub.id, TYPES.bgpConnection)) {
+    const instance = addresses.indexOf(connection.body.peerIp);
+    if (instance === -1) continue;
+    throw new RouteServerError(
+      E.INVALID_PEER_IP,
+      `bgpConnection '${connection.name}' peers with ${connection.body.peerIp}, the address this ` +
+        `ipConfiguration gives instance ${INSTANCE_IDS[instance]}; change that connection's peerIp first`,
+      'properties.subnet.id',
+    );
+  }
+}
+
 function putIpConfiguration(
   core: ServiceCore,
   id: string,
@@ -286,7 +305,10 @@ function putIpConfiguration(
         );
       }
       const { body, subnet } = ipConfigurationBody(core, existing, input);
-      if (existing === undefined) planStart(core, mutation, hub, subnet);
+      if (existing === undefined) {
+        checkPeersClearOf(core, hub, instanceAddresses(subnet.body.addressPrefix));
+        planStart(core, mutation, hub, subnet);
+      }
       const name = existing?.name ?? nameFromId(id);
       mutation.put(
         { id: existing?.id ?? id, type: TYPES.ipConfiguration, parentId: hub.id, name, body },

@@ -20,6 +20,7 @@ import {
   type ModelFieldPath,
 } from './core.js';
 import { ROUTE_SERVER_ERROR_CODES as E, RouteServerError } from './errors.js';
+import { checkCount, COUNT_LIMITS } from './count-limits.js';
 import { trackedBody } from './tracked-rules.js';
 import { unusableUnicastReason } from './peer-rules.js';
 import { childId, idKey, inScope, nameFromId, parentIdOf, TYPES } from './ids.js';
@@ -158,6 +159,14 @@ function putRouteTable(
     .write((mutation) => {
       const existing = core.index.get(id, TYPES.routeTable);
       checkWriteConditions(existing, options);
+      if (input.routes !== undefined) {
+        checkCount(
+          input.routes.length,
+          COUNT_LIMITS.routesPerRouteTable,
+          'routes per route table',
+          'properties.routes',
+        );
+      }
       const tableId = existing?.id ?? id;
       const key = idKey(tableId);
       const body: RouteTableBody = {
@@ -273,6 +282,7 @@ function putRoute(
       const name = existing?.name ?? nameFromId(id);
       const body = routeBody(input, '');
       const others = core.index.childrenOf(table.id, TYPES.route).filter((r) => idKey(r.id) !== idKey(id));
+      checkCount(others.length + 1, COUNT_LIMITS.routesPerRouteTable, 'routes per route table', '');
       // the model names the route by its index in the table; this route (the last) is the request body
       const routes = [...sdnRoutes(others), sdnRoute(name, body)];
       replaceRoutes(

@@ -107,6 +107,28 @@ describe('addresses that cannot be a peer or a next hop', () => {
     expect(res.statusCode).toBe(201);
   });
 
+  it('refuses a placement that would give an instance the address a connection made before it peers with', async () => {
+    await api.request('PUT', 'virtualHubs/rs2', { location: 'local', properties: {} });
+    const early = await api.request('PUT', 'virtualHubs/rs2/bgpConnections/nva', {
+      properties: { peerIp: '10.0.2.5', peerAsn: 65001 },
+    });
+    expect(early.statusCode).toBe(201);
+    await api.request('PUT', 'virtualNetworks/hub2', {
+      location: 'local',
+      properties: {
+        addressSpace: { addressPrefixes: ['10.0.2.0/24'] },
+        subnets: [{ name: 'RouteServerSubnet', properties: { addressPrefix: '10.0.2.0/26' } }],
+      },
+    });
+    const res = await api.request('PUT', 'virtualHubs/rs2/ipConfigurations/ipconfig1', {
+      properties: { subnet: { id: `${NET}/virtualNetworks/hub2/subnets/RouteServerSubnet` } },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'InvalidPeerIp', target: 'properties.subnet.id' });
+    expect(res.body.error.message).toMatch(/bgpConnection 'nva' peers with 10\.0\.2\.5.*IN_1/);
+    expect((await api.request('GET', 'virtualHubs/rs2/ipConfigurations/ipconfig1')).statusCode).toBe(404);
+  });
+
   for (const hop of [
     '0.0.0.0',
     '127.0.0.1',
@@ -131,4 +153,87 @@ describe('addresses that cannot be a peer or a next hop', () => {
       expect(res.body.error.message).toMatch(/needs a unicast address/);
     });
   }
+});
+
+describe("Azure's per-resource counts", () => {
+  const prefixes = (count: number) => Array.from({ length: count }, (_, i) => `10.${i >> 8}.${i & 255}.0/24`);
+  const subnets = (count: number) =>
+    Array.from({ length: count }, (_, i) => ({
+      name: `s${i}`,
+      properties: { addressPrefix: `10.${i >> 5}.${(i & 31) * 8}.0/29` },
+    }));
+  const vnet = (name: string, properties: object) =>
+    api.request('PUT', `virtualNetworks/${name}`, { location: 'local', properties });
+
+  it('accepts 10,000 address prefixes in a VNet and refuses 10,001, storing nothing', async () => {
+    const ok = await vnet('vn', { addressSpace: { addressPrefixes: prefixes(10_000) } });
+    expect(ok.statusCode, JSON.stringify(ok.body)).toBe(201);
+    const res = await vnet('wn', { addressSpace: { addressPrefixes: prefixes(10_001) } });
+    expect(res.statusCode).toBe(400);
+    expect(res.body.error).toMatchObject({
+      code: 'QuotaExceeded',
+      target: 'properties.addressSpace.addressPrefixes',
+    });
+    expect(res.body.error.message).toMatch(/at most 10,000 address prefixes per virtual network.*10,001/);
+    expect((await api.request('GET', 'virtualNetworks/wn')).statusCode).toBe(404);
+  });
+
+  it('accepts 3,000 subnets in a VNet and refuses a 3,001st, inline or alone', async () => {
+    const space = { addressPrefixes: ['10.0.0.0/8'] };
+    expect((await vnet('vn', { addressSpace: space, subnets: subnets(3_000) })).statusCode).toBe(201);
+    const inline = await vnet('wn', { addressSpace: space, subnets: subnets(3_001) });
+    expect(inline.body.error).toMatchObject({ code: 'QuotaExceeded', target: 'properties.subnets' });
+    const alone = await api.request('PUT', 'virtualNetworks/vn/subnets/one-more', {
+      properties: { addressPrefix: '10.200.0.0/29' },
+    });
+    expect(alone.statusCode).toBe(400);
+    expect(alone.body.error.code).toBe('QuotaExceeded');
+    expect((await api.request('GET', 'virtualNetworks/vn/subnets/one-more')).statusCode).toBe(404);
+    // an update of a subnet that exists is not a new one
+    const update = await api.request('PUT', 'virtualNetworks/vn/subnets/s0', {
+      properties: { addressPrefix: '10.0.0.0/29' },
+    });
+    expect(update.statusCode).toBe(200);
+  });
+
+  it('accepts 500 peerings in a VNet and refuses a 501st, inline or alone', async () => {
+    for (let i = 0; i <= 500; i++) {
+      const res = await vnet(`r${i}`, {
+        addressSpace: { addressPrefixes: [`10.${i >> 8}.${i & 255}.0/24`] },
+      });
+      expect(res.statusCode).toBe(201);
+    }
+    const peering = (i: number) => ({
+      name: `p${i}`,
+      properties: { remoteVirtualNetwork: { id: `${NET}/virtualNetworks/r${i}` } },
+    });
+    const space = { addressPrefixes: ['172.16.0.0/16'] };
+    const peerings = (count: number) => Array.from({ length: count }, (_, i) => peering(i));
+    const inline = await vnet('hub', { addressSpace: space, virtualNetworkPeerings: peerings(501) });
+    expect(inline.body.error).toMatchObject({
+      code: 'QuotaExceeded',
+      target: 'properties.virtualNetworkPeerings',
+    });
+    expect(
+      (await vnet('hub', { addressSpace: space, virtualNetworkPeerings: peerings(500) })).statusCode,
+    ).toBe(201);
+    const alone = await api.request('PUT', 'virtualNetworks/hub/virtualNetworkPeerings/p500', peering(500));
+    expect(alone.statusCode).toBe(400);
+    expect(alone.body.error.code).toBe('QuotaExceeded');
+  });
+
+  it('accepts 400 routes in a route table and refuses a 401st, inline or alone', async () => {
+    const route = (i: number) => ({
+      name: `r${i}`,
+      properties: { addressPrefix: `10.${i >> 8}.${i & 255}.0/24`, nextHopType: 'None' },
+    });
+    const routes = (count: number) => Array.from({ length: count }, (_, i) => route(i));
+    const inline = await table({ properties: { routes: routes(401) } });
+    expect(inline.body.error).toMatchObject({ code: 'QuotaExceeded', target: 'properties.routes' });
+    expect((await table({ properties: { routes: routes(400) } })).statusCode).toBe(201);
+    const alone = await api.request('PUT', 'routeTables/rt/routes/r400', route(400));
+    expect(alone.body.error.code).toBe('QuotaExceeded');
+    const update = await api.request('PUT', 'routeTables/rt/routes/r0', route(0));
+    expect(update.statusCode).toBe(200);
+  });
 });
