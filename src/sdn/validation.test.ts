@@ -38,6 +38,18 @@ describe('validation', () => {
     expect(error.code).toBe(E.ADDRESS_SPACE_RESERVED);
   });
 
+  it('treats IPv6 address spaces as IPv4 ones: ::/0 and the special ranges refused, global unicast accepted', () => {
+    const { model } = hubAndSpokes();
+    for (const space of ['0.0.0.0/0', '::/0', '::1/128', '::ffff:10.0.0.0/104', 'fe80::/64', 'ff02::/16']) {
+      const error = rejects(model, 'hub/subnets/app', () =>
+        model.createVirtualNetwork({ id: 'x', addressSpaces: [p(space)] }),
+      );
+      expect(error.code, space).toBe(E.ADDRESS_SPACE_RESERVED);
+    }
+    model.createVirtualNetwork({ id: 'x', addressSpaces: [p('2001:db8::/48'), p('fd00:1::/48')] });
+    expect(model.virtualNetwork('x')).toBeDefined();
+  });
+
   it('rejects a subnet outside its VNet', () => {
     const { model } = hubAndSpokes();
     const error = rejects(model, 'hub/subnets/app', () =>

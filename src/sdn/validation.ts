@@ -13,13 +13,22 @@ import type { NetworkState } from './state.js';
 import type { UserRouteTable, Subnet, VirtualNetwork, VirtualNetworkPeering } from './types.js';
 import { GATEWAY_SUBNET, ROUTE_SERVER_SUBNET } from './types.js';
 
-/** Ranges Azure does not allow in a VNet address space. */
+/**
+ * Ranges not allowed in a VNet address space: Azure's for IPv4; for IPv6
+ * the same kinds of range (unspecified, loopback, IPv4-mapped, link-local,
+ * multicast; RFC 4291 §2.4), so `::/0` is refused as `0.0.0.0/0` is.
+ */
 const RESERVED_RANGES: readonly Prefix[] = [
   '224.0.0.0/4',
   '255.255.255.255/32',
   '127.0.0.0/8',
   '169.254.0.0/16',
   '168.63.129.16/32',
+  '::/128',
+  '::1/128',
+  '::ffff:0:0/96',
+  'fe80::/10',
+  'ff00::/8',
 ].map((text) => parsePrefix(text));
 
 const fail = (code: SdnError['code'], message: string, field: string): never => {
