@@ -82,6 +82,18 @@ describe('ARM names', () => {
     );
     expect(() => assertValidResourceGroupName('a'.repeat(91))).toThrow(ArmError);
   });
+
+  it('refuses resource group names whose case folding is ambiguous, and names not in NFC', () => {
+    for (const name of ['\u212Aelvin', 'rg-\u0130', 'rg-\u017F', 'e\u0301t\u00e9']) {
+      expect(() => assertValidResourceGroupName(name), name).toThrow(
+        expect.objectContaining({ armCode: 'InvalidResourceGroupName' }),
+      );
+    }
+    expect(() => assertValidResourceGroupName('rg-\u212A')).toThrow(/U\+212A/);
+    for (const name of ['été', 'Größe', 'ΑΒΓ-grp', 'группа', '東京']) {
+      expect(() => assertValidResourceGroupName(name), name).not.toThrow();
+    }
+  });
 });
 
 describe('ETags and preconditions', () => {

@@ -5,7 +5,12 @@
  * What we enforce, per segment of a resource id:
  * - subscription id: a GUID (ARM answers InvalidSubscriptionId otherwise).
  * - resource group: 1-90 characters; Unicode letters and digits, `_ ( ) . -`;
- *   must not end with a period.
+ *   must not end with a period. Names are compared by their lower case (as
+ *   ids and store keys are), so a name must fold one way only: in Unicode
+ *   normalization form C, and without letters whose case mapping changes
+ *   length (`İ` → `i̇`) or crosses into or out of ASCII (the Kelvin sign `K`
+ *   → `k`, `ſ` → `S`). Those would make two spellings of one group differ in
+ *   one comparison and match in another.
  * - Microsoft.Network resources (virtualHubs and their ipConfigurations /
  *   bgpConnections, virtualNetworks/subnets/virtualNetworkPeerings, routeTables/routes,
  *   networkInterfaces): ASCII letters, digits, `_ . -`; begins with a letter or digit;
@@ -43,7 +48,33 @@ export function assertValidResourceName(resourceType: string, name: string, targ
   }
 }
 
+/** The first character of `name` whose case folding is not one-to-one within its script, or undefined. */
+function ambiguousFolding(name: string): string | undefined {
+  const ascii = (text: string) => [...text].every((c) => c.charCodeAt(0) < 0x80);
+  for (const c of name) {
+    const lower = c.toLowerCase();
+    const upper = c.toUpperCase();
+    if (lower.length !== c.length) return c;
+    if (!ascii(c) && (ascii(lower) || (upper.length === c.length && ascii(upper)))) return c;
+  }
+  return undefined;
+}
+
+const codePoint = (c: string) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+
 export function assertValidResourceGroupName(name: string): void {
+  const folding = ambiguousFolding(name) ?? (name.normalize('NFC') === name ? undefined : name);
+  if (folding !== undefined) {
+    throw new ArmError(
+      400,
+      'InvalidResourceGroupName',
+      folding === name
+        ? `Resource group name '${name}' is invalid: it is not in Unicode normalization form C (NFC).`
+        : `Resource group name '${name}' is invalid: '${folding}' (${codePoint(folding)}) has an ambiguous ` +
+            `upper or lower case; use the letter it stands for.`,
+      { target: 'resourceGroupName' },
+    );
+  }
   if (name.length < 1 || name.length > 90 || !RESOURCE_GROUP_NAME.test(name) || name.endsWith('.')) {
     throw new ArmError(
       400,
