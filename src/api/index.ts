@@ -1,6 +1,7 @@
 /** The ARM-compatible management API: server, conventions and helpers for resource handlers. */
 export { createApiServer, OPENAPI_PATH, type ApiServer, type ApiServerOptions } from './server.js';
 export { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './connection-limits.js';
+export { parsePublicUrl } from './public-url.js';
 export * from './api-versions.js';
 export * from './arm-id.js';
 export * from './arm-resource.js';

@@ -13,7 +13,13 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { CodedError } from '../lib/errors.js';
-import { createApiServer, registerRouteWatch, type ApiServer, type ConnectionLimits } from '../api/index.js';
+import {
+  createApiServer,
+  parsePublicUrl,
+  registerRouteWatch,
+  type ApiServer,
+  type ConnectionLimits,
+} from '../api/index.js';
 import { registerNetworkResources } from '../api/routes/index.js';
 import type { ResourceStore } from '../store/index.js';
 import { RouteServerService, type RouteServerLimits } from '../routeserver/index.js';
@@ -136,6 +142,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const dataDir = resolve(options.dataDir);
   const config = options.configFile === undefined ? undefined : loadConfigFile(options.configFile);
   const publicUrl = options.publicUrl ?? config?.api?.publicUrl;
+  // a wrong URL stops the start before the store is opened or the file applied
+  if (publicUrl !== undefined) parsePublicUrl(publicUrl);
   const tightened = secureDataDirectory(dataDir);
   if (tightened.length > 0) logger.warn({ paths: tightened }, 'data directory: made private (0700 / 0600)');
   const parts: Parts = { unsubscribe: [] };
