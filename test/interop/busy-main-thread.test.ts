@@ -2,12 +2,15 @@
  * BGP never waits for the API: the route server (api-host.ts: store, domain
  * service, HTTPS API on the main thread; each BGP instance in its own worker
  * thread) peers with an FRR NVA whose hold time is 9 s (keepalive 3 s) on
- * both instances; then one API request keeps the main thread busy for longer
- * than the hold time — a VNet PUT with 45,000 address prefixes, whose
- * validation runs on the main thread — and the FRR sessions stay Established
- * on both instances throughout: no hold-timer expiry on either side, no
- * flap. A GET sent during that request waits for it: the API shares the busy
- * main thread; only BGP does not.
+ * both instances.
+ *
+ * - Requests far over Azure's counts (a VNet with 45,000 address prefixes,
+ *   one with 5,000 subnets; docs/limits.md) are refused before any per-item
+ *   work, and a GET sent while each is being handled answers in < 200 ms.
+ * - The main thread blocked for longer than the hold time (SIGUSR2 to the
+ *   host, as a slow handler would) leaves the FRR sessions Established on
+ *   both instances: no hold-timer expiry on either side, no flap. A GET sent
+ *   meanwhile waits for the main thread; only BGP does not.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
@@ -30,11 +33,19 @@ const IN_1 = '10.0.0.5';
 const FRR = { address: '10.0.1.4', asn: 65001, prefix: '10.201.0.0/16' };
 const HOLD_SECONDS = 9;
 const KEEPALIVE_SECONDS = 3;
-/** address prefixes of the VNet whose PUT keeps the main thread busy */
+/** a VNet body with more address prefixes than the 10,000 allowed */
 const BIG_VNET_PREFIXES = 45_000;
+/** a VNet body with more subnets than the 3,000 allowed */
+const WIDE_VNET_SUBNETS = 5_000;
+/** how long SIGUSR2 blocks the host's main thread: longer than the hold time */
+const BLOCK_MS = (HOLD_SECONDS + 3) * 1000;
 const API_VERSION = '2024-05-01';
 
 const plan = labHubPlan([{ name: 'frr', peerIp: FRR.address, peerAsn: FRR.asn }]);
+
+interface ArmErrorBody {
+  error?: { code?: string };
+}
 
 /** What FRR says of one neighbor (`show bgp neighbors json`). */
 interface FrrNeighbor {
@@ -50,6 +61,14 @@ function bigAddressSpace(): string[] {
   return Array.from({ length: BIG_VNET_PREFIXES }, (_, i) => `100.${64 + (i >> 8)}.${i & 255}.0/24`);
 }
 
+/** 5,000 /29 subnets of 100.64.0.0/10. */
+function wideSubnets(): object[] {
+  return Array.from({ length: WIDE_VNET_SUBNETS }, (_, i) => ({
+    name: `s${i}`,
+    properties: { addressPrefix: `100.${64 + (i >> 13)}.${(i >> 5) & 255}.${(i & 31) * 8}/29` },
+  }));
+}
+
 describe('BGP sessions while the main thread is busy with a big request', () => {
   let lab: Lab;
   let rs: LabNode;
@@ -58,8 +77,12 @@ describe('BGP sessions while the main thread is busy with a big request', () => 
   let agent: UnixSocketAgent;
   let token: string;
 
-  /** One HTTPS request to the API over its unix socket: status and elapsed milliseconds. */
-  function api(method: string, resource: string, body?: unknown): Promise<{ status: number; ms: number }> {
+  /** One HTTPS request to the API over its unix socket: status, ARM error code and elapsed milliseconds. */
+  function api(
+    method: string,
+    resource: string,
+    body?: unknown,
+  ): Promise<{ status: number; code?: string; ms: number }> {
     const started = performance.now();
     const payload = body === undefined ? undefined : JSON.stringify(body);
     return new Promise((resolve, reject) => {
@@ -75,8 +98,15 @@ describe('BGP sessions while the main thread is busy with a big request', () => 
           },
         },
         (res) => {
-          res.resume();
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }));
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => {
+            const ms = performance.now() - started;
+            const text = Buffer.concat(chunks).toString('utf8');
+            const code =
+              (res.statusCode ?? 0) >= 400 ? (JSON.parse(text) as ArmErrorBody).error?.code : undefined;
+            resolve({ status: res.statusCode ?? 0, ...(code === undefined ? {} : { code }), ms });
+          });
         },
       );
       req.on('error', reject);
@@ -135,47 +165,85 @@ describe('BGP sessions while the main thread is busy with a big request', () => 
     await lab?.destroy();
   });
 
-  it(`keeps FRR's ${HOLD_SECONDS} s-hold sessions with both instances Established through a ${BIG_VNET_PREFIXES}-prefix VNet PUT`, async () => {
+  /** Both sessions' states every second while `during` runs; the neighbors before and after. */
+  async function watchSessions(during: () => Promise<void>): Promise<{
+    before: Record<string, FrrNeighbor>;
+    states: string[];
+    after: Record<string, FrrNeighbor>;
+  }> {
     const before = await neighbors();
     for (const address of [IN_0, IN_1]) expect(before[address]?.bgpState).toBe('Established');
-
     const states: string[] = [];
-    let putDone = false;
-    const put = api('PUT', 'virtualNetworks/big', {
-      location: 'local',
-      properties: { addressSpace: { addressPrefixes: bigAddressSpace() } },
-    }).finally(() => (putDone = true));
+    let done = false;
     const watch = (async () => {
-      while (!putDone) {
+      while (!done) {
         const now = await neighbors();
         for (const address of [IN_0, IN_1]) states.push(`${address} ${now[address]?.bgpState}`);
         await sleep(1000);
       }
     })();
-    await sleep(1000);
-    const get = await api('GET', 'virtualNetworks/hub');
-    const answered = await put;
+    await during().finally(() => (done = true));
     await watch;
-    // a hold timer that ran out while the main thread was busy would fire now: give it the time
+    // a hold timer that ran out meanwhile would fire now: give it the time
     await sleep(KEEPALIVE_SECONDS * 1000 + 1000);
-    const after = await neighbors();
+    return { before, states, after: await neighbors() };
+  }
 
-    console.log(
-      `busy main thread: the PUT took ${Math.round(answered.ms)} ms (status ${answered.status}); ` +
-        `a GET sent 1 s into it answered after ${Math.round(get.ms)} ms; FRR read ${states.length / 2} times meanwhile`,
-    );
+  function expectNoFlap(seen: Awaited<ReturnType<typeof watchSessions>>, busyMs: number): void {
     expect(host.running).toBe(true);
-    expect(answered.status).toBeLessThan(300);
-    expect(get.status).toBe(200);
-    expect(states.length).toBeGreaterThan(0);
-    expect(states.filter((s) => !s.endsWith('Established'))).toEqual([]);
+    expect(seen.states.length).toBeGreaterThan(0);
+    expect(seen.states.filter((s) => !s.endsWith('Established'))).toEqual([]);
     for (const address of [IN_0, IN_1]) {
-      const was = before[address]!;
-      const is = after[address]!;
+      const was = seen.before[address]!;
+      const is = seen.after[address]!;
       expect(is.bgpState).toBe('Established');
       expect(is.connectionsDropped).toBe(was.connectionsDropped);
       expect(is.connectionsEstablished).toBe(was.connectionsEstablished);
-      expect(is.bgpTimerUpMsec!).toBeGreaterThan(was.bgpTimerUpMsec! + answered.ms);
+      expect(is.bgpTimerUpMsec!).toBeGreaterThan(was.bgpTimerUpMsec! + busyMs);
     }
+  }
+
+  it(`refuses a ${BIG_VNET_PREFIXES}-prefix and a ${WIDE_VNET_SUBNETS}-subnet VNet at once; a GET meanwhile answers in < 200 ms`, async () => {
+    const answers: string[] = [];
+    const seen = await watchSessions(async () => {
+      for (const [name, properties] of [
+        ['big', { addressSpace: { addressPrefixes: bigAddressSpace() } }],
+        ['wide', { addressSpace: { addressPrefixes: ['100.64.0.0/10'] }, subnets: wideSubnets() }],
+      ] as const) {
+        const put = api('PUT', `virtualNetworks/${name}`, { location: 'local', properties });
+        // sent right behind the big body: it waits for whatever the main thread does with it
+        const get = await api('GET', 'virtualNetworks/hub');
+        const refused = await put;
+        answers.push(
+          `${name}: PUT ${refused.status} in ${Math.round(refused.ms)} ms, GET in ${Math.round(get.ms)} ms`,
+        );
+        expect(refused).toMatchObject({ status: 400, code: 'QuotaExceeded' });
+        expect(get.status).toBe(200);
+        expect(get.ms).toBeLessThan(200);
+        expect((await api('GET', `virtualNetworks/${name}`)).status).toBe(404);
+      }
+    });
+    console.log(`requests over the limits: ${answers.join('; ')}`);
+    expectNoFlap(seen, 0);
+  });
+
+  it(`keeps FRR's ${HOLD_SECONDS} s-hold sessions with both instances Established while the main thread is blocked ${BLOCK_MS / 1000} s`, async () => {
+    let get = { status: 0, ms: 0 };
+    let waited = 0;
+    const seen = await watchSessions(async () => {
+      const blocked = performance.now();
+      process.kill(host.pid, 'SIGUSR2');
+      await sleep(1000);
+      get = await api('GET', 'virtualNetworks/hub');
+      waited = performance.now() - blocked;
+      console.log(
+        `blocked main thread: a GET sent 1 s in answered after ${Math.round(get.ms)} ms ` +
+          `(${Math.round(waited)} ms after the block began)`,
+      );
+    });
+    expect(get.status).toBe(200);
+    // the GET, sent while the main thread was blocked, was answered only once it was free again
+    expect(waited).toBeGreaterThanOrEqual(BLOCK_MS - 50);
+    expectNoFlap(seen, BLOCK_MS);
   });
 });

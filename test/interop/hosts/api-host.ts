@@ -16,6 +16,9 @@
  * data-plane agent, and writes its URL to DIR/api-url; DIR/api.sock then
  * forwards each connection to that port byte for byte (TLS passes through).
  * A restart listens on the port of DIR/api-url again.
+ *
+ * SIGUSR2 keeps the main thread busy for a while (see the handler), for the
+ * test that BGP does not wait for it.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
@@ -64,6 +67,16 @@ if (mode === 'tcp') {
 }
 writeFileSync(path.join(dir, 'api-ready'), socket);
 console.log(`API on ${socket}`);
+
+// SIGUSR2 blocks the main thread (store, domain service, API) for
+// ROUTESERVER_TEST_BLOCK_MS (default 12 s), as a slow request handler would:
+// the BGP instances run in worker threads and must not notice.
+process.on('SIGUSR2', () => {
+  const until = Date.now() + Number(process.env.ROUTESERVER_TEST_BLOCK_MS ?? 12_000);
+  console.log('main thread blocked');
+  while (Date.now() < until);
+  console.log('main thread unblocked');
+});
 
 let stopping = false;
 process.on('SIGTERM', () => {
