@@ -11,7 +11,8 @@
  * - `routeRefreshRequested(peer)` when the peer sends ROUTE-REFRESH.
  * - `peerDown(peer)` when the session leaves Established.
  * - `onSessionCloseRequested(listener)`: the engine asks its owner to close
- *   a session (route limit exceeded), with the NOTIFICATION to send.
+ *   a session (route limit exceeded, or a peer that stopped reading), with
+ *   the NOTIFICATION to send (src/rib/session-close.ts).
  * - `learnedRoutes(peer)`, `advertisedRoutes(peer)`, `counters`, `peerCounters(peer)`.
  * - `whenIdle()` resolves once every queued piece of work is done.
  *
@@ -21,10 +22,17 @@
  * Each slice: ingest queued UPDATEs, advance table walks (peer down, dumps,
  * refreshes, address-space changes), publish the slice's changes to the VNet
  * (one `applyInjectedRoutes` call), then flush Adj-RIBs-Out.
+ *
+ * The parts live beside it: the scheduler and table walks in slices.ts, UPDATE
+ * ingest in ingest.ts and its backpressure in input-queue.ts, the VNet
+ * injection bookkeeping (the one place the engine asks whether a prefix is
+ * injectable) in injection.ts, update groups in update-group.ts and each
+ * peer's position in adj-rib-out.ts, the API's route views in views.ts, which
+ * read the tables through a narrow interface (the tables are private).
  */
 import type { NotificationMessage, UpdateMessage } from '../bgp/codec/index.js';
 import type { Prefix, PrefixKey } from '../lib/prefix.js';
-import { parseIpv4, parseIpv6, prefixFromKey, prefixKey } from '../lib/prefix.js';
+import { parseIpv4, parseIpv6, prefixKey } from '../lib/prefix.js';
 import { AZURE_ROUTE_SERVER_ASN, DEFAULT_ROUTE_LIMIT, routeLimitNotification } from '../policy/index.js';
 import { AdjRibOut } from './adj-rib-out.js';
 import type { SendResult } from './adj-rib-out.js';
@@ -35,24 +43,20 @@ import { AttributeStore } from './attribute-store.js';
 import { RIB_ERROR_CODES, RibError } from './errors.js';
 import { publishRibEvent } from './events.js';
 import type { LocRibEntry } from './loc-rib.js';
-import { bestOf, injectedRoute, LocRib, sameInjection } from './loc-rib.js';
+import { bestOf, LocRib } from './loc-rib.js';
 import type { PeerId, PeerInfo } from './peer.js';
 import type { Path } from './peer.js';
 import { PeerState } from './peer.js';
-import type {
-  InjectedRouteChange,
-  InjectedRouteSink,
-  InstanceId,
-  PeerOutput,
-  VirtualNetworkView,
-} from './ports.js';
+import type { InjectedRouteSink, InstanceId, PeerOutput, VirtualNetworkView } from './ports.js';
 import type { AdvertisedRoute, LearnedRoute } from './views.js';
 import { advertisedRouteViews, learnedRouteViews } from './views.js';
 import { ingestUpdate } from './ingest.js';
 import { DEFAULT_OUTPUT_LAG_LIMIT, outOfResourcesNotification } from './session-close.js';
 import type { SessionCloseListener, SessionCloseRequest } from './session-close.js';
 import { InputQueue } from './input-queue.js';
-import { PrefixMap, PrefixSet } from '../lib/prefix-map.js';
+import { PrefixMap } from '../lib/prefix-map.js';
+import { VnetInjection } from './injection.js';
+import { eachKeyWalk, markAllWalk, SliceScheduler } from './slices.js';
 import type { IngestTable } from './ingest.js';
 
 export interface RouteEngineOptions {
@@ -105,15 +109,10 @@ export interface PeerCounters {
   readonly routeLimitExceeded: number;
 }
 
-interface Walk {
-  /** processes up to `budget` items; returns the number processed, or -1 when finished */
-  step(budget: number): number;
-}
-
 const NONE = Symbol('none');
 type Before = LocRibEntry | typeof NONE;
 
-export class RouteEngine implements IngestTable {
+export class RouteEngine {
   readonly counters: RouteEngineCounters = {
     updatesReceived: 0,
     prefixesAnnounced: 0,
@@ -131,30 +130,32 @@ export class RouteEngine implements IngestTable {
   readonly localAddress: string;
   readonly localAsn: number;
   private limit: number;
-  readonly store: AttributeStore;
-  readonly locRib = new LocRib();
+  private readonly store: AttributeStore;
+  private readonly locRib = new LocRib();
   private readonly peers = new Map<PeerId, PeerState>();
   /** update groups by export policy (src/rib/update-group.ts) */
   private readonly groups = new Map<string, UpdateGroup>();
   private readonly limitTrips = new Map<PeerId, number>();
   private readonly input: InputQueue;
-  private readonly walks: Walk[] = [];
+  private readonly slices: SliceScheduler;
   /** Loc-RIB entries, as they were when the current slice first touched each prefix */
   private readonly changed = new PrefixMap<Before>();
-  /** Loc-RIB prefixes not injected because they lie within an advertised address space */
-  private readonly withheld = new PrefixSet();
-  private withheldCount = 0;
+  private readonly injection: VnetInjection;
   private localRoutes = new PrefixMap<Prefix>();
   private readonly closeListeners = new Set<SessionCloseListener>();
-  private idleWaiters: (() => void)[] = [];
-  private scheduled = false;
   private sequence = 0;
-  private injectedCount = 0;
   private readonly exporter: Exporter;
   private readonly sliceSize: number;
   private readonly outputLagLimit: number;
-  private readonly scheduleTask: (task: () => void) => void;
   private readonly unsubscribe: () => void;
+  /** what ingest (src/rib/ingest.ts) works on */
+  private readonly ingestTable: IngestTable;
+  /** what the learned/advertised route views read (src/rib/views.ts) */
+  private readonly viewSource = {
+    localAddress: '',
+    locRib: { get: (key: PrefixKey) => this.locRib.get(key) },
+    isWithheld: (key: PrefixKey) => this.injection.isWithheld(key),
+  };
 
   constructor(private readonly options: RouteEngineOptions) {
     this.instance = options.instance;
@@ -182,7 +183,21 @@ export class RouteEngine implements IngestTable {
     this.input = new InputQueue(inputHighWater);
     this.exporter = new Exporter(this.localAsn, v4, v6, { branchToBranch: options.branchToBranch ?? false });
     this.store = new AttributeStore({ localAsn: this.localAsn });
-    this.scheduleTask = options.schedule ?? ((task) => setImmediate(task));
+    const routeLimit = () => this.limit;
+    this.ingestTable = {
+      get routeLimit() {
+        return routeLimit();
+      },
+      store: this.store,
+      announce: (peer, key, path) => this.announce(peer, key, path),
+      withdraw: (peer, key) => this.withdraw(peer, key),
+      tripRouteLimit: (peer, announced) => this.tripRouteLimit(peer, announced),
+    };
+    this.slices = new SliceScheduler(options.schedule ?? ((task) => setImmediate(task)), () =>
+      this.runSlice(),
+    );
+    this.injection = new VnetInjection(options.instance, options.network, options.sink);
+    this.viewSource.localAddress = options.localAddress;
     this.localRoutes = this.readAddressSpaces();
     this.unsubscribe = options.network.onAddressSpacesChanged(() => this.addressSpacesChanged());
   }
@@ -219,7 +234,7 @@ export class RouteEngine implements IngestTable {
     if (!group) {
       group = new UpdateGroup(key, policy);
       this.groups.set(key, group);
-      this.walks.push(this.fillWalk(group));
+      this.fill(group);
     }
     return group;
   }
@@ -240,7 +255,7 @@ export class RouteEngine implements IngestTable {
     const wasUp = state.status === 'up';
     state.status = 'down';
     this.leaveGroup(state);
-    if (wasUp) this.walks.push(this.withdrawAllWalk(state));
+    if (wasUp) this.withdrawAll(state);
     this.schedule();
   }
 
@@ -285,7 +300,7 @@ export class RouteEngine implements IngestTable {
   /** allowBranchToBranchTraffic changed: every prefix is re-exported to every peer (changes only). */
   setBranchToBranch(on: boolean): void {
     this.exporter.setContext({ branchToBranch: on });
-    for (const group of this.groups.values()) this.walks.push(this.reexportWalk(group));
+    for (const group of this.groups.values()) this.reexport(group);
     this.schedule();
   }
 
@@ -296,12 +311,12 @@ export class RouteEngine implements IngestTable {
 
   learnedRoutes(peer: PeerId, options: { includeRejected?: boolean } = {}): LearnedRoute[] {
     const state = this.peers.get(peer);
-    return state ? learnedRouteViews(this, state, options.includeRejected ?? false) : [];
+    return state ? learnedRouteViews(this.viewSource, state, options.includeRejected ?? false) : [];
   }
 
   advertisedRoutes(peer: PeerId): AdvertisedRoute[] {
     const state = this.peers.get(peer);
-    return state?.out ? advertisedRouteViews(this, state.out) : [];
+    return state?.out ? advertisedRouteViews(this.viewSource, state.out) : [];
   }
 
   peerCounters(peer: PeerId): PeerCounters | undefined {
@@ -328,7 +343,7 @@ export class RouteEngine implements IngestTable {
   }
 
   get injectedSize(): number {
-    return this.injectedCount;
+    return this.injection.size;
   }
 
   /** Encoded UPDATEs held for peers that have not read them yet (every update group's journal). */
@@ -342,14 +357,8 @@ export class RouteEngine implements IngestTable {
     return this.store.size;
   }
 
-  /** True when a prefix of the Loc-RIB is withheld from the VNet (within an advertised address space). */
-  isWithheld(key: PrefixKey): boolean {
-    return this.withheld.has(key);
-  }
-
   whenIdle(): Promise<void> {
-    if (!this.hasWork()) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return this.slices.whenIdle(this.hasWork());
   }
 
   /** Stops listening to the virtual network. Queued work still completes. */
@@ -357,13 +366,13 @@ export class RouteEngine implements IngestTable {
     this.unsubscribe();
   }
 
-  // ------------------------------------------------------------ IngestTable (used by ingest)
+  // ------------------------------------------------------------ route limit, closing sessions
 
-  noteChange(key: PrefixKey): void {
+  private noteChange(key: PrefixKey): void {
     if (this.changed.get(key) === undefined) this.changed.set(key, this.locRib.get(key) ?? NONE);
   }
 
-  tripRouteLimit(peer: PeerState, announced: number): void {
+  private tripRouteLimit(peer: PeerState, announced: number): void {
     this.counters.routeLimitExceeded++;
     this.limitTrips.set(peer.id, (this.limitTrips.get(peer.id) ?? 0) + 1);
     const held = peer.adjRibIn.size;
@@ -405,7 +414,7 @@ export class RouteEngine implements IngestTable {
   ): void {
     peer.status = 'closing';
     this.leaveGroup(peer);
-    this.walks.push(this.withdrawAllWalk(peer));
+    this.withdrawAll(peer);
     const request: SessionCloseRequest = { peer: peer.id, reason, notification };
     for (const listener of [...this.closeListeners]) listener(request);
   }
@@ -413,13 +422,11 @@ export class RouteEngine implements IngestTable {
   // ------------------------------------------------------------ slices
 
   private schedule(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    this.scheduleTask(() => this.runSlice());
+    this.slices.schedule();
   }
 
   private hasWork(): boolean {
-    if (this.input.size > 0 || this.walks.length > 0 || this.changed.size > 0) return true;
+    if (this.input.size > 0 || this.slices.walking || this.changed.size > 0) return true;
     for (const group of this.groups.values()) {
       if (group.hasWork) return true;
       for (const member of group.members.values()) if (member.hasWork) return true;
@@ -427,83 +434,42 @@ export class RouteEngine implements IngestTable {
     return false;
   }
 
+  /**
+   * One slice: ingest queued UPDATEs, advance table walks, publish the
+   * slice's VNet changes, then flush the update groups to their peers.
+   */
   private runSlice(): void {
-    this.scheduled = false;
     this.counters.slices++;
     const used = this.ingestQueued(this.sliceSize);
-    this.runWalks(Math.max(this.sliceSize - used, this.sliceSize >> 2));
+    this.slices.runWalks(Math.max(this.sliceSize - used, this.sliceSize >> 2));
     this.finishSlice();
     this.flushOutputs();
-    if (this.hasWork()) {
-      this.schedule();
-    } else {
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const resolve of waiters) resolve();
-    }
+    this.slices.sliceDone(this.hasWork());
   }
 
   private ingestQueued(budget: number): number {
-    return this.input.drain(budget, (peer, update) => 1 + ingestUpdate(this, peer, update, this.counters));
-  }
-
-  private runWalks(budget: number): void {
-    while (budget > 0 && this.walks.length > 0) {
-      const walk = this.walks[0]!;
-      const done = walk.step(budget);
-      if (done < 0) this.walks.shift();
-      else budget -= Math.max(1, done);
-    }
+    return this.input.drain(
+      budget,
+      (peer, update) => 1 + ingestUpdate(this.ingestTable, peer, update, this.counters),
+    );
   }
 
   /** Publishes the slice's injected-route changes and marks export work. */
   private finishSlice(): void {
     if (this.changed.size === 0) return;
-    const changes: InjectedRouteChange[] = [];
     const groups = [...this.groups.values()];
     this.changed.forEach((previous, key) => {
       const before = previous === NONE ? undefined : previous;
       const after = this.locRib.get(key);
-      this.injectionChange(key, before, after, changes);
+      this.injection.change(key, before, after);
       if (groups.length > 0 && !this.localRoutes.has(key)) this.markExport(key, before, after, groups);
     });
     this.changed.clear();
-    if (changes.length > 0) {
-      this.counters.injectedChanges += changes.length;
-      this.options.sink.applyInjectedRoutes(this.instance, changes);
-    }
+    this.publishInjection();
   }
 
-  private injectionChange(
-    key: PrefixKey,
-    before: LocRibEntry | undefined,
-    after: LocRibEntry | undefined,
-    changes: InjectedRouteChange[],
-  ): void {
-    const anyWithheld = this.withheldCount > 0;
-    const wasWithheld = anyWithheld && this.withheld.has(key);
-    const wasInjected = before !== undefined && !wasWithheld;
-    let prefix: Prefix | undefined;
-    let nowInjected = false;
-    if (after) {
-      prefix = prefixFromKey(key);
-      nowInjected = this.options.network.isInjectable(prefix);
-    }
-    if (after && !nowInjected && !wasWithheld) {
-      this.withheld.add(key);
-      this.withheldCount++;
-    } else if (wasWithheld && (nowInjected || !after)) {
-      this.withheld.delete(key);
-      this.withheldCount--;
-    }
-    if (!wasInjected && !nowInjected) return;
-    if (!nowInjected) {
-      this.injectedCount--;
-      changes.push({ prefix: prefixFromKey(key), route: null });
-    } else if (!wasInjected || !sameInjection(before, after!)) {
-      if (!wasInjected) this.injectedCount++;
-      changes.push({ prefix: prefix!, route: injectedRoute(prefix!, after!) });
-    }
+  private publishInjection(): void {
+    this.counters.injectedChanges += this.injection.publish();
   }
 
   /** One offer per update group, whatever the number of peers in it. */
@@ -584,99 +550,59 @@ export class RouteEngine implements IngestTable {
     for (const key of previous.keys()) if (!next.has(key)) touched.push(key);
     for (const key of next.keys()) if (!previous.has(key)) touched.push(key);
     for (const group of this.groups.values()) for (const key of touched) group.dirty.add(key);
-    this.walks.push(this.injectabilityWalk());
+    this.recheckInjection();
     this.schedule();
   }
 
   // ------------------------------------------------------------ walks
 
-  private injectabilityWalk(): Walk {
-    const keys = this.locRib.entries.keys();
-    const changes: InjectedRouteChange[] = [];
-    return {
-      step: (budget) => {
-        for (let i = 0; i < budget; i++) {
-          const next = keys.next();
-          if (next.done) {
-            this.publish(changes.splice(0));
-            return -1;
-          }
-          const key = next.value;
+  /** Re-checks the injection of every Loc-RIB prefix (the address spaces changed). */
+  private recheckInjection(): void {
+    this.slices.addWalk(
+      eachKeyWalk(
+        this.locRib.entries.keys(),
+        (key) => {
           // Prefixes touched in this slice are re-checked when the slice ends.
-          if (this.changed.has(key)) continue;
+          if (this.changed.has(key)) return;
           const entry = this.locRib.get(key)!;
-          this.injectionChange(key, entry, entry, changes);
-        }
-        this.publish(changes.splice(0));
-        return budget;
-      },
-    };
-  }
-
-  private publish(changes: InjectedRouteChange[]): void {
-    if (changes.length === 0) return;
-    this.counters.injectedChanges += changes.length;
-    this.options.sink.applyInjectedRoutes(this.instance, changes);
+          this.injection.change(key, entry, entry);
+        },
+        () => this.publishInjection(),
+        () => {},
+      ),
+    );
   }
 
   /** Marks every prefix (address spaces, then the Loc-RIB) for export by a new group. */
-  private fillWalk(group: UpdateGroup): Walk {
-    const locRibKeys = this.locRib.entries.keys();
-    const localKeys = [...this.localRoutes.keys()];
-    return {
-      step: (budget) => {
-        if (this.groups.get(group.key) !== group) return -1;
-        for (const key of localKeys.splice(0)) group.dirty.add(key);
-        for (let i = 0; i < budget * 4; i++) {
-          const next = locRibKeys.next();
-          if (next.done) {
-            group.filled = true;
-            return -1;
-          }
-          group.dirty.add(next.value);
-        }
-        return budget;
-      },
-    };
+  private fill(group: UpdateGroup): void {
+    for (const key of this.localRoutes.keys()) group.dirty.add(key);
+    const isCurrent = () => this.groups.get(group.key) === group;
+    this.slices.addWalk(
+      markAllWalk(group, this.locRib.entries.keys(), isCurrent, () => (group.filled = true)),
+    );
   }
 
   /** Marks every Loc-RIB prefix for re-export by `group` (only differences are sent). */
-  private reexportWalk(group: UpdateGroup): Walk {
-    const keys = this.locRib.entries.keys();
-    return {
-      step: (budget) => {
-        if (this.groups.get(group.key) !== group) return -1;
-        for (let i = 0; i < budget * 4; i++) {
-          const next = keys.next();
-          if (next.done) return -1;
-          group.dirty.add(next.value);
-        }
-        return budget;
-      },
-    };
+  private reexport(group: UpdateGroup): void {
+    const isCurrent = () => this.groups.get(group.key) === group;
+    this.slices.addWalk(markAllWalk(group, this.locRib.entries.keys(), isCurrent));
   }
 
-  private withdrawAllWalk(peer: PeerState): Walk {
-    // The peer is no longer up, so nothing is added behind the iterator.
-    const keys = peer.adjRibIn.keys();
-    return {
-      step: (budget) => {
-        for (let i = 0; i < budget; i++) {
-          const next = keys.next();
-          if (next.done) {
-            publishRibEvent({ type: 'peer-routes-withdrawn', instance: this.instance, peer: peer.id });
-            return -1;
-          }
-          this.withdraw(peer, next.value);
-        }
-        return budget;
-      },
-    };
+  /** Withdraws every route of a peer that is no longer up (nothing is added behind the iterator). */
+  private withdrawAll(peer: PeerState): void {
+    this.slices.addWalk(
+      eachKeyWalk(
+        peer.adjRibIn.keys(),
+        (key) => this.withdraw(peer, key),
+        () => {},
+        () => publishRibEvent({ type: 'peer-routes-withdrawn', instance: this.instance, peer: peer.id }),
+      ),
+    );
   }
 
   // ------------------------------------------------------------ per-prefix changes
 
-  announce(peer: PeerState, key: PrefixKey, path: Path): void {
+  private announce(peer: PeerState, key: PrefixKey, path: Path): void {
     const previous = peer.adjRibIn.get(key);
     if (previous === path) return;
     peer.adjRibIn.set(key, path);
@@ -699,7 +625,7 @@ export class RouteEngine implements IngestTable {
     if (previous) peer.releaseIfUnused(previous);
   }
 
-  withdraw(peer: PeerState, key: PrefixKey): void {
+  private withdraw(peer: PeerState, key: PrefixKey): void {
     const previous = peer.adjRibIn.get(key);
     if (!previous) return;
     peer.adjRibIn.delete(key);
