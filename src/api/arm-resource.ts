@@ -50,9 +50,13 @@ export const SubResourceSchema = Type.Object({ id: Type.String() }, { additional
 /**
  * Request body of a PUT: ARM's envelope around `properties`. Read-only envelope
  * fields a client echoes back from a GET (`id`, `name`, `type`, `etag`) are
- * accepted and ignored; anything else unknown is rejected.
+ * accepted and ignored; `envelope` adds members a type carries beside
+ * `properties` (an ExpressRoute circuit's `sku`); anything else unknown is rejected.
  */
-export function armPutBodySchema(properties: TSchema, options: { tracked: boolean }) {
+export function armPutBodySchema(
+  properties: TSchema,
+  options: { tracked: boolean; envelope?: Readonly<Record<string, TSchema>> },
+) {
   const envelope = {
     id: Type.Optional(Type.String()),
     name: Type.Optional(Type.String()),
@@ -64,7 +68,10 @@ export function armPutBodySchema(properties: TSchema, options: { tracked: boolea
     location: Type.Optional(Type.String()),
     tags: Type.Optional(Type.Record(Type.String(), Type.String())),
   };
-  return Type.Object(options.tracked ? { ...envelope, ...tracked } : envelope, {
+  const extra = Object.fromEntries(
+    Object.entries(options.envelope ?? {}).map(([k, v]) => [k, Type.Optional(v)]),
+  );
+  return Type.Object(options.tracked ? { ...envelope, ...tracked, ...extra } : { ...envelope, ...extra }, {
     additionalProperties: false,
   });
 }
@@ -80,6 +87,8 @@ export function armResourceSchema(properties: TSchema, $id?: string) {
       location: Type.Optional(Type.String()),
       tags: Type.Optional(Type.Record(Type.String(), Type.String())),
       kind: Type.Optional(Type.String()),
+      // beside `properties` on the types that have one (an ExpressRoute circuit's)
+      sku: Type.Optional(Type.Record(Type.String(), Type.String())),
       properties,
     },
     $id === undefined ? {} : { $id },

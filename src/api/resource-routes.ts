@@ -64,6 +64,8 @@ export interface ArmResourceDefinition<Body = Record<string, unknown>> {
   readonly tracked: boolean;
   /** schema of `properties` in PUT bodies (unknown members rejected) */
   readonly requestProperties: TSchema;
+  /** optional members beside `properties` in PUT bodies (e.g. `sku`) */
+  readonly requestEnvelope?: Readonly<Record<string, TSchema>>;
   /** schema of `properties` in responses (OpenAPI) */
   readonly responseProperties: TSchema;
   /** LRO location for this request's operations, default `local` */
@@ -169,7 +171,10 @@ export function registerArmResource<Body>(
 
   if (def.put !== undefined) {
     const put = def.put.bind(def);
-    const body = armPutBodySchema(def.requestProperties, { tracked: def.tracked });
+    const body = armPutBodySchema(def.requestProperties, {
+      tracked: def.tracked,
+      ...(def.requestEnvelope === undefined ? {} : { envelope: def.requestEnvelope }),
+    });
     app.put(
       path,
       {

@@ -41,6 +41,9 @@ const BY_CODE: Readonly<Record<string, readonly [status: number, armCode: string
   [E.CONDITION_TARGET_MISSING]: [412, 'PreconditionFailed'],
   [E.INVALID_ID]: [400, 'InvalidResourceId'],
   [E.INCOMPLETE_BODY]: [400, 'InvalidRequestFormat'],
+  [E.INVALID_GATEWAY_SUBNET]: [400, 'InvalidGatewaySubnet'],
+  [E.INVALID_GATEWAY]: [400, 'InvalidGatewayConfiguration'],
+  [E.GATEWAY_PLACEMENT]: [400, 'VirtualNetworkGatewayAlreadyExists'],
 };
 
 /** Virtual-network rule codes (src/sdn) → the ARM codes Azure's network provider uses or would use. */

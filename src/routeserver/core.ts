@@ -14,6 +14,7 @@ import { Mutation } from './mutation.js';
 import { checkStored, ResourceIndex, type Stored } from './records.js';
 import type { BgpRuntime } from '../runtime/index.js';
 import { RuntimeLink } from './runtime-link.js';
+import { GatewaySpeakers } from './gateway-runtime.js';
 import { idKey, type ResourceType } from './ids.js';
 import type { DeleteResult, Page, WriteOptions } from './types.js';
 
@@ -36,6 +37,8 @@ export class ServiceCore {
   readonly running = new Set<string>();
   /** the model ↔ runtime wiring (injected routes in, address spaces out); present with a runtime */
   readonly runtimeLink: RuntimeLink | undefined;
+  /** the gateways' BGP speakers (gateway-runtime.ts); present with a runtime */
+  readonly gatewaySpeakers: GatewaySpeakers | undefined;
   private writeQueue: Promise<unknown> = Promise.resolve();
   private effectQueue: Promise<unknown> = Promise.resolve();
   private closed = false;
@@ -50,6 +53,7 @@ export class ServiceCore {
   ) {
     this.model = new VirtualNetworkModel({ name: modelName });
     this.runtimeLink = runtime && new RuntimeLink(runtime, this.model, onEffectError);
+    this.gatewaySpeakers = runtime && new GatewaySpeakers(this, runtime);
   }
 
   /** Reports a live effect that failed outside a write (e.g. a route server that cannot start at open). */
@@ -140,6 +144,7 @@ export class ServiceCore {
     this.closed = true;
     await this.effectQueue;
     this.runtimeLink?.close();
+    this.gatewaySpeakers?.close();
   }
 }
 

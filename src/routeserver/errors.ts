@@ -61,6 +61,12 @@ export const ROUTE_SERVER_ERROR_CODES = {
   INVALID_ID: 'BGPRS_ERR_RS_INVALID_ID',
   /** More items than a per-resource count allows: subnets or peerings per VNet, routes per route table, address prefixes per VNet (count-limits.ts). */
   COUNT_LIMIT: 'BGPRS_ERR_RS_COUNT_LIMIT',
+  /** A virtual network gateway whose ipConfigurations are not all in the VNet's GatewaySubnet (IPv4, /27 or larger) (docs/azure-behaviour.md §4.1). */
+  INVALID_GATEWAY_SUBNET: 'BGPRS_ERR_RS_INVALID_GATEWAY_SUBNET',
+  /** A VPN gateway that is not active-active with ASN 65515, or a gateway type or SKU routeserver does not run (docs/azure-behaviour.md §4.1). */
+  INVALID_GATEWAY: 'BGPRS_ERR_RS_INVALID_GATEWAY',
+  /** A second gateway of one type in a VNet (docs/azure-behaviour.md §4.1). */
+  GATEWAY_PLACEMENT: 'BGPRS_ERR_RS_GATEWAY_PLACEMENT',
   /** As many effective route watches are open as the service allows (route-watch.ts). */
   WATCH_LIMIT: 'BGPRS_ERR_RS_WATCH_LIMIT',
 } as const;

@@ -19,6 +19,11 @@ export const TYPES = {
   routeTable: 'Microsoft.Network/routeTables',
   route: 'Microsoft.Network/routeTables/routes',
   networkInterface: 'Microsoft.Network/networkInterfaces',
+  virtualNetworkGateway: 'Microsoft.Network/virtualNetworkGateways',
+  localNetworkGateway: 'Microsoft.Network/localNetworkGateways',
+  connection: 'Microsoft.Network/connections',
+  expressRouteCircuit: 'Microsoft.Network/expressRouteCircuits',
+  circuitPeering: 'Microsoft.Network/expressRouteCircuits/peerings',
 } as const;
 
 export type ResourceType = (typeof TYPES)[keyof typeof TYPES];

@@ -26,6 +26,7 @@ import {
 import { ROUTE_SERVER_ERROR_CODES as E, RouteServerError } from './errors.js';
 import { checkCount, COUNT_LIMITS } from './count-limits.js';
 import { trackedBody } from './tracked-rules.js';
+import { refuseGatewaysIn } from './gateways.js';
 import { childId, idKey, inScope, nameFromId, parentIdOf, sdnSubnetId, TYPES } from './ids.js';
 import type { Mutation } from './mutation.js';
 import { parentIdOfList, scopeOfList, describe } from './resource-descriptor.js';
@@ -133,6 +134,7 @@ function sdnSubnet(vnetId: string, name: string, body: SubnetBody) {
 
 function removeSubnet(core: ServiceCore, mutation: Mutation, record: SubnetRecord, at: string): void {
   const vnetId = record.parentId!;
+  refuseGatewaysIn(core, record.id, at === '' ? '' : armPath(at, 'properties.addressPrefix'));
   applyToModel(
     mutation,
     () => core.model.deleteSubnet(sdnSubnetId(vnetId, record.name)),
@@ -441,6 +443,7 @@ function deleteVirtualNetwork(
       peered.add(idKey(peering.body.remoteVirtualNetworkId));
     }
     const subnets = core.index.childrenOf(existing.id, TYPES.subnet);
+    for (const subnet of subnets) refuseGatewaysIn(core, subnet.id, '');
     const key = idKey(existing.id);
     applyToModel(
       mutation,

@@ -26,19 +26,15 @@ export function isForbiddenPeerAsn(asn: number): boolean {
  * only; the API does not enforce that, and neither do we (our speakers
  * negotiate RFC 6793 four-octet ASNs).
  */
-export function checkPeerAsn(asn: number): void {
+export function checkPeerAsn(asn: number, target = 'properties.peerAsn'): void {
   if (!Number.isInteger(asn) || asn < 1 || asn > 4294967295) {
-    throw new RouteServerError(
-      E.FORBIDDEN_PEER_ASN,
-      `peer ASN ${asn} is not in 1-4294967295`,
-      'properties.peerAsn',
-    );
+    throw new RouteServerError(E.FORBIDDEN_PEER_ASN, `peer ASN ${asn} is not in 1-4294967295`, target);
   }
   if (isForbiddenPeerAsn(asn)) {
     throw new RouteServerError(
       E.FORBIDDEN_PEER_ASN,
       `peer ASN ${asn} is reserved (Azure: 8074, 8075, 12076, 65515, 65517-65520; IANA: 23456, 64496-64511, 65535-65551)`,
-      'properties.peerAsn',
+      target,
     );
   }
 }
@@ -65,9 +61,9 @@ export function unusableUnicastReason(address: number): string | undefined {
  * only): a unicast address that can be a peer, and not one of the route
  * server's own instance addresses (`own`).
  */
-export function checkPeerIp(text: string, own: readonly string[] = []): string {
+export function checkPeerIp(text: string, own: readonly string[] = [], target = 'properties.peerIp'): string {
   const refuse = (why: string): never => {
-    throw new RouteServerError(E.INVALID_PEER_IP, `peer IP '${text}' ${why}`, 'properties.peerIp');
+    throw new RouteServerError(E.INVALID_PEER_IP, `peer IP '${text}' ${why}`, target);
   };
   const canonical = canonicalIpv4(text);
   if (canonical === undefined) return refuse('is not an IPv4 address');

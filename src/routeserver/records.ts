@@ -7,7 +7,13 @@
 import type { ResourceRecord } from '../store/index.js';
 import { ROUTE_SERVER_ERROR_CODES as E, RouteServerError } from './errors.js';
 import { idKey, TYPES, type ResourceType } from './ids.js';
-import type { AllocationMethod, HubRoutingPreference, UserRouteNextHopType } from './types.js';
+import type {
+  AllocationMethod,
+  GatewayConnectionType,
+  GatewayType,
+  HubRoutingPreference,
+  UserRouteNextHopType,
+} from './types.js';
 
 interface TrackedBody {
   readonly location: string;
@@ -66,6 +72,58 @@ export interface NetworkInterfaceBody extends TrackedBody {
   readonly privateIpAllocationMethod: AllocationMethod;
 }
 
+export interface VirtualNetworkGatewayBody extends TrackedBody {
+  readonly gatewayType: GatewayType;
+  /** the GatewaySubnet every ipConfiguration names */
+  readonly subnetId: string;
+  /** the ipConfigurations' names, in the order given (two for an active-active VPN gateway) */
+  readonly ipConfigurationNames: readonly string[];
+  /** the two instances' addresses in GatewaySubnet, allocated at creation and kept */
+  readonly instanceAddresses: readonly string[];
+  readonly asn: number;
+  readonly activeActive: boolean;
+  readonly enableBgp: boolean;
+  readonly skuName: string;
+}
+
+export interface LocalNetworkGatewayBgp {
+  readonly asn: number;
+  readonly bgpPeeringAddress: string;
+  readonly peerWeight: number;
+}
+
+export interface LocalNetworkGatewayBody extends TrackedBody {
+  readonly addressPrefixes: readonly string[];
+  readonly gatewayIpAddress: string | null;
+  readonly bgpSettings: LocalNetworkGatewayBgp | null;
+}
+
+export interface ConnectionBody extends TrackedBody {
+  readonly connectionType: GatewayConnectionType;
+  readonly virtualNetworkGatewayId: string;
+  /** IPsec: the VPN site */
+  readonly localNetworkGatewayId: string | null;
+  /** ExpressRoute: the circuit */
+  readonly circuitId: string | null;
+  readonly enableBgp: boolean;
+  readonly routingWeight: number;
+}
+
+export interface ExpressRouteCircuitBody extends TrackedBody {
+  readonly skuTier: string;
+  readonly skuFamily: string;
+  readonly serviceProviderName: string;
+  readonly peeringLocation: string;
+  readonly bandwidthInMbps: number;
+}
+
+export interface CircuitPeeringBody {
+  readonly peerAsn: number;
+  readonly primaryPeerAddressPrefix: string;
+  readonly secondaryPeerAddressPrefix: string;
+  readonly vlanId: number;
+}
+
 interface BodyOf {
   [TYPES.routeServer]: RouteServerBody;
   [TYPES.ipConfiguration]: IpConfigurationBody;
@@ -76,6 +134,11 @@ interface BodyOf {
   [TYPES.routeTable]: RouteTableBody;
   [TYPES.route]: RouteBody;
   [TYPES.networkInterface]: NetworkInterfaceBody;
+  [TYPES.virtualNetworkGateway]: VirtualNetworkGatewayBody;
+  [TYPES.localNetworkGateway]: LocalNetworkGatewayBody;
+  [TYPES.connection]: ConnectionBody;
+  [TYPES.expressRouteCircuit]: ExpressRouteCircuitBody;
+  [TYPES.circuitPeering]: CircuitPeeringBody;
 }
 
 /** A stored record whose body was checked to be the domain JSON of its type. */
@@ -107,6 +170,24 @@ const REQUIRED_FIELDS: Readonly<Record<ResourceType, Readonly<Record<string, str
     privateIpAddress: 'string',
     ipConfigurationName: 'string',
   },
+  [TYPES.virtualNetworkGateway]: {
+    location: 'string',
+    tags: 'object',
+    gatewayType: 'string',
+    subnetId: 'string',
+    ipConfigurationNames: 'object',
+    instanceAddresses: 'object',
+    asn: 'number',
+  },
+  [TYPES.localNetworkGateway]: { location: 'string', tags: 'object', addressPrefixes: 'object' },
+  [TYPES.connection]: {
+    location: 'string',
+    tags: 'object',
+    connectionType: 'string',
+    virtualNetworkGatewayId: 'string',
+  },
+  [TYPES.expressRouteCircuit]: { location: 'string', tags: 'object', bandwidthInMbps: 'number' },
+  [TYPES.circuitPeering]: { peerAsn: 'number', primaryPeerAddressPrefix: 'string', vlanId: 'number' },
 };
 
 const TYPE_BY_KEY = new Map(Object.values(TYPES).map((type) => [type.toLowerCase(), type]));
@@ -126,7 +207,7 @@ export function checkStored(record: ResourceRecord): Stored {
   return { ...record, type } as Stored;
 }
 
-/** The id key of the subnet a record sits in (NICs and route-server ipConfigurations). */
+/** The id key of the subnet a record sits in (NICs, route-server ipConfigurations, gateways). */
 function subnetKeyOf(record: Stored): string | undefined {
   const subnetId = (record.body as { subnetId?: unknown }).subnetId;
   return typeof subnetId === 'string' ? idKey(subnetId) : undefined;
@@ -163,8 +244,12 @@ export class ResourceIndex {
     return keys.map((key) => this.records.get(key) as Stored<T>);
   }
 
-  /** NICs and route-server ipConfigurations in a subnet, ordered by id key. */
-  inSubnet(subnetId: string): Stored<typeof TYPES.networkInterface | typeof TYPES.ipConfiguration>[] {
+  /** NICs, route-server ipConfigurations and gateways in a subnet, ordered by id key. */
+  inSubnet(
+    subnetId: string,
+  ): Stored<
+    typeof TYPES.networkInterface | typeof TYPES.ipConfiguration | typeof TYPES.virtualNetworkGateway
+  >[] {
     const keys = [...(this.bySubnet.get(idKey(subnetId)) ?? [])].sort();
     return keys.map((key) => this.records.get(key) as Stored<typeof TYPES.networkInterface>);
   }

@@ -261,6 +261,7 @@ function planStart(
   const spec = runtimeSpec(core, hub, subnet);
   mutation.effect(async () => {
     await link.start(spec, binding);
+    core.gatewaySpeakers?.rebind();
   });
 }
 
@@ -345,6 +346,7 @@ function deleteIpConfiguration(
       );
       mutation.effect(() => {
         core.runtimeLink?.stopped(hubId);
+        core.gatewaySpeakers?.rebind();
         return runtime.stopRouteServer(hubId);
       });
     }

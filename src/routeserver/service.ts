@@ -21,6 +21,7 @@ import type { VirtualNetworkModel } from '../sdn/index.js';
 import type { ResourceStore } from '../store/index.js';
 import { DEFAULT_LIMITS, ServiceCore, type EffectErrorHandler, type RouteServerLimits } from './core.js';
 import { TYPES } from './ids.js';
+import * as gateways from './gateways.js';
 import * as nics from './network-interfaces.js';
 import * as network from './network.js';
 import type { Stored } from './records.js';
@@ -47,7 +48,8 @@ export interface RouteServerServiceOptions {
 export type NetworkResources = ReturnType<typeof network.virtualNetworkResources> &
   ReturnType<typeof routeTables.routeTableResources> &
   ReturnType<typeof nics.networkInterfaceResources> &
-  ReturnType<typeof routeServers.routeServerResources>;
+  ReturnType<typeof routeServers.routeServerResources> &
+  ReturnType<typeof gateways.gatewayResources>;
 
 function loadStored<T extends keyof typeof TYPES>(core: ServiceCore, kind: T) {
   return core.loadType(TYPES[kind]) as Promise<Stored<(typeof TYPES)[T]>[]>;
@@ -69,7 +71,7 @@ async function loadWhatBgpNeeds(core: ServiceCore): Promise<Stored<typeof TYPES.
   return hosting;
 }
 
-/** Route tables, the other subnets and the NICs. */
+/** Route tables, the other subnets, the NICs and the gateways with what they connect to. */
 async function loadTheRest(core: ServiceCore, loadedSubnets: ReadonlySet<string>): Promise<void> {
   const tables = await loadStored(core, 'routeTable');
   await loadStored(core, 'route');
@@ -80,6 +82,14 @@ async function loadTheRest(core: ServiceCore, loadedSubnets: ReadonlySet<string>
     subnets.filter((subnet) => !loadedSubnets.has(subnet.id)),
   );
   nics.loadNetworkInterfaces(core, await loadStored(core, 'networkInterface'));
+  for (const kind of [
+    'virtualNetworkGateway',
+    'localNetworkGateway',
+    'expressRouteCircuit',
+    'circuitPeering',
+    'connection',
+  ] as const)
+    await loadStored(core, kind);
 }
 
 export class RouteServerService {
@@ -98,6 +108,7 @@ export class RouteServerService {
       ...routeTables.routeTableResources(core),
       ...nics.networkInterfaceResources(core),
       ...routeServers.routeServerResources(core),
+      ...gateways.gatewayResources(core),
     };
   }
 
@@ -117,6 +128,7 @@ export class RouteServerService {
     const [loaded, start] = await Promise.allSettled([rest, started]);
     if (loaded.status === 'rejected') throw loaded.reason;
     if (start.status === 'rejected') throw start.reason;
+    await gateways.startGateways(core);
     return new RouteServerService(core, options.routeWatch);
   }
 

@@ -227,6 +227,133 @@ export interface NetworkInterfaceResourceInput {
   readonly privateIpAllocationMethod?: AllocationMethod;
 }
 
+// ---- gateways (docs/gateways.md) ------------------------------------------------------
+
+export type GatewayType = 'Vpn' | 'ExpressRoute';
+export type GatewayConnectionType = 'IPsec' | 'ExpressRoute';
+/** Azure's `VirtualNetworkGatewayConnectionStatus`. */
+export type GatewayConnectionStatus = 'Unknown' | 'Connecting' | 'Connected' | 'NotConnected';
+
+export interface GatewayIpConfiguration {
+  readonly id: string;
+  readonly name: string;
+  readonly subnetId: string;
+  /** the instance address this ipConfiguration's instance has */
+  readonly privateIpAddress: string;
+}
+
+export interface VirtualNetworkGatewayResource extends TrackedIdentity {
+  readonly gatewayType: GatewayType;
+  readonly ipConfigurations: readonly GatewayIpConfiguration[];
+  /** the two instances' addresses in GatewaySubnet: the gateway's BGP addresses and the next hop of its routes */
+  readonly instanceAddresses: readonly string[];
+  readonly asn: number;
+  readonly activeActive: boolean;
+  readonly enableBgp: boolean;
+  readonly skuName: string;
+  readonly provisioningState: ProvisioningState;
+}
+
+export interface VirtualNetworkGatewayResourceInput {
+  readonly location?: string;
+  readonly tags?: Readonly<Record<string, string>>;
+  readonly gatewayType: string;
+  readonly vpnType?: string;
+  readonly ipConfigurations: readonly { readonly name: string; readonly subnetId: string }[];
+  readonly activeActive?: boolean;
+  readonly enableBgp?: boolean;
+  readonly asn?: number;
+  readonly skuName?: string;
+}
+
+export interface LocalNetworkGatewayResource extends TrackedIdentity {
+  readonly addressPrefixes: readonly string[];
+  readonly gatewayIpAddress: string | null;
+  readonly bgpSettings: {
+    readonly asn: number;
+    readonly bgpPeeringAddress: string;
+    readonly peerWeight: number;
+  } | null;
+  readonly provisioningState: ProvisioningState;
+}
+
+export interface LocalNetworkGatewayResourceInput {
+  readonly location?: string;
+  readonly tags?: Readonly<Record<string, string>>;
+  readonly addressPrefixes?: readonly string[];
+  readonly gatewayIpAddress?: string | null;
+  readonly bgpSettings?: {
+    readonly asn?: number;
+    readonly bgpPeeringAddress?: string;
+    readonly peerWeight?: number;
+  };
+}
+
+export interface GatewayConnectionResource extends TrackedIdentity {
+  readonly connectionType: GatewayConnectionType;
+  readonly virtualNetworkGatewayId: string;
+  readonly localNetworkGatewayId: string | null;
+  readonly circuitId: string | null;
+  readonly enableBgp: boolean;
+  readonly routingWeight: number;
+  readonly connectionStatus: GatewayConnectionStatus;
+  readonly provisioningState: ProvisioningState;
+}
+
+export interface GatewayConnectionResourceInput {
+  readonly location?: string;
+  readonly tags?: Readonly<Record<string, string>>;
+  readonly connectionType: string;
+  readonly virtualNetworkGatewayId: string;
+  readonly localNetworkGatewayId?: string;
+  readonly circuitId?: string;
+  readonly enableBgp?: boolean;
+  readonly routingWeight?: number;
+}
+
+export interface ExpressRouteCircuitResource extends TrackedIdentity {
+  readonly skuTier: string;
+  readonly skuFamily: string;
+  readonly serviceProviderName: string;
+  readonly peeringLocation: string;
+  readonly bandwidthInMbps: number;
+  readonly peeringIds: readonly string[];
+  readonly provisioningState: ProvisioningState;
+}
+
+export interface ExpressRouteCircuitResourceInput {
+  readonly location?: string;
+  readonly tags?: Readonly<Record<string, string>>;
+  readonly skuTier?: string;
+  readonly skuFamily?: string;
+  readonly serviceProviderName?: string;
+  readonly peeringLocation?: string;
+  readonly bandwidthInMbps?: number;
+}
+
+export interface CircuitPeeringResource extends ResourceIdentity {
+  readonly circuitId: string;
+  readonly peerAsn: number;
+  /** Microsoft's side (12076, docs/azure-behaviour.md §4.1) */
+  readonly azureAsn: number;
+  readonly primaryPeerAddressPrefix: string;
+  readonly secondaryPeerAddressPrefix: string;
+  readonly vlanId: number;
+  /** the on-prem router's address: the first of the primary /30 (docs/azure-behaviour.md §4.5) */
+  readonly peerAddress: string;
+  /** the edge's own address: the second of the primary /30 */
+  readonly edgeAddress: string;
+  readonly provisioningState: ProvisioningState;
+}
+
+export interface CircuitPeeringResourceInput {
+  readonly peeringType: string;
+  readonly peerAsn: number;
+  readonly primaryPeerAddressPrefix: string;
+  readonly secondaryPeerAddressPrefix: string;
+  readonly vlanId: number;
+}
+
 // ---- results of writes ----------------------------------------------------------
 
 export interface WriteOptions {

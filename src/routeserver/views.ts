@@ -107,15 +107,17 @@ export function bgpConnectionView(
   };
 }
 
-/** ids of the NIC ipConfigurations and route-server ipConfigurations in a subnet */
+/** ids of the NIC, route-server and gateway ipConfigurations in a subnet */
 function ipConfigurationIds(core: ServiceCore, subnetId: string): string[] {
-  return core.index
-    .inSubnet(subnetId)
-    .map((r) =>
-      r.type === TYPES.networkInterface
-        ? `${r.id}/ipConfigurations/${(r.body as { ipConfigurationName: string }).ipConfigurationName}`
-        : r.id,
-    );
+  return core.index.inSubnet(subnetId).flatMap((r) => {
+    if (r.type === TYPES.networkInterface)
+      return [`${r.id}/ipConfigurations/${(r.body as { ipConfigurationName: string }).ipConfigurationName}`];
+    if (r.type === TYPES.virtualNetworkGateway) {
+      const names = (r.body as { ipConfigurationNames: readonly string[] }).ipConfigurationNames;
+      return names.map((name) => `${r.id}/ipConfigurations/${name}`);
+    }
+    return [r.id];
+  });
 }
 
 export function subnetView(core: ServiceCore, record: Stored<typeof TYPES.subnet>): SubnetResource {

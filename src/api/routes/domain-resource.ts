@@ -17,6 +17,8 @@ import { armPage, deleteOutcome, domainCall, putOutcome, writeOptions } from './
 export interface WireSchemas {
   /** schema of `properties` in PUT bodies (unknown members rejected) */
   readonly requestProperties: TSchema;
+  /** members beside `properties` in PUT bodies, when the type has any (an ExpressRoute circuit's `sku`) */
+  readonly requestEnvelope?: Readonly<Record<string, TSchema>>;
   /** schema of `properties` in responses (OpenAPI) */
   readonly responseProperties: TSchema;
 }
@@ -31,6 +33,7 @@ export function registerDomainResource<Body, Input, View>(
     types: resource.types,
     tracked: resource.tracked,
     requestProperties: schemas.requestProperties,
+    ...(schemas.requestEnvelope === undefined ? {} : { requestEnvelope: schemas.requestEnvelope }),
     responseProperties: schemas.responseProperties,
     get: async (request) => {
       const found = resource.get(request.idText);

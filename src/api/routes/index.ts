@@ -2,6 +2,13 @@
 import type { NetworkResources, ResourceDescriptor, RouteServerService } from '../../routeserver/index.js';
 import type { ApiServer } from '../server.js';
 import { registerDomainResource, type WireSchemas } from './domain-resource.js';
+import {
+  circuitPeeringSchemas,
+  connectionSchemas,
+  expressRouteCircuitSchemas,
+  localNetworkGatewaySchemas,
+  virtualNetworkGatewaySchemas,
+} from './gateways.js';
 import { networkInterfaceSchemas } from './network-interfaces.js';
 import { routeSchemas, routeTableSchemas } from './route-tables.js';
 import { bgpConnectionSchemas, ipConfigurationSchemas, routeServerSchemas } from './virtual-hubs.js';
@@ -18,6 +25,11 @@ const SCHEMAS: { readonly [K in keyof NetworkResources]: WireSchemas } = {
   virtualHubs: routeServerSchemas,
   ipConfigurations: ipConfigurationSchemas,
   bgpConnections: bgpConnectionSchemas,
+  virtualNetworkGateways: virtualNetworkGatewaySchemas,
+  localNetworkGateways: localNetworkGatewaySchemas,
+  connections: connectionSchemas,
+  expressRouteCircuits: expressRouteCircuitSchemas,
+  circuitPeerings: circuitPeeringSchemas,
 };
 
 /** Registers every resource type's descriptor with its schemas; call before `server.listen()`. */

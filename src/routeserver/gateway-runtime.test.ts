@@ -1,0 +1,210 @@
+/**
+ * The gateways' speakers as the service asks the BGP runtime for them
+ * (gateway-runtime.ts): which speaker runs with which peers and spaces, peers
+ * added and removed without a restart, and what a gateway's instance learns
+ * in the VMs' effective routes, next hop the instance's GatewaySubnet address,
+ * in the hub and in a spoke that uses the hub's gateways.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Prefix } from '../lib/prefix.js';
+import type { EffectiveRouteRow } from './network-interfaces.js';
+import {
+  harness,
+  hubId,
+  ipConfigId,
+  NET,
+  nicId,
+  RecordingRuntime,
+  subnetId,
+  vnetId,
+  type Harness,
+} from './fixtures.test-support.js';
+
+let h: Harness;
+let runtime: RecordingRuntime;
+const gatewayId = (name: string) => `${NET}/virtualNetworkGateways/${name}`;
+const siteId = (name: string) => `${NET}/localNetworkGateways/${name}`;
+const linkId = (name: string) => `${NET}/connections/${name}`;
+const circuitId = (name: string) => `${NET}/expressRouteCircuits/${name}`;
+const GATEWAY_SUBNET = subnetId('hub', 'GatewaySubnet');
+const BRANCH: Prefix = { family: 4, address: 0xc0a80a00, length: 24 };
+
+beforeEach(async () => {
+  runtime = new RecordingRuntime();
+  h = await harness({ runtime });
+  await h.service.resources.virtualNetworks.put(vnetId('hub'), {
+    addressPrefixes: ['10.0.0.0/16'],
+    subnets: [
+      { name: 'RouteServerSubnet', addressPrefix: '10.0.1.0/26' },
+      { name: 'GatewaySubnet', addressPrefix: '10.0.255.0/27' },
+      { name: 'app', addressPrefix: '10.0.3.0/24' },
+    ],
+  });
+  await h.service.resources.virtualNetworkGateways.put(gatewayId('vpngw'), {
+    gatewayType: 'Vpn',
+    activeActive: true,
+    enableBgp: true,
+    ipConfigurations: [
+      { name: 'default', subnetId: GATEWAY_SUBNET },
+      { name: 'activeActive', subnetId: GATEWAY_SUBNET },
+    ],
+  });
+  await h.service.resources.localNetworkGateways.put(siteId('branch'), {
+    addressPrefixes: ['192.168.10.0/24'],
+    bgpSettings: { asn: 65010, bgpPeeringAddress: '192.168.10.1' },
+  });
+  await h.service.resources.networkInterfaces.put(nicId('vm'), { subnetId: subnetId('hub', 'app') });
+});
+
+afterEach(async () => {
+  await h.close();
+});
+
+const spec = (name: string) => runtime.specs.get(gatewayId(name).toLowerCase());
+
+async function connectBranch(): Promise<void> {
+  await (
+    await h.service.resources.connections.put(linkId('to-branch'), {
+      connectionType: 'IPsec',
+      virtualNetworkGatewayId: gatewayId('vpngw'),
+      localNetworkGatewayId: siteId('branch'),
+      enableBgp: true,
+    })
+  ).applied;
+}
+
+async function gatewayRows(nic: string): Promise<string[]> {
+  const list = (await h.service.resources.networkInterfaces.actions.effectiveRouteTable!(nic)) as {
+    value: EffectiveRouteRow[];
+  };
+  return list.value
+    .filter((r) => r.source === 'VirtualNetworkGateway')
+    .map((r) => `${r.addressPrefix[0]} ${r.nextHopIpAddress.join(',')}`);
+}
+
+function learn(instance: string, prefix: Prefix, withdraw = false): void {
+  runtime.inject({
+    routeServerId: gatewayId('vpngw'),
+    instance,
+    changes: [{ prefix, route: withdraw ? null : { nextHops: ['192.168.10.1'] } }],
+  });
+}
+
+describe('gateway speakers', () => {
+  it('runs no speaker for a gateway without a BGP neighbour', async () => {
+    expect(spec('vpngw')).toBeUndefined();
+    await (
+      await h.service.resources.connections.put(linkId('static'), {
+        connectionType: 'IPsec',
+        virtualNetworkGatewayId: gatewayId('vpngw'),
+        localNetworkGatewayId: siteId('branch'),
+        enableBgp: false,
+      })
+    ).applied;
+    expect(spec('vpngw')).toBeUndefined();
+  });
+
+  it('runs a VPN gateway as AS 65515 on its two addresses, peering with the VPN site', async () => {
+    await connectBranch();
+    expect(spec('vpngw')).toMatchObject({
+      asn: 65515,
+      instances: [
+        { instance: 'IN_0', address: '10.0.255.4' },
+        { instance: 'IN_1', address: '10.0.255.5' },
+      ],
+      addressSpaces: ['10.0.0.0/16'],
+      peers: [{ connectionId: linkId('to-branch'), peerIp: '192.168.10.1', peerAsn: 65010 }],
+    });
+    expect(h.service.resources.connections.get(linkId('to-branch'))!.connectionStatus).toBe('NotConnected');
+    runtime.states.set('IN_0', 'Established');
+    expect(h.service.resources.connections.get(linkId('to-branch'))!.connectionStatus).toBe('Connected');
+    // a changed site ASN updates the peer; the speaker is not restarted
+    const before = runtime.calls.length;
+    await (
+      await h.service.resources.localNetworkGateways.put(siteId('branch'), {
+        bgpSettings: { asn: 65011, bgpPeeringAddress: '192.168.10.1' },
+      })
+    ).applied;
+    expect(runtime.calls.slice(before)).toEqual(['update 192.168.10.1 65011']);
+    await (
+      await h.service.resources.connections.delete(linkId('to-branch'))
+    ).applied;
+    expect(runtime.calls.at(-1)).toBe('stop');
+  });
+
+  it('runs an ExpressRoute gateway as Microsoft’s edge, AS 12076 on the /30s’ second addresses', async () => {
+    await h.service.resources.virtualNetworkGateways.put(gatewayId('ergw'), {
+      gatewayType: 'ExpressRoute',
+      ipConfigurations: [{ name: 'default', subnetId: GATEWAY_SUBNET }],
+    });
+    await h.service.resources.expressRouteCircuits.put(circuitId('edge'), {});
+    await h.service.resources.circuitPeerings.put(`${circuitId('edge')}/peerings/AzurePrivatePeering`, {
+      peeringType: 'AzurePrivatePeering',
+      peerAsn: 65020,
+      primaryPeerAddressPrefix: '192.168.255.0/30',
+      secondaryPeerAddressPrefix: '192.168.255.4/30',
+      vlanId: 100,
+    });
+    await (
+      await h.service.resources.connections.put(linkId('to-edge'), {
+        connectionType: 'ExpressRoute',
+        virtualNetworkGatewayId: gatewayId('ergw'),
+        circuitId: circuitId('edge'),
+      })
+    ).applied;
+    expect(spec('ergw')).toMatchObject({
+      asn: 12076,
+      instances: [
+        { instance: 'IN_0', address: '192.168.255.2' },
+        { instance: 'IN_1', address: '192.168.255.6' },
+      ],
+      peers: [
+        { peerIp: '192.168.255.1', peerAsn: 65020 },
+        { peerIp: '192.168.255.5', peerAsn: 65020 },
+      ],
+    });
+  });
+
+  it('puts what the gateway learns in the VMs’ effective routes once a route server is placed, then in a spoke', async () => {
+    await connectBranch();
+    learn('IN_0', BRANCH);
+    learn('IN_1', BRANCH);
+    expect(await gatewayRows(nicId('vm'))).toEqual([]);
+    await h.service.resources.virtualHubs.put(hubId('rs'), {});
+    await (
+      await h.service.resources.ipConfigurations.put(ipConfigId('rs'), {
+        subnetId: subnetId('hub', 'RouteServerSubnet'),
+      })
+    ).applied;
+    expect(await gatewayRows(nicId('vm'))).toEqual([
+      '192.168.10.0/24 10.0.255.4',
+      '192.168.10.0/24 10.0.255.5',
+    ]);
+    learn('IN_1', BRANCH, true);
+    expect(await gatewayRows(nicId('vm'))).toEqual(['192.168.10.0/24 10.0.255.4']);
+
+    await h.service.resources.virtualNetworks.put(vnetId('spoke'), {
+      addressPrefixes: ['10.1.0.0/16'],
+      subnets: [{ name: 'app', addressPrefix: '10.1.0.0/24' }],
+    });
+    await h.service.resources.virtualNetworkPeerings.put(`${vnetId('hub')}/virtualNetworkPeerings/to-spoke`, {
+      remoteVirtualNetworkId: vnetId('spoke'),
+      allowGatewayTransit: true,
+    });
+    await (
+      await h.service.resources.virtualNetworkPeerings.put(
+        `${vnetId('spoke')}/virtualNetworkPeerings/to-hub`,
+        {
+          remoteVirtualNetworkId: vnetId('hub'),
+          useRemoteGateways: true,
+        },
+      )
+    ).applied;
+    await h.service.resources.networkInterfaces.put(nicId('spoke-vm'), {
+      subnetId: subnetId('spoke', 'app'),
+    });
+    expect(await gatewayRows(nicId('spoke-vm'))).toEqual(['192.168.10.0/24 10.0.255.4']);
+    // the spoke's space reaches the VPN site through the gateway's advertisement
+    expect(spec('vpngw')!.addressSpaces).toEqual(['10.0.0.0/16', '10.1.0.0/16']);
+  });
+});

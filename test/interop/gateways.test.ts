@@ -1,0 +1,264 @@
+/**
+ * A VNet with a route server, a VPN gateway and an ExpressRoute gateway,
+ * configured through the official @azure/arm-network SDK, with real daemons
+ * on every side (docs/gateways.md):
+ * - the VPN site is FRR, AS 65010 at 192.168.10.1, announcing 192.168.10.0/24,
+ *   peering with the VPN gateway's two GatewaySubnet addresses;
+ * - the ExpressRoute edge is BIRD, AS 65020 at 192.168.255.1 (the circuit
+ *   peering's primary /30), announcing 192.168.20.0/24 and 10.250.0.0/16,
+ *   peering with Microsoft's edge (AS 12076) at 192.168.255.2;
+ * - the SD-WAN NVA is GoBGP, AS 65001 at 10.0.1.4, announcing 10.250.0.0/16,
+ *   peering with the route server.
+ * With branch-to-branch off: the VM sees the routes of all three sources;
+ * the on-prem routers see only the VNet's space; the NVA sees no on-prem
+ * route. The lab's bridge is the tunnel and the circuit: the server's
+ * namespace and the on-prem routers reach each other on it.
+ */
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import type { NetworkManagementClient } from '@azure/arm-network';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createNetworkAndRouteServer,
+  effectiveRoutes,
+  RESOURCE_GROUP as RG,
+  sdkClient,
+  type LifecyclePlan,
+} from '../../src/api/routes/sdk-lifecycle.test-support.js';
+import { createDaemon, Lab } from '../lab/index.js';
+import type { BgpDaemon, LabNode, LabProcess } from '../lab/index.js';
+import { waitFor } from '../lab/process.js';
+import { UnixSocketAgent } from './hosts/unix-socket-agent.js';
+
+const SUB = '00000000-0000-0000-0000-00000000ab17';
+const POLL = { updateIntervalInMs: 100 };
+const RS = ['10.0.0.4', '10.0.0.5'];
+const VPN_GW = ['10.0.255.4', '10.0.255.5'];
+const ER_GW = ['10.0.255.6', '10.0.255.7'];
+const EDGE = '192.168.255.2';
+const SITE = { address: '192.168.10.1', asn: 65010, prefix: '192.168.10.0/24' };
+const ER = { address: '192.168.255.1', asn: 65020, prefixes: ['192.168.20.0/24', '10.250.0.0/16'] };
+const NVA = { address: '10.0.1.4', asn: 65001, prefix: '10.250.0.0/16' };
+
+const plan: LifecyclePlan = {
+  addressPrefixes: ['10.0.0.0/16'],
+  subnets: [
+    { name: 'RouteServerSubnet', addressPrefix: '10.0.0.0/26' },
+    { name: 'nva', addressPrefix: '10.0.1.0/24' },
+    { name: 'app', addressPrefix: '10.0.2.0/24' },
+    { name: 'GatewaySubnet', addressPrefix: '10.0.255.0/27' },
+  ],
+  peers: [{ name: 'sdwan', peerIp: NVA.address, peerAsn: NVA.asn }],
+  vmSubnet: 'app',
+};
+
+describe('VPN and ExpressRoute gateways with FRR, BIRD and GoBGP', () => {
+  let lab: Lab;
+  let rs: LabNode;
+  let host: LabProcess;
+  let sdk: NetworkManagementClient;
+  let site: BgpDaemon;
+  let edge: BgpDaemon;
+  let nva: BgpDaemon;
+
+  const wait = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000) =>
+    waitFor(
+      what,
+      async () => {
+        if (!host.running) throw new Error(`route server exited:\n${host.logTail()}`);
+        return probe();
+      },
+      { timeoutMs, intervalMs: 500 },
+    );
+
+  beforeAll(async () => {
+    lab = await Lab.create({ name: 'gw' });
+    rs = await lab.addNode('rs', [
+      ...[...RS, ...VPN_GW, ...ER_GW].map((a) => `${a}/16`),
+      `${EDGE}/30`,
+      '192.168.255.6/30',
+    ]);
+    // the tunnel: each side reaches the other's BGP address over the bridge
+    await lab.exec(rs, 'ip', ['route', 'add', '192.168.10.0/24', 'dev', 'eth0']);
+    const siteNode = await lab.addNode('site', [`${SITE.address}/24`]);
+    await lab.exec(siteNode, 'ip', ['route', 'add', '10.0.0.0/16', 'dev', 'eth0']);
+    site = createDaemon('frr', lab, siteNode, {
+      asn: SITE.asn,
+      localAddress: SITE.address,
+      holdTimeSeconds: 30,
+      peers: VPN_GW.map((address) => ({ address, asn: 65515, multihopTtl: 2 })),
+      announce: [SITE.prefix],
+    });
+    const edgeNode = await lab.addNode('edge', [`${ER.address}/30`]);
+    edge = createDaemon('bird', lab, edgeNode, {
+      asn: ER.asn,
+      localAddress: ER.address,
+      holdTimeSeconds: 30,
+      peers: [{ address: EDGE, asn: 12076 }],
+      announce: ER.prefixes,
+    });
+    const nvaNode = await lab.addNode('nva', [`${NVA.address}/16`]);
+    nva = createDaemon('gobgp', lab, nvaNode, {
+      asn: NVA.asn,
+      localAddress: NVA.address,
+      holdTimeSeconds: 30,
+      peers: RS.map((address) => ({ address, asn: 65515, multihopTtl: 2 })),
+      announce: [NVA.prefix],
+    });
+
+    rmSync(path.join(rs.dir, 'api-ready'), { force: true });
+    host = lab.spawn(
+      rs,
+      process.execPath,
+      ['--import', 'tsx', path.resolve('test/interop/hosts/api-host.ts'), rs.dir],
+      {
+        logFile: path.join(rs.dir, 'api-host.log'),
+      },
+    );
+    await wait(
+      'API host ready',
+      async () => (existsSync(path.join(rs.dir, 'api-ready')) ? true : undefined),
+      60_000,
+    );
+    const token = readFileSync(path.join(rs.dir, 'api-token'), 'utf8').trim();
+    const ca = readFileSync(path.join(rs.dir, 'tls', 'cert.pem'), 'utf8');
+    sdk = sdkClient('https://localhost', SUB, token, ca);
+    const agent = new UnixSocketAgent(path.join(rs.dir, 'api.sock'), ca);
+    sdk.pipeline.addPolicy({
+      name: 'unix-socket',
+      sendRequest: (request, next) => next(Object.assign(request, { agent })),
+    });
+  });
+
+  afterAll(async () => {
+    await lab?.destroy();
+  });
+
+  it('creates the gateways, the VPN site, the circuit and their connections through the SDK', async () => {
+    const { vnet } = await createNetworkAndRouteServer(sdk, plan);
+    const gatewaySubnet = { id: vnet.subnets!.find((s) => s.name === 'GatewaySubnet')!.id! };
+    const vpn = await sdk.virtualNetworkGateways.beginCreateOrUpdateAndWait(
+      RG,
+      'vpngw',
+      {
+        location: 'local',
+        gatewayType: 'Vpn',
+        vpnType: 'RouteBased',
+        active: true,
+        enableBgp: true,
+        bgpSettings: { asn: 65515 },
+        ipConfigurations: [
+          { name: 'default', subnet: gatewaySubnet },
+          { name: 'activeActive', subnet: gatewaySubnet },
+        ],
+      },
+      POLL,
+    );
+    expect(vpn.bgpSettings?.bgpPeeringAddress).toBe(VPN_GW.join(','));
+    const er = await sdk.virtualNetworkGateways.beginCreateOrUpdateAndWait(
+      RG,
+      'ergw',
+      {
+        location: 'local',
+        gatewayType: 'ExpressRoute',
+        ipConfigurations: [{ name: 'default', subnet: gatewaySubnet }],
+      },
+      POLL,
+    );
+    expect(er.bgpSettings?.bgpPeeringAddress).toBe(ER_GW.join(','));
+    const branch = await sdk.localNetworkGateways.beginCreateOrUpdateAndWait(
+      RG,
+      'branch',
+      {
+        location: 'local',
+        localNetworkAddressSpace: { addressPrefixes: [SITE.prefix] },
+        bgpSettings: { asn: SITE.asn, bgpPeeringAddress: SITE.address },
+      },
+      POLL,
+    );
+    await sdk.virtualNetworkGatewayConnections.beginCreateOrUpdateAndWait(
+      RG,
+      'to-branch',
+      {
+        location: 'local',
+        connectionType: 'IPsec',
+        virtualNetworkGateway1: { id: vpn.id! },
+        localNetworkGateway2: { id: branch.id! },
+        enableBgp: true,
+      },
+      POLL,
+    );
+    const circuit = await sdk.expressRouteCircuits.beginCreateOrUpdateAndWait(
+      RG,
+      'edge',
+      { location: 'local' },
+      POLL,
+    );
+    await sdk.expressRouteCircuitPeerings.beginCreateOrUpdateAndWait(
+      RG,
+      'edge',
+      'AzurePrivatePeering',
+      {
+        peeringType: 'AzurePrivatePeering',
+        peerASN: ER.asn,
+        primaryPeerAddressPrefix: '192.168.255.0/30',
+        secondaryPeerAddressPrefix: '192.168.255.4/30',
+        vlanId: 100,
+      },
+      POLL,
+    );
+    await sdk.virtualNetworkGatewayConnections.beginCreateOrUpdateAndWait(
+      RG,
+      'to-edge',
+      {
+        location: 'local',
+        connectionType: 'ExpressRoute',
+        virtualNetworkGateway1: { id: er.id! },
+        peer: { id: circuit.id! },
+      },
+      POLL,
+    );
+    await Promise.all([site.start(), edge.start(), nva.start()]);
+    await Promise.all([
+      ...VPN_GW.map((a) => site.waitEstablished(a, 90_000)),
+      edge.waitEstablished(EDGE, 90_000),
+      ...RS.map((a) => nva.waitEstablished(a, 90_000)),
+    ]);
+    for (const name of ['to-branch', 'to-edge']) {
+      await wait(`${name} Connected`, async () => {
+        const connection = await sdk.virtualNetworkGatewayConnections.get(RG, name);
+        return connection.connectionStatus === 'Connected' ? connection : undefined;
+      });
+    }
+  });
+
+  it('branch-to-branch off: the VM sees all three sources, next hop the gateways’ addresses for on-prem', async () => {
+    const rows = await wait('on-prem and NVA routes in the VM', async () => {
+      const table = await effectiveRoutes(sdk);
+      const prefixes = new Set(table.flatMap((r) => r.addressPrefix ?? []));
+      return [SITE.prefix, ...ER.prefixes].every((p) => prefixes.has(p)) ? table : undefined;
+    });
+    const hops = (prefix: string) =>
+      rows
+        .filter((r) => r.addressPrefix?.includes(prefix) && r.source === 'VirtualNetworkGateway')
+        .flatMap((r) => r.nextHopIpAddress ?? [])
+        .sort();
+    expect(hops(SITE.prefix)).toEqual(VPN_GW);
+    expect(hops('192.168.20.0/24')).toEqual([ER_GW[0]]);
+    await wait('the NVA’s route in the VM', async () =>
+      hops(NVA.prefix).includes(NVA.address) ? true : undefined,
+    );
+  });
+
+  it('branch-to-branch off: on-prem routers see only the VNet’s space; the NVA sees no on-prem route', async () => {
+    const siteRoute = await site.waitRoute('10.0.0.0/16', { peer: VPN_GW[0] });
+    expect(siteRoute.asPath).toEqual([65515]);
+    const edgeRoute = await edge.waitRoute('10.0.0.0/16', { peer: EDGE });
+    expect(edgeRoute.asPath).toEqual([12076]);
+    expect((await site.routes()).map((r) => r.prefix)).not.toContain(NVA.prefix);
+    expect((await edge.routes()).map((r) => r.prefix)).toEqual(['10.0.0.0/16']);
+    const learnedByNva = (await nva.routes()).map((r) => r.prefix);
+    expect(learnedByNva).toContain('10.0.0.0/16');
+    for (const prefix of [SITE.prefix, ...ER.prefixes]) expect(learnedByNva).not.toContain(prefix);
+  });
+});
