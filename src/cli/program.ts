@@ -10,6 +10,7 @@ import { registerAgentCommand } from './commands/agent.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerNicCommands } from './commands/nic.js';
 import { registerRouteServerCommands } from './commands/routeserver.js';
+import { registerGatewayCommands } from './commands/gateway.js';
 import { registerRouteTableCommands } from './commands/route-table.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerVnetCommands } from './commands/vnet.js';
@@ -87,6 +88,7 @@ export function buildProgram(): CommandUnknownOpts {
   registerRouteServerCommands(alias);
   registerVnetCommands(program);
   registerRouteTableCommands(program);
+  registerGatewayCommands(program);
   registerNicCommands(program);
   return program;
 }

@@ -308,6 +308,70 @@ describe('routeserver CLI against a running server', () => {
     expect((await cli('delete', ...G, '-n', 'rs1')).code).toBe(0); // nothing to delete is not an error, as in az
   });
 
+  it('vnet-gateway, local-gateway and vpn-connection create, show, refuse and delete as az does', async () => {
+    await createSubnet('GatewaySubnet', '10.1.255.0/27');
+    const created = await json('vnet-gateway', 'create', ...G, '-n', 'vpngw', '--vnet', 'vnet1');
+    expect(created['vnetGateway']).toMatchObject({
+      gatewayType: 'Vpn',
+      activeActive: true,
+      bgpSettings: { asn: 65515, bgpPeeringAddress: '10.1.255.4,10.1.255.5' },
+    });
+    const refused = await cli('vnet-gateway', 'create', ...G, '-n', 'vpngw2', '--vnet', 'vnet1');
+    expect(refused.stderr).toMatch(/^ERROR: \(VirtualNetworkGatewayAlreadyExists\)/);
+    const site = await json(
+      'local-gateway',
+      'create',
+      ...G,
+      '-n',
+      'branch',
+      '--local-address-prefixes',
+      '192.168.10.0/24',
+      '--asn',
+      '65010',
+      '--bgp-peering-address',
+      '192.168.10.1',
+    );
+    expect(site).toMatchObject({ bgpSettings: { asn: 65010, bgpPeeringAddress: '192.168.10.1' } });
+    const missing = await cli(
+      'vpn-connection',
+      'create',
+      ...G,
+      '-n',
+      'nowhere',
+      '--vnet-gateway1',
+      'vpngw',
+      '--local-gateway2',
+      'absent',
+    );
+    expect(missing.stderr).toMatch(/^ERROR: \(InvalidResourceReference\)/);
+    const link = await json(
+      'vpn-connection',
+      'create',
+      ...G,
+      '-n',
+      'to-branch',
+      '--vnet-gateway1',
+      'vpngw',
+      '--local-gateway2',
+      'branch',
+      '--enable-bgp',
+      '--shared-key',
+      'kept-out',
+    );
+    expect(link['resource']).toMatchObject({ connectionType: 'IPsec', enableBgp: true });
+    expect(JSON.parse(await succeed('vpn-connection', 'list', ...G))).toHaveLength(1);
+    expect((await cli('local-gateway', 'delete', ...G, '-n', 'branch')).stderr).toMatch(
+      /InUseLocalNetworkGatewayCannotBeDeleted/,
+    );
+    for (const [group, name] of [
+      ['vpn-connection', 'to-branch'],
+      ['local-gateway', 'branch'],
+      ['vnet-gateway', 'vpngw'],
+    ] as const)
+      expect((await cli(group, 'delete', ...G, '-n', name)).code).toBe(0);
+    expect(JSON.parse(await succeed('vnet-gateway', 'list', ...G))).toEqual([]);
+  });
+
   it('accepts the az spelling `routeserver routeserver …` too', async () => {
     const result = await cli('routeserver', 'list', '-o', 'table');
     expect(result.code).toBe(0);
