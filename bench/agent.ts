@@ -6,22 +6,36 @@
  *    and one changed route reaching the kernel;
  * 2. fan-out: one prefix change reaching N namespaces, with one agent for all
  *    (`--config`) and with one agent per namespace: p50/p99/max from the API
- *    write to each kernel, and the server's memory per watcher.
+ *    write to each kernel (the agents' log times), and the server's cost per
+ *    watcher: its heap after a full collection, and the CPU time of this
+ *    process from the write to the last kernel, per watcher and change.
  *
- *   npx tsx bench/agent.ts [--routes 4000] [--namespaces 200] [--per-namespace 40]
+ *   npx tsx bench/agent.ts [--routes 4000] [--namespaces 200] [--per-namespace 200] [--changes 5]
  *
  * Needs root and iproute2; run it under the interop lock. The server runs in
  * this process on 127.0.0.1 (port 0), without BGP: the rows are user routes
  * (VirtualAppliance), which the agent programs exactly like BGP rows (`via`).
- * The namespaces get a random `rsb…` prefix and are deleted at the end; the
- * agents are stopped by PID. Prints figures; no thresholds.
+ * The namespaces get a random `rsb…` prefix; they and the agents (by PID) are
+ * removed at the end, when the bench fails and on SIGINT/SIGTERM. Prints
+ * figures; no thresholds.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { createApiServer, registerNetworkResources, registerRouteWatch } from '../src/api/index.js';
 import { RouteServerService } from '../src/routeserver/index.js';
 import { openSqliteStore } from '../src/store/index.js';
@@ -39,6 +53,7 @@ function option(name: string, fallback: number): number {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ip = (...args: string[]) => execFileSync('ip', args, { encoding: 'utf8' });
+setFlagsFromString('--expose-gc');
 const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
 function routes(count: number, nextHop: string) {
@@ -84,6 +99,7 @@ type Server = Awaited<ReturnType<typeof startServer>>;
 
 /** A namespace with eth0 (one end of a veth pair kept inside it) at `address`/16. */
 function addNamespace(name: string, address: string): void {
+  made.namespaces.add(name);
   ip('netns', 'add', name);
   ip('-n', name, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'peer0');
   ip('-n', name, 'link', 'set', 'eth0', 'up');
@@ -103,6 +119,35 @@ function rssKb(pid: number): number {
   return line === null ? 0 : Number(line[1]);
 }
 
+/**
+ * What the bench made: namespaces, agent processes (by PID) and its scratch
+ * directory. Removed at the end, when the bench fails, and on SIGINT/SIGTERM.
+ */
+const made = { namespaces: new Set<string>(), agents: new Set<ChildProcess>(), dir: '' };
+
+function removeMade(): void {
+  for (const agent of made.agents)
+    if (agent.exitCode === null && agent.signalCode === null) agent.kill('SIGKILL');
+  made.agents.clear();
+  for (const namespace of made.namespaces) {
+    try {
+      ip('netns', 'del', namespace);
+    } catch {
+      // already gone
+    }
+  }
+  made.namespaces.clear();
+  if (made.dir !== '') rmSync(made.dir, { recursive: true, force: true });
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`${signal}: removing the bench's agents and namespaces`);
+    removeMade();
+    process.exit(130);
+  });
+}
+
 /** `routeserver agent` as its own process, stderr to `log`. */
 function spawnAgent(server: Server, args: readonly string[], log: string): ChildProcess {
   const out = openSync(log, 'a');
@@ -112,15 +157,18 @@ function spawnAgent(server: Server, args: readonly string[], log: string): Child
     { stdio: ['ignore', out, out] },
   );
   closeSync(out);
+  made.agents.add(child);
   return child;
 }
 
 async function stopAgent(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await Promise.race([exited, sleep(5000)]);
-  if (child.exitCode === null) child.kill('SIGKILL');
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await Promise.race([exited, sleep(5000)]);
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+  made.agents.delete(child);
 }
 
 async function waitUntil(
@@ -209,31 +257,94 @@ async function bigTable(server: Server, dir: string, routeCount: number): Promis
   );
 }
 
-/** Namespace → time (ms since the epoch) of its first `routes set` log line at or after `since`. */
-function programmedAt(logs: readonly string[], since: number): Map<string, number> {
-  const seen = new Map<string, number>();
-  for (const log of logs) {
-    for (const line of readFileSync(log, 'utf8').split('\n')) {
-      const match = /^(\S+) agent: (\S+)\/eth0: \d+ routes set/.exec(line);
-      if (match === null) continue;
-      const at = Date.parse(match[1]!);
-      if (at >= since && !seen.has(match[2]!)) seen.set(match[2]!, at);
+/**
+ * Follows the agents' logs: the time (ms since the epoch, the agent's clock)
+ * of each namespace's `routes set` lines. Reads only what was appended since
+ * the last look, so that following 200 logs costs the server's process little.
+ */
+class ProgrammedLog {
+  private readonly offsets = new Map<string, number>();
+  private readonly programmed = new Map<string, number[]>();
+  private readonly starts = new Map<string, number>();
+
+  constructor(private readonly logs: readonly string[]) {}
+
+  private read(): void {
+    for (const log of this.logs) {
+      const offset = this.offsets.get(log) ?? 0;
+      const fd = openSync(log, 'r');
+      const size = fstatSync(fd).size;
+      if (size <= offset) {
+        closeSync(fd);
+        continue;
+      }
+      const buffer = Buffer.alloc(size - offset);
+      readSync(fd, buffer, 0, buffer.length, offset);
+      closeSync(fd);
+      const text = buffer.toString('utf8');
+      const complete = text.lastIndexOf('\n') + 1;
+      this.offsets.set(log, offset + Buffer.byteLength(text.slice(0, complete)));
+      for (const line of text.slice(0, complete).split('\n')) {
+        const set = /^(\S+) agent: (\S+)\/eth0: \d+ routes set/.exec(line);
+        if (set !== null) {
+          const times = this.programmed.get(set[2]!) ?? [];
+          times.push(Date.parse(set[1]!));
+          this.programmed.set(set[2]!, times);
+        } else if (/^\S+ agent: programming \d+ target/.test(line)) {
+          this.starts.set(log, Date.parse(line.split(' ')[0]!));
+        }
+      }
     }
   }
-  return seen;
+
+  /** How many agents log that they are programming. */
+  agentsProgramming(): number {
+    this.read();
+    return this.starts.size;
+  }
+
+  /** Namespace → the first time at or after `since` it was programmed. */
+  since(since: number): Map<string, number> {
+    this.read();
+    const seen = new Map<string, number>();
+    for (const [namespace, times] of this.programmed) {
+      const at = times.find((time) => time >= since);
+      if (at !== undefined) seen.set(namespace, at);
+    }
+    return seen;
+  }
 }
 
 const percentile = (sorted: readonly number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
+/** The server's heap after a full collection (the bench's own objects are the same before and after). */
+const gc = runInNewContext('gc') as () => void;
+function heapAfterGc(): number {
+  gc();
+  gc();
+  const memory = process.memoryUsage();
+  return memory.heapUsed + memory.external + memory.arrayBuffers;
+}
+
 let changesMade = 0;
 
-/** Five changes of one prefix; the delay from each write to each namespace's kernel. */
-async function measureChanges(server: Server, namespaces: readonly string[], logs: readonly string[]) {
+/**
+ * `changes` changes of one prefix, one at a time; the delay from each write
+ * to each namespace's kernel, and the CPU time this process (the server,
+ * and the bench reading logs) spent from each write to the last kernel.
+ */
+async function measureChanges(
+  server: Server,
+  namespaces: readonly string[],
+  log: ProgrammedLog,
+  changes: number,
+) {
   const delays: number[] = [];
-  const cpuBefore = process.cpuUsage();
-  for (let change = 0; change < 5; change++) {
+  let cpuMs = 0;
+  for (let change = 0; change < changes; change++) {
     const since = Date.now();
+    const cpuBefore = process.cpuUsage();
     const properties =
       changesMade++ % 2 === 0
         ? { addressPrefix: '10.200.0.0/16', nextHopType: 'None' }
@@ -243,22 +354,23 @@ async function measureChanges(server: Server, namespaces: readonly string[], log
     await waitUntil(
       'every namespace programmed',
       () => {
-        seen = programmedAt(logs, since);
+        seen = log.since(since);
         return namespaces.every((namespace) => seen.has(namespace));
       },
       120_000,
-      100,
+      50,
     );
+    const cpu = process.cpuUsage(cpuBefore);
+    cpuMs += (cpu.user + cpu.system) / 1000;
     for (const namespace of namespaces) delays.push(seen.get(namespace)! - since);
-    await sleep(300);
+    await sleep(500);
   }
-  const cpu = process.cpuUsage(cpuBefore);
   const sorted = delays.sort((a, b) => a - b);
   return {
     p50: percentile(sorted, 50),
     p99: percentile(sorted, 99),
     max: sorted.at(-1)!,
-    serverCpuMsPerWatcherChange: (cpu.user + cpu.system) / 1000 / 5 / namespaces.length,
+    serverCpuMsPerWatcherChange: cpuMs / changes / namespaces.length,
   };
 }
 
@@ -267,8 +379,9 @@ async function fanOutShape(
   dir: string,
   shape: 'one agent' | 'agent per namespace',
   namespaces: readonly string[],
+  changes: number,
 ): Promise<void> {
-  const rssBefore = process.memoryUsage().rss;
+  const heapBefore = heapAfterGc();
   const agents: ChildProcess[] = [];
   const logs: string[] = [];
   const targets = namespaces.map((namespace, i) => ({ nic: nicId(`fan${i}`), netns: namespace }));
@@ -284,60 +397,45 @@ async function fanOutShape(
       agents.push(spawnAgent(server, ['--nic', target.nic, '--netns', target.netns], logs[i]!));
     }
   }
-  await waitUntil(
-    'every agent programming',
-    () =>
-      logs.reduce(
-        (count, log) => count + (readFileSync(log, 'utf8').match(/programming/g)?.length ?? 0),
-        0,
-      ) === agents.length,
-    600_000,
-    200,
-  );
+  const log = new ProgrammedLog(logs);
+  await waitUntil('every agent programming', () => log.agentsProgramming() === agents.length, 600_000, 200);
   const startMs = performance.now() - started;
   await sleep(1000);
-  const perWatcherKb = (process.memoryUsage().rss - rssBefore) / 1024 / namespaces.length;
+  const perWatcherKb = (heapAfterGc() - heapBefore) / 1024 / namespaces.length;
   const agentsRssMb = agents.reduce((sum, agent) => sum + rssKb(agent.pid!), 0) / 1024;
-  const figures = await measureChanges(server, namespaces, logs);
+  const figures = await measureChanges(server, namespaces, log, changes);
   await Promise.all(agents.map(stopAgent));
   console.log(
     `${shape}, ${namespaces.length} namespaces: a prefix change in every kernel p50 ${figures.p50} ms, ` +
-      `p99 ${figures.p99} ms, max ${figures.max} ms (5 changes); all programming ${(startMs / 1000).toFixed(1)} s ` +
-      `after start; agents' RSS ${agentsRssMb.toFixed(0)} MB; server +${perWatcherKb.toFixed(0)} kB RSS and ` +
-      `${figures.serverCpuMsPerWatcherChange.toFixed(2)} ms CPU per watcher and change (load average ${loadAverage()})`,
+      `p99 ${figures.p99} ms, max ${figures.max} ms (${changes} changes); all programming ` +
+      `${(startMs / 1000).toFixed(1)} s after start; agents' RSS ${agentsRssMb.toFixed(0)} MB; server ` +
+      `${perWatcherKb.toFixed(1)} kB heap and ${figures.serverCpuMsPerWatcherChange.toFixed(2)} ms CPU ` +
+      `per watcher and change (load average ${loadAverage()})`,
   );
 }
 
 async function main(): Promise<void> {
   const routeCount = option('routes', 4000);
   const fanOut = option('namespaces', 200);
-  const perNamespace = option('per-namespace', 40);
-  const dir = mkdtempSync(join(tmpdir(), 'rs-bench-agent-'));
-  const created: string[] = [];
-  const server = await startServer(dir);
+  const perNamespace = option('per-namespace', 200);
+  const changes = option('changes', 5);
+  made.dir = mkdtempSync(join(tmpdir(), 'rs-bench-agent-'));
+  const server = await startServer(made.dir);
   try {
     await network(server, routeCount);
-    created.push(`${PREFIX}-big`);
-    await bigTable(server, dir, routeCount);
-    const namespaces = Array.from({ length: fanOut }, (_, i) => `${PREFIX}-f${i}`);
+    if (routeCount > 0) await bigTable(server, made.dir, routeCount);
+    const namespaces = Array.from({ length: Math.max(fanOut, perNamespace) }, (_, i) => `${PREFIX}-f${i}`);
     for (const [i, namespace] of namespaces.entries()) {
       const address = `10.0.${4 + (i >> 8)}.${(i & 255) + 4}`;
-      created.push(namespace);
       addNamespace(namespace, address);
       await nic(server, `fan${i}`, 'fan', address);
     }
-    await fanOutShape(server, dir, 'one agent', namespaces);
-    await fanOutShape(server, dir, 'agent per namespace', namespaces.slice(0, perNamespace));
+    if (fanOut > 0) await fanOutShape(server, made.dir, 'one agent', namespaces.slice(0, fanOut), changes);
+    if (perNamespace > 0)
+      await fanOutShape(server, made.dir, 'agent per namespace', namespaces.slice(0, perNamespace), changes);
   } finally {
-    for (const namespace of created) {
-      try {
-        ip('netns', 'del', namespace);
-      } catch {
-        // already gone
-      }
-    }
+    removeMade();
     await server.stop();
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 

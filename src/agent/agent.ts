@@ -31,7 +31,10 @@ export async function startAgent(
   try {
     await Promise.all(syncs.map((sync) => sync.start()));
   } catch (error) {
-    for (const sync of syncs) sync.stop();
+    for (const sync of syncs) {
+      sync.stop();
+      sync.close();
+    }
     throw error;
   }
   await Promise.all(syncs.map((sync) => sync.program()));
@@ -43,8 +46,12 @@ export async function startAgent(
       (stopping ??= (async () => {
         for (const sync of syncs) sync.stop();
         await Promise.all(syncs.map((sync) => sync.settled()));
-        if (options.flushOnExit) await Promise.all(syncs.map((sync) => sync.flush()));
-        else options.log('stopped; the routes stay in place (--flush-on-exit removes them)');
+        try {
+          if (options.flushOnExit) await Promise.all(syncs.map((sync) => sync.flush()));
+          else options.log('stopped; the routes stay in place (--flush-on-exit removes them)');
+        } finally {
+          for (const sync of syncs) sync.close();
+        }
       })()),
   };
 }

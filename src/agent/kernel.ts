@@ -1,13 +1,19 @@
 /**
- * The agent's hands on the kernel: iproute2's `ip`, in the VM's network
- * namespace (`ip -n NAME`) or the host's. Routes are written as one
- * `ip -force -batch -` per change set and read back with `ip -N -json route
- * show table main` (docs/agent.md says why `ip` rather than a netlink
- * library). Only the main table is used.
+ * The agent's hands on the kernel: iproute2's `ip`, one long-lived
+ * `ip [-n NAME] -force -N -4 -json -batch -` process per VM (its network
+ * namespace, `ip -n`, or the host's), fed commands over stdin. Routes are
+ * read with `route show table main` and written with `route replace` and
+ * `route del`; every request ends with a query whose JSON line marks the
+ * end of its reply, and `ip`'s `Command failed -:N` names each failed
+ * command (ip-batch.ts). One process per VM for the agent's lifetime, not
+ * one per change: process starts were the agent's cost at scale
+ * (docs/agent.md says why `ip` rather than a netlink library). Only the
+ * main table is used.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { AGENT_ERROR_CODES as E, AgentError } from './errors.js';
+import { BatchLedger, type BatchReply, type LineFailure } from './ip-batch.js';
 import { readRoutes, type JsonRoute, type KernelRoute } from './kernel-routes.js';
 
 /** Where one VM's routes go. */
@@ -17,67 +23,124 @@ export interface KernelTarget {
   readonly dev: string;
 }
 
-const IP = 'ip';
+/** A reply slower than this means `ip` is stuck: the process is killed and a new one started. */
+const REPLY_TIMEOUT_MS = 60_000;
 
-function ipArgs(target: KernelTarget, args: readonly string[]): string[] {
-  return target.netns === undefined ? [...args] : ['-n', target.netns, ...args];
-}
+/** One VM's `ip -batch` process, started on first use and again after it died. */
+export class KernelSession {
+  private child: ChildProcessWithoutNullStreams | undefined;
+  private ledger = new BatchLedger();
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
 
-function run(target: KernelTarget, args: readonly string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(IP, ipArgs(target, args), { maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error === null) resolve(stdout);
-      else
-        reject(
-          new AgentError(E.KERNEL, `ip ${ipArgs(target, args).join(' ')}: ${stderr.trim() || error.message}`),
-        );
-    });
-  });
-}
+  constructor(readonly target: KernelTarget) {}
 
-/** Refuses a namespace or interface that does not exist, naming the fix. */
-export async function checkTarget(target: KernelTarget): Promise<void> {
-  if (target.netns !== undefined && !existsSync(`/run/netns/${target.netns}`)) {
-    throw new AgentError(
-      E.NO_NAMESPACE,
-      `network namespace '${target.netns}' does not exist (see 'ip netns list'): create it or fix --netns`,
-    );
+  private get where(): string {
+    return this.target.netns === undefined ? 'this host' : `namespace '${this.target.netns}'`;
   }
-  try {
-    await run(target, ['-json', 'link', 'show', 'dev', target.dev]);
-  } catch {
-    const where = target.netns === undefined ? 'this host' : `namespace '${target.netns}'`;
-    throw new AgentError(E.NO_DEVICE, `${where} has no interface '${target.dev}': fix --dev`);
-  }
-}
 
-/** The agent's own routes (route protocol `protocol`) and the prefixes other owners hold. */
-export async function readKernelRoutes(
-  target: KernelTarget,
-  protocol: number,
-): Promise<{ own: Map<string, KernelRoute>; foreign: Set<string> }> {
-  const text = await run(target, ['-N', '-4', '-json', 'route', 'show', 'table', 'main']);
-  return readRoutes(JSON.parse(text.trim() === '' ? '[]' : text) as JsonRoute[], protocol);
-}
-
-/** Runs `ip -batch` lines; resolves with the lines `ip` reported as failed (it goes on past them). */
-export function runBatch(target: KernelTarget, lines: readonly string[]): Promise<string[]> {
-  if (lines.length === 0) return Promise.resolve([]);
-  return new Promise((resolve, reject) => {
-    const child = spawn(IP, ipArgs(target, ['-force', '-batch', '-']), { stdio: ['pipe', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', (error) => reject(new AgentError(E.KERNEL, `cannot run ip: ${error.message}`)));
-    child.on('close', () => {
-      resolve(
-        stderr
-          .split('\n')
-          .map((line) => line.trim())
-          .filter((line) => line.length > 0),
+  /** Refuses a namespace or interface that does not exist, naming the fix. */
+  async check(): Promise<void> {
+    if (this.target.netns !== undefined && !existsSync(`/run/netns/${this.target.netns}`)) {
+      throw new AgentError(
+        E.NO_NAMESPACE,
+        `network namespace '${this.target.netns}' does not exist (see 'ip netns list'): create it or fix --netns`,
       );
+    }
+    const reply = await this.request([], `link show dev ${this.target.dev}`);
+    if (reply.output === undefined)
+      throw new AgentError(E.NO_DEVICE, `${this.where} has no interface '${this.target.dev}': fix --dev`);
+  }
+
+  /** The agent's own routes (route protocol `protocol`) and the prefixes other owners hold. */
+  async routes(protocol: number): Promise<{ own: Map<string, KernelRoute>; foreign: Set<string> }> {
+    return readRoutes(this.parse(await this.request([], 'route show table main')), protocol);
+  }
+
+  /** Runs `ip -batch` lines in order; resolves with the lines `ip` refused (it goes on past them). */
+  async apply(lines: readonly string[]): Promise<LineFailure[]> {
+    if (lines.length === 0) return [];
+    const reply = await this.request(lines, 'route show table main');
+    this.parse(reply);
+    return [...reply.failures];
+  }
+
+  /** Ends the process (stdin closed: `ip` exits at the end of its input). */
+  close(): void {
+    this.closed = true;
+    this.child?.stdin.end();
+    this.child = undefined;
+  }
+
+  private parse(reply: BatchReply): JsonRoute[] {
+    if (reply.output === undefined) {
+      const why = reply.failures.map((failure) => `${failure.line}: ${failure.message}`).join('; ');
+      throw new AgentError(E.KERNEL, `ip in ${this.where}: ${why}`);
+    }
+    return JSON.parse(reply.output) as JsonRoute[];
+  }
+
+  private request(commands: readonly string[], query: string): Promise<BatchReply> {
+    if (this.closed) return Promise.reject(new AgentError(E.STOPPED, 'stopped'));
+    const child = this.child ?? this.start();
+    return new Promise<BatchReply>((resolve, reject) => {
+      const text = this.ledger.submit(
+        commands,
+        query,
+        (reply) => {
+          this.armTimer();
+          resolve(reply);
+        },
+        reject,
+      );
+      child.stdin.write(text);
+      this.armTimer();
     });
+  }
+
+  private start(): ChildProcessWithoutNullStreams {
+    const args = ['-force', '-N', '-4', '-json', '-batch', '-'];
+    const ipArgs = this.target.netns === undefined ? args : ['-n', this.target.netns, ...args];
+    // sh only joins stderr to stdout (one ordered stream) and execs ip; no argument reaches its parser
+    const child = spawn('sh', ['-c', 'exec "$0" "$@" 2>&1', 'ip', ...ipArgs], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const ledger = this.ledger;
+    const gone = (why: string) => {
+      if (this.child === child) this.child = undefined;
+      if (this.ledger === ledger) this.ledger = new BatchLedger();
+      clearTimeout(this.timer);
+      ledger.failAll(new AgentError(E.KERNEL, `ip in ${this.where} ${why}`));
+    };
+    let buffered = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      buffered += chunk;
+      let end: number;
+      while ((end = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, end);
+        buffered = buffered.slice(end + 1);
+        if (!ledger.receive(line)) child.kill('SIGKILL');
+      }
+    });
+    child.stderr.resume();
     child.stdin.on('error', () => undefined);
-    child.stdin.end(`${lines.join('\n')}\n`);
-  });
+    child.on('error', (error) => gone(`cannot run: ${error.message}`));
+    child.on('close', (code, signal) =>
+      gone(`exited (${signal ?? `status ${code}`})${buffered === '' ? '' : `: ${buffered.trim()}`}`),
+    );
+    this.child = child;
+    return child;
+  }
+
+  /** Kills a process that leaves a request unanswered for REPLY_TIMEOUT_MS. */
+  private armTimer(): void {
+    clearTimeout(this.timer);
+    if (this.ledger.pending === 0) return;
+    const child = this.child;
+    this.timer = setTimeout(() => {
+      child?.kill('SIGKILL');
+    }, REPLY_TIMEOUT_MS);
+    this.timer.unref();
+  }
 }

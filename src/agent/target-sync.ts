@@ -12,9 +12,14 @@
  *   routes stay as they are meanwhile.
  */
 import { AGENT_ERROR_CODES as E, AgentError } from './errors.js';
-import { checkTarget, readKernelRoutes, runBatch, type KernelTarget } from './kernel.js';
+import { KernelSession, type KernelTarget } from './kernel.js';
+import type { LineFailure } from './ip-batch.js';
 import { batchLine, desiredRoutes, planRoutes, type EffectiveRow } from './kernel-routes.js';
 import { openWatch, type ApiAccess, type OpenWatch, type WatchMessage } from './watch-client.js';
+
+function describe(failed: readonly LineFailure[]): string {
+  return failed.map((failure) => `${failure.line}: ${failure.message}`).join('; ');
+}
 
 export interface AgentTarget extends KernelTarget {
   /** the NIC's ARM resource id */
@@ -43,12 +48,15 @@ export class TargetSync {
   private stopped = false;
   private firstSnapshot: (() => void) | undefined;
   private readonly conflicts = new Set<string>();
+  private readonly kernel: KernelSession;
 
   constructor(
     readonly target: AgentTarget,
     private readonly access: ApiAccess,
     private readonly options: SyncOptions,
-  ) {}
+  ) {
+    this.kernel = new KernelSession(target);
+  }
 
   private get name(): string {
     return `${this.target.netns ?? 'host'}/${this.target.dev}`;
@@ -56,7 +64,7 @@ export class TargetSync {
 
   /** Checks the namespace and interface, opens the watch and waits for the first snapshot. */
   async start(): Promise<void> {
-    await checkTarget(this.target);
+    await this.kernel.check();
     const snapshot = new Promise<void>((resolve) => (this.firstSnapshot = resolve));
     this.watch = await this.open();
     const timeout = new Promise<never>((_, reject) =>
@@ -74,6 +82,11 @@ export class TargetSync {
     return this.reconcile();
   }
 
+  /** Ends the target's `ip` process (after `stop`, `settled` and `flush`). */
+  close(): void {
+    this.kernel.close();
+  }
+
   /** Waits for the batch running now, if any. */
   async settled(): Promise<void> {
     while (this.running !== undefined) await this.running;
@@ -88,10 +101,11 @@ export class TargetSync {
   /** Removes every route the agent installed in this target. */
   async flush(): Promise<void> {
     await this.settled();
-    const { own } = await readKernelRoutes(this.target, this.options.protocol);
+    const { own } = await this.kernel.routes(this.options.protocol);
     const lines = [...own.values()].map((route) => batchLine({ op: 'delete', route }, this.options.protocol));
-    await runBatch(this.target, lines);
-    this.options.log(`${this.name}: removed ${lines.length} routes`);
+    const failed = await this.kernel.apply(lines);
+    this.options.log(`${this.name}: removed ${lines.length - failed.length} routes`);
+    if (failed.length > 0) throw new AgentError(E.KERNEL, describe(failed));
   }
 
   private open(): Promise<OpenWatch> {
@@ -174,7 +188,7 @@ export class TargetSync {
 
   private async reconcileOnce(): Promise<void> {
     const desired = desiredRoutes([...this.rows.values()].flat(), this.target.dev);
-    const { own, foreign } = await readKernelRoutes(this.target, this.options.protocol);
+    const { own, foreign } = await this.kernel.routes(this.options.protocol);
     const plan = planRoutes(desired, own, foreign);
     for (const prefix of plan.conflicts) {
       if (!this.conflicts.has(prefix))
@@ -184,12 +198,12 @@ export class TargetSync {
     for (const prefix of plan.conflicts) this.conflicts.add(prefix);
     if (plan.operations.length === 0) return;
     const lines = plan.operations.map((operation) => batchLine(operation, this.options.protocol));
-    const failed = await runBatch(this.target, lines);
+    const failed = await this.kernel.apply(lines);
     const replaced = plan.operations.filter((operation) => operation.op === 'replace').length;
     this.options.log(
       `${this.name}: ${replaced} routes set, ${lines.length - replaced} removed (revision ${this.revision})`,
     );
-    if (failed.length > 0) throw new AgentError(E.KERNEL, failed.join('; '));
+    if (failed.length > 0) throw new AgentError(E.KERNEL, describe(failed));
   }
 
   private kernelFailed(error: unknown): void {
