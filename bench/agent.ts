@@ -230,7 +230,16 @@ async function bigTable(server: Server, dir: string, routeCount: number): Promis
   await nic(server, 'big', 'big', '10.0.2.4');
   const started = performance.now();
   const agent = spawnAgent(server, ['--nic', nicId('big'), '--netns', namespace], join(dir, 'big.log'));
-  await waitUntil('the table in the kernel', () => ownRouteCount(namespace) >= routeCount, 300_000, 50);
+  await waitUntil(
+    'the table in the kernel',
+    () => {
+      if (agent.exitCode !== null)
+        throw new Error(`the agent exited:\n${readFileSync(join(dir, 'big.log'), 'utf8')}`);
+      return ownRouteCount(namespace) >= routeCount;
+    },
+    300_000,
+    50,
+  );
   const programmedMs = performance.now() - started;
   await sleep(500);
   const rss = rssKb(agent.pid!);
@@ -398,7 +407,19 @@ async function fanOutShape(
     }
   }
   const log = new ProgrammedLog(logs);
-  await waitUntil('every agent programming', () => log.agentsProgramming() === agents.length, 600_000, 200);
+  await waitUntil(
+    'every agent programming',
+    () => {
+      const exited = agents.findIndex((agent) => agent.exitCode !== null || agent.signalCode !== null);
+      if (exited >= 0) {
+        const tail = readFileSync(logs[Math.min(exited, logs.length - 1)]!, 'utf8').slice(-2000);
+        throw new Error(`an agent exited before programming:\n${tail}`);
+      }
+      return log.agentsProgramming() === agents.length;
+    },
+    600_000,
+    200,
+  );
   const startMs = performance.now() - started;
   await sleep(1000);
   const perWatcherKb = (heapAfterGc() - heapBefore) / 1024 / namespaces.length;

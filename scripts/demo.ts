@@ -10,12 +10,20 @@
  *                        firewall NVA (BIRD, ASN 65002) 10.1.1.5 announces 0.0.0.0/0
  *     workload subnet    vm1-nic 10.1.2.4, vm2-nic 10.1.2.5
  *
+ *     vm1                VM namespace 10.1.2.4, its routes programmed by `routeserver agent`
+ *   on-prem   behind the SD-WAN NVA (eth1), owns 10.250.0.0/16
+ *   internet  behind the firewall NVA (eth1), owns 198.51.100.0/24
+ *
  * The server (`routeserver serve --config examples/seed-scenario.yaml`) runs
  * in the namespace that holds both instance addresses; every query is the
  * CLI, run in that namespace against the server's API. The demo prints the
  * NVAs' sessions, the routes the route server learned, the routes each NVA
- * receives and a VM's effective route table, then stays up until Ctrl-C
- * (or exits at once with --once) and tears everything down.
+ * receives and a VM's effective route table; then `routeserver agent`
+ * programs vm1's kernel and packets from vm1 follow the routes: to on-prem
+ * through the SD-WAN NVA, to the internet through the firewall (the NVAs'
+ * forwarding counters, and ping and traceroute when they are installed).
+ * It stays up until Ctrl-C (or exits at once with --once) and tears
+ * everything down.
  *
  * It lives outside src/ because it drives the interop lab (test/lab), which
  * src/ must not import (docs/architecture.md); scripts/build.sh compiles it
@@ -32,6 +40,7 @@ import {
   type LabNode,
   type LabProcess,
 } from '../test/lab/index.js';
+import { runChecked } from '../test/lab/process.js';
 
 /** The package root: the nearest directory above this file (scripts/, or dist/demo/scripts/) with bin/routeserver.js. */
 function packageRoot(): string {
@@ -46,6 +55,9 @@ const SEED = join(ROOT, 'examples', 'seed-scenario.yaml');
 const INSTANCES = ['10.1.0.4', '10.1.0.5'];
 const API = '127.0.0.1:8443';
 const once = process.argv.includes('--once');
+const SUBSCRIPTION = '00000000-0000-0000-0000-000000000000';
+const ONPREM = { prefix: '10.250.0.0/16', host: '10.250.1.1' };
+const INTERNET = { prefix: '198.51.100.0/24', host: '198.51.100.7' };
 
 const heading = (text: string) => console.log(`\n== ${text}`);
 
@@ -201,12 +213,152 @@ async function build(lab: Lab): Promise<() => Promise<void>> {
     '-o',
     'table',
   ]);
+  await dataPath(lab, { rs: rsNode, sdwan: sdwanNode, fw: fwNode }, dataDir);
   return () => stopServer(server, logFile);
+}
+
+/** Whether a program is on the PATH (ping and traceroute are optional). */
+function installed(program: string): boolean {
+  return (process.env['PATH'] ?? '').split(':').some((dir) => dir !== '' && existsSync(join(dir, program)));
+}
+
+/** Runs `ip -n NAMESPACE …`, failing loudly. */
+async function ipIn(node: LabNode, ...args: string[]): Promise<string> {
+  return runChecked('ip', ['-n', node.namespace, ...args]);
+}
+
+/** Packets an interface of a node has sent so far. */
+async function txPackets(node: LabNode, dev: string): Promise<number> {
+  const [link] = JSON.parse(await ipIn(node, '-s', '-json', 'link', 'show', 'dev', dev)) as {
+    stats64?: { tx?: { packets?: number } };
+  }[];
+  return link?.stats64?.tx?.packets ?? 0;
+}
+
+/**
+ * Five UDP datagrams from a node to port 9 of `destination`, 20 ms apart:
+ * true when an ICMP port unreachable came back (the destination's kernel
+ * answered, so the path works both ways). Needs only node, not ping.
+ */
+async function probe(lab: Lab, node: LabNode, destination: string): Promise<boolean> {
+  const script = `
+    const socket = require('node:dgram').createSocket('udp4');
+    let answered = false;
+    socket.on('error', (e) => { if (e.code === 'ECONNREFUSED') answered = true; });
+    socket.connect(9, process.argv[1], () => {
+      let sent = 0;
+      const timer = setInterval(() => {
+        if (sent++ < 5) socket.send('probe', () => undefined);
+        else { clearInterval(timer); setTimeout(() => { socket.close(); process.exit(answered ? 0 : 1); }, 300); }
+      }, 20);
+    });`;
+  const result = await lab.exec(node, process.execPath, ['-e', script, destination], { timeoutMs: 30_000 });
+  return result.code === 0;
+}
+
+interface DataPathNodes {
+  readonly rs: LabNode;
+  readonly sdwan: LabNode;
+  readonly fw: LabNode;
+}
+
+/** vm1, on-prem and internet namespaces; the NVAs forward between the VNet and their far side. */
+async function buildFabric(lab: Lab, nodes: DataPathNodes): Promise<{ vm: LabNode }> {
+  const vm = await lab.addNode('vm1', ['10.1.2.4/16']);
+  const onprem = await lab.addIsolatedNode('onprem');
+  const internet = await lab.addIsolatedNode('internet');
+  await lab.link(nodes.sdwan, 'eth1', '172.31.1.1/30', onprem, 'eth1', '172.31.1.2/30');
+  await lab.link(nodes.fw, 'eth1', '172.31.3.1/30', internet, 'eth1', '172.31.3.2/30');
+  for (const [node, setting] of [
+    [nodes.sdwan, 'net.ipv4.ip_forward=1'],
+    [nodes.fw, 'net.ipv4.ip_forward=1'],
+    // the probes count on an ICMP answer for every datagram
+    [onprem, 'net.ipv4.icmp_ratelimit=0'],
+    [internet, 'net.ipv4.icmp_ratelimit=0'],
+  ] as const)
+    await runChecked('ip', ['netns', 'exec', node.namespace, 'sysctl', '-q', '-w', setting]);
+  await ipIn(nodes.sdwan, 'route', 'add', ONPREM.prefix, 'via', '172.31.1.2');
+  await ipIn(onprem, 'route', 'add', 'local', ONPREM.prefix, 'dev', 'lo');
+  await ipIn(onprem, 'route', 'add', 'default', 'via', '172.31.1.1');
+  await ipIn(nodes.fw, 'route', 'add', INTERNET.prefix, 'via', '172.31.3.2');
+  await ipIn(internet, 'route', 'add', 'local', INTERNET.prefix, 'dev', 'lo');
+  await ipIn(internet, 'route', 'add', 'default', 'via', '172.31.3.1');
+  return { vm };
+}
+
+/**
+ * `routeserver agent` programs vm1's kernel from vm1-nic's effective routes;
+ * then packets from vm1 to on-prem and to the internet, with the NVAs'
+ * forwarding counters (and ping and traceroute when installed).
+ */
+async function dataPath(lab: Lab, nodes: DataPathNodes, dataDir: string): Promise<void> {
+  const { vm } = await buildFabric(lab, nodes);
+  const nic = `/subscriptions/${SUBSCRIPTION}/resourceGroups/demo/providers/Microsoft.Network/networkInterfaces/vm1-nic`;
+  heading(`routeserver agent --nic …/vm1-nic --netns vm1: programs vm1's kernel (route protocol 247)`);
+  const logFile = join(lab.dir, 'agent.log');
+  const agent = lab.spawn(
+    nodes.rs,
+    process.execPath,
+    [BIN, 'agent', '--data-dir', dataDir, '--nic', nic, '--netns', vm.namespace, '--dev', 'eth0'],
+    { logFile },
+  );
+  console.log(`  log: ${logFile}`);
+  const deadline = Date.now() + 60_000;
+  let table: string;
+  for (;;) {
+    if (!agent.running) throw new Error(`routeserver agent exited:\n${agent.logTail()}`);
+    table = await ipIn(vm, 'route', 'show', 'table', 'main');
+    if (
+      /^10\.250\.0\.0\/16 via 10\.1\.1\.4 .*proto 247/m.test(table) &&
+      /^default via 10\.1\.1\.5 .*proto 247/m.test(table)
+    )
+      break;
+    if (Date.now() > deadline)
+      throw new Error(`vm1's routes were not programmed:\n${table}\n${agent.logTail()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  console.log('$ ip route            (in vm1)');
+  for (const line of table.trimEnd().split('\n')) console.log(`  ${line}`);
+
+  const counters = async () => ({
+    sdwan: await txPackets(nodes.sdwan, 'eth1'),
+    fw: await txPackets(nodes.fw, 'eth1'),
+  });
+  for (const target of [
+    { name: 'on-prem', host: ONPREM.host, via: 'the SD-WAN NVA (10.1.1.4)' },
+    { name: 'internet', host: INTERNET.host, via: 'the firewall NVA (10.1.1.5)' },
+  ]) {
+    heading(`packets from vm1 to ${target.host} (${target.name}): through ${target.via}`);
+    const before = await counters();
+    if (installed('ping')) {
+      const ping = await lab.exec(vm, 'ping', ['-n', '-c', '3', '-i', '0.2', '-W', '2', target.host]);
+      console.log(`$ ping -n -c 3 ${target.host}\n${ping.stdout.trimEnd()}`);
+    } else {
+      console.log('  (ping is not installed: skipped; 5 UDP datagrams to port 9 instead)');
+    }
+    const answered = await probe(lab, vm, target.host);
+    const after = await counters();
+    console.log(
+      `  ${target.host} ${answered ? 'answered' : 'did not answer'}; forwarded toward their far side: ` +
+        `SD-WAN NVA ${after.sdwan - before.sdwan} packets, firewall NVA ${after.fw - before.fw} packets`,
+    );
+    if (installed('traceroute')) {
+      const trace = await lab.exec(vm, 'traceroute', ['-n', '-q', '1', '-w', '1', '-m', '4', target.host], {
+        timeoutMs: 30_000,
+      });
+      console.log(`$ traceroute -n ${target.host}\n${trace.stdout.trimEnd()}`);
+    } else {
+      console.log('  (traceroute is not installed: skipped; the counters above show the path)');
+    }
+  }
 }
 
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) {
-    console.error('routeserver demo needs root (it creates network namespaces): sudo routeserver demo');
+    console.error(
+      'routeserver demo needs root: it creates network namespaces, runs FRR and BIRD in them and programs ' +
+        'routes; nothing was run. Run it as root: sudo routeserver demo',
+    );
     process.exit(1);
   }
   const lab = await Lab.create({ name: 'demo' });

@@ -6,7 +6,7 @@
  */
 import { request as httpsRequest } from 'node:https';
 import type { IncomingMessage } from 'node:http';
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { AGENT_ERROR_CODES as E, AgentError, type AgentErrorCode } from './errors.js';
 import type { EffectiveRow } from './kernel-routes.js';
 
@@ -40,6 +40,23 @@ interface WatchHandlers {
 
 export interface OpenWatch {
   close(): void;
+}
+
+/**
+ * One TLS context per API access, shared by all its watches: building one
+ * parses every root certificate, which for hundreds of watches opened at once
+ * took longer than the server's TLS handshake timeout.
+ */
+const secureContexts = new WeakMap<ApiAccess, SecureContext>();
+
+function secureContextOf(access: ApiAccess): SecureContext | undefined {
+  if (access.ca === undefined) return undefined;
+  let context = secureContexts.get(access);
+  if (context === undefined) {
+    context = createSecureContext({ ca: [...rootCertificates, access.ca] });
+    secureContexts.set(access, context);
+  }
+  return context;
 }
 
 function refusal(status: number, body: string, access: ApiAccess, nicId: string): AgentError {
@@ -137,8 +154,9 @@ export function openWatch(
 ): Promise<OpenWatch> {
   const url = `${access.endpoint}${nicId}/effectiveRouteTable?api-version=${access.apiVersion}&watch=1`;
   return new Promise((resolve, reject) => {
+    const secureContext = secureContextOf(access);
     const request = httpsRequest(url, {
-      ...(access.ca === undefined ? {} : { ca: [...rootCertificates, access.ca] }),
+      ...(secureContext === undefined ? {} : { secureContext }),
       headers: {
         authorization: `Bearer ${access.token}`,
         accept: 'text/event-stream',

@@ -85,9 +85,13 @@ let base: string;
 const NIC = `${NET}/networkInterfaces/vm1`;
 const RT = 'routeTables/rt1';
 
-async function setUp(options: Partial<RouteServerServiceOptions> = {}, heartbeatMs = 15_000): Promise<void> {
+async function setUp(
+  options: Partial<RouteServerServiceOptions> = {},
+  heartbeatMs = 15_000,
+  maxBufferedBytes = 1 << 20,
+): Promise<void> {
   api = await apiHarness(options);
-  registerRouteWatch(api.server.app, api.service, { heartbeatMs, maxBufferedBytes: 1 << 20, retryMs: 500 });
+  registerRouteWatch(api.server.app, api.service, { heartbeatMs, maxBufferedBytes, retryMs: 500 });
   base = (await api.server.listen()).url;
   await api.request('PUT', RT, { location: 'local', properties: { routes: [] } });
   await api.request('PUT', 'virtualNetworks/vnet1', {
@@ -286,5 +290,64 @@ describe('effective route watch limits', () => {
     const again = await watch();
     await again.waitFor(1);
     again.close();
+  });
+  it('disconnects a watcher that stops reading once its unread stream passes the bound, and serves the others on', async () => {
+    await setUp({}, 15_000, 64 * 1024);
+    const revision = (event: StreamEvent) => Number(event.id!.split('.')[1]);
+    // 300 user routes whose next hop flips with each write: every change carries 300 prefixes' rows
+    const flip = async (turn: number) => {
+      const answer = await api.request('PUT', RT, {
+        location: 'local',
+        properties: {
+          routes: Array.from({ length: 300 }, (_, i) => ({
+            name: `r${i}`,
+            properties: {
+              addressPrefix: `10.${100 + (i >> 8)}.${i & 255}.0/24`,
+              ...(turn % 2 === 0
+                ? { nextHopType: 'None' }
+                : { nextHopType: 'VirtualAppliance', nextHopIpAddress: '10.1.1.9' }),
+            },
+          })),
+        },
+      });
+      expect(answer.statusCode).toBe(200);
+    };
+    const slow = await watch();
+    const fast = await watch();
+    await slow.waitFor(1);
+    await fast.waitFor(1);
+    slow.response.pause(); // reads nothing more: the kernel's buffers fill, then the server's
+    let changes = 0;
+    while (api.service.routeWatch.size === 2) {
+      // far more than the socket buffers (a few MiB on loopback) and the 64 KiB bound hold
+      if (changes === 1000) throw new Error('the watcher that stopped reading is still connected');
+      await flip(changes++);
+      // the other watcher gets each change while the slow one is stuck (each event is larger
+      // than the bound: a client that reads is never cut off)
+      await fast.waitFor(1 + changes, 30_000);
+      expect(fast.ended).toBe(false);
+    }
+    expect(changes).toBeGreaterThan(1);
+    await flip(changes++);
+    const events = await fast.waitFor(1 + changes, 30_000);
+    expect(events.map(revision)).toEqual(Array.from({ length: 1 + changes }, (_, i) => i));
+    expect(api.service.routeWatch.size).toBe(1);
+    // the slow watcher, reading again, finds its stream cut short
+    slow.response.resume();
+    await slow.waitFor(1 + changes + 1, 30_000);
+    expect(slow.ended).toBe(true);
+    const received = slow.events.map(revision);
+    expect(received.length).toBeLessThan(1 + changes);
+    expect(received).toEqual(Array.from({ length: received.length }, (_, i) => i));
+    // it resumes without missing a change: the changes it missed are larger than the bound, so
+    // it gets a snapshot of the current table instead of their replay
+    const resumed = await watch({ 'last-event-id': slow.events.at(-1)!.id! });
+    const [snapshot] = await resumed.waitFor(1, 30_000);
+    expect(snapshot!.event).toBe('snapshot');
+    expect(revision(snapshot!)).toBe(changes);
+    const table = await api.action(`networkInterfaces/vm1/effectiveRouteTable`);
+    expect(snapshot!.data.value).toEqual(table.body.value);
+    resumed.close();
+    fast.close();
   });
 });

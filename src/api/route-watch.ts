@@ -96,6 +96,10 @@ function eventText(event: RouteWatchEvent): string {
   return `id: ${event.revision}\nevent: ${event.kind}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
+function textLength(events: readonly RouteWatchEvent[]): number {
+  return events.reduce((sum, event) => sum + Buffer.byteLength(eventText(event)), 0);
+}
+
 /** One open watch stream: writes events, sends heartbeats, ends on delete, overflow or close. */
 class WatchStream {
   private heartbeat: NodeJS.Timeout | undefined;
@@ -110,6 +114,7 @@ class WatchStream {
     response.on('close', () => this.end());
   }
 
+  /** Starts the stream with its first events (a snapshot, or a replay no larger than the bound). */
   open(requestId: string, initial: readonly RouteWatchEvent[]): void {
     this.response.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
@@ -117,21 +122,33 @@ class WatchStream {
       'x-ms-request-id': requestId,
     });
     this.response.write(`retry: ${this.options.retryMs}\n\n`);
-    for (const event of initial) this.send(event);
-    this.armHeartbeat();
+    for (const event of initial) this.write(event);
+    if (!this.ended) this.armHeartbeat();
   }
 
+  /**
+   * Writes one event. A client that still leaves more than `maxBufferedBytes`
+   * unread when the next event is due is disconnected instead (it resumes
+   * from its last revision): the stream holds at most the bound and one
+   * event, and an event larger than the bound still reaches a client that reads.
+   */
   send(event: RouteWatchEvent): void {
+    if (this.ended) return;
+    if (this.response.writableLength > this.options.maxBufferedBytes) {
+      this.response.destroy();
+      this.end();
+      return;
+    }
+    this.write(event);
+    if (!this.ended) this.armHeartbeat();
+  }
+
+  private write(event: RouteWatchEvent): void {
     if (this.ended) return;
     this.response.write(eventText(event));
     if (event.kind === 'deleted') {
       this.response.end();
       this.end();
-    } else if (this.response.writableLength > this.options.maxBufferedBytes) {
-      this.response.destroy();
-      this.end();
-    } else {
-      this.armHeartbeat();
     }
   }
 
@@ -174,13 +191,21 @@ export function registerRouteWatch(
     const lastEventId = request.headers['last-event-id'] ?? queryValue(request, 'lastEventId');
     const resumeFrom = Array.isArray(lastEventId) ? lastEventId[0] : lastEventId;
     const stream = new WatchStream(reply.raw, options, (ended) => open.delete(ended));
-    const pending: RouteWatchEvent[] = [];
+    let pending: RouteWatchEvent[] = [];
     let opened = false;
-    const watch = await service.routeWatch
-      .watch(nicId, resumeFrom, (event) => (opened ? stream.send(event) : pending.push(event)))
-      .catch((error: unknown) => {
-        throw watchError(error, params);
-      });
+    const start = (from: string | undefined) =>
+      service.routeWatch
+        .watch(nicId, from, (event) => (opened ? stream.send(event) : pending.push(event)))
+        .catch((error: unknown) => {
+          throw watchError(error, params);
+        });
+    let watch = await start(resumeFrom);
+    if (watch.initial.length > 1 && textLength(watch.initial) > options.maxBufferedBytes) {
+      // a replay larger than the bound would cut the stream off before the client read it: a snapshot instead
+      watch.stop();
+      pending = [];
+      watch = await start(undefined);
+    }
     stream.watch = watch;
     open.add(stream);
     reply.hijack();
