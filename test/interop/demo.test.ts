@@ -30,7 +30,7 @@ function section(output: string, heading: string): string[] {
 }
 
 describe('routeserver demo (seed scenario with FRR and BIRD)', () => {
-  it('prints sessions, learned and received routes, a VM effective route table, and tears down', async () => {
+  it('prints sessions, learned and received routes, a VM effective route table, packets following it, and tears down', async () => {
     const { code, output } = await runDemo();
     expect(code, output).toBe(0);
 
@@ -109,6 +109,35 @@ describe('routeserver demo (seed scenario with FRR and BIRD)', () => {
     expect(effective).toContainEqual(
       expect.stringMatching(/^10\.250\.0\.0\/16 +10\.250\.1\.1 +10\.1\.1\.4 +VirtualNetworkGateway/),
     );
+
+    // the agent programs vm1's kernel, and packets follow the routes through the NVAs
+    const programmed = section(
+      output,
+      "routeserver agent --nic …/vm1-nic --netns vm1: programs vm1's kernel (route protocol 247)",
+    );
+    expect(programmed).toContainEqual(
+      expect.stringMatching(/^ {2}default via 10\.1\.1\.5 dev eth0 proto 247/),
+    );
+    expect(programmed).toContainEqual(
+      expect.stringMatching(/^ {2}10\.250\.0\.0\/16 via 10\.1\.1\.4 dev eth0 proto 247/),
+    );
+    const forwarded = (heading: string) => {
+      const lines = section(output, heading);
+      const line = lines.find((l) => l.includes('forwarded toward their far side'));
+      const match = /^ {2}\S+ answered; .*SD-WAN NVA (\d+) packets, firewall NVA (\d+) packets$/.exec(
+        line ?? '',
+      );
+      expect(match, lines.join('\n')).not.toBeNull();
+      return { sdwan: Number(match![1]), fw: Number(match![2]) };
+    };
+    const onprem = forwarded('packets from vm1 to 10.250.1.1 (on-prem): through the SD-WAN NVA (10.1.1.4)');
+    expect(onprem.sdwan).toBeGreaterThanOrEqual(5);
+    expect(onprem.fw).toBeLessThan(5);
+    const internet = forwarded(
+      'packets from vm1 to 198.51.100.7 (internet): through the firewall NVA (10.1.1.5)',
+    );
+    expect(internet.fw).toBeGreaterThanOrEqual(5);
+    expect(internet.sdwan).toBeLessThan(5);
 
     // serve stops cleanly on SIGTERM: both instances send a Cease to both NVAs
     const stopping = section(

@@ -20,7 +20,8 @@ export function registerDemoCommand(program: CommandUnknownOpts): void {
     .command('demo')
     .description(
       "build Azure Route Server's overview scenario in network namespaces (root): a VNet with a route server, " +
-        'an SD-WAN NVA (FRR) and a firewall NVA (BIRD), two VMs; print sessions, routes and a VM effective route table',
+        'an SD-WAN NVA (FRR) and a firewall NVA (BIRD), two VMs; print sessions, routes, a VM effective route table, ' +
+        'and packets from the VM following it (routeserver agent) through the NVAs',
     )
     .option('--once', 'print everything, then tear down and exit (instead of waiting for Ctrl-C)')
     .addHelpText(
