@@ -22,6 +22,7 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import {
   closeSync,
+  existsSync,
   fstatSync,
   mkdtempSync,
   openSync,
@@ -281,6 +282,7 @@ class ProgrammedLog {
   private read(): void {
     for (const log of this.logs) {
       const offset = this.offsets.get(log) ?? 0;
+      if (!existsSync(log)) continue;
       const fd = openSync(log, 'r');
       const size = fstatSync(fd).size;
       if (size <= offset) {
@@ -338,6 +340,9 @@ function heapAfterGc(): number {
 
 let changesMade = 0;
 
+/** Agents of the agent-per-namespace shape starting at once. */
+const STARTING = 10;
+
 /**
  * `changes` changes of one prefix, one at a time; the delay from each write
  * to each namespace's kernel, and the CPU time this process (the server,
@@ -392,29 +397,42 @@ async function fanOutShape(
 ): Promise<void> {
   const heapBefore = heapAfterGc();
   const agents: ChildProcess[] = [];
-  const logs: string[] = [];
+  const logs =
+    shape === 'one agent' ? [join(dir, 'fan-one.log')] : namespaces.map((_, i) => join(dir, `fan-${i}.log`));
+  const log = new ProgrammedLog(logs);
+  const checkAgents = () => {
+    const exited = agents.findIndex((agent) => agent.exitCode !== null || agent.signalCode !== null);
+    if (exited >= 0) {
+      const tail = readFileSync(logs[exited]!, 'utf8').slice(-2000);
+      throw new Error(`an agent exited before programming:\n${tail}`);
+    }
+  };
   const targets = namespaces.map((namespace, i) => ({ nic: nicId(`fan${i}`), netns: namespace }));
   const started = performance.now();
   if (shape === 'one agent') {
     const config = join(dir, 'fan.yaml');
     writeFileSync(config, targets.map((t) => `- nic: ${t.nic}\n  netns: ${t.netns}\n`).join(''));
-    logs.push(join(dir, 'fan-one.log'));
     agents.push(spawnAgent(server, ['--config', config], logs[0]!));
   } else {
+    // as on a host whose VMs start over time: at most STARTING agents starting at once (200 Node
+    // processes started together on two cores miss the API's handshake and request deadlines)
     for (const [i, target] of targets.entries()) {
-      logs.push(join(dir, `fan-${i}.log`));
+      await waitUntil(
+        'agents starting',
+        () => {
+          checkAgents();
+          return agents.length - log.agentsProgramming() < STARTING;
+        },
+        600_000,
+        50,
+      );
       agents.push(spawnAgent(server, ['--nic', target.nic, '--netns', target.netns], logs[i]!));
     }
   }
-  const log = new ProgrammedLog(logs);
   await waitUntil(
     'every agent programming',
     () => {
-      const exited = agents.findIndex((agent) => agent.exitCode !== null || agent.signalCode !== null);
-      if (exited >= 0) {
-        const tail = readFileSync(logs[Math.min(exited, logs.length - 1)]!, 'utf8').slice(-2000);
-        throw new Error(`an agent exited before programming:\n${tail}`);
-      }
+      checkAgents();
       return log.agentsProgramming() === agents.length;
     },
     600_000,

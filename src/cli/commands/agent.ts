@@ -113,6 +113,12 @@ async function runAgent(
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });
-  await running.stop();
+  try {
+    await running.stop();
+  } catch (error) {
+    // --flush-on-exit could not remove every route: say which, and exit non-zero
+    process.stderr.write(`${formatError(error)}\n`);
+    return 1;
+  }
   return 0;
 }
