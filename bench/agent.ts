@@ -141,8 +141,12 @@ function removeMade(): void {
   if (made.dir !== '') rmSync(made.dir, { recursive: true, force: true });
 }
 
+// `on`, not `once`: a second signal (npx and tsx relay them too) must not end the clean-up half-way
+let cleaningUp = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
+  process.on(signal, () => {
+    if (cleaningUp) return;
+    cleaningUp = true;
     console.error(`${signal}: removing the bench's agents and namespaces`);
     removeMade();
     process.exit(130);
