@@ -101,6 +101,7 @@ type Server = Awaited<ReturnType<typeof startServer>>;
 /** A namespace with eth0 (one end of a veth pair kept inside it) at `address`/16. */
 function addNamespace(name: string, address: string): void {
   made.namespaces.add(name);
+  tell(`add ns ${name}`);
   ip('netns', 'add', name);
   ip('-n', name, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'peer0');
   ip('-n', name, 'link', 'set', 'eth0', 'up');
@@ -122,9 +123,46 @@ function rssKb(pid: number): number {
 
 /**
  * What the bench made: namespaces, agent processes (by PID) and its scratch
- * directory. Removed at the end, when the bench fails, and on SIGINT/SIGTERM.
+ * directory. Removed at the end, when the bench fails, and on SIGINT/SIGTERM;
+ * and by a janitor process should the bench itself be killed (tsx answers a
+ * signal its child does not exit on at once with SIGKILL).
  */
 const made = { namespaces: new Set<string>(), agents: new Set<ChildProcess>(), dir: '' };
+
+/**
+ * The janitor: a detached process (its own process group, so Ctrl-C does not
+ * reach it) told over its stdin what the bench made and what it removed.
+ * When that pipe closes (the bench ended, however), it kills the agents still
+ * listed, by PID, deletes the namespaces still listed and the directory.
+ */
+const JANITOR = `
+  const { execFileSync } = require('node:child_process');
+  const { rmSync } = require('node:fs');
+  const listed = { ns: new Set(), pid: new Set(), dir: new Set() };
+  let text = '';
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', (chunk) => (text += chunk));
+  process.stdin.on('end', () => {
+    for (const line of text.split('\\n')) {
+      const [op, kind, value] = line.split(' ');
+      if (value === undefined || !(kind in listed)) continue;
+      if (op === 'add') listed[kind].add(value);
+      else listed[kind].delete(value);
+    }
+    for (const pid of listed.pid) try { process.kill(Number(pid), 'SIGKILL'); } catch {}
+    for (const ns of listed.ns) try { execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' }); } catch {}
+    for (const dir of listed.dir) rmSync(dir, { recursive: true, force: true });
+  });`;
+const janitor = spawn(process.execPath, ['-e', JANITOR], {
+  detached: true,
+  stdio: ['pipe', 'ignore', 'inherit'],
+});
+janitor.unref();
+(janitor.stdin as unknown as { unref(): void }).unref();
+janitor.stdin.on('error', () => undefined);
+const tell = (line: string) => {
+  if (!janitor.stdin.writableEnded) janitor.stdin.write(`${line}\n`);
+};
 
 function removeMade(): void {
   for (const agent of made.agents)
@@ -136,6 +174,7 @@ function removeMade(): void {
     } catch {
       // already gone
     }
+    tell(`del ns ${namespace}`);
   }
   made.namespaces.clear();
   if (made.dir !== '') rmSync(made.dir, { recursive: true, force: true });
@@ -163,6 +202,8 @@ function spawnAgent(server: Server, args: readonly string[], log: string): Child
   );
   closeSync(out);
   made.agents.add(child);
+  tell(`add pid ${child.pid}`);
+  child.once('exit', () => tell(`del pid ${child.pid}`));
   return child;
 }
 
@@ -463,6 +504,7 @@ async function main(): Promise<void> {
   const perNamespace = option('per-namespace', 200);
   const changes = option('changes', 5);
   made.dir = mkdtempSync(join(tmpdir(), 'rs-bench-agent-'));
+  tell(`add dir ${made.dir}`);
   const server = await startServer(made.dir);
   try {
     await network(server, routeCount);
@@ -479,6 +521,7 @@ async function main(): Promise<void> {
   } finally {
     removeMade();
     await server.stop();
+    janitor.stdin.end();
   }
 }
 
