@@ -34,6 +34,17 @@ export default defineConfig({
       },
       {
         test: {
+          // the official Azure clients (az CLI, Python SDK) against a running server
+          name: 'clients',
+          include: ['test/clients/**/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 600_000,
+          globalSetup: ['test/build-dist.global-setup.ts'],
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
           name: 'interop',
           include: ['test/interop/**/*.test.ts'],
           testTimeout: 180_000,

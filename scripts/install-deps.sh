@@ -30,4 +30,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   if [ -n "$made_policy" ]; then rm -f /usr/sbin/policy-rc.d; fi
 fi
 
+# the official Azure clients (az CLI, Python SDK) for the client tests: a private tree, see the script
+bash scripts/install-azure-clients.sh >/dev/null
+
 bash scripts/npm-deps.sh

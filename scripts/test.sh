@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: dependencies, build, typecheck, lint,
 # format, import direction, documentation references, unused exports, unit
-# tests with coverage, the installed package, interop tests against real BGP daemons.
+# tests with coverage, the installed package, the official Azure clients against
+# the server, interop tests against real BGP daemons.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,6 +31,9 @@ npx vitest run --project unit --coverage
 
 step "package (npm pack, install, run the installed command)"
 bash scripts/test-package.sh
+
+step "client tests (the az CLI and the Python SDK against a running server)"
+npx vitest run --project clients
 
 step "interop tests (real daemons in network namespaces)"
 if [ "$(id -u)" -ne 0 ]; then

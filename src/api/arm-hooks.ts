@@ -13,6 +13,7 @@ import type {
 } from 'fastify';
 import { isSupportedApiVersion, SUPPORTED_API_VERSIONS } from './api-versions.js';
 import type { BearerAuthenticator } from './auth.js';
+import { isIdentityPath } from './identity.js';
 import { ArmError, toArmError, type ArmErrorDetail } from './errors.js';
 import { checkHostHeader } from './public-url.js';
 
@@ -32,6 +33,11 @@ export function apiVersionOf(request: FastifyRequest): string | undefined {
   return undefined;
 }
 
+/**
+ * The api-version every ARM request carries; Microsoft.Network's must be one
+ * this server serves, other providers' (Microsoft.Resources: subscriptions)
+ * have versions of their own and are served the same whatever it is.
+ */
 function checkApiVersion(request: FastifyRequest): void {
   const version = apiVersionOf(request);
   if (version === undefined || version.length === 0) {
@@ -42,7 +48,8 @@ function checkApiVersion(request: FastifyRequest): void {
       { target: 'api-version' },
     );
   }
-  if (!isSupportedApiVersion(version)) {
+  const network = request.url.toLowerCase().includes('/providers/microsoft.network');
+  if (network && !isSupportedApiVersion(version)) {
     throw new ArmError(
       400,
       'InvalidApiVersionParameter',
@@ -180,7 +187,8 @@ export function installArmHooks(app: FastifyInstance, options: ArmHookOptions): 
   app.removeContentTypeParser(['text/plain']);
   app.addHook('onRequest', async (request, reply) => {
     setArmHeaders(request, reply);
-    options.authenticator.check(request.headers.authorization);
+    // the discovery documents and the token endpoint are how a client gets a token
+    if (!isIdentityPath(request.url)) options.authenticator.check(request.headers.authorization);
     checkHostHeader(request.headers.host);
     if (isArmPath(request.url)) checkApiVersion(request);
   });

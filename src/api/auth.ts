@@ -4,10 +4,13 @@
  * digests, so neither content nor length leaks through timing. Failures are
  * ARM's 401 bodies: AuthenticationFailed (no or malformed header) and
  * InvalidAuthenticationToken (wrong token), with a `WWW-Authenticate` challenge.
+ * Besides the static token (the local owner's), a token the server's own
+ * authority issued to a service principal is accepted (identity.ts).
  */
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { ArmError } from './errors.js';
+import { TokenRefusal, type Caller, type TokenAuthority } from './identity.js';
 
 const REALM = 'routeserver';
 
@@ -18,12 +21,15 @@ function digest(text: string): Buffer {
 export class BearerAuthenticator {
   private readonly expected: Buffer;
 
-  constructor(token: string) {
+  constructor(
+    token: string,
+    private readonly authority?: TokenAuthority,
+  ) {
     this.expected = digest(token);
   }
 
-  /** Throws the ARM 401 unless `header` is `Bearer <the token>`. */
-  check(header: string | undefined): void {
+  /** Who `header` names; throws the ARM 401 unless it is `Bearer <the token>` or a valid issued token. */
+  check(header: string | undefined): Caller {
     if (header === undefined || header.length === 0) {
       throw new ArmError(
         401,
@@ -43,10 +49,18 @@ export class BearerAuthenticator {
         { headers: { 'www-authenticate': `Bearer realm="${REALM}", error="invalid_request"` } },
       );
     }
-    if (!timingSafeEqual(digest(match[1]!), this.expected)) {
-      throw new ArmError(401, 'InvalidAuthenticationToken', 'The access token is invalid.', {
-        headers: { 'www-authenticate': `Bearer realm="${REALM}", error="invalid_token"` },
-      });
+    if (timingSafeEqual(digest(match[1]!), this.expected)) return { kind: 'owner' };
+    let why = 'The access token is invalid.';
+    if (this.authority !== undefined && match[1]!.includes('.')) {
+      try {
+        return this.authority.verify(match[1]!);
+      } catch (error) {
+        if (!(error instanceof TokenRefusal)) throw error;
+        why = error.message;
+      }
     }
+    throw new ArmError(401, 'InvalidAuthenticationToken', why, {
+      headers: { 'www-authenticate': `Bearer realm="${REALM}", error="invalid_token"` },
+    });
   }
 }

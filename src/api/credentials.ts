@@ -102,6 +102,16 @@ async function generateCertificate(tlsDir: string, listenHost: string): Promise<
   }
 }
 
+/**
+ * The key the server signs the tokens it issues with (identity.ts): 256
+ * random bits in `<dataDir>/token-signing-key`, mode 0600, made on first use.
+ * Deleting the file (and restarting) revokes every token issued so far.
+ */
+export function tokenSigningKey(dataDir: string): Buffer {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  return Buffer.from(readOrCreateToken(join(dataDir, 'token-signing-key')).token, 'base64url');
+}
+
 function readOrCreateToken(tokenPath: string): { token: string; generated: boolean } {
   if (existsSync(tokenPath)) {
     if ((statSync(tokenPath).mode & 0o077) !== 0) chmodSync(tokenPath, 0o600);

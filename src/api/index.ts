@@ -2,6 +2,7 @@
 export { createApiServer, OPENAPI_PATH, type ApiServer, type ApiServerOptions } from './server.js';
 export { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './connection-limits.js';
 export { parsePublicUrl } from './public-url.js';
+export { hashClientSecret, type IdentityOptions, type ServicePrincipal } from './identity.js';
 export * from './api-versions.js';
 export * from './arm-id.js';
 export * from './arm-resource.js';

@@ -10,7 +10,9 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { LATEST_API_VERSION } from './api-versions.js';
 import { armFrameworkErrors, installArmHooks, MAX_PATH_SEGMENT_LENGTH } from './arm-hooks.js';
 import { BearerAuthenticator } from './auth.js';
-import { ensureApiCredentials, type ApiCredentials, type TlsOption } from './credentials.js';
+import { ensureApiCredentials, tokenSigningKey, type ApiCredentials, type TlsOption } from './credentials.js';
+import { registerIdentityRoutes, TokenAuthority, type IdentityOptions } from './identity.js';
+import { registerSubscriptionRoutes, type SubscriptionEntry } from './routes/subscriptions.js';
 import { OperationRegistry } from './lro.js';
 import { registerOperationRoutes, type LroSettings } from './lro-routes.js';
 import { registerArmResource, type ArmResourceDefinition } from './resource-routes.js';
@@ -49,6 +51,10 @@ export interface ApiServerOptions {
   readonly bodyLimit?: number;
   /** timeouts and connection caps (connection-limits.ts); each defaults to DEFAULT_CONNECTION_LIMITS */
   readonly connectionLimits?: Partial<ConnectionLimits>;
+  /** service principals and the token endpoint (identity.ts); without it only the static token is accepted */
+  readonly identity?: IdentityOptions;
+  /** what `GET /subscriptions` lists (the clients' login reads it) */
+  readonly subscriptions?: readonly SubscriptionEntry[];
 }
 
 export interface ApiServer {
@@ -121,21 +127,33 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     ...(options.tls === undefined ? {} : { tls: options.tls }),
     ...(options.token === undefined ? {} : { token: options.token }),
   });
-  const authenticator = new BearerAuthenticator(credentials.token);
+  const configuredUrl = options.publicUrl === undefined ? undefined : parsePublicUrl(options.publicUrl);
+  const publicUrl = { current: configuredUrl ?? publicUrlOfListen(options.listen.host, options.listen.port) };
+  const authority =
+    options.identity === undefined
+      ? undefined
+      : new TokenAuthority(tokenSigningKey(options.dataDir), options.identity, () => publicUrl.current);
+  const authenticator = new BearerAuthenticator(credentials.token, authority);
   const app = buildApp(options, credentials, connectionLimitsOf(options), authenticator);
   closeWhenBodyUnread(app);
   const operations = new OperationRegistry({
     onUnexpectedError: (operationId, err) =>
       app.log.error({ err, operationId }, 'long-running operation failed'),
   });
-  const configuredUrl = options.publicUrl === undefined ? undefined : parsePublicUrl(options.publicUrl);
   const lro: LroSettings = {
     operations,
     retryAfterSeconds: options.retryAfterSeconds ?? 1,
-    publicUrl: configuredUrl ?? publicUrlOfListen(options.listen.host, options.listen.port),
+    get publicUrl() {
+      return publicUrl.current;
+    },
+    set publicUrl(url: string) {
+      publicUrl.current = url;
+    },
   };
   installArmHooks(app, { authenticator });
   await registerOpenApi(app);
+  if (authority !== undefined) registerIdentityRoutes(app, authority, () => publicUrl.current);
+  registerSubscriptionRoutes(app, options.subscriptions ?? [], authority?.tenantId);
   const providerOperations = new ProviderOperations();
   registerOperationsRoute(app, providerOperations);
   registerOperationRoutes(app, lro);
@@ -157,7 +175,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
       const address = app.server.address();
       if (address === null || typeof address === 'string') throw new Error('server has no TCP address');
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-      if (configuredUrl === undefined) lro.publicUrl = publicUrlOfListen(address.address, address.port);
+      if (configuredUrl === undefined) publicUrl.current = publicUrlOfListen(address.address, address.port);
       return { host: address.address, port: address.port, url: `https://${host}:${address.port}` };
     },
     close: () => app.close(),

@@ -8,6 +8,7 @@ import { DEFAULT_DATA_DIR, LOCAL_SUBSCRIPTION_ID } from '../daemon/defaults.js';
 import { examples } from './context.js';
 import { registerAgentCommand } from './commands/agent.js';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerIdentityCommands } from './commands/identity.js';
 import { registerNicCommands } from './commands/nic.js';
 import { registerRouteServerCommands } from './commands/routeserver.js';
 import { registerGatewayCommands } from './commands/gateway.js';
@@ -77,6 +78,7 @@ export function buildProgram(): CommandUnknownOpts {
   registerServeCommand(program);
   registerDemoCommand(program);
   registerAgentCommand(program);
+  registerIdentityCommands(program);
   registerRouteServerCommands(program);
   const alias = program
     .command('routeserver', { hidden: true })

@@ -14,6 +14,7 @@ const closed = { additionalProperties: false } as const;
 const Name = Type.String({ minLength: 1, maxLength: 80 });
 const Prefix = Type.String({ minLength: 1, description: 'CIDR prefix, e.g. 10.1.0.0/16' });
 const Tags = Type.Record(Type.String(), Type.String());
+const Guid = Type.String({ pattern: '^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$' });
 
 /** The fields every top-level resource has: its name, its own resource group if not the file's, location, tags. */
 const TrackedFields = {
@@ -126,6 +127,27 @@ export const RouteServerConfigFile = Type.Object(
         {
           /** the URL clients reach the API at: the base of nextLink, Location, Azure-AsyncOperation */
           publicUrl: Type.Optional(Type.String({ minLength: 1 })),
+        },
+        closed,
+      ),
+    ),
+    /** service principals that log in through the server's token endpoint (docs/identity.md) */
+    identity: Type.Optional(
+      Type.Object(
+        {
+          /** the directory (tenant) id clients log in to; default 00000000-0000-0000-0000-000000000000 */
+          tenantId: Type.Optional(Guid),
+          servicePrincipals: Type.Array(
+            Type.Object(
+              {
+                clientId: Guid,
+                /** `routeserver identity hash-secret` prints it; the secret itself is never stored */
+                secretHash: Type.String({ pattern: '^scrypt\\$[A-Za-z0-9_-]+\\$[A-Za-z0-9_-]+$' }),
+                displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 120 })),
+              },
+              closed,
+            ),
+          ),
         },
         closed,
       ),

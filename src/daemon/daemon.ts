@@ -18,6 +18,7 @@ import {
   parsePublicUrl,
   registerRouteWatch,
   type ApiServer,
+  type ApiServerOptions,
   type ConnectionLimits,
 } from '../api/index.js';
 import { registerNetworkResources } from '../api/routes/index.js';
@@ -29,7 +30,7 @@ import { loadConfigFile } from './config-load.js';
 import { pruneUndeclared, readDeclared, writeDeclared } from './config-prune.js';
 import type { ConfigFile } from './config-schema.js';
 import { secureDataDirectory } from './data-dir.js';
-import { API_URL_FILE } from './defaults.js';
+import { API_URL_FILE, LOCAL_SUBSCRIPTION_ID, LOCAL_TENANT_ID } from './defaults.js';
 import { METRICS_PATH, countRefusedConnections, createMetrics } from './metrics.js';
 import { logRuntimeEvents } from './runtime-log.js';
 import { logSessionEvents } from './session-log.js';
@@ -119,6 +120,28 @@ async function applyStartupConfig(
   return report;
 }
 
+/** Service principals and subscriptions for the API, from the configuration file. */
+function identityOf(config: ConfigFile | undefined): Pick<ApiServerOptions, 'identity' | 'subscriptions'> {
+  const subscriptionIds = new Set([LOCAL_SUBSCRIPTION_ID, config?.subscription ?? LOCAL_SUBSCRIPTION_ID]);
+  const subscriptions = [...subscriptionIds].map((subscriptionId) => ({
+    subscriptionId,
+    displayName: subscriptionId === LOCAL_SUBSCRIPTION_ID ? 'routeserver' : `routeserver ${subscriptionId}`,
+  }));
+  const identity = config?.identity;
+  if (identity === undefined) return { subscriptions };
+  return {
+    subscriptions,
+    identity: {
+      tenantId: identity.tenantId ?? LOCAL_TENANT_ID,
+      principals: identity.servicePrincipals.map((p) => ({
+        clientId: p.clientId,
+        secretHash: p.secretHash,
+        ...(p.displayName === undefined ? {} : { displayName: p.displayName }),
+      })),
+    },
+  };
+}
+
 function createRuntime(options: DaemonOptions): BgpRuntime | undefined {
   if (options.bgp?.enabled === false) return undefined;
   return new WorkerRuntime(options.bgp?.port === undefined ? {} : { port: options.bgp.port });
@@ -174,6 +197,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         { level: logger.isLevelEnabled('debug') ? logger.level : 'warn' },
       ),
       ...(publicUrl === undefined ? {} : { publicUrl }),
+      ...identityOf(config),
       ...(options.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: options.retryAfterSeconds }),
       ...(options.apiConnectionLimits === undefined ? {} : { connectionLimits: options.apiConnectionLimits }),
     });

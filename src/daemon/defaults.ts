@@ -18,6 +18,8 @@ export const STORE_FILE = 'routeserver.db';
  * is what the CLI and the declarative config use unless told otherwise.
  */
 export const LOCAL_SUBSCRIPTION_ID = '00000000-0000-0000-0000-000000000000';
+/** the directory (tenant) the server's token endpoint answers for unless the configuration names one */
+export const LOCAL_TENANT_ID = '00000000-0000-0000-0000-000000000000';
 /** the `location` of tracked resources created by the CLI and the config file */
 export const LOCAL_LOCATION = 'local';
 /** the api-version the CLI sends (the one `az network routeserver` uses) */

@@ -1,0 +1,105 @@
+/**
+ * The official Azure clients (az CLI, Python SDK) as scripts/install-azure-clients.sh
+ * unpacks them, run against a routeserver daemon started in this process with
+ * a service principal declared in its configuration file.
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { hashClientSecret } from '../../src/api/index.js';
+import { startDaemon, type Daemon } from '../../src/daemon/daemon.js';
+
+export const TENANT = '7e4a1c2b-0d3f-4a5b-9c8d-112233445566';
+export const CLIENT = '3f0c9b1e-5a6d-4e7f-8a9b-0c1d2e3f4a5b';
+export const SECRET = 'client-secret-for-the-lab-0123456789';
+export const SUBSCRIPTION = '00000000-0000-0000-0000-000000000000';
+
+/** The unpacked clients' tree (installs it on first use; cached afterwards). */
+export function azureClientsTree(): string {
+  const out = execFileSync('bash', ['scripts/install-azure-clients.sh'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return out.trim().split('\n').pop()!;
+}
+
+export interface ClientLab {
+  readonly daemon: Daemon;
+  readonly url: string;
+  readonly env: NodeJS.ProcessEnv;
+  /** runs `az ARGS…`; resolves with stdout, rejects with stderr on a non-zero exit */
+  az(...args: string[]): Promise<string>;
+  /** `az` with a configuration directory of its own (`name`): no login, no cached token */
+  azIn(name: string): (...args: string[]) => Promise<string>;
+  /** runs a Python program with the SDK on its path */
+  python(program: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startClientLab(): Promise<ClientLab> {
+  const tree = azureClientsTree();
+  const root = mkdtempSync(join(tmpdir(), 'rs-clients-'));
+  const config = join(root, 'routeserver.yaml');
+  writeFileSync(
+    config,
+    [
+      'identity:',
+      `  tenantId: ${TENANT}`,
+      '  servicePrincipals:',
+      `    - clientId: ${CLIENT}`,
+      `      secretHash: ${hashClientSecret(SECRET)}`,
+      '      displayName: lab automation',
+      'resourceGroup: rg-lab',
+      '',
+    ].join('\n'),
+  );
+  const daemon = await startDaemon({
+    dataDir: join(root, 'data'),
+    configFile: config,
+    apiListen: { host: '127.0.0.1', port: 0 },
+    bgp: { enabled: false },
+    logger: pino({ level: 'silent' }),
+  });
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: root,
+    LANG: 'C.UTF-8',
+    PYTHONPATH: join(tree, 'usr/lib/python3/dist-packages'),
+    AZURE_CONFIG_DIR: join(root, 'az'),
+    REQUESTS_CA_BUNDLE: daemon.certPath!,
+    AZURE_CORE_COLLECT_TELEMETRY: 'false',
+    AZURE_CORE_NO_COLOR: 'true',
+    AZURE_CORE_ONLY_SHOW_ERRORS: 'true',
+  };
+  const run = (args: string[], input?: string, extraEnv: NodeJS.ProcessEnv = {}) =>
+    new Promise<string>((resolve, reject) => {
+      const child = execFile(
+        '/usr/bin/python3',
+        args,
+        { env: { ...env, ...extraEnv }, timeout: 120_000, maxBuffer: 16 << 20 },
+        (error, stdout, stderr) => {
+          if (error)
+            reject(new Error(`python3 ${args.slice(0, 4).join(' ')} failed: ${stderr || error.message}`));
+          else resolve(stdout);
+        },
+      );
+      if (input !== undefined) child.stdin!.end(input);
+    });
+  return {
+    daemon,
+    url: daemon.apiUrl,
+    env,
+    az: (...args) => run(['-m', 'azure.cli', ...args]),
+    azIn:
+      (name) =>
+      (...args) =>
+        run(['-m', 'azure.cli', ...args], undefined, { AZURE_CONFIG_DIR: join(root, `az-${name}`) }),
+    python: (program) => run(['-'], program),
+    async close() {
+      await daemon.stop();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
