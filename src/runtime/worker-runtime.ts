@@ -44,6 +44,12 @@ import type {
 export interface WorkerRuntimeOptions {
   /** TCP port of every instance listener, default 179 (0: any free port, for tests) */
   readonly port?: number;
+  /**
+   * The instances this runtime runs of every route server (default: all of
+   * them). A deployment across hosts runs `IN_0` in one process and `IN_1`
+   * in another; the instances not run here answer nothing.
+   */
+  readonly instances?: readonly InstanceId[];
 }
 
 /** Route server ids are ARM ids: compared case-insensitively. */
@@ -51,6 +57,8 @@ const keyOf = (id: string): string => id.toLowerCase();
 
 interface RunningRouteServer {
   spec: RouteServerRuntimeSpec;
+  /** the instances of the spec this runtime runs, in the order of `handles` */
+  readonly local: RouteServerRuntimeSpec['instances'];
   /** connection id key → peer */
   readonly peers: Map<string, PeerSpec>;
   handles: InstanceHandle[];
@@ -66,10 +74,11 @@ export class WorkerRuntime implements BgpRuntime {
     await this.stopRouteServer(spec.routeServerId);
     const running: RunningRouteServer = {
       spec,
+      local: spec.instances.filter(({ instance }) => this.runsInstance(instance)),
       peers: new Map(spec.peers.map((peer) => [keyOf(peer.connectionId), peer])),
       handles: [],
     };
-    running.handles = spec.instances.map(
+    running.handles = running.local.map(
       ({ instance, address }) =>
         new InstanceHandle(() => this.instanceSpec(running, instance, address), {
           routes: (changes) => this.publish(running, instance, changes, false),
@@ -86,6 +95,12 @@ export class WorkerRuntime implements BgpRuntime {
     const error: unknown = failed.reason;
     if (!(error instanceof BgpRuntimeError) || options.tolerateBindFailure !== true) throw error;
     return { running: false, error: { code: error.code, message: error.message } };
+  }
+
+  /** Whether this runtime runs `instance` of its route servers. */
+  runsInstance(instance: InstanceId): boolean {
+    const only = this.options.instances;
+    return only === undefined || only.some((id) => id.toUpperCase() === instance.toUpperCase());
   }
 
   private instanceSpec(
@@ -189,7 +204,7 @@ export class WorkerRuntime implements BgpRuntime {
     const running = this.servers.get(keyOf(routeServerId));
     const peer = running?.peers.get(keyOf(connectionId));
     if (running === undefined || peer === undefined) return [];
-    return running.spec.instances.map(({ instance, address }, i) => ({
+    return running.local.map(({ instance, address }, i) => ({
       instance,
       localAddress: address,
       state: running.handles[i]!.sessionState(peer.peerIp),
