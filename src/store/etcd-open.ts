@@ -1,4 +1,6 @@
 import type { EtcdStoreOptions } from './etcd-store.js';
+import type { EtcdLiveStateOptions } from './etcd-live.js';
+import type { LiveStateStore } from './live-state.js';
 import type { ResourceStore } from './types.js';
 
 /**
@@ -8,4 +10,10 @@ import type { ResourceStore } from './types.js';
 export async function openEtcdStore(options: EtcdStoreOptions): Promise<ResourceStore> {
   const { EtcdResourceStore } = await import('./etcd-store.js');
   return EtcdResourceStore.open(options);
+}
+
+/** Opens the live state of this process in etcd (etcd-live.ts), its lease granted. */
+export async function openEtcdLiveState(options: EtcdLiveStateOptions): Promise<LiveStateStore> {
+  const { EtcdLiveState } = await import('./etcd-live.js');
+  return EtcdLiveState.open(options);
 }

@@ -336,7 +336,8 @@ export class EtcdResourceStore implements ResourceStore {
   }
 }
 
-function clientOptions(options: EtcdStoreOptions): IOptions {
+/** The etcd client's options: endpoints, credentials, deadlines and fault handling. */
+export function clientOptions(options: EtcdStoreOptions): IOptions {
   const timeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   return {
     hosts: [...options.endpoints],
@@ -366,7 +367,7 @@ function clientOptions(options: EtcdStoreOptions): IOptions {
 }
 
 /** etcd and gRPC failures as typed store errors naming the endpoints; store errors pass through. */
-function backendError(endpoints: readonly string[], error: unknown): unknown {
+export function backendError(endpoints: readonly string[], error: unknown): unknown {
   if (error instanceof StoreError) return error;
   const message = error instanceof Error ? error.message : String(error);
   return new StoreError('BGPRS_ERR_STORE_BACKEND', `etcd at ${endpoints.join(',')}: ${message}`, {

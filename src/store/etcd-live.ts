@@ -1,0 +1,211 @@
+/**
+ * Live state (live-state.ts) in etcd: keys under `<prefix>live/`, each
+ * written with this process's lease, which the client keeps alive (a
+ * keepalive every third of the time to live). When the process dies the
+ * keepalives stop and etcd deletes its keys once the time to live has passed;
+ * a watch of the prefix tells every process.
+ *
+ * Writes are batched: each publish call's entries are merged into what is
+ * waiting to be sent (the last value of a key wins), and one sender sends it
+ * in transactions of at most 100 operations and 1 MiB (below etcd's default
+ * `--max-txn-ops` 128 and `--max-request-bytes` 1.5 MiB). While etcd is
+ * unreachable or has no quorum, what is waiting stays waiting and is sent
+ * once it answers again. When the lease is lost (etcd was out of reach for
+ * longer than the time to live), a new one is granted and every key this
+ * process holds is written again under it.
+ */
+import { Etcd3, type IRequestOp, type Lease, type Watcher } from 'etcd3';
+import { clientOptions, backendError, type EtcdStoreOptions } from './etcd-store.js';
+import { DEFAULT_ETCD_PREFIX, prefixEnd } from './etcd-keys.js';
+import {
+  DEFAULT_LIVE_TTL_SECONDS,
+  type LiveEntry,
+  type LiveListener,
+  type LiveStateStore,
+} from './live-state.js';
+
+export interface EtcdLiveStateOptions extends EtcdStoreOptions {
+  /** the lease's time to live in seconds (etcd's minimum is a few election timeouts; default 6) */
+  readonly ttlSeconds?: number;
+  /** a batch could not be sent (it is sent again later) */
+  readonly onError?: (error: unknown) => void;
+}
+
+const MAX_OPERATIONS = 100;
+const MAX_BYTES = 1024 * 1024;
+/** Wait before sending again after a failure. */
+const RETRY_MS = 500;
+
+export class EtcdLiveState implements LiveStateStore {
+  private readonly root: string;
+  /** every key this process holds now, for a new lease */
+  private readonly held = new Map<string, Buffer>();
+  /** what is waiting to be sent: key → value (undefined: delete) */
+  private pending = new Map<string, Buffer | undefined>();
+  private sending: Promise<void> | undefined;
+  private readonly waiters: Array<() => void> = [];
+  private readonly listeners = new Set<LiveListener>();
+  private watcher: Watcher | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  private constructor(
+    private readonly client: Etcd3,
+    private lease: Lease,
+    private leaseId: string,
+    readonly ttlSeconds: number,
+    prefix: string,
+    private readonly onError: (error: unknown) => void,
+  ) {
+    this.root = `${prefix}live/`;
+    this.watchLease();
+  }
+
+  static async open(options: EtcdLiveStateOptions): Promise<EtcdLiveState> {
+    const client = new Etcd3(clientOptions(options));
+    const ttl = options.ttlSeconds ?? DEFAULT_LIVE_TTL_SECONDS;
+    try {
+      const lease = client.lease(ttl);
+      const id = await lease.grant();
+      return new EtcdLiveState(
+        client,
+        lease,
+        id,
+        ttl,
+        options.prefix ?? DEFAULT_ETCD_PREFIX,
+        options.onError ?? (() => undefined),
+      );
+    } catch (error) {
+      client.close();
+      throw backendError(options.endpoints, error);
+    }
+  }
+
+  private watchLease(): void {
+    const lease = this.lease;
+    lease.on('lost', () => {
+      if (this.closed || lease !== this.lease) return;
+      void this.renewLease();
+    });
+  }
+
+  /** A new lease, and every held key again under it. */
+  private async renewLease(): Promise<void> {
+    while (!this.closed) {
+      try {
+        const lease = this.client.lease(this.ttlSeconds);
+        this.leaseId = await lease.grant();
+        this.lease = lease;
+        this.watchLease();
+        for (const [key, value] of this.held) if (!this.pending.has(key)) this.pending.set(key, value);
+        this.kick();
+        return;
+      } catch (error) {
+        this.onError(error);
+        await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+      }
+    }
+  }
+
+  publish(entries: readonly LiveEntry[]): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    for (const { key, value } of entries) {
+      this.pending.set(key, value);
+      if (value === undefined) this.held.delete(key);
+      else this.held.set(key, value);
+    }
+    const done = new Promise<void>((resolve) => this.waiters.push(resolve));
+    this.kick();
+    return done;
+  }
+
+  private kick(): void {
+    if (this.sending !== undefined || this.retryTimer !== undefined) return;
+    this.sending = this.send().finally(() => (this.sending = undefined));
+  }
+
+  /** Sends what is waiting, batch by batch; on a failure puts the rest back and tries again later. */
+  private async send(): Promise<void> {
+    while (this.pending.size > 0 && !this.closed) {
+      const taken = this.pending;
+      const waiters = this.waiters.splice(0);
+      this.pending = new Map();
+      const entries = [...taken];
+      try {
+        for (let start = 0; start < entries.length;) {
+          const end = batchEnd(entries, start);
+          await this.client.kv.txn({ success: entries.slice(start, end).map((e) => this.operation(e)) });
+          start = end;
+        }
+        for (const resolve of waiters) resolve();
+      } catch (error) {
+        this.onError(backendError([], error));
+        // later publishes win over the entries put back
+        for (const [key, value] of taken) if (!this.pending.has(key)) this.pending.set(key, value);
+        this.waiters.unshift(...waiters);
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = undefined;
+          this.kick();
+        }, RETRY_MS);
+        this.retryTimer.unref();
+        return;
+      }
+    }
+  }
+
+  private operation([key, value]: [string, Buffer | undefined]): IRequestOp {
+    const full = Buffer.from(this.root + key);
+    if (value === undefined) return { request_delete_range: { key: full } };
+    return { request_put: { key: full, value, lease: this.leaseId } };
+  }
+
+  async watch(listener: LiveListener): Promise<() => void> {
+    this.listeners.add(listener);
+    const root = Buffer.from(this.root);
+    const snapshot = await this.client.kv.range({ key: root, range_end: prefixEnd(root) });
+    listener(
+      snapshot.kvs.map((kv) => ({ key: kv.key.toString('utf8').slice(this.root.length), value: kv.value })),
+    );
+    if (this.watcher === undefined) {
+      this.watcher = await this.client
+        .watch()
+        .prefix(root)
+        .startRevision(String(Number(snapshot.header.revision) + 1))
+        .create();
+      this.watcher.on('data', (response) => {
+        const entries = response.events.map((event) => ({
+          key: event.kv.key.toString('utf8').slice(this.root.length),
+          value: event.type === 'Put' ? event.kv.value : undefined,
+        }));
+        for (const each of [...this.listeners]) each(entries);
+      });
+    }
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    for (const resolve of this.waiters.splice(0)) resolve();
+    await this.sending;
+    await this.watcher?.cancel();
+    await this.lease.revoke().catch(() => undefined);
+    this.client.close();
+  }
+}
+
+/** The end of the batch that starts at `start`: at most MAX_OPERATIONS entries and MAX_BYTES. */
+function batchEnd(entries: ReadonlyArray<[string, Buffer | undefined]>, start: number): number {
+  let bytes = 0;
+  let end = start;
+  while (end < entries.length && end - start < MAX_OPERATIONS) {
+    const [key, value] = entries[end]!;
+    bytes += key.length + (value?.length ?? 0) + 64;
+    if (bytes > MAX_BYTES && end > start) break;
+    end++;
+  }
+  return end;
+}
