@@ -8,7 +8,12 @@
  */
 import { formatPrefix, parsePrefix, type Prefix } from '../lib/prefix.js';
 import { SdnError, VirtualNetworkModel, type SdnErrorCode } from '../sdn/index.js';
-import { isStoreError, type ResourceStore } from '../store/index.js';
+import {
+  isStoreError,
+  type ResourceRecord,
+  type ResourceStore,
+  type StoreOperation,
+} from '../store/index.js';
 import { ROUTE_SERVER_ERROR_CODES as E, RouteServerError, type RouteServerErrorCode } from './errors.js';
 import { Mutation } from './mutation.js';
 import { checkStored, ResourceIndex, type Stored } from './records.js';
@@ -40,6 +45,8 @@ export class ServiceCore {
   /** the gateways' BGP speakers (gateway-runtime.ts); present with a runtime */
   readonly gatewaySpeakers: GatewaySpeakers | undefined;
   private writeQueue: Promise<unknown> = Promise.resolve();
+  /** the records of another process's transaction while its replay is being called (remote-changes.ts) */
+  private replaySource: ReadonlyMap<string, ResourceRecord | null> | undefined;
   private effectQueue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
@@ -93,6 +100,7 @@ export class ServiceCore {
    * state). Resolves with its value and a promise of the live effects.
    */
   write<T>(plan: (mutation: Mutation) => () => T): Promise<{ value: T; applied: Promise<void> }> {
+    const replayed = this.replaySource;
     const run = async () => {
       if (this.closed) throw new RouteServerError(E.CLOSED, 'the route server service is closed', '');
       const mutation = new Mutation();
@@ -100,7 +108,8 @@ export class ServiceCore {
       try {
         present = plan(mutation);
         const operations = mutation.storeOperations();
-        if (operations.length > 0) await this.commit(operations);
+        if (replayed !== undefined) this.indexReplayed(operations, replayed);
+        else if (operations.length > 0) await this.commit(operations);
       } catch (error) {
         mutation.rollback();
         throw error;
@@ -110,6 +119,36 @@ export class ServiceCore {
     const result = this.writeQueue.then(run, run);
     this.writeQueue = result.catch(() => undefined);
     return result;
+  }
+
+  /**
+   * Calls `call` (one resource family's put or delete) as the replay of
+   * another process's committed transaction: the write it queues plans as
+   * any write does (model changes, live effects), but instead of committing
+   * its store operations it indexes the committed records of `records`
+   * (id key → record, null: deleted).
+   */
+  replay<T>(records: ReadonlyMap<string, ResourceRecord | null>, call: () => Promise<T>): Promise<T> {
+    this.replaySource = records;
+    try {
+      return call();
+    } finally {
+      this.replaySource = undefined;
+    }
+  }
+
+  /** The committed records a replayed write's operations name go into the index; other operations are skipped. */
+  private indexReplayed(
+    operations: readonly StoreOperation[],
+    records: ReadonlyMap<string, ResourceRecord | null>,
+  ): void {
+    for (const operation of operations) {
+      const key = idKey(operation.op === 'put' ? operation.record.id : operation.id);
+      const record = records.get(key);
+      if (record === undefined) continue;
+      if (record === null) this.index.delete(key);
+      else this.index.set(checkStored(record));
+    }
   }
 
   /** Settles once every write queued so far has committed (or failed) and updated the index. */

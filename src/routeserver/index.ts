@@ -17,3 +17,4 @@ export type {
 } from './route-watch.js';
 export { formatEtag, toArmResource, type ArmResource } from './arm-json.js';
 export { armRefusal } from './arm-errors.js';
+export { SharedRuntime, type LocalRuntime, type SharedRuntimeOptions } from './shared-runtime.js';

@@ -26,6 +26,7 @@ import * as nics from './network-interfaces.js';
 import * as network from './network.js';
 import type { Stored } from './records.js';
 import * as routeServers from './route-servers.js';
+import { RemoteChanges } from './remote-changes.js';
 import * as routeTables from './route-tables.js';
 import { DEFAULT_ROUTE_WATCH_OPTIONS, EffectiveRouteWatch, type RouteWatchOptions } from './route-watch.js';
 
@@ -40,6 +41,11 @@ export interface RouteServerServiceOptions {
   readonly modelName?: string;
   /** a live effect failed after its change was committed (default: ignored; the write's `applied` rejects) */
   readonly onEffectError?: EffectErrorHandler;
+  /**
+   * apply other processes' writes from the store's change feed (a store
+   * several processes share: etcd; remote-changes.ts); default false
+   */
+  readonly followOtherProcesses?: boolean;
   /** limits of the effective route watches (route-watch.ts) */
   readonly routeWatch?: Partial<RouteWatchOptions>;
 }
@@ -101,6 +107,7 @@ export class RouteServerService {
   private constructor(
     private readonly core: ServiceCore,
     routeWatchOptions: Partial<RouteWatchOptions> = {},
+    private readonly remote: RemoteChanges | undefined = undefined,
   ) {
     this.routeWatch = new EffectiveRouteWatch(core, { ...DEFAULT_ROUTE_WATCH_OPTIONS, ...routeWatchOptions });
     this.resources = {
@@ -121,19 +128,39 @@ export class RouteServerService {
       options.onEffectError ?? (() => undefined),
       options.modelName ?? 'routeserver',
     );
+    const remote =
+      options.followOtherProcesses === true
+        ? new RemoteChanges(core, core.reportEffectError.bind(core))
+        : undefined;
     const hosting = await loadWhatBgpNeeds(core);
     const started = routeServers.startRouteServers(core);
     const rest = loadTheRest(core, new Set(hosting.map((subnet) => subnet.id)));
     // both are awaited (nothing runs on after open returns); a failure of the rest is the one reported
     const [loaded, start] = await Promise.allSettled([rest, started]);
-    if (loaded.status === 'rejected') throw loaded.reason;
-    if (start.status === 'rejected') throw start.reason;
-    await gateways.startGateways(core);
-    return new RouteServerService(core, options.routeWatch);
+    if (loaded.status === 'rejected') {
+      remote?.close();
+      throw loaded.reason;
+    }
+    if (start.status === 'rejected') {
+      remote?.close();
+      throw start.reason;
+    }
+    await gateways.startGateways(core).catch((error: unknown) => {
+      remote?.close();
+      throw error;
+    });
+    const service = new RouteServerService(core, options.routeWatch, remote);
+    remote?.start(service.resources);
+    return service;
   }
 
   get limits(): RouteServerLimits {
     return this.core.limits;
+  }
+
+  /** Settles once the other processes' writes delivered so far are applied here (for tests). */
+  otherProcessesApplied(): Promise<void> {
+    return this.remote?.settled() ?? Promise.resolve();
   }
 
   /** The live virtual network model (read it; change it only through this facade). */
@@ -143,6 +170,7 @@ export class RouteServerService {
 
   /** Waits for running writes and live effects; the store stays open (the caller owns it). */
   close(): Promise<void> {
+    this.remote?.close();
     this.routeWatch.close();
     return this.core.close();
   }
