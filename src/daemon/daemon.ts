@@ -22,8 +22,8 @@ import {
   type ConnectionLimits,
 } from '../api/index.js';
 import { registerNetworkResources } from '../api/routes/index.js';
-import type { ResourceStore } from '../store/index.js';
-import { RouteServerService, type RouteServerLimits } from '../routeserver/index.js';
+import { openEtcdLiveState, type LiveStateStore, type ResourceStore } from '../store/index.js';
+import { RouteServerService, SharedRuntime, type RouteServerLimits } from '../routeserver/index.js';
 import { WorkerRuntime, type BgpRuntime } from '../runtime/index.js';
 import { applyConfig, type ApplyReport } from './config-apply.js';
 import { loadConfigFile } from './config-load.js';
@@ -34,7 +34,7 @@ import { API_URL_FILE, LOCAL_SUBSCRIPTION_ID, LOCAL_TENANT_ID } from './defaults
 import { METRICS_PATH, countRefusedConnections, createMetrics } from './metrics.js';
 import { logRuntimeEvents } from './runtime-log.js';
 import { logSessionEvents } from './session-log.js';
-import { openChosenStore } from './store-choice.js';
+import { etcdOptions, openChosenStore } from './store-choice.js';
 import type { StoreChoice } from './store-url.js';
 
 export interface DaemonOptions {
@@ -44,8 +44,20 @@ export interface DaemonOptions {
   readonly publicUrl?: string;
   readonly configFile?: string;
   readonly logger: Logger;
-  /** BGP listeners: port (default 179), or disabled (route servers configured but not running) */
-  readonly bgp?: { readonly enabled?: boolean; readonly port?: number };
+  /**
+   * BGP listeners: port (default 179), or disabled (route servers configured
+   * but not running here); `instances`: run only these instances of every
+   * route server (a deployment across hosts on etcd; default: all)
+   */
+  readonly bgp?: {
+    readonly enabled?: boolean;
+    readonly port?: number;
+    readonly instances?: readonly string[];
+  };
+  /** serve the ARM API (default true); false: a BGP-only process */
+  readonly api?: boolean;
+  /** seconds a dead process's live state (sessions, routes) outlives it in etcd (default 6) */
+  readonly liveTtlSeconds?: number;
   /** `Retry-After` seconds on long-running operations (default 1) */
   readonly retryAfterSeconds?: number;
   /** API timeouts and connection caps (src/api/connection-limits.ts); unset ones keep their defaults */
@@ -57,7 +69,8 @@ export interface DaemonOptions {
 }
 
 export interface Daemon {
-  readonly apiUrl: string;
+  /** undefined in a process without the API */
+  readonly apiUrl: string | undefined;
   readonly tokenPath: string | undefined;
   readonly certPath: string | undefined;
   /** where the state lives: the SQLite file, or the etcd endpoints and key prefix */
@@ -72,6 +85,7 @@ interface Parts {
   unsubscribe: (() => void)[];
   store?: ResourceStore;
   runtime?: BgpRuntime;
+  live?: LiveStateStore;
   service?: RouteServerService;
   api?: ApiServer;
   apiUrlPath?: string;
@@ -89,6 +103,7 @@ async function stopParts(parts: Parts, logger: Logger): Promise<void> {
   if (parts.apiUrlPath) await step('api-url file', () => rmSync(parts.apiUrlPath!, { force: true }));
   if (parts.service) await step('domain service', () => parts.service!.close());
   if (parts.runtime) await step('BGP instances', () => parts.runtime!.close());
+  if (parts.live) await step('live state', () => parts.live!.close());
   if (parts.store) await step('store', () => parts.store!.close());
   for (const unsubscribe of parts.unsubscribe) unsubscribe();
 }
@@ -142,9 +157,36 @@ function identityOf(config: ConfigFile | undefined): Pick<ApiServerOptions, 'ide
   };
 }
 
-function createRuntime(options: DaemonOptions): BgpRuntime | undefined {
-  if (options.bgp?.enabled === false) return undefined;
-  return new WorkerRuntime(options.bgp?.port === undefined ? {} : { port: options.bgp.port });
+/**
+ * The BGP runtime: on SQLite, this process runs every instance (or none
+ * with BGP disabled); on etcd, the instances it is told to run, sharing
+ * what they know with the processes that run the others (shared-runtime.ts).
+ */
+async function createRuntime(
+  options: DaemonOptions,
+  store: StoreChoice,
+  logger: Logger,
+): Promise<{ runtime: BgpRuntime | undefined; live?: LiveStateStore }> {
+  const instances = options.bgp?.enabled === false ? [] : options.bgp?.instances;
+  if (store.kind === 'sqlite') {
+    if (instances !== undefined && options.bgp?.enabled !== false)
+      throw new Error('--instances needs a store shared by the processes: --store etcd://HOST:PORT[,...]');
+    if (options.bgp?.enabled === false) return { runtime: undefined };
+  }
+  const local = new WorkerRuntime({
+    ...(options.bgp?.port === undefined ? {} : { port: options.bgp.port }),
+    ...(instances === undefined ? {} : { instances }),
+  });
+  if (store.kind === 'sqlite') return { runtime: local };
+  const live = await openEtcdLiveState({
+    ...etcdOptions(store),
+    ...(options.liveTtlSeconds === undefined ? {} : { ttlSeconds: options.liveTtlSeconds }),
+    onError: (err: unknown) => logger.warn({ err }, 'live state: a write to etcd failed; it is sent again'),
+  });
+  const runtime = await SharedRuntime.open(local, live, {
+    onError: (err: unknown) => logger.warn({ err }, 'live state: publishing failed'),
+  });
+  return { runtime, live };
 }
 
 /** A live effect failed: a coded error (e.g. an address that cannot be bound) is logged with its code and remedy. */
@@ -160,6 +202,42 @@ export function localUrl(host: string, port: number): string {
   return `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
+/** The ARM API with every resource route, the route watch and /metrics; writes the api-url file. */
+async function startApi(
+  parts: Parts,
+  options: DaemonOptions,
+  dataDir: string,
+  publicUrl: string | undefined,
+  config: ConfigFile | undefined,
+): Promise<{ url: string }> {
+  const { logger } = options;
+  parts.api = await createApiServer({
+    dataDir,
+    listen: options.apiListen,
+    // request lines only at debug; errors always
+    logger: logger.child(
+      { component: 'api' },
+      { level: logger.isLevelEnabled('debug') ? logger.level : 'warn' },
+    ),
+    ...(publicUrl === undefined ? {} : { publicUrl }),
+    ...identityOf(config),
+    ...(options.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: options.retryAfterSeconds }),
+    ...(options.apiConnectionLimits === undefined ? {} : { connectionLimits: options.apiConnectionLimits }),
+  });
+  registerNetworkResources(parts.api, parts.service!);
+  registerRouteWatch(parts.api.app, parts.service!);
+  const metrics = createMetrics(parts.runtime);
+  parts.unsubscribe.push(countRefusedConnections(metrics));
+  parts.api.app.get(METRICS_PATH, { schema: { hide: true } }, async (_request, reply) => {
+    reply.header('content-type', metrics.contentType);
+    return metrics.metrics();
+  });
+  const bound = await parts.api.listen();
+  parts.apiUrlPath = join(dataDir, API_URL_FILE);
+  writeFileSync(parts.apiUrlPath, `${localUrl(bound.host, bound.port)}\n`, { mode: 0o600 });
+  return { url: localUrl(bound.host, bound.port) };
+}
+
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const { logger } = options;
   const dataDir = resolve(options.dataDir);
@@ -171,15 +249,20 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   if (tightened.length > 0) logger.warn({ paths: tightened }, 'data directory: made private (0700 / 0600)');
   const parts: Parts = { unsubscribe: [] };
   try {
-    const opened = await openChosenStore(options.store ?? { kind: 'sqlite' }, dataDir);
+    const storeChoice = options.store ?? { kind: 'sqlite' };
+    const opened = await openChosenStore(storeChoice, dataDir);
     parts.store = opened.store;
     parts.unsubscribe.push(logSessionEvents(logger.child({ component: 'bgp' })));
     parts.unsubscribe.push(logRuntimeEvents(logger.child({ component: 'bgp' })));
-    parts.runtime = createRuntime(options);
+    const created = await createRuntime(options, storeChoice, logger.child({ component: 'bgp' }));
+    parts.runtime = created.runtime;
+    parts.live = created.live;
     parts.service = await RouteServerService.open({
       store: parts.store,
       ...(options.limits ? { limits: options.limits } : {}),
       ...(parts.runtime ? { runtime: parts.runtime } : {}),
+      // on etcd other processes write too: their changes reach this process's model and instances
+      followOtherProcesses: storeChoice.kind === 'etcd',
       onEffectError: (err) => logEffectError(logger.child({ component: 'bgp' }), err),
     });
     const report = await applyStartupConfig(
@@ -188,36 +271,14 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       { file: options.configFile, dataDir },
       logger,
     );
-    parts.api = await createApiServer({
-      dataDir,
-      listen: options.apiListen,
-      // request lines only at debug; errors always
-      logger: logger.child(
-        { component: 'api' },
-        { level: logger.isLevelEnabled('debug') ? logger.level : 'warn' },
-      ),
-      ...(publicUrl === undefined ? {} : { publicUrl }),
-      ...identityOf(config),
-      ...(options.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: options.retryAfterSeconds }),
-      ...(options.apiConnectionLimits === undefined ? {} : { connectionLimits: options.apiConnectionLimits }),
-    });
-    registerNetworkResources(parts.api, parts.service);
-    registerRouteWatch(parts.api.app, parts.service);
-    const metrics = createMetrics(parts.runtime);
-    parts.unsubscribe.push(countRefusedConnections(metrics));
-    parts.api.app.get(METRICS_PATH, { schema: { hide: true } }, async (_request, reply) => {
-      reply.header('content-type', metrics.contentType);
-      return metrics.metrics();
-    });
-    const bound = await parts.api.listen();
-    parts.apiUrlPath = join(dataDir, API_URL_FILE);
-    writeFileSync(parts.apiUrlPath, `${localUrl(bound.host, bound.port)}\n`, { mode: 0o600 });
+    const api =
+      options.api === false ? undefined : await startApi(parts, options, dataDir, publicUrl, config);
     const service = parts.service;
     let stopping: Promise<void> | undefined;
     return {
-      apiUrl: localUrl(bound.host, bound.port),
-      tokenPath: parts.api.credentials.tokenPath,
-      certPath: parts.api.credentials.certPath,
+      apiUrl: api?.url,
+      tokenPath: parts.api?.credentials.tokenPath,
+      certPath: parts.api?.credentials.certPath,
       storeLocation: opened.location,
       config: report,
       service,

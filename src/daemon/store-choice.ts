@@ -1,7 +1,13 @@
 /** Opens the store `routeserver serve` was told to use (store-url.ts). */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_ETCD_PREFIX, openEtcdStore, openSqliteStore, type ResourceStore } from '../store/index.js';
+import {
+  DEFAULT_ETCD_PREFIX,
+  openEtcdStore,
+  openSqliteStore,
+  type EtcdStoreOptions,
+  type ResourceStore,
+} from '../store/index.js';
 import { STORE_FILE } from './defaults.js';
 import type { StoreChoice } from './store-url.js';
 
@@ -16,8 +22,17 @@ export async function openChosenStore(choice: StoreChoice, dataDir: string): Pro
     const path = join(dataDir, STORE_FILE);
     return { store: openSqliteStore({ path }), location: path };
   }
+  const store = await openEtcdStore(etcdOptions(choice));
+  return {
+    store,
+    location: `etcd ${choice.endpoints.join(',')} prefix ${choice.prefix ?? DEFAULT_ETCD_PREFIX}`,
+  };
+}
+
+/** The etcd client's options of a choice: endpoints, prefix, credentials (files read now). */
+export function etcdOptions(choice: Extract<StoreChoice, { kind: 'etcd' }>): EtcdStoreOptions {
   const read = (file: string) => readFileSync(file);
-  const store = await openEtcdStore({
+  return {
     endpoints: choice.endpoints,
     ...(choice.prefix === undefined ? {} : { prefix: choice.prefix }),
     ...(choice.auth === undefined ? {} : { auth: choice.auth }),
@@ -30,9 +45,5 @@ export async function openChosenStore(choice: StoreChoice, dataDir: string): Pro
             ...(choice.tls.keyFile === undefined ? {} : { key: read(choice.tls.keyFile) }),
           },
         }),
-  });
-  return {
-    store,
-    location: `etcd ${choice.endpoints.join(',')} prefix ${choice.prefix ?? DEFAULT_ETCD_PREFIX}`,
   };
 }

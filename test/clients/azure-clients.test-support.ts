@@ -89,7 +89,7 @@ export async function startClientLab(): Promise<ClientLab> {
     });
   return {
     daemon,
-    url: daemon.apiUrl,
+    url: daemon.apiUrl!,
     env,
     az: (...args) => run(['-m', 'azure.cli', ...args]),
     azIn:

@@ -239,4 +239,19 @@ describe('routeserver serve', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toContain("--api-listen 'localhost' is not HOST:PORT");
   });
+
+  it('refuses --instances without a shared store, and an unknown instance', async () => {
+    const dir = servers[0]!.dir;
+    const alone = await runCli(
+      ['serve', '--instances', 'IN_0', '--api-listen', '127.0.0.1:0', '--log-format', 'json'],
+      {
+        cwd: dir,
+      },
+    );
+    expect(alone.code).toBe(1);
+    expect(alone.stdout).toContain('--instances needs a store shared by the processes: --store etcd://');
+    const unknown = await runCli(['serve', '--instances', 'IN_2', '--log-format', 'json'], { cwd: dir });
+    expect(unknown.code).toBe(1);
+    expect(unknown.stdout).toContain("--instances 'IN_2': name IN_0, IN_1 or both");
+  });
 });

@@ -39,6 +39,15 @@ export function registerServeCommand(program: CommandUnknownOpts): void {
     .option('--etcd-user <name>', 'etcd user; the password is read from ROUTESERVER_ETCD_PASSWORD')
     .option('--bgp-port <port>', 'TCP port of every instance BGP listener (default: 179)')
     .option('--no-bgp', 'run the API and store only; route servers are configured but run no BGP')
+    .option(
+      '--instances <list>',
+      'run only these instances of every route server, e.g. IN_0 (another host runs IN_1; needs --store etcd://…)',
+    )
+    .option('--no-api', 'run no API: a BGP-only process (its instances publish what they know to etcd)')
+    .option(
+      '--live-ttl <seconds>',
+      "seconds a stopped process's sessions and routes stay visible to the others on etcd (default: 6)",
+    )
     .option('--max-peers <n>', 'BGP peerings per route server (default: 8, as Azure Route Server)')
     .option(
       '--max-routes-per-peer <n>',
@@ -79,6 +88,7 @@ export function registerServeCommand(program: CommandUnknownOpts): void {
         'routeserver serve --bgp-port 1179        # without root: peers connect to port 1179',
         'routeserver serve --max-routes-per-peer 1000   # the older Azure limit',
         'routeserver serve --store etcd://10.0.0.11:2379,10.0.0.12:2379,10.0.0.13:2379',
+        'routeserver serve --store etcd://10.0.0.11:2379 --instances IN_0   # host A (IN_1 on host B): docs/ha.md',
       ),
     )
     .action(async (options, command) => {
@@ -114,7 +124,12 @@ export function registerServeCommand(program: CommandUnknownOpts): void {
           bgp: {
             enabled: options.bgp,
             ...(options.bgpPort === undefined ? {} : { port: parsePort(options.bgpPort) }),
+            ...(options.instances === undefined ? {} : { instances: parseInstances(options.instances) }),
           },
+          api: options.api,
+          ...(options.liveTtl === undefined
+            ? {}
+            : { liveTtlSeconds: parseCount(options.liveTtl, '--live-ttl') }),
           logger,
         });
       } catch (err) {
@@ -128,15 +143,18 @@ export function registerServeCommand(program: CommandUnknownOpts): void {
         process.exitCode = 1;
         return;
       }
-      logger.info(
-        {
-          apiUrl: daemon.apiUrl,
-          token: daemon.tokenPath,
-          certificate: daemon.certPath,
-          store: daemon.storeLocation,
-        },
-        `serving the API on ${daemon.apiUrl}; token in ${daemon.tokenPath ?? '(given)'}, certificate in ${daemon.certPath ?? '(given)'}`,
-      );
+      if (daemon.apiUrl === undefined)
+        logger.info({ store: daemon.storeLocation }, 'running BGP without the API (--no-api)');
+      else
+        logger.info(
+          {
+            apiUrl: daemon.apiUrl,
+            token: daemon.tokenPath,
+            certificate: daemon.certPath,
+            store: daemon.storeLocation,
+          },
+          `serving the API on ${daemon.apiUrl}; token in ${daemon.tokenPath ?? '(given)'}, certificate in ${daemon.certPath ?? '(given)'}`,
+        );
       await waitForSignal(logger, daemon);
     });
 }
@@ -228,6 +246,16 @@ function parseSeconds(text: string, option: string): number {
   if (!/^\d+(\.\d+)?$/.test(text) || value < 0.001)
     throw new Error(`${option} '${text}' is not a number of seconds`);
   return value;
+}
+
+/** `IN_0`, `IN_1` or both, comma-separated. */
+function parseInstances(text: string): string[] {
+  const instances = text.split(',').map((part) => part.trim().toUpperCase());
+  const known = ['IN_0', 'IN_1'];
+  const unknown = instances.filter((instance) => !known.includes(instance));
+  if (instances.length === 0 || unknown.length > 0)
+    throw new Error(`--instances '${text}': name IN_0, IN_1 or both (IN_0,IN_1)`);
+  return [...new Set(instances)];
 }
 
 function parsePort(text: string): number {
