@@ -11,7 +11,7 @@
  * - it applies the other processes' injected routes to its own virtual
  *   network model as the routes of their instances, so effective routes (and
  *   their watches) are the union of what every instance learned, computed
- *   wherever they are asked for (docs/azure-behaviour.md §3.1);
+ *   wherever they are asked for (docs/azure-behaviour.md §1.2);
  * - it answers session states, learned and advertised routes for every
  *   instance: its own from its runtime, the others' from what they published.
  *
