@@ -100,7 +100,7 @@ export function registerOperationRoutes(app: FastifyInstance, settings: LroSetti
         subscriptionId: string;
         operationId: string;
       };
-      const state = settings.operations.get(subscriptionId, operationId);
+      const state = await settings.operations.find(subscriptionId, operationId);
       if (state === undefined) throw unknownOperation(operationId);
       if (state.status === 'InProgress') reply.header('retry-after', String(settings.retryAfterSeconds));
       return statusBody(state);
@@ -122,7 +122,7 @@ export function registerOperationRoutes(app: FastifyInstance, settings: LroSetti
         subscriptionId: string;
         operationId: string;
       };
-      const state = settings.operations.get(subscriptionId, operationId);
+      const state = await settings.operations.find(subscriptionId, operationId);
       if (state === undefined) throw unknownOperation(operationId);
       return sendOperationResult(reply, request, settings, state);
     },

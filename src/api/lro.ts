@@ -8,8 +8,13 @@
  * answers 202 while running and the final result when done. Ids are random
  * UUIDs (122 random bits): unguessable, and each is bound to its subscription.
  * Finished operations expire after `ttlMs`; the registry holds at most
- * `maxOperations`, dropping the oldest finished ones first. It lives in memory:
- * after a restart a client's poll gets 404, as ARM gives for an unknown operation.
+ * `maxOperations`, dropping the oldest finished ones first. Running operations
+ * live in memory; with a `persistence` (the domain service's operation
+ * records in the store) each finished operation is saved, and a poll for one
+ * not in memory — after a restart, or on another API process sharing the
+ * store — is answered from there. Otherwise (and for an operation that was
+ * running when its process stopped) a poll gets 404, as ARM gives for an
+ * unknown operation.
  */
 
 import { randomUUID } from 'node:crypto';
@@ -40,6 +45,12 @@ interface OperationRegistryOptions {
   readonly onUnexpectedError?: (operationId: string, error: unknown) => void;
 }
 
+/** Where finished operations are kept beyond this process (src/routeserver/operation-records.ts). */
+export interface OperationPersistence {
+  save(state: OperationState): Promise<void>;
+  load(subscriptionId: string, operationId: string): Promise<unknown>;
+}
+
 interface Entry {
   state: OperationState;
   expiresAt: number;
@@ -51,6 +62,7 @@ export class OperationRegistry {
   private readonly maxOperations: number;
   private readonly now: () => number;
   private readonly onUnexpectedError: (operationId: string, error: unknown) => void;
+  private persistence: OperationPersistence | undefined;
 
   constructor(options: OperationRegistryOptions = {}) {
     this.ttlMs = options.ttlMs ?? 3_600_000;
@@ -98,6 +110,18 @@ export class OperationRegistry {
     return entry.state;
   }
 
+  /** Saves finished operations to `persistence` from now on, and reads the ones not in memory from it. */
+  persistTo(persistence: OperationPersistence): void {
+    this.persistence = persistence;
+  }
+
+  /** `get`, or else the saved operation (undefined when there is none, or it expired). */
+  async find(subscriptionId: string, id: string): Promise<OperationState | undefined> {
+    const state = this.get(subscriptionId, id);
+    if (state !== undefined || this.persistence === undefined) return state;
+    return (await this.persistence.load(subscriptionId, id)) as OperationState | undefined;
+  }
+
   get size(): number {
     return this.entries.size;
   }
@@ -105,6 +129,9 @@ export class OperationRegistry {
   private finish(entry: Entry, outcome: Partial<OperationState>): void {
     entry.state = { ...entry.state, ...outcome, endTime: new Date(this.now()).toISOString() };
     entry.expiresAt = this.now() + this.ttlMs;
+    this.persistence
+      ?.save(entry.state)
+      .catch((error: unknown) => this.onUnexpectedError(entry.state.id, error));
   }
 
   private prune(): void {

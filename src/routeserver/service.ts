@@ -26,6 +26,7 @@ import * as nics from './network-interfaces.js';
 import * as network from './network.js';
 import type { Stored } from './records.js';
 import * as routeServers from './route-servers.js';
+import { OperationRecords } from './operation-records.js';
 import { RemoteChanges } from './remote-changes.js';
 import * as routeTables from './route-tables.js';
 import { DEFAULT_ROUTE_WATCH_OPTIONS, EffectiveRouteWatch, type RouteWatchOptions } from './route-watch.js';
@@ -98,11 +99,16 @@ async function loadTheRest(core: ServiceCore, loadedSubnets: ReadonlySet<string>
     await loadStored(core, kind);
 }
 
+/** How long a finished long-running operation's status stays readable (as the API's registry keeps it). */
+const OPERATION_TTL_MS = 3_600_000;
+
 export class RouteServerService {
   /** One descriptor per resource type: get, list, put, delete and its actions (resource-descriptor.ts). */
   readonly resources: NetworkResources;
   /** Watches on NICs' effective route tables (snapshot, then changes by revision). */
   readonly routeWatch: EffectiveRouteWatch;
+  /** Finished long-running operations, in the store (operation-records.ts). */
+  readonly operations: OperationRecords;
 
   private constructor(
     private readonly core: ServiceCore,
@@ -110,6 +116,9 @@ export class RouteServerService {
     private readonly remote: RemoteChanges | undefined = undefined,
   ) {
     this.routeWatch = new EffectiveRouteWatch(core, { ...DEFAULT_ROUTE_WATCH_OPTIONS, ...routeWatchOptions });
+    this.operations = new OperationRecords(core.store, OPERATION_TTL_MS, (error) =>
+      core.reportEffectError(error),
+    );
     this.resources = {
       ...network.virtualNetworkResources(core),
       ...routeTables.routeTableResources(core),
@@ -169,9 +178,10 @@ export class RouteServerService {
   }
 
   /** Waits for running writes and live effects; the store stays open (the caller owns it). */
-  close(): Promise<void> {
+  async close(): Promise<void> {
     this.remote?.close();
     this.routeWatch.close();
-    return this.core.close();
+    await this.core.close();
+    await this.operations.close();
   }
 }

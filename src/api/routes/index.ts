@@ -34,6 +34,11 @@ const SCHEMAS: { readonly [K in keyof NetworkResources]: WireSchemas } = {
 
 /** Registers every resource type's descriptor with its schemas; call before `server.listen()`. */
 export function registerNetworkResources(server: ApiServer, service: RouteServerService): void {
+  // finished operations' status in the store: it answers after a restart and on every API process
+  server.operations.persistTo({
+    save: (state) => service.operations.save(state),
+    load: (subscriptionId, id) => service.operations.load(subscriptionId, id),
+  });
   for (const key of Object.keys(SCHEMAS) as (keyof NetworkResources)[]) {
     // each descriptor's body, input and view types differ; the loop cannot carry that pairing
     const resource = service.resources[key] as unknown as ResourceDescriptor<unknown, unknown, unknown>;
