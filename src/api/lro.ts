@@ -46,7 +46,7 @@ interface OperationRegistryOptions {
 }
 
 /** Where finished operations are kept beyond this process (src/routeserver/operation-records.ts). */
-export interface OperationPersistence {
+interface OperationPersistence {
   save(state: OperationState): Promise<void>;
   load(subscriptionId: string, operationId: string): Promise<unknown>;
 }
