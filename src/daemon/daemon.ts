@@ -265,15 +265,14 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       followOtherProcesses: storeChoice.kind === 'etcd',
       onEffectError: (err) => logEffectError(logger.child({ component: 'bgp' }), err),
     });
-    const report = await applyStartupConfig(
-      parts.service,
-      config,
-      { file: options.configFile, dataDir },
-      logger,
-    );
+    const service = parts.service;
+    const apply = () => applyStartupConfig(service, config, { file: options.configFile, dataDir }, logger);
+    // on etcd, processes started together apply their files one after another
+    const report = await (parts.live === undefined || config === undefined
+      ? apply()
+      : parts.live.exclusively('configuration', apply));
     const api =
       options.api === false ? undefined : await startApi(parts, options, dataDir, publicUrl, config);
-    const service = parts.service;
     let stopping: Promise<void> | undefined;
     return {
       apiUrl: api?.url,

@@ -185,6 +185,21 @@ export class EtcdLiveState implements LiveStateStore {
     };
   }
 
+  async exclusively<T>(name: string, work: () => Promise<T>): Promise<T> {
+    const campaign = this.client
+      .election(`${this.root}elections/${name}`, this.ttlSeconds)
+      .campaign(`${process.pid}`);
+    let failure: unknown;
+    campaign.on('error', (error) => (failure = error));
+    await campaign.wait();
+    try {
+      if (failure !== undefined) throw backendError([], failure);
+      return await work();
+    } finally {
+      await campaign.resign().catch(() => undefined);
+    }
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

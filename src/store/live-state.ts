@@ -36,6 +36,13 @@ export interface LiveStateStore {
    * resolves once the snapshot was delivered. Returns the unsubscribe.
    */
   watch(listener: LiveListener): Promise<() => void>;
+  /**
+   * Runs `work` while no other process runs work under the same `name`:
+   * an etcd election, waited for, held under its own lease (so a process
+   * that dies while holding it lets the next one go once the lease expires)
+   * and resigned when `work` settles.
+   */
+  exclusively<T>(name: string, work: () => Promise<T>): Promise<T>;
   /** Revokes the lease (this process's keys disappear at once) and disconnects. */
   close(): Promise<void>;
 }
