@@ -266,7 +266,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       onEffectError: (err) => logEffectError(logger.child({ component: 'bgp' }), err),
     });
     const service = parts.service;
-    const apply = () => applyStartupConfig(service, config, { file: options.configFile, dataDir }, logger);
+    const apply = async () => {
+      await service.otherProcessesApplied(); // what a process that applied before us wrote
+      return applyStartupConfig(service, config, { file: options.configFile, dataDir }, logger);
+    };
     // on etcd, processes started together apply their files one after another
     const report = await (parts.live === undefined || config === undefined
       ? apply()
