@@ -122,11 +122,20 @@ function prefixesOf(index: number, count: number, length: number): number[] {
   return keys;
 }
 
+/** Keys and bytes of the live state, read a few keys at a time (gRPC answers stay below 4 MiB). */
 async function liveBytes(client: Etcd3, prefix: string): Promise<{ keys: number; bytes: number }> {
-  const kvs = await client.getAll().prefix(`${prefix}live/`).exec();
+  let keys = 0;
   let bytes = 0;
-  for (const kv of kvs.kvs) bytes += kv.key.length + kv.value.length;
-  return { keys: kvs.kvs.length, bytes };
+  const end = Buffer.from(`${prefix}live0`); // '0' follows '/'
+  for (let from = Buffer.from(`${prefix}live/`); ;) {
+    const page = await client.kv.range({ key: from, range_end: end, limit: 2 });
+    for (const kv of page.kvs) {
+      keys++;
+      bytes += kv.key.length + kv.value.length;
+    }
+    if (!page.more || page.kvs.length === 0) return { keys, bytes };
+    from = Buffer.concat([page.kvs[page.kvs.length - 1]!.key, Buffer.from([0])]);
+  }
 }
 
 async function scenario(endpoint: string, peers: number, routes: number, toBoth: boolean) {

@@ -33,6 +33,8 @@ export interface EtcdLiveStateOptions extends EtcdStoreOptions {
 
 const MAX_OPERATIONS = 100;
 const MAX_BYTES = 1024 * 1024;
+/** Keys per read of the snapshot: a value may reach etcd's 1.5 MiB request limit, two stay below 4 MiB. */
+const SNAPSHOT_PAGE = 2;
 /** Wait before sending again after a failure. */
 const RETRY_MS = 500;
 
@@ -162,15 +164,13 @@ export class EtcdLiveState implements LiveStateStore {
   async watch(listener: LiveListener): Promise<() => void> {
     this.listeners.add(listener);
     const root = Buffer.from(this.root);
-    const snapshot = await this.client.kv.range({ key: root, range_end: prefixEnd(root) });
-    listener(
-      snapshot.kvs.map((kv) => ({ key: kv.key.toString('utf8').slice(this.root.length), value: kv.value })),
-    );
+    const { entries, revision } = await this.snapshot(root);
+    listener(entries);
     if (this.watcher === undefined) {
       this.watcher = await this.client
         .watch()
         .prefix(root)
-        .startRevision(String(Number(snapshot.header.revision) + 1))
+        .startRevision(String(revision + 1))
         .create();
       this.watcher.on('data', (response) => {
         const entries = response.events.map((event) => ({
@@ -197,6 +197,29 @@ export class EtcdLiveState implements LiveStateStore {
       return await work();
     } finally {
       await campaign.resign().catch(() => undefined);
+    }
+  }
+
+  /**
+   * Every key under `root` at one revision, read SNAPSHOT_PAGE keys at a time
+   * (one answer must stay below gRPC's 4 MiB message limit).
+   */
+  private async snapshot(root: Buffer): Promise<{ entries: LiveEntry[]; revision: number }> {
+    const entries: LiveEntry[] = [];
+    const end = prefixEnd(root);
+    let revision: number | undefined;
+    for (let from = root; ;) {
+      const page = await this.client.kv.range({
+        key: from,
+        range_end: end,
+        limit: SNAPSHOT_PAGE,
+        ...(revision === undefined ? {} : { revision }),
+      });
+      revision ??= Number(page.header.revision);
+      for (const kv of page.kvs)
+        entries.push({ key: kv.key.toString('utf8').slice(this.root.length), value: kv.value });
+      if (!page.more || page.kvs.length === 0) return { entries, revision };
+      from = Buffer.concat([page.kvs[page.kvs.length - 1]!.key, Buffer.from([0])]);
     }
   }
 
