@@ -19,11 +19,20 @@ async function readStdin(): Promise<string> {
 }
 
 export function registerIdentityCommands(program: CommandUnknownOpts): void {
-  const identity = program.command('identity').description('service principals that log in to the API');
+  const identity = program
+    .command('identity')
+    .description('service principals that log in to the API')
+    .addHelpText(
+      'after',
+      examples(
+        'routeserver identity create-principal >> principals.yaml',
+        'routeserver identity hash-secret < secret.txt',
+      ),
+    );
   identity
     .command('hash-secret')
     .description('print the secretHash of a client secret read from standard input')
-    .addHelpText('after', examples('printf \'%s\' "$SECRET" | routeserver identity hash-secret'))
+    .addHelpText('after', examples('routeserver identity hash-secret < secret.txt'))
     .action(async () => {
       const secret = await readStdin();
       if (secret.length < 16) {
@@ -38,6 +47,7 @@ export function registerIdentityCommands(program: CommandUnknownOpts): void {
     .description(
       'print a new client id, a random secret and its secretHash (YAML for the configuration file)',
     )
+    .addHelpText('after', examples('routeserver identity create-principal'))
     .action(() => {
       const secret = randomBytes(24).toString('base64url');
       const clientId = randomUUID();
