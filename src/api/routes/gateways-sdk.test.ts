@@ -5,40 +5,24 @@
  * circuit with its private peering and its ExpressRoute connection, read
  * back, refused where docs/gateways.md says so, and deleted in order.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { NetworkManagementClient } from '@azure/arm-network';
+import type { SqliteResourceStore } from '../../store/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RouteServerService } from '../../routeserver/index.js';
-import { openSqliteStore, type SqliteResourceStore } from '../../store/index.js';
-import { createApiServer, type ApiServer } from '../server.js';
-import { registerNetworkResources } from './index.js';
-import { RESOURCE_GROUP as RG, sdkClient } from './sdk-lifecycle.test-support.js';
+import { RESOURCE_GROUP as RG, startSdkServer, type SdkServer } from './sdk-lifecycle.test-support.js';
 
 const SUB = '00000000-0000-0000-0000-0000000000de';
 const POLL = { updateIntervalInMs: 50 };
-let dir: string;
+let lab: SdkServer;
 let store: SqliteResourceStore;
-let service: RouteServerService;
-let server: ApiServer;
 let sdk: NetworkManagementClient;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'rs-sdk-gw-'));
-  store = openSqliteStore({ path: join(dir, 'state.db') });
-  service = await RouteServerService.open({ store });
-  server = await createApiServer({ dataDir: dir, listen: { host: '127.0.0.1', port: 0 } });
-  registerNetworkResources(server, service);
-  const { url } = await server.listen();
-  sdk = sdkClient(url, SUB, server.credentials.token, server.credentials.cert);
+  lab = await startSdkServer(SUB, 'rs-sdk-gw-');
+  ({ sdk, store } = lab);
 });
 
 afterAll(async () => {
-  await server.close();
-  await service.close();
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
+  await lab?.close();
 });
 
 /** The ARM error code of a refused SDK call. */

@@ -5,7 +5,14 @@
  * effective route table, then deletion in order. Shared by the loopback test
  * (no BGP) and the interop test (real NVAs).
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { NetworkManagementClient, type PeerRoute } from '@azure/arm-network';
+import { RouteServerService } from '../../routeserver/index.js';
+import { openSqliteStore, type SqliteResourceStore } from '../../store/index.js';
+import { createApiServer } from '../server.js';
+import { registerNetworkResources } from './index.js';
 
 export const RESOURCE_GROUP = 'rg-lifecycle';
 const POLL = { updateIntervalInMs: 50 };
@@ -23,6 +30,32 @@ export function sdkClient(
     tlsOptions: { ca },
     retryOptions: { maxRetries: 0 },
   });
+}
+
+/** The API over HTTPS on loopback with every network resource, on a SQLite store, no BGP runtime. */
+export interface SdkServer {
+  readonly sdk: NetworkManagementClient;
+  readonly store: SqliteResourceStore;
+  close(): Promise<void>;
+}
+
+export async function startSdkServer(subscriptionId: string, dirPrefix: string): Promise<SdkServer> {
+  const dir = mkdtempSync(join(tmpdir(), dirPrefix));
+  const store = openSqliteStore({ path: join(dir, 'state.db') });
+  const service = await RouteServerService.open({ store });
+  const server = await createApiServer({ dataDir: dir, listen: { host: '127.0.0.1', port: 0 } });
+  registerNetworkResources(server, service);
+  const { url } = await server.listen();
+  return {
+    sdk: sdkClient(url, subscriptionId, server.credentials.token, server.credentials.cert),
+    store,
+    async close() {
+      await server.close();
+      await service.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 export interface LifecyclePlan {

@@ -5,30 +5,23 @@
  * routes). test/interop/sdk-lifecycle.test.ts runs the same lifecycle with
  * FRR and BIRD supplying routes.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { NetworkManagementClient } from '@azure/arm-network';
+import type { SqliteResourceStore } from '../../store/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RouteServerService } from '../../routeserver/index.js';
-import { openSqliteStore, type SqliteResourceStore } from '../../store/index.js';
-import { createApiServer, type ApiServer } from '../server.js';
-import { registerNetworkResources } from './index.js';
 import {
   createNetworkAndRouteServer,
   deleteInOrder,
   effectiveRoutes,
   readRoutes,
   RESOURCE_GROUP,
-  sdkClient,
+  startSdkServer,
+  type SdkServer,
   type LifecyclePlan,
 } from './sdk-lifecycle.test-support.js';
 
 const SUB = '00000000-0000-0000-0000-0000000000dd';
-let dir: string;
+let lab: SdkServer;
 let store: SqliteResourceStore;
-let service: RouteServerService;
-let server: ApiServer;
 let sdk: NetworkManagementClient;
 
 const plan: LifecyclePlan = {
@@ -46,20 +39,12 @@ const plan: LifecyclePlan = {
 };
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'rs-sdk-life-'));
-  store = openSqliteStore({ path: join(dir, 'state.db') });
-  service = await RouteServerService.open({ store });
-  server = await createApiServer({ dataDir: dir, listen: { host: '127.0.0.1', port: 0 } });
-  registerNetworkResources(server, service);
-  const { url } = await server.listen();
-  sdk = sdkClient(url, SUB, server.credentials.token, server.credentials.cert);
+  lab = await startSdkServer(SUB, 'rs-sdk-life-');
+  ({ sdk, store } = lab);
 });
 
 afterAll(async () => {
-  await server.close();
-  await service.close();
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
+  await lab?.close();
 });
 
 describe('route server lifecycle through @azure/arm-network', () => {
