@@ -12,20 +12,20 @@
  *   both instances: no hold-timer expiry on either side, no flap. A GET sent
  *   meanwhile waits for the main thread; only BGP does not.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import path from 'node:path';
+import type { NetworkManagementClient } from '@azure/arm-network';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createNetworkAndRouteServer,
   labHubPlan,
   RESOURCE_GROUP,
-  sdkClient,
 } from '../../src/api/routes/sdk-lifecycle.test-support.js';
 import { FrrDaemon, Lab } from '../lab/index.js';
 import type { LabNode, LabProcess } from '../lab/index.js';
 import { run, sleep, waitFor } from '../lab/process.js';
-import { UnixSocketAgent } from './hosts/unix-socket-agent.js';
+import { hostSdkClient, type UnixSocketAgent } from './hosts/unix-socket-agent.js';
 
 const SUB = '00000000-0000-0000-0000-00000000b10c';
 const IN_0 = '10.0.0.4';
@@ -148,14 +148,8 @@ describe('BGP sessions while the main thread is busy with a big request', () => 
         intervalMs: 200,
       },
     );
-    token = readFileSync(path.join(rs.dir, 'api-token'), 'utf8').trim();
-    const ca = readFileSync(path.join(rs.dir, 'tls', 'cert.pem'), 'utf8');
-    agent = new UnixSocketAgent(path.join(rs.dir, 'api.sock'), ca);
-    const sdk = sdkClient('https://localhost', SUB, token, ca);
-    sdk.pipeline.addPolicy({
-      name: 'unix-socket',
-      sendRequest: (req, next) => next(Object.assign(req, { agent })),
-    });
+    let sdk: NetworkManagementClient;
+    ({ sdk, agent, token } = hostSdkClient(rs.dir, SUB));
     await createNetworkAndRouteServer(sdk, plan);
     await frr.start();
     await Promise.all([IN_0, IN_1].map((a) => frr.waitEstablished(a, 90_000)));

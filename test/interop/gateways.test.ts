@@ -14,7 +14,7 @@
  * route. The lab's bridge is the tunnel and the circuit: the server's
  * namespace and the on-prem routers reach each other on it.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { NetworkManagementClient } from '@azure/arm-network';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,13 +22,12 @@ import {
   createNetworkAndRouteServer,
   effectiveRoutes,
   RESOURCE_GROUP as RG,
-  sdkClient,
   type LifecyclePlan,
 } from '../../src/api/routes/sdk-lifecycle.test-support.js';
 import { createDaemon, Lab } from '../lab/index.js';
 import type { BgpDaemon, LabNode, LabProcess } from '../lab/index.js';
 import { waitFor } from '../lab/process.js';
-import { UnixSocketAgent } from './hosts/unix-socket-agent.js';
+import { hostSdkClient } from './hosts/unix-socket-agent.js';
 
 const SUB = '00000000-0000-0000-0000-00000000ab17';
 const POLL = { updateIntervalInMs: 100 };
@@ -120,14 +119,7 @@ describe('VPN and ExpressRoute gateways with FRR, BIRD and GoBGP', () => {
       async () => (existsSync(path.join(rs.dir, 'api-ready')) ? true : undefined),
       60_000,
     );
-    const token = readFileSync(path.join(rs.dir, 'api-token'), 'utf8').trim();
-    const ca = readFileSync(path.join(rs.dir, 'tls', 'cert.pem'), 'utf8');
-    sdk = sdkClient('https://localhost', SUB, token, ca);
-    const agent = new UnixSocketAgent(path.join(rs.dir, 'api.sock'), ca);
-    sdk.pipeline.addPolicy({
-      name: 'unix-socket',
-      sendRequest: (request, next) => next(Object.assign(request, { agent })),
-    });
+    ({ sdk } = hostSdkClient(rs.dir, SUB));
   });
 
   afterAll(async () => {

@@ -24,12 +24,11 @@ import {
   labHubPlan,
   readRoutes,
   RESOURCE_GROUP,
-  sdkClient,
 } from '../../src/api/routes/sdk-lifecycle.test-support.js';
 import { createDaemon, Lab } from '../lab/index.js';
 import type { BgpDaemon, LabNode, LabProcess } from '../lab/index.js';
 import { sleep, waitFor } from '../lab/process.js';
-import { UnixSocketAgent } from './hosts/unix-socket-agent.js';
+import { hostSdkClient } from './hosts/unix-socket-agent.js';
 
 const SUB = '00000000-0000-0000-0000-00000000a11a';
 const IN_0 = '10.0.0.4';
@@ -110,15 +109,7 @@ describe('two hosts, one instance each, on a three-member etcd cluster, with FRR
       return existsSync(path.join(host.node.dir, 'api-ready')) ? true : undefined;
     });
     if (host.sdk !== undefined) return;
-    const token = readFileSync(path.join(host.node.dir, 'api-token'), 'utf8').trim();
-    const ca = readFileSync(path.join(host.node.dir, 'tls', 'cert.pem'), 'utf8');
-    const sdk = sdkClient('https://localhost', SUB, token, ca);
-    const agent = new UnixSocketAgent(path.join(host.node.dir, 'api.sock'), ca);
-    sdk.pipeline.addPolicy({
-      name: 'unix-socket',
-      sendRequest: (request, next) => next(Object.assign(request, { agent })),
-    });
-    host.sdk = sdk;
+    host.sdk = hostSdkClient(host.node.dir, SUB).sdk;
   }
 
   /** The peering's connection state as host `via` reports it (both instances Established: Connected). */

@@ -7,7 +7,7 @@
  * reaches it through an HTTPS agent that dials that socket (the root
  * namespace has no route into the lab). See test/interop/hosts/api-host.ts.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { NetworkManagementClient } from '@azure/arm-network';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,12 +18,11 @@ import {
   effectiveRoutes,
   readRoutes,
   RESOURCE_GROUP,
-  sdkClient,
 } from '../../src/api/routes/sdk-lifecycle.test-support.js';
 import { createDaemon, Lab } from '../lab/index.js';
 import type { BgpDaemon, LabNode, LabProcess } from '../lab/index.js';
 import { waitFor } from '../lab/process.js';
-import { UnixSocketAgent } from './hosts/unix-socket-agent.js';
+import { hostSdkClient } from './hosts/unix-socket-agent.js';
 
 const SUB = '00000000-0000-0000-0000-00000000abcd';
 const IN_0 = '10.0.0.4';
@@ -91,14 +90,7 @@ describe('route server lifecycle through @azure/arm-network with FRR and BIRD', 
       );
     }
     await startHost();
-    const token = readFileSync(path.join(rs.dir, 'api-token'), 'utf8').trim();
-    const ca = readFileSync(path.join(rs.dir, 'tls', 'cert.pem'), 'utf8');
-    sdk = sdkClient('https://localhost', SUB, token, ca);
-    const agent = new UnixSocketAgent(path.join(rs.dir, 'api.sock'), ca);
-    sdk.pipeline.addPolicy({
-      name: 'unix-socket',
-      sendRequest: (request, next) => next(Object.assign(request, { agent })),
-    });
+    ({ sdk } = hostSdkClient(rs.dir, SUB));
   });
 
   afterAll(async () => {
