@@ -138,6 +138,28 @@ describe('routeserver demo (seed scenario with FRR and BIRD)', () => {
     );
     expect(internet.fw).toBeGreaterThanOrEqual(5);
     expect(internet.sdwan).toBeLessThan(5);
+    // ping and traceroute (installed by scripts/install-deps.sh): every echo answered, first hop the NVA
+    for (const [heading, host, nva] of [
+      [
+        'packets from vm1 to 10.250.1.1 (on-prem): through the SD-WAN NVA (10.1.1.4)',
+        '10.250.1.1',
+        '10.1.1.4',
+      ],
+      [
+        'packets from vm1 to 198.51.100.7 (internet): through the firewall NVA (10.1.1.5)',
+        '198.51.100.7',
+        '10.1.1.5',
+      ],
+    ] as const) {
+      const lines = section(output, heading);
+      expect(lines, lines.join('\n')).toContain(`$ ping -n -c 3 ${host}`);
+      expect(lines).toContainEqual(
+        expect.stringMatching(/^3 packets transmitted, 3 received, 0% packet loss/),
+      );
+      expect(lines).toContain(`$ traceroute -n ${host}`);
+      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^ 1  ${nva.replace(/\./g, '\\.')} `)));
+      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^ 2  ${host.replace(/\./g, '\\.')} `)));
+    }
 
     // serve stops cleanly on SIGTERM: both instances send a Cease to both NVAs
     const stopping = section(
