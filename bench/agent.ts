@@ -232,10 +232,23 @@ async function waitUntil(
 
 const nicId = (name: string) => `${NET}/networkInterfaces/${name}`;
 
+/** Azure's ceiling of routes in one route table (src/routeserver/count-limits.ts). */
+const ROUTES_PER_TABLE = 400;
+
+/**
+ * The rows of the big table: up to 400 user routes (VirtualAppliance, `via`),
+ * the rest from the VNet's address space (VnetLocal, on-link): one more prefix
+ * each, 172.16.0.0/24 upwards. Both are rows the agent programs into the kernel.
+ */
+function spacePrefixes(routeCount: number): string[] {
+  const count = Math.max(0, routeCount - ROUTES_PER_TABLE);
+  return Array.from({ length: count }, (_, i) => `172.${16 + (i >> 8)}.${i & 255}.0/24`);
+}
+
 async function network(server: Server, routeCount: number): Promise<void> {
   await server.put('routeTables/big', {
     location: 'local',
-    properties: { routes: routes(routeCount, '10.0.2.9') },
+    properties: { routes: routes(Math.min(routeCount, ROUTES_PER_TABLE), '10.0.2.9') },
   });
   await server.put('routeTables/fan', { location: 'local', properties: { routes: [] } });
   const subnet = (name: string, prefix: string, table: string) => ({
@@ -245,7 +258,7 @@ async function network(server: Server, routeCount: number): Promise<void> {
   await server.put('virtualNetworks/vnet', {
     location: 'local',
     properties: {
-      addressSpace: { addressPrefixes: ['10.0.0.0/16'] },
+      addressSpace: { addressPrefixes: ['10.0.0.0/16', ...spacePrefixes(routeCount)] },
       subnets: [subnet('big', '10.0.2.0/24', 'big'), subnet('fan', '10.0.4.0/22', 'fan')],
     },
   });
@@ -289,6 +302,10 @@ async function bigTable(server: Server, dir: string, routeCount: number): Promis
   const programmedMs = performance.now() - started;
   await sleep(500);
   const rss = rssKb(agent.pid!);
+  // the change's time in the kernel is the agent's log line after its batch (as in the fan-out),
+  // so that polling `ip` here does not compete with the agent for the two cores
+  const log = new ProgrammedLog([join(dir, 'big.log')]);
+  const changedAt = Date.now();
   const changed = performance.now();
   await server.put('routeTables/big/routes/r0', {
     properties: {
@@ -297,18 +314,18 @@ async function bigTable(server: Server, dir: string, routeCount: number): Promis
       nextHopIpAddress: '10.0.2.10',
     },
   });
-  await waitUntil(
-    'the changed route',
-    () => ip('-n', namespace, 'route', 'show', '10.100.0.0/24').includes('10.0.2.10'),
-    60_000,
-    5,
-  );
-  const changeMs = performance.now() - changed;
+  const putMs = performance.now() - changed;
+  await waitUntil('the changed route', () => log.since(changedAt).has(namespace), 60_000, 20);
+  const changeMs = log.since(changedAt).get(namespace)! - changedAt;
+  if (!ip('-n', namespace, 'route', 'show', '10.100.0.0/24').includes('10.0.2.10'))
+    throw new Error('the agent logged a batch, but the changed route is not in the kernel');
   await stopAgent(agent);
   console.log(
-    `${routeCount}-route table into one namespace: ${(programmedMs / 1000).toFixed(2)} s from the agent's start ` +
+    `${routeCount}-route table (${Math.min(routeCount, ROUTES_PER_TABLE)} user routes, the rest address space) ` +
+      `into one namespace: ${(programmedMs / 1000).toFixed(2)} s from the agent's start ` +
       `(process start included) to the last route; agent RSS ${(rss / 1024).toFixed(0)} MB; ` +
-      `one changed route in the kernel ${changeMs.toFixed(0)} ms after the PUT began (load average ${loadAverage()})`,
+      `one changed route in the kernel ${changeMs.toFixed(0)} ms after the PUT began ` +
+      `(the PUT itself ${putMs.toFixed(0)} ms; load average ${loadAverage()})`,
   );
 }
 

@@ -57,10 +57,15 @@ export class KernelSession {
     return readRoutes(this.parse(await this.request([], 'route show table main')), protocol);
   }
 
-  /** Runs `ip -batch` lines in order; resolves with the lines `ip` refused (it goes on past them). */
+  /**
+   * Runs `ip -batch` lines in order; resolves with the lines `ip` refused (it
+   * goes on past them). The query that ends the request is the interface,
+   * not the table: its one short JSON line marks the end as well, where a
+   * table of thousands of routes would be printed and parsed for nothing.
+   */
   async apply(lines: readonly string[]): Promise<LineFailure[]> {
     if (lines.length === 0) return [];
-    const reply = await this.request(lines, 'route show table main');
+    const reply = await this.request(lines, `link show dev ${this.target.dev}`);
     this.parse(reply);
     return [...reply.failures];
   }
