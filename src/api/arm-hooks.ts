@@ -12,7 +12,8 @@ import type {
   FastifyServerOptions,
 } from 'fastify';
 import { isSupportedApiVersion, SUPPORTED_API_VERSIONS } from './api-versions.js';
-import type { BearerAuthenticator } from './auth.js';
+import { rememberCaller, type BearerAuthenticator } from './auth.js';
+import type { Authorizer } from './authorization.js';
 import { isIdentityPath } from './identity.js';
 import { ArmError, toArmError, type ArmErrorDetail } from './errors.js';
 import { checkHostHeader } from './public-url.js';
@@ -149,6 +150,8 @@ function toArmAnswer(error: FastifyError | Error): ArmError {
 
 interface ArmHookOptions {
   readonly authenticator: BearerAuthenticator;
+  /** role-based access control (authorization.ts); without it every authenticated caller may do everything */
+  readonly authorizer?: Authorizer;
 }
 
 /** The headers every answer carries: request ids, caching, HSTS. */
@@ -188,9 +191,15 @@ export function installArmHooks(app: FastifyInstance, options: ArmHookOptions): 
   app.addHook('onRequest', async (request, reply) => {
     setArmHeaders(request, reply);
     // the discovery documents and the token endpoint are how a client gets a token
-    if (!isIdentityPath(request.url)) options.authenticator.check(request.headers.authorization);
+    if (isIdentityPath(request.url)) {
+      checkHostHeader(request.headers.host);
+      return;
+    }
+    const caller = options.authenticator.check(request.headers.authorization);
+    rememberCaller(request, caller);
     checkHostHeader(request.headers.host);
     if (isArmPath(request.url)) checkApiVersion(request);
+    await options.authorizer?.authorize(caller, request.method, request.url);
   });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const answer = toArmAnswer(error);

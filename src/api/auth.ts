@@ -14,6 +14,18 @@ import { TokenRefusal, type Caller, type TokenAuthority } from './identity.js';
 
 const REALM = 'routeserver';
 
+const callers = new WeakMap<object, Caller>();
+
+/** Remembers who made `request` (the authentication hook does, for authorization and the audit log). */
+export function rememberCaller(request: object, caller: Caller): void {
+  callers.set(request, caller);
+}
+
+/** Who made `request`; undefined when it was not authenticated (an identity endpoint, a refusal). */
+export function callerOf(request: object): Caller | undefined {
+  return callers.get(request);
+}
+
 function digest(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
 }

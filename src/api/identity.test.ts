@@ -29,7 +29,16 @@ async function server(): Promise<ApiHarness> {
     {},
     {
       publicUrl: URL_BASE,
-      identity: { tenantId: TENANT, principals: [{ clientId: CLIENT, secretHash }] },
+      identity: {
+        tenantId: TENANT,
+        principals: [
+          {
+            clientId: CLIENT,
+            secretHash,
+            roleAssignments: [{ role: 'Reader', scope: `/subscriptions/${SUB}` }],
+          },
+        ],
+      },
       subscriptions: [{ subscriptionId: SUB, displayName: 'lab' }],
     },
   );

@@ -23,6 +23,8 @@ export interface ServicePrincipal {
   /** `scrypt$<salt>$<hash>` (base64url), from `hashClientSecret` */
   readonly secretHash: string;
   readonly displayName?: string;
+  /** built-in roles the principal holds (authorization.ts), each at a subscription or resource group */
+  readonly roleAssignments?: readonly { readonly role: string; readonly scope: string }[];
 }
 
 /** Who made a request: the holder of the static API token (the local owner), or a service principal. */
@@ -236,6 +238,8 @@ export function registerIdentityRoutes(
       identityProvider: 'AAD',
     },
     resourceManager: `${publicUrl()}/`,
+    // the server answers the Graph reads `az role assignment` makes (routes/graph.ts), with the same token
+    microsoftGraphResourceId: authority.audience(),
     suffixes: {},
   });
   app.get('/metadata/endpoints', { schema: { hide: true } }, metadata);

@@ -10,9 +10,19 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { LATEST_API_VERSION } from './api-versions.js';
 import { armFrameworkErrors, installArmHooks, MAX_PATH_SEGMENT_LENGTH } from './arm-hooks.js';
 import { BearerAuthenticator } from './auth.js';
+import { installAuditLog } from './audit.js';
+import { Authorizer } from './authorization.js';
 import { ensureApiCredentials, tokenSigningKey, type ApiCredentials, type TlsOption } from './credentials.js';
 import { registerIdentityRoutes, TokenAuthority, type IdentityOptions } from './identity.js';
+import { registerGraphRoutes } from './routes/graph.js';
 import { registerSubscriptionRoutes, type SubscriptionEntry } from './routes/subscriptions.js';
+import {
+  assignmentsInForce,
+  configuredRecords,
+  registerRoleAssignmentRoutes,
+  type ConfiguredRoleAssignment,
+} from './routes/role-assignments.js';
+import type { RoleAssignmentRecords } from '../routeserver/index.js';
 import { OperationRegistry } from './lro.js';
 import { registerOperationRoutes, type LroSettings } from './lro-routes.js';
 import { registerArmResource, type ArmResourceDefinition } from './resource-routes.js';
@@ -55,6 +65,10 @@ export interface ApiServerOptions {
   readonly identity?: IdentityOptions;
   /** what `GET /subscriptions` lists (the clients' login reads it) */
   readonly subscriptions?: readonly SubscriptionEntry[];
+  /** role assignments made through the API (with the configuration's, authorization.ts) */
+  readonly roleAssignments?: RoleAssignmentRecords;
+  /** where the audit line of every write goes (audit.ts); absent: no audit log */
+  readonly auditLogger?: FastifyBaseLogger;
 }
 
 export interface ApiServer {
@@ -150,10 +164,30 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
       publicUrl.current = url;
     },
   };
-  installArmHooks(app, { authenticator });
+  const principals = options.identity?.principals ?? [];
+  const configured: ConfiguredRoleAssignment[] = principals.flatMap((principal) =>
+    (principal.roleAssignments ?? []).map((assignment) => ({
+      principalId: principal.clientId,
+      ...assignment,
+    })),
+  );
+  const configuredInForce = configuredRecords(configured);
+  const authorizer = new Authorizer(() => assignmentsInForce(configuredInForce, options.roleAssignments));
+  installArmHooks(app, { authenticator, authorizer });
+  if (options.auditLogger !== undefined) installAuditLog(app, { logger: options.auditLogger, principals });
   await registerOpenApi(app);
-  if (authority !== undefined) registerIdentityRoutes(app, authority, () => publicUrl.current);
+  if (authority !== undefined) {
+    registerIdentityRoutes(app, authority, () => publicUrl.current);
+    registerGraphRoutes(app, principals);
+  }
   registerSubscriptionRoutes(app, options.subscriptions ?? [], authority?.tenantId);
+  registerRoleAssignmentRoutes(app, {
+    ...(options.roleAssignments === undefined ? {} : { records: options.roleAssignments }),
+    configured,
+    principals: principals.map((principal) => principal.clientId),
+    tenantId: authority?.tenantId ?? '00000000-0000-0000-0000-000000000000',
+    subscriptions: options.subscriptions ?? [],
+  });
   const providerOperations = new ProviderOperations();
   registerOperationsRoute(app, providerOperations);
   registerOperationRoutes(app, lro);

@@ -16,6 +16,16 @@ const Prefix = Type.String({ minLength: 1, description: 'CIDR prefix, e.g. 10.1.
 const Tags = Type.Record(Type.String(), Type.String());
 const Guid = Type.String({ pattern: '^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$' });
 
+/** A built-in role at a subscription or resource group; default scope the file's subscription. */
+const RoleAssignmentConfig = Type.Object(
+  {
+    role: Type.Union([Type.Literal('Reader'), Type.Literal('Network Contributor'), Type.Literal('Owner')]),
+    /** `/subscriptions/{id}` or `/subscriptions/{id}/resourceGroups/{name}` */
+    scope: Type.Optional(Type.String({ pattern: '^/subscriptions/[^/]+(/resourceGroups/[^/]+)?$' })),
+  },
+  closed,
+);
+
 /** The fields every top-level resource has: its name, its own resource group if not the file's, location, tags. */
 const TrackedFields = {
   name: Name,
@@ -144,6 +154,8 @@ export const RouteServerConfigFile = Type.Object(
                 /** `routeserver identity hash-secret` prints it; the secret itself is never stored */
                 secretHash: Type.String({ pattern: '^scrypt\\$[A-Za-z0-9_-]+\\$[A-Za-z0-9_-]+$' }),
                 displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 120 })),
+                /** built-in roles the principal holds (docs/identity.md, "Roles") */
+                roleAssignments: Type.Optional(Type.Array(RoleAssignmentConfig)),
               },
               closed,
             ),

@@ -152,6 +152,10 @@ function identityOf(config: ConfigFile | undefined): Pick<ApiServerOptions, 'ide
         clientId: p.clientId,
         secretHash: p.secretHash,
         ...(p.displayName === undefined ? {} : { displayName: p.displayName }),
+        roleAssignments: (p.roleAssignments ?? []).map((assignment) => ({
+          role: assignment.role,
+          scope: assignment.scope ?? `/subscriptions/${config?.subscription ?? LOCAL_SUBSCRIPTION_ID}`,
+        })),
       })),
     },
   };
@@ -221,6 +225,8 @@ async function startApi(
     ),
     ...(publicUrl === undefined ? {} : { publicUrl }),
     ...identityOf(config),
+    roleAssignments: parts.service!.roleAssignments,
+    auditLogger: logger.child({ component: 'audit' }),
     ...(options.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: options.retryAfterSeconds }),
     ...(options.apiConnectionLimits === undefined ? {} : { connectionLimits: options.apiConnectionLimits }),
   });

@@ -19,3 +19,4 @@ export { formatEtag, toArmResource, type ArmResource } from './arm-json.js';
 export { armRefusal } from './arm-errors.js';
 export { SharedRuntime, type LocalRuntime, type SharedRuntimeOptions } from './shared-runtime.js';
 export type { OperationRecord, OperationRecords } from './operation-records.js';
+export type { RoleAssignmentRecord, RoleAssignmentRecords } from './role-assignment-records.js';

@@ -27,6 +27,7 @@ import * as network from './network.js';
 import type { Stored } from './records.js';
 import * as routeServers from './route-servers.js';
 import { OperationRecords } from './operation-records.js';
+import { RoleAssignmentRecords } from './role-assignment-records.js';
 import { RemoteChanges } from './remote-changes.js';
 import * as routeTables from './route-tables.js';
 import { DEFAULT_ROUTE_WATCH_OPTIONS, EffectiveRouteWatch, type RouteWatchOptions } from './route-watch.js';
@@ -109,6 +110,8 @@ export class RouteServerService {
   readonly routeWatch: EffectiveRouteWatch;
   /** Finished long-running operations, in the store (operation-records.ts). */
   readonly operations: OperationRecords;
+  /** Role assignments made through the API, in the store (role-assignment-records.ts). */
+  readonly roleAssignments: RoleAssignmentRecords;
 
   private constructor(
     private readonly core: ServiceCore,
@@ -119,6 +122,7 @@ export class RouteServerService {
     this.operations = new OperationRecords(core.store, OPERATION_TTL_MS, (error) =>
       core.reportEffectError(error),
     );
+    this.roleAssignments = new RoleAssignmentRecords(core.store);
     this.resources = {
       ...network.virtualNetworkResources(core),
       ...routeTables.routeTableResources(core),

@@ -51,6 +51,7 @@ export async function apiHarness(
   const server = await createApiServer({
     dataDir: dir,
     listen: { host: '127.0.0.1', port: 0 },
+    roleAssignments: service.roleAssignments,
     ...serverOptions,
   });
   registerNetworkResources(server, service);
