@@ -74,6 +74,8 @@ describe('discovery', () => {
     expect(metadata.json()).toMatchObject({
       authentication: { loginEndpoint: URL_BASE, audiences: [`${URL_BASE}/`] },
       resourceManager: `${URL_BASE}/`,
+      // the Graph reads of az role assignment come to the server with the same token (routes/graph.ts)
+      microsoftGraphResourceId: `${URL_BASE}/`,
     });
     const openid = await h.server.app.inject({ url: `/${TENANT}/v2.0/.well-known/openid-configuration` });
     expect(openid.json()).toMatchObject({ token_endpoint: `${URL_BASE}/${TENANT}/oauth2/v2.0/token` });

@@ -38,20 +38,51 @@ export interface ClientLab {
   close(): Promise<void>;
 }
 
-export async function startClientLab(): Promise<ClientLab> {
+/** A service principal of the lab's configuration file besides CLIENT (an Owner of the subscription). */
+export interface LabPrincipal {
+  readonly clientId: string;
+  readonly secret: string;
+  readonly displayName: string;
+  /** built-in roles, `scope` default the subscription */
+  readonly roles?: readonly { readonly role: string; readonly scope?: string }[];
+}
+
+export interface ClientLabOptions {
+  readonly principals?: readonly LabPrincipal[];
+  /** more lines of the configuration file (resources) */
+  readonly configuration?: readonly string[];
+}
+
+function principalLines(principal: LabPrincipal): string[] {
+  const roles = principal.roles ?? [];
+  return [
+    `    - clientId: ${principal.clientId}`,
+    `      secretHash: ${hashClientSecret(principal.secret)}`,
+    `      displayName: ${principal.displayName}`,
+    ...(roles.length === 0 ? [] : ['      roleAssignments:']),
+    ...roles.map((r) => `        - { role: ${r.role}${r.scope === undefined ? '' : `, scope: ${r.scope}`} }`),
+  ];
+}
+
+export async function startClientLab(options: ClientLabOptions = {}): Promise<ClientLab> {
   const tree = azureClientsTree();
   const root = mkdtempSync(join(tmpdir(), 'rs-clients-'));
   const config = join(root, 'routeserver.yaml');
+  const owner: LabPrincipal = {
+    clientId: CLIENT,
+    secret: SECRET,
+    displayName: 'lab automation',
+    roles: [{ role: 'Owner' }],
+  };
   writeFileSync(
     config,
     [
       'identity:',
       `  tenantId: ${TENANT}`,
       '  servicePrincipals:',
-      `    - clientId: ${CLIENT}`,
-      `      secretHash: ${hashClientSecret(SECRET)}`,
-      '      displayName: lab automation',
+      ...[owner, ...(options.principals ?? [])].flatMap(principalLines),
       'resourceGroup: rg-lab',
+      ...(options.configuration ?? []),
       '',
     ].join('\n'),
   );
