@@ -14,7 +14,7 @@ import { isIdentityPath, type ServicePrincipal } from './identity.js';
 
 const WRITES = new Set(['PUT', 'PATCH', 'DELETE', 'POST']);
 
-export interface AuditOptions {
+interface AuditOptions {
   readonly logger: FastifyBaseLogger;
   readonly principals: readonly ServicePrincipal[];
 }

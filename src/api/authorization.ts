@@ -73,7 +73,7 @@ export interface Assignment {
 }
 
 /** What a request does, in Azure's terms. */
-export interface RequestAction {
+interface RequestAction {
   /** e.g. `Microsoft.Network/virtualHubs/bgpConnections/write` */
   readonly action: string;
   /** the ARM id the request names (what the 403 message calls the scope) */
@@ -98,7 +98,7 @@ export function actionMatches(pattern: string, action: string): boolean {
   return at <= end;
 }
 
-export function roleAllows(role: RoleDefinition, action: string): boolean {
+function roleAllows(role: RoleDefinition, action: string): boolean {
   return (
     role.actions.some((pattern) => actionMatches(pattern, action)) &&
     !role.notActions.some((pattern) => actionMatches(pattern, action))
@@ -191,7 +191,7 @@ export function requestAction(method: string, url: string): RequestAction | unde
 }
 
 /** The 403 of ARM for a caller outside its roles. */
-export function authorizationFailed(clientId: string, objectId: string, request: RequestAction): ArmError {
+function authorizationFailed(clientId: string, objectId: string, request: RequestAction): ArmError {
   return new ArmError(
     403,
     'AuthorizationFailed',
@@ -202,7 +202,7 @@ export function authorizationFailed(clientId: string, objectId: string, request:
 }
 
 /** Whether any of `assignments` lets `principalId` perform `request`. */
-export function assignmentsAllow(
+function assignmentsAllow(
   assignments: readonly Assignment[],
   principalId: string,
   request: RequestAction,

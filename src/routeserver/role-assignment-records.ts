@@ -9,7 +9,7 @@
  */
 import { isStoreError, type ResourceStore } from '../store/index.js';
 
-export const ROLE_ASSIGNMENT_TYPE = 'Microsoft.Authorization/roleAssignments';
+const ROLE_ASSIGNMENT_TYPE = 'Microsoft.Authorization/roleAssignments';
 
 export interface RoleAssignmentRecord {
   /** the assignment's GUID, the last segment of its id */
@@ -27,7 +27,7 @@ export interface RoleAssignmentRecord {
   readonly createdBy: string;
 }
 
-export const roleAssignmentId = (scope: string, name: string) =>
+const roleAssignmentId = (scope: string, name: string) =>
   `${scope}/providers/${ROLE_ASSIGNMENT_TYPE}/${name}`;
 
 export class RoleAssignmentRecords {

@@ -41,7 +41,7 @@ export interface ConfiguredRoleAssignment {
   readonly scope: string;
 }
 
-export interface RoleAssignmentRouteOptions {
+interface RoleAssignmentRouteOptions {
   /** stored assignments; without it only the configuration's are listed and nothing can be assigned */
   readonly records?: RoleAssignmentRecords;
   readonly configured: readonly ConfiguredRoleAssignment[];
