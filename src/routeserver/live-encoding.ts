@@ -7,10 +7,15 @@
  *   virtual network, spread over INJECTED_SHARDS keys by a hash of the prefix,
  *   so one changed route rewrites one small key; each key lists its next-hop
  *   sets once and the prefixes with a reference to theirs;
- * - `l/<rs>/<instance>/<connection>/<chunk>` and `a/…`: the routes learned
- *   from (Adj-RIB-In) and advertised to (Adj-RIB-Out) one peer, grouped by
- *   their attributes (a table of 4,000 routes from one NVA is one group),
- *   ROUTES_PER_CHUNK prefixes per key.
+ * - `l/<rs>/<instance>/<connection>/<chunk>`: the routes learned from one
+ *   peer (Adj-RIB-In), grouped by their attributes (a table of 4,000 routes
+ *   from one NVA is one group), ROUTES_PER_CHUNK prefixes per key;
+ * - `q/<rs>/<instance>/<connection>/<query>`: another process asks the
+ *   instance for the routes it advertises to one peer (Adj-RIB-Out: every
+ *   peer is sent every other peer's routes, 28,000 per peer at 8 × 4,000, so
+ *   they are computed where they are asked for rather than published);
+ * - `r/<rs>/<instance>/<connection>/<query>/<chunk>/<chunks>`: the answer,
+ *   encoded as the learned routes, deleted when the query is.
  *
  * `<rs>` and `<connection>` are ARM id keys, URI-encoded so they hold no `/`.
  */
@@ -20,17 +25,20 @@ import type { InstanceSessionState, PeerRoute, SessionState } from '../runtime/i
 export const INJECTED_SHARDS = 64;
 const ROUTES_PER_CHUNK = 20_000;
 
-type LiveKind = 's' | 'i' | 'l' | 'a';
+type LiveKind = 's' | 'i' | 'l' | 'q' | 'r';
+const KINDS: ReadonlySet<string> = new Set<LiveKind>(['s', 'i', 'l', 'q', 'r']);
 
 export interface ParsedKey {
   readonly kind: LiveKind;
   /** route server id key */
   readonly routeServer: string;
   readonly instance: InstanceId;
-  /** connection id key (s, l, a) or shard number (i) */
+  /** connection id key (s, l, q, r) or shard number (i) */
   readonly item: string;
-  /** chunk number (l, a) */
+  /** chunk number (l), query (q, r) */
   readonly chunk?: string;
+  /** the answer's chunk number and number of chunks (r) */
+  readonly answer?: { readonly chunk: number; readonly chunks: number };
 }
 
 const part = (text: string) => encodeURIComponent(text);
@@ -46,10 +54,19 @@ export function liveKey(
 
 export function parseLiveKey(key: string): ParsedKey | undefined {
   const parts = key.split('/').map((p) => decodeURIComponent(p));
-  const [kind, routeServer, instance, item, chunk] = parts;
-  if (kind !== 's' && kind !== 'i' && kind !== 'l' && kind !== 'a') return undefined;
+  const [kind, routeServer, instance, item, chunk, answerChunk, answerChunks] = parts;
+  if (kind === undefined || !KINDS.has(kind)) return undefined;
   if (routeServer === undefined || instance === undefined || item === undefined) return undefined;
-  return { kind, routeServer, instance, item, ...(chunk === undefined ? {} : { chunk }) };
+  return {
+    kind: kind as LiveKind,
+    routeServer,
+    instance,
+    item,
+    ...(chunk === undefined ? {} : { chunk }),
+    ...(answerChunk === undefined || answerChunks === undefined
+      ? {}
+      : { answer: { chunk: Number(answerChunk), chunks: Number(answerChunks) } }),
+  };
 }
 
 /** The shard of a prefix (canonical text): FNV-1a of the text. */

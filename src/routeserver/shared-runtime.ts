@@ -7,7 +7,8 @@
  *
  * - this process publishes its instances' session states, the routes they
  *   inject into the virtual network, and the routes each peer advertised to
- *   them and they advertise to it;
+ *   them; the routes they advertise to a peer are read from the runtime when
+ *   another process asks for them (advertised-queries.ts);
  * - it applies the other processes' injected routes to its own virtual
  *   network model as the routes of their instances, so effective routes (and
  *   their watches) are the union of what every instance learned, computed
@@ -19,10 +20,14 @@
  * instances' sessions and routes go, as when an Azure instance fails; routes
  * another instance still injects stay in the effective tables.
  *
- * Injected routes are published within INJECTED_FLUSH_MS of their change;
- * session states on every session event; learned and advertised routes
- * ROUTES_SETTLE_MS after the last injected change or session event, and
- * every `resyncMs` in case a change injected nothing.
+ * Injected routes are published within INJECTED_FLUSH_MS of their change,
+ * or as soon as the previous injected publish was written (so a large change
+ * goes in a few large writes, not one per flush); session states on every
+ * session event; learned routes ROUTES_SETTLE_MS after the last injected
+ * change or session event (at most ROUTES_MAX_WAIT_MS after the first), and
+ * every `resyncMs` in case a change injected nothing. Learned routes are
+ * published `bulk`: they never delay the injected routes or session states
+ * (docs/ha.md "Convergence").
  */
 import diagnostics from 'node:diagnostics_channel';
 import { SESSION_CHANNEL } from '../bgp/session/index.js';
@@ -43,6 +48,7 @@ import type {
   VnetRouteChange,
 } from '../runtime/index.js';
 import type { LiveEntry, LiveStateStore } from '../store/index.js';
+import { AdvertisedQueries } from './advertised-queries.js';
 import { idKey } from './ids.js';
 import {
   decodeInjected,
@@ -64,7 +70,7 @@ export interface LocalRuntime extends BgpRuntime {
 }
 
 export interface SharedRuntimeOptions {
-  /** learned and advertised routes are published again this often (default 5000 ms) */
+  /** learned routes are published again this often (default 5000 ms) */
   readonly resyncMs?: number;
   /** a failure outside a caller's request (a publish that failed is retried by the live state) */
   readonly onError?: (error: unknown) => void;
@@ -72,6 +78,7 @@ export interface SharedRuntimeOptions {
 
 const INJECTED_FLUSH_MS = 10;
 const ROUTES_SETTLE_MS = 100;
+const ROUTES_MAX_WAIT_MS = 1000;
 
 interface Served {
   readonly id: string;
@@ -96,10 +103,18 @@ export class SharedRuntime implements BgpRuntime {
   /** other processes' keys, decoded */
   private readonly remoteInjected = new Map<string, Map<string, readonly string[]>>();
   private readonly remoteSessions = new Map<string, InstanceSessionState>();
-  private readonly remoteRoutes = new Map<string, PeerRoute[]>();
+  /** other processes' learned routes, decoded when asked for */
+  private readonly remoteRoutes = new Map<string, Buffer>();
+  private readonly queries: AdvertisedQueries;
   private readonly unsubscribe: Array<() => void> = [];
   private injectedTimer: NodeJS.Timeout | undefined;
+  /** an injected publish not yet written: the next flush waits for it */
+  private injectedWriting = false;
   private routesTimer: NodeJS.Timeout | undefined;
+  /** when the learned routes became due (the first change since they were published) */
+  private routesDueSince: number | undefined;
+  /** a learned-routes publish not yet written */
+  private routesWriting = false;
   private readonly resyncTimer: NodeJS.Timeout;
   private readonly onError: (error: unknown) => void;
   private closed = false;
@@ -110,6 +125,12 @@ export class SharedRuntime implements BgpRuntime {
     options: SharedRuntimeOptions,
   ) {
     this.onError = options.onError ?? (() => undefined);
+    this.queries = new AdvertisedQueries({
+      publish: (entries) => void this.publish(entries),
+      advertisedRoutes: (routeServer, instance, connection) =>
+        this.localAdvertised(routeServer, instance, connection),
+      onError: this.onError,
+    });
     this.unsubscribe.push(local.onInjectedRoutes((routes) => this.onLocalInjected(routes)));
     const onSession = () => this.publishSessions();
     diagnostics.subscribe(SESSION_CHANNEL, onSession);
@@ -204,32 +225,48 @@ export class SharedRuntime implements BgpRuntime {
     return states;
   }
 
-  learnedRoutes(routeServerId: string, connectionId: string): Promise<readonly PeerRoute[]> {
-    return this.routes('l', routeServerId, connectionId);
-  }
-
-  advertisedRoutes(routeServerId: string, connectionId: string): Promise<readonly PeerRoute[]> {
-    return this.routes('a', routeServerId, connectionId);
-  }
-
-  private async routes(
-    kind: 'l' | 'a',
-    routeServerId: string,
-    connectionId: string,
-  ): Promise<readonly PeerRoute[]> {
+  async learnedRoutes(routeServerId: string, connectionId: string): Promise<readonly PeerRoute[]> {
     const served = this.served.get(idKey(routeServerId));
     if (served === undefined) return [];
-    const own =
-      kind === 'l'
-        ? await this.local.learnedRoutes(routeServerId, connectionId)
-        : await this.local.advertisedRoutes(routeServerId, connectionId);
-    const all = [...own];
+    const all = [...(await this.local.learnedRoutes(routeServerId, connectionId))];
     for (const { instance } of served.instances) {
       if (this.local.runsInstance(instance)) continue;
-      const prefix = liveKey(kind, idKey(routeServerId), instance, idKey(connectionId)) + '/';
-      for (const [key, routes] of this.remoteRoutes) if (key.startsWith(prefix)) all.push(...routes);
+      const prefix = liveKey('l', idKey(routeServerId), instance, idKey(connectionId)) + '/';
+      for (const [key, value] of this.remoteRoutes)
+        if (key.startsWith(prefix)) all.push(...decodePeerRoutes(instance, value));
     }
     return all;
+  }
+
+  /** The local instances' from the runtime; each other instance's asked of the process that runs it. */
+  async advertisedRoutes(routeServerId: string, connectionId: string): Promise<readonly PeerRoute[]> {
+    const served = this.served.get(idKey(routeServerId));
+    if (served === undefined) return [];
+    const routeServer = idKey(routeServerId);
+    const connection = idKey(connectionId);
+    const remote = served.instances
+      .filter(({ instance }) => !this.local.runsInstance(instance))
+      // no session published: no process runs the instance now
+      .filter(({ instance }) => this.remoteSessions.has(liveKey('s', routeServer, instance, connection)))
+      .map(({ instance }) => this.queries.ask(routeServer, instance, connection));
+    const [own, others] = await Promise.all([
+      this.local.advertisedRoutes(routeServerId, connectionId),
+      Promise.all(remote),
+    ]);
+    return [...own, ...others.flat()];
+  }
+
+  /** What a local instance advertises to a peer, by id keys, for another process's query. */
+  private async localAdvertised(
+    routeServer: string,
+    instance: InstanceId,
+    connection: string,
+  ): Promise<readonly PeerRoute[]> {
+    const served = this.served.get(routeServer);
+    const peer = served?.peers.get(connection);
+    if (served === undefined || peer === undefined) return [];
+    const routes = await this.local.advertisedRoutes(served.id, peer.connectionId);
+    return routes.filter((route) => route.instance === instance);
   }
 
   peerStatistics(): Promise<readonly PeerStatistics[]> {
@@ -249,6 +286,7 @@ export class SharedRuntime implements BgpRuntime {
     clearInterval(this.resyncTimer);
     clearTimeout(this.injectedTimer);
     clearTimeout(this.routesTimer);
+    this.queries.close();
     for (const unsubscribe of this.unsubscribe.splice(0)) unsubscribe();
     await this.local.close();
   }
@@ -279,13 +317,19 @@ export class SharedRuntime implements BgpRuntime {
       else own.routes[shard]!.set(prefix, change.route.nextHops);
       own.dirty.add(shard);
     }
-    this.injectedTimer ??= setTimeout(() => {
-      this.injectedTimer = undefined;
-      this.flushInjected();
-    }, INJECTED_FLUSH_MS);
+    this.scheduleInjected();
     this.scheduleRoutes();
   }
 
+  private scheduleInjected(): void {
+    if (this.closed || this.injectedTimer !== undefined || this.injectedWriting) return;
+    this.injectedTimer = setTimeout(() => {
+      this.injectedTimer = undefined;
+      this.flushInjected();
+    }, INJECTED_FLUSH_MS);
+  }
+
+  /** Publishes the changed shards; changes made until that is written wait for the next flush. */
   private flushInjected(): void {
     const entries: LiveEntry[] = [];
     for (const [key, own] of this.injected) {
@@ -297,7 +341,11 @@ export class SharedRuntime implements BgpRuntime {
       }
       own.dirty.clear();
     }
-    this.publish(entries);
+    this.injectedWriting = true;
+    void this.publish(entries).finally(() => {
+      this.injectedWriting = false;
+      if ([...this.injected.values()].some((own) => own.dirty.size > 0)) this.scheduleInjected();
+    });
   }
 
   private publishSessions(): void {
@@ -316,74 +364,88 @@ export class SharedRuntime implements BgpRuntime {
         }
       }
     }
-    this.publish(entries);
+    void this.publish(entries);
     this.scheduleRoutes();
   }
 
+  /** Learned routes: ROUTES_SETTLE_MS after the last change, at most ROUTES_MAX_WAIT_MS after the first. */
   private scheduleRoutes(): void {
-    if (this.closed || this.routesTimer !== undefined) return;
+    if (this.closed) return;
+    const now = Date.now();
+    this.routesDueSince ??= now;
+    if (this.routesWriting) return;
+    clearTimeout(this.routesTimer);
+    const wait = Math.max(0, Math.min(ROUTES_SETTLE_MS, this.routesDueSince + ROUTES_MAX_WAIT_MS - now));
     this.routesTimer = setTimeout(() => {
       this.routesTimer = undefined;
-      this.publishRoutes().catch(this.onError);
-    }, ROUTES_SETTLE_MS);
+      this.routesDueSince = undefined;
+      this.routesWriting = true;
+      this.publishRoutes()
+        .catch(this.onError)
+        .finally(() => {
+          this.routesWriting = false;
+          // changed while these were read and written
+          if (this.routesDueSince !== undefined) this.scheduleRoutes();
+        });
+    }, wait);
   }
 
-  /** Learned and advertised routes of every peer of every served route server, where they changed. */
+  /** Learned routes of every peer of every served route server, where they changed; resolves once written. */
   private async publishRoutes(): Promise<void> {
     const entries: LiveEntry[] = [];
     const present = new Set<string>();
     for (const [routeServer, served] of this.served) {
       for (const [connection, peer] of served.peers) {
-        for (const kind of ['l', 'a'] as const) {
-          const routes =
-            kind === 'l'
-              ? await this.local.learnedRoutes(served.id, peer.connectionId)
-              : await this.local.advertisedRoutes(served.id, peer.connectionId);
-          const byInstance = new Map<string, PeerRoute[]>();
-          for (const route of routes) {
-            const list = byInstance.get(route.instance);
-            if (list === undefined) byInstance.set(route.instance, [route]);
-            else list.push(route);
-          }
-          for (const [instance, list] of byInstance) {
-            list.sort((a, b) => (a.network < b.network ? -1 : a.network > b.network ? 1 : 0));
-            encodePeerRoutes(list).forEach((value, chunk) => {
-              const key = liveKey(kind, routeServer, instance, connection, String(chunk));
-              present.add(key);
-              entries.push({ key, value });
-            });
-          }
+        const routes = await this.local.learnedRoutes(served.id, peer.connectionId);
+        const byInstance = new Map<string, PeerRoute[]>();
+        for (const route of routes) {
+          const list = byInstance.get(route.instance);
+          if (list === undefined) byInstance.set(route.instance, [route]);
+          else list.push(route);
+        }
+        for (const [instance, list] of byInstance) {
+          list.sort((a, b) => (a.network < b.network ? -1 : a.network > b.network ? 1 : 0));
+          encodePeerRoutes(list).forEach((value, chunk) => {
+            const key = liveKey('l', routeServer, instance, connection, String(chunk));
+            present.add(key);
+            entries.push({ key, value });
+          });
         }
       }
     }
     if (this.closed) return;
-    this.unpublish((parsed, key) => (parsed.kind === 'l' || parsed.kind === 'a') && !present.has(key));
-    this.publish(entries);
+    const gone = this.unpublished((parsed, key) => parsed.kind === 'l' && !present.has(key));
+    await this.publish([...gone, ...entries], { bulk: true });
   }
 
-  /** Publishes the entries whose value differs from what was published. */
-  private publish(entries: readonly LiveEntry[]): void {
+  /** Publishes the entries whose value differs from what was published; resolves once they are written. */
+  private publish(entries: readonly LiveEntry[], options: { bulk?: boolean } = {}): Promise<void> {
     const changed = entries.filter(({ key, value }) => {
       const before = this.published.get(key);
       if (value === undefined) return before !== undefined;
       return before === undefined || !before.equals(value);
     });
-    if (changed.length === 0) return;
+    if (changed.length === 0) return Promise.resolve();
     for (const { key, value } of changed) {
       if (value === undefined) this.published.delete(key);
       else this.published.set(key, value);
     }
-    this.live.publish(changed).catch(this.onError);
+    return this.live.publish(changed, options).catch(this.onError);
   }
 
   /** Deletes the published keys that `match`. */
   private unpublish(match: (parsed: ParsedKey, key: string) => boolean): void {
+    void this.publish(this.unpublished(match));
+  }
+
+  /** Deletions of the published keys that `match`. */
+  private unpublished(match: (parsed: ParsedKey, key: string) => boolean): LiveEntry[] {
     const gone: LiveEntry[] = [];
     for (const key of this.published.keys()) {
       const parsed = parseLiveKey(key);
       if (parsed !== undefined && match(parsed, key)) gone.push({ key, value: undefined });
     }
-    this.publish(gone);
+    return gone;
   }
 
   // ---- applying what the other processes publish ----
@@ -392,7 +454,12 @@ export class SharedRuntime implements BgpRuntime {
     const injected = new Map<string, { id: string; instance: InstanceId; changes: VnetRouteChange[] }>();
     for (const { key, value } of entries) {
       const parsed = parseLiveKey(key);
-      if (parsed === undefined || this.local.runsInstance(parsed.instance)) continue;
+      if (parsed === undefined) continue;
+      if (parsed.kind === 'q' || parsed.kind === 'r') {
+        this.queries.onKey(parsed, key, value, this.local.runsInstance(parsed.instance));
+        continue;
+      }
+      if (this.local.runsInstance(parsed.instance)) continue;
       try {
         this.applyRemote(parsed, key, value, injected);
       } catch (error) {
@@ -434,9 +501,11 @@ export class SharedRuntime implements BgpRuntime {
         else this.remoteSessions.set(key, decodeSession(parsed.instance, value));
         return;
       case 'l':
-      case 'a':
         if (value === undefined) this.remoteRoutes.delete(key);
-        else this.remoteRoutes.set(key, decodePeerRoutes(parsed.instance, value));
+        else this.remoteRoutes.set(key, value);
+        return;
+      case 'q':
+      case 'r':
         return;
       case 'i': {
         const before = this.remoteInjected.get(key) ?? new Map<string, readonly string[]>();

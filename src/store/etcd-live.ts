@@ -8,7 +8,10 @@
  * Writes are batched: each publish call's entries are merged into what is
  * waiting to be sent (the last value of a key wins), and one sender sends it
  * in transactions of at most 100 operations and 1 MiB (below etcd's default
- * `--max-txn-ops` 128 and `--max-request-bytes` 1.5 MiB). While etcd is
+ * `--max-txn-ops` 128 and `--max-request-bytes` 1.5 MiB). Two queues: what
+ * is published `bulk` (a peer's learned routes) is sent one transaction at a
+ * time, and only while nothing else waits, so session states and injected
+ * routes never queue behind megabytes of route lists. While etcd is
  * unreachable or has no quorum, what is waiting stays waiting and is sent
  * once it answers again. When the lease is lost (etcd was out of reach for
  * longer than the time to live), a new one is granted and every key this
@@ -22,6 +25,7 @@ import {
   type LiveEntry,
   type LiveListener,
   type LiveStateStore,
+  type PublishOptions,
 } from './live-state.js';
 
 export interface EtcdLiveStateOptions extends EtcdStoreOptions {
@@ -38,14 +42,41 @@ const SNAPSHOT_PAGE = 2;
 /** Wait before sending again after a failure. */
 const RETRY_MS = 500;
 
+/** Entries waiting to be sent, and the publish calls that resolve once they were. */
+class Queue {
+  entries = new Map<string, Buffer | undefined>();
+  waiters: Array<() => void> = [];
+
+  /** Takes the first entries that fit one transaction (all of them with `all`). */
+  take(all: boolean): Array<[string, Buffer | undefined]> {
+    const entries = [...this.entries];
+    const end = all ? entries.length : batchEnd(entries, 0);
+    const taken = entries.slice(0, end);
+    for (const [key] of taken) this.entries.delete(key);
+    return taken;
+  }
+
+  /** Puts entries that could not be sent back, unless published again since. */
+  putBack(taken: ReadonlyArray<[string, Buffer | undefined]>): void {
+    const later = this.entries;
+    this.entries = new Map(taken);
+    for (const [key, value] of later) this.entries.set(key, value);
+  }
+
+  /** Resolves the waiters once everything is sent. */
+  settle(): void {
+    if (this.entries.size === 0) for (const resolve of this.waiters.splice(0)) resolve();
+  }
+}
+
 export class EtcdLiveState implements LiveStateStore {
   private readonly root: string;
-  /** every key this process holds now, for a new lease */
-  private readonly held = new Map<string, Buffer>();
-  /** what is waiting to be sent: key → value (undefined: delete) */
-  private pending = new Map<string, Buffer | undefined>();
+  /** every key this process holds now, and whether it was published bulk, for a new lease */
+  private readonly held = new Map<string, { value: Buffer; bulk: boolean }>();
+  /** what is waiting to be sent: urgent first, then bulk */
+  private readonly urgent = new Queue();
+  private readonly bulk = new Queue();
   private sending: Promise<void> | undefined;
-  private readonly waiters: Array<() => void> = [];
   private readonly listeners = new Set<LiveListener>();
   private watcher: Watcher | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -99,7 +130,9 @@ export class EtcdLiveState implements LiveStateStore {
         this.leaseId = await lease.grant();
         this.lease = lease;
         this.watchLease();
-        for (const [key, value] of this.held) if (!this.pending.has(key)) this.pending.set(key, value);
+        for (const [key, { value, bulk }] of this.held)
+          if (!this.urgent.entries.has(key) && !this.bulk.entries.has(key))
+            (bulk ? this.bulk : this.urgent).entries.set(key, value);
         this.kick();
         return;
       } catch (error) {
@@ -109,14 +142,19 @@ export class EtcdLiveState implements LiveStateStore {
     }
   }
 
-  publish(entries: readonly LiveEntry[]): Promise<void> {
+  publish(entries: readonly LiveEntry[], options: PublishOptions = {}): Promise<void> {
     if (this.closed) return Promise.resolve();
+    const bulk = options.bulk === true;
+    const queue = bulk ? this.bulk : this.urgent;
+    const other = bulk ? this.urgent : this.bulk;
     for (const { key, value } of entries) {
-      this.pending.set(key, value);
+      // the last value of a key wins, whichever queue it waited in
+      other.entries.delete(key);
+      queue.entries.set(key, value);
       if (value === undefined) this.held.delete(key);
-      else this.held.set(key, value);
+      else this.held.set(key, { value, bulk });
     }
-    const done = new Promise<void>((resolve) => this.waiters.push(resolve));
+    const done = new Promise<void>((resolve) => queue.waiters.push(resolve));
     this.kick();
     return done;
   }
@@ -126,25 +164,24 @@ export class EtcdLiveState implements LiveStateStore {
     this.sending = this.send().finally(() => (this.sending = undefined));
   }
 
-  /** Sends what is waiting, batch by batch; on a failure puts the rest back and tries again later. */
+  /**
+   * Sends what is waiting: all urgent entries, then one bulk transaction,
+   * and again; on a failure puts the entries back and tries again later.
+   */
   private async send(): Promise<void> {
-    while (this.pending.size > 0 && !this.closed) {
-      const taken = this.pending;
-      const waiters = this.waiters.splice(0);
-      this.pending = new Map();
-      const entries = [...taken];
+    while (!this.closed && (this.urgent.entries.size > 0 || this.bulk.entries.size > 0)) {
+      const queue = this.urgent.entries.size > 0 ? this.urgent : this.bulk;
+      const taken = queue.take(queue === this.urgent);
       try {
-        for (let start = 0; start < entries.length;) {
-          const end = batchEnd(entries, start);
-          await this.client.kv.txn({ success: entries.slice(start, end).map((e) => this.operation(e)) });
+        for (let start = 0; start < taken.length;) {
+          const end = batchEnd(taken, start);
+          await this.client.kv.txn({ success: taken.slice(start, end).map((e) => this.operation(e)) });
           start = end;
         }
-        for (const resolve of waiters) resolve();
+        queue.settle();
       } catch (error) {
         this.onError(backendError([], error));
-        // later publishes win over the entries put back
-        for (const [key, value] of taken) if (!this.pending.has(key)) this.pending.set(key, value);
-        this.waiters.unshift(...waiters);
+        queue.putBack(taken);
         this.retryTimer = setTimeout(() => {
           this.retryTimer = undefined;
           this.kick();
@@ -227,7 +264,7 @@ export class EtcdLiveState implements LiveStateStore {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.retryTimer);
-    for (const resolve of this.waiters.splice(0)) resolve();
+    for (const queue of [this.urgent, this.bulk]) for (const resolve of queue.waiters.splice(0)) resolve();
     await this.sending;
     await this.watcher?.cancel();
     await this.lease.revoke().catch(() => undefined);

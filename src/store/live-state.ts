@@ -21,6 +21,15 @@ export interface LiveEntry {
 
 export type LiveListener = (entries: readonly LiveEntry[]) => void;
 
+export interface PublishOptions {
+  /**
+   * Large and not urgent (e.g. a peer's learned routes): sent after every
+   * entry published without it, one transaction at a time, so that a small
+   * urgent change never waits behind megabytes.
+   */
+  readonly bulk?: boolean;
+}
+
 export interface LiveStateStore {
   /** the lease's time to live: how long this process's keys outlive it */
   readonly ttlSeconds: number;
@@ -30,7 +39,7 @@ export interface LiveStateStore {
    * it is, and a lost lease is replaced and every key written again.
    * Resolves once this call's entries were written (or were superseded).
    */
-  publish(entries: readonly LiveEntry[]): Promise<void>;
+  publish(entries: readonly LiveEntry[], options?: PublishOptions): Promise<void>;
   /**
    * Every process's keys now (one call with the snapshot), then every change;
    * resolves once the snapshot was delivered. Returns the unsubscribe.

@@ -1,0 +1,128 @@
+/**
+ * The routes an instance in another process advertises to a peer, asked of
+ * that process when they are asked for (live-encoding.ts `q` and `r` keys):
+ * an Adj-RIB-Out holds every other peer's routes (28,000 per peer at Azure's
+ * 8 × 4,000), so publishing it for every peer on every change would be most
+ * of what the processes write to the store.
+ *
+ * The asking process writes a query key under its lease; the process that
+ * runs the instance reads the Adj-RIB-Out from its runtime and writes the
+ * answer under its own lease, in chunks; the asker deletes the query once
+ * it has every chunk, and the answering process then deletes the answer. A
+ * process that dies takes its queries or answers with its lease. An
+ * instance that does not answer within ANSWER_TIMEOUT_MS is left out of the
+ * answer, as an instance that is down (its routes are shown once it
+ * answers again).
+ */
+import { randomBytes } from 'node:crypto';
+import type { InstanceId } from '../rib/ports.js';
+import type { PeerRoute } from '../runtime/index.js';
+import type { LiveEntry } from '../store/index.js';
+import { decodePeerRoutes, encodePeerRoutes, liveKey, type ParsedKey } from './live-encoding.js';
+
+const ANSWER_TIMEOUT_MS = 5000;
+
+interface Asked {
+  readonly chunks: Map<number, Buffer>;
+  finish(routes: PeerRoute[]): void;
+}
+
+export interface AdvertisedQueryPorts {
+  /** writes (or, with value undefined, deletes) this process's keys */
+  publish(entries: readonly LiveEntry[]): void;
+  /** the Adj-RIB-Out of a local instance toward a peer, by route server and connection id keys */
+  advertisedRoutes(
+    routeServer: string,
+    instance: InstanceId,
+    connection: string,
+  ): Promise<readonly PeerRoute[]>;
+  onError(error: unknown): void;
+}
+
+export class AdvertisedQueries {
+  /** query → the answer being collected */
+  private readonly asked = new Map<string, Asked>();
+  /** query key → the keys of the answer this process published */
+  private readonly answered = new Map<string, string[]>();
+  private sequence = 0;
+  private closed = false;
+
+  constructor(private readonly ports: AdvertisedQueryPorts) {}
+
+  /** The routes `instance` (run by another process) advertises to the peer; [] if it does not answer in time. */
+  ask(routeServer: string, instance: InstanceId, connection: string): Promise<PeerRoute[]> {
+    const query = `${process.pid}-${++this.sequence}-${randomBytes(4).toString('hex')}`;
+    const key = liveKey('q', routeServer, instance, connection, query);
+    return new Promise((resolve) => {
+      const finish = (routes: PeerRoute[]) => {
+        clearTimeout(timer);
+        this.asked.delete(query);
+        if (!this.closed) this.ports.publish([{ key, value: undefined }]);
+        resolve(routes);
+      };
+      const timer = setTimeout(() => finish([]), ANSWER_TIMEOUT_MS);
+      this.asked.set(query, { chunks: new Map(), finish });
+      this.ports.publish([{ key, value: Buffer.from('?') }]);
+    });
+  }
+
+  /** A query or answer key of any process changed; `local`: this process runs the key's instance. */
+  onKey(parsed: ParsedKey, key: string, value: Buffer | undefined, local: boolean): void {
+    if (parsed.kind === 'q' && local) {
+      if (value === undefined) this.withdraw(key);
+      else if (!this.answered.has(key)) this.answer(parsed, key).catch((error) => this.ports.onError(error));
+    } else if (parsed.kind === 'r' && !local && value !== undefined) {
+      this.collect(parsed, value);
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const asked of [...this.asked.values()]) asked.finish([]);
+  }
+
+  private async answer(parsed: ParsedKey, key: string): Promise<void> {
+    this.answered.set(key, []);
+    const routes = [...(await this.ports.advertisedRoutes(parsed.routeServer, parsed.instance, parsed.item))];
+    // deleted meanwhile: the asker gave up or died
+    if (this.closed || !this.answered.has(key)) return;
+    routes.sort((a, b) => (a.network < b.network ? -1 : a.network > b.network ? 1 : 0));
+    const chunks = routes.length === 0 ? [Buffer.from('[]')] : encodePeerRoutes(routes);
+    const entries = chunks.map((value, chunk) => ({
+      key: liveKey(
+        'r',
+        parsed.routeServer,
+        parsed.instance,
+        parsed.item,
+        parsed.chunk!,
+        `${chunk}`,
+        `${chunks.length}`,
+      ),
+      value,
+    }));
+    this.answered.set(
+      key,
+      entries.map((entry) => entry.key),
+    );
+    this.ports.publish(entries);
+  }
+
+  private withdraw(key: string): void {
+    const answer = this.answered.get(key);
+    if (answer === undefined) return;
+    this.answered.delete(key);
+    if (answer.length > 0) this.ports.publish(answer.map((each) => ({ key: each, value: undefined })));
+  }
+
+  private collect(parsed: ParsedKey, value: Buffer): void {
+    const asked = parsed.chunk === undefined ? undefined : this.asked.get(parsed.chunk);
+    const answer = parsed.answer;
+    if (asked === undefined || answer === undefined) return;
+    asked.chunks.set(answer.chunk, value);
+    if (asked.chunks.size < answer.chunks) return;
+    const routes: PeerRoute[] = [];
+    for (let chunk = 0; chunk < answer.chunks; chunk++)
+      routes.push(...decodePeerRoutes(parsed.instance, asked.chunks.get(chunk)!));
+    asked.finish(routes);
+  }
+}
