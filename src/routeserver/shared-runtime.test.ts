@@ -150,6 +150,12 @@ describe('SharedRuntime: instances in separate processes sharing what they know 
     await expect
       .poll(async () => [...new Set(await advertised())].sort(), { timeout: 20_000 })
       .toEqual(['IN_0', 'IN_1']);
+    // IN_1's advertised routes were asked of host B: the VNet's space, as IN_1 sends it
+    expect(
+      (await hostA.runtime.advertisedRoutes(RS, CONNECTION))
+        .filter((r) => r.instance === 'IN_1')
+        .map((r) => `${r.network} ${r.localAddress}`),
+    ).toContain(`10.0.0.0/16 ${ip(5)}`);
     expect(injectedNow(hostB.injected, 'IN_1').get('192.168.7.0/24')).toBe(ip(10));
   });
 
@@ -171,5 +177,8 @@ describe('SharedRuntime: instances in separate processes sharing what they know 
         hostA.runtime.sessionStates(RS, CONNECTION).every((s) => s.instance === 'IN_0'),
     );
     expect(injectedNow(hostA.injected, 'IN_0').has('192.168.8.0/24')).toBe(true);
+    // nothing runs IN_1 now: its advertised routes are not asked for
+    const advertised = await hostA.runtime.advertisedRoutes(RS, CONNECTION);
+    expect(new Set(advertised.map((r) => r.instance))).toEqual(new Set(['IN_0']));
   });
 });

@@ -30,7 +30,7 @@
  * (docs/ha.md "Convergence").
  */
 import diagnostics from 'node:diagnostics_channel';
-import { SESSION_CHANNEL } from '../bgp/session/index.js';
+import { SESSION_CHANNEL, type SessionEvent } from '../bgp/session/index.js';
 import { formatPrefix, parsePrefix } from '../lib/prefix.js';
 import type { InstanceId } from '../rib/ports.js';
 import type {
@@ -132,7 +132,10 @@ export class SharedRuntime implements BgpRuntime {
       onError: this.onError,
     });
     this.unsubscribe.push(local.onInjectedRoutes((routes) => this.onLocalInjected(routes)));
-    const onSession = () => this.publishSessions();
+    // a session changed state (every process's UPDATE and drain events go by too)
+    const onSession = (event: unknown) => {
+      if ((event as SessionEvent).type === 'state') this.publishSessions();
+    };
     diagnostics.subscribe(SESSION_CHANNEL, onSession);
     this.unsubscribe.push(() => diagnostics.unsubscribe(SESSION_CHANNEL, onSession));
     this.resyncTimer = setInterval(() => this.scheduleRoutes(), options.resyncMs ?? 5000);

@@ -35,6 +35,22 @@ describe('live state in etcd', () => {
     await b.close();
   });
 
+  it('sends what is published without `bulk` before the bulk entries still waiting', async () => {
+    const prefix = fresh();
+    const a = await openEtcdLiveState({ endpoints: [etcd.endpoint], prefix, ttlSeconds: 5 });
+    const b = await openEtcdLiveState({ endpoints: [etcd.endpoint], prefix, ttlSeconds: 5 });
+    const seen: string[] = [];
+    await b.watch((entries) => seen.push(...entries.map((entry) => entry.key)));
+    // 250 entries: three transactions of at most 100; the first is on its way when the urgent one comes
+    const bulk = Array.from({ length: 250 }, (_, i) => ({ key: `l/${i}`, value: Buffer.from('x') }));
+    const written = a.publish(bulk, { bulk: true });
+    await a.publish([{ key: 's/urgent', value: Buffer.from('1') }]);
+    await written;
+    await expect.poll(() => seen.length).toBe(251);
+    expect(seen.indexOf('s/urgent')).toBe(100);
+    await Promise.all([a.close(), b.close()]);
+  });
+
   it('runs work under one name in one process at a time', async () => {
     const prefix = fresh();
     const a = await openEtcdLiveState({ endpoints: [etcd.endpoint], prefix, ttlSeconds: 5 });
