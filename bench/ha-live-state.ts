@@ -9,7 +9,10 @@
  *    to both instances: the time from the first UPDATE sent until host A's
  *    own instance injects every route, until host B has every route of A's
  *    instance (through etcd), and until the learned routes of every peer are
- *    published; the bytes the live state holds in etcd.
+ *    published; the keys and bytes the live state holds in etcd, and what was
+ *    written meanwhile (etcd's own counters: puts, bytes received from
+ *    clients); the time host B takes to answer IN_0's
+ *    advertised routes to one peer (asked of host A through etcd).
  * 2. One announcement to IN_0 only, repeated `--samples` times (default
  *    200): the time until host B's model receives it from host A, p50/p99.
  * 3. With `--full N` (e.g. 1000000): one NVA announces N routes to IN_0;
@@ -122,6 +125,20 @@ function prefixesOf(index: number, count: number, length: number): number[] {
   return keys;
 }
 
+/** etcd's counters of what its clients wrote (its /metrics on the client URL). */
+async function etcdCounters(endpoint: string): Promise<{ puts: number; bytes: number }> {
+  const text = await (await fetch(`${endpoint}/metrics`)).text();
+  const sum = (name: string) =>
+    text
+      .split('\n')
+      .filter((line) => line.startsWith(name + ' ') || line.startsWith(name + '{'))
+      .reduce((total, line) => total + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+  return {
+    puts: sum('etcd_mvcc_put_total'),
+    bytes: sum('etcd_network_client_grpc_received_bytes_total'),
+  };
+}
+
 /** Keys and bytes of the live state, read a few keys at a time (gRPC answers stay below 4 MiB). */
 async function liveBytes(client: Etcd3, prefix: string): Promise<{ keys: number; bytes: number }> {
   let keys = 0;
@@ -165,6 +182,7 @@ async function scenario(endpoint: string, peers: number, routes: number, toBoth:
     await new Promise((r) => setTimeout(r, 20));
   const total = peers * routes;
   const length = routes > 60_000 ? 24 : 32;
+  const before = await etcdCounters(endpoint);
   const started = now();
   for (const [i, nva] of nvas.entries()) {
     for (const target of targets) {
@@ -195,7 +213,52 @@ async function scenario(endpoint: string, peers: number, routes: number, toBoth:
   }
   const stored = await liveBytes(client, prefix);
   client.close();
-  return { a, b, nvas, started, localAt, remoteAt, published, stored, total };
+  const after = await etcdCounters(endpoint);
+  const written = {
+    puts: after.puts - before.puts,
+    bytes: after.bytes - before.bytes,
+    seconds: (published - started) / 1000,
+  };
+  const asked = now();
+  const advertised = await b.runtime.advertisedRoutes(RS, runtimeSpec.peers[0]!.connectionId);
+  const advertisedIn = now() - asked;
+  const advertisedCount = advertised.filter((route) => route.instance === 'IN_0').length;
+  return {
+    a,
+    b,
+    nvas,
+    started,
+    localAt,
+    remoteAt,
+    published,
+    stored,
+    written,
+    total,
+    advertisedIn,
+    advertisedCount,
+  };
+}
+
+function report(run: Awaited<ReturnType<typeof scenario>>): void {
+  console.log(
+    `  host A's IN_0 injects all:           ${(run.localAt - run.started).toFixed(0)} ms after the first UPDATE`,
+  );
+  console.log(
+    `  host B has all of IN_0's (via etcd):  ${(run.remoteAt - run.started).toFixed(0)} ms (${(run.remoteAt - run.localAt).toFixed(0)} ms after host A)`,
+  );
+  console.log(
+    `  learned routes published:             within ${(run.published - run.started).toFixed(0)} ms (polled every 500 ms)`,
+  );
+  const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(2);
+  console.log(`  live state in etcd: ${run.stored.keys} keys, ${mib(run.stored.bytes)} MiB (both hosts)`);
+  const { puts, bytes, seconds } = run.written;
+  console.log(
+    `  written until then: ${puts} puts, ${mib(bytes)} MiB from clients; ` +
+      `${(puts / seconds).toFixed(0)} puts/s, ${mib(bytes / seconds)} MiB/s over ${seconds.toFixed(1)} s`,
+  );
+  console.log(
+    `  IN_0's advertised routes to one peer, asked through host B: ${run.advertisedCount} routes in ${run.advertisedIn.toFixed(0)} ms`,
+  );
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -206,20 +269,13 @@ const etcd = await startEtcd();
 try {
   const run = await scenario(etcd.endpoint, PEERS, ROUTES, true);
   console.log(`${PEERS} peers x ${ROUTES} routes to each instance (${run.total} per instance):`);
-  console.log(
-    `  host A's IN_0 injects all:           ${(run.localAt - run.started).toFixed(0)} ms after the first UPDATE`,
-  );
-  console.log(`  host B has all of IN_0's (via etcd):  ${(run.remoteAt - run.started).toFixed(0)} ms`);
-  console.log(
-    `  learned/advertised routes published:  within ${(run.published - run.started).toFixed(0)} ms (polled every 500 ms)`,
-  );
-  console.log(
-    `  live state in etcd: ${run.stored.keys} keys, ${(run.stored.bytes / 1024).toFixed(0)} KiB (both hosts)`,
-  );
+  report(run);
   const nva = run.nvas[0]!;
   const session = nva.peer(ip(4))!;
   const latencies: number[] = [];
   for (let i = 0; i < SAMPLES; i++) {
+    // one at a time, 20 ms apart (a burst would be one batch)
+    await new Promise((resolve) => setTimeout(resolve, 20));
     const key = ipv4KeyOf(((30 << 24) + i * 256) >>> 0, 24);
     const text = `30.${(i >> 8) & 255}.${i & 255}.0/24`;
     const builder = new UpdateBuilder(session.negotiated!.context);
@@ -230,23 +286,17 @@ try {
     latencies.push((await seen) - sent);
   }
   latencies.sort((x, y) => x - y);
-  console.log(
-    `one announcement to IN_0 → host B's model (${SAMPLES} samples): p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, max ${latencies[latencies.length - 1]!.toFixed(1)} ms`,
-  );
+  if (SAMPLES > 0)
+    console.log(
+      `one announcement to IN_0 → host B's model (${SAMPLES} samples): p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, max ${latencies[latencies.length - 1]!.toFixed(1)} ms`,
+    );
   for (const speaker of run.nvas) await speaker.stop();
   await run.a.close();
   await run.b.close();
   if (FULL > 0) {
     const full = await scenario(etcd.endpoint, 1, FULL, false);
     console.log(`1 peer x ${FULL} routes to IN_0:`);
-    console.log(`  host A's IN_0 injects all:           ${(full.localAt - full.started).toFixed(0)} ms`);
-    console.log(`  host B has all of IN_0's (via etcd):  ${(full.remoteAt - full.started).toFixed(0)} ms`);
-    console.log(
-      `  learned/advertised routes published:  within ${(full.published - full.started).toFixed(0)} ms (polled every 500 ms)`,
-    );
-    console.log(
-      `  live state in etcd: ${full.stored.keys} keys, ${(full.stored.bytes / 1024 / 1024).toFixed(1)} MiB`,
-    );
+    report(full);
     for (const speaker of full.nvas) await speaker.stop();
     await full.a.close();
     await full.b.close();

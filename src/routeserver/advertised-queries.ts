@@ -27,7 +27,7 @@ interface Asked {
   finish(routes: PeerRoute[]): void;
 }
 
-export interface AdvertisedQueryPorts {
+interface AdvertisedQueryPorts {
   /** writes (or, with value undefined, deletes) this process's keys */
   publish(entries: readonly LiveEntry[]): void;
   /** the Adj-RIB-Out of a local instance toward a peer, by route server and connection id keys */
