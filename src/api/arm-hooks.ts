@@ -34,6 +34,10 @@ export function apiVersionOf(request: FastifyRequest): string | undefined {
   return undefined;
 }
 
+/** Paths below Microsoft.Network whose api-version is another provider's: operations, provider registration. */
+const NOT_NETWORK_VERSIONED =
+  /\/providers\/microsoft\.network(\/locations\/[^/]+\/(operations|operationresults)\/|\/register$|$)/;
+
 /**
  * The api-version every ARM request carries; Microsoft.Network's must be one
  * this server serves, other providers' (Microsoft.Resources: subscriptions)
@@ -49,7 +53,10 @@ function checkApiVersion(request: FastifyRequest): void {
       { target: 'api-version' },
     );
   }
-  const network = request.url.toLowerCase().includes('/providers/microsoft.network');
+  const path = request.url.toLowerCase().split('?')[0] ?? '';
+  // operation status URLs carry the api-version of the request that started them, which may be
+  // another provider's (a resource group's delete: Microsoft.Resources), as does provider registration
+  const network = path.includes('/providers/microsoft.network') && !NOT_NETWORK_VERSIONED.test(path);
   if (network && !isSupportedApiVersion(version)) {
     throw new ArmError(
       400,

@@ -49,7 +49,7 @@ export const SubResourceSchema = Type.Object({ id: Type.String() }, { additional
 
 /**
  * Request body of a PUT: ARM's envelope around `properties`. Read-only envelope
- * fields a client echoes back from a GET (`id`, `name`, `type`, `etag`) are
+ * fields a client echoes back from a GET (`id`, `name`, `type`, `etag`, `kind`) are
  * accepted and ignored; `envelope` adds members a type carries beside
  * `properties` (an ExpressRoute circuit's `sku`); anything else unknown is rejected.
  */
@@ -62,6 +62,8 @@ export function armPutBodySchema(
     name: Type.Optional(Type.String()),
     type: Type.Optional(Type.String()),
     etag: Type.Optional(Type.String()),
+    // a route server's `kind: "RouteServer"`, as a GET shows it
+    kind: Type.Optional(Type.String()),
     properties: Type.Optional(properties),
   };
   const tracked = {

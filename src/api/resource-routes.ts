@@ -73,6 +73,8 @@ export interface ArmResourceDefinition<Body = Record<string, unknown>> {
   get(request: ResourceRequest): Promise<ArmResource | undefined>;
   list?(request: ListRequest): Promise<{ value: ArmResource[]; cursor?: string }>;
   put?(request: ResourceRequest, body: Body): Promise<PutOutcome>;
+  /** PATCH (tracked types): replaces the tags, everything else stays; undefined when there is no such resource */
+  patchTags?(request: ResourceRequest, tags: Record<string, string>): Promise<PutOutcome | undefined>;
   delete?(request: ResourceRequest): Promise<DeleteOutcome>;
   /** POST `…/{name}/{action}`: 202 + Location (only), then the promise's value is the final 200 body */
   actions?: Readonly<Record<string, (request: ResourceRequest) => Promise<unknown>>>;
@@ -201,6 +203,8 @@ export function registerArmResource<Body>(
     );
   }
 
+  if (def.patchTags !== undefined) registerPatch(app, def, def.patchTags.bind(def));
+
   if (def.delete !== undefined) {
     const remove = def.delete.bind(def);
     app.delete(
@@ -248,6 +252,51 @@ export function registerArmResource<Body>(
   }
 
   if (def.list !== undefined) registerList(app, settings, def, def.list.bind(def));
+}
+
+/**
+ * PATCH with a TagsObject (`{"tags": {…}}`), as `update_tags` and `az
+ * resource tag` send it: the tags are replaced, the rest of the resource
+ * stays. Members a client copies from a GET beside `tags` are ignored.
+ */
+const PatchBodySchema = Type.Object(
+  {
+    tags: Type.Optional(Type.Record(Type.String(), Type.String())),
+    id: Type.Optional(Type.String()),
+    name: Type.Optional(Type.String()),
+    type: Type.Optional(Type.String()),
+    etag: Type.Optional(Type.String()),
+    location: Type.Optional(Type.String()),
+    properties: Type.Optional(Type.Object({}, { additionalProperties: true })),
+  },
+  { additionalProperties: false },
+);
+
+function registerPatch(
+  app: FastifyInstance,
+  def: ArmResourceDefinition<never>,
+  patch: NonNullable<ArmResourceDefinition<never>['patchTags']>,
+): void {
+  const resourceSchema = armResourceSchema(def.responseProperties);
+  app.patch(
+    pathFor(def.types, def.types.length),
+    {
+      schema: {
+        tags: [def.types.join('/')],
+        body: PatchBodySchema,
+        response: { 200: resourceSchema, default: ArmErrorSchema },
+      },
+    },
+    async (req, reply) => {
+      const request = resourceRequest(def, req);
+      const body = req.body as { tags?: Record<string, string> };
+      const outcome = await patch(request, body.tags ?? {});
+      if (outcome === undefined) throw notFound(def, request);
+      if (outcome.completion !== undefined) await outcome.completion;
+      const current = await def.get(request);
+      return sendResource(reply, current ?? outcome.resource);
+    },
+  );
 }
 
 function registerList(

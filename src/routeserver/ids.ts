@@ -24,6 +24,7 @@ export const TYPES = {
   connection: 'Microsoft.Network/connections',
   expressRouteCircuit: 'Microsoft.Network/expressRouteCircuits',
   circuitPeering: 'Microsoft.Network/expressRouteCircuits/peerings',
+  publicIpAddress: 'Microsoft.Network/publicIPAddresses',
 } as const;
 
 export type ResourceType = (typeof TYPES)[keyof typeof TYPES];

@@ -17,6 +17,13 @@ export type {
 } from './route-watch.js';
 export { formatEtag, toArmResource, type ArmResource } from './arm-json.js';
 export { armRefusal } from './arm-errors.js';
+export {
+  ResourceGroupError,
+  type ResourceGroup,
+  type ResourceGroupPolicy,
+  type ResourceGroups,
+} from './resource-groups.js';
+export type { PublicIpAddressResource } from './public-ip-addresses.js';
 export { SharedRuntime, type LocalRuntime, type SharedRuntimeOptions } from './shared-runtime.js';
 export type { OperationRecord, OperationRecords } from './operation-records.js';
 export type { RoleAssignmentRecord, RoleAssignmentRecords } from './role-assignment-records.js';

@@ -124,6 +124,12 @@ export interface CircuitPeeringBody {
   readonly vlanId: number;
 }
 
+export interface PublicIpAddressBody extends TrackedBody {
+  /** the address handed out at creation and kept (a Static allocation) */
+  readonly ipAddress: string;
+  readonly idleTimeoutInMinutes: number;
+}
+
 interface BodyOf {
   [TYPES.routeServer]: RouteServerBody;
   [TYPES.ipConfiguration]: IpConfigurationBody;
@@ -139,6 +145,7 @@ interface BodyOf {
   [TYPES.connection]: ConnectionBody;
   [TYPES.expressRouteCircuit]: ExpressRouteCircuitBody;
   [TYPES.circuitPeering]: CircuitPeeringBody;
+  [TYPES.publicIpAddress]: PublicIpAddressBody;
 }
 
 /** A stored record whose body was checked to be the domain JSON of its type. */
@@ -188,6 +195,12 @@ const REQUIRED_FIELDS: Readonly<Record<ResourceType, Readonly<Record<string, str
   },
   [TYPES.expressRouteCircuit]: { location: 'string', tags: 'object', bandwidthInMbps: 'number' },
   [TYPES.circuitPeering]: { peerAsn: 'number', primaryPeerAddressPrefix: 'string', vlanId: 'number' },
+  [TYPES.publicIpAddress]: {
+    location: 'string',
+    tags: 'object',
+    ipAddress: 'string',
+    idleTimeoutInMinutes: 'number',
+  },
 };
 
 const TYPE_BY_KEY = new Map(Object.values(TYPES).map((type) => [type.toLowerCase(), type]));

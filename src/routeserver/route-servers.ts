@@ -25,6 +25,7 @@ import {
 } from './core.js';
 import { ipv4InPrefix } from './addresses.js';
 import { ROUTE_SERVER_ERROR_CODES as E, RouteServerError } from './errors.js';
+import { requirePublicIp } from './public-ip-addresses.js';
 import { trackedBody } from './tracked-rules.js';
 import { idKey, inScope, nameFromId, parentIdOf, TYPES } from './ids.js';
 import type { Mutation } from './mutation.js';
@@ -223,7 +224,10 @@ function ipConfigurationBody(
       privateIpAddress: address,
       privateIpAllocationMethod:
         input.privateIpAllocationMethod ?? (input.privateIpAddress ? 'Static' : 'Dynamic'),
-      publicIpAddressId: input.publicIpAddressId ?? null,
+      publicIpAddressId:
+        input.publicIpAddressId === undefined || input.publicIpAddressId === null
+          ? null
+          : requirePublicIp(core, input.publicIpAddressId, 'properties.publicIPAddress.id').id,
     },
   };
 }

@@ -24,6 +24,8 @@ import { TYPES } from './ids.js';
 import * as gateways from './gateways.js';
 import * as nics from './network-interfaces.js';
 import * as network from './network.js';
+import * as publicIps from './public-ip-addresses.js';
+import { ResourceGroups, type ResourceGroupPolicy } from './resource-groups.js';
 import type { Stored } from './records.js';
 import * as routeServers from './route-servers.js';
 import { OperationRecords } from './operation-records.js';
@@ -50,6 +52,8 @@ export interface RouteServerServiceOptions {
   readonly followOtherProcesses?: boolean;
   /** limits of the effective route watches (route-watch.ts) */
   readonly routeWatch?: Partial<RouteWatchOptions>;
+  /** a network PUT into a resource group that does not exist creates it (default) or is refused (resource-groups.ts) */
+  readonly resourceGroups?: ResourceGroupPolicy;
 }
 
 /** Every resource type the service serves, by its collection name in ARM paths. */
@@ -57,7 +61,8 @@ export type NetworkResources = ReturnType<typeof network.virtualNetworkResources
   ReturnType<typeof routeTables.routeTableResources> &
   ReturnType<typeof nics.networkInterfaceResources> &
   ReturnType<typeof routeServers.routeServerResources> &
-  ReturnType<typeof gateways.gatewayResources>;
+  ReturnType<typeof gateways.gatewayResources> &
+  ReturnType<typeof publicIps.publicIpAddressResources>;
 
 function loadStored<T extends keyof typeof TYPES>(core: ServiceCore, kind: T) {
   return core.loadType(TYPES[kind]) as Promise<Stored<(typeof TYPES)[T]>[]>;
@@ -69,7 +74,7 @@ function loadStored<T extends keyof typeof TYPES>(core: ServiceCore, kind: T) {
  * whose address spaces they advertise; returns the subnets it loaded.
  */
 async function loadWhatBgpNeeds(core: ServiceCore): Promise<Stored<typeof TYPES.subnet>[]> {
-  for (const kind of ['routeServer', 'ipConfiguration', 'bgpConnection'] as const)
+  for (const kind of ['publicIpAddress', 'routeServer', 'ipConfiguration', 'bgpConnection'] as const)
     await loadStored(core, kind);
   network.loadVirtualNetworks(core, await loadStored(core, 'virtualNetwork'));
   const hosting = await routeServers.loadRouteServerSubnets(core);
@@ -112,11 +117,14 @@ export class RouteServerService {
   readonly operations: OperationRecords;
   /** Role assignments made through the API, in the store (role-assignment-records.ts). */
   readonly roleAssignments: RoleAssignmentRecords;
+  /** The resource groups and their cascading delete (resource-groups.ts). */
+  readonly resourceGroups: ResourceGroups;
 
   private constructor(
     private readonly core: ServiceCore,
     routeWatchOptions: Partial<RouteWatchOptions> = {},
     private readonly remote: RemoteChanges | undefined = undefined,
+    resourceGroupPolicy: ResourceGroupPolicy = 'implicit',
   ) {
     this.routeWatch = new EffectiveRouteWatch(core, { ...DEFAULT_ROUTE_WATCH_OPTIONS, ...routeWatchOptions });
     this.operations = new OperationRecords(core.store, OPERATION_TTL_MS, (error) =>
@@ -129,7 +137,9 @@ export class RouteServerService {
       ...nics.networkInterfaceResources(core),
       ...routeServers.routeServerResources(core),
       ...gateways.gatewayResources(core),
+      ...publicIps.publicIpAddressResources(core),
     };
+    this.resourceGroups = new ResourceGroups(core.store, this.resources, resourceGroupPolicy);
   }
 
   static async open(options: RouteServerServiceOptions): Promise<RouteServerService> {
@@ -162,7 +172,7 @@ export class RouteServerService {
       remote?.close();
       throw error;
     });
-    const service = new RouteServerService(core, options.routeWatch, remote);
+    const service = new RouteServerService(core, options.routeWatch, remote, options.resourceGroups);
     remote?.start(service.resources);
     return service;
   }

@@ -8,10 +8,12 @@
  */
 import type { TSchema } from 'typebox';
 import { formatResourceId } from '../arm-id.js';
-import type { ListRequest } from '../resource-routes.js';
+import type { ListRequest, ResourceRequest } from '../resource-routes.js';
 import type { ApiServer } from '../server.js';
-import type { ResourceDescriptor } from '../../routeserver/index.js';
+import type { ResourceDescriptor, ResourceGroups } from '../../routeserver/index.js';
 import { armPage, deleteOutcome, domainCall, putOutcome, writeOptions } from './edge.js';
+import { acceptingEchoedMembers } from './echoed-members.js';
+import { groupCall } from './resource-groups.js';
 
 /** How one resource type's PUT body and response are checked and documented. */
 export interface WireSchemas {
@@ -27,12 +29,13 @@ export function registerDomainResource<Body, Input, View>(
   server: ApiServer,
   resource: ResourceDescriptor<Input, View, Body>,
   schemas: WireSchemas,
+  groups?: ResourceGroups,
 ): void {
   const present = (view: View) => resource.present(view);
   server.registerResource<Body>({
     types: resource.types,
     tracked: resource.tracked,
-    requestProperties: schemas.requestProperties,
+    requestProperties: acceptingEchoedMembers(schemas.requestProperties, schemas.responseProperties),
     ...(schemas.requestEnvelope === undefined ? {} : { requestEnvelope: schemas.requestEnvelope }),
     responseProperties: schemas.responseProperties,
     get: async (request) => {
@@ -42,11 +45,28 @@ export function registerDomainResource<Body, Input, View>(
     list: (request: ListRequest) =>
       domainCall(() => armPage(resource.list(listWithin(request), request.cursor), present)),
     put: (request, body) =>
-      domainCall(async () => {
+      groupCall(async () => {
+        // a tracked resource's group must exist, or is created with it (src/routeserver/resource-groups.ts)
+        if (resource.tracked && groups !== undefined)
+          await groups.ensureFor(request.idText, (body as { location?: string }).location);
         const input = resource.toInput(body);
         const result = await resource.put(request.idText, input, writeOptions(request.preconditions));
         return putOutcome(result, present);
       }),
+    ...(resource.tracked
+      ? {
+          patchTags: (request: ResourceRequest, tags: Record<string, string>) =>
+            domainCall(async () => {
+              const found = resource.get(request.idText);
+              if (found === undefined) return undefined;
+              // the resource as a GET shows it, with the new tags, written back as a PUT would be
+              const body = { ...present(found), tags } as unknown as Body;
+              const input = resource.toInput(body);
+              const result = await resource.put(request.idText, input, writeOptions(request.preconditions));
+              return putOutcome(result, present);
+            }),
+        }
+      : {}),
     delete: (request) =>
       domainCall(
         async () => deleteOutcome(await resource.delete(request.idText, writeOptions(request.preconditions))),

@@ -10,6 +10,8 @@ import {
   virtualNetworkGatewaySchemas,
 } from './gateways.js';
 import { networkInterfaceSchemas } from './network-interfaces.js';
+import { registerResourceGroupRoutes } from './resource-groups.js';
+import { publicIpAddressSchemas } from './public-ip-addresses.js';
 import { routeSchemas, routeTableSchemas } from './route-tables.js';
 import { bgpConnectionSchemas, ipConfigurationSchemas, routeServerSchemas } from './virtual-hubs.js';
 import { peeringSchemas, subnetSchemas, virtualNetworkSchemas } from './virtual-networks.js';
@@ -30,6 +32,7 @@ const SCHEMAS: { readonly [K in keyof NetworkResources]: WireSchemas } = {
   connections: connectionSchemas,
   expressRouteCircuits: expressRouteCircuitSchemas,
   circuitPeerings: circuitPeeringSchemas,
+  publicIPAddresses: publicIpAddressSchemas,
 };
 
 /** Registers every resource type's descriptor with its schemas; call before `server.listen()`. */
@@ -42,6 +45,8 @@ export function registerNetworkResources(server: ApiServer, service: RouteServer
   for (const key of Object.keys(SCHEMAS) as (keyof NetworkResources)[]) {
     // each descriptor's body, input and view types differ; the loop cannot carry that pairing
     const resource = service.resources[key] as unknown as ResourceDescriptor<unknown, unknown, unknown>;
-    registerDomainResource(server, resource, SCHEMAS[key]);
+    registerDomainResource(server, resource, SCHEMAS[key], service.resourceGroups);
   }
+  const types = Object.values(service.resources).map((resource) => resource.types.join('/'));
+  registerResourceGroupRoutes(server.app, service.resourceGroups, server.lro, () => types);
 }

@@ -19,7 +19,7 @@ export interface ApiHarness {
   service: RouteServerService;
   store: SqliteResourceStore;
   request(
-    method: 'GET' | 'PUT' | 'DELETE' | 'POST',
+    method: 'GET' | 'PUT' | 'DELETE' | 'POST' | 'PATCH',
     path: string,
     body?: unknown,
     headers?: Record<string, string>,
