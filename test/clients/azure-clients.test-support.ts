@@ -64,9 +64,12 @@ function principalLines(principal: LabPrincipal): string[] {
   ];
 }
 
-export async function startClientLab(options: ClientLabOptions = {}): Promise<ClientLab> {
-  const tree = azureClientsTree();
-  const root = mkdtempSync(join(tmpdir(), 'rs-clients-'));
+/**
+ * The configuration file of a server the clients log in to: the lab's
+ * tenant, CLIENT as an Owner of the subscription, and `options`' principals
+ * and lines.
+ */
+export function writeClientConfig(root: string, options: ClientLabOptions = {}): string {
   const config = join(root, 'routeserver.yaml');
   const owner: LabPrincipal = {
     clientId: CLIENT,
@@ -86,29 +89,43 @@ export async function startClientLab(options: ClientLabOptions = {}): Promise<Cl
       '',
     ].join('\n'),
   );
-  const daemon = await startDaemon({
-    dataDir: join(root, 'data'),
-    configFile: config,
-    apiListen: { host: '127.0.0.1', port: 0 },
-    bgp: { enabled: false },
-    logger: pino({ level: 'silent' }),
-  });
+  return config;
+}
+
+export interface ClientRunner {
+  readonly env: NodeJS.ProcessEnv;
+  az(...args: string[]): Promise<string>;
+  azIn(name: string): (...args: string[]) => Promise<string>;
+  python(program: string): Promise<string>;
+}
+
+/**
+ * Runs the clients with `root` as their home and configuration directory,
+ * trusting `certPath`; `namespace`: inside that network namespace (a lab
+ * node's, where the server listens on its own loopback).
+ */
+export function clientRunner(root: string, certPath: string, namespace?: string): ClientRunner {
+  const tree = azureClientsTree();
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: root,
     LANG: 'C.UTF-8',
     PYTHONPATH: join(tree, 'usr/lib/python3/dist-packages'),
     AZURE_CONFIG_DIR: join(root, 'az'),
-    REQUESTS_CA_BUNDLE: daemon.certPath!,
+    REQUESTS_CA_BUNDLE: certPath,
     AZURE_CORE_COLLECT_TELEMETRY: 'false',
     AZURE_CORE_NO_COLOR: 'true',
     AZURE_CORE_ONLY_SHOW_ERRORS: 'true',
   };
+  const [command, prefix] =
+    namespace === undefined
+      ? ['/usr/bin/python3', []]
+      : ['ip', ['netns', 'exec', namespace, '/usr/bin/python3']];
   const run = (args: string[], input?: string, extraEnv: NodeJS.ProcessEnv = {}) =>
     new Promise<string>((resolve, reject) => {
       const child = execFile(
-        '/usr/bin/python3',
-        args,
+        command,
+        [...prefix, ...args],
         { env: { ...env, ...extraEnv }, timeout: 120_000, maxBuffer: 16 << 20 },
         (error, stdout, stderr) => {
           if (error)
@@ -119,8 +136,6 @@ export async function startClientLab(options: ClientLabOptions = {}): Promise<Cl
       if (input !== undefined) child.stdin!.end(input);
     });
   return {
-    daemon,
-    url: daemon.apiUrl!,
     env,
     az: (...args) => run(['-m', 'azure.cli', ...args]),
     azIn:
@@ -128,6 +143,23 @@ export async function startClientLab(options: ClientLabOptions = {}): Promise<Cl
       (...args) =>
         run(['-m', 'azure.cli', ...args], undefined, { AZURE_CONFIG_DIR: join(root, `az-${name}`) }),
     python: (program) => run(['-'], program),
+  };
+}
+
+export async function startClientLab(options: ClientLabOptions = {}): Promise<ClientLab> {
+  const root = mkdtempSync(join(tmpdir(), 'rs-clients-'));
+  const daemon = await startDaemon({
+    dataDir: join(root, 'data'),
+    configFile: writeClientConfig(root, options),
+    apiListen: { host: '127.0.0.1', port: 0 },
+    bgp: { enabled: false },
+    logger: pino({ level: 'silent' }),
+  });
+  const runner = clientRunner(root, daemon.certPath!);
+  return {
+    daemon,
+    url: daemon.apiUrl!,
+    ...runner,
     async close() {
       await daemon.stop();
       rmSync(root, { recursive: true, force: true });
