@@ -193,7 +193,7 @@ describe('az network routeserver with FRR and BIRD', () => {
       const list = (await az('network', 'routeserver', 'peering', 'list', ...RS)) as unknown as Json[];
       return list.every((p) => p.connectionState === 'Connected') && list.length === 2 ? list : undefined;
     });
-    expect(peerings.map((p) => p.name).sort()).toEqual(['bird', 'frr']);
+    expect(peerings.map((p) => String(p.name)).sort()).toEqual(['bird', 'frr']);
   });
 
   it('lists the routes each instance learned from FRR', async () => {
@@ -270,13 +270,13 @@ describe('az network routeserver with FRR and BIRD', () => {
       provisioningState: 'Succeeded',
     });
     const peerings = (await az('network', 'routeserver', 'peering', 'list', ...RS)) as unknown as Json[];
-    expect(peerings.map((p) => p.connectionState)).toEqual(['Connected', 'Connected']);
+    expect(peerings.map((p) => String(p.connectionState))).toEqual(['Connected', 'Connected']);
   });
 
   it('deletes a peering, the route server, then the group with everything left in it', async () => {
     await az('network', 'routeserver', 'peering', 'delete', ...RS, '-n', 'bird', '--yes');
     const left = (await az('network', 'routeserver', 'peering', 'list', ...RS)) as unknown as Json[];
-    expect(left.map((p) => p.name)).toEqual(['frr']);
+    expect(left.map((p) => String(p.name))).toEqual(['frr']);
     await az('network', 'routeserver', 'delete', ...G, '-n', 'rs1', '--yes');
     expect(await az('network', 'routeserver', 'list', ...G)).toEqual([]);
     await az('group', 'delete', '-n', 'rg1', '--yes');
