@@ -11,83 +11,38 @@
  * runs in the same namespace, reaching the API on that namespace's loopback.
  * Run it under the interop lock (CONTRIBUTING.md).
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDaemon, Lab, type BgpDaemon, type LabNode, type LabProcess } from '../lab/index.js';
-import { waitFor } from '../lab/process.js';
+import { CLIENT, SECRET, SUBSCRIPTION, TENANT } from './azure-clients.test-support.js';
 import {
-  CLIENT,
-  SECRET,
-  SUBSCRIPTION,
-  TENANT,
-  clientRunner,
-  writeClientConfig,
-  type ClientRunner,
-} from './azure-clients.test-support.js';
+  BIRD,
+  FRR,
+  IN_0,
+  IN_1,
+  startNvas,
+  startRouteServerLab,
+  type RouteServerLab,
+} from './routeserver-lab.test-support.js';
 
-const IN_0 = '10.0.0.4';
-const IN_1 = '10.0.0.5';
-const FRR = { name: 'frr', address: '10.0.1.4', asn: 65001, prefix: '10.201.0.0/16' };
-const BIRD = { name: 'bird', address: '10.0.1.5', asn: 65002, prefix: '10.202.0.0/16' };
 const G = ['-g', 'rg1'];
 const RS = [...G, '--routeserver', 'rs1'];
 
 type Json = Record<string, unknown> & { [key: string]: any }; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 describe('az network routeserver with FRR and BIRD', () => {
-  let lab: Lab;
-  let rs: LabNode;
-  let host: LabProcess;
-  let clients: ClientRunner;
-  const daemons: BgpDaemon[] = [];
+  let lab: RouteServerLab;
 
   const az = async (...args: string[]): Promise<Json> => {
-    const out = await clients.az(...args);
+    const out = await lab.clients.az(...args);
     return out.trim() === '' ? {} : (JSON.parse(out) as Json);
   };
-  const wait = <T>(what: string, probe: () => Promise<T | undefined>) =>
-    waitFor(
-      what,
-      async () => {
-        if (!host.running) throw new Error(`routeserver exited:\n${host.logTail()}`);
-        return probe();
-      },
-      { timeoutMs: 120_000, intervalMs: 1_000 },
-    );
+  const wait = <T>(what: string, probe: () => Promise<T | undefined>) => lab.wait(what, probe);
 
   beforeAll(async () => {
-    lab = await Lab.create({ name: 'azcli' });
-    rs = await lab.addNode('rs', [`${IN_0}/16`, `${IN_1}/16`]);
-    for (const nva of [FRR, BIRD]) {
-      const node = await lab.addNode(nva.name, [`${nva.address}/16`]);
-      daemons.push(
-        createDaemon(nva.name as 'frr' | 'bird', lab, node, {
-          asn: nva.asn,
-          localAddress: nva.address,
-          holdTimeSeconds: 30,
-          peers: [
-            { address: IN_0, asn: 65515, multihopTtl: 2 },
-            { address: IN_1, asn: 65515, multihopTtl: 2 },
-          ],
-          announce: [nva.prefix],
-        }),
-      );
-    }
-    const root = path.join(rs.dir, 'clients');
-    mkdirSync(root, { recursive: true });
-    const script = path.resolve('test/clients/hosts/daemon-host.ts');
-    host = lab.spawn(rs, process.execPath, ['--import', 'tsx', script, rs.dir, writeClientConfig(root)], {
-      logFile: path.join(rs.dir, 'daemon-host.log'),
-    });
-    const ready = path.join(rs.dir, 'ready');
-    await wait('routeserver serving', async () => (existsSync(ready) ? true : undefined));
-    const { url, certPath } = JSON.parse(readFileSync(ready, 'utf8')) as { url: string; certPath: string };
-    clients = clientRunner(root, certPath, rs.namespace);
-    await clients.az('cloud', 'register', '-n', 'Routeserver', '--endpoint-resource-manager', `${url}/`);
-    await clients.az('cloud', 'set', '-n', 'Routeserver');
-    await clients.az('config', 'set', 'core.instance_discovery=false');
-    await clients.az('login', '--service-principal', '-u', CLIENT, '-p', SECRET, '--tenant', TENANT);
+    lab = await startRouteServerLab('azcli');
+    await az('cloud', 'register', '-n', 'Routeserver', '--endpoint-resource-manager', `${lab.url}/`);
+    await az('cloud', 'set', '-n', 'Routeserver');
+    await az('config', 'set', 'core.instance_discovery=false');
+    await az('login', '--service-principal', '-u', CLIENT, '-p', SECRET, '--tenant', TENANT);
   });
 
   afterAll(async () => {
@@ -187,8 +142,7 @@ describe('az network routeserver with FRR and BIRD', () => {
       ); // prettier-ignore
       expect(peering).toMatchObject({ name: nva.name, peerIp: nva.address, peerAsn: nva.asn });
     }
-    await Promise.all(daemons.map((d) => d.start()));
-    await Promise.all(daemons.flatMap((d) => [IN_0, IN_1].map((a) => d.waitEstablished(a, 120_000))));
+    await startNvas(lab.nvas);
     const peerings = await wait('both peerings Connected', async () => {
       const list = (await az('network', 'routeserver', 'peering', 'list', ...RS)) as unknown as Json[];
       return list.every((p) => p.connectionState === 'Connected') && list.length === 2 ? list : undefined;
