@@ -166,7 +166,10 @@ export function registerRouteServerCommands(group: CommandUnknownOpts): void {
     .requiredOption('-n, --name <name>', 'route server name')
     .requiredOption('--hosted-subnet <subnet>', 'the RouteServerSubnet: its id, or its name with --vnet-name')
     .option('--vnet-name <name>', 'the virtual network of --hosted-subnet when it is a name')
-    .option('--public-ip-address <pip>', 'public IP id or name (kept as given; routeserver needs none)')
+    .option(
+      '--public-ip-address <pip>',
+      'public IP id or name (an existing Standard public IP; routeserver needs none)',
+    )
     .option('-l, --location <location>', `location (default: ${LOCAL_LOCATION})`)
     .option('--allow-b2b-traffic [bool]', 'allow branch-to-branch traffic (default: false)')
     .option('--hub-routing-preference <preference>', `ExpressRoute (default), VpnGateway or ASPath`)
