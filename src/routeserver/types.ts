@@ -82,7 +82,7 @@ export interface IpConfigurationResource extends ResourceIdentity {
   readonly subnetId: string;
   readonly privateIpAddress: string | null;
   readonly privateIpAllocationMethod: AllocationMethod;
-  /** kept as given; routeserver has no public IP resources and does not need one */
+  /** the public IP this ipConfiguration names (public-ip-addresses.ts); it must exist when given */
   readonly publicIpAddressId: string | null;
   readonly provisioningState: ProvisioningState;
 }
