@@ -11,13 +11,24 @@
  *   communities and unknown transitive attributes passed through (§2.2).
  * - Never back to the peer the route came from; never a route marked
  *   NO_ADVERTISE / NO_EXPORT; gateway routes only with branch-to-branch on.
+ * - Between the route server and the gateways (docs/azure-behaviour.md §4.1,
+ *   src/policy/gateway-rules.ts): NVA routes reach the gateways, and one
+ *   gateway's routes the other, only with branch-to-branch on; a gateway is
+ *   never sent its own routes back; a gateway does not pass what it learned
+ *   from the route server back to the route server (RFC 4271 §9.2); the VPN
+ *   gateway never advertises 0.0.0.0/0 to on-prem.
  */
 import { AsPathSegmentType, OriginValue } from '../bgp/codec/index.js';
 import type { PathAttributes } from '../bgp/codec/index.js';
 import { prependAs } from './as-path.js';
+import type { EngineRole } from './gateway-rules.js';
 
-/** Where a route in the route server came from. */
-export type RouteSourceKind = 'vnet' | 'nva' | 'gateway';
+/**
+ * Where a route came from: the VNet's address space, an NVA (or, in a
+ * gateway's speaker, an on-prem router), a gateway instance (in the route
+ * server), the route server (in a gateway's speaker).
+ */
+export type RouteSourceKind = 'vnet' | 'nva' | 'gateway' | 'route-server';
 
 export interface ExportCandidate {
   readonly source: RouteSourceKind;
@@ -25,15 +36,23 @@ export interface ExportCandidate {
   readonly sourcePeer: string | undefined;
   /** the import verdict: false for NO_ADVERTISE / NO_EXPORT routes */
   readonly advertise: boolean;
+  /** the gateway a `gateway` route came from (its instances are one source) */
+  readonly gateway?: string;
 }
 
 export interface ExportTarget {
   readonly peer: string;
+  /** `nva` (default): an NVA, or an on-prem router of a gateway's speaker */
+  readonly kind?: Exclude<RouteSourceKind, 'vnet'>;
+  /** the gateway a `gateway` target is an instance of */
+  readonly gateway?: string;
 }
 
 export interface ExportContext {
   /** allowBranchToBranchTraffic of the route server (docs/azure-behaviour.md §4) */
   readonly branchToBranch: boolean;
+  /** default `route-server` */
+  readonly role?: EngineRole;
 }
 
 export interface ExportRule {
@@ -56,15 +75,49 @@ export const advertiseForbiddenByCommunity: ExportRule = {
 
 export const gatewayRoutesNeedBranchToBranch: ExportRule = {
   name: 'gateway-route-without-branch-to-branch',
-  rule: 'docs/azure-behaviour.md §3.6/§4: routes from ExpressRoute/VPN gateways reach NVAs only with branch-to-branch on',
+  rule:
+    'docs/azure-behaviour.md §3.6/§4.1: routes from ExpressRoute/VPN gateways reach NVAs, ' +
+    'and the other gateway, only with branch-to-branch on',
   rejects: (candidate, _target, context) => candidate.source === 'gateway' && !context.branchToBranch,
+};
+
+export const nvaRoutesToGatewaysNeedBranchToBranch: ExportRule = {
+  name: 'nva-route-to-gateway-without-branch-to-branch',
+  rule: 'docs/azure-behaviour.md §4.1: NVA routes reach the ExpressRoute/VPN gateways only with branch-to-branch on',
+  rejects: (candidate, target, context) =>
+    target.kind === 'gateway' && candidate.source === 'nva' && !context.branchToBranch,
+};
+
+export const notBackToSourceGateway: ExportRule = {
+  name: 'not-back-to-source-gateway',
+  rule: 'docs/azure-behaviour.md §4.1: a gateway is not sent back its own routes (through either of its instances)',
+  rejects: (candidate, target) =>
+    target.kind === 'gateway' && candidate.gateway !== undefined && candidate.gateway === target.gateway,
+};
+
+export const notBetweenInternalPeers: ExportRule = {
+  name: 'not-between-internal-peers',
+  rule: 'RFC 4271 §9.2: a gateway does not send what it learned from the route server back to the route server',
+  rejects: (candidate, target) => candidate.source === 'route-server' && target.kind === 'route-server',
 };
 
 export const EXPORT_RULES: readonly ExportRule[] = [
   notToSourcePeer,
   advertiseForbiddenByCommunity,
   gatewayRoutesNeedBranchToBranch,
+  nvaRoutesToGatewaysNeedBranchToBranch,
+  notBackToSourceGateway,
+  notBetweenInternalPeers,
 ];
+
+/**
+ * docs/azure-behaviour.md §4.1: the VPN gateway receives a default route
+ * from the route server but does not advertise 0.0.0.0/0 to its on-prem
+ * peers (a per-prefix rule, applied beside the shared ones).
+ */
+export function withholdsDefaultRoute(context: ExportContext, target: ExportTarget, isDefault: boolean): boolean {
+  return isDefault && context.role === 'vpn-gateway' && (target.kind ?? 'nva') === 'nva';
+}
 
 /**
  * The rules that do not depend on the receiving peer. Peers that share an
@@ -84,8 +137,6 @@ export interface ExportVerdict {
 
 const ADVERTISE: ExportVerdict = Object.freeze({ advertise: true });
 
-/** The target of the shared rules: they read no peer, so none is named. */
-const ANY_PEER: ExportTarget = Object.freeze({ peer: '' });
 
 export function evaluateExport(
   candidate: ExportCandidate,
@@ -131,7 +182,14 @@ export function vnetRouteAttributes(localAsn: number, nextHop: number | undefine
   };
 }
 
-/** `evaluateExport` for every peer of an update group at once: the shared rules only. */
-export function evaluateSharedExport(candidate: ExportCandidate, context: ExportContext): ExportVerdict {
-  return evaluateExport(candidate, ANY_PEER, context, SHARED_EXPORT_RULES);
+/**
+ * `evaluateExport` for every peer of an update group at once: the shared
+ * rules only, with the group's target (its kind and gateway; no peer named).
+ */
+export function evaluateSharedExport(
+  candidate: ExportCandidate,
+  context: ExportContext,
+  target: ExportTarget = { peer: '' },
+): ExportVerdict {
+  return evaluateExport(candidate, target, context, SHARED_EXPORT_RULES);
 }

@@ -28,6 +28,11 @@ export interface ImportFacts {
 export interface ImportContext {
   /** our AS (65515) */
   readonly localAsn: number;
+  /**
+   * An ExpressRoute gateway's speaker next to a route server: routes from
+   * on-prem carrying 65517:65517 are dropped (docs/azure-behaviour.md §4.1)
+   */
+  readonly expressRouteLoopGuard?: boolean;
 }
 
 /**
@@ -95,10 +100,21 @@ export const noExportSubconfed: ImportRule = {
   effect: 'inject-only',
 };
 
+export const azureRouteServerCommunity: ImportRule = {
+  name: 'azure-route-server-community',
+  rule:
+    'docs/azure-behaviour.md §4.1: the ExpressRoute gateway drops routes from on-prem carrying 65517:65517 ' +
+    '(what a route server gave an ExpressRoute gateway, coming back: the loop guard)',
+  applies: (facts, context) =>
+    context.expressRouteLoopGuard === true && hasCommunity(facts, ((65517 << 16) | 65517) >>> 0),
+  effect: 'drop',
+};
+
 /** The attribute rules, in the order they are evaluated. */
 export const IMPORT_RULES: readonly ImportRule[] = [
   asPathContainsLocalAs,
   asPathContainsZero,
+  azureRouteServerCommunity,
   noAdvertise,
   noExport,
   noExportSubconfed,

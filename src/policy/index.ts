@@ -7,3 +7,4 @@
 export * from './as-path.js';
 export * from './import-rules.js';
 export * from './export-rules.js';
+export * from './gateway-rules.js';

@@ -46,8 +46,8 @@ export class AttributeSet {
   /** IPv6 routes: MP_REACH next hop bytes, kept for third-party export */
   readonly ipv6NextHop: Uint8Array | undefined;
   readonly verdict: ImportVerdict;
-  /** export blocks, by [2-octet AS peer, 4-octet AS peer] */
-  readonly exports: [ExportSet | undefined, ExportSet | undefined] = [undefined, undefined];
+  /** export blocks, by export class (target kind, source kind, 2/4-octet AS; src/rib/exporter.ts) */
+  readonly exports = new Map<string, ExportSet>();
 
   constructor(
     readonly key: string,

@@ -1,8 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { DecisionPath } from './decision.js';
+import type { DecisionPath, HubRoutingPreference, HubSource } from './decision.js';
 import {
   decide,
+  externalOverInternal,
+  hubRoutingPreference,
+  oneSourceOnEqualAsPath,
   lowestMedPerNeighbourAs,
   lowestOrigin,
   lowestPeerAddress,
@@ -21,6 +24,8 @@ function path(name: string, fields: Partial<DecisionPath> & { address?: string }
   const { address = `10.0.2.${++sequence % 250}`, ...rest } = fields;
   return {
     name,
+    hubSource: 'nva',
+    internal: false,
     asPathLength: 1,
     origin: 0,
     med: 0,
@@ -111,7 +116,10 @@ describe('decide', () => {
       neighbourAs: fc.integer({ min: 1, max: 3 }),
       routerId: fc.integer({ min: 0, max: 3 }),
       address: fc.integer({ min: 1, max: 4 }).map((n) => `10.0.0.${n}`),
+      hubSource: fc.constantFrom<HubSource>('ExpressRoute', 'Vpn', 'nva'),
+      internal: fc.boolean(),
     });
+    const preference = fc.constantFrom<HubRoutingPreference>('ExpressRoute', 'VpnGateway', 'ASPath');
     const paths = fc
       .array(arbitraryPath, { minLength: 1, maxLength: 8 })
       .map((list) => list.map((fields, i) => path(`p${i}`, { ...fields, sessionSequence: i })));
@@ -123,9 +131,10 @@ describe('decide', () => {
             fc.shuffledSubarray(list, { minLength: list.length, maxLength: list.length }),
           ),
         ),
-        ([original, shuffled]) => {
-          const first = decide(original);
-          const second = decide(shuffled);
+        preference,
+        ([original, shuffled], setting) => {
+          const first = decide(original, setting);
+          const second = decide(shuffled, setting);
           expect(second.best).toBe(first.best);
           expect(second.reason).toBe(first.reason);
           expect(new Set(second.ecmp)).toEqual(new Set(first.ecmp));
@@ -133,5 +142,62 @@ describe('decide', () => {
       ),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('hub routing preference (docs/azure-behaviour.md §4.3)', () => {
+  const er = (asPathLength: number) => path('er', { hubSource: 'ExpressRoute', asPathLength });
+  const vpn = (asPathLength: number) => path('vpn', { hubSource: 'Vpn', asPathLength });
+  const nva = (asPathLength: number) => path('nva', { asPathLength });
+
+  it('worked example 1: ExpressRoute → the ExpressRoute route beats the VPN route of the same prefix', () => {
+    // 10.0.0.0/16 via ER (AS 65001) and via VPN (AS 65002)
+    expect(decide([vpn(1), er(1)], 'ExpressRoute').best.name).toBe('er');
+  });
+
+  it('worked example 3: ASPath → the shorter VPN path beats ExpressRoute (65001 65002 vs 65003)', () => {
+    const decision = decide([er(2), vpn(1)], 'ASPath');
+    expect(decision).toMatchObject({ best: { name: 'vpn' }, reason: 'shortest-as-path' });
+  });
+
+  it('ExpressRoute keeps the ExpressRoute route even with the longest AS path', () => {
+    const decision = decide([nva(1), vpn(1), er(4)], 'ExpressRoute');
+    expect(decision).toMatchObject({ best: { name: 'er' }, reason: 'hub-routing-preference' });
+    expect(names(decision.ecmp)).toEqual(['er']);
+  });
+
+  it('VpnGateway: VPN and NVA routes beat ExpressRoute, the shortest AS path between them', () => {
+    expect(decide([er(1), vpn(3), nva(2)], 'VpnGateway').best.name).toBe('nva');
+    expect(decide([er(1), vpn(1), nva(2)], 'VpnGateway').best.name).toBe('vpn');
+  });
+
+  it('VpnGateway with only an ExpressRoute path keeps it', () => {
+    expect(decide([er(3), er(2)], 'VpnGateway').best.asPathLength).toBe(2);
+  });
+
+  it('never makes a gateway route and an NVA route ECMP: equal AS paths go to one source', () => {
+    const decision = decide([nva(1), vpn(1), path('nva-2', { asPathLength: 1 })], 'ASPath');
+    expect(names(decision.ecmp)).toEqual(['vpn']);
+    expect(decision.reason).toBe('one-source-on-equal-as-path');
+    expect(names(oneSourceOnEqualAsPath.select([nva(1), er(1)], 'VpnGateway'))).toEqual(['nva']);
+  });
+
+  it('keeps ECMP within one source: two NVAs, or the two instances of a gateway', () => {
+    const nvas = decide([nva(1), path('nva-2', { asPathLength: 1 }), er(2)], 'ASPath');
+    expect(names(nvas.ecmp)).toEqual(['nva', 'nva-2']);
+    const instances = decide([er(2), path('er-2', { hubSource: 'ExpressRoute', asPathLength: 2 })]);
+    expect(names(instances.ecmp)).toEqual(['er', 'er-2']);
+  });
+
+  it('the hub-routing-preference step alone keeps everything under ASPath', () => {
+    const paths = [er(1), vpn(1), nva(1)];
+    expect(hubRoutingPreference.select(paths, 'ASPath')).toBe(paths);
+  });
+});
+
+describe('decision step external-over-internal', () => {
+  it('prefers the on-prem peer to the route server in a gateway speaker (RFC 4271 §9.1.2.2 (d))', () => {
+    const paths = [path('from-route-server', { internal: true }), path('on-prem')];
+    expect(names(externalOverInternal.select(paths))).toEqual(['on-prem']);
   });
 });

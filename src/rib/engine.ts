@@ -34,6 +34,8 @@ import type { NotificationMessage, UpdateMessage } from '../bgp/codec/index.js';
 import type { Prefix, PrefixKey } from '../lib/prefix.js';
 import { parseIpv4, parseIpv6, prefixKey } from '../lib/prefix.js';
 import { AZURE_ROUTE_SERVER_ASN, DEFAULT_ROUTE_LIMIT, routeLimitNotification } from '../policy/index.js';
+import type { EngineRole } from '../policy/index.js';
+import type { HubRoutingPreference } from './decision.js';
 import { AdjRibOut } from './adj-rib-out.js';
 import type { SendResult } from './adj-rib-out.js';
 import { Exporter } from './exporter.js';
@@ -69,8 +71,17 @@ export interface RouteEngineOptions {
   readonly localAsn?: number;
   /** routes held per peer (docs/azure-behaviour.md §2.3); default 4,000 */
   readonly routeLimit?: number;
-  /** allowBranchToBranchTraffic: gateway routes are advertised to NVAs */
+  /** allowBranchToBranchTraffic: gateway routes are advertised to NVAs, NVA routes to the gateways */
   readonly branchToBranch?: boolean;
+  /** hubRoutingPreference (docs/azure-behaviour.md §4.3); default `ExpressRoute` */
+  readonly hubRoutingPreference?: HubRoutingPreference;
+  /**
+   * `route-server` (default), or the speaker of a VPN or ExpressRoute gateway
+   * (src/policy/gateway-rules.ts: what it sends on-prem and to the route server)
+   */
+  readonly role?: EngineRole;
+  /** a gateway's speaker: its GatewaySubnet address, NEXT_HOP of what it gives the route server */
+  readonly internalNextHop?: string;
   readonly network: VirtualNetworkView;
   readonly sink: InjectedRouteSink;
   /** runs a slice later; default setImmediate */
@@ -129,6 +140,8 @@ export class RouteEngine {
   readonly instance: InstanceId;
   readonly localAddress: string;
   readonly localAsn: number;
+  readonly role: EngineRole;
+  private branchToBranch: boolean;
   private limit: number;
   private readonly store: AttributeStore;
   private readonly locRib = new LocRib();
@@ -181,8 +194,24 @@ export class RouteEngine {
       );
     }
     this.input = new InputQueue(inputHighWater);
-    this.exporter = new Exporter(this.localAsn, v4, v6, { branchToBranch: options.branchToBranch ?? false });
-    this.store = new AttributeStore({ localAsn: this.localAsn });
+    this.role = options.role ?? 'route-server';
+    this.branchToBranch = options.branchToBranch ?? false;
+    const internalNextHop =
+      options.internalNextHop !== undefined ? parseIpv4(options.internalNextHop) : undefined;
+    if (options.internalNextHop !== undefined && internalNextHop === undefined)
+      throw new RibError(RIB_ERROR_CODES.INVALID_OPTION, `internalNextHop ${options.internalNextHop} is not IPv4`);
+    this.exporter = new Exporter(
+      this.localAsn,
+      v4,
+      v6,
+      { branchToBranch: this.branchToBranch, role: this.role },
+      internalNextHop ?? v4,
+    );
+    this.locRib.preference = options.hubRoutingPreference ?? 'ExpressRoute';
+    this.store = new AttributeStore({
+      localAsn: this.localAsn,
+      expressRouteLoopGuard: this.role === 'expressroute-gateway',
+    });
     const routeLimit = () => this.limit;
     this.ingestTable = {
       get routeLimit() {
@@ -228,6 +257,11 @@ export class RouteEngine {
     const policy = {
       context: info.capabilities.context,
       ipv6Unicast: info.capabilities.ipv6Unicast ?? false,
+      target: {
+        peer: '',
+        kind: info.kind ?? 'nva',
+        ...(info.gateway !== undefined ? { gateway: info.gateway.id } : {}),
+      },
     };
     const key = groupKeyOf(policy);
     let group = this.groups.get(key);
@@ -299,8 +333,37 @@ export class RouteEngine {
 
   /** allowBranchToBranchTraffic changed: every prefix is re-exported to every peer (changes only). */
   setBranchToBranch(on: boolean): void {
-    this.exporter.setContext({ branchToBranch: on });
+    if (on === this.branchToBranch) return;
+    this.branchToBranch = on;
+    this.exporter.setContext({ branchToBranch: on, role: this.role });
     for (const group of this.groups.values()) this.reexport(group);
+    this.schedule();
+  }
+
+  get hubRoutingPreference(): HubRoutingPreference {
+    return this.locRib.preference;
+  }
+
+  /**
+   * hubRoutingPreference changed (docs/azure-behaviour.md §4.3): every prefix
+   * with several paths is decided again, in slices; the VNet and the peers
+   * get the differences. Sessions stay up.
+   */
+  setHubRoutingPreference(preference: HubRoutingPreference): void {
+    if (preference === this.locRib.preference) return;
+    this.locRib.preference = preference;
+    this.slices.addWalk(
+      eachKeyWalk(
+        this.locRib.entries.keys(),
+        (key) => {
+          const before = this.locRib.get(key);
+          if (this.locRib.redecide(key) && this.changed.get(key) === undefined)
+            this.changed.set(key, before ?? NONE);
+        },
+        () => {},
+        () => {},
+      ),
+    );
     this.schedule();
   }
 

@@ -1,24 +1,37 @@
 /**
  * What the peers of one update group should be sent for one prefix
- * (docs/azure-behaviour.md §3.3, §3.6; the rules are in
- * src/policy/export-rules.ts): the instance's own route for an advertised
- * address space, or the Loc-RIB best path when the shared export rules allow
- * it. The result names the peer the route came from, so the group can keep it
- * from that peer (`notToSourcePeer`) when it sends.
+ * (docs/azure-behaviour.md §3.3, §3.6, §4.1; the rules are in
+ * src/policy/export-rules.ts and src/policy/gateway-rules.ts): the
+ * instance's own route for an advertised address space (not on internal
+ * links: each gateway advertises the VNet's space itself), or the Loc-RIB
+ * best path when the shared export rules allow it, with the attributes of
+ * the group's target (an NVA or on-prem router, a gateway instance, the
+ * route server). The result names the peer the route came from, so the
+ * group can keep it from that peer (`notToSourcePeer`) when it sends.
  *
  * Encoded attribute blocks are cached: per source attribute set (on the set
- * itself, so they are freed with it), the group export per path, and for
- * the address spaces per family and 2/4-octet-AS encoding.
+ * itself, so they are freed with it) and per path, by export class (target
+ * kind, source kind, 2/4-octet AS encoding), and for the address spaces per
+ * family and 2/4-octet-AS encoding.
  */
 import { BASE_CONTEXT, encodeAttributes } from '../bgp/codec/index.js';
 import type { CodecContext } from '../bgp/codec/index.js';
 import type { PrefixKey } from '../lib/prefix.js';
-import type { ExportContext } from '../policy/index.js';
-import { evaluateSharedExport, exportAttributes, vnetRouteAttributes } from '../policy/index.js';
+import type { PathAttributes } from '../bgp/codec/index.js';
+import type { ExportContext, ExportTarget } from '../policy/index.js';
+import {
+  evaluateSharedExport,
+  exportAttributes,
+  toGatewayAttributes,
+  toOnPremAttributes,
+  toRouteServerAttributes,
+  vnetRouteAttributes,
+  withholdsDefaultRoute,
+} from '../policy/index.js';
 import type { AttributeSet, ExportSet } from './attribute-store.js';
 import type { LocRibEntry } from './loc-rib.js';
 import { bestOf } from './loc-rib.js';
-import type { PeerId } from './peer.js';
+import type { Path, PeerId } from './peer.js';
 
 /** What an update group sends for a prefix: the attribute block, and the peer not to send it to. */
 export interface RouteExport {
@@ -31,7 +44,14 @@ export interface RouteExport {
 export interface GroupPolicy {
   readonly context: CodecContext;
   readonly ipv6Unicast: boolean;
+  /** who the group's peers are (kind, and the gateway of a gateway's instances); default an NVA */
+  readonly target?: ExportTarget;
 }
+
+const NVA_TARGET: ExportTarget = Object.freeze({ peer: '' });
+
+/** 0.0.0.0/0 and ::/0 as prefix keys (src/lib/prefix.ts `prefixKey`). */
+const isDefaultRoute = (key: PrefixKey): boolean => key === 0 || key === '::/0';
 
 export class Exporter {
   private readonly vnetExports = new Map<string, RouteExport>();
@@ -43,6 +63,8 @@ export class Exporter {
     /** the instance's IPv6 address, when IPv6 spaces are advertised */
     private readonly localV6: Uint8Array | undefined,
     private context: ExportContext,
+    /** a gateway's speaker: the NEXT_HOP of what it gives the route server (its GatewaySubnet address) */
+    private readonly internalNextHop: number = localV4,
   ) {}
 
   setContext(context: ExportContext): void {
@@ -51,6 +73,7 @@ export class Exporter {
 
   /** The instance's own route for an advertised address space (AS path 65515, ORIGIN IGP, NEXT_HOP = instance). */
   addressSpace(group: GroupPolicy, key: PrefixKey): RouteExport | undefined {
+    if ((group.target?.kind ?? 'nva') !== 'nva') return undefined;
     const ipv6 = typeof key === 'string';
     if (ipv6 && (!group.ipv6Unicast || !this.localV6)) return undefined;
     const fourOctet = group.context.fourOctetAs;
@@ -75,19 +98,36 @@ export class Exporter {
   bestPath(group: GroupPolicy, key: PrefixKey, entry: LocRibEntry): RouteExport | undefined {
     if (typeof key === 'string' && !group.ipv6Unicast) return undefined;
     const best = bestOf(entry);
-    if (!evaluateSharedExport(best.exportCandidate, this.context).advertise) return undefined;
-    const slot = group.context.fourOctetAs ? 1 : 0;
-    return (best.exports[slot] ??= {
-      set: this.encoded(best.attributes, group.context),
-      source: best.peer.id,
-    });
+    const target = group.target ?? NVA_TARGET;
+    if (!evaluateSharedExport(best.exportCandidate, this.context, target).advertise) return undefined;
+    if (withholdsDefaultRoute(this.context, target, isDefaultRoute(key))) return undefined;
+    const exportClass = `${target.kind ?? 'nva'}|${best.exportCandidate.source}|${group.context.fourOctetAs ? 4 : 2}`;
+    let exported = best.exports.get(exportClass);
+    if (!exported) {
+      exported = { set: this.encoded(best, exportClass, target, group.context), source: best.peer.id };
+      best.exports.set(exportClass, exported);
+    }
+    return exported;
   }
 
-  private encoded(set: AttributeSet, context: CodecContext): ExportSet {
-    const slot = context.fourOctetAs ? 1 : 0;
-    let exported = set.exports[slot];
+  /** The attributes a route gets toward the group's target (src/policy/export-rules.ts, gateway-rules.ts). */
+  private attributesFor(path: Path, target: ExportTarget): PathAttributes {
+    const attributes = path.attributes.attributes;
+    const role = this.context.role ?? 'route-server';
+    const kind = target.kind ?? 'nva';
+    if (role === 'route-server')
+      return kind === 'gateway' ? toGatewayAttributes(attributes) : exportAttributes(attributes, this.localAsn);
+    if (kind === 'route-server')
+      return toRouteServerAttributes(attributes, role, this.localAsn, this.internalNextHop);
+    const fromRouteServer = path.exportCandidate.source === 'route-server';
+    return toOnPremAttributes(attributes, role, this.localAsn, this.localV4, fromRouteServer);
+  }
+
+  private encoded(path: Path, exportClass: string, target: ExportTarget, context: CodecContext): ExportSet {
+    const set: AttributeSet = path.attributes;
+    let exported = set.exports.get(exportClass);
     if (!exported) {
-      const attributes = exportAttributes(set.attributes, this.localAsn);
+      const attributes = this.attributesFor(path, target);
       const block = encodeAttributes(attributes, context);
       const hop = set.ipv6NextHop ? Buffer.from(set.ipv6NextHop).toString('hex') : '';
       exported = {
@@ -96,7 +136,7 @@ export class Exporter {
         attributes,
         ...(set.ipv6NextHop ? { ipv6NextHop: set.ipv6NextHop } : {}),
       };
-      set.exports[slot] = exported;
+      set.exports.set(exportClass, exported);
     }
     return exported;
   }

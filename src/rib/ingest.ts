@@ -72,7 +72,9 @@ export function ingestUpdate(
   counters.updatesReceived++;
   const treatAsWithdraw = update.action === 'treat-as-withdraw';
   const announced = treatAsWithdraw ? 0 : announcedCount(update);
-  if (announced > 0 && exceedsRouteLimit(peer.adjRibIn.size, announced, table.routeLimit)) {
+  // docs/azure-behaviour.md §2.3: the limit is the NVAs'; internal links (gateways, src/policy/gateway-rules.ts) have none
+  const limited = (peer.info.kind ?? 'nva') === 'nva';
+  if (announced > 0 && limited && exceedsRouteLimit(peer.adjRibIn.size, announced, table.routeLimit)) {
     table.tripRouteLimit(peer, announced);
     return announced;
   }

@@ -10,15 +10,18 @@
  */
 import type { Prefix, PrefixKey } from '../lib/prefix.js';
 import type { InjectedRoute } from './ports.js';
-import type { Decision } from './decision.js';
+import type { Decision, HubRoutingPreference } from './decision.js';
 import { decide, ONLY_PATH } from './decision.js';
 import { Path } from './peer.js';
 import { PrefixMap } from '../lib/prefix-map.js';
 
 class MultiEntry {
   readonly decision: Decision<Path>;
-  constructor(readonly paths: readonly Path[]) {
-    this.decision = decide(paths);
+  constructor(
+    readonly paths: readonly Path[],
+    readonly preference: HubRoutingPreference,
+  ) {
+    this.decision = decide(paths, preference);
   }
 }
 
@@ -40,22 +43,28 @@ function pathsOf(entry: LocRibEntry): readonly Path[] {
   return entry instanceof Path ? [entry] : entry.paths;
 }
 
-function withPath(entry: LocRibEntry | undefined, path: Path): LocRibEntry {
+function withPath(entry: LocRibEntry | undefined, path: Path, preference: HubRoutingPreference): LocRibEntry {
   if (!entry) return path;
   const paths = pathsOf(entry);
-  return new MultiEntry([...paths, path]);
+  return new MultiEntry([...paths, path], preference);
 }
 
-function withoutPath(entry: LocRibEntry, path: Path): LocRibEntry | undefined {
+function withoutPath(
+  entry: LocRibEntry,
+  path: Path,
+  preference: HubRoutingPreference,
+): LocRibEntry | undefined {
   if (entry === path) return undefined;
   if (entry instanceof Path) return entry;
   const paths = entry.paths.filter((p) => p !== path);
   if (paths.length === entry.paths.length) return entry;
-  return paths.length === 1 ? paths[0] : new MultiEntry(paths);
+  return paths.length === 1 ? paths[0] : new MultiEntry(paths, preference);
 }
 
 export class LocRib {
   readonly entries = new PrefixMap<LocRibEntry>();
+  /** hubRoutingPreference the entries are decided with (docs/azure-behaviour.md §4.3) */
+  preference: HubRoutingPreference = 'ExpressRoute';
 
   get size(): number {
     return this.entries.size;
@@ -78,10 +87,18 @@ export class LocRib {
     next: Path | undefined,
   ): void {
     let entry = current;
-    if (previous && entry) entry = withoutPath(entry, previous);
-    if (next) entry = withPath(entry, next);
+    if (previous && entry) entry = withoutPath(entry, previous, this.preference);
+    if (next) entry = withPath(entry, next, this.preference);
     if (entry) this.entries.set(key, entry);
     else this.entries.delete(key);
+  }
+
+  /** Decides `key` again with the current preference; true when its entry was replaced. */
+  redecide(key: PrefixKey): boolean {
+    const entry = this.entries.get(key);
+    if (!(entry instanceof MultiEntry) || entry.preference === this.preference) return false;
+    this.entries.set(key, new MultiEntry(entry.paths, this.preference));
+    return true;
   }
 }
 

@@ -9,7 +9,8 @@ import { parseIpv4, parseIpv6 } from '../lib/prefix.js';
 import { neighbourAs } from '../policy/index.js';
 import type { ExportCandidate, ExportTarget, RouteSourceKind } from '../policy/index.js';
 import type { AttributeSet, AttributeStore } from './attribute-store.js';
-import type { DecisionPath } from './decision.js';
+import type { DecisionPath, HubSource } from './decision.js';
+import type { GatewayType } from '../policy/index.js';
 import type { AdjRibOut } from './adj-rib-out.js';
 import type { RouteExport } from './exporter.js';
 import { PrefixMap } from '../lib/prefix-map.js';
@@ -33,8 +34,22 @@ export interface PeerInfo {
   /** BGP Identifier from its OPEN, unsigned 32-bit */
   readonly routerId: number;
   readonly capabilities: PeerCapabilities;
-  /** `nva` (default) or `gateway` (ExpressRoute/VPN gateway, docs/azure-behaviour.md §4) */
+  /**
+   * `nva` (default; in a gateway's speaker, an on-prem router), `gateway` (in
+   * the route server: an instance of an ExpressRoute/VPN gateway,
+   * docs/azure-behaviour.md §4), `route-server` (in a gateway's speaker: an
+   * instance of the route server). `gateway` and `route-server` peers are
+   * internal links (src/policy/gateway-rules.ts).
+   */
   readonly kind?: Exclude<RouteSourceKind, 'vnet'>;
+  /** `gateway` peers: the gateway (one source for its two instances) and its type */
+  readonly gateway?: { readonly id: string; readonly type: GatewayType };
+}
+
+/** The source a peer's paths have for hub routing preference (docs/azure-behaviour.md §4.3). */
+function hubSourceOf(info: PeerInfo): HubSource {
+  if (info.kind !== 'gateway' || info.gateway === undefined) return 'nva';
+  return info.gateway.type === 'ExpressRoute' ? 'ExpressRoute' : 'Vpn';
 }
 
 /** A string that sorts like the address: IPv4 before IPv6, numerically within a family. */
@@ -56,10 +71,12 @@ export class Path implements DecisionPath {
   readonly routerId: number;
   readonly peerAddressOrder: string;
   readonly sessionSequence: number;
+  readonly hubSource: HubSource;
+  readonly internal: boolean;
   /** what the export rules read, built once */
   readonly exportCandidate: ExportCandidate;
-  /** what update groups send for this path, by [2-octet AS group, 4-octet AS group] (src/rib/exporter.ts) */
-  readonly exports: [RouteExport | undefined, RouteExport | undefined] = [undefined, undefined];
+  /** what update groups send for this path, by the group's export class (src/rib/exporter.ts) */
+  readonly exports = new Map<string, RouteExport>();
   /** shared arrays of the injected route when this path is alone in its ECMP set */
   private single: { nextHops: readonly string[]; sourcePeers: readonly string[]; best: Path } | undefined;
 
@@ -74,10 +91,14 @@ export class Path implements DecisionPath {
     this.routerId = peer.info.routerId;
     this.peerAddressOrder = peer.addressOrder;
     this.sessionSequence = peer.sequence;
+    this.hubSource = hubSourceOf(peer.info);
+    const kind = peer.info.kind ?? 'nva';
+    this.internal = kind !== 'nva';
     this.exportCandidate = {
-      source: peer.info.kind ?? 'nva',
+      source: kind,
       sourcePeer: peer.id,
       advertise: attributes.verdict.advertise,
+      ...(peer.info.gateway !== undefined ? { gateway: peer.info.gateway.id } : {}),
     };
   }
 

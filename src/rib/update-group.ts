@@ -55,6 +55,9 @@ export function groupKeyOf(policy: GroupPolicy): string {
     context.extendedMessage ? 'extended' : 'standard',
     policy.ipv6Unicast ? 'ipv4+ipv6' : 'ipv4',
     [...context.addPathSend].sort((a, b) => a - b).join(','),
+    // the export rules and attributes differ by target (src/rib/exporter.ts)
+    policy.target?.kind ?? 'nva',
+    policy.target?.gateway ?? '',
   ].join('|');
 }
 
