@@ -12,6 +12,7 @@ import type {
   BgpRuntime,
   InjectedRoutes,
   InjectedRoutesListener,
+  InternalLinkSpec,
   InstanceSessionState,
   PeerSpec,
   PeerStatistics,
@@ -92,6 +93,14 @@ export class RecordingRuntime implements BgpRuntime {
   }
   async refreshPeers(): Promise<void> {
     this.calls.push('refresh');
+  }
+  /** internal links up now, by id */
+  readonly links = new Map<string, InternalLinkSpec>();
+  async connectInternal(link: InternalLinkSpec): Promise<void> {
+    this.links.set(link.linkId, link);
+  }
+  async disconnectInternal(linkId: string): Promise<void> {
+    this.links.delete(linkId);
   }
   async close(): Promise<void> {}
 }

@@ -82,12 +82,10 @@ async function gatewayRows(nic: string): Promise<string[]> {
     .map((r) => `${r.addressPrefix[0]} ${r.nextHopIpAddress.join(',')}`);
 }
 
-function learn(instance: string, prefix: Prefix, withdraw = false): void {
-  runtime.inject({
-    routeServerId: gatewayId('vpngw'),
-    instance,
-    changes: [{ prefix, route: withdraw ? null : { nextHops: ['192.168.10.1'] } }],
-  });
+/** Waits for the service's effects (they run after the write is applied). */
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !condition(); i++) await new Promise((resolve) => setImmediate(resolve));
+  expect(condition()).toBe(true);
 }
 
 describe('gateway speakers', () => {
@@ -165,23 +163,37 @@ describe('gateway speakers', () => {
     });
   });
 
-  it('puts what the gateway learns in the VMs’ effective routes once a route server is placed, then in a spoke', async () => {
+  it('links each gateway instance with each route-server instance once a route server is placed', async () => {
     await connectBranch();
-    learn('IN_0', BRANCH);
-    learn('IN_1', BRANCH);
-    expect(await gatewayRows(nicId('vm'))).toEqual([]);
+    expect(runtime.links.size).toBe(0);
     await h.service.resources.virtualHubs.put(hubId('rs'), {});
     await (
       await h.service.resources.ipConfigurations.put(ipConfigId('rs'), {
         subnetId: subnetId('hub', 'RouteServerSubnet'),
       })
     ).applied;
+    await until(() => runtime.links.size === 4);
+    const ends = [...runtime.links.values()].map(({ ends: [server, gateway] }) => [
+      `${server.instance} sees ${server.peer.kind} ${server.peer.address} ${server.peer.gateway?.type}`,
+      `${gateway.instance} sees ${gateway.peer.kind} ${gateway.peer.address}`,
+    ]);
+    expect(ends).toEqual([
+      ['IN_0 sees gateway 10.0.255.4 Vpn', 'IN_0 sees route-server 10.0.1.4'],
+      ['IN_1 sees gateway 10.0.255.4 Vpn', 'IN_0 sees route-server 10.0.1.5'],
+      ['IN_0 sees gateway 10.0.255.5 Vpn', 'IN_1 sees route-server 10.0.1.4'],
+      ['IN_1 sees gateway 10.0.255.5 Vpn', 'IN_1 sees route-server 10.0.1.5'],
+    ]);
+    expect(spec('vpngw')!.gateway).toEqual({ type: 'Vpn', nextHops: ['10.0.255.4', '10.0.255.5'] });
+    // what the route server injects for a gateway's route is in the VMs' effective routes
+    runtime.inject({
+      routeServerId: hubId('rs'),
+      instance: 'IN_0',
+      changes: [{ prefix: BRANCH, route: { nextHops: ['10.0.255.4', '10.0.255.5'] } }],
+    });
     expect(await gatewayRows(nicId('vm'))).toEqual([
       '192.168.10.0/24 10.0.255.4',
       '192.168.10.0/24 10.0.255.5',
     ]);
-    learn('IN_1', BRANCH, true);
-    expect(await gatewayRows(nicId('vm'))).toEqual(['192.168.10.0/24 10.0.255.4']);
 
     await h.service.resources.virtualNetworks.put(vnetId('spoke'), {
       addressPrefixes: ['10.1.0.0/16'],
@@ -203,8 +215,17 @@ describe('gateway speakers', () => {
     await h.service.resources.networkInterfaces.put(nicId('spoke-vm'), {
       subnetId: subnetId('spoke', 'app'),
     });
-    expect(await gatewayRows(nicId('spoke-vm'))).toEqual(['192.168.10.0/24 10.0.255.4']);
+    expect(await gatewayRows(nicId('spoke-vm'))).toEqual([
+      '192.168.10.0/24 10.0.255.4',
+      '192.168.10.0/24 10.0.255.5',
+    ]);
     // the spoke's space reaches the VPN site through the gateway's advertisement
     expect(spec('vpngw')!.addressSpaces).toEqual(['10.0.0.0/16', '10.1.0.0/16']);
+    // the route server goes: its links go
+    await (
+      await h.service.resources.virtualNetworkPeerings.delete(`${vnetId('spoke')}/virtualNetworkPeerings/to-hub`)
+    ).applied;
+    await (await h.service.resources.ipConfigurations.delete(ipConfigId('rs'))).applied;
+    await until(() => runtime.links.size === 0);
   });
 });

@@ -9,32 +9,34 @@
  *   with the on-prem router on the first (docs/azure-behaviour.md §4.1, §4.5).
  * Both advertise the address spaces the VNet's route server advertises (the
  * VNet's and the spokes' served through gateway transit), or the VNet's own
- * without a route server. What a gateway's instance learns reaches the VMs
- * through the VNet's route server binding, as one more source whose next hop
- * is that instance's GatewaySubnet address (source VirtualNetworkGateway,
- * docs/azure-behaviour.md §1.6); routes learned before the route server is
- * placed are kept and handed over when it is.
+ * without a route server.
+ *
+ * With a route server in the VNet, each instance of the gateway is linked
+ * internally with each instance of the route server (four links,
+ * src/rib/internal-link.ts; docs/azure-behaviour.md §4.1: always peered).
+ * The route server's engine learns what the gateway learned, NEXT_HOP the
+ * gateway instance's GatewaySubnet address, and decides between gateway and
+ * NVA routes by hub routing preference (src/rib/decision.ts); what reaches
+ * the VMs is its decision (source VirtualNetworkGateway,
+ * docs/azure-behaviour.md §1.6). Branch-to-branch decides what crosses to
+ * the NVAs and to the other gateway (src/policy/export-rules.ts). What a
+ * gateway learned before the route server is placed reaches the VMs once
+ * the links are up (its engine re-sends its table).
  *
  * `sync` compares what a gateway should run with what runs and asks the
  * runtime for the difference: new or removed peers are added or removed
  * (other sessions stay up); a changed address or ASN restarts the speaker.
  */
-import {
-  formatIpv4,
-  formatPrefix,
-  parsePrefix,
-  prefixKey,
-  type Prefix,
-  type PrefixKey,
-} from '../lib/prefix.js';
+import { formatIpv4, formatPrefix, parsePrefix } from '../lib/prefix.js';
 import type { RouteServerBinding } from '../sdn/index.js';
 import {
   BgpRuntimeError,
   type BgpRuntime,
-  type InjectedRoutes,
+  type InternalLinkSpec,
   type PeerSpec,
   type RouteServerRuntimeSpec,
 } from '../runtime/index.js';
+import { instanceAddresses } from './views.js';
 import type { ServiceCore } from './core.js';
 import { idKey, TYPES } from './ids.js';
 import type { Stored } from './records.js';
@@ -52,16 +54,64 @@ export function peeringAddresses(slash30: string): { peer: string; edge: string 
   return { peer: formatIpv4(prefix.address + 1), edge: formatIpv4(prefix.address + 2) };
 }
 
-/** The VNet's route server binding, when a route server is placed in the gateway's VNet. */
-function servingBinding(core: ServiceCore, gateway: GatewayRecord): RouteServerBinding | undefined {
+/** The route server placed in the gateway's VNet: its id and its instances' addresses. */
+function servingRouteServer(
+  core: ServiceCore,
+  gateway: GatewayRecord,
+): { id: string; addresses: string[] } | undefined {
   const subnet = core.index.get(gateway.body.subnetId, TYPES.subnet);
   const vnetKey = subnet === undefined ? undefined : idKey(subnet.parentId!);
   for (const config of core.index.ofType(TYPES.ipConfiguration)) {
     const hosting = core.index.get(config.body.subnetId, TYPES.subnet);
     if (hosting !== undefined && idKey(hosting.parentId!) === vnetKey)
-      return core.model.routeServer(idKey(config.parentId!));
+      return { id: config.parentId!, addresses: instanceAddresses(hosting.body.addressPrefix) };
   }
   return undefined;
+}
+
+/** The VNet's route server binding, when a route server is placed in the gateway's VNet. */
+function servingBinding(core: ServiceCore, gateway: GatewayRecord): RouteServerBinding | undefined {
+  const routeServer = servingRouteServer(core, gateway);
+  return routeServer && core.model.routeServer(idKey(routeServer.id));
+}
+
+/**
+ * The internal links of a gateway with its VNet's route server (running in
+ * the runtime): each gateway instance with each route-server instance.
+ */
+function internalLinks(core: ServiceCore, gateway: GatewayRecord): InternalLinkSpec[] {
+  const routeServer = servingRouteServer(core, gateway);
+  if (routeServer === undefined || !core.running.has(idKey(routeServer.id))) return [];
+  const type = gateway.body.gatewayType;
+  const links: InternalLinkSpec[] = [];
+  INSTANCE_IDS.forEach((gatewayInstance, g) => {
+    INSTANCE_IDS.forEach((serverInstance, r) => {
+      const gatewayAddress = gateway.body.instanceAddresses[g];
+      const serverAddress = routeServer.addresses[r];
+      if (gatewayAddress === undefined || serverAddress === undefined) return;
+      links.push({
+        linkId: `${idKey(gateway.id)}#${gatewayInstance}~${idKey(routeServer.id)}#${serverInstance}`,
+        ends: [
+          {
+            routeServerId: routeServer.id,
+            instance: serverInstance,
+            peer: {
+              address: gatewayAddress,
+              asn: ROUTE_SERVER_ASN,
+              kind: 'gateway',
+              gateway: { id: idKey(gateway.id), type },
+            },
+          },
+          {
+            routeServerId: gateway.id,
+            instance: gatewayInstance,
+            peer: { address: serverAddress, asn: ROUTE_SERVER_ASN, kind: 'route-server' },
+          },
+        ],
+      });
+    });
+  });
+  return links;
 }
 
 function vnetSpaces(core: ServiceCore, gateway: GatewayRecord): string[] {
@@ -131,38 +181,31 @@ function gatewaySpec(core: ServiceCore, gateway: GatewayRecord): RouteServerRunt
       hubRoutingPreference: 'ExpressRoute',
       maxRoutesPerPeer: core.limits.maxRoutesPerPeer,
     },
+    gateway: { type: gateway.body.gatewayType, nextHops: gateway.body.instanceAddresses },
   };
 }
 
 const sameSpeaker = (a: RouteServerRuntimeSpec, b: RouteServerRuntimeSpec) =>
   a.asn === b.asn && a.instances.every((instance, i) => instance.address === b.instances[i]?.address);
 
-interface InstanceRoute {
-  readonly prefix: Prefix;
-  readonly nextHops: readonly string[];
-}
-
 interface Running {
   spec: RouteServerRuntimeSpec;
-  /** GatewaySubnet address of each instance: the next hop of what it learned */
-  nextHops: ReadonlyMap<string, string>;
-  /** what each instance injects now, by prefix key */
-  routes: Map<string, Map<PrefixKey, InstanceRoute>>;
+  /** the internal links up with the route server, by id */
+  links: Map<string, InternalLinkSpec>;
   binding: RouteServerBinding | undefined;
   stopFollowing: (() => void) | undefined;
 }
 
+const sameLink = (a: InternalLinkSpec, b: InternalLinkSpec) => JSON.stringify(a) === JSON.stringify(b);
+
 export class GatewaySpeakers {
   /** gateway id key → its running speaker */
   private readonly running = new Map<string, Running>();
-  private readonly unsubscribe: () => void;
 
   constructor(
     private readonly core: ServiceCore,
     private readonly runtime: BgpRuntime,
-  ) {
-    this.unsubscribe = runtime.onInjectedRoutes((routes) => this.onInjected(routes));
-  }
+  ) {}
 
   /** Brings the gateway's speaker to what its records say (stopping it when it has no neighbour left). */
   async sync(gatewayId: string): Promise<void> {
@@ -177,6 +220,7 @@ export class GatewaySpeakers {
     const now = this.running.get(key);
     if (now === undefined) {
       await this.start(key, gateway!, spec);
+      await this.syncLinks(key);
       return;
     }
     const before = new Map(now.spec.peers.map((p) => [p.connectionId, p]));
@@ -191,17 +235,43 @@ export class GatewaySpeakers {
     for (const id of before.keys()) if (!after.has(id)) await this.runtime.removePeer(spec.routeServerId, id);
   }
 
-  /** A route server was placed or removed: every gateway re-reads the binding it feeds and its spaces. */
+  /** A route server was placed or removed: every gateway re-reads its links and the spaces it advertises. */
   rebind(): void {
     for (const [key, running] of this.running) {
       const gateway = this.core.index.get(running.spec.routeServerId, TYPES.virtualNetworkGateway);
       if (gateway === undefined) continue;
-      this.attach(key, running, servingBinding(this.core, gateway));
+      this.attach(running, servingBinding(this.core, gateway));
       this.runtime
         .setAddressSpaces(running.spec.routeServerId, vnetSpaces(this.core, gateway))
         .catch((e: unknown) => {
           this.core.reportEffectError(e);
         });
+      this.syncLinks(key).catch((e: unknown) => {
+        this.core.reportEffectError(e);
+      });
+    }
+  }
+
+  /** Connects the links the gateway should have with its VNet's route server, disconnects the others. */
+  private async syncLinks(key: string): Promise<void> {
+    const running = this.running.get(key);
+    const connect = this.runtime.connectInternal?.bind(this.runtime);
+    const disconnect = this.runtime.disconnectInternal?.bind(this.runtime);
+    if (running === undefined || connect === undefined || disconnect === undefined) return;
+    const gateway = this.core.index.get(running.spec.routeServerId, TYPES.virtualNetworkGateway);
+    const wanted = new Map(
+      (gateway === undefined ? [] : internalLinks(this.core, gateway)).map((link) => [link.linkId, link]),
+    );
+    for (const [id, link] of [...running.links]) {
+      const next = wanted.get(id);
+      if (next !== undefined && sameLink(link, next)) continue;
+      running.links.delete(id);
+      await disconnect(id);
+    }
+    for (const [id, link] of wanted) {
+      if (running.links.has(id)) continue;
+      running.links.set(id, link);
+      await connect(link);
     }
   }
 
@@ -224,18 +294,9 @@ export class GatewaySpeakers {
   }
 
   private async start(key: string, gateway: GatewayRecord, spec: RouteServerRuntimeSpec): Promise<void> {
-    const nextHops = new Map(
-      INSTANCE_IDS.map((instance, i) => [instance, gateway.body.instanceAddresses[i]!]),
-    );
-    const running: Running = {
-      spec,
-      nextHops,
-      routes: new Map(),
-      binding: undefined,
-      stopFollowing: undefined,
-    };
+    const running: Running = { spec, links: new Map(), binding: undefined, stopFollowing: undefined };
     this.running.set(key, running);
-    this.attach(key, running, servingBinding(this.core, gateway));
+    this.attach(running, servingBinding(this.core, gateway));
     const outcome = await this.runtime.startRouteServer(spec, { tolerateBindFailure: true });
     if (!outcome.running) {
       this.running.delete(key);
@@ -247,25 +308,14 @@ export class GatewaySpeakers {
   private async stop(key: string): Promise<void> {
     const running = this.running.get(key)!;
     this.running.delete(key);
-    this.attach(key, running, undefined);
+    this.attach(running, undefined);
+    for (const id of running.links.keys()) await this.runtime.disconnectInternal?.(id);
     await this.runtime.stopRouteServer(running.spec.routeServerId);
   }
 
-  /** Moves what the gateway's instances inject from the binding they fed to `binding`. */
-  private attach(key: string, running: Running, binding: RouteServerBinding | undefined): void {
+  /** Follows the address spaces of the route server binding of the gateway's VNet. */
+  private attach(running: Running, binding: RouteServerBinding | undefined): void {
     if (running.binding === binding) return;
-    for (const [instance, routes] of running.routes) {
-      const slot = `${key}#${instance}`;
-      const values = [...routes.values()];
-      running.binding?.applyInjectedRoutes(
-        slot,
-        values.map((r) => ({ prefix: r.prefix, route: null })),
-      );
-      binding?.applyInjectedRoutes(
-        slot,
-        values.map((r) => ({ prefix: r.prefix, route: { nextHops: r.nextHops } })),
-      );
-    }
     running.stopFollowing?.();
     running.binding = binding;
     running.stopFollowing = binding?.onAddressSpacesChanged(() => {
@@ -276,35 +326,7 @@ export class GatewaySpeakers {
     });
   }
 
-  private onInjected({ routeServerId, instance, changes, withdrawAll }: InjectedRoutes): void {
-    const key = idKey(routeServerId);
-    const running = this.running.get(key);
-    if (running === undefined) return;
-    const hop = running.nextHops.get(instance);
-    if (hop === undefined) return;
-    let routes = running.routes.get(instance);
-    if (routes === undefined) running.routes.set(instance, (routes = new Map<PrefixKey, InstanceRoute>()));
-    const applied: { prefix: Prefix; route: { nextHops: readonly string[] } | null }[] = [];
-    if (withdrawAll === true) {
-      for (const route of routes.values()) applied.push({ prefix: route.prefix, route: null });
-      routes.clear();
-    }
-    for (const change of changes) {
-      const prefixId = prefixKey(change.prefix);
-      if (change.route === null) {
-        routes.delete(prefixId);
-        applied.push({ prefix: change.prefix, route: null });
-      } else {
-        const route = { prefix: change.prefix, nextHops: [hop] };
-        routes.set(prefixId, route);
-        applied.push({ prefix: change.prefix, route: { nextHops: route.nextHops } });
-      }
-    }
-    running.binding?.applyInjectedRoutes(`${key}#${instance}`, applied);
-  }
-
   close(): void {
-    this.unsubscribe();
     for (const running of this.running.values()) running.stopFollowing?.();
     this.running.clear();
   }

@@ -36,6 +36,10 @@ interface InstanceHandleEvents {
   routes(changes: readonly VnetRouteChange[]): void;
   /** the worker failed: everything it injected is gone */
   withdrawAll(): void;
+  /** UPDATEs for the other end of an internal link */
+  linkSend?(linkId: string, messages: readonly Uint8Array[]): void;
+  /** the instance listens again after a failure (its internal links are up again on its side) */
+  restarted?(): void;
 }
 
 const REPUBLISHED = new Set([SESSION_CHANNEL, RIB_CHANNEL]);
@@ -165,6 +169,9 @@ export class InstanceHandle {
       case 'routes':
         this.events.routes(decodeRouteBatch(report.batch));
         return;
+      case 'link-send':
+        this.events.linkSend?.(report.linkId, report.messages);
+        return;
       case 'diagnostics':
         if (REPUBLISHED.has(report.channel)) diagnostics.channel(report.channel).publish(report.message);
         return;
@@ -223,6 +230,7 @@ export class InstanceHandle {
     const spec = this.spec();
     try {
       await this.start();
+      this.events.restarted?.();
       publishRuntimeEvent({
         type: 'instance-restarted',
         routeServerId: spec.routeServerId,

@@ -54,7 +54,17 @@ export class InstanceHost {
         this.running?.updateSettings({
           routeLimit: command.settings.maxRoutesPerPeer,
           branchToBranch: command.settings.allowBranchToBranchTraffic,
+          hubRoutingPreference: command.settings.hubRoutingPreference,
         });
+        return undefined;
+      case 'link-up':
+        this.running?.linkUp(command.linkId, command.peer, (messages) => this.linkSend(command.linkId, messages));
+        return undefined;
+      case 'link-down':
+        this.running?.linkDown(command.linkId);
+        return undefined;
+      case 'link-receive':
+        this.running?.linkReceive(command.linkId, command.messages);
         return undefined;
       case 'spaces':
         this.addressSpaces.set(command.addressSpaces);
@@ -91,11 +101,16 @@ export class InstanceHost {
         sink: { applyInjectedRoutes: (_instance, changes) => this.inject(changes) },
         routeLimit: spec.settings.maxRoutesPerPeer,
         branchToBranch: spec.settings.allowBranchToBranchTraffic,
+        hubRoutingPreference: spec.settings.hubRoutingPreference,
+        ...(spec.role !== undefined ? { role: spec.role } : {}),
+        ...(spec.internalNextHop !== undefined ? { internalNextHop: spec.internalNextHop } : {}),
       });
     } catch (error) {
       throw explainBindError(error, spec.routeServerId, spec.port) ?? error;
     }
     for (const peer of spec.peers) this.configure(peer);
+    for (const link of spec.links ?? [])
+      this.running.linkUp(link.linkId, link.peer, (messages) => this.linkSend(link.linkId, messages));
     return this.running.speaker.port;
   }
 
@@ -119,6 +134,15 @@ export class InstanceHost {
     this.peers.delete(keyOf(connectionId));
     this.running?.removePeer(peer.peerIp, 'BGP connection deleted');
     return undefined;
+  }
+
+  /** What the engine sends an internal link goes to the main thread, which hands it to the other end. */
+  private linkSend(linkId: string, messages: Buffer[]): void {
+    const copies = messages.map((message) => Uint8Array.from(message));
+    this.report(
+      { type: 'link-send', linkId, messages: copies },
+      copies.map((copy) => copy.buffer),
+    );
   }
 
   private inject(changes: readonly InjectedRouteChange[]): void {

@@ -22,9 +22,12 @@ import { Afi, IPV6_UNICAST, Safi, familyKey } from '../bgp/codec/index.js';
 import { BgpSpeaker, SessionError } from '../bgp/session/index.js';
 import type { PeerOptions, SessionEvent, SocketOptions } from '../bgp/session/index.js';
 import type { Negotiated } from '../bgp/fsm/index.js';
-import { RouteEngine } from '../rib/index.js';
+import { InternalLinkReceiver, internalPeerInfo, RouteEngine } from '../rib/index.js';
+import type { EngineRole } from '../policy/index.js';
 import type {
   AdvertisedRoute,
+  HubRoutingPreference,
+  InternalLinkPeer,
   InjectedRouteSink,
   InstanceId,
   LearnedRoute,
@@ -47,6 +50,11 @@ interface RouteServerInstanceOptions {
   /** journal bytes a peer may fall behind before Cease / Out of Resources (src/rib/session-close.ts) */
   readonly outputLagLimit?: number;
   readonly branchToBranch?: boolean;
+  readonly hubRoutingPreference?: HubRoutingPreference;
+  /** a gateway's speaker (src/policy/gateway-rules.ts); default the route server */
+  readonly role?: EngineRole;
+  /** a gateway's speaker: its GatewaySubnet address (NEXT_HOP toward the route server) */
+  readonly internalNextHop?: string;
   readonly socketOptions?: SocketOptions;
 }
 
@@ -54,6 +62,8 @@ export class RouteServerInstance {
   readonly engine: RouteEngine;
   private speakerRef: BgpSpeaker | undefined;
   private readonly drainCallbacks = new Map<string, (() => void)[]>();
+  /** internal links (src/rib/internal-link.ts), by link id: the receiving side */
+  private readonly links = new Map<string, InternalLinkReceiver>();
 
   private constructor(readonly options: RouteServerInstanceOptions) {
     this.engine = new RouteEngine({
@@ -63,6 +73,11 @@ export class RouteServerInstance {
       ...(options.routeLimit !== undefined ? { routeLimit: options.routeLimit } : {}),
       ...(options.outputLagLimit !== undefined ? { outputLagLimit: options.outputLagLimit } : {}),
       ...(options.branchToBranch !== undefined ? { branchToBranch: options.branchToBranch } : {}),
+      ...(options.hubRoutingPreference !== undefined
+        ? { hubRoutingPreference: options.hubRoutingPreference }
+        : {}),
+      ...(options.role !== undefined ? { role: options.role } : {}),
+      ...(options.internalNextHop !== undefined ? { internalNextHop: options.internalNextHop } : {}),
       network: options.network,
       sink: options.sink,
     });
@@ -102,10 +117,41 @@ export class RouteServerInstance {
     this.engine.peerDown(address);
   }
 
-  /** Route-server settings that change live: the per-peer route limit and branch-to-branch. */
-  updateSettings(settings: { routeLimit?: number; branchToBranch?: boolean }): void {
+  /** Route-server settings that change live: the per-peer route limit, branch-to-branch, hub routing preference. */
+  updateSettings(settings: {
+    routeLimit?: number;
+    branchToBranch?: boolean;
+    hubRoutingPreference?: HubRoutingPreference;
+  }): void {
     if (settings.routeLimit !== undefined) this.engine.setRouteLimit(settings.routeLimit);
     if (settings.branchToBranch !== undefined) this.engine.setBranchToBranch(settings.branchToBranch);
+    if (settings.hubRoutingPreference !== undefined)
+      this.engine.setHubRoutingPreference(settings.hubRoutingPreference);
+  }
+
+  /**
+   * Brings an internal link up (again: the other end re-sends its table):
+   * what the engine sends the link goes to `send`.
+   */
+  linkUp(linkId: string, peer: InternalLinkPeer, send: (messages: Buffer[]) => void): void {
+    this.engine.peerUp(linkId, internalPeerInfo(peer), {
+      send: (messages) => {
+        send(messages);
+        return true;
+      },
+      onDrain: () => undefined,
+    });
+    this.links.set(linkId, new InternalLinkReceiver(this.engine, linkId));
+  }
+
+  linkDown(linkId: string): void {
+    this.links.delete(linkId);
+    this.engine.peerDown(linkId);
+  }
+
+  /** UPDATEs from the other end of a link that is up here; ignored otherwise. */
+  linkReceive(linkId: string, messages: readonly Uint8Array[]): void {
+    this.links.get(linkId)?.receive(messages);
   }
 
   /**

@@ -12,7 +12,9 @@
  */
 import { ipv4Prefix, ipv6Prefix, type Prefix } from '../lib/prefix.js';
 import type { InstanceId } from '../rib/ports.js';
+import type { EngineRole } from '../policy/index.js';
 import type {
+  InternalPeer,
   PeerRoute,
   PeerSpec,
   PeerStatistics,
@@ -31,6 +33,12 @@ export interface InstanceStartSpec {
   readonly addressSpaces: readonly string[];
   readonly peers: readonly PeerSpec[];
   readonly settings: RouteServerRuntimeSettings;
+  /** default `route-server`; a gateway's speaker otherwise (src/policy/gateway-rules.ts) */
+  readonly role?: EngineRole;
+  /** a gateway's speaker: this instance's GatewaySubnet address */
+  readonly internalNextHop?: string;
+  /** the internal links of this instance (brought up again after a restart) */
+  readonly links?: readonly { readonly linkId: string; readonly peer: InternalPeer }[];
 }
 
 /** The worker's own health: event-loop delay since the last reading, heap. */
@@ -50,6 +58,9 @@ export type InstanceCommand =
   | { readonly op: 'update-peer'; readonly peer: PeerSpec }
   | { readonly op: 'remove-peer'; readonly connectionId: string }
   | { readonly op: 'refresh' }
+  | { readonly op: 'link-up'; readonly linkId: string; readonly peer: InternalPeer }
+  | { readonly op: 'link-down'; readonly linkId: string }
+  | { readonly op: 'link-receive'; readonly linkId: string; readonly messages: readonly Uint8Array[] }
   | { readonly op: 'learned'; readonly connectionId: string }
   | { readonly op: 'advertised'; readonly connectionId: string }
   | { readonly op: 'statistics' }
@@ -66,6 +77,9 @@ export interface CommandResults {
   'update-peer': undefined;
   'remove-peer': undefined;
   refresh: undefined;
+  'link-up': undefined;
+  'link-down': undefined;
+  'link-receive': undefined;
   learned: readonly PeerRoute[];
   advertised: readonly PeerRoute[];
   statistics: readonly PeerStatistics[];
@@ -89,6 +103,7 @@ export type InstanceReport =
   | { readonly type: 'failed'; readonly id: number; readonly code?: string; readonly message: string }
   | { readonly type: 'session'; readonly peer: string; readonly state: SessionState }
   | { readonly type: 'routes'; readonly batch: RouteBatch }
+  | { readonly type: 'link-send'; readonly linkId: string; readonly messages: readonly Uint8Array[] }
   | { readonly type: 'diagnostics'; readonly channel: string; readonly message: unknown };
 
 const WITHDRAWN = 0;

@@ -9,8 +9,11 @@ import type { Prefix } from '../lib/prefix.js';
 import type { InstanceId } from '../rib/ports.js';
 import type { RuntimeErrorCode } from './errors.js';
 
-/** Azure's hub routing preference (a route server setting the runtime is told; it does not change route selection yet). */
+/** Azure's hub routing preference (docs/azure-behaviour.md §4.3; applied by the route engine's decision process). */
 export type HubRoutingPreference = 'ExpressRoute' | 'VpnGateway' | 'ASPath';
+
+/** ARM's `gatewayType` of a virtual network gateway. */
+export type GatewayType = 'ExpressRoute' | 'Vpn';
 
 /** RFC 4271 §8.2.2 session states. */
 export type SessionState = 'Idle' | 'Connect' | 'Active' | 'OpenSent' | 'OpenConfirm' | 'Established';
@@ -49,6 +52,39 @@ export interface RouteServerRuntimeSpec {
   readonly addressSpaces: readonly string[];
   readonly peers: readonly PeerSpec[];
   readonly settings: RouteServerRuntimeSettings;
+  /**
+   * Present when the speaker is a VNet gateway's (docs/gateways.md): its
+   * type, and per instance its GatewaySubnet address, the NEXT_HOP of what
+   * it gives the route server over their internal links
+   */
+  readonly gateway?: { readonly type: GatewayType; readonly nextHops: readonly string[] };
+}
+
+/** The other end of an internal link, as one end's route engine sees it. */
+export interface InternalPeer {
+  readonly address: string;
+  readonly asn: number;
+  /** `gateway`: seen from the route server; `route-server`: seen from a gateway's speaker */
+  readonly kind: 'gateway' | 'route-server';
+  /** `gateway` peers: the gateway (its two instances are one source) and its type */
+  readonly gateway?: { readonly id: string; readonly type: GatewayType };
+}
+
+/** One end of an internal link: an instance of a running route server (or gateway speaker). */
+export interface InternalLinkEnd {
+  readonly routeServerId: string;
+  readonly instance: InstanceId;
+  readonly peer: InternalPeer;
+}
+
+/**
+ * An internal link between an instance of a route server and an instance of
+ * a gateway's speaker in its VNet (docs/gateways.md, "Branch-to-branch"):
+ * their route engines exchange UPDATEs as over a BGP session, without TCP.
+ */
+export interface InternalLinkSpec {
+  readonly linkId: string;
+  readonly ends: readonly [InternalLinkEnd, InternalLinkEnd];
 }
 
 export interface StartOptions {
@@ -162,5 +198,13 @@ export interface BgpRuntime {
   peerStatistics(): Promise<readonly PeerStatistics[]>;
   /** subscribes to the routes the instances inject; returns the unsubscribe */
   onInjectedRoutes(listener: InjectedRoutesListener): () => void;
+  /**
+   * Links two instances internally (a runtime that runs both ends; absent
+   * where the ends may run in different processes). The link is up while
+   * both ends run; connecting an existing id replaces the link.
+   */
+  connectInternal?(link: InternalLinkSpec): Promise<void>;
+  /** removes an internal link: each end withdraws what the other gave it */
+  disconnectInternal?(linkId: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -21,6 +21,11 @@
  * - A start that cannot bind an address rejects with an explained
  *   `BgpRuntimeError` (bind-error.ts), or resolves `{ running: false }` with
  *   it when the caller tolerates bind failures.
+ * - Internal links (route server ↔ gateway instances, src/rib/internal-link.ts):
+ *   the UPDATE bytes one end sends are handed to the other end in order. A
+ *   link is up at both ends while both run; when one end starts (again) the
+ *   other brings the link up again, so each re-sends its table, and when one
+ *   stops or fails the other takes the link down (its routes are withdrawn).
  */
 import { BGP_PORT } from '../bgp/session/index.js';
 import type { InstanceId } from '../rib/ports.js';
@@ -30,6 +35,8 @@ import type { InstanceHealth, InstanceStartSpec } from './protocol.js';
 import type {
   BgpRuntime,
   InjectedRoutesListener,
+  InternalLinkEnd,
+  InternalLinkSpec,
   InstanceSessionState,
   PeerRoute,
   PeerSpec,
@@ -67,6 +74,8 @@ interface RunningRouteServer {
 export class WorkerRuntime implements BgpRuntime {
   private readonly servers = new Map<string, RunningRouteServer>();
   private readonly listeners = new Set<InjectedRoutesListener>();
+  /** internal links by id */
+  private readonly links = new Map<string, InternalLinkSpec>();
 
   constructor(private readonly options: WorkerRuntimeOptions = {}) {}
 
@@ -82,13 +91,21 @@ export class WorkerRuntime implements BgpRuntime {
       ({ instance, address }) =>
         new InstanceHandle(() => this.instanceSpec(running, instance, address), {
           routes: (changes) => this.publish(running, instance, changes, false),
-          withdrawAll: () => this.publish(running, instance, [], true),
+          withdrawAll: () => {
+            this.publish(running, instance, [], true);
+            this.linkEndsDown(spec.routeServerId, instance);
+          },
+          linkSend: (linkId, messages) => this.relay(linkId, spec.routeServerId, instance, messages),
+          restarted: () => this.linkEndsUp(spec.routeServerId, instance),
         }),
     );
     this.servers.set(keyOf(spec.routeServerId), running);
     const results = await Promise.allSettled(running.handles.map((handle) => handle.start()));
     const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-    if (failed === undefined) return { running: true };
+    if (failed === undefined) {
+      for (const { instance } of running.local) this.linkEndsUp(spec.routeServerId, instance);
+      return { running: true };
+    }
     if (this.servers.get(keyOf(spec.routeServerId)) === running)
       this.servers.delete(keyOf(spec.routeServerId));
     await Promise.all(running.handles.map((handle) => handle.stop('route server failed to start')));
@@ -118,7 +135,90 @@ export class WorkerRuntime implements BgpRuntime {
       addressSpaces: spec.addressSpaces,
       peers: [...running.peers.values()],
       settings: spec.settings,
+      ...(spec.gateway !== undefined
+        ? {
+            role: spec.gateway.type === 'ExpressRoute' ? 'expressroute-gateway' : 'vpn-gateway',
+            internalNextHop: spec.gateway.nextHops[spec.instances.findIndex((i) => i.instance === instance)]!,
+          }
+        : {}),
+      links: this.linksOf(spec.routeServerId, instance).map(({ link, here }) => ({
+        linkId: link.linkId,
+        peer: here.peer,
+      })),
     };
+  }
+
+  // ------------------------------------------------------------ internal links
+
+  async connectInternal(link: InternalLinkSpec): Promise<void> {
+    if (this.links.has(link.linkId)) await this.disconnectInternal(link.linkId);
+    this.links.set(link.linkId, link);
+    if (link.ends.every((end) => this.handleOf(end) !== undefined)) {
+      await Promise.all(
+        link.ends.map((end) =>
+          this.handleOf(end)!.tell({ op: 'link-up', linkId: link.linkId, peer: end.peer }),
+        ),
+      );
+    }
+  }
+
+  async disconnectInternal(linkId: string): Promise<void> {
+    const link = this.links.get(linkId);
+    if (link === undefined) return;
+    this.links.delete(linkId);
+    await Promise.all(
+      link.ends.map((end) => this.handleOf(end)?.tell({ op: 'link-down', linkId }) ?? Promise.resolve()),
+    );
+  }
+
+  /** The running handle of a link end, when its route server runs here. */
+  private handleOf(end: InternalLinkEnd): InstanceHandle | undefined {
+    const running = this.servers.get(keyOf(end.routeServerId));
+    const index = running?.local.findIndex(({ instance }) => instance === end.instance) ?? -1;
+    return index < 0 ? undefined : running!.handles[index];
+  }
+
+  /** The links with an end at this instance: that end (`here`) and the other (`there`). */
+  private linksOf(
+    routeServerId: string,
+    instance: InstanceId,
+  ): { link: InternalLinkSpec; here: InternalLinkEnd; there: InternalLinkEnd }[] {
+    const found = [];
+    for (const link of this.links.values()) {
+      const [a, b] = link.ends;
+      const isHere = (end: InternalLinkEnd) =>
+        keyOf(end.routeServerId) === keyOf(routeServerId) && end.instance === instance;
+      if (isHere(a)) found.push({ link, here: a, there: b });
+      else if (isHere(b)) found.push({ link, here: b, there: a });
+    }
+    return found;
+  }
+
+  /** Hands what one end sent to the other end, in order. */
+  private relay(linkId: string, routeServerId: string, instance: InstanceId, messages: readonly Uint8Array[]) {
+    const found = this.linksOf(routeServerId, instance).find(({ link }) => link.linkId === linkId);
+    if (found === undefined) return;
+    this.handleOf(found.there)
+      ?.tell({ op: 'link-receive', linkId, messages })
+      .catch(() => undefined);
+  }
+
+  /** This instance (re)started with its links up: the other ends bring them up again (each re-sends its table). */
+  private linkEndsUp(routeServerId: string, instance: InstanceId): void {
+    for (const { link, there } of this.linksOf(routeServerId, instance)) {
+      this.handleOf(there)
+        ?.tell({ op: 'link-up', linkId: link.linkId, peer: there.peer })
+        .catch(() => undefined);
+    }
+  }
+
+  /** This instance stopped or failed: the other ends take its links down. */
+  private linkEndsDown(routeServerId: string, instance: InstanceId): void {
+    for (const { link, there } of this.linksOf(routeServerId, instance)) {
+      this.handleOf(there)
+        ?.tell({ op: 'link-down', linkId: link.linkId })
+        .catch(() => undefined);
+    }
   }
 
   private publish(
@@ -149,6 +249,7 @@ export class WorkerRuntime implements BgpRuntime {
     const running = this.servers.get(keyOf(routeServerId));
     if (running === undefined) return;
     this.servers.delete(keyOf(routeServerId));
+    for (const { instance } of running.local) this.linkEndsDown(routeServerId, instance);
     await Promise.all(running.handles.map((handle) => handle.stop('route server stopped')));
   }
 
