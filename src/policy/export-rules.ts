@@ -115,7 +115,11 @@ export const EXPORT_RULES: readonly ExportRule[] = [
  * from the route server but does not advertise 0.0.0.0/0 to its on-prem
  * peers (a per-prefix rule, applied beside the shared ones).
  */
-export function withholdsDefaultRoute(context: ExportContext, target: ExportTarget, isDefault: boolean): boolean {
+export function withholdsDefaultRoute(
+  context: ExportContext,
+  target: ExportTarget,
+  isDefault: boolean,
+): boolean {
   return isDefault && context.role === 'vpn-gateway' && (target.kind ?? 'nva') === 'nva';
 }
 
@@ -136,7 +140,6 @@ export interface ExportVerdict {
 }
 
 const ADVERTISE: ExportVerdict = Object.freeze({ advertise: true });
-
 
 export function evaluateExport(
   candidate: ExportCandidate,

@@ -79,7 +79,10 @@ function keepLowest<P extends DecisionPath>(
 }
 
 /** Keeps the paths of the first source in `order` that has any. */
-function keepFirstSource<P extends DecisionPath>(paths: readonly P[], order: readonly HubSource[]): readonly P[] {
+function keepFirstSource<P extends DecisionPath>(
+  paths: readonly P[],
+  order: readonly HubSource[],
+): readonly P[] {
   for (const source of order) {
     const kept = paths.filter((p) => p.hubSource === source);
     if (kept.length === paths.length) return paths;
@@ -91,8 +94,8 @@ function keepFirstSource<P extends DecisionPath>(paths: readonly P[], order: rea
 export const hubRoutingPreference: DecisionStep = {
   name: 'hub-routing-preference',
   rule:
-    'docs/azure-behaviour.md §4.3 step 2: ExpressRoute → the ExpressRoute gateway\'s paths; ' +
-    'VpnGateway → the VPN gateway\'s and the NVAs\'; ASPath → all',
+    "docs/azure-behaviour.md §4.3 step 2: ExpressRoute → the ExpressRoute gateway's paths; " +
+    "VpnGateway → the VPN gateway's and the NVAs'; ASPath → all",
   select: (paths, preference = 'ExpressRoute') => {
     if (preference === 'ASPath') return paths;
     if (preference === 'ExpressRoute') return keepFirstSource(paths, ['ExpressRoute']);

@@ -199,7 +199,10 @@ export class RouteEngine {
     const internalNextHop =
       options.internalNextHop !== undefined ? parseIpv4(options.internalNextHop) : undefined;
     if (options.internalNextHop !== undefined && internalNextHop === undefined)
-      throw new RibError(RIB_ERROR_CODES.INVALID_OPTION, `internalNextHop ${options.internalNextHop} is not IPv4`);
+      throw new RibError(
+        RIB_ERROR_CODES.INVALID_OPTION,
+        `internalNextHop ${options.internalNextHop} is not IPv4`,
+      );
     this.exporter = new Exporter(
       this.localAsn,
       v4,

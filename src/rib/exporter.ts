@@ -116,7 +116,9 @@ export class Exporter {
     const role = this.context.role ?? 'route-server';
     const kind = target.kind ?? 'nva';
     if (role === 'route-server')
-      return kind === 'gateway' ? toGatewayAttributes(attributes) : exportAttributes(attributes, this.localAsn);
+      return kind === 'gateway'
+        ? toGatewayAttributes(attributes)
+        : exportAttributes(attributes, this.localAsn);
     if (kind === 'route-server')
       return toRouteServerAttributes(attributes, role, this.localAsn, this.internalNextHop);
     const fromRouteServer = path.exportCandidate.source === 'route-server';

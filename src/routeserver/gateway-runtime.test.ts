@@ -223,9 +223,13 @@ describe('gateway speakers', () => {
     expect(spec('vpngw')!.addressSpaces).toEqual(['10.0.0.0/16', '10.1.0.0/16']);
     // the route server goes: its links go
     await (
-      await h.service.resources.virtualNetworkPeerings.delete(`${vnetId('spoke')}/virtualNetworkPeerings/to-hub`)
+      await h.service.resources.virtualNetworkPeerings.delete(
+        `${vnetId('spoke')}/virtualNetworkPeerings/to-hub`,
+      )
     ).applied;
-    await (await h.service.resources.ipConfigurations.delete(ipConfigId('rs'))).applied;
+    await (
+      await h.service.resources.ipConfigurations.delete(ipConfigId('rs'))
+    ).applied;
     await until(() => runtime.links.size === 0);
   });
 });

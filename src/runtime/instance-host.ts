@@ -58,7 +58,9 @@ export class InstanceHost {
         });
         return undefined;
       case 'link-up':
-        this.running?.linkUp(command.linkId, command.peer, (messages) => this.linkSend(command.linkId, messages));
+        this.running?.linkUp(command.linkId, command.peer, (messages) =>
+          this.linkSend(command.linkId, messages),
+        );
         return undefined;
       case 'link-down':
         this.running?.linkDown(command.linkId);

@@ -195,7 +195,12 @@ export class WorkerRuntime implements BgpRuntime {
   }
 
   /** Hands what one end sent to the other end, in order. */
-  private relay(linkId: string, routeServerId: string, instance: InstanceId, messages: readonly Uint8Array[]) {
+  private relay(
+    linkId: string,
+    routeServerId: string,
+    instance: InstanceId,
+    messages: readonly Uint8Array[],
+  ) {
     const found = this.linksOf(routeServerId, instance).find(({ link }) => link.linkId === linkId);
     if (found === undefined) return;
     this.handleOf(found.there)

@@ -2,8 +2,9 @@
  * A VNet with a route server, a VPN gateway and an ExpressRoute gateway,
  * configured through the official @azure/arm-network SDK, with real daemons
  * on every side (docs/gateways.md):
- * - the VPN site is FRR, AS 65010 at 192.168.10.1, announcing 192.168.10.0/24,
- *   peering with the VPN gateway's two GatewaySubnet addresses;
+ * - the VPN site is FRR, AS 65010 at 192.168.10.1, announcing 192.168.10.0/24
+ *   and 10.250.0.0/16 (AS path 65010 65010 65010), peering with the VPN
+ *   gateway's two GatewaySubnet addresses;
  * - the ExpressRoute edge is BIRD, AS 65020 at 192.168.255.1 (the circuit
  *   peering's primary /30), announcing 192.168.20.0/24 and 10.250.0.0/16,
  *   peering with Microsoft's edge (AS 12076) at 192.168.255.2;
@@ -11,8 +12,13 @@
  *   peering with the route server.
  * With branch-to-branch off: the VM sees the routes of all three sources;
  * the on-prem routers see only the VNet's space; the NVA sees no on-prem
- * route. The lab's bridge is the tunnel and the circuit: the server's
- * namespace and the on-prem routers reach each other on it.
+ * route. Turned on: the on-prem routers learn the NVA's routes and each
+ * other's, the NVA the on-prem routes; turned off again, all withdrawn;
+ * no session resets. Hub routing preference on 10.250.0.0/16 (ExpressRoute
+ * 12076 65020, VPN 65010 65010 65010, NVA 65001): the winner in the VM and
+ * what the NVA is sent, per setting (docs/azure-behaviour.md §4.3). The
+ * lab's bridge is the tunnel and the circuit: the server's namespace and the
+ * on-prem routers reach each other on it.
  */
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -25,8 +31,8 @@ import {
   type LifecyclePlan,
 } from '../../src/api/routes/sdk-lifecycle.test-support.js';
 import { createDaemon, Lab } from '../lab/index.js';
-import type { BgpDaemon, LabNode, LabProcess } from '../lab/index.js';
-import { waitFor } from '../lab/process.js';
+import type { BgpDaemon, FrrDaemon, LabNode, LabProcess } from '../lab/index.js';
+import { run, waitFor } from '../lab/process.js';
 import { hostSdkClient } from './hosts/unix-socket-agent.js';
 
 const SUB = '00000000-0000-0000-0000-00000000ab17';
@@ -36,6 +42,7 @@ const VPN_GW = ['10.0.255.4', '10.0.255.5'];
 const ER_GW = ['10.0.255.6', '10.0.255.7'];
 const EDGE = '192.168.255.2';
 const SITE = { address: '192.168.10.1', asn: 65010, prefix: '192.168.10.0/24' };
+const CONTESTED = '10.250.0.0/16';
 const ER = { address: '192.168.255.1', asn: 65020, prefixes: ['192.168.20.0/24', '10.250.0.0/16'] };
 const NVA = { address: '10.0.1.4', asn: 65001, prefix: '10.250.0.0/16' };
 
@@ -86,7 +93,7 @@ describe('VPN and ExpressRoute gateways with FRR, BIRD and GoBGP', () => {
       localAddress: SITE.address,
       holdTimeSeconds: 30,
       peers: VPN_GW.map((address) => ({ address, asn: 65515, multihopTtl: 2 })),
-      announce: [SITE.prefix],
+      announce: [SITE.prefix, { prefix: CONTESTED, asPathPrepend: 2 }],
     });
     const edgeNode = await lab.addNode('edge', [`${ER.address}/30`]);
     edge = createDaemon('bird', lab, edgeNode, {
@@ -252,5 +259,80 @@ describe('VPN and ExpressRoute gateways with FRR, BIRD and GoBGP', () => {
     const learnedByNva = (await nva.routes()).map((r) => r.prefix);
     expect(learnedByNva).toContain('10.0.0.0/16');
     for (const prefix of [SITE.prefix, ...ER.prefixes]) expect(learnedByNva).not.toContain(prefix);
+  });
+  /** What FRR says of its sessions with the VPN gateway: how often each was established. */
+  async function siteSessionsEstablished(): Promise<number[]> {
+    const vtyDir = (site as FrrDaemon).vtyDir;
+    const result = await run('vtysh', ['--vty_socket', vtyDir, '-c', 'show bgp neighbors json']);
+    if (result.code !== 0) throw new Error(`vtysh: ${result.stderr}`);
+    const neighbors = JSON.parse(result.stdout) as Record<string, { connectionsEstablished?: number }>;
+    return VPN_GW.map((address) => neighbors[address]?.connectionsEstablished ?? 0);
+  }
+
+  const setRouteServer = (settings: { allowBranchToBranchTraffic: boolean; hubRoutingPreference: string }) =>
+    sdk.virtualHubs.beginCreateOrUpdateAndWait(
+      RG,
+      'rs',
+      { location: 'local', sku: 'Standard', ...settings },
+      POLL,
+    );
+
+  const vmHops = async (prefix: string) =>
+    (await effectiveRoutes(sdk))
+      .filter((r) => r.addressPrefix?.includes(prefix) && r.source === 'VirtualNetworkGateway')
+      .flatMap((r) => r.nextHopIpAddress ?? [])
+      .sort();
+
+  it('branch-to-branch on: on-prem learns the NVA’s routes and each other’s, the NVA the on-prem routes; off: withdrawn, no session reset', async () => {
+    const established = await siteSessionsEstablished();
+    await setRouteServer({ allowBranchToBranchTraffic: true, hubRoutingPreference: 'ASPath' });
+    // the VPN site: the NVA's route (ASPath: the NVA's is the best of three) and ExpressRoute's
+    const nvaAtSite = await site.waitRoute(NVA.prefix, { match: (r) => r.asPath.includes(NVA.asn) });
+    expect(nvaAtSite.asPath).toEqual([65515, NVA.asn]);
+    const erAtSite = await site.waitRoute('192.168.20.0/24');
+    expect(erAtSite.asPath).toEqual([65515, 12076, ER.asn]);
+    // the ExpressRoute edge: private ASNs removed (AS 12076 only), 65517:65517 on what the route server gave
+    const siteAtEdge = await edge.waitRoute(SITE.prefix);
+    expect(siteAtEdge.asPath).toEqual([12076]);
+    expect(siteAtEdge.communities).toContain('65517:65517');
+    // the NVA: both on-prem sites, through the route server
+    const siteAtNva = await nva.waitRoute(SITE.prefix);
+    expect(siteAtNva.asPath).toEqual([65515, SITE.asn]);
+    expect(siteAtNva.nextHop).toMatch(/^10\.0\.255\.[45]$/);
+    const erAtNva = await nva.waitRoute('192.168.20.0/24');
+    expect(erAtNva).toMatchObject({ asPath: [65515, 12076, ER.asn], nextHop: ER_GW[0] });
+
+    await setRouteServer({ allowBranchToBranchTraffic: false, hubRoutingPreference: 'ASPath' });
+    await site.waitNoRoute('192.168.20.0/24');
+    await edge.waitNoRoute(SITE.prefix);
+    await nva.waitNoRoute(SITE.prefix);
+    await nva.waitNoRoute('192.168.20.0/24');
+    expect((await site.routes()).filter((r) => r.asPath.includes(NVA.asn))).toEqual([]);
+    expect(await siteSessionsEstablished()).toEqual(established);
+    expect((await nva.sessions()).map((s) => s.state)).toEqual(['Established', 'Established']);
+    expect((await edge.sessions()).map((s) => s.state)).toEqual(['Established']);
+  });
+
+  it('hub routing preference on 10.250.0.0/16 from ExpressRoute, VPN and the NVA: the winner in the VM and what the NVA is sent', async () => {
+    const established = await siteSessionsEstablished();
+    const cases = [
+      // docs/azure-behaviour.md §4.3: ExpressRoute first, whatever its AS path
+      { setting: 'ExpressRoute', vm: [ER_GW[0]!], toNva: [65515, 12076, ER.asn] },
+      // VPN and NVA beat ExpressRoute; between them the shorter AS path (65001 vs 65010 65010 65010)
+      { setting: 'VpnGateway', vm: [NVA.address], toNva: undefined },
+      // the shortest AS path of all (65001)
+      { setting: 'ASPath', vm: [NVA.address], toNva: undefined },
+    ];
+    for (const { setting, vm, toNva } of cases) {
+      await setRouteServer({ allowBranchToBranchTraffic: true, hubRoutingPreference: setting });
+      await wait(`${setting}: ${vm.join(',')} for ${CONTESTED} in the VM`, async () =>
+        JSON.stringify(await vmHops(CONTESTED)) === JSON.stringify(vm) ? true : undefined,
+      );
+      // the NVA is sent the route server's best path, unless it is its own
+      if (toNva === undefined) await nva.waitNoRoute(CONTESTED);
+      else expect((await nva.waitRoute(CONTESTED)).asPath).toEqual(toNva);
+    }
+    await setRouteServer({ allowBranchToBranchTraffic: false, hubRoutingPreference: 'ASPath' });
+    expect(await siteSessionsEstablished()).toEqual(established);
   });
 });
