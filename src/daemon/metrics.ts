@@ -11,7 +11,11 @@
  * Values are read at scrape time from the BGP runtime's `peerStatistics`
  * (nothing is cached),
  * plus prom-client's default process metrics, plus
- * `routeserver_bgp_connections_refused_total{reason}` (countRefusedConnections).
+ * `routeserver_bgp_connections_refused_total{reason}` (countRefusedConnections),
+ * plus `routeserver_routes_withheld_toward_expressroute` per ExpressRoute
+ * gateway instance and on-prem peer: the routes held back above the
+ * 1,000-route ceiling (docs/azure-behaviour.md §4.2, docs/gateways.md). The
+ * gateways' sessions are series too, `routeserver` the gateway's id.
  * Served at `/metrics` on the API listener, behind the same bearer token
  * (docs/serve.md, "Metrics").
  */
@@ -23,6 +27,7 @@ import type { InstanceId } from '../rib/ports.js';
 import type { BgpRuntime } from '../runtime/index.js';
 
 export const METRICS_PATH = '/metrics';
+const WITHHELD_METRIC = 'routeserver_routes_withheld_toward_expressroute';
 const LABELS = ['routeserver', 'routeserviceinstance', 'bgppeerip', 'bgppeertype'] as const;
 const PEER_TYPE_NVA = 'Nva';
 
@@ -35,10 +40,11 @@ async function collectPeers(
   status: Gauge<(typeof LABELS)[number]>,
   learned: Gauge<(typeof LABELS)[number]>,
   advertised: Gauge<(typeof LABELS)[number]>,
+  withheld: Gauge<(typeof LABELS)[number]>,
 ): Promise<void> {
   // read everything first, then swap the values in without an await in between
   const rows = await runtime.peerStatistics();
-  for (const gauge of [status, learned, advertised]) gauge.reset();
+  for (const gauge of [status, learned, advertised, withheld]) gauge.reset();
   for (const row of rows) {
     const labels = {
       routeserver: row.routeServerId,
@@ -49,6 +55,7 @@ async function collectPeers(
     status.set(labels, row.state === 'Established' ? 1 : 0);
     learned.set(labels, row.learned);
     advertised.set(labels, row.advertised);
+    if (row.withheld !== undefined && row.withheld > 0) withheld.set(labels, row.withheld);
   }
 }
 
@@ -62,7 +69,7 @@ export function createMetrics(runtime: BgpRuntime | undefined): Registry {
   let pending: Promise<void> | undefined;
   const refresh = () => {
     if (runtime === undefined) return Promise.resolve();
-    pending ??= collectPeers(runtime, gauges[0]!, gauges[1]!, gauges[2]!).finally(
+    pending ??= collectPeers(runtime, gauges[0]!, gauges[1]!, gauges[2]!, gauges[3]!).finally(
       () => (pending = undefined),
     );
     return pending;
@@ -75,6 +82,12 @@ export function createMetrics(runtime: BgpRuntime | undefined): Registry {
   );
   gauges.push(
     gauge('CountOfRoutesAdvertisedToPeer', 'routes the instance advertises to the peer (Adj-RIB-Out)'),
+  );
+  gauges.push(
+    gauge(
+      WITHHELD_METRIC,
+      'routes an ExpressRoute gateway instance holds back from its on-prem peer above the 1,000-route ceiling',
+    ),
   );
   return registry;
 }

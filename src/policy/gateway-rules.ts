@@ -16,6 +16,14 @@ import { prependAs } from './as-path.js';
 /** docs/azure-behaviour.md §4.1: the community the route server puts on what it gives the ExpressRoute gateway. */
 export const AZURE_ROUTE_SERVER_COMMUNITY = ((65517 << 16) | 65517) >>> 0;
 
+/**
+ * docs/azure-behaviour.md §4.2: routes from the VNet's space and the route
+ * server (branch-to-branch on) advertised toward ExpressRoute, at most.
+ * Azure does not say what happens above it; we hold the excess back
+ * (docs/gateways.md, "The 1,000-route ceiling").
+ */
+export const EXPRESSROUTE_ROUTE_LIMIT = 1000;
+
 /** The role of a route engine: the route server, or a gateway's speaker. */
 export type EngineRole = 'route-server' | 'vpn-gateway' | 'expressroute-gateway';
 

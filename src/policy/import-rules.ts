@@ -13,6 +13,7 @@
 import { Afi, CeaseSubcode, ErrorCode, Safi, WellKnownCommunity } from '../bgp/codec/index.js';
 import type { AsPathSegment, NotificationMessage } from '../bgp/codec/index.js';
 import { asPathContains } from './as-path.js';
+import { AZURE_ROUTE_SERVER_COMMUNITY } from './gateway-rules.js';
 
 /** Azure Route Server's AS number (docs/azure-behaviour.md §1.4). */
 export const AZURE_ROUTE_SERVER_ASN = 65515;
@@ -106,7 +107,7 @@ export const azureRouteServerCommunity: ImportRule = {
     'docs/azure-behaviour.md §4.1: the ExpressRoute gateway drops routes from on-prem carrying 65517:65517 ' +
     '(what a route server gave an ExpressRoute gateway, coming back: the loop guard)',
   applies: (facts, context) =>
-    context.expressRouteLoopGuard === true && hasCommunity(facts, ((65517 << 16) | 65517) >>> 0),
+    context.expressRouteLoopGuard === true && hasCommunity(facts, AZURE_ROUTE_SERVER_COMMUNITY),
   effect: 'drop',
 };
 

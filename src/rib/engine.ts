@@ -33,7 +33,12 @@
 import type { NotificationMessage, UpdateMessage } from '../bgp/codec/index.js';
 import type { Prefix, PrefixKey } from '../lib/prefix.js';
 import { parseIpv4, parseIpv6, prefixKey } from '../lib/prefix.js';
-import { AZURE_ROUTE_SERVER_ASN, DEFAULT_ROUTE_LIMIT, routeLimitNotification } from '../policy/index.js';
+import {
+  AZURE_ROUTE_SERVER_ASN,
+  DEFAULT_ROUTE_LIMIT,
+  EXPRESSROUTE_ROUTE_LIMIT,
+  routeLimitNotification,
+} from '../policy/index.js';
 import type { EngineRole } from '../policy/index.js';
 import type { HubRoutingPreference } from './decision.js';
 import { AdjRibOut } from './adj-rib-out.js';
@@ -82,6 +87,11 @@ export interface RouteEngineOptions {
   readonly role?: EngineRole;
   /** a gateway's speaker: its GatewaySubnet address, NEXT_HOP of what it gives the route server */
   readonly internalNextHop?: string;
+  /**
+   * an ExpressRoute gateway's speaker: routes of the VNet's space and the
+   * route server advertised to on-prem at most (docs/azure-behaviour.md §4.2); default 1,000
+   */
+  readonly expressRouteLimit?: number;
   readonly network: VirtualNetworkView;
   readonly sink: InjectedRouteSink;
   /** runs a slice later; default setImmediate */
@@ -118,6 +128,8 @@ export interface PeerCounters {
   readonly accepted: number;
   readonly advertised: number;
   readonly routeLimitExceeded: number;
+  /** routes held back from the peer by the ExpressRoute ceiling (docs/azure-behaviour.md §4.2) */
+  readonly withheld: number;
 }
 
 const NONE = Symbol('none');
@@ -270,6 +282,12 @@ export class RouteEngine {
     let group = this.groups.get(key);
     if (!group) {
       group = new UpdateGroup(key, policy);
+      if (this.role === 'expressroute-gateway' && policy.target.kind === 'nva') {
+        group.ceiling = {
+          limit: this.options.expressRouteLimit ?? EXPRESSROUTE_ROUTE_LIMIT,
+          counts: (source) => source === undefined || this.peers.get(source)?.info.kind === 'route-server',
+        };
+      }
       this.groups.set(key, group);
       this.fill(group);
     }
@@ -393,6 +411,7 @@ export class RouteEngine {
       accepted: state.accepted,
       advertised: state.out?.advertisedCount ?? 0,
       routeLimitExceeded: this.limitTrips.get(peer) ?? 0,
+      withheld: state.out?.group.held.size ?? 0,
     };
   }
 

@@ -49,8 +49,9 @@ interface Hub {
   settle(): Promise<void>;
 }
 
-function hub(options: { branchToBranch?: boolean } = {}): Hub {
-  const rs = harness({ localAddress: RS, spaces: [VNET], ...options });
+function hub(options: { branchToBranch?: boolean; expressRouteLimit?: number } = {}): Hub {
+  const { expressRouteLimit, ...settings } = options;
+  const rs = harness({ localAddress: RS, spaces: [VNET], ...settings });
   const vpn = harness({ localAddress: VPN_GW, spaces: [VNET], role: 'vpn-gateway' });
   const er = harness({
     localAddress: '192.168.255.2',
@@ -58,6 +59,7 @@ function hub(options: { branchToBranch?: boolean } = {}): Hub {
     spaces: [VNET],
     role: 'expressroute-gateway',
     internalNextHop: ER_GW,
+    ...(expressRouteLimit !== undefined ? { expressRouteLimit } : {}),
   });
   const toRouteServer: InternalLinkPeer = { address: RS, asn: 65515, kind: 'route-server' };
   link(
@@ -220,5 +222,44 @@ describe('hub routing preference (docs/azure-behaviour.md §4.3)', () => {
     await h.settle();
     expect(h.rs.sink.route('10.1.0.0/16')?.nextHops).toEqual([ER_GW]);
     expect(h.rs.sink.route('10.1.1.0/24')?.nextHops).toEqual([VPN_GW]);
+  });
+});
+
+describe('the route ceiling toward ExpressRoute (docs/azure-behaviour.md §4.2)', () => {
+  it('advertises 1,000 routes of the VNet and the route server at most, holds the rest, counts them', async () => {
+    const h = hub({ branchToBranch: true });
+    const prefixes = Array.from({ length: 1000 }, (_, i) => `172.${16 + (i >> 8)}.${i & 255}.0/24`);
+    h.rs.engine.receiveUpdate(NVA, updateOf(pathAttributes([65001], NVA), prefixes));
+    // an on-prem route of the circuit itself is not counted
+    h.er.engine.receiveUpdate(EDGE, updateOf(pathAttributes([65020], EDGE), ['192.168.20.0/24']));
+    await h.settle();
+    // the VNet's space and 999 of the NVA's 1,000 routes: 1,000
+    expect(h.edge.table.size).toBe(1000);
+    expect(h.edge.table.has(VNET)).toBe(true);
+    expect(h.er.engine.peerCounters(EDGE)).toMatchObject({ advertised: 1000, withheld: 1 });
+    const held = prefixes.filter((p) => !h.edge.table.has(p));
+    expect(held).toHaveLength(1);
+    // the VPN site has no ceiling
+    expect(prefixes.every((p) => h.site.table.has(p))).toBe(true);
+
+    // a counted route leaves: the held one is advertised in its place
+    const leaving = prefixes.find((p) => p !== held[0])!;
+    h.rs.engine.receiveUpdate(NVA, updateOf(pathAttributes([65001], NVA), [], [leaving]));
+    await h.settle();
+    expect(h.edge.table.has(held[0]!)).toBe(true);
+    expect(h.edge.table.has(leaving)).toBe(false);
+    expect(h.er.engine.peerCounters(EDGE)).toMatchObject({ advertised: 1000, withheld: 0 });
+  });
+
+  it('withdraws what it held when branch-to-branch goes off, and holds nothing then', async () => {
+    const h = hub({ branchToBranch: true, expressRouteLimit: 3 });
+    const prefixes = ['172.16.1.0/24', '172.16.2.0/24', '172.16.3.0/24', '172.16.4.0/24'];
+    h.rs.engine.receiveUpdate(NVA, updateOf(pathAttributes([65001], NVA), prefixes));
+    await h.settle();
+    expect(h.er.engine.peerCounters(EDGE)).toMatchObject({ advertised: 3, withheld: 2 });
+    h.rs.engine.setBranchToBranch(false);
+    await h.settle();
+    expect([...h.edge.table.keys()]).toEqual([VNET]);
+    expect(h.er.engine.peerCounters(EDGE)).toMatchObject({ advertised: 1, withheld: 0 });
   });
 });

@@ -19,7 +19,7 @@ import type { RouteEngine } from './engine.js';
 import type { PeerId, PeerInfo } from './peer.js';
 
 /** The encoding both ends of an internal link use. */
-export const INTERNAL_LINK_CONTEXT: CodecContext = { ...BASE_CONTEXT, fourOctetAs: true };
+const INTERNAL_LINK_CONTEXT: CodecContext = { ...BASE_CONTEXT, fourOctetAs: true };
 
 /** The other end of the link as an engine sees it. */
 export interface InternalLinkPeer {

@@ -47,6 +47,18 @@ interface Chunk {
   readonly only: PeerId | undefined;
 }
 
+/**
+ * A cap on the routes a group advertises (docs/azure-behaviour.md §4.2: at
+ * most 1,000 routes toward ExpressRoute from the VNet's space and the route
+ * server). Only routes whose source `counts` are capped; above the limit a
+ * route is held (not advertised) until a counted one leaves, then the held
+ * routes are admitted least specific first.
+ */
+export interface AdvertisementCeiling {
+  readonly limit: number;
+  counts(source: PeerId | undefined): boolean;
+}
+
 /** Peers with equal keys get the same bytes for every prefix (but their own routes). */
 export function groupKeyOf(policy: GroupPolicy): string {
   const context = policy.context;
@@ -119,6 +131,12 @@ export class UpdateGroup {
   readonly members = new Map<PeerId, AdjRibOut>();
   /** every prefix of the Loc-RIB has been marked since the group was made */
   filled = false;
+  /** the group's cap, if any */
+  ceiling: AdvertisementCeiling | undefined;
+  /** prefixes held back by the ceiling */
+  readonly held = new PrefixSet();
+  /** prefixes advertised that count toward the ceiling */
+  private readonly counted = new PrefixSet();
   private readonly journal: Chunk[] = [];
   /** journal position of `journal[0]` */
   private base = 0;
@@ -175,8 +193,9 @@ export class UpdateGroup {
     return this.sent.size - (this.bySource.get(peer)?.routes ?? 0);
   }
 
-  /** Adds the export `next` of `key` to the batch when it differs from what was advertised. */
-  offer(key: PrefixKey, next: RouteExport | undefined): void {
+  /** Adds the export `next` of `key` to the batch when it differs from what was advertised (within the ceiling). */
+  offer(key: PrefixKey, offered: RouteExport | undefined): void {
+    const next = this.ceiling === undefined ? offered : this.admit(key, offered, this.ceiling);
     const previous = this.sent.get(key);
     if (next === previous) return;
     if (!next) {
@@ -211,6 +230,40 @@ export class UpdateGroup {
       this.lastKeys = keys;
     }
     this.batchSize++;
+  }
+
+  /** What may be advertised for `key` under the ceiling: `next`, or nothing (held). */
+  private admit(
+    key: PrefixKey,
+    next: RouteExport | undefined,
+    ceiling: AdvertisementCeiling,
+  ): RouteExport | undefined {
+    const wasCounted = this.counted.has(key);
+    if (next === undefined || !ceiling.counts(next.source)) {
+      this.held.delete(key);
+      if (wasCounted) {
+        this.counted.delete(key);
+        this.admitOneHeld();
+      }
+      return next;
+    }
+    if (wasCounted) return next;
+    if (this.counted.size >= ceiling.limit) {
+      this.held.add(key);
+      return undefined;
+    }
+    this.held.delete(key);
+    this.counted.add(key);
+    return next;
+  }
+
+  /** A counted route left: the first held prefix is offered again. */
+  private admitOneHeld(): void {
+    for (const key of this.held) {
+      this.held.delete(key);
+      this.dirty.add(key);
+      return;
+    }
   }
 
   /** Examines up to `budget` dirty prefixes, then encodes the batch into the journal; returns the work done. */

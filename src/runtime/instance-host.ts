@@ -191,6 +191,7 @@ export class InstanceHost {
         state: running.speaker.peer(peer.peerIp)?.state ?? 'Idle',
         learned: counters?.accepted ?? 0,
         advertised: counters?.advertised ?? 0,
+        withheld: counters?.withheld ?? 0,
       };
     });
   }

@@ -138,6 +138,11 @@ export interface PeerStatistics {
   readonly learned: number;
   /** routes advertised (Adj-RIB-Out) */
   readonly advertised: number;
+  /**
+   * an ExpressRoute gateway's on-prem peer: routes held back above the
+   * 1,000-route ceiling (docs/azure-behaviour.md §4.2)
+   */
+  readonly withheld?: number;
 }
 
 /**
