@@ -37,6 +37,7 @@ import type {
   BgpRuntime,
   InjectedRoutes,
   InjectedRoutesListener,
+  InternalLinkSpec,
   InstanceSessionState,
   PeerRoute,
   PeerSpec,
@@ -274,6 +275,15 @@ export class SharedRuntime implements BgpRuntime {
 
   peerStatistics(): Promise<readonly PeerStatistics[]> {
     return this.local.peerStatistics();
+  }
+
+  /** Internal links between the instances this process runs (docs/gateways.md). */
+  connectInternal(link: InternalLinkSpec): Promise<void> {
+    return this.local.connectInternal?.(link) ?? Promise.resolve();
+  }
+
+  disconnectInternal(linkId: string): Promise<void> {
+    return this.local.disconnectInternal?.(linkId) ?? Promise.resolve();
   }
 
   onInjectedRoutes(listener: InjectedRoutesListener): () => void {
