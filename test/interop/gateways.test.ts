@@ -21,6 +21,7 @@
  * on-prem routers reach each other on it.
  */
 import { existsSync, rmSync } from 'node:fs';
+import { get } from 'node:https';
 import path from 'node:path';
 import type { NetworkManagementClient } from '@azure/arm-network';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,7 +34,7 @@ import {
 import { createDaemon, Lab } from '../lab/index.js';
 import type { BgpDaemon, FrrDaemon, LabNode, LabProcess } from '../lab/index.js';
 import { run, waitFor } from '../lab/process.js';
-import { hostSdkClient } from './hosts/unix-socket-agent.js';
+import { hostSdkClient, type UnixSocketAgent } from './hosts/unix-socket-agent.js';
 
 const SUB = '00000000-0000-0000-0000-00000000ab17';
 const POLL = { updateIntervalInMs: 100 };
@@ -63,6 +64,7 @@ describe('VPN and ExpressRoute gateways with FRR, BIRD and GoBGP', () => {
   let rs: LabNode;
   let host: LabProcess;
   let sdk: NetworkManagementClient;
+  let api: { agent: UnixSocketAgent; token: string };
   let site: BgpDaemon;
   let edge: BgpDaemon;
   let nva: BgpDaemon;
@@ -126,7 +128,9 @@ describe('VPN and ExpressRoute gateways with FRR, BIRD and GoBGP', () => {
       async () => (existsSync(path.join(rs.dir, 'api-ready')) ? true : undefined),
       60_000,
     );
-    ({ sdk } = hostSdkClient(rs.dir, SUB));
+    const client = hostSdkClient(rs.dir, SUB);
+    sdk = client.sdk;
+    api = client;
   });
 
   afterAll(async () => {
@@ -333,6 +337,78 @@ describe('VPN and ExpressRoute gateways with FRR, BIRD and GoBGP', () => {
       else expect((await nva.waitRoute(CONTESTED)).asPath).toEqual(toNva);
     }
     await setRouteServer({ allowBranchToBranchTraffic: false, hubRoutingPreference: 'ASPath' });
+    expect(await siteSessionsEstablished()).toEqual(established);
+  });
+  /** GET /metrics of the API host. */
+  function metrics(): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const request = get(
+        'https://localhost/metrics',
+        { agent: api.agent, headers: { authorization: `Bearer ${api.token}` } },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+        },
+      );
+      request.on('error', reject);
+    });
+  }
+
+  /** What the ExpressRoute gateway's first instance holds back from the edge (0 when the series is absent). */
+  async function withheld(): Promise<number> {
+    const line = (await metrics())
+      .split('\n')
+      .find(
+        (l) =>
+          l.startsWith('routeserver_routes_withheld_toward_expressroute{') &&
+          l.includes('routeserviceinstance="RouteServiceRole_IN_0"') &&
+          l.includes(`bgppeerip="${ER.address}"`) &&
+          /virtualnetworkgateways\/ergw"/i.test(l),
+      );
+    return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+
+  /** Runs `commands` in the VPN site's BGP configuration (one vtysh call). */
+  async function configureSite(commands: string[]): Promise<void> {
+    const vtyDir = (site as FrrDaemon).vtyDir;
+    const lines = [
+      'configure terminal',
+      `router bgp ${SITE.asn}`,
+      'address-family ipv4 unicast',
+      ...commands,
+    ];
+    const result = await run('vtysh', ['--vty_socket', vtyDir, ...lines.flatMap((line) => ['-c', line])]);
+    if (result.code !== 0) throw new Error(`vtysh: ${result.stderr}`);
+  }
+
+  it('1,001 routes toward ExpressRoute: 1,000 advertised, the other held back and counted in /metrics', async () => {
+    const established = await siteSessionsEstablished();
+    // counted toward ExpressRoute: the VNet's space, 192.168.10.0/24 and these 999 from the VPN site
+    const many = Array.from({ length: 999 }, (_, i) => `172.${20 + (i >> 8)}.${i & 255}.0/24`);
+    await configureSite(many.map((prefix) => `network ${prefix}`));
+    await setRouteServer({ allowBranchToBranchTraffic: true, hubRoutingPreference: 'ASPath' });
+    await wait('1 route held back in /metrics', async () => ((await withheld()) === 1 ? true : undefined));
+    const atEdge = async () => (await edge.routes()).filter((r) => r.peer === EDGE).map((r) => r.prefix);
+    const advertised = await wait('1,000 routes at the ExpressRoute edge', async () => {
+      const routes = await atEdge();
+      return routes.length === 1000 ? routes : undefined;
+    });
+    const held = [...many, SITE.prefix].filter((prefix) => !advertised.includes(prefix));
+    expect(held).toHaveLength(1);
+    // one advertised route is withdrawn: the held one takes its place, nothing is held
+    const leaving = many.find((prefix) => prefix !== held[0])!;
+    await configureSite([`no network ${leaving}`]);
+    await edge.waitRoute(held[0]!);
+    await edge.waitNoRoute(leaving);
+    expect(await atEdge()).toHaveLength(1000);
+    await wait('nothing held in /metrics', async () =>
+      !(await metrics()).includes(series) ? true : undefined,
+    );
+
+    await configureSite(many.filter((prefix) => prefix !== leaving).map((prefix) => `no network ${prefix}`));
+    await setRouteServer({ allowBranchToBranchTraffic: false, hubRoutingPreference: 'ASPath' });
+    await edge.waitNoRoute(SITE.prefix);
     expect(await siteSessionsEstablished()).toEqual(established);
   });
 });

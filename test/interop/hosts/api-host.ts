@@ -24,6 +24,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import path from 'node:path';
 import { createApiServer, registerNetworkResources, registerRouteWatch } from '../../../src/api/index.js';
+import { createMetrics, METRICS_PATH } from '../../../src/daemon/metrics.js';
 import { RouteServerService } from '../../../src/routeserver/index.js';
 import { WorkerRuntime } from '../../../src/runtime/index.js';
 import { openSqliteStore } from '../../../src/store/index.js';
@@ -50,6 +51,12 @@ const server = await createApiServer({
 });
 registerNetworkResources(server, service);
 registerRouteWatch(server.app, service);
+// /metrics as `routeserver serve` serves it (src/daemon/daemon.ts)
+const metrics = createMetrics(runtime);
+server.app.get(METRICS_PATH, { schema: { hide: true } }, async (_request, reply) => {
+  reply.header('content-type', metrics.contentType);
+  return metrics.metrics();
+});
 const socket = path.join(dir, 'api.sock');
 if (mode === 'tcp') {
   const bound = await server.listen();
