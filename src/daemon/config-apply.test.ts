@@ -84,4 +84,68 @@ describe('applying the configuration file', () => {
     expect((error as DaemonError).message).toMatch(/^routeServers\[0\]\.peerings\[0\] \(sdwan\): .*65515/);
     await close();
   });
+
+  it('creates VPN and ExpressRoute gateways with their site, circuit and connections, then nothing again', async () => {
+    const { service, close } = await openService();
+    const file = `
+resourceGroup: demo
+virtualNetworks:
+  - name: hub
+    addressPrefixes: [10.0.0.0/16]
+    subnets:
+      - { name: RouteServerSubnet, addressPrefix: 10.0.0.0/26 }
+      - { name: GatewaySubnet, addressPrefix: 10.0.255.0/27 }
+localNetworkGateways:
+  - name: branch
+    addressPrefixes: [192.168.10.0/24]
+    bgp: { asn: 65010, peeringAddress: 192.168.10.1 }
+expressRouteCircuits:
+  - name: edge
+    privatePeering:
+      peerAsn: 65020
+      primaryPeerAddressPrefix: 192.168.255.0/30
+      secondaryPeerAddressPrefix: 192.168.255.4/30
+      vlanId: 100
+virtualNetworkGateways:
+  - name: vpngw
+    type: Vpn
+    virtualNetwork: hub
+    connections: [{ name: to-branch, localNetworkGateway: branch }]
+  - name: ergw
+    type: ExpressRoute
+    virtualNetwork: hub
+    connections: [{ name: to-edge, circuit: edge }]
+`;
+    const report = await applyConfig(service, parseConfig(file, 'gateways'));
+    expect(report.written.slice(3)).toEqual([
+      `${SUB}/localNetworkGateways/branch`,
+      `${SUB}/expressRouteCircuits/edge`,
+      `${SUB}/expressRouteCircuits/edge/peerings/AzurePrivatePeering`,
+      `${SUB}/virtualNetworkGateways/vpngw`,
+      `${SUB}/connections/to-branch`,
+      `${SUB}/virtualNetworkGateways/ergw`,
+      `${SUB}/connections/to-edge`,
+    ]);
+    expect(service.resources.virtualNetworkGateways.get(`${SUB}/virtualNetworkGateways/vpngw`)).toMatchObject(
+      {
+        activeActive: true,
+        asn: 65515,
+        instanceAddresses: ['10.0.255.4', '10.0.255.5'],
+      },
+    );
+    expect(service.resources.connections.get(`${SUB}/connections/to-branch`)).toMatchObject({
+      connectionType: 'IPsec',
+      enableBgp: true,
+    });
+    expect((await applyConfig(service, parseConfig(file, 'gateways'))).written).toEqual([]);
+    const wrong = file.replace(
+      '{ name: to-edge, circuit: edge }',
+      '{ name: to-edge, localNetworkGateway: branch }',
+    );
+    const error = await applyConfig(service, parseConfig(wrong, 'gateways')).catch((e: unknown) => e);
+    expect((error as DaemonError).message).toMatch(
+      /^virtualNetworkGateways\[1\]\.connections\[0\] \(to-edge\)/,
+    );
+    await close();
+  });
 });

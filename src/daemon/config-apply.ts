@@ -13,10 +13,10 @@
  *
  * Order keeps every reference valid: route tables and their routes, VNets,
  * subnets, VNet peerings, route servers, their ipConfiguration and BGP
- * connections, NICs.
+ * connections, VPN sites, circuits and their private peering, gateways and
+ * their connections (config-gateways.ts), NICs.
  */
 import { buildResourceId, type TypeNamePair } from '../api/arm-id.js';
-import { formatPrefix, parsePrefix } from '../lib/prefix.js';
 import type { RouteServerService } from '../routeserver/index.js';
 import { isRouteServerError } from '../routeserver/index.js';
 import type {
@@ -26,6 +26,8 @@ import type {
   RouteTableConfig,
   VirtualNetworkConfig,
 } from './config-schema.js';
+import { canonical, sameId, samePrefixes, sameTags } from './config-compare.js';
+import { applyGateways } from './config-gateways.js';
 import { LOCAL_LOCATION, LOCAL_SUBSCRIPTION_ID } from './defaults.js';
 import { DAEMON_ERROR_CODES, DaemonError } from './errors.js';
 
@@ -43,7 +45,8 @@ export interface ApplyReport {
 
 type Resolve = (group: string | undefined, value: string, ...segments: TypeNamePair[]) => string;
 
-class Applier {
+/** What the appliers of each kind of resource use (config-gateways.ts too). */
+export class Applier {
   readonly written: string[] = [];
   readonly declared: string[] = [];
   unchanged = 0;
@@ -97,27 +100,6 @@ class Applier {
     }
   }
 }
-
-const sameId = (a: string | null | undefined, b: string | null | undefined) =>
-  (a ?? '').toLowerCase() === (b ?? '').toLowerCase();
-
-function canonical(prefix: string): string {
-  try {
-    return formatPrefix(parsePrefix(prefix));
-  } catch {
-    return prefix;
-  }
-}
-
-const samePrefixes = (a: readonly string[], b: readonly string[]) =>
-  a.length === b.length && a.map(canonical).sort().join() === b.map(canonical).sort().join();
-
-const sameTags = (
-  want: Readonly<Record<string, string>> | undefined,
-  have: Readonly<Record<string, string>>,
-) =>
-  want === undefined ||
-  JSON.stringify(Object.entries(want).sort()) === JSON.stringify(Object.entries(have).sort());
 
 async function applyRouteTable(a: Applier, table: RouteTableConfig, index: number): Promise<void> {
   const id = a.id(table.resourceGroup, ['routeTables', table.name]);
@@ -306,6 +288,7 @@ export async function applyConfig(service: RouteServerService, config: ConfigFil
   for (const [i, vnet] of (config.virtualNetworks ?? []).entries()) await applyVirtualNetwork(a, vnet, i);
   for (const [i, vnet] of (config.virtualNetworks ?? []).entries()) await applyVnetPeerings(a, vnet, i);
   for (const [i, rs] of (config.routeServers ?? []).entries()) await applyRouteServer(a, rs, i);
+  await applyGateways(a, config);
   for (const [i, nic] of (config.networkInterfaces ?? []).entries()) await applyNetworkInterface(a, nic, i);
   await Promise.all(a.settled);
   return { written: a.written, unchanged: a.unchanged, declared: a.declared };

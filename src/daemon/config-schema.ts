@@ -129,6 +129,61 @@ export const NetworkInterfaceConfig = Type.Object(
   closed,
 );
 
+const Asn = Type.Integer({ minimum: 1, maximum: 4294967295 });
+
+/** A VPN site (docs/gateways.md): its prefixes and, with BGP, its ASN and BGP address. */
+export const LocalNetworkGatewayConfig = Type.Object(
+  {
+    ...TrackedFields,
+    addressPrefixes: Type.Optional(Type.Array(Prefix)),
+    bgp: Type.Optional(Type.Object({ asn: Asn, peeringAddress: Type.String({ minLength: 1 }) }, closed)),
+  },
+  closed,
+);
+
+/** An ExpressRoute circuit and its private peering (the on-prem edge's ASN, the two /30s, the VLAN). */
+export const ExpressRouteCircuitConfig = Type.Object(
+  {
+    ...TrackedFields,
+    privatePeering: Type.Object(
+      {
+        peerAsn: Asn,
+        primaryPeerAddressPrefix: Prefix,
+        secondaryPeerAddressPrefix: Prefix,
+        vlanId: Type.Integer({ minimum: 1, maximum: 4094 }),
+      },
+      closed,
+    ),
+  },
+  closed,
+);
+
+/** A connection of a gateway: to a VPN site (`Vpn` gateway) or to a circuit (`ExpressRoute` gateway). */
+const GatewayConnectionConfig = Type.Object(
+  {
+    name: Name,
+    /** `Vpn` gateway: the VPN site, name or id */
+    localNetworkGateway: Type.Optional(Type.String({ minLength: 1 })),
+    /** `ExpressRoute` gateway: the circuit, name or id */
+    circuit: Type.Optional(Type.String({ minLength: 1 })),
+    /** `Vpn` gateway: BGP with the site; default true */
+    enableBgp: Type.Optional(Type.Boolean()),
+  },
+  closed,
+);
+
+/** A VPN (active-active, ASN 65515) or ExpressRoute gateway in the VNet's GatewaySubnet, with its connections. */
+export const VirtualNetworkGatewayConfig = Type.Object(
+  {
+    ...TrackedFields,
+    type: Type.Union([Type.Literal('Vpn'), Type.Literal('ExpressRoute')]),
+    /** the VNet holding GatewaySubnet: name (same resource group) or id */
+    virtualNetwork: Type.String({ minLength: 1 }),
+    connections: Type.Optional(Type.Array(GatewayConnectionConfig)),
+  },
+  closed,
+);
+
 export const RouteServerConfigFile = Type.Object(
   {
     /** how the API presents itself; `routeserver serve --public-url` takes precedence */
@@ -170,6 +225,9 @@ export const RouteServerConfigFile = Type.Object(
     virtualNetworks: Type.Optional(Type.Array(VirtualNetworkConfig)),
     routeTables: Type.Optional(Type.Array(RouteTableConfig)),
     routeServers: Type.Optional(Type.Array(RouteServerConfig)),
+    localNetworkGateways: Type.Optional(Type.Array(LocalNetworkGatewayConfig)),
+    expressRouteCircuits: Type.Optional(Type.Array(ExpressRouteCircuitConfig)),
+    virtualNetworkGateways: Type.Optional(Type.Array(VirtualNetworkGatewayConfig)),
     networkInterfaces: Type.Optional(Type.Array(NetworkInterfaceConfig)),
   },
   closed,
@@ -180,3 +238,6 @@ export type VirtualNetworkConfig = Static<typeof VirtualNetworkConfig>;
 export type RouteTableConfig = Static<typeof RouteTableConfig>;
 export type RouteServerConfig = Static<typeof RouteServerConfig>;
 export type NetworkInterfaceConfig = Static<typeof NetworkInterfaceConfig>;
+export type LocalNetworkGatewayConfig = Static<typeof LocalNetworkGatewayConfig>;
+export type ExpressRouteCircuitConfig = Static<typeof ExpressRouteCircuitConfig>;
+export type VirtualNetworkGatewayConfig = Static<typeof VirtualNetworkGatewayConfig>;

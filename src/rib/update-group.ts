@@ -54,7 +54,7 @@ interface Chunk {
  * route is held (not advertised) until a counted one leaves, then the held
  * routes are admitted least specific first.
  */
-export interface AdvertisementCeiling {
+interface AdvertisementCeiling {
   readonly limit: number;
   counts(source: PeerId | undefined): boolean;
 }
