@@ -28,7 +28,7 @@ export const EXPRESSROUTE_ROUTE_LIMIT = 1000;
 export type EngineRole = 'route-server' | 'vpn-gateway' | 'expressroute-gateway';
 
 /** Gateway types as ARM names them (`gatewayType`). */
-export type GatewayType = 'ExpressRoute' | 'Vpn';
+export type VnetGatewayType = 'ExpressRoute' | 'Vpn';
 
 /** RFC 6996 §5 private ASNs (16-bit 64512-65534, 32-bit 4200000000-4294967294). */
 export function isPrivateAsn(asn: number): boolean {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { DecisionPath, HubRoutingPreference, HubSource } from './decision.js';
+import type { DecisionPath, RoutingPreference, HubSource } from './decision.js';
 import {
   decide,
   externalOverInternal,
@@ -119,7 +119,7 @@ describe('decide', () => {
       hubSource: fc.constantFrom<HubSource>('ExpressRoute', 'Vpn', 'nva'),
       internal: fc.boolean(),
     });
-    const preference = fc.constantFrom<HubRoutingPreference>('ExpressRoute', 'VpnGateway', 'ASPath');
+    const preference = fc.constantFrom<RoutingPreference>('ExpressRoute', 'VpnGateway', 'ASPath');
     const paths = fc
       .array(arbitraryPath, { minLength: 1, maxLength: 8 })
       .map((list) => list.map((fields, i) => path(`p${i}`, { ...fields, sessionSequence: i })));

@@ -35,7 +35,7 @@
  */
 
 /** The values of `hubRoutingPreference` (docs/azure-behaviour.md §4.3). */
-export type HubRoutingPreference = 'ExpressRoute' | 'VpnGateway' | 'ASPath';
+export type RoutingPreference = 'ExpressRoute' | 'VpnGateway' | 'ASPath';
 
 /** The source of a path as hub routing preference sees it. */
 export type HubSource = 'ExpressRoute' | 'Vpn' | 'nva';
@@ -61,7 +61,7 @@ export interface DecisionPath {
 export interface DecisionStep {
   readonly name: string;
   readonly rule: string;
-  select<P extends DecisionPath>(paths: readonly P[], preference?: HubRoutingPreference): readonly P[];
+  select<P extends DecisionPath>(paths: readonly P[], preference?: RoutingPreference): readonly P[];
 }
 
 /** Keeps the paths whose `value` is the smallest. */
@@ -104,7 +104,7 @@ export const hubRoutingPreference: DecisionStep = {
   },
 };
 
-const SOURCE_ORDER: Readonly<Record<HubRoutingPreference, readonly HubSource[]>> = {
+const SOURCE_ORDER: Readonly<Record<RoutingPreference, readonly HubSource[]>> = {
   ExpressRoute: ['ExpressRoute', 'Vpn', 'nva'],
   VpnGateway: ['Vpn', 'nva', 'ExpressRoute'],
   ASPath: ['ExpressRoute', 'Vpn', 'nva'],
@@ -193,7 +193,7 @@ export const ONLY_PATH = 'only-path';
 /** Runs the steps over a non-empty set of paths (hub routing preference default `ExpressRoute`). */
 export function decide<P extends DecisionPath>(
   paths: readonly P[],
-  preference: HubRoutingPreference = 'ExpressRoute',
+  preference: RoutingPreference = 'ExpressRoute',
 ): Decision<P> {
   if (paths.length === 0) throw new RangeError('decide() needs at least one path');
   if (paths.length === 1) return { best: paths[0]!, ecmp: paths, reason: ONLY_PATH };

@@ -40,7 +40,7 @@ import {
   routeLimitNotification,
 } from '../policy/index.js';
 import type { EngineRole } from '../policy/index.js';
-import type { HubRoutingPreference } from './decision.js';
+import type { RoutingPreference } from './decision.js';
 import { AdjRibOut } from './adj-rib-out.js';
 import type { SendResult } from './adj-rib-out.js';
 import { Exporter } from './exporter.js';
@@ -79,7 +79,7 @@ export interface RouteEngineOptions {
   /** allowBranchToBranchTraffic: gateway routes are advertised to NVAs, NVA routes to the gateways */
   readonly branchToBranch?: boolean;
   /** hubRoutingPreference (docs/azure-behaviour.md §4.3); default `ExpressRoute` */
-  readonly hubRoutingPreference?: HubRoutingPreference;
+  readonly hubRoutingPreference?: RoutingPreference;
   /**
    * `route-server` (default), or the speaker of a VPN or ExpressRoute gateway
    * (src/policy/gateway-rules.ts: what it sends on-prem and to the route server)
@@ -361,7 +361,7 @@ export class RouteEngine {
     this.schedule();
   }
 
-  get hubRoutingPreference(): HubRoutingPreference {
+  get hubRoutingPreference(): RoutingPreference {
     return this.locRib.preference;
   }
 
@@ -370,7 +370,7 @@ export class RouteEngine {
    * with several paths is decided again, in slices; the VNet and the peers
    * get the differences. Sessions stay up.
    */
-  setHubRoutingPreference(preference: HubRoutingPreference): void {
+  setHubRoutingPreference(preference: RoutingPreference): void {
     if (preference === this.locRib.preference) return;
     this.locRib.preference = preference;
     this.slices.addWalk(

@@ -13,7 +13,7 @@
 import { BASE_CONTEXT, decode, MessageFramer } from '../bgp/codec/index.js';
 import type { CodecContext } from '../bgp/codec/index.js';
 import { parseIpv4 } from '../lib/prefix.js';
-import type { GatewayType } from '../policy/index.js';
+import type { VnetGatewayType } from '../policy/index.js';
 import { RIB_ERROR_CODES, RibError } from './errors.js';
 import type { RouteEngine } from './engine.js';
 import type { PeerId, PeerInfo } from './peer.js';
@@ -26,7 +26,7 @@ export interface InternalLinkPeer {
   readonly address: string;
   readonly asn: number;
   readonly kind: 'gateway' | 'route-server';
-  readonly gateway?: { readonly id: string; readonly type: GatewayType };
+  readonly gateway?: { readonly id: string; readonly type: VnetGatewayType };
 }
 
 /** The engine's view of the other end: its address is also its BGP Identifier. */

@@ -10,7 +10,7 @@
  */
 import type { Prefix, PrefixKey } from '../lib/prefix.js';
 import type { InjectedRoute } from './ports.js';
-import type { Decision, HubRoutingPreference } from './decision.js';
+import type { Decision, RoutingPreference } from './decision.js';
 import { decide, ONLY_PATH } from './decision.js';
 import { Path } from './peer.js';
 import { PrefixMap } from '../lib/prefix-map.js';
@@ -19,7 +19,7 @@ class MultiEntry {
   readonly decision: Decision<Path>;
   constructor(
     readonly paths: readonly Path[],
-    readonly preference: HubRoutingPreference,
+    readonly preference: RoutingPreference,
   ) {
     this.decision = decide(paths, preference);
   }
@@ -43,17 +43,13 @@ function pathsOf(entry: LocRibEntry): readonly Path[] {
   return entry instanceof Path ? [entry] : entry.paths;
 }
 
-function withPath(entry: LocRibEntry | undefined, path: Path, preference: HubRoutingPreference): LocRibEntry {
+function withPath(entry: LocRibEntry | undefined, path: Path, preference: RoutingPreference): LocRibEntry {
   if (!entry) return path;
   const paths = pathsOf(entry);
   return new MultiEntry([...paths, path], preference);
 }
 
-function withoutPath(
-  entry: LocRibEntry,
-  path: Path,
-  preference: HubRoutingPreference,
-): LocRibEntry | undefined {
+function withoutPath(entry: LocRibEntry, path: Path, preference: RoutingPreference): LocRibEntry | undefined {
   if (entry === path) return undefined;
   if (entry instanceof Path) return entry;
   const paths = entry.paths.filter((p) => p !== path);
@@ -64,7 +60,7 @@ function withoutPath(
 export class LocRib {
   readonly entries = new PrefixMap<LocRibEntry>();
   /** hubRoutingPreference the entries are decided with (docs/azure-behaviour.md §4.3) */
-  preference: HubRoutingPreference = 'ExpressRoute';
+  preference: RoutingPreference = 'ExpressRoute';
 
   get size(): number {
     return this.entries.size;

@@ -10,7 +10,7 @@ import { neighbourAs } from '../policy/index.js';
 import type { ExportCandidate, ExportTarget, RouteSourceKind } from '../policy/index.js';
 import type { AttributeSet, AttributeStore } from './attribute-store.js';
 import type { DecisionPath, HubSource } from './decision.js';
-import type { GatewayType } from '../policy/index.js';
+import type { VnetGatewayType } from '../policy/index.js';
 import type { AdjRibOut } from './adj-rib-out.js';
 import type { RouteExport } from './exporter.js';
 import { PrefixMap } from '../lib/prefix-map.js';
@@ -43,7 +43,7 @@ export interface PeerInfo {
    */
   readonly kind?: Exclude<RouteSourceKind, 'vnet'>;
   /** `gateway` peers: the gateway (one source for its two instances) and its type */
-  readonly gateway?: { readonly id: string; readonly type: GatewayType };
+  readonly gateway?: { readonly id: string; readonly type: VnetGatewayType };
 }
 
 /** The source a peer's paths have for hub routing preference (docs/azure-behaviour.md §4.3). */

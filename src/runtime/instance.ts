@@ -26,7 +26,7 @@ import { InternalLinkReceiver, internalPeerInfo, RouteEngine } from '../rib/inde
 import type { EngineRole } from '../policy/index.js';
 import type {
   AdvertisedRoute,
-  HubRoutingPreference,
+  RoutingPreference,
   InternalLinkPeer,
   InjectedRouteSink,
   InstanceId,
@@ -50,7 +50,7 @@ interface RouteServerInstanceOptions {
   /** journal bytes a peer may fall behind before Cease / Out of Resources (src/rib/session-close.ts) */
   readonly outputLagLimit?: number;
   readonly branchToBranch?: boolean;
-  readonly hubRoutingPreference?: HubRoutingPreference;
+  readonly hubRoutingPreference?: RoutingPreference;
   /** a gateway's speaker (src/policy/gateway-rules.ts); default the route server */
   readonly role?: EngineRole;
   /** a gateway's speaker: its GatewaySubnet address (NEXT_HOP toward the route server) */
@@ -121,7 +121,7 @@ export class RouteServerInstance {
   updateSettings(settings: {
     routeLimit?: number;
     branchToBranch?: boolean;
-    hubRoutingPreference?: HubRoutingPreference;
+    hubRoutingPreference?: RoutingPreference;
   }): void {
     if (settings.routeLimit !== undefined) this.engine.setRouteLimit(settings.routeLimit);
     if (settings.branchToBranch !== undefined) this.engine.setBranchToBranch(settings.branchToBranch);

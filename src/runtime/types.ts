@@ -6,14 +6,12 @@
  * hosts. index.ts describes the contract.
  */
 import type { Prefix } from '../lib/prefix.js';
+import type { VnetGatewayType } from '../policy/index.js';
 import type { InstanceId } from '../rib/ports.js';
 import type { RuntimeErrorCode } from './errors.js';
 
 /** Azure's hub routing preference (docs/azure-behaviour.md §4.3; applied by the route engine's decision process). */
 export type HubRoutingPreference = 'ExpressRoute' | 'VpnGateway' | 'ASPath';
-
-/** ARM's `gatewayType` of a virtual network gateway. */
-export type GatewayType = 'ExpressRoute' | 'Vpn';
 
 /** RFC 4271 §8.2.2 session states. */
 export type SessionState = 'Idle' | 'Connect' | 'Active' | 'OpenSent' | 'OpenConfirm' | 'Established';
@@ -57,7 +55,7 @@ export interface RouteServerRuntimeSpec {
    * type, and per instance its GatewaySubnet address, the NEXT_HOP of what
    * it gives the route server over their internal links
    */
-  readonly gateway?: { readonly type: GatewayType; readonly nextHops: readonly string[] };
+  readonly gateway?: { readonly type: VnetGatewayType; readonly nextHops: readonly string[] };
 }
 
 /** The other end of an internal link, as one end's route engine sees it. */
@@ -67,7 +65,7 @@ export interface InternalPeer {
   /** `gateway`: seen from the route server; `route-server`: seen from a gateway's speaker */
   readonly kind: 'gateway' | 'route-server';
   /** `gateway` peers: the gateway (its two instances are one source) and its type */
-  readonly gateway?: { readonly id: string; readonly type: GatewayType };
+  readonly gateway?: { readonly id: string; readonly type: VnetGatewayType };
 }
 
 /** One end of an internal link: an instance of a running route server (or gateway speaker). */
