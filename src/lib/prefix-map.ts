@@ -2,15 +2,34 @@
  * Maps and sets keyed by `PrefixKey` (src/lib/prefix.ts) that stay fast and
  * small with millions of IPv4 prefixes.
  *
- * An IPv4 prefix key (address * 64 + length) needs 38 bits, so as a Map key
- * it would be a heap-allocated double, hashed and compared as one. Here each
- * prefix length has its own Map keyed by the address as a signed 32-bit
- * integer (`address | 0`), which V8 stores inline (a small integer): no
- * allocation per key and integer hashing. IPv6 keys (strings) use one Map.
+ * IPv4 entries live in one open-addressing hash table on typed arrays
+ * (`Ipv4Table`): per slot a 32-bit hash, the address and the length (9
+ * bytes, outside the JS heap), and for a map the value in a parallel array.
+ * No object per entry, nothing for the garbage collector to trace but the
+ * values. Linear probing without wrap-around, entries kept sorted by
+ * (hash, address, length) ("ordered hash table": Amble and Knuth, "Ordered
+ * hash tables", The Computer Journal 17(2), 1974), and deletion by backward
+ * shift: no tombstones, so withdrawing a full table and announcing it again
+ * leaves the table as it was. The table doubles above 5/8 load, returns to
+ * its smallest size when emptied and halves below 1/8 load when the entries
+ * left fit the smaller table with short runs. IPv6 keys (strings) use one Map.
  *
- * Iteration goes length by length (then IPv6); within a length in insertion
- * order. Entries may be deleted while iterating. An iterator may miss entries
- * added to a length it has already passed.
+ * Iteration: IPv4 entries in hash order (not insertion order; the same on
+ * every run: the hash has a fixed seed), then IPv6 entries in insertion
+ * order. The table may change while an iterator is alive (the route engine
+ * walks tables in slices between which routes come and go): an iterator
+ * resumes after the last entry it returned in that order, so
+ * - every entry present from the iterator's creation to its end, and not
+ *   deleted, is visited exactly once, whatever is added or deleted meanwhile
+ *   (the table may grow or shrink);
+ * - an entry deleted before the iterator reaches it is not visited;
+ * - an entry added during the iteration may or may not be visited.
+ *
+ * The hash is unseeded, as V8's own hash of small-integer Map keys is: a
+ * peer that chooses prefixes to collide can lengthen probe runs, as it could
+ * lengthen the buckets of a `Map`. A run that reaches the end of the array
+ * widens the overflow area instead of doubling the table, so colliding keys
+ * cannot make it allocate without bound.
  */
 import type { PrefixKey } from './prefix.js';
 
@@ -23,6 +42,7 @@ function lengthOf(key: number): number {
   return key - Math.floor(key / 64) * 64;
 }
 
+/** The address of an IPv4 key as a signed 32-bit integer (a small integer to V8). */
 function addressOf(key: number, length: number): number {
   return ((key - length) / 64) | 0;
 }
@@ -31,28 +51,253 @@ function keyOf(address: number, length: number): number {
   return (address >>> 0) * 64 + length;
 }
 
+/** murmur3's 32-bit finaliser over the address, the length mixed in first: a bijection of the address per length. */
+function hashOf(address: number, length: number): number {
+  let h = address ^ Math.imul(length + 1, 0x9e3779b9);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** `lengths[slot]` of a free slot (IPv4 lengths are 0–32). */
+const FREE = 0xff;
+const MIN_BITS = 4;
+/** Slots past the last home slot, for the runs that start near the end (no wrap-around). */
+const MIN_OVERFLOW = 32;
+/** A shrink that would place an entry further than this from its home slot is not done. */
+const MAX_SHRINK_DISPLACEMENT = 16;
+
+/** Where an iterator stands: the last entry it returned, and the slot after it while nothing has moved. */
+class Cursor {
+  slot = 0;
+  /** `Ipv4Table.moves` when `slot` was taken; another value means entries moved since. */
+  moves = -1;
+  hash = 0;
+  address = 0;
+  length = -1;
+}
+
+/** The IPv4 part of PrefixMap and PrefixSet: an ordered linear-probing table (see the top of the file). */
+class Ipv4Table {
+  size = 0;
+  /** Counts every change that moved entries between slots or replaced the arrays (iterators re-seek). */
+  moves = 0;
+  private bits = MIN_BITS;
+  private shift = 32 - MIN_BITS;
+  private overflow = MIN_OVERFLOW;
+  /** The table halves when `size` falls below this (1/8 of the home slots, or less after a refused shrink). */
+  private shrinkBelow = 0;
+  private hashes = new Uint32Array(0);
+  private addresses = new Int32Array(0);
+  private lengths = new Uint8Array(0);
+  values: unknown[] | undefined;
+
+  constructor(private readonly withValues: boolean) {
+    this.allocate(MIN_BITS, MIN_OVERFLOW);
+  }
+
+  /** The slot of an entry, or -1. */
+  find(address: number, length: number): number {
+    const h = hashOf(address, length);
+    const { hashes, lengths, addresses } = this;
+    for (let i = h >>> this.shift; ; i++) {
+      const l = lengths[i]!;
+      if (l === FREE) return -1;
+      const other = hashes[i]!;
+      if (other > h) return -1;
+      if (other === h && addresses[i] === address && l === length) return i;
+    }
+  }
+
+  /** The slot of the entry, inserted (with an undefined value) when it was not there; `size` tells which. */
+  insert(address: number, length: number): number {
+    const h = hashOf(address, length);
+    const { hashes, lengths, addresses } = this;
+    let i = h >>> this.shift;
+    for (; ; i++) {
+      const l = lengths[i]!;
+      if (l === FREE) break;
+      const other = hashes[i]!;
+      if (other > h) break;
+      if (other === h) {
+        const a = addresses[i]!;
+        if (a === address && l === length) return i;
+        if (a > address || (a === address && l > length)) break;
+      }
+    }
+    let free = i;
+    while (lengths[free] !== FREE) free++;
+    if (free === lengths.length - 1 || (this.size + 1) * 8 > (1 << this.bits) * 5) {
+      // the last slot stays free so every scan ends; a full table doubles, a long run widens the overflow
+      if ((this.size + 1) * 8 > (1 << this.bits) * 5) this.rebuild(this.bits + 1, this.overflow);
+      else this.rebuild(this.bits, this.overflow * 2);
+      return this.insert(address, length);
+    }
+    if (free > i) {
+      hashes.copyWithin(i + 1, i, free);
+      addresses.copyWithin(i + 1, i, free);
+      lengths.copyWithin(i + 1, i, free);
+      const values = this.values;
+      if (values) for (let j = free; j > i; j--) values[j] = values[j - 1];
+      this.moves++;
+    }
+    hashes[i] = h;
+    addresses[i] = address;
+    lengths[i] = length;
+    if (this.values) this.values[i] = undefined;
+    this.size++;
+    return i;
+  }
+
+  /** Removes the entry in `slot`; the entries after it that are not in their home slot move back one. */
+  removeAt(slot: number): void {
+    const { hashes, lengths, addresses, values, shift } = this;
+    let j = slot + 1;
+    while (lengths[j] !== FREE && hashes[j]! >>> shift < j) j++;
+    if (j > slot + 1) {
+      hashes.copyWithin(slot, slot + 1, j);
+      addresses.copyWithin(slot, slot + 1, j);
+      lengths.copyWithin(slot, slot + 1, j);
+      if (values) for (let k = slot; k < j - 1; k++) values[k] = values[k + 1];
+      this.moves++;
+    }
+    lengths[j - 1] = FREE;
+    if (values) values[j - 1] = undefined;
+    this.size--;
+    if (this.size === 0) {
+      if (this.bits > MIN_BITS) this.allocate(MIN_BITS, MIN_OVERFLOW);
+    } else if (this.size < this.shrinkBelow) this.shrink();
+  }
+
+  /**
+   * Halves the table when the entries fit it with short runs. They may not: deleting in iteration
+   * order leaves the entries of the highest hashes, which a smaller table would crowd into one run at
+   * its end (every later deletion would shift the whole run). Then the table stays as it is until half
+   * of the entries have gone.
+   */
+  private shrink(): void {
+    const bits = this.bits - 1;
+    const shift = 32 - bits;
+    const { hashes, lengths } = this;
+    const last = (1 << bits) + MIN_OVERFLOW - 1;
+    let to = -1;
+    for (let from = 0; from < lengths.length; from++) {
+      if (lengths[from] === FREE) continue;
+      const home = hashes[from]! >>> shift;
+      to = Math.max(to + 1, home);
+      if (to - home > MAX_SHRINK_DISPLACEMENT || to >= last) {
+        this.shrinkBelow = this.size >> 1;
+        return;
+      }
+    }
+    this.rebuild(bits, MIN_OVERFLOW);
+  }
+
+  clear(): void {
+    this.size = 0;
+    this.allocate(MIN_BITS, MIN_OVERFLOW);
+  }
+
+  /**
+   * The slot of the entry after the cursor's (the first when it has none), or -1 at the end; moves the
+   * cursor there.
+   */
+  next(cursor: Cursor): number {
+    const { hashes, lengths, addresses } = this;
+    let i = cursor.slot;
+    if (cursor.moves !== this.moves && cursor.length >= 0) {
+      // entries moved since: seek the first entry past the cursor's in (hash, address, length) order
+      const h = cursor.hash;
+      for (i = h >>> this.shift; lengths[i] !== FREE; i++) {
+        const other = hashes[i]!;
+        if (other > h) break;
+        if (other === h) {
+          const a = addresses[i]!;
+          if (a > cursor.address || (a === cursor.address && lengths[i]! > cursor.length)) break;
+        }
+      }
+    }
+    const end = lengths.length;
+    while (i < end && lengths[i] === FREE) i++;
+    if (i === end) {
+      cursor.slot = end;
+      cursor.moves = this.moves;
+      return -1;
+    }
+    cursor.slot = i + 1;
+    cursor.moves = this.moves;
+    cursor.hash = hashes[i]!;
+    cursor.address = addresses[i]!;
+    cursor.length = lengths[i]!;
+    return i;
+  }
+
+  get slots(): number {
+    return this.lengths.length;
+  }
+
+  keyAt(slot: number): number {
+    return keyOf(this.addresses[slot]!, this.lengths[slot]!);
+  }
+
+  private allocate(bits: number, overflow: number): void {
+    const slots = (1 << bits) + overflow;
+    this.bits = bits;
+    this.shift = 32 - bits;
+    this.overflow = overflow;
+    this.shrinkBelow = bits > MIN_BITS ? 1 << (bits - 3) : 0;
+    this.hashes = new Uint32Array(slots);
+    this.addresses = new Int32Array(slots);
+    this.lengths = new Uint8Array(slots).fill(FREE);
+    this.values = this.withValues ? new Array<unknown>(slots).fill(undefined) : undefined;
+    this.moves++;
+  }
+
+  /** Re-places every entry, in order, in a table of 2^bits home slots (the overflow widened when a run needs it). */
+  private rebuild(bits: number, overflow: number): void {
+    const { hashes, addresses, lengths, values } = this;
+    for (;;) {
+      this.allocate(bits, overflow);
+      const last = this.lengths.length - 1;
+      let to = -1;
+      for (let from = 0; from < lengths.length && to < last; from++) {
+        if (lengths[from] === FREE) continue;
+        to = Math.max(to + 1, hashes[from]! >>> this.shift);
+        this.hashes[to] = hashes[from]!;
+        this.addresses[to] = addresses[from]!;
+        this.lengths[to] = lengths[from]!;
+        if (values) this.values![to] = values[from];
+      }
+      if (to < last) return;
+      overflow *= 2;
+    }
+  }
+}
+
 export class PrefixMap<V> {
-  private readonly v4: (Map<number, V> | undefined)[] = new Array<Map<number, V> | undefined>(33).fill(
-    undefined,
-  );
+  private readonly v4 = new Ipv4Table(true);
   private v6: Map<string, V> | undefined;
 
   get size(): number {
-    let size = this.v6?.size ?? 0;
-    for (const table of this.v4) if (table) size += table.size;
-    return size;
+    return this.v4.size + (this.v6?.size ?? 0);
+  }
+
+  /** Slots allocated for IPv4 entries (memory: 17 bytes each), for tests and benchmarks. */
+  get ipv4Slots(): number {
+    return this.v4.slots;
   }
 
   get(key: PrefixKey): V | undefined {
     if (typeof key === 'string') return this.v6?.get(key);
     const length = lengthOf(key);
-    return this.v4[length]?.get(addressOf(key, length));
+    const slot = this.v4.find(addressOf(key, length), length);
+    return slot < 0 ? undefined : (this.v4.values![slot] as V);
   }
 
   has(key: PrefixKey): boolean {
     if (typeof key === 'string') return this.v6?.has(key) ?? false;
     const length = lengthOf(key);
-    return this.v4[length]?.has(addressOf(key, length)) ?? false;
+    return this.v4.find(addressOf(key, length), length) >= 0;
   }
 
   set(key: PrefixKey, value: V): void {
@@ -61,44 +306,44 @@ export class PrefixMap<V> {
       return;
     }
     const length = lengthOf(key);
-    let table = this.v4[length];
-    if (!table) this.v4[length] = table = new Map();
-    table.set(addressOf(key, length), value);
+    const slot = this.v4.insert(addressOf(key, length), length);
+    this.v4.values![slot] = value;
   }
 
   delete(key: PrefixKey): boolean {
     if (typeof key === 'string') return this.v6?.delete(key) ?? false;
     const length = lengthOf(key);
-    return this.v4[length]?.delete(addressOf(key, length)) ?? false;
+    const slot = this.v4.find(addressOf(key, length), length);
+    if (slot < 0) return false;
+    this.v4.removeAt(slot);
+    return true;
   }
 
   clear(): void {
-    this.v4.fill(undefined);
+    this.v4.clear();
     this.v6 = undefined;
   }
 
-  /** Calls `fn` for every entry, without allocating an entry tuple each. */
+  /** Calls `fn` for every entry, without allocating an entry tuple each; `fn` may change the map. */
   forEach(fn: (value: V, key: PrefixKey) => void): void {
-    for (let length = 0; length <= 32; length++) {
-      const table = this.v4[length];
-      if (table) table.forEach((value, address) => fn(value, keyOf(address, length)));
+    const cursor = new Cursor();
+    for (let slot = this.v4.next(cursor); slot >= 0; slot = this.v4.next(cursor)) {
+      fn(this.v4.values![slot] as V, this.v4.keyAt(slot));
     }
     this.v6?.forEach(fn);
   }
 
   *entries(): IterableIterator<[PrefixKey, V]> {
-    for (let length = 0; length <= 32; length++) {
-      const table = this.v4[length];
-      if (table) for (const [address, value] of table) yield [keyOf(address, length), value];
+    const cursor = new Cursor();
+    for (let slot = this.v4.next(cursor); slot >= 0; slot = this.v4.next(cursor)) {
+      yield [this.v4.keyAt(slot), this.v4.values![slot] as V];
     }
     if (this.v6) yield* this.v6.entries();
   }
 
   *keys(): IterableIterator<PrefixKey> {
-    for (let length = 0; length <= 32; length++) {
-      const table = this.v4[length];
-      if (table) for (const address of table.keys()) yield keyOf(address, length);
-    }
+    const cursor = new Cursor();
+    for (let slot = this.v4.next(cursor); slot >= 0; slot = this.v4.next(cursor)) yield this.v4.keyAt(slot);
     if (this.v6) yield* this.v6.keys();
   }
 
@@ -108,53 +353,40 @@ export class PrefixMap<V> {
 }
 
 export class PrefixSet {
-  private readonly v4: (Set<number> | undefined)[] = new Array<Set<number> | undefined>(33).fill(undefined);
+  private readonly v4 = new Ipv4Table(false);
   private v6: Set<string> | undefined;
-  /** kept on every change: the route engine asks for it once per prefix */
-  private count = 0;
 
   get size(): number {
-    return this.count;
+    return this.v4.size + (this.v6?.size ?? 0);
   }
 
   has(key: PrefixKey): boolean {
     if (typeof key === 'string') return this.v6?.has(key) ?? false;
     const length = lengthOf(key);
-    return this.v4[length]?.has(addressOf(key, length)) ?? false;
+    return this.v4.find(addressOf(key, length), length) >= 0;
   }
 
   add(key: PrefixKey): void {
-    let set: Set<number> | Set<string>;
-    let member: number | string;
     if (typeof key === 'string') {
-      set = this.v6 ??= new Set();
-      member = key;
-    } else {
-      const length = lengthOf(key);
-      set = this.v4[length] ??= new Set();
-      member = addressOf(key, length);
+      (this.v6 ??= new Set()).add(key);
+      return;
     }
-    const before = set.size;
-    (set as Set<number | string>).add(member);
-    this.count += set.size - before;
+    const length = lengthOf(key);
+    this.v4.insert(addressOf(key, length), length);
   }
 
   delete(key: PrefixKey): boolean {
-    let deleted: boolean;
-    if (typeof key === 'string') deleted = this.v6?.delete(key) ?? false;
-    else {
-      const length = lengthOf(key);
-      deleted = this.v4[length]?.delete(addressOf(key, length)) ?? false;
-    }
-    if (deleted) this.count--;
-    return deleted;
+    if (typeof key === 'string') return this.v6?.delete(key) ?? false;
+    const length = lengthOf(key);
+    const slot = this.v4.find(addressOf(key, length), length);
+    if (slot < 0) return false;
+    this.v4.removeAt(slot);
+    return true;
   }
 
   *[Symbol.iterator](): IterableIterator<PrefixKey> {
-    for (let length = 0; length <= 32; length++) {
-      const set = this.v4[length];
-      if (set) for (const address of set) yield keyOf(address, length);
-    }
+    const cursor = new Cursor();
+    for (let slot = this.v4.next(cursor); slot >= 0; slot = this.v4.next(cursor)) yield this.v4.keyAt(slot);
     if (this.v6) yield* this.v6;
   }
 }

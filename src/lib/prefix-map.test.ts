@@ -1,0 +1,223 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { PrefixMap, PrefixSet } from './prefix-map.js';
+import { ipv4KeyOf, type PrefixKey } from './prefix.js';
+
+/** An IPv4 key with host bits zero, addresses across the whole space (past 2^31 too). */
+const ipv4Key = fc
+  .tuple(fc.integer({ min: 0, max: 32 }), fc.integer({ min: 0, max: 0xffffffff }))
+  .map(([length, address]) => ipv4KeyOf(length === 0 ? 0 : (address & (-1 << (32 - length))) >>> 0, length));
+/** A small key space, so that operations hit the same keys often. */
+const crowdedKey = fc.oneof(
+  {
+    weight: 8,
+    arbitrary: fc.integer({ min: 0, max: 63 }).map((i) => ipv4KeyOf((0xc0000000 + i * 256) >>> 0, 24)),
+  },
+  { weight: 1, arbitrary: fc.constantFrom<PrefixKey>('2001:db8::/32', '2001:db8:1::/48', '::/0') },
+  { weight: 1, arbitrary: fc.constantFrom(0, ipv4KeyOf(0xffffffff, 32), ipv4KeyOf(0x80000000, 1)) },
+);
+const anyKey = fc.oneof(ipv4Key, crowdedKey);
+
+type Operation =
+  { op: 'set'; key: PrefixKey; value: number } | { op: 'delete'; key: PrefixKey } | { op: 'clear' };
+const operation: fc.Arbitrary<Operation> = fc.oneof(
+  { weight: 6, arbitrary: fc.record({ op: fc.constant('set' as const), key: anyKey, value: fc.integer() }) },
+  { weight: 4, arbitrary: fc.record({ op: fc.constant('delete' as const), key: anyKey }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('clear' as const) }) },
+);
+
+const sorted = (keys: Iterable<PrefixKey>): string[] => [...keys].map(String).sort();
+
+/** /24s of 16.0.0.0/4, as the benchmark announces them. */
+const slash24 = (i: number): number => ipv4KeyOf(0x10000000 + i * 256, 24);
+
+describe('PrefixMap', () => {
+  it('answers get, has, size and iteration as a Map does after any sequence of changes', () => {
+    fc.assert(
+      fc.property(fc.array(operation, { maxLength: 300 }), anyKey, (operations, probe) => {
+        const map = new PrefixMap<number>();
+        const reference = new Map<PrefixKey, number>();
+        for (const step of operations) {
+          if (step.op === 'set') {
+            map.set(step.key, step.value);
+            reference.set(step.key, step.value);
+          } else if (step.op === 'delete') {
+            expect(map.delete(step.key)).toBe(reference.delete(step.key));
+          } else {
+            map.clear();
+            reference.clear();
+          }
+          expect(map.size).toBe(reference.size);
+        }
+        for (const [key, value] of reference) {
+          expect(map.get(key)).toBe(value);
+          expect(map.has(key)).toBe(true);
+        }
+        expect(map.get(probe)).toBe(reference.get(probe));
+        expect(map.has(probe)).toBe(reference.has(probe));
+        expect(sorted(map.keys())).toEqual(sorted(reference.keys()));
+        const entries = [...map].map(([key, value]) => `${key}=${value}`).sort();
+        expect(entries).toEqual([...reference].map(([key, value]) => `${key}=${value}`).sort());
+        const visited: string[] = [];
+        map.forEach((value, key) => visited.push(`${key}=${value}`));
+        expect(visited.sort()).toEqual(entries);
+      }),
+    );
+  });
+
+  it('keeps addresses past 2^31 and the default route apart from their neighbours', () => {
+    const map = new PrefixMap<string>();
+    const keys = [
+      0,
+      ipv4KeyOf(0, 1),
+      ipv4KeyOf(0x80000000, 1),
+      ipv4KeyOf(0xffffffff, 32),
+      ipv4KeyOf(0xfffffffe, 32),
+    ];
+    keys.forEach((key, i) => map.set(key, `v${i}`));
+    keys.forEach((key, i) => expect(map.get(key)).toBe(`v${i}`));
+    expect(sorted(map.keys())).toEqual(sorted(keys));
+  });
+
+  it('visits every entry once when each is deleted as it is visited', () => {
+    const map = new PrefixMap<number>();
+    for (let i = 0; i < 5000; i++) map.set(slash24(i), i);
+    const seen = new Set<PrefixKey>();
+    for (const [key] of map) {
+      expect(seen.has(key)).toBe(false);
+      seen.add(key);
+      map.delete(key);
+    }
+    expect(seen.size).toBe(5000);
+    expect(map.size).toBe(0);
+  });
+
+  it('does not visit entries deleted ahead of the iterator, and visits the others once', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 2, max: 7 }), (count, stride) => {
+        const map = new PrefixMap<number>();
+        for (let i = 0; i < count; i++) map.set(slash24(i), i);
+        const deleted = new Set<PrefixKey>();
+        const visits = new Map<PrefixKey, number>();
+        let n = 0;
+        for (const key of map.keys()) {
+          expect(deleted.has(key)).toBe(false);
+          visits.set(key, (visits.get(key) ?? 0) + 1);
+          // delete an arbitrary other entry every few steps: some are ahead, some behind
+          if (n++ % stride === 0) {
+            const victim = slash24((n * 7919) % count);
+            if (map.delete(victim)) deleted.add(victim);
+          }
+        }
+        for (let i = 0; i < count; i++) {
+          const key = slash24(i);
+          if (!deleted.has(key)) expect(visits.get(key)).toBe(1);
+          else expect(visits.get(key) ?? 0).toBeLessThanOrEqual(1);
+        }
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('visits every entry present throughout once while insertions grow the table under the iterator', () => {
+    const map = new PrefixMap<number>();
+    for (let i = 0; i < 1000; i++) map.set(slash24(i), i);
+    const before = map.ipv4Slots;
+    const visits = new Map<PrefixKey, number>();
+    let added = 0;
+    for (const key of map.keys()) {
+      visits.set(key, (visits.get(key) ?? 0) + 1);
+      // entries added here may be visited too; only the first thousand add more
+      if (map.get(key)! >= 0) for (let j = 0; j < 20; j++) map.set(slash24(100_000 + added++), -1);
+    }
+    expect(map.ipv4Slots).toBeGreaterThan(before);
+    for (let i = 0; i < 1000; i++) expect(visits.get(slash24(i))).toBe(1);
+    for (const count of visits.values()) expect(count).toBe(1);
+  });
+
+  it('visits every entry present throughout once while deletions shrink the table under the iterator', () => {
+    const map = new PrefixMap<number>();
+    for (let i = 0; i < 20_000; i++) map.set(slash24(i), i);
+    const before = map.ipv4Slots;
+    const kept = new Set<PrefixKey>();
+    for (let i = 0; i < 20_000; i += 97) kept.add(slash24(i));
+    const visits = new Map<PrefixKey, number>();
+    const iterator = map.keys();
+    // a walk in slices, the table changing between them (as the route engine's walks do)
+    for (let first = true; ; first = false) {
+      const next = iterator.next();
+      if (next.done) break;
+      visits.set(next.value, (visits.get(next.value) ?? 0) + 1);
+      if (first) for (let i = 0; i < 20_000; i++) if (!kept.has(slash24(i))) map.delete(slash24(i));
+    }
+    expect(map.ipv4Slots).toBeLessThan(before / 16);
+    for (const key of kept) expect(visits.get(key)).toBe(1);
+    expect(visits.size).toBeLessThanOrEqual(kept.size + 1);
+  });
+
+  it('returns to the same size after deleting every entry and adding them again', () => {
+    const map = new PrefixMap<number>();
+    for (let i = 0; i < 50_000; i++) map.set(slash24(i), i);
+    const full = map.ipv4Slots;
+    for (let i = 0; i < 50_000; i++) map.delete(slash24(i));
+    expect(map.size).toBe(0);
+    expect(map.ipv4Slots).toBeLessThan(100);
+    for (let i = 0; i < 50_000; i++) map.set(slash24(i), i);
+    expect(map.ipv4Slots).toBe(full);
+    for (let i = 0; i < 50_000; i++) expect(map.get(slash24(i))).toBe(i);
+  });
+
+  it('iterates in the same order in every instance, whatever the insertion order', () => {
+    const forwards = new PrefixMap<number>();
+    const backwards = new PrefixMap<number>();
+    for (let i = 0; i < 500; i++) forwards.set(slash24(i), i);
+    for (let i = 499; i >= 0; i--) backwards.set(slash24(i), i);
+    expect([...forwards.keys()]).toEqual([...backwards.keys()]);
+  });
+
+  it('lists IPv6 entries after the IPv4 ones, in insertion order', () => {
+    const map = new PrefixMap<number>();
+    map.set('2001:db8:2::/48', 1);
+    map.set(slash24(1), 2);
+    map.set('2001:db8:1::/48', 3);
+    expect([...map.keys()]).toEqual([slash24(1), '2001:db8:2::/48', '2001:db8:1::/48']);
+  });
+});
+
+describe('PrefixSet', () => {
+  it('answers has, size and iteration as a Set does after any sequence of changes', () => {
+    fc.assert(
+      fc.property(fc.array(operation, { maxLength: 300 }), (operations) => {
+        const set = new PrefixSet();
+        const reference = new Set<PrefixKey>();
+        for (const step of operations) {
+          if (step.op === 'set') {
+            set.add(step.key);
+            reference.add(step.key);
+          } else if (step.op === 'delete') {
+            expect(set.delete(step.key)).toBe(reference.delete(step.key));
+          }
+          expect(set.size).toBe(reference.size);
+        }
+        for (const key of reference) expect(set.has(key)).toBe(true);
+        expect(sorted(set)).toEqual(sorted(reference));
+      }),
+    );
+  });
+
+  it('restarted after each bounded batch of deletions, visits every member once (the export flush)', () => {
+    const set = new PrefixSet();
+    for (let i = 0; i < 3000; i++) set.add(slash24(i));
+    const seen = new Set<PrefixKey>();
+    while (set.size > 0) {
+      let work = 0;
+      for (const key of set) {
+        if (work++ >= 100) break;
+        expect(seen.has(key)).toBe(false);
+        seen.add(key);
+        set.delete(key);
+      }
+    }
+    expect(seen.size).toBe(3000);
+  });
+});
