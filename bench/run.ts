@@ -122,7 +122,7 @@ async function main(): Promise<void> {
           console.error(
             `bench: ${id} ${dut.id} pass ${pass}: ${r.ok ? 'ok' : 'FAILED'} last-at-monitor ${r.upToMonitorS?.toFixed(2) ?? '–'} s, ` +
               `withdraw ${r.withdrawAllS?.toFixed(2) ?? '–'} s, re-announce ${r.reannounceS?.toFixed(2) ?? '–'} s, ` +
-              `CPU ${r.cpuLoadS?.toFixed(2) ?? '–'} s, RSS ${r.peakRssMb?.toFixed(0) ?? '–'} MB, load ${r.loadAverage}` +
+              `CPU ${r.cpuLoadS?.toFixed(2) ?? '–'} s, RSS ${r.loadPeakRssMb?.toFixed(0) ?? '–'} MB after load, ${r.peakRssMb?.toFixed(0) ?? '–'} MB peak, load ${r.loadAverage}` +
               (r.harnessCpuLoadS
                 ? `, harness CPU ${r.harnessCpuLoadS.injector.toFixed(2)}+${r.harnessCpuLoadS.monitor.toFixed(2)} s`
                 : '') +

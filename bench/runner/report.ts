@@ -5,7 +5,14 @@
  */
 import type { RunResult, Scenario } from './scenario.js';
 
-type Metric = 'upToLearnedS' | 'upToMonitorS' | 'withdrawAllS' | 'reannounceS' | 'cpuLoadS' | 'peakRssMb';
+type Metric =
+  | 'upToLearnedS'
+  | 'upToMonitorS'
+  | 'withdrawAllS'
+  | 'reannounceS'
+  | 'cpuLoadS'
+  | 'loadPeakRssMb'
+  | 'peakRssMb';
 
 const METRICS: { key: Metric; title: string; digits: number }[] = [
   { key: 'upToLearnedS', title: 'up → last learned (s)', digits: 2 },
@@ -13,6 +20,7 @@ const METRICS: { key: Metric; title: string; digits: number }[] = [
   { key: 'withdrawAllS', title: 'withdraw all (s)', digits: 2 },
   { key: 'reannounceS', title: 're-announce (s)', digits: 2 },
   { key: 'cpuLoadS', title: 'CPU, load (s)', digits: 2 },
+  { key: 'loadPeakRssMb', title: 'peak RSS after load (MB)', digits: 0 },
   { key: 'peakRssMb', title: 'peak RSS (MB)', digits: 0 },
 ];
 

@@ -135,6 +135,8 @@ export interface RunResult {
   reannounceS?: number;
   cpuLoadS?: number;
   cpuTotalS?: number;
+  /** peak RSS when the load phase ended (before withdraw-all and re-announce) */
+  loadPeakRssMb?: number;
   peakRssMb?: number;
   sessionResets?: number;
   /** CPU seconds the injector and the monitor used during the load phase (they share one core) */
@@ -292,7 +294,9 @@ export async function runOnce(
     const timeout = options.timeoutS * (dut.slow ? 1 : 1);
     try {
       await loadPhase(result, { inj, mon, running, total, up: up.at, timeout });
-      result.cpuLoadS = usage(pid).cpuSeconds - cpu0;
+      const loaded = usage(pid);
+      result.cpuLoadS = loaded.cpuSeconds - cpu0;
+      result.loadPeakRssMb = loaded.peakRssMb;
       result.harnessCpuLoadS = {
         injector: usage(injPid).cpuSeconds - harness0[0]!,
         monitor: usage(monPid).cpuSeconds - harness0[1]!,
