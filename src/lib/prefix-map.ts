@@ -2,9 +2,9 @@
  * Maps and sets keyed by `PrefixKey` (src/lib/prefix.ts) that stay fast and
  * small with millions of IPv4 prefixes.
  *
- * IPv4 entries live in one open-addressing hash table on typed arrays
- * (`Ipv4Table`): per slot a 32-bit hash, the address and the length (9
- * bytes, outside the JS heap), and for a map the value in a parallel array.
+ * A PrefixMap keeps its IPv4 entries in one open-addressing hash table on
+ * typed arrays (`Ipv4Table`): per slot a 32-bit hash, the address and the
+ * length (9 bytes, outside the JS heap), and the value in a parallel array.
  * No object per entry, nothing for the garbage collector to trace but the
  * values. Linear probing without wrap-around, entries kept sorted by
  * (hash, address, length) ("ordered hash table": Amble and Knuth, "Ordered
@@ -13,9 +13,10 @@
  * leaves the table as it was. The table doubles above 5/8 load, returns to
  * its smallest size when emptied and halves below 1/8 load when the entries
  * left fit the smaller table with short runs. IPv6 keys (strings) use one Map.
+ * PrefixSet keeps insertion order instead (see there).
  *
  * Iteration: IPv4 entries in hash order (not insertion order; the same on
- * every run: the hash has a fixed seed), then IPv6 entries in insertion
+ * every run: the hash has no random seed), then IPv6 entries in insertion
  * order. The table may change while an iterator is alive (the route engine
  * walks tables in slices between which routes come and go): an iterator
  * resumes after the last entry it returned in that order, so
@@ -77,7 +78,7 @@ class Cursor {
   length = -1;
 }
 
-/** The IPv4 part of PrefixMap and PrefixSet: an ordered linear-probing table (see the top of the file). */
+/** The IPv4 part of PrefixMap: an ordered linear-probing table (see the top of the file). */
 class Ipv4Table {
   size = 0;
   /** Counts every change that moved entries between slots or replaced the arrays (iterators re-seek). */
@@ -85,6 +86,11 @@ class Ipv4Table {
   private bits = MIN_BITS;
   private shift = 32 - MIN_BITS;
   private overflow = MIN_OVERFLOW;
+  /**
+   * No entry sits below this slot. Iterations start here: a set emptied from the front while being
+   * filled (the export queue) would otherwise have each new iteration scan the freed slots.
+   */
+  private low = 0;
   /** The table halves when `size` falls below this (1/8 of the home slots, or less after a refused shrink). */
   private shrinkBelow = 0;
   private hashes = new Uint32Array(0);
@@ -144,6 +150,7 @@ class Ipv4Table {
     hashes[i] = h;
     addresses[i] = address;
     lengths[i] = length;
+    if (i < this.low) this.low = i;
     if (this.values) this.values[i] = undefined;
     this.size++;
     return i;
@@ -218,7 +225,10 @@ class Ipv4Table {
       }
     }
     const end = lengths.length;
+    const first = cursor.length < 0;
+    if (first && i < this.low) i = this.low;
     while (i < end && lengths[i] === FREE) i++;
+    if (first) this.low = i;
     if (i === end) {
       cursor.slot = end;
       cursor.moves = this.moves;
@@ -246,6 +256,7 @@ class Ipv4Table {
     this.shift = 32 - bits;
     this.overflow = overflow;
     this.shrinkBelow = bits > MIN_BITS ? 1 << (bits - 3) : 0;
+    this.low = 0;
     this.hashes = new Uint32Array(slots);
     this.addresses = new Int32Array(slots);
     this.lengths = new Uint8Array(slots).fill(FREE);
@@ -352,41 +363,63 @@ export class PrefixMap<V> {
   }
 }
 
+/**
+ * A set in insertion order per prefix length: per-length `Set`s keyed by the address as a small
+ * integer. Not the hash table above: an update group's export queue (src/rib/update-group.ts) is a
+ * PrefixSet that each flush iterates from its start, deleting what it takes, while changes keep
+ * adding to it. In hash order every flush would scan the slots freed by the previous ones and the
+ * prefixes of the highest hashes would wait while lower ones keep arriving; in insertion order the
+ * queue is first in, first out (1,000,000 prefixes through such a queue in flushes of 1,000: 4 s
+ * with `Set`s, 99 s with the table, on the 2-core development machine under load).
+ */
 export class PrefixSet {
-  private readonly v4 = new Ipv4Table(false);
+  private readonly v4: (Set<number> | undefined)[] = new Array<Set<number> | undefined>(33).fill(undefined);
   private v6: Set<string> | undefined;
+  /** kept on every change: the route engine asks for it once per prefix */
+  private count = 0;
 
   get size(): number {
-    return this.v4.size + (this.v6?.size ?? 0);
+    return this.count;
   }
 
   has(key: PrefixKey): boolean {
     if (typeof key === 'string') return this.v6?.has(key) ?? false;
     const length = lengthOf(key);
-    return this.v4.find(addressOf(key, length), length) >= 0;
+    return this.v4[length]?.has(addressOf(key, length)) ?? false;
   }
 
   add(key: PrefixKey): void {
+    let set: Set<number> | Set<string>;
+    let member: number | string;
     if (typeof key === 'string') {
-      (this.v6 ??= new Set()).add(key);
-      return;
+      set = this.v6 ??= new Set();
+      member = key;
+    } else {
+      const length = lengthOf(key);
+      set = this.v4[length] ??= new Set();
+      member = addressOf(key, length);
     }
-    const length = lengthOf(key);
-    this.v4.insert(addressOf(key, length), length);
+    const before = set.size;
+    (set as Set<number | string>).add(member);
+    this.count += set.size - before;
   }
 
   delete(key: PrefixKey): boolean {
-    if (typeof key === 'string') return this.v6?.delete(key) ?? false;
-    const length = lengthOf(key);
-    const slot = this.v4.find(addressOf(key, length), length);
-    if (slot < 0) return false;
-    this.v4.removeAt(slot);
-    return true;
+    let deleted: boolean;
+    if (typeof key === 'string') deleted = this.v6?.delete(key) ?? false;
+    else {
+      const length = lengthOf(key);
+      deleted = this.v4[length]?.delete(addressOf(key, length)) ?? false;
+    }
+    if (deleted) this.count--;
+    return deleted;
   }
 
   *[Symbol.iterator](): IterableIterator<PrefixKey> {
-    const cursor = new Cursor();
-    for (let slot = this.v4.next(cursor); slot >= 0; slot = this.v4.next(cursor)) yield this.v4.keyAt(slot);
+    for (let length = 0; length <= 32; length++) {
+      const set = this.v4[length];
+      if (set) for (const address of set) yield keyOf(address, length);
+    }
     if (this.v6) yield* this.v6;
   }
 }
