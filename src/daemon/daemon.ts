@@ -31,7 +31,7 @@ import { pruneUndeclared, readDeclared, writeDeclared } from './config-prune.js'
 import type { ConfigFile } from './config-schema.js';
 import { secureDataDirectory } from './data-dir.js';
 import { API_URL_FILE, LOCAL_SUBSCRIPTION_ID, LOCAL_TENANT_ID } from './defaults.js';
-import { METRICS_PATH, countRefusedConnections, createMetrics } from './metrics.js';
+import { METRICS_PATH, serveMetrics } from './metrics.js';
 import { logRuntimeEvents } from './runtime-log.js';
 import { logSessionEvents } from './session-log.js';
 import { etcdOptions, openChosenStore } from './store-choice.js';
@@ -232,8 +232,8 @@ async function startApi(
   });
   registerNetworkResources(parts.api, parts.service!);
   registerRouteWatch(parts.api.app, parts.service!);
-  const metrics = createMetrics(parts.runtime);
-  parts.unsubscribe.push(countRefusedConnections(metrics));
+  const { registry: metrics, unsubscribe } = serveMetrics(parts.runtime);
+  parts.unsubscribe.push(unsubscribe);
   parts.api.app.get(METRICS_PATH, { schema: { hide: true } }, async (_request, reply) => {
     reply.header('content-type', metrics.contentType);
     return metrics.metrics();

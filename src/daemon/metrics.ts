@@ -8,16 +8,19 @@
  * `routeserver`, the route server's resource id (Azure scopes a metric to its
  * resource; one Prometheus target serves them all).
  *
- * Values are read at scrape time from the BGP runtime's `peerStatistics`
- * (nothing is cached),
- * plus prom-client's default process metrics, plus
- * `routeserver_bgp_connections_refused_total{reason}` (countRefusedConnections),
- * plus `routeserver_routes_withheld_toward_expressroute` per ExpressRoute
- * gateway instance and on-prem peer: the routes held back above the
- * 1,000-route ceiling (docs/azure-behaviour.md §4.2, docs/gateways.md). The
- * gateways' sessions are series too, `routeserver` the gateway's id.
- * Served at `/metrics` on the API listener, behind the same bearer token
- * (docs/serve.md, "Metrics").
+ * With the same labels, per-peer message counters: UPDATEs, prefixes
+ * announced, prefixes withdrawn. Values are read at scrape time from the BGP
+ * runtime's `peerStatistics` and `health` (nothing is cached); the instance
+ * threads' event-loop delay and heap, labelled by route server and instance;
+ * prom-client's default process metrics (the main thread's event-loop lag,
+ * resident memory, heap); `routeserver_bgp_connections_refused_total{reason}`
+ * (countRefusedConnections) and `routeserver_bgp_notifications_total`
+ * (countNotifications); `routeserver_routes_withheld_toward_expressroute`
+ * per ExpressRoute gateway instance and on-prem peer: the routes held back
+ * above the 1,000-route ceiling (docs/azure-behaviour.md §4.2,
+ * docs/gateways.md). The gateways' sessions are series too, `routeserver`
+ * the gateway's id. Served at `/metrics` on the API listener, behind the
+ * same bearer token (docs/serve.md, "Metrics").
  */
 import diagnostics from 'node:diagnostics_channel';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
@@ -25,6 +28,7 @@ import { REFUSAL_CODES, SESSION_CHANNEL } from '../bgp/session/index.js';
 import type { RefusalCode, SessionEvent } from '../bgp/session/index.js';
 import type { InstanceId } from '../rib/ports.js';
 import type { BgpRuntime } from '../runtime/index.js';
+import { describeNotification } from './session-log.js';
 
 export const METRICS_PATH = '/metrics';
 const WITHHELD_METRIC = 'routeserver_routes_withheld_toward_expressroute';
@@ -35,16 +39,38 @@ function instanceLabel(instance: InstanceId): string {
   return `RouteServiceRole_${instance}`;
 }
 
-async function collectPeers(
-  runtime: BgpRuntime,
-  status: Gauge<(typeof LABELS)[number]>,
-  learned: Gauge<(typeof LABELS)[number]>,
-  advertised: Gauge<(typeof LABELS)[number]>,
-  withheld: Gauge<(typeof LABELS)[number]>,
-): Promise<void> {
+/** The per-peer message counters' names. */
+const PEER_COUNTERS = {
+  updates: 'routeserver_bgp_updates_received_total',
+  announced: 'routeserver_bgp_prefixes_announced_total',
+  withdrawn: 'routeserver_bgp_prefixes_withdrawn_total',
+} as const;
+
+type Label = (typeof LABELS)[number];
+
+/** The per-peer series: Azure's three gauges, then the message counters. */
+interface PeerSeries {
+  readonly status: Gauge<Label>;
+  readonly learned: Gauge<Label>;
+  readonly advertised: Gauge<Label>;
+  readonly withheld: Gauge<Label>;
+  readonly updates: Counter<Label>;
+  readonly announced: Counter<Label>;
+  readonly withdrawn: Counter<Label>;
+}
+
+/** The instance threads' own series. */
+interface InstanceSeries {
+  readonly delayMax: Gauge<InstanceLabel>;
+  readonly delayP99: Gauge<InstanceLabel>;
+  readonly heap: Gauge<InstanceLabel>;
+}
+type InstanceLabel = 'routeserver' | 'routeserviceinstance';
+
+async function collectPeers(runtime: BgpRuntime, series: PeerSeries): Promise<void> {
   // read everything first, then swap the values in without an await in between
   const rows = await runtime.peerStatistics();
-  for (const gauge of [status, learned, advertised, withheld]) gauge.reset();
+  for (const metric of Object.values(series) as (Gauge<Label> | Counter<Label>)[]) metric.reset();
   for (const row of rows) {
     const labels = {
       routeserver: row.routeServerId,
@@ -52,44 +78,130 @@ async function collectPeers(
       bgppeerip: row.peerIp,
       bgppeertype: PEER_TYPE_NVA,
     };
-    status.set(labels, row.state === 'Established' ? 1 : 0);
-    learned.set(labels, row.learned);
-    advertised.set(labels, row.advertised);
-    if (row.withheld !== undefined && row.withheld > 0) withheld.set(labels, row.withheld);
+    series.status.set(labels, row.state === 'Established' ? 1 : 0);
+    series.learned.set(labels, row.learned);
+    series.advertised.set(labels, row.advertised);
+    if (row.withheld !== undefined && row.withheld > 0) series.withheld.set(labels, row.withheld);
+    // counted by the instance since it started; a restarted instance starts again from 0,
+    // which Prometheus reads as a counter reset
+    series.updates.inc(labels, row.updatesReceived);
+    series.announced.inc(labels, row.prefixesAnnounced);
+    series.withdrawn.inc(labels, row.prefixesWithdrawn);
   }
 }
 
-/** A registry with the three Azure metrics (read from `runtime` when given) and process metrics. */
+async function collectInstances(runtime: BgpRuntime, series: InstanceSeries): Promise<void> {
+  const rows = await runtime.health();
+  for (const gauge of Object.values(series) as Gauge<InstanceLabel>[]) gauge.reset();
+  for (const row of rows) {
+    const labels = { routeserver: row.routeServerId, routeserviceinstance: instanceLabel(row.instance) };
+    series.delayMax.set(labels, row.eventLoopDelayMaxMs / 1000);
+    series.delayP99.set(labels, row.eventLoopDelayP99Ms / 1000);
+    series.heap.set(labels, row.heapUsedBytes);
+  }
+}
+
+/** One refresh at a time: prom-client reads the metrics of a scrape concurrently. */
+function shared(read: () => Promise<void>): () => Promise<void> {
+  let pending: Promise<void> | undefined;
+  return () => (pending ??= read().finally(() => (pending = undefined)));
+}
+
+/**
+ * A registry with the Azure metrics and the per-peer message counters (read
+ * from `runtime` at scrape time when given), the instance threads' event-loop
+ * delay and heap, and prom-client's process metrics.
+ */
 export function createMetrics(runtime: BgpRuntime | undefined): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  type PeerGauge = Gauge<(typeof LABELS)[number]>;
-  const gauges: PeerGauge[] = [];
-  // prom-client reads the metrics of a scrape concurrently: the three gauges share one refresh
-  let pending: Promise<void> | undefined;
-  const refresh = () => {
-    if (runtime === undefined) return Promise.resolve();
-    pending ??= collectPeers(runtime, gauges[0]!, gauges[1]!, gauges[2]!, gauges[3]!).finally(
-      () => (pending = undefined),
-    );
-    return pending;
-  };
+  // read at scrape time, after `peers` and `instances` below exist
+  const refreshPeers = shared(() =>
+    runtime === undefined ? Promise.resolve() : collectPeers(runtime, peers),
+  );
+  const refreshInstances = shared(() =>
+    runtime === undefined ? Promise.resolve() : collectInstances(runtime, instances),
+  );
   const gauge = (name: string, help: string) =>
-    new Gauge({ name, help, labelNames: LABELS, registers: [registry], collect: refresh });
-  gauges.push(gauge('BgpPeerStatus', 'BGP session state per instance and peer: 1 = Established, 0 = not'));
-  gauges.push(
-    gauge('CountOfRoutesLearnedFromPeer', 'routes the instance learned from the peer (Adj-RIB-In)'),
-  );
-  gauges.push(
-    gauge('CountOfRoutesAdvertisedToPeer', 'routes the instance advertises to the peer (Adj-RIB-Out)'),
-  );
-  gauges.push(
-    gauge(
+    new Gauge({ name, help, labelNames: LABELS, registers: [registry], collect: refreshPeers });
+  const counter = (name: string, help: string) =>
+    new Counter({ name, help, labelNames: LABELS, registers: [registry], collect: refreshPeers });
+  const instanceGauge = (name: string, help: string) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['routeserver', 'routeserviceinstance'],
+      registers: [registry],
+      collect: refreshInstances,
+    });
+  const peers: PeerSeries = {
+    status: gauge('BgpPeerStatus', 'BGP session state per instance and peer: 1 = Established, 0 = not'),
+    learned: gauge('CountOfRoutesLearnedFromPeer', 'routes the instance learned from the peer (Adj-RIB-In)'),
+    advertised: gauge(
+      'CountOfRoutesAdvertisedToPeer',
+      'routes the instance advertises to the peer (Adj-RIB-Out)',
+    ),
+    withheld: gauge(
       WITHHELD_METRIC,
       'routes an ExpressRoute gateway instance holds back from its on-prem peer above the 1,000-route ceiling',
     ),
-  );
+    updates: counter(
+      PEER_COUNTERS.updates,
+      'UPDATE messages received from the peer since the instance started',
+    ),
+    announced: counter(
+      PEER_COUNTERS.announced,
+      'prefixes the peer announced since the instance started (NLRI and MP_REACH_NLRI, repeats included)',
+    ),
+    withdrawn: counter(
+      PEER_COUNTERS.withdrawn,
+      'prefixes the peer withdrew since the instance started (Withdrawn Routes and MP_UNREACH_NLRI)',
+    ),
+  };
+  const instances: InstanceSeries = {
+    delayMax: instanceGauge(
+      'routeserver_instance_event_loop_delay_max_seconds',
+      "the longest event-loop delay of the instance's thread since the previous scrape",
+    ),
+    delayP99: instanceGauge(
+      'routeserver_instance_event_loop_delay_p99_seconds',
+      "the 99th percentile of the instance thread's event-loop delay since the previous scrape",
+    ),
+    heap: instanceGauge('routeserver_instance_heap_used_bytes', "the instance thread's V8 heap in use"),
+  };
   return registry;
+}
+
+const NOTIFICATIONS_METRIC = 'routeserver_bgp_notifications_total';
+
+/**
+ * Counts every NOTIFICATION sent and received (the session events the
+ * instance threads forward) into `routeserver_bgp_notifications_total`,
+ * labelled by peer, direction, code, subcode and their names. Peers are the
+ * configured ones only (a connection from anyone else is refused before any
+ * NOTIFICATION), so the series stay bounded. Returns the unsubscribe function.
+ */
+export function countNotifications(registry: Registry): () => void {
+  const counter = new Counter({
+    name: NOTIFICATIONS_METRIC,
+    help: 'BGP NOTIFICATION messages sent to and received from each peer, by error code and subcode',
+    labelNames: ['bgppeerip', 'direction', 'code', 'subcode', 'error'],
+    registers: [registry],
+  });
+  const onMessage = (message: unknown) => {
+    const event = message as SessionEvent;
+    if (event.type !== 'notification-sent' && event.type !== 'notification-received') return;
+    const { code, subcode } = event.notification;
+    counter.inc({
+      bgppeerip: event.peer,
+      direction: event.type === 'notification-sent' ? 'sent' : 'received',
+      code: String(code),
+      subcode: String(subcode),
+      error: describeNotification(code, subcode),
+    });
+  };
+  diagnostics.subscribe(SESSION_CHANNEL, onMessage);
+  return () => diagnostics.unsubscribe(SESSION_CHANNEL, onMessage);
 }
 
 export const REFUSED_CONNECTIONS_METRIC = 'routeserver_bgp_connections_refused_total';
@@ -120,4 +232,23 @@ export function countRefusedConnections(registry: Registry): () => void {
   };
   diagnostics.subscribe(SESSION_CHANNEL, onMessage);
   return () => diagnostics.unsubscribe(SESSION_CHANNEL, onMessage);
+}
+
+/**
+ * Everything `/metrics` serves (docs/serve.md, Metrics): the registry of
+ * createMetrics, with the refused connections and NOTIFICATIONs counted from
+ * the session events. `unsubscribe` stops the counting.
+ */
+export function serveMetrics(runtime: BgpRuntime | undefined): {
+  registry: Registry;
+  unsubscribe: () => void;
+} {
+  const registry = createMetrics(runtime);
+  const stops = [countRefusedConnections(registry), countNotifications(registry)];
+  return {
+    registry,
+    unsubscribe: () => {
+      for (const stop of stops) stop();
+    },
+  };
 }

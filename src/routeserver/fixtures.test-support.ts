@@ -13,6 +13,7 @@ import type {
   InjectedRoutes,
   InjectedRoutesListener,
   InternalLinkSpec,
+  InstanceHealth,
   InstanceSessionState,
   PeerSpec,
   PeerStatistics,
@@ -60,6 +61,9 @@ export class RecordingRuntime implements BgpRuntime {
     return () => this.listeners.delete(listener);
   }
   async peerStatistics(): Promise<readonly PeerStatistics[]> {
+    return [];
+  }
+  async health(): Promise<readonly InstanceHealth[]> {
     return [];
   }
   async stopRouteServer(): Promise<void> {

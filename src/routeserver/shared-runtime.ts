@@ -38,6 +38,7 @@ import type {
   InjectedRoutes,
   InjectedRoutesListener,
   InternalLinkSpec,
+  InstanceHealth,
   InstanceSessionState,
   PeerRoute,
   PeerSpec,
@@ -284,6 +285,10 @@ export class SharedRuntime implements BgpRuntime {
 
   disconnectInternal(linkId: string): Promise<void> {
     return this.local.disconnectInternal?.(linkId) ?? Promise.resolve();
+  }
+
+  health(): Promise<readonly InstanceHealth[]> {
+    return this.local.health();
   }
 
   onInjectedRoutes(listener: InjectedRoutesListener): () => void {

@@ -31,5 +31,5 @@
 export type * from './types.js';
 export { WorkerRuntime, type WorkerRuntimeOptions } from './worker-runtime.js';
 export { RUNTIME_CHANNEL, type RuntimeEvent } from './events.js';
-export type { InstanceHealth } from './protocol.js';
+export type { InstanceHealth } from './types.js';
 export { BgpRuntimeError, RUNTIME_ERROR_CODES, type RuntimeErrorCode } from './errors.js';

@@ -15,11 +15,11 @@ import {
   batchTransferList,
   type CommandResults,
   type InstanceCommand,
-  type InstanceHealth,
   type InstanceReport,
   type InstanceStartSpec,
 } from './protocol.js';
-import type { PeerRoute, PeerSpec, PeerStatistics } from './types.js';
+import type { InstanceHealth, PeerRoute, PeerSpec, PeerStatistics } from './types.js';
+import type { PeerMessageCounts } from './instance.js';
 
 /** Changes per batch at most: a full table crosses in batches of this size. */
 export const BATCH_LIMIT = 65_536;
@@ -192,6 +192,7 @@ export class InstanceHost {
         learned: counters?.accepted ?? 0,
         advertised: counters?.advertised ?? 0,
         withheld: counters?.withheld ?? 0,
+        ...messageCounters(running.messageCounts(peer.peerIp)),
       };
     });
   }
@@ -199,7 +200,8 @@ export class InstanceHost {
   /** Event-loop delay since the last reading (then reset), and this thread's heap. */
   private health(): InstanceHealth {
     const health = {
-      instance: this.spec?.instance ?? '',
+      routeServerId: this.spec?.routeServerId ?? '',
+      instance: this.spec?.instance ?? 'IN_0',
       eventLoopDelayMaxMs: this.delay.max / 1e6,
       eventLoopDelayP99Ms: this.delay.percentile(99) / 1e6,
       heapUsedBytes: getHeapStatistics().used_heap_size,
@@ -207,6 +209,14 @@ export class InstanceHost {
     this.delay.reset();
     return health;
   }
+}
+
+function messageCounters(counts: Readonly<PeerMessageCounts>) {
+  return {
+    updatesReceived: counts.updates,
+    prefixesAnnounced: counts.announced,
+    prefixesWithdrawn: counts.withdrawn,
+  };
 }
 
 function peerRoute(instance: RouteServerInstance, route: LearnedRoute | AdvertisedRoute): PeerRoute {

@@ -19,6 +19,7 @@
  * The peer's configured address is its id in the engine.
  */
 import { Afi, IPV6_UNICAST, Safi, familyKey } from '../bgp/codec/index.js';
+import type { NlriList, UpdateMessage } from '../bgp/codec/index.js';
 import { BgpSpeaker, SessionError } from '../bgp/session/index.js';
 import type { PeerOptions, SessionEvent, SocketOptions } from '../bgp/session/index.js';
 import type { Negotiated } from '../bgp/fsm/index.js';
@@ -58,12 +59,27 @@ interface RouteServerInstanceOptions {
   readonly socketOptions?: SocketOptions;
 }
 
+/** What one peer sent since the instance started (metrics: counters, never reset while it runs). */
+export interface PeerMessageCounts {
+  /** UPDATE messages */
+  updates: number;
+  /** prefixes announced (NLRI and MP_REACH_NLRI), duplicates included */
+  announced: number;
+  /** prefixes withdrawn (Withdrawn Routes and MP_UNREACH_NLRI) */
+  withdrawn: number;
+}
+
+function nlriCount(list: NlriList | undefined): number {
+  return list === undefined ? 0 : list.keys.length + list.prefixes.length;
+}
+
 export class RouteServerInstance {
   readonly engine: RouteEngine;
   private speakerRef: BgpSpeaker | undefined;
   private readonly drainCallbacks = new Map<string, (() => void)[]>();
   /** internal links (src/rib/internal-link.ts), by link id: the receiving side */
   private readonly links = new Map<string, InternalLinkReceiver>();
+  private readonly counts = new Map<string, PeerMessageCounts>();
 
   private constructor(readonly options: RouteServerInstanceOptions) {
     this.engine = new RouteEngine({
@@ -166,6 +182,11 @@ export class RouteServerInstance {
     }
   }
 
+  /** What `peer` sent since this instance started (zeros before its first UPDATE). */
+  messageCounts(peer: string): Readonly<PeerMessageCounts> {
+    return this.counts.get(peer) ?? { updates: 0, announced: 0, withdrawn: 0 };
+  }
+
   learnedRoutes(peer: string): LearnedRoute[] {
     return this.engine.learnedRoutes(peer);
   }
@@ -187,6 +208,7 @@ export class RouteServerInstance {
         else if (event.from === 'Established') this.engine.peerDown(event.peer);
         return;
       case 'update':
+        this.count(event.peer, event.update);
         if (!this.engine.receiveUpdate(event.peer, event.update))
           this.speakerRef?.peer(event.peer)?.pauseReading();
         return;
@@ -199,6 +221,14 @@ export class RouteServerInstance {
       default:
         return;
     }
+  }
+
+  private count(peer: string, update: UpdateMessage): void {
+    let counts = this.counts.get(peer);
+    if (counts === undefined) this.counts.set(peer, (counts = { updates: 0, announced: 0, withdrawn: 0 }));
+    counts.updates++;
+    counts.announced += update.nlri.length + nlriCount(update.attributes.mpReach?.nlri);
+    counts.withdrawn += update.withdrawn.length + nlriCount(update.attributes.mpUnreach?.withdrawn);
   }
 
   private peerUp(peer: string, negotiated: Negotiated): void {

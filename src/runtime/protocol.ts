@@ -15,6 +15,7 @@ import type { InstanceId } from '../rib/ports.js';
 import type { EngineRole } from '../policy/index.js';
 import type {
   InternalPeer,
+  InstanceHealth,
   PeerRoute,
   PeerSpec,
   PeerStatistics,
@@ -39,14 +40,6 @@ export interface InstanceStartSpec {
   readonly internalNextHop?: string;
   /** the internal links of this instance (brought up again after a restart) */
   readonly links?: readonly { readonly linkId: string; readonly peer: InternalPeer }[];
-}
-
-/** The worker's own health: event-loop delay since the last reading, heap. */
-export interface InstanceHealth {
-  readonly instance: InstanceId;
-  readonly eventLoopDelayMaxMs: number;
-  readonly eventLoopDelayP99Ms: number;
-  readonly heapUsedBytes: number;
 }
 
 export type InstanceCommand =

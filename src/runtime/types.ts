@@ -124,6 +124,15 @@ export interface PeerRoute {
   readonly weight: number;
 }
 
+/** An instance thread's own health: event-loop delay since the last reading, heap. */
+export interface InstanceHealth {
+  readonly routeServerId: string;
+  readonly instance: InstanceId;
+  readonly eventLoopDelayMaxMs: number;
+  readonly eventLoopDelayP99Ms: number;
+  readonly heapUsedBytes: number;
+}
+
 /** One session of a running route server, for metrics: state and route counts. */
 export interface PeerStatistics {
   readonly routeServerId: string;
@@ -141,6 +150,12 @@ export interface PeerStatistics {
    * 1,000-route ceiling (docs/azure-behaviour.md §4.2)
    */
   readonly withheld?: number;
+  /** UPDATE messages the peer sent since the instance started (a counter) */
+  readonly updatesReceived: number;
+  /** prefixes the peer announced since the instance started, duplicates included (a counter) */
+  readonly prefixesAnnounced: number;
+  /** prefixes the peer withdrew since the instance started (a counter) */
+  readonly prefixesWithdrawn: number;
 }
 
 /**
@@ -199,6 +214,11 @@ export interface BgpRuntime {
   advertisedRoutes(routeServerId: string, connectionId: string): Promise<readonly PeerRoute[]>;
   /** every session of every running route server, with route counts (for metrics) */
   peerStatistics(): Promise<readonly PeerStatistics[]>;
+  /**
+   * Each instance thread of this process: its event-loop delay since the
+   * last reading (the reading resets it) and its heap (for metrics).
+   */
+  health(): Promise<readonly InstanceHealth[]>;
   /** subscribes to the routes the instances inject; returns the unsubscribe */
   onInjectedRoutes(listener: InjectedRoutesListener): () => void;
   /**

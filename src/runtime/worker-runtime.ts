@@ -31,12 +31,13 @@ import { BGP_PORT } from '../bgp/session/index.js';
 import type { InstanceId } from '../rib/ports.js';
 import { BgpRuntimeError } from './errors.js';
 import { InstanceHandle } from './instance-handle.js';
-import type { InstanceHealth, InstanceStartSpec } from './protocol.js';
+import type { InstanceStartSpec } from './protocol.js';
 import type {
   BgpRuntime,
   InjectedRoutesListener,
   InternalLinkEnd,
   InternalLinkSpec,
+  InstanceHealth,
   InstanceSessionState,
   PeerRoute,
   PeerSpec,
