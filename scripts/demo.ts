@@ -99,14 +99,17 @@ function nva(
   return kind === 'frr' ? new FrrDaemon(lab, node, options) : new BirdDaemon(lab, node, options);
 }
 
-/** The Azure-named series of /metrics, read in the server's namespace with the token and certificate. */
+/**
+ * The Azure-named series of /metrics and the prefixes each NVA announced,
+ * read in the server's namespace with the token and certificate.
+ */
 async function printMetrics(lab: Lab, node: LabNode, dataDir: string): Promise<void> {
   const token = readFileSync(join(dataDir, 'api-token'), 'utf8').trim();
   const result = await lab.exec(node, 'curl', [
     '-sS', '--cacert', join(dataDir, 'tls', 'cert.pem'), '-H', `Authorization: Bearer ${token}`, `https://${API}/metrics`,
   ]); // prettier-ignore
   if (result.code !== 0) throw new Error(`GET /metrics failed: ${result.stderr}`);
-  const azure = /^(BgpPeerStatus|CountOfRoutes\w+)\{/;
+  const azure = /^(BgpPeerStatus|CountOfRoutes\w+|routeserver_bgp_prefixes_announced_total)\{/;
   for (const line of result.stdout
     .split('\n')
     .filter((l) => azure.test(l))

@@ -91,6 +91,11 @@ describe('routeserver demo (seed scenario with FRR and BIRD)', () => {
         expect(metrics).toContain(`${series('CountOfRoutesLearnedFromPeer', instance, peer)} 1`);
         // the VNet space and the other NVA's route
         expect(metrics).toContain(`${series('CountOfRoutesAdvertisedToPeer', instance, peer)} 2`);
+        // each NVA announced its one prefix to each instance (again after a session reset, if any)
+        const announced = metrics.find((line) =>
+          line.startsWith(`${series('routeserver_bgp_prefixes_announced_total', instance, peer)} `),
+        );
+        expect(Number(announced?.split(' ').pop()), metrics.join('\n')).toBeGreaterThanOrEqual(1);
       }
     }
 
