@@ -17,6 +17,8 @@ import type { Authorizer } from './authorization.js';
 import { isIdentityPath } from './identity.js';
 import { ArmError, toArmError, type ArmErrorDetail } from './errors.js';
 import { checkHostHeader } from './public-url.js';
+import { armErrorOf } from './routes/edge.js';
+import { fromStoreError, RouteServerError } from '../routeserver/index.js';
 
 /** ARM paths need `api-version`; other paths (the OpenAPI document) do not. */
 function isArmPath(url: string): boolean {
@@ -127,6 +129,10 @@ function routerError(error: FastifyError): ArmError | undefined {
 /** Maps every error the pipeline can raise to an ARM answer. */
 function toArmAnswer(error: FastifyError | Error): ArmError {
   if (error instanceof ArmError) return error;
+  // a store that did not answer, on any path (a resource group read before a PUT, a role
+  // assignment): 503, retryable, as the domain's own writes answer (src/routeserver/core.ts)
+  const fromStore = fromStoreError(error);
+  if (fromStore instanceof RouteServerError) return armErrorOf(fromStore);
   const fastifyError = error as FastifyError;
   if (fastifyError.validation !== undefined) return validationError(fastifyError);
   const fromRouter = routerError(fastifyError);

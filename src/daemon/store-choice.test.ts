@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -91,4 +92,58 @@ describe('serve on etcd', () => {
       await daemon.stop();
     }
   });
+
+  it('answers 503 ServiceUnavailable through the API while etcd is down, for a new group too', async () => {
+    const daemon = await start('d');
+    try {
+      const token = readFileSync(daemon.tokenPath!, 'utf8').trim();
+      const ca = readFileSync(join(root, 'd', 'tls', 'cert.pem'), 'utf8');
+      const put = (path: string, apiVersion: string) =>
+        request(`${daemon.apiUrl!}${path}?api-version=${apiVersion}`, ca, token, { location: 'local' });
+      const group = '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-new';
+      await etcd.halt(true);
+      try {
+        // a network PUT into a group that does not exist yet creates the group first
+        for (const [path, version] of [
+          [`${group}/providers/Microsoft.Network/routeTables/rt3`, '2024-05-01'],
+          [group, '2024-11-01'],
+        ] as const) {
+          const answer = await put(path, version);
+          expect(answer.status, answer.body).toBe(503);
+          expect(JSON.parse(answer.body)).toMatchObject({ error: { code: 'ServiceUnavailable' } });
+        }
+      } finally {
+        await etcd.resume();
+      }
+      expect((await put(group, '2024-11-01')).status).toBe(201);
+    } finally {
+      await daemon.stop();
+    }
+  });
 });
+
+/** One HTTPS request with a JSON body and the bearer token. */
+function request(
+  url: string,
+  ca: string,
+  token: string,
+  body: unknown,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      url,
+      {
+        method: 'PUT',
+        ca,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}

@@ -285,9 +285,12 @@ const CONDITION_TARGET_MISSING_MESSAGE = 'If-Match was given but the resource do
 
 /**
  * The store's refusals of a transaction as RouteServerErrors (it checks the
- * write's conditions again, atomically); other store failures pass unchanged.
+ * write's conditions again, atomically), and a store that did not answer as
+ * the retryable STORE_UNAVAILABLE (503); other failures pass unchanged. The
+ * API's error handler applies it to whatever else reaches it from the store
+ * (src/api/arm-hooks.ts), so that every request answers the same way.
  */
-function fromStoreError(error: unknown): unknown {
+export function fromStoreError(error: unknown): unknown {
   if (!isStoreError(error)) return error;
   switch (error.code) {
     case 'BGPRS_ERR_STORE_CONFLICT':

@@ -1,6 +1,6 @@
 /** The route server domain service (docs/api.md lists the resources it serves). */
 export { RouteServerService, type NetworkResources, type RouteServerServiceOptions } from './service.js';
-export { DEFAULT_LIMITS, type RouteServerLimits } from './core.js';
+export { DEFAULT_LIMITS, fromStoreError, type RouteServerLimits } from './core.js';
 export * from './errors.js';
 export * from './types.js';
 export { FORBIDDEN_PEER_ASN_RANGES, isForbiddenPeerAsn } from './peer-rules.js';

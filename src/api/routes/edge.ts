@@ -19,7 +19,8 @@ interface DeleteContext {
   readonly inUseCode?: string;
 }
 
-function armErrorOf(error: RouteServerError, onDelete?: DeleteContext): ArmError {
+/** A domain refusal as ARM answers it (`onDelete` for a DELETE). */
+export function armErrorOf(error: RouteServerError, onDelete?: DeleteContext): ArmError {
   const refusal = armRefusal(error, onDelete);
   return new ArmError(
     refusal.status,
