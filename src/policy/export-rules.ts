@@ -163,6 +163,15 @@ export function evaluateExport(
  * attributes pass through. MP_REACH/MP_UNREACH are rebuilt per UPDATE.
  */
 export function exportAttributes(attributes: PathAttributes, localAsn: number): PathAttributes {
+  return { ...withoutLocalAttributes(attributes), asPath: prependAs(attributes.asPath, localAsn) };
+}
+
+/**
+ * The attributes without what the sender sets for each peer: MED, LOCAL_PREF,
+ * ORIGINATOR_ID and CLUSTER_LIST, MP_REACH/MP_UNREACH (rebuilt per UPDATE)
+ * and the received order of attributes.
+ */
+export function withoutLocalAttributes(attributes: PathAttributes): PathAttributes {
   const {
     med: _med,
     localPref: _localPref,
@@ -173,7 +182,7 @@ export function exportAttributes(attributes: PathAttributes, localAsn: number): 
     wireOrder: _wireOrder,
     ...kept
   } = attributes;
-  return { ...kept, asPath: prependAs(attributes.asPath, localAsn) };
+  return kept;
 }
 
 /** The attributes of an address space the instance originates (docs/azure-behaviour.md §3.3, §3.6). */

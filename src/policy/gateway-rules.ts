@@ -12,6 +12,7 @@
  */
 import type { AsPathSegment, PathAttributes } from '../bgp/codec/index.js';
 import { prependAs } from './as-path.js';
+import { withoutLocalAttributes } from './export-rules.js';
 
 /** docs/azure-behaviour.md §4.1: the community the route server puts on what it gives the ExpressRoute gateway. */
 export const AZURE_ROUTE_SERVER_COMMUNITY = ((65517 << 16) | 65517) >>> 0;
@@ -54,27 +55,12 @@ function addCommunity(communities: readonly number[] | undefined, community: num
   return [...(communities ?? []), community];
 }
 
-/** What travels on an internal link: no MED, LOCAL_PREF or route-reflection attributes (they are ours to set). */
-function strippedForInternal(attributes: PathAttributes): PathAttributes {
-  const {
-    med: _med,
-    localPref: _localPref,
-    originatorId: _originatorId,
-    clusterList: _clusterList,
-    mpReach: _mpReach,
-    mpUnreach: _mpUnreach,
-    wireOrder: _wireOrder,
-    ...kept
-  } = attributes;
-  return kept;
-}
-
 /**
  * The route server → a gateway instance: the AS path unchanged (RFC 4271
  * §5.1.2, internal peer), the NEXT_HOP kept (the NVA or the other gateway).
  */
 export function toGatewayAttributes(attributes: PathAttributes): PathAttributes {
-  return strippedForInternal(attributes);
+  return withoutLocalAttributes(attributes);
 }
 
 /**
@@ -90,7 +76,7 @@ export function toRouteServerAttributes(
   localAsn: number,
   nextHop: number,
 ): PathAttributes {
-  const kept = strippedForInternal(attributes);
+  const kept = withoutLocalAttributes(attributes);
   const asPath = role === 'expressroute-gateway' ? prependAs(kept.asPath, localAsn) : kept.asPath;
   return { ...kept, ...(asPath !== undefined ? { asPath } : {}), nextHop };
 }
@@ -110,7 +96,7 @@ export function toOnPremAttributes(
   nextHop: number,
   fromRouteServer: boolean,
 ): PathAttributes {
-  const kept = strippedForInternal(attributes);
+  const kept = withoutLocalAttributes(attributes);
   if (role !== 'expressroute-gateway') return { ...kept, asPath: prependAs(kept.asPath, localAsn), nextHop };
   return {
     ...kept,
