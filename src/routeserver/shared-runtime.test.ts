@@ -3,14 +3,12 @@ import { UpdateBuilder } from '../bgp/codec/index.js';
 import { BgpSpeaker } from '../bgp/session/index.js';
 import { formatPrefix, ipv4KeyOf, parseIpv4, parsePrefix } from '../lib/prefix.js';
 import { WorkerRuntime } from '../runtime/index.js';
-import type { InjectedRoutes, RouteServerRuntimeSpec } from '../runtime/index.js';
+import type { InjectedRoutes } from '../runtime/index.js';
+import { CONNECTION, loopbackBlock, RS, spec } from '../runtime/nva.test-support.js';
 import { until } from '../runtime/until.test-support.js';
 import { openEtcdLiveState } from '../store/index.js';
 import { startEtcd, type EtcdServer } from '../store/etcd-server.test-support.js';
 import { SharedRuntime } from './shared-runtime.js';
-
-const RS = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualHubs/rs';
-const CONNECTION = `${RS}/bgpConnections/nva`;
 
 let etcd: EtcdServer;
 let deployments = 0;
@@ -25,30 +23,6 @@ const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-function loopbackBlock(): (host: number) => string {
-  const a = 100 + Math.floor(Math.random() * 150);
-  const b = Math.floor(Math.random() * 250);
-  return (host) => `127.${a}.${b}.${host}`;
-}
-
-function spec(ip: (host: number) => string): RouteServerRuntimeSpec {
-  return {
-    routeServerId: RS,
-    asn: 65515,
-    instances: [
-      { instance: 'IN_0', address: ip(4) },
-      { instance: 'IN_1', address: ip(5) },
-    ],
-    addressSpaces: ['10.0.0.0/16'],
-    peers: [{ connectionId: CONNECTION, peerIp: ip(10), peerAsn: 65010 }],
-    settings: {
-      allowBranchToBranchTraffic: false,
-      hubRoutingPreference: 'ExpressRoute',
-      maxRoutesPerPeer: 4000,
-    },
-  };
-}
 
 /** A process of the deployment: a runtime running `instances`, sharing through etcd under `prefix`. */
 async function process(prefix: string, instances: string[]) {
