@@ -53,6 +53,8 @@ export interface DaemonOptions {
     readonly enabled?: boolean;
     readonly port?: number;
     readonly instances?: readonly string[];
+    /** false: learned routes are advertised to the peers but not programmed into the VNet (default true) */
+    readonly vnetProgramming?: boolean;
   };
   /** serve the ARM API (default true); false: a BGP-only process */
   readonly api?: boolean;
@@ -180,7 +182,12 @@ async function createRuntime(
   const local = new WorkerRuntime({
     ...(options.bgp?.port === undefined ? {} : { port: options.bgp.port }),
     ...(instances === undefined ? {} : { instances }),
+    ...(options.bgp?.vnetProgramming === false ? { programVnet: false } : {}),
   });
+  if (options.bgp?.vnetProgramming === false)
+    logger.warn(
+      "VNet programming off: this process's instances advertise what they learn but program no route into the VNets",
+    );
   if (store.kind === 'sqlite') return { runtime: local };
   const live = await openEtcdLiveState({
     ...etcdOptions(store),

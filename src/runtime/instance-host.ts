@@ -100,7 +100,10 @@ export class InstanceHost {
         asn: spec.asn,
         port: spec.port,
         network: this.addressSpaces,
-        sink: { applyInjectedRoutes: (_instance, changes) => this.inject(changes) },
+        sink: {
+          applyInjectedRoutes:
+            spec.programVnet === false ? () => undefined : (_instance, changes) => this.inject(changes),
+        },
         routeLimit: spec.settings.maxRoutesPerPeer,
         branchToBranch: spec.settings.allowBranchToBranchTraffic,
         hubRoutingPreference: spec.settings.hubRoutingPreference,

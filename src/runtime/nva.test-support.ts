@@ -8,7 +8,7 @@ import { UpdateBuilder } from '../bgp/codec/index.js';
 import { BgpSpeaker } from '../bgp/session/index.js';
 import { ipv4KeyOf, parseIpv4, parsePrefix } from '../lib/prefix.js';
 import type { InjectedRoutes, RouteServerRuntimeSpec } from './types.js';
-import { WorkerRuntime } from './worker-runtime.js';
+import { WorkerRuntime, type WorkerRuntimeOptions } from './worker-runtime.js';
 import { until } from './until.test-support.js';
 
 export const RS = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualHubs/rs';
@@ -40,9 +40,12 @@ export function spec(ip: (host: number) => string): RouteServerRuntimeSpec {
 }
 
 /** A running route server in two worker threads, an NVA speaker dialing both instances, what they inject; `cleanups` gets their stops. */
-export async function routeServerWithNva(cleanups: (() => Promise<void> | void)[]) {
+export async function routeServerWithNva(
+  cleanups: (() => Promise<void> | void)[],
+  options: Omit<WorkerRuntimeOptions, 'port'> = {},
+) {
   const ip = loopbackBlock();
-  const runtime = new WorkerRuntime({ port: 0 });
+  const runtime = new WorkerRuntime({ ...options, port: 0 });
   cleanups.push(() => runtime.close());
   const injected: InjectedRoutes[] = [];
   runtime.onInjectedRoutes((routes) => injected.push(routes));

@@ -34,6 +34,8 @@ export interface InstanceStartSpec {
   readonly addressSpaces: readonly string[];
   readonly peers: readonly PeerSpec[];
   readonly settings: RouteServerRuntimeSettings;
+  /** false: no route is handed to the virtual network (WorkerRuntimeOptions.programVnet); default true */
+  readonly programVnet?: boolean;
   /** default `route-server`; a gateway's speaker otherwise (src/policy/gateway-rules.ts) */
   readonly role?: EngineRole;
   /** a gateway's speaker: this instance's GatewaySubnet address */

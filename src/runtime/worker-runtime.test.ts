@@ -46,6 +46,23 @@ describe('WorkerRuntime', () => {
     ]);
   });
 
+  it('with VNet programming off, learns and advertises routes but hands none to the virtual network', async () => {
+    const { ip, runtime, injected, announce } = await routeServerWithNva(cleanups, { programVnet: false });
+    announce(ip(4), '192.168.0.0/24');
+    announce(ip(5), '192.168.0.0/24');
+    // a batch of routes to inject would have crossed before the statistics that show the route learned
+    for (let tries = 0; !(await runtime.peerStatistics()).every((s) => s.learned === 1); tries++) {
+      if (tries === 1000) throw new Error('the instances did not learn the route');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const learned = await runtime.learnedRoutes(RS, CONNECTION);
+    expect(learned.map((r) => [r.instance, r.network])).toEqual([
+      ['IN_0', '192.168.0.0/24'],
+      ['IN_1', '192.168.0.0/24'],
+    ]);
+    expect(injected).toEqual([]);
+  });
+
   it('keeps its event loop free while the main thread is blocked', async () => {
     const { runtime } = await routeServerWithNva(cleanups);
     await runtime.health(); // resets the reading

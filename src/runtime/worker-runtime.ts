@@ -58,6 +58,12 @@ export interface WorkerRuntimeOptions {
    * in another; the instances not run here answer nothing.
    */
   readonly instances?: readonly InstanceId[];
+  /**
+   * false: the instances learn and advertise routes but hand none to the
+   * virtual network (`routeserver serve --no-vnet-programming`, docs/serve.md);
+   * default true
+   */
+  readonly programVnet?: boolean;
 }
 
 /** Route server ids are ARM ids: compared case-insensitively. */
@@ -136,6 +142,7 @@ export class WorkerRuntime implements BgpRuntime {
       addressSpaces: spec.addressSpaces,
       peers: [...running.peers.values()],
       settings: spec.settings,
+      ...(this.options.programVnet === false ? { programVnet: false } : {}),
       ...(spec.gateway !== undefined
         ? {
             role: spec.gateway.type === 'ExpressRoute' ? 'expressroute-gateway' : 'vpn-gateway',

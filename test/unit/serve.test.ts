@@ -233,6 +233,13 @@ describe('routeserver serve', () => {
     expect(bad.stdout).toContain("--max-peers '0' is not a positive whole number");
   });
 
+  it('--no-vnet-programming reaches the BGP runtime and says so at start-up', async () => {
+    const server = await startServer(['--no-vnet-programming']);
+    servers.push(server);
+    expect(server.output()).toMatch(/"level":40,.*"msg":"VNet programming off: /);
+    expect(await server.stop()).toBe(0);
+  });
+
   it('refuses a malformed --api-listen', async () => {
     const dir = servers[0]!.dir;
     const result = await runCli(['serve', '--api-listen', 'localhost', '--log-format', 'json'], { cwd: dir });

@@ -43,6 +43,10 @@ export function registerServeCommand(program: CommandUnknownOpts): void {
       '--instances <list>',
       'run only these instances of every route server, e.g. IN_0 (another host runs IN_1; needs --store etcd://…)',
     )
+    .option(
+      '--no-vnet-programming',
+      'learn and advertise routes but program none into the VNets (for benchmarks: the BGP work alone)',
+    )
     .option('--no-api', 'run no API: a BGP-only process (its instances publish what they know to etcd)')
     .option(
       '--live-ttl <seconds>',
@@ -125,6 +129,7 @@ export function registerServeCommand(program: CommandUnknownOpts): void {
             enabled: options.bgp,
             ...(options.bgpPort === undefined ? {} : { port: parsePort(options.bgpPort) }),
             ...(options.instances === undefined ? {} : { instances: parseInstances(options.instances) }),
+            ...(options.vnetProgramming ? {} : { vnetProgramming: false }),
           },
           api: options.api,
           ...(options.liveTtl === undefined
