@@ -44,6 +44,7 @@ const BY_CODE: Readonly<Record<string, readonly [status: number, armCode: string
   [E.INVALID_GATEWAY_SUBNET]: [400, 'InvalidGatewaySubnet'],
   [E.INVALID_GATEWAY]: [400, 'InvalidGatewayConfiguration'],
   [E.GATEWAY_PLACEMENT]: [400, 'VirtualNetworkGatewayAlreadyExists'],
+  [E.INSTANCE_START_FAILED]: [500, 'RouteServerInstanceStartFailed'],
 };
 
 /** Virtual-network rule codes (src/sdn) → the ARM codes Azure's network provider uses or would use. */

@@ -20,6 +20,7 @@ import { checkStored, ResourceIndex, type Stored } from './records.js';
 import type { BgpRuntime } from '../runtime/index.js';
 import { RuntimeLink } from './runtime-link.js';
 import { GatewaySpeakers } from './gateway-runtime.js';
+import { RouteServerStates } from './route-server-states.js';
 import { idKey, type ResourceType } from './ids.js';
 import type { DeleteResult, Page, WriteOptions } from './types.js';
 
@@ -44,6 +45,8 @@ export class ServiceCore {
   readonly runtimeLink: RuntimeLink | undefined;
   /** the gateways' BGP speakers (gateway-runtime.ts); present with a runtime */
   readonly gatewaySpeakers: GatewaySpeakers | undefined;
+  /** the live part of the route servers' provisioning and routing states (route-server-states.ts) */
+  readonly states = new RouteServerStates();
   private writeQueue: Promise<unknown> = Promise.resolve();
   /** the records of another process's transaction while its replay is being called (remote-changes.ts) */
   private replaySource: ReadonlyMap<string, ResourceRecord | null> | undefined;
@@ -61,6 +64,7 @@ export class ServiceCore {
     this.model = new VirtualNetworkModel({ name: modelName });
     this.runtimeLink = runtime && new RuntimeLink(runtime, this.model, onEffectError);
     this.gatewaySpeakers = runtime && new GatewaySpeakers(this, runtime);
+    if (runtime !== undefined) this.states.followRuntime();
   }
 
   /** Reports a live effect that failed outside a write (e.g. a route server that cannot start at open). */
@@ -168,9 +172,16 @@ export class ServiceCore {
 
   /** Effects run in commit order; a failure rejects this write's promise but not later writes'. */
   private queueEffects(mutation: Mutation): Promise<void> {
-    if (mutation.effects.length === 0) return Promise.resolve();
+    if (mutation.effects.length === 0) {
+      mutation.settle();
+      return Promise.resolve();
+    }
     const run = async () => {
-      for (const effect of mutation.effects) await effect();
+      try {
+        for (const effect of mutation.effects) await effect();
+      } finally {
+        mutation.settle();
+      }
     };
     const applied = this.effectQueue.then(run, run);
     this.effectQueue = applied.catch((error: unknown) => this.onEffectError(error));
@@ -184,6 +195,7 @@ export class ServiceCore {
     await this.effectQueue;
     this.runtimeLink?.close();
     this.gatewaySpeakers?.close();
+    this.states.close();
   }
 }
 

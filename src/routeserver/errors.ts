@@ -67,6 +67,8 @@ export const ROUTE_SERVER_ERROR_CODES = {
   INVALID_GATEWAY: 'BGPRS_ERR_RS_INVALID_GATEWAY',
   /** A second gateway of one type in a VNet (docs/azure-behaviour.md §4.1). */
   GATEWAY_PLACEMENT: 'BGPRS_ERR_RS_GATEWAY_PLACEMENT',
+  /** A route server's instances could not start (an address this host cannot bind): the route server is Failed. */
+  INSTANCE_START_FAILED: 'BGPRS_ERR_RS_INSTANCE_START_FAILED',
   /** As many effective route watches are open as the service allows (route-watch.ts). */
   WATCH_LIMIT: 'BGPRS_ERR_RS_WATCH_LIMIT',
 } as const;

@@ -4,7 +4,8 @@
  *   as the write is planned (the model validates each change);
  * - the store operations that persist the write, committed as one
  *   transaction;
- * - live effects (BGP runtime calls) that run only after the commit.
+ * - live effects (BGP runtime calls) that run only after the commit, and
+ *   what to do once they have run (`onSettled`).
  * If planning throws or the store refuses the transaction, `rollback` undoes
  * the model changes in reverse order: a refused request changes nothing.
  */
@@ -30,6 +31,7 @@ export class Mutation {
   private readonly operations = new Map<string, StoreOperation>();
   private readonly undos: (() => void)[] = [];
   readonly effects: Effect[] = [];
+  private readonly settledCallbacks: (() => void)[] = [];
 
   /** Runs a model change now and remembers how to undo it. */
   apply<T>(run: () => T, undo: (result: T) => void): T {
@@ -68,6 +70,16 @@ export class Mutation {
 
   effect(effect: Effect): void {
     this.effects.push(effect);
+  }
+
+  /** Runs `callback` once the committed write's live effects have run or failed (not on a rollback). */
+  onSettled(callback: () => void): void {
+    this.settledCallbacks.push(callback);
+  }
+
+  /** The live effects have run or failed: the `onSettled` callbacks run. */
+  settle(): void {
+    for (const callback of this.settledCallbacks.splice(0)) callback();
   }
 
   storeOperations(): StoreOperation[] {

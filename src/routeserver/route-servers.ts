@@ -45,6 +45,8 @@ import { checkPeerAsn, checkPeerIp } from './peer-rules.js';
 import type { BgpConnectionBody, IpConfigurationBody, RouteServerBody, Stored } from './records.js';
 import { BgpRuntimeError, type PeerSpec, type RouteServerRuntimeSettings } from '../runtime/index.js';
 import type { RuntimeStart } from './runtime-link.js';
+import type { StartFailure } from './route-server-states.js';
+import type { RouteServerBinding } from '../sdn/index.js';
 import {
   INSTANCE_IDS,
   ROUTE_SERVER_ASN,
@@ -136,8 +138,12 @@ function putRouteServer(
           existing.body.hubRoutingPreference !== body.hubRoutingPreference);
       if (runtime !== undefined && settingsChanged && core.running.has(idKey(hubId))) {
         const settings = runtimeSettings(core, body);
+        core.states.applyingIn(mutation, [hubId]);
         mutation.effect(() => runtime.updateSettings(hubId, settings));
       }
+      // as in ARM, a PUT of a Failed resource tries again: the instances start anew
+      if (existing !== undefined && core.states.startFailure(hubId) !== undefined)
+        planRestart(core, mutation, { ...existing, body });
       return () => ({
         resource: routeServerView(core, core.index.get(id, TYPES.routeServer)!),
         created: existing === undefined,
@@ -256,17 +262,60 @@ function planStart(
     () => core.model.detachRouteServer(key),
     () => 'properties.subnet.id',
   );
+  planRuntimeStart(core, mutation, hub, subnet, binding);
+}
+
+/**
+ * The instances start once the write commits: the route server is
+ * `Provisioning` until they listen. When they cannot (an address this host
+ * cannot bind), the route server is left configured but not running, its
+ * states `Failed` with the runtime's explanation, and the write's live
+ * effect fails with INSTANCE_START_FAILED.
+ */
+function planRuntimeStart(
+  core: ServiceCore,
+  mutation: Mutation,
+  hub: HubRecord,
+  subnet: Stored<typeof TYPES.subnet>,
+  binding: RouteServerBinding,
+): void {
   const link = core.runtimeLink;
   if (link === undefined) return;
+  const key = idKey(hub.id);
   mutation.apply(
     () => core.running.add(key),
     () => core.running.delete(key),
   );
+  core.states.startingIn(mutation, hub.id);
   const spec = runtimeSpec(core, hub, subnet);
   mutation.effect(async () => {
-    await link.start(spec, binding);
+    try {
+      await link.start(spec, binding);
+    } catch (error) {
+      core.running.delete(key);
+      link.stopped(hub.id);
+      const failure = startFailureOf(error);
+      core.states.startFailed(hub.id, failure);
+      throw new RouteServerError(E.INSTANCE_START_FAILED, failure.message, '');
+    }
+    core.states.started(hub.id);
     core.gatewaySpeakers?.rebind();
   });
+}
+
+function startFailureOf(error: unknown): StartFailure {
+  if (error instanceof BgpRuntimeError) return { code: error.code, message: error.message };
+  return { code: E.INSTANCE_START_FAILED, message: error instanceof Error ? error.message : String(error) };
+}
+
+/** A route server whose instances could not start: a new start with its current configuration. */
+function planRestart(core: ServiceCore, mutation: Mutation, hub: HubRecord): void {
+  const key = idKey(hub.id);
+  const binding = core.model.routeServer(key);
+  const config = core.index.childrenOf(hub.id, TYPES.ipConfiguration)[0];
+  const subnet = config && core.index.get(config.body.subnetId, TYPES.subnet);
+  if (binding === undefined || subnet === undefined || core.running.has(key)) return;
+  planRuntimeStart(core, mutation, hub, subnet, binding);
 }
 
 /**
@@ -348,11 +397,15 @@ function deleteIpConfiguration(
         () => core.running.delete(key),
         () => core.running.add(key),
       );
-      mutation.effect(() => {
+      core.states.applyingIn(mutation, [hubId]);
+      mutation.effect(async () => {
         core.runtimeLink?.stopped(hubId);
         core.gatewaySpeakers?.rebind();
-        return runtime.stopRouteServer(hubId);
+        await runtime.stopRouteServer(hubId);
+        core.states.stopped(hubId);
       });
+    } else if (core.states.startFailure(hubId) !== undefined) {
+      mutation.effect(async () => core.states.stopped(hubId));
     }
     mutation.delete(existing.id, options);
     mutation.touch(core.index.get(hubId, TYPES.routeServer));
@@ -430,10 +483,12 @@ function putBgpConnection(
       const runtime = core.runtime;
       if (runtime !== undefined && core.running.has(idKey(hub.id))) {
         const peer = peerSpec({ id: connectionId, body });
+        const changed =
+          existing !== undefined &&
+          (existing.body.peerIp !== body.peerIp || existing.body.peerAsn !== body.peerAsn);
+        if (existing === undefined || changed) core.states.applyingIn(mutation, [hub.id, connectionId]);
         if (existing === undefined) mutation.effect(() => runtime.addPeer(hub.id, peer));
-        else if (existing.body.peerIp !== body.peerIp || existing.body.peerAsn !== body.peerAsn) {
-          mutation.effect(() => runtime.updatePeer(hub.id, peer));
-        }
+        else if (changed) mutation.effect(() => runtime.updatePeer(hub.id, peer));
       }
       return () => ({
         resource: bgpConnectionView(core, core.index.get(id, TYPES.bgpConnection)!),
@@ -454,6 +509,7 @@ function deleteBgpConnection(
     mutation.touch(core.index.get(hubId, TYPES.routeServer));
     const runtime = core.runtime;
     if (runtime !== undefined && core.running.has(idKey(hubId))) {
+      core.states.applyingIn(mutation, [hubId]);
       mutation.effect(() => runtime.removePeer(hubId, existing.id));
     }
   });
@@ -562,11 +618,14 @@ export async function startRouteServers(core: ServiceCore): Promise<void> {
     const subnet = core.index.get(config.body.subnetId, TYPES.subnet)!;
     core.running.add(key);
     const outcome = await link.start(runtimeSpec(core, hub, subnet), binding, { tolerateBindFailure: true });
-    if (!outcome.running) {
-      core.running.delete(key);
-      link.stopped(hub.id);
-      core.reportEffectError(new BgpRuntimeError(outcome.error.code, outcome.error.message));
+    if (outcome.running) {
+      core.states.started(hub.id);
+      continue;
     }
+    core.running.delete(key);
+    link.stopped(hub.id);
+    core.states.startFailed(hub.id, outcome.error);
+    core.reportEffectError(new BgpRuntimeError(outcome.error.code, outcome.error.message));
   }
 }
 

@@ -20,9 +20,16 @@ export const ROUTE_SERVER_ASN = 65515;
 /** The two instances, in Azure's order (`RouteServiceRole_IN_0`, `RouteServiceRole_IN_1`). */
 export const INSTANCE_IDS: readonly InstanceId[] = ['IN_0', 'IN_1'];
 
-/** Azure's `ProvisioningState` (docs/azure-behaviour.md §7.3). Changes apply synchronously here, so stored resources are `Succeeded`. */
+/**
+ * Azure's `ProvisioningState` (docs/azure-behaviour.md §7.3). Route servers and BGP connections show
+ * `Updating` while a BGP change applies and `Failed` when the instances cannot start
+ * (route-server-states.ts); the other resources change at once and are `Succeeded`.
+ */
 export type ProvisioningState = 'Succeeded' | 'Updating' | 'Deleting' | 'Failed';
-/** Azure's `routingState`: `None` until the ipConfiguration places the route server, then `Provisioned`. */
+/**
+ * Azure's `routingState`: `None` until the ipConfiguration places the route server, `Provisioning` while
+ * its instances start, `Provisioned` once they run, `Failed` when they cannot (route-server-states.ts).
+ */
 export type RoutingState = 'None' | 'Provisioned' | 'Provisioning' | 'Failed';
 /** Azure's `HubBgpConnectionStatus`. */
 export type ConnectionState = 'Unknown' | 'Connecting' | 'Connected' | 'NotConnected';

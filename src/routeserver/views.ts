@@ -55,8 +55,8 @@ export function routeServerView(
     minCapacity: record.body.minCapacity,
     virtualRouterAsn: ROUTE_SERVER_ASN,
     virtualRouterIps: addresses,
-    provisioningState: 'Succeeded',
-    routingState: addresses.length > 0 ? 'Provisioned' : 'None',
+    provisioningState: core.states.provisioningState(record.id),
+    routingState: core.states.routingState(record.id, addresses.length > 0),
     ipConfigurationIds: ipConfigurations.map((c) => c.id),
     bgpConnectionIds: core.index.childrenOf(record.id, TYPES.bgpConnection).map((c) => c.id),
   };
@@ -103,7 +103,7 @@ export function bgpConnectionView(
     peerAsn: record.body.peerAsn,
     connectionState: combinedState(sessions),
     sessions,
-    provisioningState: 'Succeeded',
+    provisioningState: core.states.provisioningState(record.id),
   };
 }
 

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NetworkManagementClient, type PeerRoute } from '@azure/arm-network';
-import { RouteServerService } from '../../routeserver/index.js';
+import { RouteServerService, type RouteServerServiceOptions } from '../../routeserver/index.js';
 import { openSqliteStore, type SqliteResourceStore } from '../../store/index.js';
 import { createApiServer } from '../server.js';
 import { registerNetworkResources } from './index.js';
@@ -32,17 +32,21 @@ export function sdkClient(
   });
 }
 
-/** The API over HTTPS on loopback with every network resource, on a SQLite store, no BGP runtime. */
+/** The API over HTTPS on loopback with every network resource, on a SQLite store, no BGP runtime unless given. */
 export interface SdkServer {
   readonly sdk: NetworkManagementClient;
   readonly store: SqliteResourceStore;
   close(): Promise<void>;
 }
 
-export async function startSdkServer(subscriptionId: string, dirPrefix: string): Promise<SdkServer> {
+export async function startSdkServer(
+  subscriptionId: string,
+  dirPrefix: string,
+  serviceOptions: Omit<RouteServerServiceOptions, 'store'> = {},
+): Promise<SdkServer> {
   const dir = mkdtempSync(join(tmpdir(), dirPrefix));
   const store = openSqliteStore({ path: join(dir, 'state.db') });
-  const service = await RouteServerService.open({ store });
+  const service = await RouteServerService.open({ store, ...serviceOptions });
   const server = await createApiServer({ dataDir: dir, listen: { host: '127.0.0.1', port: 0 } });
   registerNetworkResources(server, service);
   const { url } = await server.listen();
