@@ -196,7 +196,9 @@ export class FrrDaemon extends BgpDaemonBase {
 /** A learned route from one detailed path; undefined for locally originated ones. */
 export function frrRoute(prefix: string, p: FrrDetailPath): LearnedRoute | undefined {
   const peer = p.peer?.peerId;
-  if (!peer || peer === '(unspec)' || p.valid === false) return undefined;
+  // a prefix learned and also originated here: the local path says peer 0.0.0.0 (:: for IPv6)
+  if (!peer || peer === '(unspec)' || peer === '0.0.0.0' || peer === '::' || p.valid === false)
+    return undefined;
   const global = p.nexthops?.find((n) => n.ip !== undefined && n.scope !== 'link-local');
   const route: LearnedRoute = {
     prefix,

@@ -121,6 +121,11 @@ describe('FRR JSON read-back', () => {
   it('leaves out locally originated paths', () => {
     expect(frrRoute('10.0.0.0/16', { peer: { peerId: '(unspec)' } })).toBeUndefined();
   });
+
+  it('leaves out the local path of a prefix that is also learned (peer 0.0.0.0, a prepending route-map)', () => {
+    const local = { peer: { peerId: '0.0.0.0' }, aspath: { segments: [{ list: [65010, 65010] }] } };
+    expect(frrRoute('10.250.0.0/16', local)).toBeUndefined();
+  });
 });
 
 describe('GoBGP and OpenBGPD JSON read-back', () => {
