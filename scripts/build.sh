@@ -14,7 +14,8 @@ stamp=dist/.sources-sha256
 want=$(
   {
     find src test/lab -type f -name '*.ts' ! -name '*.test.ts' ! -name '*.test-support.ts' ! -path '*/__fixtures__/*'
-    echo scripts/demo.ts tsconfig.json tsconfig.build.json tsconfig.demo.json package-lock.json | tr ' ' '\n'
+    ls scripts/demo*.ts | grep -v "\.test\.ts$"
+    echo tsconfig.json tsconfig.build.json tsconfig.demo.json package-lock.json | tr ' ' '\n'
   } | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -d' ' -f1
 )
 if [ "${1:-}" != "--force" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then

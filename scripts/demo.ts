@@ -2,7 +2,8 @@
  * `routeserver demo`: Azure Route Server's overview diagram, live, in network
  * namespaces (needs root). Run through `routeserver demo` (which runs this
  * file compiled, dist/demo/scripts/demo.js), or directly:
- * `npx tsx scripts/demo.ts [--once]`.
+ * `npx tsx scripts/demo.ts [--once] [--with-gateways [--step]]`. With
+ * --with-gateways it runs the gateways scenario instead (scripts/demo-gateways.ts).
  *
  *   VNet 10.1.0.0/16 (examples/seed-scenario.yaml)
  *     RouteServerSubnet  route server rs1: IN_0 10.1.0.4, IN_1 10.1.0.5 (ASN 65515)
@@ -29,57 +30,31 @@
  * src/ must not import (docs/architecture.md); scripts/build.sh compiles it
  * with the lab to dist/demo/, and src/cli/commands/demo.ts starts it.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import {
-  BirdDaemon,
-  FrrDaemon,
-  Lab,
-  type BgpDaemon,
-  type LabNode,
-  type LabProcess,
-} from '../test/lab/index.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BirdDaemon, FrrDaemon, Lab, type BgpDaemon, type LabNode } from '../test/lab/index.js';
 import { runChecked } from '../test/lab/process.js';
+import { gatewaysScenario } from './demo-gateways.js';
+import {
+  API,
+  cli,
+  heading,
+  printSessions,
+  ROOT,
+  routeLine,
+  sortedRoutes,
+  startServer,
+  stepper,
+  stopServer,
+  SUBSCRIPTION,
+  type DemoServer,
+} from './demo-support.js';
 
-/** The package root: the nearest directory above this file (scripts/, or dist/demo/scripts/) with bin/routeserver.js. */
-function packageRoot(): string {
-  for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== dirname(dir); dir = dirname(dir))
-    if (existsSync(join(dir, 'bin', 'routeserver.js'))) return dir;
-  throw new Error(`no bin/routeserver.js above ${fileURLToPath(import.meta.url)}`);
-}
-
-const ROOT = packageRoot();
-const BIN = join(ROOT, 'bin', 'routeserver.js');
-const SEED = join(ROOT, 'examples', 'seed-scenario.yaml');
 const INSTANCES = ['10.1.0.4', '10.1.0.5'];
-const API = '127.0.0.1:8443';
 const once = process.argv.includes('--once');
-const SUBSCRIPTION = '00000000-0000-0000-0000-000000000000';
+const withGateways = process.argv.includes('--with-gateways');
 const ONPREM = { prefix: '10.250.0.0/16', host: '10.250.1.1' };
 const INTERNET = { prefix: '198.51.100.0/24', host: '198.51.100.7' };
-
-const heading = (text: string) => console.log(`\n== ${text}`);
-
-async function cli(lab: Lab, node: LabNode, dataDir: string, args: readonly string[]): Promise<string> {
-  const shown = `routeserver ${args.join(' ')}`;
-  const result = await lab.exec(node, process.execPath, [BIN, ...args, '--data-dir', dataDir], {
-    timeoutMs: 60_000,
-  });
-  if (result.code !== 0) throw new Error(`${shown} failed (${result.code}):\n${result.stderr}`);
-  console.log(`$ ${shown}\n${result.stdout.trimEnd()}`);
-  return result.stdout;
-}
-
-async function waitForApi(lab: Lab, node: LabNode, dataDir: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const result = await lab.exec(node, process.execPath, [BIN, 'list', '--data-dir', dataDir]);
-    if (result.code === 0) return;
-    if (Date.now() > deadline) throw new Error(`the API did not come up:\n${result.stderr}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
 
 function nva(
   kind: 'frr' | 'bird',
@@ -103,10 +78,10 @@ function nva(
  * The Azure-named series of /metrics and the prefixes each NVA announced,
  * read in the server's namespace with the token and certificate.
  */
-async function printMetrics(lab: Lab, node: LabNode, dataDir: string): Promise<void> {
-  const token = readFileSync(join(dataDir, 'api-token'), 'utf8').trim();
-  const result = await lab.exec(node, 'curl', [
-    '-sS', '--cacert', join(dataDir, 'tls', 'cert.pem'), '-H', `Authorization: Bearer ${token}`, `https://${API}/metrics`,
+async function printMetrics(lab: Lab, server: DemoServer): Promise<void> {
+  const token = readFileSync(join(server.dataDir, 'api-token'), 'utf8').trim();
+  const result = await lab.exec(server.node, 'curl', [
+    '-sS', '--cacert', join(server.dataDir, 'tls', 'cert.pem'), '-H', `Authorization: Bearer ${token}`, `https://${API}/metrics`,
   ]); // prettier-ignore
   if (result.code !== 0) throw new Error(`GET /metrics failed: ${result.stderr}`);
   const azure = /^(BgpPeerStatus|CountOfRoutes\w+|routeserver_bgp_prefixes_announced_total)\{/;
@@ -119,48 +94,20 @@ async function printMetrics(lab: Lab, node: LabNode, dataDir: string): Promise<v
 
 async function printNvaView(name: string, daemon: BgpDaemon): Promise<void> {
   heading(`${name}: BGP sessions`);
-  for (const session of await daemon.sessions()) console.log(`  ${session.peer.padEnd(10)} ${session.state}`);
+  await printSessions(daemon);
   heading(`${name}: routes received from the route server`);
-  const routes = (await daemon.routes()).sort(
-    (a, b) => a.prefix.localeCompare(b.prefix) || a.peer.localeCompare(b.peer),
-  );
-  for (const route of routes)
-    console.log(
-      `  ${route.prefix.padEnd(16)} from ${route.peer.padEnd(10)} next hop ${route.nextHop.padEnd(10)} AS path ${route.asPath.join(' ')}`,
-    );
+  for (const route of await sortedRoutes(daemon)) console.log(routeLine(route));
 }
 
-/** SIGTERM to the server, then what its log says about the sessions it closed. */
-async function stopServer(server: LabProcess, logFile: string): Promise<void> {
-  heading('stopping the server (SIGTERM): a Cease to every peer from both instances');
-  await server.stop();
-  for (const line of readFileSync(logFile, 'utf8').split('\n')) {
-    if (line.trim() === '') continue;
-    const record = JSON.parse(line) as { msg?: string; peer?: string; instanceAddress?: string };
-    if (record.msg?.startsWith('NOTIFICATION sent') || record.msg === 'stopped')
-      console.log(`  ${record.msg}${record.peer ? `  ${record.instanceAddress} -> ${record.peer}` : ''}`);
-  }
-}
-
-async function build(lab: Lab): Promise<() => Promise<void>> {
+/** The seed scenario (examples/seed-scenario.yaml); returns its teardown. */
+async function seedScenario(lab: Lab): Promise<() => Promise<void>> {
   const rsNode = await lab.addNode(
     'rs',
     INSTANCES.map((a) => `${a}/16`),
   );
   const sdwanNode = await lab.addNode('sdwan', ['10.1.1.4/16']);
   const fwNode = await lab.addNode('fw', ['10.1.1.5/16']);
-  const dataDir = join(lab.dir, 'routeserver-data');
-  mkdirSync(dataDir, { recursive: true });
-  heading('starting routeserver serve --config examples/seed-scenario.yaml');
-  const logFile = join(lab.dir, 'routeserver.log');
-  const server = lab.spawn(
-    rsNode,
-    process.execPath,
-    [BIN, 'serve', '--config', SEED, '--data-dir', dataDir, '--api-listen', API, '--log-format', 'json'],
-    { logFile },
-  );
-  await waitForApi(lab, rsNode, dataDir);
-  console.log(`  log: ${logFile}`);
+  const server = await startServer(lab, rsNode, 'seed-scenario.yaml');
 
   const sdwan = nva('frr', lab, sdwanNode, 65001, '10.1.1.4', '10.250.0.0/16');
   const firewall = nva('bird', lab, fwNode, 65002, '10.1.1.5', '0.0.0.0/0');
@@ -176,10 +123,10 @@ async function build(lab: Lab): Promise<() => Promise<void>> {
   await printNvaView('SD-WAN NVA (FRR, AS 65001)', sdwan);
   await printNvaView('firewall NVA (BIRD, AS 65002)', firewall);
   heading('route server: peerings');
-  await cli(lab, rsNode, dataDir, ['peering', 'list', '-g', 'demo', '--routeserver', 'rs1', '-o', 'table']);
+  await cli(lab, server, ['peering', 'list', '-g', 'demo', '--routeserver', 'rs1', '-o', 'table']);
   heading('route server: routes learned');
   for (const peering of ['sdwan', 'firewall'])
-    await cli(lab, rsNode, dataDir, [
+    await cli(lab, server, [
       'peering',
       'list-learned-routes',
       '-g',
@@ -192,19 +139,10 @@ async function build(lab: Lab): Promise<() => Promise<void>> {
       'table',
     ]);
   heading('metrics (GET /metrics, routeserver label left out)');
-  await printMetrics(lab, rsNode, dataDir);
+  await printMetrics(lab, server);
   heading("a VM's effective route table");
-  await cli(lab, rsNode, dataDir, [
-    'nic',
-    'show-effective-route-table',
-    '-g',
-    'demo',
-    '-n',
-    'vm1-nic',
-    '-o',
-    'table',
-  ]);
-  await cli(lab, rsNode, dataDir, [
+  await cli(lab, server, ['nic', 'show-effective-route-table', '-g', 'demo', '-n', 'vm1-nic', '-o', 'table']);
+  await cli(lab, server, [
     'nic',
     'next-hop',
     '-g',
@@ -216,8 +154,8 @@ async function build(lab: Lab): Promise<() => Promise<void>> {
     '-o',
     'table',
   ]);
-  await dataPath(lab, { rs: rsNode, sdwan: sdwanNode, fw: fwNode }, dataDir);
-  return () => stopServer(server, logFile);
+  await dataPath(lab, { rs: rsNode, sdwan: sdwanNode, fw: fwNode }, server.dataDir);
+  return () => stopServer(server);
 }
 
 /** Whether a program is on the PATH (ping and traceroute are optional). */
@@ -302,7 +240,18 @@ async function dataPath(lab: Lab, nodes: DataPathNodes, dataDir: string): Promis
   const agent = lab.spawn(
     nodes.rs,
     process.execPath,
-    [BIN, 'agent', '--data-dir', dataDir, '--nic', nic, '--netns', vm.namespace, '--dev', 'eth0'],
+    [
+      join(ROOT, 'bin', 'routeserver.js'),
+      'agent',
+      '--data-dir',
+      dataDir,
+      '--nic',
+      nic,
+      '--netns',
+      vm.namespace,
+      '--dev',
+      'eth0',
+    ],
     { logFile },
   );
   console.log(`  log: ${logFile}`);
@@ -366,7 +315,9 @@ async function main(): Promise<void> {
   }
   const lab = await Lab.create({ name: 'demo' });
   try {
-    const stop = await build(lab);
+    const stop = withGateways
+      ? await gatewaysScenario(lab, stepper(process.argv.includes('--step')))
+      : await seedScenario(lab);
     if (once) return await stop();
     heading('the scenario is up; Ctrl-C tears it down');
     await new Promise<void>(() => {}); // the lab's SIGINT/SIGTERM handler destroys it and exits

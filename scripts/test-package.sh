@@ -26,7 +26,8 @@ tarball="$work/$(tail -n 1 "$work/pack.out")"
 
 tar -tzf "$tarball" | sort >"$work/contents"
 for wanted in package/package.json package/README.md package/LICENSE package/bin/routeserver.js \
-  package/dist/cli/main.js package/dist/demo/scripts/demo.js package/examples/seed-scenario.yaml; do
+  package/dist/cli/main.js package/dist/demo/scripts/demo.js package/dist/demo/scripts/demo-gateways.js \
+  package/examples/seed-scenario.yaml package/examples/gateways-scenario.yaml; do
   grep -qx "$wanted" "$work/contents" || fail "the tarball lacks $wanted"
 done
 if grep -E '\.test\.|test-support|__fixtures__|^package/(src|test|scripts|bench)/|\.ts$' "$work/contents"; then
@@ -49,5 +50,6 @@ for verb in serve demo create peering vnet nic; do
 $help"
 done
 "$bin" demo --help | grep -q -- '--once' || fail "routeserver demo --help does not show --once"
+"$bin" demo --help | grep -q -- '--with-gateways' || fail "routeserver demo --help does not show --with-gateways"
 
 echo "test-package: $(basename "$tarball") ($(grep -c . "$work/contents") files) installs; routeserver --version, --help and demo --help work ($(($(date +%s) - started)) s)"

@@ -1,6 +1,7 @@
 /**
  * `routeserver demo`: runs the compiled scripts/demo.ts (Azure Route Server's
- * overview scenario with FRR and BIRD in network namespaces),
+ * overview scenario with FRR and BIRD in network namespaces; with
+ * --with-gateways, the same hub with VPN and ExpressRoute gateways),
  * dist/demo/scripts/demo.js, built with the lab it drives by scripts/build.sh.
  * The demo drives the interop lab (test/lab), which src/ must not import, so
  * it runs as its own process; Ctrl-C reaches it (same process group) and
@@ -24,9 +25,20 @@ export function registerDemoCommand(program: CommandUnknownOpts): void {
         'and packets from the VM following it (routeserver agent) through the NVAs',
     )
     .option('--once', 'print everything, then tear down and exit (instead of waiting for Ctrl-C)')
+    .option(
+      '--with-gateways',
+      'the same VNet with a VPN gateway (VPN site: FRR) and an ExpressRoute gateway (edge: BIRD): what every ' +
+        'router learns with branch-to-branch off, on (through the API) and off again, and the hub routing ' +
+        "preference's winner in a VM's effective routes",
+    )
+    .option('--step', 'with --with-gateways: wait for Enter before each change')
     .addHelpText(
       'after',
-      examples('routeserver demo          # as root: sudo routeserver demo', 'routeserver demo --once'),
+      examples(
+        'routeserver demo          # as root: sudo routeserver demo',
+        'routeserver demo --once',
+        'routeserver demo --with-gateways --step',
+      ),
     )
     .action(async (options) => {
       if (!existsSync(SCRIPT)) {
@@ -34,7 +46,12 @@ export function registerDemoCommand(program: CommandUnknownOpts): void {
         process.exitCode = 1;
         return;
       }
-      const child = spawn(process.execPath, [SCRIPT, ...(options.once ? ['--once'] : [])], {
+      const flags = [
+        ...(options.once ? ['--once'] : []),
+        ...(options.withGateways ? ['--with-gateways'] : []),
+        ...(options.step ? ['--step'] : []),
+      ];
+      const child = spawn(process.execPath, [SCRIPT, ...flags], {
         stdio: 'inherit',
       });
       const forward = (signal: NodeJS.Signals) => () => {
