@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { Lab } from '../test/lab/index.js';
 import type { Packing } from './harness/table.js';
 import { bird, frr, gobgp, openbgpd } from './duts/daemons.js';
-import { routeserver, routeserverNoVnet } from './duts/routeserver.js';
+import { SECOND_INSTANCE_ADDRESS, routeserver, routeserverNoVnet } from './duts/routeserver.js';
 import type { BenchPeer, Dut } from './duts/types.js';
 import { loadAverage } from './runner/proc.js';
 import { markdown, ratios, summaries } from './runner/report.js';
@@ -47,7 +47,10 @@ if (values.help) {
   process.exit(0);
 }
 
-function ensureDependencies(): void {
+function ensureDependencies(duts: readonly Dut[]): void {
+  // routeserver runs as `routeserver serve` from dist/: compiled when the sources changed
+  if (duts.some((d) => d.id.startsWith('routeserver')))
+    execFileSync('bash', [path.join(ROOT, 'scripts/build.sh')], { stdio: 'inherit', cwd: ROOT });
   if (values['no-install']) return;
   execFileSync('bash', [path.join(ROOT, 'scripts/install-deps.sh')], { stdio: 'inherit', cwd: ROOT });
 }
@@ -60,7 +63,8 @@ async function topology(maxPeers: number): Promise<Topology> {
     asn: 65101 + i,
   }));
   const monitor: BenchPeer = { address: '10.0.2.1', asn: 65002 };
-  const dut = await lab.addNode('dut', [`${dutAddress}/16`]);
+  // routeserver's second instance listens on .5; the other daemons bind .4 alone
+  const dut = await lab.addNode('dut', [`${dutAddress}/16`, `${SECOND_INSTANCE_ADDRESS}/16`]);
   const gen = await lab.addNode(
     'gen',
     injectors.map((p) => `${p.address}/16`),
@@ -86,7 +90,7 @@ async function main(): Promise<void> {
     dutCpu: 1,
     harnessCpu: 0,
   };
-  ensureDependencies();
+  ensureDependencies(chosen);
   // The runner and the CLI tools it polls share CPU 0 with the harness; the DUT gets CPU 1.
   execFileSync('taskset', ['-pc', String(options.harnessCpu), String(process.pid)], { stdio: 'ignore' });
   const duts: Dut[] = [];
@@ -110,15 +114,20 @@ async function main(): Promise<void> {
           if (givenUp.has(dut.id)) continue;
           // GoBGP takes minutes per run: it gets --slow-passes passes, not --pairs.
           if (dut.slow && pass > Number(values['slow-passes'])) continue;
-          const r = await runOnce(
-            t,
-            scenario,
-            dut,
-            pass,
-            options,
-            path.join(t.lab.dir, `run${++n}-${id}-${dut.id}`),
+          const runDir = path.join(t.lab.dir, `run${++n}-${id}-${dut.id}`);
+          const r = await runOnce(t, scenario, dut, pass, options, runDir).catch(
+            (error: unknown): RunResult => ({
+              scenario: id,
+              dut: dut.id,
+              label: dut.id,
+              pass,
+              ok: false,
+              error: `the run failed: ${(error as Error).message}`,
+              loadAverage: loadAverage(),
+            }),
           );
           results.push(r);
+          save(false);
           console.error(
             `bench: ${id} ${dut.id} pass ${pass}: ${r.ok ? 'ok' : 'FAILED'} last-at-monitor ${r.upToMonitorS?.toFixed(2) ?? '–'} s, ` +
               `withdraw ${r.withdrawAllS?.toFixed(2) ?? '–'} s, re-announce ${r.reannounceS?.toFixed(2) ?? '–'} s, ` +
@@ -136,29 +145,46 @@ async function main(): Promise<void> {
   } finally {
     await t.lab.destroy();
   }
-  const table = markdown(results, SCENARIOS);
-  const header = [
-    `Command: npm run bench -- --scenario ${values.scenario} --dut ${duts.map((d) => d.id).join(',')} --pairs ${passes} --slow-passes ${values['slow-passes']} --packing ${options.packing}` +
-      (scenarioIds.includes('d')
-        ? ` --churn-seconds ${options.churnSeconds} --churn-rate ${options.churnRate}`
-        : ''),
-    `Started ${started.toISOString()}, load average ${loadBefore} before and ${loadAverage()} after; DUT pinned to CPU ${options.dutCpu}, injector and monitor to CPU ${options.harnessCpu}.`,
-    '',
-  ].join('\n');
-  console.log(header + table);
-  const out = path.join(ROOT, 'bench', 'results');
-  mkdirSync(out, { recursive: true });
-  const stamp = started.toISOString().replace(/[:.]/g, '-');
-  writeFileSync(path.join(out, `${stamp}.md`), header + table + '\n');
-  writeFileSync(
-    path.join(out, `${stamp}.json`),
-    JSON.stringify(
-      { started, options, loadBefore, summaries: summaries(results), ratios: ratios(results), runs: results },
-      null,
-      2,
-    ),
-  );
-  console.error(`bench: results in bench/results/${stamp}.{md,json}`);
+  save(true);
+
+  /** Writes the table and the raw runs; after every run too, so that a run cut short leaves its figures. */
+  function save(final: boolean): void {
+    const table = markdown(results, SCENARIOS);
+    const header = [
+      `Command: npm run bench -- --scenario ${values.scenario} --dut ${duts.map((d) => d.id).join(',')} --pairs ${passes} --slow-passes ${values['slow-passes']} --packing ${options.packing}` +
+        (scenarioIds.includes('d')
+          ? ` --churn-seconds ${options.churnSeconds} --churn-rate ${options.churnRate}`
+          : ''),
+      `Started ${started.toISOString()}, load average ${loadBefore} before and ${loadAverage()} after; DUT pinned to CPU ${options.dutCpu}, injector and monitor to CPU ${options.harnessCpu}.`,
+      '',
+    ].join('\n');
+    if (final) console.log(header + table);
+    const out = path.join(ROOT, 'bench', 'results');
+    mkdirSync(out, { recursive: true });
+    const stamp = started.toISOString().replace(/[:.]/g, '-');
+    writeFileSync(path.join(out, `${stamp}.md`), header + table + '\n');
+    writeFileSync(
+      path.join(out, `${stamp}.json`),
+      JSON.stringify(
+        {
+          started,
+          options,
+          loadBefore,
+          summaries: summaries(results),
+          ratios: ratios(results),
+          runs: results,
+        },
+        null,
+        2,
+      ),
+    );
+    if (final) console.error(`bench: results in bench/results/${stamp}.{md,json}`);
+  }
 }
+
+// A promise of a phase that was given up on (its process stopped) must not end the bench: log it, go on.
+process.on('unhandledRejection', (reason) => {
+  console.error(`bench: ignored a late failure: ${(reason as Error | undefined)?.message ?? String(reason)}`);
+});
 
 await main();

@@ -48,18 +48,31 @@ export class ControlClient {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (v: Json) => void; reject: (e: Error) => void }>();
   private buffered = '';
+  /** why the channel is unusable (closed, or a reply that is not JSON); calls then fail at once */
+  private failure: Error | undefined;
 
   private constructor(
     private readonly socket: net.Socket,
     readonly name: string,
   ) {
     socket.setEncoding('utf8');
-    socket.on('data', (text: string) => this.onData(text));
-    socket.on('close', () => {
-      for (const p of this.pending.values()) p.reject(new Error(`${name}: control channel closed`));
-      this.pending.clear();
+    socket.on('data', (text: string) => {
+      try {
+        this.onData(text);
+      } catch (error) {
+        this.fail(`reply is not JSON (${(error as Error).message})`);
+        socket.destroy();
+      }
     });
+    socket.on('close', () => this.fail('control channel closed'));
     socket.on('error', () => undefined);
+  }
+
+  /** Rejects every pending call and every later one: a harness process that died must not hang the runner. */
+  private fail(reason: string): void {
+    this.failure ??= new Error(`${this.name}: ${reason}`);
+    for (const p of this.pending.values()) p.reject(this.failure);
+    this.pending.clear();
   }
 
   /** Connects, retrying until the process has bound its socket. */
@@ -96,6 +109,7 @@ export class ControlClient {
 
   call<T extends Json = Json>(cmd: string, args: Json = {}): Promise<T> {
     const id = this.nextId++;
+    if (this.failure) return Promise.reject(this.failure);
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: Json) => void, reject });
       this.socket.write(JSON.stringify({ ...args, cmd, id }) + '\n');

@@ -153,6 +153,15 @@ const median = (xs: number[]): number => {
 
 class PhaseTimeout extends Error {}
 
+/** Waits for `promise`, failing with a PhaseTimeout after `seconds`, or at once when the DUT exits. */
+type Guard = <T>(promise: Promise<T>, seconds: number, what: string) => Promise<T>;
+
+/** Marks a promise whose rejection may come after nobody awaits it any more (a phase ended first). */
+function settled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
+
 async function within<T>(promise: Promise<T>, seconds: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -202,10 +211,12 @@ function pollLearned(
   if (!running.learned) return Promise.resolve(undefined);
   const learned = running.learned.bind(running);
   return (async () => {
+    // a poll that fails now and then (the daemon busy past the CLI's timeout) is tried again
+    let failures = 0;
     while (!until.done) {
       const n = await learned().catch(() => undefined);
-      if (n === undefined) return undefined;
-      if (n >= total) return now();
+      if (n === undefined && ++failures >= 5) return undefined;
+      if (n !== undefined && n >= total) return now();
       await new Promise((r) => setTimeout(r, running.learnedPollMs ?? 100));
     }
     return undefined;
@@ -279,21 +290,23 @@ export async function runOnce(
     if (running.notes) result.notes = running.notes;
     spawned.push(running.process);
     const pid = running.process.pid;
-    const died = running.process.exited.then((code) => {
-      throw new Error(`DUT exited (${code}) during the run`);
-    });
-    died.catch(() => undefined);
-    const alive = <T>(p: Promise<T>): Promise<T> => Promise.race([p, died]);
+    const died = settled(
+      running.process.exited.then((code) => {
+        throw new Error(`DUT exited (${code}) during the run`);
+      }),
+    );
+    const guard: Guard = (p, seconds, what) => within(Promise.race([settled(p), died]), seconds, what);
     await mon.call('start');
-    await within(alive(mon.call('waitUp')), 60, 'monitor session');
+    await guard(mon.call('waitUp'), 60, 'monitor session');
     await inj.call('start');
-    const up = await within(alive(inj.call<{ at: number }>('waitUp')), 60, 'injector sessions');
+    const up = await guard(inj.call<{ at: number }>('waitUp'), 60, 'injector sessions');
+    const x: Phase = { inj, mon, guard };
     const cpu0 = usage(pid).cpuSeconds;
     const [injPid, monPid] = [spawned[0]!.pid, spawned[1]!.pid];
     const harness0 = [usage(injPid).cpuSeconds, usage(monPid).cpuSeconds];
     const timeout = options.timeoutS * (dut.slow ? 1 : 1);
     try {
-      await loadPhase(result, { inj, mon, running, total, up: up.at, timeout });
+      await loadPhase(result, { ...x, running, total, up: up.at, timeout });
       const loaded = usage(pid);
       result.cpuLoadS = loaded.cpuSeconds - cpu0;
       result.loadPeakRssMb = loaded.peakRssMb;
@@ -301,34 +314,42 @@ export async function runOnce(
         injector: usage(injPid).cpuSeconds - harness0[0]!,
         monitor: usage(monPid).cpuSeconds - harness0[1]!,
       };
-      result.withdrawAllS = await swing(inj, mon, 'withdraw', 0, timeout);
-      result.reannounceS = await swing(inj, mon, 'announce', total, timeout);
-      if (scenario.extra === 'churn') await churnPhase(result, inj, mon, total, options, timeout);
+      result.withdrawAllS = await swing(x, 'withdraw', 0, timeout);
+      result.reannounceS = await swing(x, 'announce', total, timeout);
+      if (scenario.extra === 'churn') await churnPhase(result, x, total, options, timeout);
       if (scenario.extra === 'flap') {
-        result.flap = await flapPhase(inj, mon, total, scenario.prefixesPerPeer, options.flaps, pid, timeout);
+        result.flap = await flapPhase(x, total, scenario.prefixesPerPeer, options.flaps, pid, timeout);
       }
       result.ok = true;
     } catch (error) {
       if (!(error instanceof PhaseTimeout)) throw error;
       result.timedOut = true;
-      const held = await mon.call<{ present: number }>('stats');
-      result.error = `${error.message}; the monitor held ${held.present} of ${total} prefixes`;
+      const held = await mon.call<{ present: number }>('stats').catch(() => undefined);
+      result.error = `${error.message}; the monitor held ${held?.present ?? '?'} of ${total} prefixes`;
     }
     const end = usage(pid);
     result.cpuTotalS = end.cpuSeconds;
     result.peakRssMb = end.peakRssMb;
-    const injStats = await inj.call<{ losses: number; notifications: string[] }>('stats');
-    const monStats = await mon.call<{ losses: number; notifications: string[] }>('stats');
+    type SessionStats = { losses: number; notifications: string[] };
+    const unknown: SessionStats = { losses: NaN, notifications: ['(harness process gone)'] };
+    const injStats = await inj.call<SessionStats>('stats').catch(() => unknown);
+    const monStats = await mon.call<SessionStats>('stats').catch(() => unknown);
     result.sessionResets = injStats.losses + monStats.losses;
-    if (result.sessionResets > 0) {
+    if (!(result.sessionResets === 0)) {
       result.notes = [
         ...(result.notes ?? []),
         `NOTIFICATIONs: ${[...injStats.notifications, ...monStats.notifications].join(', ') || 'none'}`,
       ];
     }
   } catch (error) {
+    // a DUT that crashed, a harness process that died, a start that failed: recorded, and the bench goes on
     result.ok = false;
     result.error = `${(error as Error).message}${running ? `\n${running.process.logTail(8)}` : ''}`;
+    if (running?.process.running) {
+      const end = usage(running.process.pid);
+      result.cpuTotalS = end.cpuSeconds;
+      result.peakRssMb = end.peakRssMb;
+    }
   } finally {
     for (const c of clients) c.close();
     await Promise.all(spawned.map((p) => p.stop()));
@@ -340,9 +361,14 @@ export async function runOnce(
   return result;
 }
 
-interface LoadInput {
+/** The harness's control channels and the run's guard, for every phase. */
+interface Phase {
   inj: ControlClient;
   mon: ControlClient;
+  guard: Guard;
+}
+
+interface LoadInput extends Phase {
   running: RunningDut;
   total: number;
   up: number;
@@ -352,14 +378,16 @@ interface LoadInput {
 async function loadPhase(result: RunResult, x: LoadInput): Promise<void> {
   await x.mon.call('mark');
   const stop = { done: false };
-  const learned = pollLearned(x.running, x.total, stop);
-  const full = x.mon.call<{ at: number; firstAt: number }>('waitPresent', {
-    count: x.total,
-    timeoutMs: x.timeout * 1000 + 5000,
-  });
+  const learned = settled(pollLearned(x.running, x.total, stop));
+  const full = settled(
+    x.mon.call<{ at: number; firstAt: number }>('waitPresent', {
+      count: x.total,
+      timeoutMs: x.timeout * 1000 + 5000,
+    }),
+  );
   void x.inj.call('announce').catch(() => undefined);
   try {
-    const f = await within(full, x.timeout, 'load');
+    const f = await x.guard(full, x.timeout, 'load');
     result.upToMonitorS = (f.at - x.up) / 1000;
     result.firstAtMonitorS = (f.firstAt - x.up) / 1000;
     const l = await within(learned, 5, 'learned poll').catch(() => undefined);
@@ -373,34 +401,26 @@ async function loadPhase(result: RunResult, x: LoadInput): Promise<void> {
 }
 
 /** Withdraw or announce everything; seconds from the first byte written to the monitor reaching `target`. */
-async function swing(
-  inj: ControlClient,
-  mon: ControlClient,
-  cmd: string,
-  target: number,
-  timeout: number,
-): Promise<number> {
-  await mon.call('mark');
-  const reached = mon.call<{ at: number }>('waitPresent', {
-    count: target,
-    timeoutMs: timeout * 1000 + 5000,
-  });
-  const sent = await within(inj.call<{ startAt: number }>(cmd), timeout, cmd);
-  const r = await within(reached, timeout, `${cmd} at monitor`);
+async function swing(x: Phase, cmd: string, target: number, timeout: number): Promise<number> {
+  await x.mon.call('mark');
+  const reached = settled(
+    x.mon.call<{ at: number }>('waitPresent', { count: target, timeoutMs: timeout * 1000 + 5000 }),
+  );
+  const sent = await x.guard(x.inj.call<{ startAt: number }>(cmd), timeout, cmd);
+  const r = await x.guard(reached, timeout, `${cmd} at monitor`);
   return (r.at - sent.startAt) / 1000;
 }
 
 async function churnPhase(
   result: RunResult,
-  inj: ControlClient,
-  mon: ControlClient,
+  { inj, mon, guard }: Phase,
   total: number,
   o: RunOptions,
   timeout: number,
 ): Promise<void> {
   type Counts = { announced: number; withdrawn: number; present: number };
   const before = await mon.call<Counts>('stats');
-  const c = await within(
+  const c = await guard(
     inj.call<{ startAt: number; endAt: number; cycles: number; prefixEvents: number }>('churn', {
       seconds: o.churnSeconds,
       fraction: 0.1,
@@ -422,18 +442,17 @@ async function churnPhase(
   };
   result.churn = churn;
   // The backlog: how long after the injector stopped until the monitor has the whole table and goes quiet.
-  await within(
+  await guard(
     mon.call('waitPresent', { count: total, timeoutMs: timeout * 1000 + 5000 }),
     timeout,
     'churn drain',
   );
-  const quiet = await within(mon.call<{ lastAt: number }>('waitQuiet', { ms: 1000 }), timeout, 'churn quiet');
+  const quiet = await guard(mon.call<{ lastAt: number }>('waitQuiet', { ms: 1000 }), timeout, 'churn quiet');
   result.churn = { ...churn, drainS: Math.max(0, (quiet.lastAt - c.endAt) / 1000) };
 }
 
 async function flapPhase(
-  inj: ControlClient,
-  mon: ControlClient,
+  x: Phase,
   total: number,
   perPeer: number,
   flaps: number,
@@ -462,26 +481,23 @@ async function flapPhase(
   };
 
   async function oneFlap(_k: number): Promise<void> {
-    const gone = mon.call<{ at: number }>('waitPresent', {
-      count: total - perPeer,
-      timeoutMs: timeout * 1000 + 5000,
-    });
+    const { inj, mon, guard } = x;
+    const gone = settled(
+      mon.call<{ at: number }>('waitPresent', { count: total - perPeer, timeoutMs: timeout * 1000 + 5000 }),
+    );
     const stopped = await inj.call<{ at: number }>('stop', { peers: [0] });
-    withdraw.push(((await within(gone, timeout, 'flap withdraw')).at - stopped.at) / 1000);
+    withdraw.push(((await guard(gone, timeout, 'flap withdraw')).at - stopped.at) / 1000);
     await inj.call('start', { peers: [0] });
-    const up = await within(inj.call<{ at: number }>('waitUp', { peers: [0] }), timeout, 'flap reconnect');
+    const up = await guard(inj.call<{ at: number }>('waitUp', { peers: [0] }), timeout, 'flap reconnect');
     reconnect.push((up.at - stopped.at) / 1000);
-    reannounce.push(await swingPeer(inj, mon, total, timeout));
+    reannounce.push(await swingPeer(x, total, timeout));
   }
 }
 
-async function swingPeer(
-  inj: ControlClient,
-  mon: ControlClient,
-  total: number,
-  timeout: number,
-): Promise<number> {
-  const full = mon.call<{ at: number }>('waitPresent', { count: total, timeoutMs: timeout * 1000 + 5000 });
+async function swingPeer({ inj, mon, guard }: Phase, total: number, timeout: number): Promise<number> {
+  const full = settled(
+    mon.call<{ at: number }>('waitPresent', { count: total, timeoutMs: timeout * 1000 + 5000 }),
+  );
   const sent = await inj.call<{ startAt: number }>('announce', { peers: [0] });
-  return ((await within(full, timeout, 'flap re-announce')).at - sent.startAt) / 1000;
+  return ((await guard(full, timeout, 'flap re-announce')).at - sent.startAt) / 1000;
 }

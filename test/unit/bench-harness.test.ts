@@ -1,4 +1,12 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { ControlClient } from '../../bench/harness/control.js';
+import { learnedFromMetrics, serveConfig } from '../../bench/duts/routeserver.js';
+import { loadConfigFile } from '../../src/daemon/config-load.js';
 import { decode } from '../../src/bgp/codec/index.js';
 import type { UpdateMessage } from '../../src/bgp/codec/index.js';
 import { prefixFromKey } from '../../src/lib/prefix.js';
@@ -89,5 +97,65 @@ describe('bench monitor counting', () => {
     counter.onNlri(planAddress(3), 25);
     expect(counter.present).toBe(0);
     expect(counter.other).toBe(2);
+  });
+});
+
+describe('bench control channel', () => {
+  it('fails a pending call when the harness process goes away, and every later call at once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-control-'));
+    const socketPath = join(dir, 'control.sock');
+    // a harness that dies on its first request
+    const server = net.createServer((socket) => socket.once('data', () => socket.destroy()));
+    await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+    try {
+      const client = await ControlClient.connect(socketPath, 'monitor');
+      await expect(client.call('waitPresent', { count: 1 })).rejects.toThrow(
+        'monitor: control channel closed',
+      );
+      await expect(client.call('stats')).rejects.toThrow('monitor: control channel closed');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('bench routeserver DUT', () => {
+  it('writes a configuration file that routeserver serve accepts: 1 route server, a peering per injector and the monitor, 100 NICs', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-serve-config-'));
+    try {
+      const file = join(dir, 'routeserver.yaml');
+      const injectors = Array.from({ length: 100 }, (_, i) => ({
+        address: `10.0.1.${i + 1}`,
+        asn: 65101 + i,
+      }));
+      writeFileSync(
+        file,
+        stringify(serveConfig({ injectors, monitor: { address: '10.0.2.1', asn: 65002 } })),
+      );
+      const config = loadConfigFile(file);
+      const peerings = config.routeServers?.[0]?.peerings ?? [];
+      expect(peerings).toHaveLength(101);
+      expect(peerings.at(-1)).toEqual({ name: 'mon', peerIp: '10.0.2.1', peerAsn: 65002 });
+      expect(new Set(config.networkInterfaces?.map((n) => n.privateIpAddress)).size).toBe(100);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('sums the routes learned from every peer but the monitor, over both instances', () => {
+    const rs = '/subscriptions/s/resourceGroups/bench/providers/Microsoft.Network/virtualHubs/rs';
+    const series = (instance: string, peer: string, value: number) =>
+      `CountOfRoutesLearnedFromPeer{routeserviceinstance="RouteServiceRole_${instance}",bgppeerip="${peer}",bgppeertype="Nva",routeserver="${rs}"} ${value}`;
+    const text = [
+      '# HELP CountOfRoutesLearnedFromPeer routes in the Adj-RIB-In',
+      '# TYPE CountOfRoutesLearnedFromPeer gauge',
+      series('IN_0', '10.0.1.1', 4000),
+      series('IN_0', '10.0.1.2', 3999),
+      series('IN_0', '10.0.2.1', 7),
+      series('IN_1', '10.0.1.1', 0),
+      `CountOfRoutesAdvertisedToPeer{routeserviceinstance="RouteServiceRole_IN_0",bgppeerip="10.0.1.1",bgppeertype="Nva",routeserver="${rs}"} 8000`,
+    ].join('\n');
+    expect(learnedFromMetrics(text, '10.0.2.1')).toBe(7999);
   });
 });
