@@ -140,17 +140,22 @@ async function etcdCounters(endpoint: string): Promise<{ puts: number; bytes: nu
 }
 
 /** Keys and bytes of the live state, read a few keys at a time (gRPC answers stay below 4 MiB). */
-async function liveBytes(client: Etcd3, prefix: string): Promise<{ keys: number; bytes: number }> {
+async function liveBytes(
+  client: Etcd3,
+  prefix: string,
+): Promise<{ keys: number; bytes: number; learnedKeys: number }> {
   let keys = 0;
   let bytes = 0;
+  let learnedKeys = 0;
   const end = Buffer.from(`${prefix}live0`); // '0' follows '/'
   for (let from = Buffer.from(`${prefix}live/`); ;) {
     const page = await client.kv.range({ key: from, range_end: end, limit: 2 });
     for (const kv of page.kvs) {
       keys++;
       bytes += kv.key.length + kv.value.length;
+      if (kv.key.toString().startsWith(`${prefix}live/l/`)) learnedKeys++;
     }
-    if (!page.more || page.kvs.length === 0) return { keys, bytes };
+    if (!page.more || page.kvs.length === 0) return { keys, bytes, learnedKeys };
     from = Buffer.concat([page.kvs[page.kvs.length - 1]!.key, Buffer.from([0])]);
   }
 }
@@ -202,13 +207,17 @@ async function scenario(endpoint: string, peers: number, routes: number, toBoth:
   const remoteDone = b.injected.when(() => b.injected.count('IN_0') >= total);
   const [localAt, remoteAt] = await Promise.all([localDone, remoteDone]);
   const client = new Etcd3({ hosts: [endpoint] });
-  // the learned and advertised routes are published ROUTES_SETTLE_MS after the last change
+  // learned routes are published once the tables stopped arriving (shared-runtime.ts): wait until
+  // every peer's are in etcd for each instance, and nothing changed for 1.5 s
   let published = now();
-  for (let last = -1; ;) {
-    const { bytes } = await liveBytes(client, prefix);
-    if (bytes === last) break;
+  for (let last = -1, quiet = 0; quiet < 3;) {
+    const { bytes, learnedKeys } = await liveBytes(client, prefix);
+    if (bytes === last && learnedKeys >= peers * targets.length) quiet++;
+    else {
+      quiet = 0;
+      published = now();
+    }
     last = bytes;
-    published = now();
     await new Promise((r) => setTimeout(r, 500));
   }
   const stored = await liveBytes(client, prefix);

@@ -3,13 +3,15 @@
  * (src/store/live-state.ts) and encoded, compactly:
  *
  * - `s/<rs>/<instance>/<connection>`: one session's state (JSON);
- * - `i/<rs>/<instance>/<shard>`: the routes the instance injects into the
- *   virtual network, spread over INJECTED_SHARDS keys by a hash of the prefix,
- *   so one changed route rewrites one small key; each key lists its next-hop
- *   sets once and the prefixes with a reference to theirs;
+ * - `i/<rs>/<instance>/<shard>` and `j/<rs>/<instance>/<epoch>/<sequence>`:
+ *   the routes the instance injects into the virtual network
+ *   (live-injected.ts): each `i` key holds every route of one of
+ *   INJECTED_SHARDS shards (by a hash of the prefix) as of when it was
+ *   written; each `j` key, a delta, the changes since the previous delta.
+ *   Deltas sort after the shards, and within a process's epoch by sequence,
+ *   so a snapshot read in key order applies them in the order they were made;
  * - `l/<rs>/<instance>/<connection>/<chunk>`: the routes learned from one
- *   peer (Adj-RIB-In), grouped by their attributes (a table of 4,000 routes
- *   from one NVA is one group), ROUTES_PER_CHUNK prefixes per key;
+ *   peer (Adj-RIB-In), ROUTES_PER_CHUNK prefixes per key;
  * - `q/<rs>/<instance>/<connection>/<query>`: another process asks the
  *   instance for the routes it advertises to one peer (Adj-RIB-Out: every
  *   peer is sent every other peer's routes, 28,000 per peer at 8 × 4,000, so
@@ -18,24 +20,27 @@
  *   encoded as the learned routes, deleted when the query is.
  *
  * `<rs>` and `<connection>` are ARM id keys, URI-encoded so they hold no `/`.
+ * Route values are binary (below): about 6 octets per IPv4 route.
  */
+import { ByteWriter } from '../lib/bytes.js';
+import { formatPrefix, parsePrefix, type Prefix } from '../lib/prefix.js';
 import type { InstanceId } from '../rib/ports.js';
 import type { InstanceSessionState, PeerRoute, SessionState } from '../runtime/index.js';
 
 export const INJECTED_SHARDS = 64;
 const ROUTES_PER_CHUNK = 20_000;
 
-type LiveKind = 's' | 'i' | 'l' | 'q' | 'r';
-const KINDS: ReadonlySet<string> = new Set<LiveKind>(['s', 'i', 'l', 'q', 'r']);
+type LiveKind = 's' | 'i' | 'j' | 'l' | 'q' | 'r';
+const KINDS: ReadonlySet<string> = new Set<LiveKind>(['s', 'i', 'j', 'l', 'q', 'r']);
 
 export interface ParsedKey {
   readonly kind: LiveKind;
   /** route server id key */
   readonly routeServer: string;
   readonly instance: InstanceId;
-  /** connection id key (s, l, q, r) or shard number (i) */
+  /** connection id key (s, l, q, r), shard number (i) or epoch (j) */
   readonly item: string;
-  /** chunk number (l), query (q, r) */
+  /** chunk number (l), query (q, r), sequence (j) */
   readonly chunk?: string;
   /** the answer's chunk number and number of chunks (r) */
   readonly answer?: { readonly chunk: number; readonly chunks: number };
@@ -69,10 +74,15 @@ export function parseLiveKey(key: string): ParsedKey | undefined {
   };
 }
 
-/** The shard of a prefix (canonical text): FNV-1a of the text. */
-export function shardOf(prefix: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < prefix.length; i++) hash = Math.imul(hash ^ prefix.charCodeAt(i), 0x01000193);
+/** The shard of a prefix: FNV-1a of its length and address octets. */
+export function shardOf(prefix: Prefix): number {
+  let hash = Math.imul(0x811c9dc5 ^ (prefix.family * 256 + prefix.length), 0x01000193);
+  if (prefix.family === 4) {
+    for (let shift = 24; shift >= 0; shift -= 8)
+      hash = Math.imul(hash ^ ((prefix.address >>> shift) & 255), 0x01000193);
+  } else {
+    for (const octet of prefix.address) hash = Math.imul(hash ^ octet, 0x01000193);
+  }
   return (hash >>> 0) % INJECTED_SHARDS;
 }
 
@@ -92,71 +102,194 @@ export function decodeSession(instance: InstanceId, value: Buffer): InstanceSess
   return { instance, localAddress: session.localAddress, state: session.state };
 }
 
-/** Injected routes of one shard: next-hop sets once, then prefix and set index (1-based) pairs. */
-interface InjectedShard {
-  readonly h: string[][];
-  readonly r: Array<string | number>;
-}
+/*
+ * Routes are binary: a prefix is one octet for its family and length (IPv4
+ * 0–32, IPv6 33 + 0–128) and the significant octets of its address, as in a
+ * BGP UPDATE's NLRI (RFC 4271 §4.3), followed by a varint reference to a
+ * table of attributes written once per value. A /32 costs 6 octets, a /24 5.
+ */
+const FORMAT_INJECTED = 1;
+const FORMAT_ROUTES = 2;
+const IPV6_LENGTH_BASE = 33;
 
-export function encodeInjected(routes: ReadonlyMap<string, readonly string[]>): Buffer {
-  const hops: string[][] = [];
-  const index = new Map<string, number>();
-  const r: Array<string | number> = [];
-  for (const [prefix, nextHops] of routes) {
-    const key = nextHops.join(',');
-    let reference = index.get(key);
-    if (reference === undefined) {
-      hops.push([...nextHops]);
-      reference = hops.length;
-      index.set(key, reference);
+class Writer {
+  readonly bytes = new ByteWriter(4096);
+  varint(value: number): void {
+    while (value >= 0x80) {
+      this.bytes.u8((value & 0x7f) | 0x80);
+      value = Math.floor(value / 128);
     }
-    r.push(prefix, reference);
+    this.bytes.u8(value);
   }
-  const shard: InjectedShard = { h: hops, r };
-  return Buffer.from(JSON.stringify(shard));
+  text(value: string): void {
+    const encoded = Buffer.from(value, 'utf8');
+    this.varint(encoded.length);
+    this.bytes.bytes(encoded);
+  }
+  prefix(prefix: Prefix): void {
+    const octets = (prefix.length + 7) >> 3;
+    if (prefix.family === 4) {
+      this.bytes.u8(prefix.length);
+      for (let i = 0; i < octets; i++) this.bytes.u8(prefix.address >>> (24 - 8 * i));
+    } else {
+      this.bytes.u8(IPV6_LENGTH_BASE + prefix.length);
+      this.bytes.bytes(prefix.address.subarray(0, octets));
+    }
+  }
 }
 
-export function decodeInjected(value: Buffer): Map<string, readonly string[]> {
-  const shard = JSON.parse(value.toString('utf8')) as InjectedShard;
-  const routes = new Map<string, readonly string[]>();
-  for (let i = 0; i < shard.r.length; i += 2)
-    routes.set(shard.r[i] as string, shard.h[(shard.r[i + 1] as number) - 1]!);
-  return routes;
+export class LiveDecodeError extends Error {
+  override readonly name = 'LiveDecodeError';
 }
 
-/** A group of routes with the same attributes: local address, next hop, source, origin, AS path, weight, prefixes. */
-type RouteGroup = [string, string, string | null, PeerRoute['origin'], string, number, string[]];
+class Reader {
+  offset = 0;
+  constructor(private readonly bytes: Buffer) {}
+  get done(): boolean {
+    return this.offset >= this.bytes.length;
+  }
+  u8(): number {
+    if (this.offset >= this.bytes.length) throw new LiveDecodeError('live state value cut short');
+    return this.bytes[this.offset++]!;
+  }
+  varint(): number {
+    let value = 0;
+    for (let scale = 1; ; scale *= 128) {
+      const octet = this.u8();
+      value += (octet & 0x7f) * scale;
+      if (octet < 0x80) return value;
+    }
+  }
+  text(): string {
+    const length = this.varint();
+    if (this.offset + length > this.bytes.length) throw new LiveDecodeError('live state value cut short');
+    const value = this.bytes.toString('utf8', this.offset, this.offset + length);
+    this.offset += length;
+    return value;
+  }
+  prefix(): Prefix {
+    const head = this.u8();
+    if (head < IPV6_LENGTH_BASE) {
+      let address = 0;
+      for (let i = 0; i < (head + 7) >> 3; i++) address += this.u8() * 2 ** (24 - 8 * i);
+      return { family: 4, address, length: head };
+    }
+    const length = head - IPV6_LENGTH_BASE;
+    if (length > 128) throw new LiveDecodeError(`not a prefix length: ${length}`);
+    const address = new Uint8Array(16);
+    for (let i = 0; i < (length + 7) >> 3; i++) address[i] = this.u8();
+    return { family: 6, address, length };
+  }
+  format(expected: number): void {
+    const format = this.u8();
+    if (format !== expected) throw new LiveDecodeError(`live state format ${format}, expected ${expected}`);
+  }
+}
 
-/** The routes of one peer and instance as chunks of at most ROUTES_PER_CHUNK prefixes, grouped by attributes. */
+/** One injected route as published: the prefix and its ECMP next hops, null when withdrawn (deltas only). */
+export interface LiveInjectedRoute {
+  readonly prefix: Prefix;
+  readonly nextHops: readonly string[] | null;
+}
+
+/** Injected routes (a shard's or a delta's): next-hop sets once, then each prefix with its set's number (0: withdrawn). */
+export function encodeInjected(routes: Iterable<LiveInjectedRoute>): Buffer {
+  const sets: Array<readonly string[]> = [];
+  const numbers = new Map<string, number>();
+  const body = new Writer();
+  for (const { prefix, nextHops } of routes) {
+    let number = 0;
+    if (nextHops !== null) {
+      const key = nextHops.join(',');
+      number = numbers.get(key) ?? 0;
+      if (number === 0) {
+        sets.push(nextHops);
+        numbers.set(key, (number = sets.length));
+      }
+    }
+    body.prefix(prefix);
+    body.varint(number);
+  }
+  const head = new Writer();
+  head.bytes.u8(FORMAT_INJECTED);
+  head.varint(sets.length);
+  for (const set of sets) {
+    head.varint(set.length);
+    for (const hop of set) head.text(hop);
+  }
+  return Buffer.concat([head.bytes.toBuffer(), body.bytes.toBuffer()]);
+}
+
+/** Calls `each` for every route of an encodeInjected value, in order. */
+export function decodeInjected(value: Buffer, each: (route: LiveInjectedRoute) => void): void {
+  const reader = new Reader(value);
+  reader.format(FORMAT_INJECTED);
+  const sets: Array<readonly string[]> = [];
+  for (let count = reader.varint(); sets.length < count;) {
+    const hops: string[] = [];
+    for (let length = reader.varint(); hops.length < length;) hops.push(reader.text());
+    sets.push(hops);
+  }
+  while (!reader.done) {
+    const prefix = reader.prefix();
+    const number = reader.varint();
+    if (number > sets.length) throw new LiveDecodeError(`no next-hop set ${number}`);
+    each({ prefix, nextHops: number === 0 ? null : sets[number - 1]! });
+  }
+}
+
+/** The attributes of a route group: local address, next hop, source, origin, AS path, weight. */
+type RouteAttributes = [string, string, string | null, PeerRoute['origin'], string, number];
+
+/**
+ * The routes of one peer and instance as chunks of at most ROUTES_PER_CHUNK
+ * prefixes (at least one chunk): each lists its attribute sets once (JSON),
+ * then each prefix with its set's number.
+ */
 export function encodePeerRoutes(routes: readonly PeerRoute[]): Buffer[] {
   const chunks: Buffer[] = [];
-  for (let start = 0; start < routes.length; start += ROUTES_PER_CHUNK) {
-    const groups = new Map<string, RouteGroup>();
-    for (const route of routes.slice(start, start + ROUTES_PER_CHUNK)) {
-      const attributes: RouteGroup = [
+  for (let start = 0; start === 0 || start < routes.length; start += ROUTES_PER_CHUNK) {
+    const sets: RouteAttributes[] = [];
+    const numbers = new Map<string, number>();
+    const body = new Writer();
+    for (let i = start; i < Math.min(routes.length, start + ROUTES_PER_CHUNK); i++) {
+      const route = routes[i]!;
+      const attributes: RouteAttributes = [
         route.localAddress,
         route.nextHop,
         route.sourcePeer,
         route.origin,
         route.asPath,
         route.weight,
-        [],
       ];
-      const key = JSON.stringify(attributes.slice(0, 6));
-      let group = groups.get(key);
-      if (group === undefined) groups.set(key, (group = attributes));
-      group[6].push(route.network);
+      const key = JSON.stringify(attributes);
+      let number = numbers.get(key);
+      if (number === undefined) {
+        sets.push(attributes);
+        numbers.set(key, (number = sets.length - 1));
+      }
+      body.prefix(parsePrefix(route.network));
+      body.varint(number);
     }
-    chunks.push(Buffer.from(JSON.stringify([...groups.values()])));
+    const head = new Writer();
+    head.bytes.u8(FORMAT_ROUTES);
+    head.text(JSON.stringify(sets));
+    chunks.push(Buffer.concat([head.bytes.toBuffer(), body.bytes.toBuffer()]));
   }
   return chunks;
 }
 
 export function decodePeerRoutes(instance: InstanceId, value: Buffer): PeerRoute[] {
-  const groups = JSON.parse(value.toString('utf8')) as RouteGroup[];
+  const reader = new Reader(value);
+  reader.format(FORMAT_ROUTES);
+  const sets = JSON.parse(reader.text()) as RouteAttributes[];
   const routes: PeerRoute[] = [];
-  for (const [localAddress, nextHop, sourcePeer, origin, asPath, weight, networks] of groups)
-    for (const network of networks)
-      routes.push({ instance, localAddress, network, nextHop, sourcePeer, origin, asPath, weight });
+  while (!reader.done) {
+    const network = formatPrefix(reader.prefix());
+    const attributes = sets[reader.varint()];
+    if (attributes === undefined) throw new LiveDecodeError('no such attribute set');
+    const [localAddress, nextHop, sourcePeer, origin, asPath, weight] = attributes;
+    routes.push({ instance, localAddress, network, nextHop, sourcePeer, origin, asPath, weight });
+  }
   return routes;
 }

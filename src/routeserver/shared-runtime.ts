@@ -21,17 +21,20 @@
  * another instance still injects stay in the effective tables.
  *
  * Injected routes are published within INJECTED_FLUSH_MS of their change,
- * or as soon as the previous injected publish was written (so a large change
- * goes in a few large writes, not one per flush); session states on every
- * session event; learned routes ROUTES_SETTLE_MS after the last injected
- * change or session event (at most ROUTES_MAX_WAIT_MS after the first), and
- * every `resyncMs` in case a change injected nothing. Learned routes are
- * published `bulk`: they never delay the injected routes or session states
- * (docs/ha.md "Convergence").
+ * or as soon as the previous injected publish was written, as deltas
+ * (live-injected.ts): a change costs its own size, not its table's. Session
+ * states go on every session event. Learned routes are read from the
+ * instances and published ROUTES_SETTLE_MS after the last injected change or
+ * session event, once no injected change waits and the peers' counters have
+ * stopped moving (a table still arriving is read once, when it is complete),
+ * at most ROUTES_MAX_WAIT_MS after the first change, and every `resyncMs` in
+ * case a change injected nothing; only peers whose counters changed are
+ * read. They are published `bulk`: they never delay the injected routes or
+ * session states (docs/ha.md "Convergence").
  */
+import { randomBytes } from 'node:crypto';
 import diagnostics from 'node:diagnostics_channel';
 import { SESSION_CHANNEL, type SessionEvent } from '../bgp/session/index.js';
-import { formatPrefix, parsePrefix } from '../lib/prefix.js';
 import type { InstanceId } from '../rib/ports.js';
 import type {
   BgpRuntime,
@@ -53,18 +56,15 @@ import type { LiveEntry, LiveStateStore } from '../store/index.js';
 import { AdvertisedQueries } from './advertised-queries.js';
 import { idKey } from './ids.js';
 import {
-  decodeInjected,
   decodePeerRoutes,
   decodeSession,
-  encodeInjected,
   encodePeerRoutes,
   encodeSession,
-  INJECTED_SHARDS,
   liveKey,
   parseLiveKey,
-  shardOf,
   type ParsedKey,
 } from './live-encoding.js';
+import { InjectedPublisher, RemoteInjected } from './live-injected.js';
 
 /** The local runtime: a BgpRuntime that says which instances it runs. */
 export interface LocalRuntime extends BgpRuntime {
@@ -80,7 +80,13 @@ export interface SharedRuntimeOptions {
 
 const INJECTED_FLUSH_MS = 10;
 const ROUTES_SETTLE_MS = 100;
-const ROUTES_MAX_WAIT_MS = 1000;
+const ROUTES_MAX_WAIT_MS = 5000;
+/**
+ * Reading every peer's learned routes from the instances costs them and this
+ * thread time in proportion to the table (seconds at 1,000,000 routes): the
+ * next read waits this many times as long as the last one took.
+ */
+const ROUTES_DUTY_FACTOR = 3;
 
 interface Served {
   readonly id: string;
@@ -89,21 +95,17 @@ interface Served {
   readonly peers: Map<string, PeerSpec>;
 }
 
-/** What this process's instance of a route server injects: prefix → next hops, and the shards changed since the last flush. */
-interface LocalInjected {
-  readonly routes: Array<Map<string, readonly string[]>>;
-  readonly dirty: Set<number>;
-}
-
 export class SharedRuntime implements BgpRuntime {
   private readonly served = new Map<string, Served>();
   private readonly listeners = new Set<InjectedRoutesListener>();
-  /** `<rs key>/<instance>` → what the local instance injects */
-  private readonly injected = new Map<string, LocalInjected>();
+  /** `<rs key>\n<instance>` → what the local instance injects */
+  private readonly injected = new Map<string, InjectedPublisher>();
+  /** orders this process's injected deltas after an earlier process's (live-injected.ts) */
+  private readonly epoch = `${Date.now().toString(16).padStart(12, '0')}${randomBytes(3).toString('hex')}`;
   /** what this process last published: key → value */
   private readonly published = new Map<string, Buffer>();
-  /** other processes' keys, decoded */
-  private readonly remoteInjected = new Map<string, Map<string, readonly string[]>>();
+  /** other processes' injected routes: `<rs key>\n<instance>` → what their keys say */
+  private readonly remoteInjected = new Map<string, RemoteInjected>();
   private readonly remoteSessions = new Map<string, InstanceSessionState>();
   /** other processes' learned routes, decoded when asked for */
   private readonly remoteRoutes = new Map<string, Buffer>();
@@ -117,6 +119,14 @@ export class SharedRuntime implements BgpRuntime {
   private routesDueSince: number | undefined;
   /** a learned-routes publish not yet written */
   private routesWriting = false;
+  /** the next learned-routes publish reads every peer (publishRoutes) */
+  private routesFull = true;
+  /** `<rs key>\n<connection key>` → its sessions' counters when its learned routes were last read */
+  private readonly routesSignatures = new Map<string, string>();
+  /** the same, as last seen (the counters of a table still arriving move between two looks) */
+  private routesSeen = new Map<string, string>();
+  /** the next learned-routes publish starts no earlier (ROUTES_DUTY_FACTOR) */
+  private routesQuietUntil = 0;
   private readonly resyncTimer: NodeJS.Timeout;
   private readonly onError: (error: unknown) => void;
   private closed = false;
@@ -140,7 +150,10 @@ export class SharedRuntime implements BgpRuntime {
     };
     diagnostics.subscribe(SESSION_CHANNEL, onSession);
     this.unsubscribe.push(() => diagnostics.unsubscribe(SESSION_CHANNEL, onSession));
-    this.resyncTimer = setInterval(() => this.scheduleRoutes(), options.resyncMs ?? 5000);
+    this.resyncTimer = setInterval(() => {
+      this.routesFull = true;
+      this.scheduleRoutes();
+    }, options.resyncMs ?? 5000);
     this.resyncTimer.unref();
   }
 
@@ -179,10 +192,12 @@ export class SharedRuntime implements BgpRuntime {
   }
 
   updateSettings(routeServerId: string, settings: RouteServerRuntimeSettings): Promise<void> {
+    this.routesFull = true;
     return this.local.updateSettings(routeServerId, settings);
   }
 
   setAddressSpaces(routeServerId: string, addressSpaces: readonly string[]): Promise<void> {
+    this.routesFull = true;
     return this.local.setAddressSpaces(routeServerId, addressSpaces);
   }
 
@@ -202,7 +217,11 @@ export class SharedRuntime implements BgpRuntime {
     const connection = idKey(connectionId);
     this.served.get(key)?.peers.delete(connection);
     this.unpublish(
-      (parsed) => parsed.routeServer === key && parsed.kind !== 'i' && parsed.item === connection,
+      (parsed) =>
+        parsed.routeServer === key &&
+        parsed.kind !== 'i' &&
+        parsed.kind !== 'j' &&
+        parsed.item === connection,
     );
   }
 
@@ -313,28 +332,12 @@ export class SharedRuntime implements BgpRuntime {
 
   private onLocalInjected(routes: InjectedRoutes): void {
     for (const listener of [...this.listeners]) listener(routes);
-    const key = `${idKey(routes.routeServerId)}\n${routes.instance}`;
+    const routeServer = idKey(routes.routeServerId);
+    const key = `${routeServer}\n${routes.instance}`;
     let own = this.injected.get(key);
-    if (own === undefined) {
-      own = {
-        routes: Array.from({ length: INJECTED_SHARDS }, () => new Map<string, readonly string[]>()),
-        dirty: new Set(),
-      };
-      this.injected.set(key, own);
-    }
-    if (routes.withdrawAll === true) {
-      own.routes.forEach((shard, index) => {
-        if (shard.size > 0) own.dirty.add(index);
-        shard.clear();
-      });
-    }
-    for (const change of routes.changes) {
-      const prefix = formatPrefix(change.prefix);
-      const shard = shardOf(prefix);
-      if (change.route === null) own.routes[shard]!.delete(prefix);
-      else own.routes[shard]!.set(prefix, change.route.nextHops);
-      own.dirty.add(shard);
-    }
+    if (own === undefined)
+      this.injected.set(key, (own = new InjectedPublisher(routeServer, routes.instance, this.epoch)));
+    own.apply(routes);
     this.scheduleInjected();
     this.scheduleRoutes();
   }
@@ -347,23 +350,28 @@ export class SharedRuntime implements BgpRuntime {
     }, INJECTED_FLUSH_MS);
   }
 
-  /** Publishes the changed shards; changes made until that is written wait for the next flush. */
+  /** Publishes what changed; changes made until that is written wait for the next flush. */
   private flushInjected(): void {
-    const entries: LiveEntry[] = [];
-    for (const [key, own] of this.injected) {
-      const [routeServer, instance] = key.split('\n') as [string, string];
-      for (const shard of own.dirty) {
-        const routes = own.routes[shard]!;
-        const liveName = liveKey('i', routeServer, instance, String(shard));
-        entries.push({ key: liveName, value: routes.size === 0 ? undefined : encodeInjected(routes) });
-      }
-      own.dirty.clear();
-    }
+    const entries = [...this.injected.values()].flatMap((own) => own.flush());
+    if (entries.length === 0) return;
     this.injectedWriting = true;
-    void this.publish(entries).finally(() => {
-      this.injectedWriting = false;
-      if ([...this.injected.values()].some((own) => own.dirty.size > 0)) this.scheduleInjected();
-    });
+    // written even when a value equals the last one: a shard rewritten by a compaction takes over its prefixes
+    for (const { key, value } of entries)
+      if (value === undefined) this.published.delete(key);
+      else this.published.set(key, value);
+    void this.live
+      .publish(entries)
+      .catch(this.onError)
+      .finally(() => {
+        this.injectedWriting = false;
+        if (this.injectedBusy) this.scheduleInjected();
+        else if (this.routesDueSince !== undefined) this.scheduleRoutes();
+      });
+  }
+
+  /** Injected changes are waiting or being written. */
+  private get injectedBusy(): boolean {
+    return this.injectedWriting || [...this.injected.values()].some((own) => own.hasPending);
   }
 
   private publishSessions(): void {
@@ -393,47 +401,88 @@ export class SharedRuntime implements BgpRuntime {
     this.routesDueSince ??= now;
     if (this.routesWriting) return;
     clearTimeout(this.routesTimer);
-    const wait = Math.max(0, Math.min(ROUTES_SETTLE_MS, this.routesDueSince + ROUTES_MAX_WAIT_MS - now));
-    this.routesTimer = setTimeout(() => {
-      this.routesTimer = undefined;
-      this.routesDueSince = undefined;
-      this.routesWriting = true;
-      this.publishRoutes()
-        .catch(this.onError)
-        .finally(() => {
-          this.routesWriting = false;
-          // changed while these were read and written
-          if (this.routesDueSince !== undefined) this.scheduleRoutes();
-        });
-    }, wait);
+    const wait = Math.max(
+      this.routesQuietUntil - now,
+      Math.min(ROUTES_SETTLE_MS, this.routesDueSince + ROUTES_MAX_WAIT_MS - now),
+      0,
+    );
+    this.routesTimer = setTimeout(() => void this.runRoutes(), wait);
   }
 
-  /** Learned routes of every peer of every served route server, where they changed; resolves once written. */
-  private async publishRoutes(): Promise<void> {
+  private async runRoutes(): Promise<void> {
+    this.routesTimer = undefined;
+    const dueSince = this.routesDueSince ?? Date.now();
+    const overdue = Date.now() >= dueSince + ROUTES_MAX_WAIT_MS;
+    // injected routes first: the next flush of injected routes schedules these again
+    if (this.injectedBusy && !overdue) return;
+    this.routesDueSince = undefined;
+    this.routesWriting = true;
+    const started = Date.now();
+    let published = true;
+    try {
+      published = await this.publishRoutes(overdue);
+    } catch (error) {
+      this.onError(error);
+    } finally {
+      this.routesWriting = false;
+    }
+    if (published) this.routesQuietUntil = Date.now() + ROUTES_DUTY_FACTOR * (Date.now() - started);
+    else this.routesDueSince = Math.min(dueSince, this.routesDueSince ?? dueSince);
+    // changed while these were read and written, or still changing
+    if (this.routesDueSince !== undefined) this.scheduleRoutes();
+  }
+
+  /**
+   * Learned routes of every peer of every served route server, where they
+   * changed; resolves once written. A peer whose sessions' counters
+   * (state, routes, UPDATEs) are as at the last publish is not read again,
+   * except on a full resync (every `resyncMs`, and after a change of the
+   * rules that decide which routes are accepted). While a peer's counters
+   * still move (a table arriving) nothing is read, unless `overdue`: false.
+   */
+  private async publishRoutes(overdue: boolean): Promise<boolean> {
+    const signatures = new Map<string, string>();
+    for (const each of await this.local.peerStatistics()) {
+      const key = `${idKey(each.routeServerId)}\n${idKey(each.connectionId)}`;
+      const signature = `${each.instance}:${each.state}:${each.learned}:${each.updatesReceived}:${each.prefixesWithdrawn};`;
+      signatures.set(key, (signatures.get(key) ?? '') + signature);
+    }
+    const seen = this.routesSeen;
+    this.routesSeen = signatures;
+    const moving = [...signatures].some(
+      ([key, signature]) => seen.get(key) !== signature && this.routesSignatures.get(key) !== signature,
+    );
+    if (moving && !overdue) return false;
+    const full = this.routesFull;
+    this.routesFull = false;
     const entries: LiveEntry[] = [];
     const present = new Set<string>();
+    const unchanged = new Set<string>();
     for (const [routeServer, served] of this.served) {
       for (const [connection, peer] of served.peers) {
-        const routes = await this.local.learnedRoutes(served.id, peer.connectionId);
-        const byInstance = new Map<string, PeerRoute[]>();
-        for (const route of routes) {
-          const list = byInstance.get(route.instance);
-          if (list === undefined) byInstance.set(route.instance, [route]);
-          else list.push(route);
+        const peerKey = `${routeServer}\n${connection}`;
+        const signature = signatures.get(peerKey) ?? '';
+        if (!full && this.routesSignatures.get(peerKey) === signature) {
+          unchanged.add(peerKey);
+          continue;
         }
-        for (const [instance, list] of byInstance) {
-          list.sort((a, b) => (a.network < b.network ? -1 : a.network > b.network ? 1 : 0));
+        this.routesSignatures.set(peerKey, signature);
+        const routes = await this.local.learnedRoutes(served.id, peer.connectionId);
+        for (const [instance, list] of byInstance(routes))
           encodePeerRoutes(list).forEach((value, chunk) => {
             const key = liveKey('l', routeServer, instance, connection, String(chunk));
             present.add(key);
             entries.push({ key, value });
           });
-        }
       }
     }
-    if (this.closed) return;
-    const gone = this.unpublished((parsed, key) => parsed.kind === 'l' && !present.has(key));
+    if (this.closed) return true;
+    const gone = this.unpublished(
+      (parsed, key) =>
+        parsed.kind === 'l' && !present.has(key) && !unchanged.has(`${parsed.routeServer}\n${parsed.item}`),
+    );
     await this.publish([...gone, ...entries], { bulk: true });
+    return true;
   }
 
   /** Publishes the entries whose value differs from what was published; resolves once they are written. */
@@ -492,17 +541,10 @@ export class SharedRuntime implements BgpRuntime {
 
   /** The other instances' injected routes of a route server that starts here (its model binding is new). */
   private replayRemote(routeServer: string): void {
-    const byInstance = new Map<InstanceId, VnetRouteChange[]>();
-    for (const [key, routes] of this.remoteInjected) {
-      const parsed = parseLiveKey(key)!;
-      if (parsed.routeServer !== routeServer) continue;
-      const changes = byInstance.get(parsed.instance) ?? [];
-      for (const [prefix, nextHops] of routes)
-        changes.push({ prefix: parsePrefix(prefix), route: { nextHops } });
-      byInstance.set(parsed.instance, changes);
-    }
-    for (const [instance, changes] of byInstance) {
-      const routes: InjectedRoutes = { routeServerId: routeServer, instance, changes };
+    for (const [key, remote] of this.remoteInjected) {
+      const [id, instance] = key.split('\n') as [string, InstanceId];
+      if (id !== routeServer) continue;
+      const routes: InjectedRoutes = { routeServerId: routeServer, instance, changes: remote.routes() };
       for (const listener of [...this.listeners]) listener(routes);
     }
   }
@@ -525,26 +567,34 @@ export class SharedRuntime implements BgpRuntime {
       case 'q':
       case 'r':
         return;
-      case 'i': {
-        const before = this.remoteInjected.get(key) ?? new Map<string, readonly string[]>();
-        const after = value === undefined ? new Map<string, readonly string[]>() : decodeInjected(value);
-        if (value === undefined) this.remoteInjected.delete(key);
-        else this.remoteInjected.set(key, after);
+      case 'i':
+      case 'j': {
         const groupKey = `${parsed.routeServer}\n${parsed.instance}`;
+        let remote = this.remoteInjected.get(groupKey);
+        if (remote === undefined) this.remoteInjected.set(groupKey, (remote = new RemoteInjected()));
         let group = injected.get(groupKey);
         if (group === undefined) {
           group = { id: parsed.routeServer, instance: parsed.instance, changes: [] };
           injected.set(groupKey, group);
         }
-        for (const prefix of before.keys())
-          if (!after.has(prefix)) group.changes.push({ prefix: parsePrefix(prefix), route: null });
-        for (const [prefix, nextHops] of after) {
-          const old = before.get(prefix);
-          if (old === undefined || old.join(',') !== nextHops.join(','))
-            group.changes.push({ prefix: parsePrefix(prefix), route: { nextHops } });
-        }
+        if (parsed.kind === 'j') remote.applyDelta(key, value, group.changes);
+        else remote.applyShard(key, Number(parsed.item), value, group.changes);
+        if (remote.empty) this.remoteInjected.delete(groupKey);
         return;
       }
     }
   }
+}
+
+/** Routes by instance, each list sorted by prefix text (a stable value for an unchanged table). */
+function byInstance(routes: readonly PeerRoute[]): Map<InstanceId, PeerRoute[]> {
+  const lists = new Map<InstanceId, PeerRoute[]>();
+  for (const route of routes) {
+    const list = lists.get(route.instance);
+    if (list === undefined) lists.set(route.instance, [route]);
+    else list.push(route);
+  }
+  for (const list of lists.values())
+    list.sort((a, b) => (a.network < b.network ? -1 : a.network > b.network ? 1 : 0));
+  return lists;
 }
