@@ -9,27 +9,37 @@
  * runs the instance reads the Adj-RIB-Out from its runtime and writes the
  * answer under its own lease, in chunks; the asker deletes the query once
  * it has every chunk, and the answering process then deletes the answer. A
- * process that dies takes its queries or answers with its lease. An
- * instance that does not answer within ANSWER_TIMEOUT_MS is left out of the
- * answer, as an instance that is down (its routes are shown once it
- * answers again).
+ * process that dies takes its queries or answers with its lease.
+ *
+ * The answering process acknowledges a query at once (chunk 0 of 0), then
+ * reads the routes and writes them `bulk`, so a large answer (1,000,000
+ * routes: about 50 chunks, 6 MiB) never delays injected routes or session
+ * states. An instance that does not acknowledge within ANSWER_TIMEOUT_MS is
+ * left out of the answer, as an instance that is down (its routes are shown
+ * once it answers again); one that acknowledged but then sends no chunk for
+ * ANSWER_PROGRESS_MS fails the query with the retryable STORE_UNAVAILABLE
+ * (503), rather than answering without its routes.
  */
 import { randomBytes } from 'node:crypto';
 import type { InstanceId } from '../rib/ports.js';
 import type { PeerRoute } from '../runtime/index.js';
 import type { LiveEntry } from '../store/index.js';
+import { RouteServerError, ROUTE_SERVER_ERROR_CODES as E } from './errors.js';
 import { decodePeerRoutes, encodePeerRoutes, liveKey, type ParsedKey } from './live-encoding.js';
 
 const ANSWER_TIMEOUT_MS = 5000;
+const ANSWER_PROGRESS_MS = 60_000;
 
 interface Asked {
   readonly chunks: Map<number, Buffer>;
+  /** the answering process acknowledged the query: it runs the instance and is reading the routes */
+  acknowledged(): void;
   finish(routes: PeerRoute[]): void;
 }
 
 interface AdvertisedQueryPorts {
-  /** writes (or, with value undefined, deletes) this process's keys */
-  publish(entries: readonly LiveEntry[]): void;
+  /** writes (or, with value undefined, deletes) this process's keys; `bulk` as live-state.ts says */
+  publish(entries: readonly LiveEntry[], options?: { bulk?: boolean }): void;
   /** the Adj-RIB-Out of a local instance toward a peer, by route server and connection id keys */
   advertisedRoutes(
     routeServer: string,
@@ -49,19 +59,46 @@ export class AdvertisedQueries {
 
   constructor(private readonly ports: AdvertisedQueryPorts) {}
 
-  /** The routes `instance` (run by another process) advertises to the peer; [] if it does not answer in time. */
+  /**
+   * The routes `instance` (run by another process) advertises to the peer;
+   * [] if it does not acknowledge in time; rejects when it acknowledged but
+   * its answer stopped arriving.
+   */
   ask(routeServer: string, instance: InstanceId, connection: string): Promise<PeerRoute[]> {
     const query = `${process.pid}-${++this.sequence}-${randomBytes(4).toString('hex')}`;
     const key = liveKey('q', routeServer, instance, connection, query);
-    return new Promise((resolve) => {
-      const finish = (routes: PeerRoute[]) => {
+    return new Promise((resolve, reject) => {
+      const end = () => {
         clearTimeout(timer);
         this.asked.delete(query);
         if (!this.closed) this.ports.publish([{ key, value: undefined }]);
-        resolve(routes);
       };
-      const timer = setTimeout(() => finish([]), ANSWER_TIMEOUT_MS);
-      this.asked.set(query, { chunks: new Map(), finish });
+      const stalled = () => {
+        end();
+        reject(
+          new RouteServerError(
+            E.STORE_UNAVAILABLE,
+            `${instance}'s advertised routes stopped arriving through the store ` +
+              `(no part for ${ANSWER_PROGRESS_MS / 1000} s); try again`,
+            '',
+          ),
+        );
+      };
+      let timer = setTimeout(() => {
+        end();
+        resolve([]);
+      }, ANSWER_TIMEOUT_MS);
+      this.asked.set(query, {
+        chunks: new Map(),
+        acknowledged: () => {
+          clearTimeout(timer);
+          timer = setTimeout(stalled, ANSWER_PROGRESS_MS);
+        },
+        finish: (routes) => {
+          end();
+          resolve(routes);
+        },
+      });
       this.ports.publish([{ key, value: Buffer.from('?') }]);
     });
   }
@@ -82,12 +119,22 @@ export class AdvertisedQueries {
   }
 
   private async answer(parsed: ParsedKey, key: string): Promise<void> {
-    this.answered.set(key, []);
+    const acknowledgement = liveKey(
+      'r',
+      parsed.routeServer,
+      parsed.instance,
+      parsed.item,
+      parsed.chunk!,
+      '0',
+      '0',
+    );
+    this.answered.set(key, [acknowledgement]);
+    this.ports.publish([{ key: acknowledgement, value: Buffer.from('!') }]);
     const routes = [...(await this.ports.advertisedRoutes(parsed.routeServer, parsed.instance, parsed.item))];
     // deleted meanwhile: the asker gave up or died
     if (this.closed || !this.answered.has(key)) return;
     routes.sort((a, b) => (a.network < b.network ? -1 : a.network > b.network ? 1 : 0));
-    const chunks = routes.length === 0 ? [Buffer.from('[]')] : encodePeerRoutes(routes);
+    const chunks = encodePeerRoutes(routes);
     const entries = chunks.map((value, chunk) => ({
       key: liveKey(
         'r',
@@ -100,11 +147,8 @@ export class AdvertisedQueries {
       ),
       value,
     }));
-    this.answered.set(
-      key,
-      entries.map((entry) => entry.key),
-    );
-    this.ports.publish(entries);
+    this.answered.set(key, [acknowledgement, ...entries.map((entry) => entry.key)]);
+    this.ports.publish(entries, { bulk: true });
   }
 
   private withdraw(key: string): void {
@@ -118,6 +162,9 @@ export class AdvertisedQueries {
     const asked = parsed.chunk === undefined ? undefined : this.asked.get(parsed.chunk);
     const answer = parsed.answer;
     if (asked === undefined || answer === undefined) return;
+    // the acknowledgement, then each chunk: the answer is still coming
+    asked.acknowledged();
+    if (answer.chunks === 0) return;
     asked.chunks.set(answer.chunk, value);
     if (asked.chunks.size < answer.chunks) return;
     const routes: PeerRoute[] = [];

@@ -138,7 +138,7 @@ export class SharedRuntime implements BgpRuntime {
   ) {
     this.onError = options.onError ?? (() => undefined);
     this.queries = new AdvertisedQueries({
-      publish: (entries) => void this.publish(entries),
+      publish: (entries, options) => void this.publish(entries, options),
       advertisedRoutes: (routeServer, instance, connection) =>
         this.localAdvertised(routeServer, instance, connection),
       onError: this.onError,
