@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what the test suite and the lab need on a fresh Debian 12 machine:
-# the BGP daemons used as real peers, etcd (the shared store), iproute2, and the npm packages.
+# the BGP daemons used as real peers, etcd (the shared store), iproute2, Chromium (the dashboard's
+# browser test drives it through playwright-core), and the npm packages.
 # Idempotent: installs only what is missing. Needs root for the Debian part.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(frr bird2 gobgpd exabgp openbgpd etcd-server iproute2 python3 iputils-ping traceroute)
+DEBIAN_PACKAGES=(frr bird2 gobgpd exabgp openbgpd etcd-server iproute2 python3 iputils-ping traceroute chromium)
 
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do

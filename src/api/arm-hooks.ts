@@ -165,6 +165,8 @@ interface ArmHookOptions {
   readonly authenticator: BearerAuthenticator;
   /** role-based access control (authorization.ts); without it every authenticated caller may do everything */
   readonly authorizer?: Authorizer;
+  /** paths that hold no data and need no token (the dashboard's page and assets, dashboard.ts) */
+  readonly isOpenPath?: (url: string) => boolean;
 }
 
 /** The headers every answer carries: request ids, caching, HSTS. */
@@ -204,7 +206,8 @@ export function installArmHooks(app: FastifyInstance, options: ArmHookOptions): 
   app.addHook('onRequest', async (request, reply) => {
     setArmHeaders(request, reply);
     // the discovery documents and the token endpoint are how a client gets a token
-    if (isIdentityPath(request.url)) {
+    const read = request.method === 'GET' || request.method === 'HEAD';
+    if (isIdentityPath(request.url) || (read && options.isOpenPath?.(request.url) === true)) {
       checkHostHeader(request.headers.host);
       return;
     }

@@ -27,3 +27,5 @@ export {
   DEFAULT_ROUTE_WATCH_STREAM,
   type RouteWatchStreamOptions,
 } from './route-watch.js';
+export { registerDashboardData, type DashboardSources } from './dashboard-data.js';
+export type { DashboardSessionEvent, SessionCounters } from './dashboard-history.js';

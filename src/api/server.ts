@@ -15,6 +15,7 @@ import { Authorizer } from './authorization.js';
 import { ensureApiCredentials, tokenSigningKey, type ApiCredentials, type TlsOption } from './credentials.js';
 import { registerIdentityRoutes, TokenAuthority, type IdentityOptions } from './identity.js';
 import { registerGraphRoutes } from './routes/graph.js';
+import { isDashboardAssetPath, registerDashboardShell } from './dashboard.js';
 import { registerSubscriptionRoutes, type SubscriptionEntry } from './routes/subscriptions.js';
 import {
   assignmentsInForce,
@@ -76,6 +77,10 @@ export interface ApiServer {
   readonly credentials: ApiCredentials;
   readonly operations: OperationRegistry;
   readonly lro: LroSettings;
+  /** decides each request by role (authorization.ts); the dashboard asks it where a caller may write */
+  readonly authorizer: Authorizer;
+  /** the subscriptions `GET /subscriptions` lists */
+  readonly subscriptionIds: readonly string[];
   registerResource<Body>(definition: ArmResourceDefinition<Body>): void;
   /** starts listening; resolves with the bound address */
   listen(): Promise<{ host: string; port: number; url: string }>;
@@ -173,7 +178,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   );
   const configuredInForce = configuredRecords(configured);
   const authorizer = new Authorizer(() => assignmentsInForce(configuredInForce, options.roleAssignments));
-  installArmHooks(app, { authenticator, authorizer });
+  installArmHooks(app, { authenticator, authorizer, isOpenPath: isDashboardAssetPath });
   if (options.auditLogger !== undefined) installAuditLog(app, { logger: options.auditLogger, principals });
   await registerOpenApi(app);
   if (authority !== undefined) {
@@ -191,11 +196,14 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   const providerOperations = new ProviderOperations();
   registerOperationsRoute(app, providerOperations);
   registerOperationRoutes(app, lro);
+  await registerDashboardShell(app);
   return {
     app,
     credentials,
     operations,
     lro,
+    authorizer,
+    subscriptionIds: (options.subscriptions ?? []).map((entry) => entry.subscriptionId),
     registerResource(definition) {
       registerArmResource(app, lro, definition);
       providerOperations.add(definition.types, 'read');

@@ -16,6 +16,7 @@ import { CodedError } from '../lib/errors.js';
 import {
   createApiServer,
   parsePublicUrl,
+  registerDashboardData,
   registerRouteWatch,
   type ApiServer,
   type ApiServerOptions,
@@ -26,6 +27,7 @@ import { openEtcdLiveState, type LiveStateStore, type ResourceStore } from '../s
 import { RouteServerService, SharedRuntime, type RouteServerLimits } from '../routeserver/index.js';
 import { WorkerRuntime, type BgpRuntime } from '../runtime/index.js';
 import { applyConfig, type ApplyReport } from './config-apply.js';
+import { dashboardSources } from './dashboard-sources.js';
 import { loadConfigFile } from './config-load.js';
 import { pruneUndeclared, readDeclared, writeDeclared } from './config-prune.js';
 import type { ConfigFile } from './config-schema.js';
@@ -239,6 +241,7 @@ async function startApi(
   });
   registerNetworkResources(parts.api, parts.service!);
   registerRouteWatch(parts.api.app, parts.service!);
+  registerDashboardData(parts.api, parts.service!, dashboardSources(parts.runtime));
   const { registry: metrics, unsubscribe } = serveMetrics(parts.runtime);
   parts.unsubscribe.push(unsubscribe);
   parts.api.app.get(METRICS_PATH, { schema: { hide: true } }, async (_request, reply) => {
