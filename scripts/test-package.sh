@@ -27,6 +27,7 @@ tarball="$work/$(tail -n 1 "$work/pack.out")"
 tar -tzf "$tarball" | sort >"$work/contents"
 for wanted in package/package.json package/README.md package/LICENSE package/bin/routeserver.js \
   package/dist/cli/main.js package/dist/demo/scripts/demo.js package/dist/demo/scripts/demo-gateways.js \
+  package/dist/web/index.html \
   package/examples/seed-scenario.yaml package/examples/gateways-scenario.yaml; do
   grep -qx "$wanted" "$work/contents" || fail "the tarball lacks $wanted"
 done
