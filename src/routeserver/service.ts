@@ -32,6 +32,7 @@ import { OperationRecords } from './operation-records.js';
 import { RoleAssignmentRecords } from './role-assignment-records.js';
 import { RemoteChanges } from './remote-changes.js';
 import * as routeTables from './route-tables.js';
+import * as virtualRouters from './virtual-routers.js';
 import { DEFAULT_ROUTE_WATCH_OPTIONS, EffectiveRouteWatch, type RouteWatchOptions } from './route-watch.js';
 
 export interface RouteServerServiceOptions {
@@ -62,7 +63,8 @@ export type NetworkResources = ReturnType<typeof network.virtualNetworkResources
   ReturnType<typeof nics.networkInterfaceResources> &
   ReturnType<typeof routeServers.routeServerResources> &
   ReturnType<typeof gateways.gatewayResources> &
-  ReturnType<typeof publicIps.publicIpAddressResources>;
+  ReturnType<typeof publicIps.publicIpAddressResources> &
+  ReturnType<typeof virtualRouters.virtualRouterResources>;
 
 function loadStored<T extends keyof typeof TYPES>(core: ServiceCore, kind: T) {
   return core.loadType(TYPES[kind]) as Promise<Stored<(typeof TYPES)[T]>[]>;
@@ -131,13 +133,16 @@ export class RouteServerService {
       core.reportEffectError(error),
     );
     this.roleAssignments = new RoleAssignmentRecords(core.store);
+    const hubs = routeServers.routeServerResources(core);
     this.resources = {
       ...network.virtualNetworkResources(core),
       ...routeTables.routeTableResources(core),
       ...nics.networkInterfaceResources(core),
-      ...routeServers.routeServerResources(core),
+      ...hubs,
       ...gateways.gatewayResources(core),
       ...publicIps.publicIpAddressResources(core),
+      // the preview-era view of the same route servers
+      ...virtualRouters.virtualRouterResources(core, hubs),
     };
     this.resourceGroups = new ResourceGroups(core.store, this.resources, resourceGroupPolicy);
   }

@@ -15,6 +15,7 @@ import { publicIpAddressSchemas } from './public-ip-addresses.js';
 import { routeSchemas, routeTableSchemas } from './route-tables.js';
 import { bgpConnectionSchemas, ipConfigurationSchemas, routeServerSchemas } from './virtual-hubs.js';
 import { peeringSchemas, subnetSchemas, virtualNetworkSchemas } from './virtual-networks.js';
+import { virtualRouterPeeringSchemas, virtualRouterSchemas } from './virtual-routers.js';
 
 /** The schemas of every resource type the service serves (a type without them does not compile). */
 const SCHEMAS: { readonly [K in keyof NetworkResources]: WireSchemas } = {
@@ -33,6 +34,8 @@ const SCHEMAS: { readonly [K in keyof NetworkResources]: WireSchemas } = {
   expressRouteCircuits: expressRouteCircuitSchemas,
   circuitPeerings: circuitPeeringSchemas,
   publicIPAddresses: publicIpAddressSchemas,
+  virtualRouters: virtualRouterSchemas,
+  virtualRouterPeerings: virtualRouterPeeringSchemas,
 };
 
 /** Registers every resource type's descriptor with its schemas; call before `server.listen()`. */
