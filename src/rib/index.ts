@@ -15,7 +15,7 @@ export type { PeerCapabilities, PeerId, PeerInfo } from './peer.js';
 export type { AdvertisedRoute, LearnedRoute, PeerRouteView } from './views.js';
 export { DECISION_STEPS, decide } from './decision.js';
 export type { Decision, DecisionPath, DecisionStep, RoutingPreference } from './decision.js';
-export { InternalLinkReceiver, internalPeerInfo } from './internal-link.js';
+export { InternalLinkReceiver, InternalLinkSender, internalPeerInfo } from './internal-link.js';
 export type { InternalLinkPeer } from './internal-link.js';
 export { RIB_ERROR_CODES, RibError } from './errors.js';
 export type { RibErrorCode } from './errors.js';

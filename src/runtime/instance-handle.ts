@@ -38,6 +38,10 @@ interface InstanceHandleEvents {
   withdrawAll(): void;
   /** UPDATEs for the other end of an internal link */
   linkSend?(linkId: string, messages: readonly Uint8Array[]): void;
+  /** bytes of the other end of an internal link this instance's engine took */
+  linkAcknowledged?(linkId: string, bytes: number): void;
+  /** the other end of an internal link fell too far behind: reset the link */
+  linkReset?(linkId: string): void;
   /** the instance listens again after a failure (its internal links are up again on its side) */
   restarted?(): void;
 }
@@ -171,6 +175,12 @@ export class InstanceHandle {
         return;
       case 'link-send':
         this.events.linkSend?.(report.linkId, report.messages);
+        return;
+      case 'link-ack':
+        this.events.linkAcknowledged?.(report.linkId, report.bytes);
+        return;
+      case 'link-reset':
+        this.events.linkReset?.(report.linkId);
         return;
       case 'diagnostics':
         if (REPUBLISHED.has(report.channel)) diagnostics.channel(report.channel).publish(report.message);

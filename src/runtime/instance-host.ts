@@ -19,7 +19,7 @@ import {
   type InstanceStartSpec,
 } from './protocol.js';
 import type { InstanceHealth, PeerRoute, PeerSpec, PeerStatistics } from './types.js';
-import type { PeerMessageCounts } from './instance.js';
+import type { InternalLinkTransport, PeerMessageCounts } from './instance.js';
 
 /** Changes per batch at most: a full table crosses in batches of this size. */
 export const BATCH_LIMIT = 65_536;
@@ -58,15 +58,16 @@ export class InstanceHost {
         });
         return undefined;
       case 'link-up':
-        this.running?.linkUp(command.linkId, command.peer, (messages) =>
-          this.linkSend(command.linkId, messages),
-        );
+        this.running?.linkUp(command.linkId, command.peer, this.transport(command.linkId));
         return undefined;
       case 'link-down':
         this.running?.linkDown(command.linkId);
         return undefined;
       case 'link-receive':
         this.running?.linkReceive(command.linkId, command.messages);
+        return undefined;
+      case 'link-ack':
+        this.running?.linkAcknowledged(command.linkId, command.bytes);
         return undefined;
       case 'spaces':
         this.addressSpaces.set(command.addressSpaces);
@@ -115,7 +116,7 @@ export class InstanceHost {
     }
     for (const peer of spec.peers) this.configure(peer);
     for (const link of spec.links ?? [])
-      this.running.linkUp(link.linkId, link.peer, (messages) => this.linkSend(link.linkId, messages));
+      this.running.linkUp(link.linkId, link.peer, this.transport(link.linkId));
     return this.running.speaker.port;
   }
 
@@ -142,6 +143,15 @@ export class InstanceHost {
   }
 
   /** What the engine sends an internal link goes to the main thread, which hands it to the other end. */
+  /** An internal link's end reaches the other end through the main thread (worker-runtime.ts). */
+  private transport(linkId: string): InternalLinkTransport {
+    return {
+      send: (messages) => this.linkSend(linkId, messages),
+      acknowledge: (bytes) => this.report({ type: 'link-ack', linkId, bytes }),
+      reset: () => this.report({ type: 'link-reset', linkId }),
+    };
+  }
+
   private linkSend(linkId: string, messages: Buffer[]): void {
     const copies = messages.map((message) => Uint8Array.from(message));
     this.report(

@@ -23,7 +23,7 @@ import type { NlriList, UpdateMessage } from '../bgp/codec/index.js';
 import { BgpSpeaker, SessionError } from '../bgp/session/index.js';
 import type { PeerOptions, SessionEvent, SocketOptions } from '../bgp/session/index.js';
 import type { Negotiated } from '../bgp/fsm/index.js';
-import { InternalLinkReceiver, internalPeerInfo, RouteEngine } from '../rib/index.js';
+import { InternalLinkReceiver, InternalLinkSender, internalPeerInfo, RouteEngine } from '../rib/index.js';
 import type { EngineRole } from '../policy/index.js';
 import type {
   AdvertisedRoute,
@@ -59,6 +59,13 @@ interface RouteServerInstanceOptions {
   readonly socketOptions?: SocketOptions;
 }
 
+/** How an internal link's end reaches the other end, through the link's owner. */
+export interface InternalLinkTransport {
+  readonly send: (messages: Buffer[]) => void;
+  readonly acknowledge: (bytes: number) => void;
+  readonly reset: () => void;
+}
+
 /** What one peer sent since the instance started (metrics: counters, never reset while it runs). */
 export interface PeerMessageCounts {
   /** UPDATE messages */
@@ -77,8 +84,11 @@ export class RouteServerInstance {
   readonly engine: RouteEngine;
   private speakerRef: BgpSpeaker | undefined;
   private readonly drainCallbacks = new Map<string, (() => void)[]>();
-  /** internal links (src/rib/internal-link.ts), by link id: the receiving side */
-  private readonly links = new Map<string, InternalLinkReceiver>();
+  /** internal links (src/rib/internal-link.ts), by link id: both sides of this end */
+  private readonly links = new Map<
+    string,
+    { sender: InternalLinkSender; receiver: InternalLinkReceiver; reset: () => void }
+  >();
   private readonly counts = new Map<string, PeerMessageCounts>();
 
   private constructor(readonly options: RouteServerInstanceOptions) {
@@ -98,7 +108,10 @@ export class RouteServerInstance {
       sink: options.sink,
     });
     this.engine.onSessionCloseRequested((request) => {
-      this.speakerRef?.peer(request.peer)?.resetWith(request.notification);
+      // an internal link fell too far behind: its owner resets it at both ends
+      const link = this.links.get(request.peer);
+      if (link !== undefined) link.reset();
+      else this.speakerRef?.peer(request.peer)?.resetWith(request.notification);
     });
     this.engine.onReadResumed((peer) => this.speakerRef?.peer(peer)?.resumeReading());
   }
@@ -147,27 +160,33 @@ export class RouteServerInstance {
 
   /**
    * Brings an internal link up (again: the other end re-sends its table):
-   * what the engine sends the link goes to `send`.
+   * what the engine sends the link goes to `transport.send`, the bytes its
+   * engine took from the other end are acknowledged through
+   * `transport.acknowledge`, and `transport.reset` asks the owner to reset
+   * the link when the other end fell too far behind (src/rib/internal-link.ts).
    */
-  linkUp(linkId: string, peer: InternalLinkPeer, send: (messages: Buffer[]) => void): void {
-    this.engine.peerUp(linkId, internalPeerInfo(peer), {
-      send: (messages) => {
-        send(messages);
-        return true;
-      },
-      onDrain: () => undefined,
-    });
-    this.links.set(linkId, new InternalLinkReceiver(this.engine, linkId));
+  linkUp(linkId: string, peer: InternalLinkPeer, transport: InternalLinkTransport): void {
+    this.links.get(linkId)?.receiver.close();
+    const sender = new InternalLinkSender(transport.send);
+    this.engine.peerUp(linkId, internalPeerInfo(peer), sender);
+    const receiver = new InternalLinkReceiver(this.engine, linkId, transport.acknowledge);
+    this.links.set(linkId, { sender, receiver, reset: transport.reset });
   }
 
   linkDown(linkId: string): void {
+    this.links.get(linkId)?.receiver.close();
     this.links.delete(linkId);
     this.engine.peerDown(linkId);
   }
 
   /** UPDATEs from the other end of a link that is up here; ignored otherwise. */
   linkReceive(linkId: string, messages: readonly Uint8Array[]): void {
-    this.links.get(linkId)?.receive(messages);
+    this.links.get(linkId)?.receiver.receive(messages);
+  }
+
+  /** The other end's engine took `bytes` of what this end sent on the link. */
+  linkAcknowledged(linkId: string, bytes: number): void {
+    this.links.get(linkId)?.sender.acknowledge(bytes);
   }
 
   /**

@@ -56,6 +56,7 @@ export type InstanceCommand =
   | { readonly op: 'link-up'; readonly linkId: string; readonly peer: InternalPeer }
   | { readonly op: 'link-down'; readonly linkId: string }
   | { readonly op: 'link-receive'; readonly linkId: string; readonly messages: readonly Uint8Array[] }
+  | { readonly op: 'link-ack'; readonly linkId: string; readonly bytes: number }
   | { readonly op: 'learned'; readonly connectionId: string }
   | { readonly op: 'advertised'; readonly connectionId: string }
   | { readonly op: 'statistics' }
@@ -75,6 +76,7 @@ export interface CommandResults {
   'link-up': undefined;
   'link-down': undefined;
   'link-receive': undefined;
+  'link-ack': undefined;
   learned: readonly PeerRoute[];
   advertised: readonly PeerRoute[];
   statistics: readonly PeerStatistics[];
@@ -99,6 +101,10 @@ export type InstanceReport =
   | { readonly type: 'session'; readonly peer: string; readonly state: SessionState }
   | { readonly type: 'routes'; readonly batch: RouteBatch }
   | { readonly type: 'link-send'; readonly linkId: string; readonly messages: readonly Uint8Array[] }
+  /** the bytes of the other end this end's engine took (src/rib/internal-link.ts) */
+  | { readonly type: 'link-ack'; readonly linkId: string; readonly bytes: number }
+  /** the other end fell too far behind: reset the link at both ends */
+  | { readonly type: 'link-reset'; readonly linkId: string }
   | { readonly type: 'diagnostics'; readonly channel: string; readonly message: unknown };
 
 const WITHDRAWN = 0;

@@ -31,7 +31,7 @@ import { BGP_PORT } from '../bgp/session/index.js';
 import type { InstanceId } from '../rib/ports.js';
 import { BgpRuntimeError } from './errors.js';
 import { InstanceHandle } from './instance-handle.js';
-import type { InstanceStartSpec } from './protocol.js';
+import type { InstanceCommand, InstanceStartSpec } from './protocol.js';
 import type {
   BgpRuntime,
   InjectedRoutesListener,
@@ -102,7 +102,11 @@ export class WorkerRuntime implements BgpRuntime {
             this.publish(running, instance, [], true);
             this.linkEndsDown(spec.routeServerId, instance);
           },
-          linkSend: (linkId, messages) => this.relay(linkId, spec.routeServerId, instance, messages),
+          linkSend: (linkId, messages) =>
+            this.relay(linkId, spec.routeServerId, instance, { op: 'link-receive', linkId, messages }),
+          linkAcknowledged: (linkId, bytes) =>
+            this.relay(linkId, spec.routeServerId, instance, { op: 'link-ack', linkId, bytes }),
+          linkReset: (linkId) => this.resetLink(linkId),
           restarted: () => this.linkEndsUp(spec.routeServerId, instance),
         }),
     );
@@ -202,18 +206,28 @@ export class WorkerRuntime implements BgpRuntime {
     return found;
   }
 
-  /** Hands what one end sent to the other end, in order. */
+  /** Hands what one end sent (UPDATEs, or its acknowledgement of the other's) to the other end, in order. */
   private relay(
     linkId: string,
     routeServerId: string,
     instance: InstanceId,
-    messages: readonly Uint8Array[],
+    command: Extract<InstanceCommand, { op: 'link-receive' | 'link-ack' }>,
   ) {
     const found = this.linksOf(routeServerId, instance).find(({ link }) => link.linkId === linkId);
     if (found === undefined) return;
     this.handleOf(found.there)
-      ?.tell({ op: 'link-receive', linkId, messages })
+      ?.tell(command)
       .catch(() => undefined);
+  }
+
+  /**
+   * An end fell too far behind what the other sends it (src/rib/internal-link.ts):
+   * the link goes down at both ends and up again, so each sends its whole table.
+   */
+  private resetLink(linkId: string): void {
+    const link = this.links.get(linkId);
+    if (link === undefined) return;
+    this.connectInternal(link).catch(() => undefined);
   }
 
   /** This instance (re)started with its links up: the other ends bring them up again (each re-sends its table). */
