@@ -75,7 +75,7 @@ export class Exporter {
   addressSpace(group: GroupPolicy, key: PrefixKey): RouteExport | undefined {
     if ((group.target?.kind ?? 'nva') !== 'nva') return undefined;
     const ipv6 = typeof key === 'string';
-    if (ipv6 && (!group.ipv6Unicast || !this.localV6)) return undefined;
+    if (ipv6 && (!group.ipv6Unicast || !this.localV6 || this.throughGateway(group))) return undefined;
     const fourOctet = group.context.fourOctetAs;
     const id = `${ipv6 ? 6 : 4}${fourOctet ? 'F' : 'T'}`;
     let exported = this.vnetExports.get(id);
@@ -96,7 +96,7 @@ export class Exporter {
 
   /** The Loc-RIB best path for the group, or undefined when a shared export rule refuses it. */
   bestPath(group: GroupPolicy, key: PrefixKey, entry: LocRibEntry): RouteExport | undefined {
-    if (typeof key === 'string' && !group.ipv6Unicast) return undefined;
+    if (typeof key === 'string' && (!group.ipv6Unicast || this.throughGateway(group))) return undefined;
     const best = bestOf(entry);
     const target = group.target ?? NVA_TARGET;
     if (!evaluateSharedExport(best.exportCandidate, this.context, target).advertise) return undefined;
@@ -108,6 +108,18 @@ export class Exporter {
       best.exports.set(exportClass, exported);
     }
     return exported;
+  }
+
+  /**
+   * Whether a route for the group crosses a gateway: sent to a gateway, or
+   * sent by a gateway's speaker (to on-prem or to the route server). A
+   * gateway has IPv4 addresses only (GatewaySubnet, docs/gateways.md "IPv6"),
+   * so no IPv6 route can have it as next hop: IPv6 routes never cross one,
+   * whatever the peers negotiated (the next hop would otherwise be the NVA's
+   * or the on-prem router's, which the other side cannot reach).
+   */
+  private throughGateway(group: GroupPolicy): boolean {
+    return (this.context.role ?? 'route-server') !== 'route-server' || group.target?.kind === 'gateway';
   }
 
   /** The attributes a route gets toward the group's target (src/policy/export-rules.ts, gateway-rules.ts). */
