@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PrefixMap, PrefixSet } from './prefix-map.js';
+import { PrefixIdMap, PrefixMap, PrefixSet } from './prefix-map.js';
 import { ipv4KeyOf, type PrefixKey } from './prefix.js';
 
 /** An IPv4 key with host bits zero, addresses across the whole space (past 2^31 too). */
@@ -181,6 +181,70 @@ describe('PrefixMap', () => {
     map.set(slash24(1), 2);
     map.set('2001:db8:1::/48', 3);
     expect([...map.keys()]).toEqual([slash24(1), '2001:db8:2::/48', '2001:db8:1::/48']);
+  });
+});
+
+describe('PrefixIdMap', () => {
+  const idOperation: fc.Arbitrary<Operation> = fc.oneof(
+    {
+      weight: 6,
+      arbitrary: fc.record({
+        op: fc.constant('set' as const),
+        key: anyKey,
+        value: fc.integer({ min: 0, max: 0x7fffffff }),
+      }),
+    },
+    { weight: 4, arbitrary: fc.record({ op: fc.constant('delete' as const), key: anyKey }) },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant('clear' as const) }) },
+  );
+
+  it('answers get, has, size and iteration as a Map of integers does after any sequence of changes', () => {
+    fc.assert(
+      fc.property(fc.array(idOperation, { maxLength: 300 }), anyKey, (operations, probe) => {
+        const map = new PrefixIdMap();
+        const reference = new Map<PrefixKey, number>();
+        for (const step of operations) {
+          if (step.op === 'set') {
+            map.set(step.key, step.value);
+            reference.set(step.key, step.value);
+          } else if (step.op === 'delete') {
+            expect(map.delete(step.key)).toBe(reference.delete(step.key));
+          } else {
+            map.clear();
+            reference.clear();
+          }
+          expect(map.size).toBe(reference.size);
+        }
+        for (const [key, value] of reference) {
+          expect(map.get(key)).toBe(value);
+          expect(map.has(key)).toBe(true);
+        }
+        expect(map.get(probe)).toBe(reference.get(probe) ?? -1);
+        expect(map.has(probe)).toBe(reference.has(probe));
+        expect(sorted(map.keys())).toEqual(sorted(reference.keys()));
+        const visited: string[] = [];
+        map.forEach((value, key) => visited.push(`${key}=${value}`));
+        expect(visited.sort()).toEqual([...reference].map(([key, value]) => `${key}=${value}`).sort());
+      }),
+    );
+  });
+
+  it('keeps each value with its key while inserts and deletes shift the runs', () => {
+    const map = new PrefixIdMap();
+    for (let i = 0; i < 20_000; i++) map.set(slash24(i), i);
+    for (let i = 0; i < 20_000; i += 3) map.delete(slash24(i));
+    for (let i = 0; i < 20_000; i++) expect(map.get(slash24(i))).toBe(i % 3 === 0 ? -1 : i);
+  });
+
+  it('returns to its smallest size when emptied, and to the same size when filled again', () => {
+    const map = new PrefixIdMap();
+    for (let i = 0; i < 50_000; i++) map.set(slash24(i), i);
+    const full = map.ipv4Slots;
+    for (let i = 0; i < 50_000; i++) map.delete(slash24(i));
+    expect(map.ipv4Slots).toBeLessThan(100);
+    for (let i = 0; i < 50_000; i++) map.set(slash24(i), 7);
+    expect(map.ipv4Slots).toBe(full);
+    expect(map.get(slash24(49_999))).toBe(7);
   });
 });
 

@@ -13,6 +13,7 @@
  * leaves the table as it was. The table doubles above 5/8 load, returns to
  * its smallest size when emptied and halves below 1/8 load when the entries
  * left fit the smaller table with short runs. IPv6 keys (strings) use one Map.
+ * PrefixIdMap is the same table with integer values in a typed array.
  * PrefixSet keeps insertion order instead (see there).
  *
  * Iteration: IPv4 entries in hash order (not insertion order; the same on
@@ -97,8 +98,10 @@ class Ipv4Table {
   private addresses = new Int32Array(0);
   private lengths = new Uint8Array(0);
   values: unknown[] | undefined;
+  /** Int32 values (`PrefixIdMap`), moved with the entries like `values`. */
+  ints: Int32Array | undefined;
 
-  constructor(private readonly withValues: boolean) {
+  constructor(private readonly valueKind: 'objects' | 'ints') {
     this.allocate(MIN_BITS, MIN_OVERFLOW);
   }
 
@@ -145,6 +148,7 @@ class Ipv4Table {
       lengths.copyWithin(i + 1, i, free);
       const values = this.values;
       if (values) for (let j = free; j > i; j--) values[j] = values[j - 1];
+      else this.ints!.copyWithin(i + 1, i, free);
       this.moves++;
     }
     hashes[i] = h;
@@ -152,6 +156,7 @@ class Ipv4Table {
     lengths[i] = length;
     if (i < this.low) this.low = i;
     if (this.values) this.values[i] = undefined;
+    else this.ints![i] = 0;
     this.size++;
     return i;
   }
@@ -166,6 +171,7 @@ class Ipv4Table {
       addresses.copyWithin(slot, slot + 1, j);
       lengths.copyWithin(slot, slot + 1, j);
       if (values) for (let k = slot; k < j - 1; k++) values[k] = values[k + 1];
+      else this.ints!.copyWithin(slot, slot + 1, j);
       this.moves++;
     }
     lengths[j - 1] = FREE;
@@ -260,13 +266,14 @@ class Ipv4Table {
     this.hashes = new Uint32Array(slots);
     this.addresses = new Int32Array(slots);
     this.lengths = new Uint8Array(slots).fill(FREE);
-    this.values = this.withValues ? new Array<unknown>(slots).fill(undefined) : undefined;
+    this.values = this.valueKind === 'objects' ? new Array<unknown>(slots).fill(undefined) : undefined;
+    this.ints = this.valueKind === 'ints' ? new Int32Array(slots) : undefined;
     this.moves++;
   }
 
   /** Re-places every entry, in order, in a table of 2^bits home slots (the overflow widened when a run needs it). */
   private rebuild(bits: number, overflow: number): void {
-    const { hashes, addresses, lengths, values } = this;
+    const { hashes, addresses, lengths, values, ints } = this;
     for (;;) {
       this.allocate(bits, overflow);
       const last = this.lengths.length - 1;
@@ -278,6 +285,7 @@ class Ipv4Table {
         this.addresses[to] = addresses[from]!;
         this.lengths[to] = lengths[from]!;
         if (values) this.values![to] = values[from];
+        else this.ints![to] = ints![from]!;
       }
       if (to < last) return;
       overflow *= 2;
@@ -286,7 +294,7 @@ class Ipv4Table {
 }
 
 export class PrefixMap<V> {
-  private readonly v4 = new Ipv4Table(true);
+  private readonly v4 = new Ipv4Table('objects');
   private v6: Map<string, V> | undefined;
 
   get size(): number {
@@ -360,6 +368,79 @@ export class PrefixMap<V> {
 
   [Symbol.iterator](): IterableIterator<[PrefixKey, V]> {
     return this.entries();
+  }
+}
+
+/**
+ * A PrefixMap whose values are non-negative 32-bit integers (ids), kept in an Int32Array beside the
+ * IPv4 keys: 13 bytes a slot, nothing on the JS heap per entry. `get` answers -1 for a key not
+ * there. Same iteration rules as PrefixMap.
+ */
+export class PrefixIdMap {
+  private readonly v4 = new Ipv4Table('ints');
+  private v6: Map<string, number> | undefined;
+
+  get size(): number {
+    return this.v4.size + (this.v6?.size ?? 0);
+  }
+
+  /** Slots allocated for IPv4 entries (memory: 13 bytes each), for tests and benchmarks. */
+  get ipv4Slots(): number {
+    return this.v4.slots;
+  }
+
+  /** The value of `key`, or -1. */
+  get(key: PrefixKey): number {
+    if (typeof key === 'string') return this.v6?.get(key) ?? -1;
+    const length = lengthOf(key);
+    const slot = this.v4.find(addressOf(key, length), length);
+    return slot < 0 ? -1 : this.v4.ints![slot]!;
+  }
+
+  has(key: PrefixKey): boolean {
+    if (typeof key === 'string') return this.v6?.has(key) ?? false;
+    const length = lengthOf(key);
+    return this.v4.find(addressOf(key, length), length) >= 0;
+  }
+
+  /** Stores `value` (0 to 2^31 - 1) under `key`. */
+  set(key: PrefixKey, value: number): void {
+    if (typeof key === 'string') {
+      (this.v6 ??= new Map()).set(key, value);
+      return;
+    }
+    const length = lengthOf(key);
+    const slot = this.v4.insert(addressOf(key, length), length);
+    this.v4.ints![slot] = value;
+  }
+
+  delete(key: PrefixKey): boolean {
+    if (typeof key === 'string') return this.v6?.delete(key) ?? false;
+    const length = lengthOf(key);
+    const slot = this.v4.find(addressOf(key, length), length);
+    if (slot < 0) return false;
+    this.v4.removeAt(slot);
+    return true;
+  }
+
+  clear(): void {
+    this.v4.clear();
+    this.v6 = undefined;
+  }
+
+  /** Calls `fn` for every entry; `fn` may change the map. */
+  forEach(fn: (value: number, key: PrefixKey) => void): void {
+    const cursor = new Cursor();
+    for (let slot = this.v4.next(cursor); slot >= 0; slot = this.v4.next(cursor)) {
+      fn(this.v4.ints![slot]!, this.v4.keyAt(slot));
+    }
+    this.v6?.forEach(fn);
+  }
+
+  *keys(): IterableIterator<PrefixKey> {
+    const cursor = new Cursor();
+    for (let slot = this.v4.next(cursor); slot >= 0; slot = this.v4.next(cursor)) yield this.v4.keyAt(slot);
+    if (this.v6) yield* this.v6.keys();
   }
 }
 
