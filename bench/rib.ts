@@ -2,7 +2,8 @@
  * Route engine benchmark (no assertions; prints figures).
  *
  *   npx tsx bench/rib.ts            all scenarios, each in its own process (own peak RSS)
- *   npx tsx bench/rib.ts <name>     one scenario: full-15, full-1000, azure-8x4000, peers-100x10000
+ *   npx tsx bench/rib.ts <name>     one scenario: full-15, full-1000, azure-8x4000, peers-100x10000,
+ *                                   full-1000-vnet
  *
  * One or more peers announce pre-encoded UPDATEs; each is decoded with the
  * codec (as the session would) and handed to the engine, yielding to the
@@ -10,6 +11,12 @@
  * PeerOutput only collects bytes. Reported: time until the last prefix is in
  * the Loc-RIB, time until it has been encoded into UPDATEs for the monitor,
  * CPU seconds, peak RSS, the worst event-loop delay, attribute sets interned.
+ *
+ * `full-1000-vnet` injects into the virtual network model's route-server
+ * binding (src/sdn/bgp-input.ts) instead of a counting sink, then withdraws
+ * the whole table and announces it again (as scenario b of `npm run bench`
+ * does): time and CPU per phase, peak RSS after the load and at the end, and
+ * their ratio (the gate of issue 15: at most 1.1).
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +27,15 @@ import type { CodecContext, UpdateMessage } from '../src/bgp/codec/index.js';
 import { parsePrefix } from '../src/lib/prefix.js';
 import type { Prefix } from '../src/lib/prefix.js';
 import { RouteEngine } from '../src/rib/index.js';
-import type { InjectedRouteChange, PeerOutput, VirtualNetworkView } from '../src/rib/index.js';
+import type {
+  InjectedRouteBatch,
+  InjectedRouteSink,
+  PeerOutput,
+  VirtualNetworkView,
+} from '../src/rib/index.js';
+import { VirtualNetworkModel } from '../src/sdn/index.js';
+import { UpdateBuilder } from '../src/bgp/codec/index.js';
+import { ipv4KeyOf } from '../src/lib/prefix.js';
 
 const CONTEXT: CodecContext = { ...BASE_CONTEXT, fourOctetAs: true };
 
@@ -29,6 +44,8 @@ interface Scenario {
   readonly prefixesPerPeer: number;
   /** prefixes sharing one attribute set (and one UPDATE) */
   readonly perSet: number;
+  /** inject into the VNet model, then withdraw all and re-announce */
+  readonly vnet?: boolean;
 }
 
 const SCENARIOS: Record<string, Scenario> = {
@@ -36,7 +53,91 @@ const SCENARIOS: Record<string, Scenario> = {
   'full-1000': { peers: 1, prefixesPerPeer: 1_000_000, perSet: 1000 },
   'azure-8x4000': { peers: 8, prefixesPerPeer: 4000, perSet: 15 },
   'peers-100x10000': { peers: 100, prefixesPerPeer: 10_000, perSet: 1000 },
+  'full-1000-vnet': { peers: 1, prefixesPerPeer: 1_000_000, perSet: 1000, vnet: true },
 };
+
+/** Withdrawals of every prefix of `encodeTable(peer, scenario)`, 1,000 per UPDATE. */
+function encodeWithdrawals(peer: number, scenario: Scenario): Buffer[] {
+  const builder = new UpdateBuilder(CONTEXT);
+  const base = (16 + peer * 8) * 2 ** 24;
+  const messages: Buffer[] = [];
+  for (let first = 0; first < scenario.prefixesPerPeer; first += 1000) {
+    const keys: number[] = [];
+    for (let i = first; i < Math.min(first + 1000, scenario.prefixesPerPeer); i++)
+      keys.push(ipv4KeyOf(base + i * 256, 24));
+    builder.withdraw(keys);
+    messages.push(...splitMessages(builder.take()));
+  }
+  return messages;
+}
+
+/** The VNet model of the bench's routeserver DUT: 10.0.0.0/16 with a workload subnet; its binding. */
+function vnetBinding(): VirtualNetworkView & InjectedRouteSink {
+  const model = new VirtualNetworkModel({ name: 'bench' });
+  model.createVirtualNetwork({ id: 'vnet', addressSpaces: [parsePrefix('10.0.0.0/16')] });
+  model.createSubnet({
+    vnetId: 'vnet',
+    name: 'RouteServerSubnet',
+    addressPrefix: parsePrefix('10.0.0.0/26'),
+  });
+  const workload = model.createSubnet({
+    vnetId: 'vnet',
+    name: 'w',
+    addressPrefix: parsePrefix('10.0.16.0/20'),
+  });
+  for (let i = 0; i < 100; i++)
+    model.createNetworkInterface({
+      id: `vm${i}`,
+      subnetId: workload.id,
+      privateIpAddress: `10.0.16.${4 + i}`,
+    });
+  return model.attachRouteServer({ id: 'rs', vnetId: 'vnet' });
+}
+
+/** Feeds every peer's UPDATEs round-robin, decoding each, yielding every 16 as socket reads would. */
+async function feed(engine: RouteEngine, tables: readonly Buffer[][]): Promise<void> {
+  const cursors = tables.map(() => 0);
+  for (let fed = 0, remaining = true; remaining;) {
+    remaining = false;
+    for (let p = 0; p < tables.length; p++) {
+      const message = tables[p]![cursors[p]!];
+      if (!message) continue;
+      remaining = true;
+      cursors[p]!++;
+      engine.receiveUpdate(`nva${p}`, decode(message, CONTEXT) as UpdateMessage);
+      if (++fed % 16 === 0) await new Promise((r) => setImmediate(r));
+    }
+  }
+  await engine.whenIdle();
+}
+
+const cpuSeconds = (used: NodeJS.CpuUsage): string => `${((used.user + used.system) / 1e6).toFixed(2)} s`;
+const peakMb = (): number => process.resourceUsage().maxRSS / 1024;
+
+/** Withdraws the whole table, then announces it again; prints each phase. */
+async function withdrawAndReannounce(
+  engine: RouteEngine,
+  name: string,
+  scenario: Scenario,
+  tables: Buffer[][],
+): Promise<void> {
+  const afterLoad = peakMb();
+  for (const [phase, stream] of [
+    ['withdraw all', tables.map((_, i) => encodeWithdrawals(i, scenario))],
+    ['re-announce', tables],
+  ] as const) {
+    const cpu = process.cpuUsage();
+    const start = performance.now();
+    await feed(engine, stream);
+    console.log(
+      `  ${phase}: ${((performance.now() - start) / 1000).toFixed(3)} s, CPU ${cpuSeconds(process.cpuUsage(cpu))}, Loc-RIB ${engine.locRibSize}`,
+    );
+  }
+  const end = peakMb();
+  console.log(
+    `  ${name}: peak RSS after the load ${afterLoad.toFixed(0)} MB, at the end ${end.toFixed(0)} MB: ratio ${(end / afterLoad).toFixed(2)}`,
+  );
+}
 
 function encodeTable(peer: number, scenario: Scenario): Buffer[] {
   return encodePeerTable(
@@ -88,14 +189,16 @@ async function run(name: string, scenario: Scenario): Promise<void> {
   const tables = Array.from({ length: scenario.peers }, (_, i) => encodeTable(i, scenario));
   const total = scenario.peers * scenario.prefixesPerPeer;
   let injected = 0;
+  const binding = scenario.vnet ? vnetBinding() : undefined;
   const engine = new RouteEngine({
     instance: 'IN_0',
     localAddress: '10.0.1.4',
-    network,
+    network: binding ?? network,
     routeLimit: Math.max(4000, scenario.prefixesPerPeer),
     sink: {
-      applyInjectedRoutes: (_i: string, changes: readonly InjectedRouteChange[]) => {
-        injected += changes.length;
+      applyInjectedRoutes: (instance: string, changes: InjectedRouteBatch) => {
+        injected += changes.size;
+        binding?.applyInjectedRoutes(instance, changes);
       },
     },
   });
@@ -127,20 +230,7 @@ async function run(name: string, scenario: Scenario): Promise<void> {
     if (!advertised) setImmediate(poll);
   };
   setImmediate(poll);
-  // Feed every peer's UPDATEs round-robin, decoding each, yielding every 16 as socket reads would.
-  const cursors = tables.map(() => 0);
-  for (let fed = 0, remaining = true; remaining;) {
-    remaining = false;
-    for (let p = 0; p < tables.length; p++) {
-      const message = tables[p]![cursors[p]!];
-      if (!message) continue;
-      remaining = true;
-      cursors[p]!++;
-      engine.receiveUpdate(`nva${p}`, decode(message, CONTEXT) as UpdateMessage);
-      if (++fed % 16 === 0) await new Promise((r) => setImmediate(r));
-    }
-  }
-  await engine.whenIdle();
+  await feed(engine, tables);
   const end = performance.now() - start;
   poll();
   const used = process.cpuUsage(cpu);
@@ -158,6 +248,7 @@ async function run(name: string, scenario: Scenario): Promise<void> {
       `  monitor got ${received} prefixes in ${engine.counters.updatesSent} UPDATEs (${(monitor.bytes / 1e6).toFixed(1)} MB); injected changes ${injected}`,
     ].join('\n'),
   );
+  if (scenario.vnet) await withdrawAndReannounce(engine, name, scenario, tables);
 }
 
 const chosen = process.argv[2];

@@ -13,8 +13,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import type { Prefix } from '../src/lib/prefix.js';
 import { formatIpv4, ipv4Prefix } from '../src/lib/prefix.js';
-import type { InjectedRouteChange } from '../src/rib/ports.js';
-import type { RouteServerBinding } from '../src/sdn/bgp-input.js';
+import type { RouteChange, RouteServerBinding } from '../src/sdn/bgp-input.js';
 import type { SdnRouteEvent } from '../src/sdn/events.js';
 import { subscribeRouteEvents } from '../src/sdn/events.js';
 import { VirtualNetworkModel } from '../src/sdn/model.js';
@@ -93,11 +92,8 @@ function buildNetwork(): { model: VirtualNetworkModel; rs: RouteServerBinding; w
 }
 
 const bgpPrefix = (i: number): Prefix => v4(172, 16 + (i >> 8), i & 255, 0, 24);
-const announce = (prefix: Prefix, nextHops: string[]): InjectedRouteChange => ({
-  prefix,
-  route: { prefix, nextHops, asPath: [65001], origin: 'igp', sourcePeers: nextHops },
-});
-const withdraw = (prefix: Prefix): InjectedRouteChange => ({ prefix, route: null });
+const announce = (prefix: Prefix, nextHops: string[]): RouteChange => ({ prefix, route: { nextHops } });
+const withdraw = (prefix: Prefix): RouteChange => ({ prefix, route: null });
 
 function memory(label: string): void {
   gc();
@@ -122,15 +118,15 @@ function stats(samples: number[]): string {
 /** One round of the three single-prefix changes; each sample is the call that changes the union. */
 function changeRound(rs: RouteServerBinding, round: number, samples: Record<string, number[]>): void {
   const fresh = v4(198, 18, round & 255, 0, 24);
-  samples.add!.push(timeMs(() => rs.applyInjectedRoutes('IN_0', [announce(fresh, NVA_HOPS)])));
-  rs.applyInjectedRoutes('IN_1', [announce(fresh, NVA_HOPS)]);
-  rs.applyInjectedRoutes('IN_1', [withdraw(fresh)]);
-  samples.withdraw!.push(timeMs(() => rs.applyInjectedRoutes('IN_0', [withdraw(fresh)])));
+  samples.add!.push(timeMs(() => rs.applyRouteChanges('IN_0', [announce(fresh, NVA_HOPS)])));
+  rs.applyRouteChanges('IN_1', [announce(fresh, NVA_HOPS)]);
+  rs.applyRouteChanges('IN_1', [withdraw(fresh)]);
+  samples.withdraw!.push(timeMs(() => rs.applyRouteChanges('IN_0', [withdraw(fresh)])));
   const victim = bgpPrefix(round % BGP_PREFIXES);
-  rs.applyInjectedRoutes('IN_1', [announce(victim, [NVA_HOPS[0]!])]);
-  samples.ecmpLost!.push(timeMs(() => rs.applyInjectedRoutes('IN_0', [announce(victim, [NVA_HOPS[0]!])])));
-  rs.applyInjectedRoutes('IN_0', [announce(victim, NVA_HOPS)]);
-  rs.applyInjectedRoutes('IN_1', [announce(victim, NVA_HOPS)]);
+  rs.applyRouteChanges('IN_1', [announce(victim, [NVA_HOPS[0]!])]);
+  samples.ecmpLost!.push(timeMs(() => rs.applyRouteChanges('IN_0', [announce(victim, [NVA_HOPS[0]!])])));
+  rs.applyRouteChanges('IN_0', [announce(victim, NVA_HOPS)]);
+  rs.applyRouteChanges('IN_1', [announce(victim, NVA_HOPS)]);
 }
 
 function measureChanges(rs: RouteServerBinding, label: string, rounds: number): void {
@@ -230,8 +226,8 @@ function main(): void {
   });
   const full = Array.from({ length: BGP_PREFIXES }, (_, i) => announce(bgpPrefix(i), NVA_HOPS));
   const loadMs = timeMs(() => {
-    rs.applyInjectedRoutes('IN_0', full);
-    rs.applyInjectedRoutes('IN_1', full);
+    rs.applyRouteChanges('IN_0', full);
+    rs.applyRouteChanges('IN_1', full);
   });
   console.log(
     `initial load of ${BGP_PREFIXES} prefixes x 2 next hops from both instances: ${loadMs.toFixed(0)} ms`,

@@ -29,7 +29,7 @@ import type { Prefix } from '../src/lib/prefix.js';
 import { ipv4Prefix } from '../src/lib/prefix.js';
 import { RouteEngine } from '../src/rib/index.js';
 import type {
-  InjectedRouteChange,
+  InjectedRouteBatch,
   InjectedRouteSink,
   PeerOutput,
   VirtualNetworkView,
@@ -151,13 +151,13 @@ async function run(name: string, scenario: Scenario, mode: Mode): Promise<void> 
   const { model, binding } = buildModel();
   let changes = 0;
   let calls = 0;
-  const captured: [string, readonly InjectedRouteChange[]][] = [];
+  const captured: [string, InjectedRouteBatch][] = [];
   const sink: InjectedRouteSink =
     mode === 'vnet'
       ? binding
       : {
           applyInjectedRoutes: (instance, batch) => {
-            changes += batch.length;
+            changes += batch.size;
             calls++;
             if (mode === 'sdn') captured.push([instance, batch]);
           },

@@ -35,9 +35,6 @@ describe('RouteEngine import', () => {
     expect(h.sink.route('192.168.0.0/24')).toEqual({
       prefix: parsePrefix('192.168.0.0/24'),
       nextHops: [NVA1],
-      asPath: [65001],
-      origin: 'igp',
-      sourcePeers: [NVA1],
     });
     expect(h.engine.learnedRoutes(NVA1)).toMatchObject([
       {
@@ -163,7 +160,9 @@ describe('RouteEngine ECMP and active-passive', () => {
     h.engine.receiveUpdate(NVA2, updateOf(pathAttributes([65002], NVA2), ['0.0.0.0/0']));
     h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), ['0.0.0.0/0']));
     await h.engine.whenIdle();
-    expect(h.sink.route('0.0.0.0/0')).toMatchObject({ nextHops: [NVA1, NVA2], sourcePeers: [NVA1, NVA2] });
+    expect(h.sink.route('0.0.0.0/0')?.nextHops).toEqual([NVA1, NVA2]);
+    for (const peer of [NVA1, NVA2])
+      expect(h.engine.learnedRoutes(peer)[0]).toMatchObject({ injected: true });
   });
 
   it('programs one next hop per distinct BGP next hop (two NVAs behind one load balancer)', async () => {
@@ -172,7 +171,9 @@ describe('RouteEngine ECMP and active-passive', () => {
     h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], '10.0.2.100'), ['0.0.0.0/0']));
     h.engine.receiveUpdate(NVA2, updateOf(pathAttributes([65001], '10.0.2.100'), ['0.0.0.0/0']));
     await h.engine.whenIdle();
-    expect(h.sink.route('0.0.0.0/0')).toMatchObject({ nextHops: ['10.0.2.100'], sourcePeers: [NVA1, NVA2] });
+    expect(h.sink.route('0.0.0.0/0')?.nextHops).toEqual(['10.0.2.100']);
+    for (const peer of [NVA1, NVA2])
+      expect(h.engine.learnedRoutes(peer)[0]).toMatchObject({ injected: true });
   });
 
   it('keeps a prepended path as standby and uses it when the primary withdraws', async () => {
@@ -185,7 +186,20 @@ describe('RouteEngine ECMP and active-passive', () => {
     expect(h.engine.learnedRoutes(NVA2)[0]).toMatchObject({ injected: false, reasons: ['longer-as-path'] });
     h.engine.receiveUpdate(NVA1, withdrawalOf(['0.0.0.0/0']));
     await h.engine.whenIdle();
-    expect(h.sink.route('0.0.0.0/0')).toMatchObject({ nextHops: [NVA2], asPath: [65002, 65002, 65002] });
+    expect(h.sink.route('0.0.0.0/0')?.nextHops).toEqual([NVA2]);
+    expect(h.engine.learnedRoutes(NVA2)[0]).toMatchObject({ injected: true, asPath: '65002-65002-65002' });
+  });
+
+  it('publishes nothing when a new best path has the same next hops', async () => {
+    const h = harness();
+    withPeers(h, [NVA1, 65001]);
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), ['0.0.0.0/0']));
+    await h.engine.whenIdle();
+    const batches = h.sink.batches.length;
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001, 65001], NVA1), ['0.0.0.0/0']));
+    await h.engine.whenIdle();
+    expect(h.engine.learnedRoutes(NVA1)[0]).toMatchObject({ asPath: '65001-65001', injected: true });
+    expect(h.sink.batches.length).toBe(batches);
   });
 
   it('publishes nothing when a change leaves the injected route as it was', async () => {

@@ -7,17 +7,19 @@
 import { BASE_CONTEXT, decode, MessageFramer, UpdateBuilder } from '../bgp/codec/index.js';
 import type { BgpMessage, CodecContext, PathAttributes, UpdateMessage } from '../bgp/codec/index.js';
 import type { Prefix, PrefixKey } from '../lib/prefix.js';
-import { formatPrefix, ipv4KeyOf, parseIpv4, parsePrefix, prefixContains, prefixKey } from '../lib/prefix.js';
+import {
+  formatPrefix,
+  ipv4KeyOf,
+  parseIpv4,
+  parsePrefix,
+  prefixContains,
+  prefixFromKey,
+  prefixKey,
+} from '../lib/prefix.js';
 import { RouteEngine } from './engine.js';
 import type { RouteEngineOptions } from './engine.js';
 import type { PeerInfo } from './peer.js';
-import type {
-  InjectedRoute,
-  InjectedRouteChange,
-  InjectedRouteSink,
-  PeerOutput,
-  VirtualNetworkView,
-} from './ports.js';
+import type { InjectedRouteBatch, InjectedRouteSink, PeerOutput, VirtualNetworkView } from './ports.js';
 
 export const FOUR_OCTET: CodecContext = { ...BASE_CONTEXT, fourOctetAs: true };
 
@@ -40,17 +42,25 @@ export class TestNetwork implements VirtualNetworkView {
   }
 }
 
+/** What the sink holds for one injected prefix. */
+export interface SinkRoute {
+  readonly prefix: Prefix;
+  readonly nextHops: readonly string[];
+}
+
 export class TestSink implements InjectedRouteSink {
-  readonly table = new Map<PrefixKey, InjectedRoute>();
-  readonly batches: InjectedRouteChange[][] = [];
-  applyInjectedRoutes(_instance: string, changes: readonly InjectedRouteChange[]): void {
-    this.batches.push([...changes]);
-    for (const change of changes) {
-      if (change.route) this.table.set(prefixKey(change.prefix), change.route);
-      else this.table.delete(prefixKey(change.prefix));
+  readonly table = new Map<PrefixKey, SinkRoute>();
+  readonly batches: InjectedRouteBatch[] = [];
+  applyInjectedRoutes(_instance: string, changes: InjectedRouteBatch): void {
+    this.batches.push(changes);
+    for (let i = 0; i < changes.size; i++) {
+      const key = changes.keyAt(i);
+      const id = changes.hopSetAt(i);
+      if (id !== 0) this.table.set(key, { prefix: prefixFromKey(key), nextHops: changes.hopSet(id) });
+      else this.table.delete(key);
     }
   }
-  route(text: string): InjectedRoute | undefined {
+  route(text: string): SinkRoute | undefined {
     return this.table.get(prefixKey(parsePrefix(text)));
   }
 }

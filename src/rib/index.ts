@@ -9,6 +9,7 @@
  */
 export * from './ports.js';
 export { RouteEngine } from './engine.js';
+export { InjectedChanges } from './injected-changes.js';
 export type { PeerCounters, RouteEngineCounters, RouteEngineOptions } from './engine.js';
 export type { SessionCloseListener, SessionCloseRequest } from './session-close.js';
 export type { PeerCapabilities, PeerId, PeerInfo } from './peer.js';

@@ -1,27 +1,32 @@
 /**
  * VNet-injection bookkeeping of one instance: which Loc-RIB prefixes are
- * injected into the virtual network and which are withheld, and the
- * per-prefix change records published through the `InjectedRouteSink` port.
+ * injected into the virtual network and which are withheld, and the changes
+ * published through the `InjectedRouteSink` port: per prefix its key and the
+ * id of its next-hop set (src/rib/injected-changes.ts), no object each.
  *
  * The injectability rule (docs/azure-behaviour.md §3.2: no prefix equal to or
  * more specific than an advertised address space) is asked of the
- * `VirtualNetworkView` here and nowhere else in the route engine: once per
- * prefix whose Loc-RIB entry changed, and for every prefix when the address
- * spaces change (`recheck`).
+ * `VirtualNetworkView` here and nowhere else, the virtual network included
+ * (it programs what it is given): once per prefix whose Loc-RIB entry
+ * changed, and for every prefix when the address spaces change (the engine's
+ * re-check walk calls `change` with the same entry before and after).
+ * Only next hops reach the VNet, so a new best path with the same next hops
+ * is no change for it.
  */
-import type { Prefix, PrefixKey } from '../lib/prefix.js';
+import type { PrefixKey } from '../lib/prefix.js';
 import { prefixFromKey } from '../lib/prefix.js';
 import { PrefixSet } from '../lib/prefix-map.js';
+import { InjectedChanges } from './injected-changes.js';
 import type { LocRibEntry } from './loc-rib.js';
-import { injectedRoute, sameInjection } from './loc-rib.js';
-import type { InjectedRouteChange, InjectedRouteSink, InstanceId, VirtualNetworkView } from './ports.js';
+import { injectedHops, sameInjectedHops } from './loc-rib.js';
+import type { InjectedRouteSink, InstanceId, VirtualNetworkView } from './ports.js';
 
 export class VnetInjection {
   /** Loc-RIB prefixes not injected because they lie within an advertised address space */
   private readonly withheld = new PrefixSet();
   private injectedCount = 0;
   /** changes recorded since the last `publish` */
-  private pending: InjectedRouteChange[] = [];
+  private pending = new InjectedChanges();
 
   constructor(
     private readonly instance: InstanceId,
@@ -47,31 +52,26 @@ export class VnetInjection {
   change(key: PrefixKey, before: LocRibEntry | undefined, after: LocRibEntry | undefined): void {
     const wasWithheld = this.withheld.size > 0 && this.withheld.has(key);
     const wasInjected = before !== undefined && !wasWithheld;
-    let prefix: Prefix | undefined;
-    let nowInjected = false;
-    if (after) {
-      prefix = prefixFromKey(key);
-      nowInjected = this.network.isInjectable(prefix);
-    }
+    const nowInjected = after !== undefined && this.network.isInjectable(prefixFromKey(key));
     if (after && !nowInjected) {
       if (!wasWithheld) this.withheld.add(key);
     } else if (wasWithheld) this.withheld.delete(key);
     if (!wasInjected && !nowInjected) return;
     if (!nowInjected) {
       this.injectedCount--;
-      this.pending.push({ prefix: prefixFromKey(key), route: null });
-    } else if (!wasInjected || !sameInjection(before, after!)) {
+      this.pending.add(key, undefined);
+    } else if (!wasInjected || !sameInjectedHops(before, after)) {
       if (!wasInjected) this.injectedCount++;
-      this.pending.push({ prefix: prefix!, route: injectedRoute(prefix!, after!) });
+      this.pending.add(key, injectedHops(after));
     }
   }
 
   /** Hands the recorded changes to the VNet in one call; returns how many there were. */
   publish(): number {
-    if (this.pending.length === 0) return 0;
+    if (this.pending.size === 0) return 0;
     const changes = this.pending;
-    this.pending = [];
+    this.pending = new InjectedChanges();
     this.sink.applyInjectedRoutes(this.instance, changes);
-    return changes.length;
+    return changes.size;
   }
 }

@@ -37,7 +37,8 @@ describe('IPv6 through the same engine', () => {
     h.engine.receiveUpdate(NVA1, ipv6Update(['2001:db8::/32'], 'fd00::a', [65001]));
     await h.engine.whenIdle();
 
-    expect(h.sink.route('2001:db8::/32')).toMatchObject({ nextHops: ['fd00::a'], sourcePeers: [NVA1] });
+    expect(h.sink.route('2001:db8::/32')?.nextHops).toEqual(['fd00::a']);
+    expect(h.engine.learnedRoutes(NVA1)[0]).toMatchObject({ network: '2001:db8::/32', injected: true });
     const reflected = v6Peer.table.get('2001:db8::/32');
     expect(reflected?.attributes.asPath).toEqual([{ type: 2, asns: [65515, 65001] }]);
     expect(reflected?.attributes.mpReach?.nextHop).toEqual(parseIpv6('fd00::a'));

@@ -8,8 +8,7 @@
  * so the engine can keep the entry a prefix had before a slice of work and
  * compare it with the one after.
  */
-import type { Prefix, PrefixKey } from '../lib/prefix.js';
-import type { InjectedRoute } from './ports.js';
+import type { PrefixKey } from '../lib/prefix.js';
 import type { Decision, RoutingPreference } from './decision.js';
 import { decide, ONLY_PATH } from './decision.js';
 import { Path } from './peer.js';
@@ -98,12 +97,6 @@ export class LocRib {
   }
 }
 
-interface InjectionShape {
-  readonly nextHops: readonly string[];
-  readonly sourcePeers: readonly string[];
-  readonly best: Path;
-}
-
 function distinctSorted(values: readonly string[]): string[] {
   return [...new Set(values)].sort(compareAddressText);
 }
@@ -132,46 +125,27 @@ function orderKey(address: string): string {
   return key;
 }
 
-function shapeOf(entry: LocRibEntry): InjectionShape {
-  if (entry instanceof Path) return entry.alone;
+/** The ECMP set's next hops: a path's own shared array when it is alone in the set. */
+function hopsOf(entry: LocRibEntry): readonly string[] {
+  if (entry instanceof Path) return entry.alone.nextHops;
   const ecmp = entry.decision.ecmp;
-  if (ecmp.length === 1) return ecmp[0]!.alone;
-  return {
-    nextHops: distinctSorted(ecmp.map((p) => p.attributes.nextHop)),
-    sourcePeers: distinctSorted(ecmp.map((p) => p.peer.info.address)),
-    best: entry.decision.best,
-  };
+  if (ecmp.length === 1) return ecmp[0]!.alone.nextHops;
+  return distinctSorted(ecmp.map((p) => p.attributes.nextHop));
 }
 
-function sameList(a: readonly (string | number)[], b: readonly (string | number)[]): boolean {
+function sameList(a: readonly string[], b: readonly string[]): boolean {
   if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
 
-/** True when two entries inject the same route (next hops, AS path, origin, source peers). */
-export function sameInjection(a: LocRibEntry, b: LocRibEntry): boolean {
-  if (a === b) return true;
-  const x = shapeOf(a);
-  const y = shapeOf(b);
-  return (
-    sameList(x.nextHops, y.nextHops) &&
-    sameList(x.sourcePeers, y.sourcePeers) &&
-    x.best.attributes.origin === y.best.attributes.origin &&
-    sameList(x.best.attributes.asPath, y.best.attributes.asPath)
-  );
+/** The next hops the VNet programs for an entry: its ECMP set's, distinct and ascending (docs/azure-behaviour.md §3.4). */
+export function injectedHops(entry: LocRibEntry): readonly string[] {
+  return hopsOf(entry);
 }
 
-/** The route the VNet programs for `prefix`: the ECMP set's next hops (docs/azure-behaviour.md §3.4). */
-export function injectedRoute(prefix: Prefix, entry: LocRibEntry): InjectedRoute {
-  const shape = shapeOf(entry);
-  const attributes = shape.best.attributes;
-  return {
-    prefix,
-    nextHops: shape.nextHops,
-    asPath: attributes.asPath,
-    origin: attributes.originName,
-    sourcePeers: shape.sourcePeers,
-  };
+/** True when two entries inject the same next hops. */
+export function sameInjectedHops(a: LocRibEntry, b: LocRibEntry): boolean {
+  return a === b || sameList(hopsOf(a), hopsOf(b));
 }

@@ -6,38 +6,37 @@
  * The route engine defines these interfaces; `src/sdn` implements them, so
  * `rib` never imports `sdn` (docs/architecture.md).
  */
-import type { Prefix } from '../lib/prefix.js';
+import type { Prefix, PrefixKey } from '../lib/prefix.js';
 
 /** Identifies one route-server instance: `IN_0` or `IN_1` (Azure's `RouteServiceRole_IN_n`). */
 export type InstanceId = string;
 
 export type Origin = 'igp' | 'egp' | 'incomplete';
 
-/** One prefix the instance wants programmed into the VNet: the ECMP set of its best paths. */
-export interface InjectedRoute {
-  readonly prefix: Prefix;
-  /** Distinct BGP next hops of the ECMP set, as dotted/colon text, sorted ascending. */
-  readonly nextHops: readonly string[];
-  /** AS path of the winning paths (all have the same length; this is the first by tie-break). */
-  readonly asPath: readonly number[];
-  readonly origin: Origin;
-  /** Addresses of the BGP peers the ECMP paths came from, sorted ascending. */
-  readonly sourcePeers: readonly string[];
-}
-
-/** A change for one prefix: the new injected route, or null when the prefix is no longer injected. */
-export interface InjectedRouteChange {
-  readonly prefix: Prefix;
-  readonly route: InjectedRoute | null;
+/**
+ * The changes of one call to `applyInjectedRoutes`, in order: per change a
+ * prefix key (src/lib/prefix.ts) and the id of its next-hop set, 0 when the
+ * prefix is no longer injected. A set is the ECMP set of the prefix's best
+ * paths: distinct BGP next hops as dotted/colon text, sorted ascending. Ids
+ * are valid within the batch; a full table has a million prefixes and a
+ * handful of sets, so no object is made per prefix (src/rib/injected-changes.ts).
+ */
+export interface InjectedRouteBatch {
+  readonly size: number;
+  keyAt(index: number): PrefixKey;
+  /** the next-hop set id of change `index`; 0 = withdrawn */
+  hopSetAt(index: number): number;
+  /** the next hops of set `id` (1 or more) */
+  hopSet(id: number): readonly string[];
 }
 
 /**
  * Output port: the route engine calls this with every change to the set of
  * routes an instance injects. Calls are batched (one call per processed slice)
- * and ordered per instance.
+ * and ordered per instance. The batch is the sink's to keep.
  */
 export interface InjectedRouteSink {
-  applyInjectedRoutes(instance: InstanceId, changes: readonly InjectedRouteChange[]): void;
+  applyInjectedRoutes(instance: InstanceId, changes: InjectedRouteBatch): void;
 }
 
 /**

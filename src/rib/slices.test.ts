@@ -51,7 +51,7 @@ describe('work in slices', () => {
     }
     expect(h.engine.locRibSize).toBe(1000);
     expect(slices).toBeGreaterThanOrEqual(10);
-    expect(h.sink.batches.every((batch) => batch.length <= 100)).toBe(true);
+    expect(h.sink.batches.every((batch) => batch.size <= 100)).toBe(true);
     expect(h.sink.batches.length).toBe(10);
   });
 

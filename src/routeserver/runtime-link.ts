@@ -34,8 +34,8 @@ export class RuntimeLink {
       if (binding === undefined) return;
       if (withdrawAll === true) {
         const withdrawn = binding.injectedRoutes(instance).map(({ prefix }) => ({ prefix, route: null }));
-        binding.applyInjectedRoutes(instance, withdrawn);
-      } else binding.applyInjectedRoutes(instance, changes);
+        binding.applyRouteChanges(instance, withdrawn);
+      } else binding.applyRouteChanges(instance, changes);
     });
   }
 

@@ -6,7 +6,8 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
-import type { AdvertisedRoute, InjectedRouteChange, LearnedRoute } from '../rib/index.js';
+import type { AdvertisedRoute, InjectedRouteBatch, LearnedRoute } from '../rib/index.js';
+import { prefixFromKey } from '../lib/prefix.js';
 import { AddressSpaces } from './address-spaces.js';
 import { explainBindError } from './bind-error.js';
 import { RouteServerInstance } from './instance.js';
@@ -160,9 +161,10 @@ export class InstanceHost {
     );
   }
 
-  private inject(changes: readonly InjectedRouteChange[]): void {
-    for (const change of changes) {
-      this.encoder.add(change.prefix, change.route?.nextHops);
+  private inject(changes: InjectedRouteBatch): void {
+    for (let i = 0; i < changes.size; i++) {
+      const id = changes.hopSetAt(i);
+      this.encoder.add(prefixFromKey(changes.keyAt(i)), id === 0 ? undefined : changes.hopSet(id));
       if (this.encoder.size >= BATCH_LIMIT) this.flush();
     }
     if (this.encoder.size > 0 && !this.flushScheduled) {

@@ -5,7 +5,7 @@ import { BgpSpeaker } from '../bgp/session/index.js';
 import type { SessionEvent } from '../bgp/session/index.js';
 import { ipv4KeyOf, parseIpv4, parsePrefix, prefixContains, prefixKey } from '../lib/prefix.js';
 import type { Prefix, PrefixKey } from '../lib/prefix.js';
-import type { InjectedRoute, InjectedRouteChange, VirtualNetworkView } from '../rib/index.js';
+import type { InjectedRouteBatch, VirtualNetworkView } from '../rib/index.js';
 import { RawPeer, openFrom } from '../bgp/session/raw-peer.test-support.js';
 import { RouteServerInstance } from './instance.js';
 import { until } from './until.test-support.js';
@@ -72,17 +72,18 @@ async function nva(address: string, asn: number, instanceAddress: string, port: 
 describe('RouteServerInstance', () => {
   it('learns from one NVA, injects into the VNet, reflects to the other, and advertises the VNet', async () => {
     const ip = loopbackBlock();
-    const injected = new Map<PrefixKey, InjectedRoute>();
+    const injected = new Map<PrefixKey, readonly string[]>();
     const instance = await RouteServerInstance.start({
       instance: 'IN_0',
       address: ip(1),
       port: 0,
       network,
       sink: {
-        applyInjectedRoutes: (_i: string, changes: readonly InjectedRouteChange[]) => {
-          for (const c of changes) {
-            if (c.route) injected.set(prefixKey(c.prefix), c.route);
-            else injected.delete(prefixKey(c.prefix));
+        applyInjectedRoutes: (_i: string, changes: InjectedRouteBatch) => {
+          for (let i = 0; i < changes.size; i++) {
+            const id = changes.hopSetAt(i);
+            if (id !== 0) injected.set(changes.keyAt(i), changes.hopSet(id));
+            else injected.delete(changes.keyAt(i));
           }
         },
       },
@@ -97,7 +98,7 @@ describe('RouteServerInstance', () => {
     const reflected = await until('route reflected to the other NVA', () => b.route('192.168.0.0/24'));
     expect(reflected.attributes.asPath).toEqual([{ type: 2, asns: [65515, 65002] }]);
     expect(reflected.attributes.nextHop).toBe(parseIpv4(ip(2)));
-    expect(injected.get(prefixKey(parsePrefix('192.168.0.0/24')))?.nextHops).toEqual([ip(2)]);
+    expect(injected.get(prefixKey(parsePrefix('192.168.0.0/24')))).toEqual([ip(2)]);
     expect(instance.learnedRoutes(ip(2))).toMatchObject([{ network: '192.168.0.0/24', asPath: '65002' }]);
 
     for (const side of [a, b]) {

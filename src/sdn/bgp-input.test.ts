@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatPrefix } from '../lib/prefix.js';
-import { hubAndSpokes, injected, p, rowsFor } from './fixtures.test-support.js';
+import { hubAndSpokes, injected, Instances, p, rowsFor } from './fixtures.test-support.js';
 
 describe('route server view of the virtual network', () => {
   it('advertises its VNet and the spokes that use it through gateway transit', () => {
@@ -32,23 +32,32 @@ describe('route server view of the virtual network', () => {
     expect(calls).toBe(1);
   });
 
-  it('programs a kept route once its prefix becomes injectable again', () => {
+  it('programs a route the instances held back once its prefix becomes injectable', () => {
     const { model, rs } = hubAndSpokes();
-    rs.applyInjectedRoutes('IN_0', [injected('10.1.0.0/16', '10.0.2.4')]);
+    const instances = new Instances(rs, ['10.0.2.4']);
+    instances.learn('IN_0', '10.1.0.0/16', '10.0.2.4');
+    expect(rs.injectedRoutes()).toEqual([]);
     expect(rowsFor(model.effectiveRoutes('app-vm'), '10.1.0.0/16')).toEqual([
       'Default Active 10.1.0.0/16 VNetPeering',
     ]);
     model.deletePeering('spoke1-to-hub');
     expect(rs.isInjectable(p('10.1.0.0/16'))).toBe(true);
+    instances.settle();
     expect(rowsFor(model.effectiveRoutes('app-vm'), '10.1.0.0/16')).toEqual([
       'VirtualNetworkGateway Active 10.1.0.0/16 VirtualNetworkGateway 10.0.2.4',
     ]);
   });
 
+  it('programs what the instances inject, the injectability rule being theirs', () => {
+    const { rs } = hubAndSpokes();
+    rs.applyRouteChanges('IN_0', [injected('10.1.0.0/16', '10.0.2.4')]);
+    expect(rs.injectedRoutes()).toEqual([{ prefix: p('10.1.0.0/16'), nextHops: ['10.0.2.4'] }]);
+  });
+
   it('keeps what each instance injects apart and shows the union', () => {
     const { rs } = hubAndSpokes();
-    rs.applyInjectedRoutes('IN_0', [injected('172.20.0.0/16', '10.0.2.4')]);
-    rs.applyInjectedRoutes('IN_1', [injected('172.20.0.0/16', '10.0.2.10', '10.0.2.9')]);
+    rs.applyRouteChanges('IN_0', [injected('172.20.0.0/16', '10.0.2.4')]);
+    rs.applyRouteChanges('IN_1', [injected('172.20.0.0/16', '10.0.2.10', '10.0.2.9')]);
     expect(rs.injectedRoutes('IN_0')).toHaveLength(1);
     expect(rs.injectedRoutes()).toEqual([
       { prefix: p('172.20.0.0/16'), nextHops: ['10.0.2.4', '10.0.2.9', '10.0.2.10'] },

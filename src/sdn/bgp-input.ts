@@ -3,21 +3,28 @@
  * engine's ports (src/rib/ports.ts).
  *
  * - `InjectedRouteSink`: each instance (IN_0, IN_1) reports changes to the
- *   routes it injects. The VNet programs the union of both instances,
- *   deduplicated by prefix and next hop (docs/architecture.md, "Two instances are real").
+ *   routes it injects, as prefix keys and next-hop-set ids. The VNet programs
+ *   the union of both instances, deduplicated by prefix and next hop
+ *   (docs/architecture.md, "Two instances are real"). Per instance a typed
+ *   table holds each prefix's set id (`PrefixIdMap`, src/lib/prefix-map.ts),
+ *   and the programmed layer the id of the union (bgp-layer.ts); the sets are
+ *   interned (hop-sets.ts). No object is kept per prefix.
  * - `VirtualNetworkView`: the address spaces the route server advertises —
  *   its own VNet's and those of peered VNets served through gateway transit
  *   (docs/azure-behaviour.md §3.6) — and which prefixes may be injected: none equal to or more
- *   specific than one of those spaces (§3.2 there). The VNet applies the same
- *   rule itself: such routes are kept (they become injectable again if the
- *   spaces change) but not programmed.
+ *   specific than one of those spaces (§3.2 there). The route engine applies
+ *   that rule (src/rib/injection.ts), once: the binding programs what the
+ *   instances inject, and the engines withdraw and re-inject prefixes when
+ *   the spaces change.
  */
 import { LpmTrie } from '../lib/lpm-trie.js';
-import { PrefixMap } from '../lib/prefix-map.js';
-import type { Prefix } from '../lib/prefix.js';
-import { formatPrefix, prefixKey } from '../lib/prefix.js';
-import type { InjectedRouteSink, InstanceId, VirtualNetworkView } from '../rib/ports.js';
-import { compareAddressText } from './addresses.js';
+import { PrefixIdMap } from '../lib/prefix-map.js';
+import type { Prefix, PrefixKey } from '../lib/prefix.js';
+import { formatPrefix, prefixFromKey } from '../lib/prefix.js';
+import { InjectedChanges } from '../rib/index.js';
+import type { InjectedRouteBatch, InjectedRouteSink, InstanceId, VirtualNetworkView } from '../rib/index.js';
+import { BgpLayer } from './bgp-layer.js';
+import { HopSetTable } from './hop-sets.js';
 import type { BgpRoute } from './types.js';
 
 /** A change of the programmed BGP layer for one prefix. */
@@ -27,56 +34,13 @@ export interface BgpLayerChange {
   readonly after: BgpRoute | undefined;
 }
 
-type BgpLayerChangeHandler = (binding: RouteServerBinding, changes: readonly BgpLayerChange[]) => void;
-
-function sameHops(a: BgpRoute | undefined, b: readonly string[] | undefined): boolean {
-  if (!a || !b) return a === undefined && b === undefined;
-  if (a.nextHops === b) return true;
-  return a.nextHops.length === b.length && a.nextHops.every((hop, i) => hop === b[i]);
-}
-
-/**
- * What the binding reads of an injected-route change: the prefix and its next
- * hops. The route engine's `InjectedRouteChange` has this shape and more; the
- * BGP runtime sends only this across threads (src/runtime/protocol.ts).
- */
-interface InjectedHops {
+/** An injected-route change as an object: a prefix and its next hops, or null when withdrawn. */
+export interface RouteChange {
   readonly prefix: Prefix;
   readonly route: { readonly nextHops: readonly string[] } | null;
 }
 
-/** Distinct hop sets kept for sharing; past this many the table starts afresh (sharing is only a saving). */
-const HOP_SETS_KEPT = 4096;
-
-/**
- * Next-hop sets, shared by content: a full table has a million prefixes but
- * a handful of ECMP sets, so each prefix holds a reference to one frozen,
- * distinct, ascending array.
- */
-class HopSets {
-  private readonly sets = new Map<string, readonly string[]>();
-
-  /** The shared set holding the distinct members of `hops`, in ascending address order. */
-  of(hops: readonly string[]): readonly string[] {
-    const key = hops.length === 1 ? hops[0]! : hops.join(',');
-    let set = this.sets.get(key);
-    if (set === undefined) {
-      const canonical = [...new Set(hops)].sort(compareAddressText);
-      const canonicalKey = canonical.join(',');
-      set = this.sets.get(canonicalKey) ?? Object.freeze(canonical);
-      if (this.sets.size >= HOP_SETS_KEPT) this.sets.clear();
-      this.sets.set(canonicalKey, set);
-      this.sets.set(key, set);
-    }
-    return set;
-  }
-
-  union(a: readonly string[] | undefined, b: readonly string[] | undefined): readonly string[] | undefined {
-    if (a === undefined || a === b) return b ?? a;
-    if (b === undefined) return a;
-    return this.of([...a, ...b]);
-  }
-}
+type BgpLayerChangeHandler = (binding: RouteServerBinding, changes: readonly BgpLayerChange[]) => void;
 
 interface RouteServerBindingOptions {
   /**
@@ -86,36 +50,14 @@ interface RouteServerBindingOptions {
   readonly wantsChanges?: () => boolean;
 }
 
-/** What the route server holds for one prefix some instance injects. */
-class PrefixEntry {
-  /** Next hops of the instances in slots 0 and 1 (IN_0, IN_1; shared sets), undefined where not injected. */
-  hops0: readonly string[] | undefined = undefined;
-  hops1: readonly string[] | undefined = undefined;
-  /** Slots 2 and up, for a route server with more instances. */
-  more: (readonly string[] | undefined)[] | undefined = undefined;
-  /** The programmed route; undefined while the prefix is not injectable. */
-  route: BgpRoute | undefined = undefined;
-  constructor(readonly prefix: Prefix) {}
-
-  hops(slot: number): readonly string[] | undefined {
-    return slot === 0 ? this.hops0 : slot === 1 ? this.hops1 : this.more?.[slot - 2];
-  }
-
-  setHops(slot: number, hops: readonly string[] | undefined): void {
-    if (slot === 0) this.hops0 = hops;
-    else if (slot === 1) this.hops1 = hops;
-    else (this.more ??= [])[slot - 2] = hops;
-  }
-}
-
 export class RouteServerBinding implements InjectedRouteSink, VirtualNetworkView {
-  /** Slot of each instance in `PrefixEntry`. */
+  /** Slot of each instance in `injected`. */
   private readonly slots = new Map<InstanceId, number>();
-  /** Every prefix some instance injects, injectable or not (integer-keyed per length: no heap number per key). */
-  private readonly entries = new PrefixMap<PrefixEntry>();
-  private readonly hopSets = new HopSets();
-  /** The injectable part of the union: the BGP layer of every domain this route server serves. */
-  private programmed = new LpmTrie<BgpRoute>();
+  /** Per instance slot: prefix → the set id it injects. */
+  private readonly injected: PrefixIdMap[] = [];
+  private readonly hopSets = new HopSetTable();
+  /** The union of the instances: the BGP layer of every domain this route server serves. */
+  private readonly programmed = new BgpLayer(this.hopSets);
   private spaces: readonly Prefix[] = [];
   private spacesGeneration = 0;
   private spaceTrie = new LpmTrie<Prefix>();
@@ -132,50 +74,79 @@ export class RouteServerBinding implements InjectedRouteSink, VirtualNetworkView
   }
 
   /** The programmed BGP routes (shared by every domain served, unless propagation is off). */
-  get routes(): LpmTrie<BgpRoute> {
+  get routes(): BgpLayer {
     return this.programmed;
   }
 
+  /** Next-hop sets in use (for tests and benchmarks). */
+  get hopSetCount(): number {
+    return this.hopSets.size;
+  }
+
   /**
-   * Records the instance's changes, then brings the programmed layer up to
-   * date for each prefix touched (once per prefix, in order of first
-   * appearance). Change records are built only when the handler wants them.
+   * Records the instance's changes in order and brings the programmed layer
+   * up to date for each. Change records are built only when the handler
+   * wants them.
    */
-  applyInjectedRoutes(instance: InstanceId, changes: readonly InjectedHops[]): void {
-    let slot = this.slots.get(instance);
-    if (slot === undefined) this.slots.set(instance, (slot = this.slots.size));
-    const touched: PrefixEntry[] = [];
-    for (const change of changes) {
-      const key = prefixKey(change.prefix);
-      let entry = this.entries.get(key);
-      if (!entry) {
-        if (!change.route) continue;
-        this.entries.set(key, (entry = new PrefixEntry(change.prefix)));
-      }
-      entry.setHops(slot, change.route ? this.hopSets.of(change.route.nextHops) : undefined);
-      touched.push(entry);
-    }
+  applyInjectedRoutes(instance: InstanceId, changes: InjectedRouteBatch): void {
+    const slot = this.slotOf(instance);
+    const own = this.injected[slot]!;
+    /** the batch's set ids → this table's */
+    const ids: number[] = [];
     const layerChanges: BgpLayerChange[] | undefined = this.wantsChanges() ? [] : undefined;
-    for (const entry of touched) {
-      const hops = this.unionOf(entry);
-      if (!hops) this.entries.delete(prefixKey(entry.prefix));
-      const before = entry.route;
-      // Also true for a prefix repeated in the batch: its first occurrence applied it.
-      if (sameHops(before, hops) || !this.isInjectable(entry.prefix)) continue;
-      const after = hops && { prefix: entry.prefix, nextHops: hops };
-      if (after) this.programmed.set(entry.prefix, after);
-      else this.programmed.delete(entry.prefix);
-      entry.route = after;
-      layerChanges?.push({ prefix: entry.prefix, before, after });
+    for (let i = 0; i < changes.size; i++) {
+      const key = changes.keyAt(i);
+      const batchId = changes.hopSetAt(i);
+      const id = batchId === 0 ? 0 : (ids[batchId] ??= this.hopSets.intern(changes.hopSet(batchId)));
+      const previous = own.get(key);
+      if (previous === id || (previous < 0 && id === 0)) continue;
+      if (id === 0) own.delete(key);
+      else own.set(key, id);
+      this.hopSets.retain(id);
+      if (previous > 0) this.hopSets.release(previous);
+      const before = this.programmed.idOf(key);
+      const after = this.unionOf(key);
+      if (before === after) continue;
+      if (layerChanges) {
+        const prefix = prefixFromKey(key);
+        layerChanges.push({
+          prefix,
+          before: this.routeOf(prefix, before),
+          after: this.routeOf(prefix, after),
+        });
+      }
+      this.programmed.setId(key, after);
     }
+    this.hopSets.sweep();
     if (layerChanges && layerChanges.length > 0) this.onLayerChange(this, layerChanges);
   }
 
-  /** The union of the instances' next hops for a prefix (a shared set), or undefined. */
-  private unionOf(entry: PrefixEntry): readonly string[] | undefined {
-    let hops = this.hopSets.union(entry.hops0, entry.hops1);
-    if (entry.more) for (const slotHops of entry.more) hops = this.hopSets.union(hops, slotHops);
-    return hops;
+  /** The same, for changes given as objects (decoded from another thread, or written in a test). */
+  applyRouteChanges(instance: InstanceId, changes: readonly RouteChange[]): void {
+    this.applyInjectedRoutes(instance, InjectedChanges.of(changes));
+  }
+
+  private slotOf(instance: InstanceId): number {
+    let slot = this.slots.get(instance);
+    if (slot === undefined) {
+      this.slots.set(instance, (slot = this.slots.size));
+      this.injected.push(new PrefixIdMap());
+    }
+    return slot;
+  }
+
+  /** The id of the union of the instances' sets for `key`; 0 when none injects it. */
+  private unionOf(key: PrefixKey): number {
+    let union = 0;
+    for (const table of this.injected) {
+      const id = table.get(key);
+      if (id > 0) union = this.hopSets.union(union, id);
+    }
+    return union;
+  }
+
+  private routeOf(prefix: Prefix, id: number): BgpRoute | undefined {
+    return id === 0 ? undefined : { prefix, nextHops: this.hopSets.get(id) };
   }
 
   /** The routes one instance injects, or the union when no instance is given (for inspection). */
@@ -183,14 +154,11 @@ export class RouteServerBinding implements InjectedRouteSink, VirtualNetworkView
     const slot = instance === undefined ? undefined : this.slots.get(instance);
     if (instance !== undefined && slot === undefined) return [];
     const routes: BgpRoute[] = [];
-    for (const [, entry] of this.entries) {
-      if (slot === undefined)
-        routes.push(entry.route ?? { prefix: entry.prefix, nextHops: this.unionOf(entry)! });
-      else {
-        const nextHops = entry.hops(slot);
-        if (nextHops) routes.push({ prefix: entry.prefix, nextHops });
-      }
-    }
+    const add = (id: number, key: PrefixKey): void => {
+      routes.push({ prefix: prefixFromKey(key), nextHops: this.hopSets.get(id) });
+    };
+    if (slot === undefined) this.programmed.forEachId(add);
+    else this.injected[slot]!.forEach(add);
     return routes;
   }
 
@@ -214,11 +182,7 @@ export class RouteServerBinding implements InjectedRouteSink, VirtualNetworkView
     };
   }
 
-  /**
-   * Sets the advertised spaces (called by the model on topology changes).
-   * When they change, the programmed layer is replaced by a new object, so
-   * domains holding the old one can still be diffed against it.
-   */
+  /** Sets the advertised spaces (called by the model on topology changes); true when they changed. */
   setAdvertisedSpaces(spaces: readonly Prefix[]): boolean {
     const text = (list: readonly Prefix[]): string => list.map(formatPrefix).join(',');
     if (text(spaces) === text(this.spaces)) return false;
@@ -226,16 +190,6 @@ export class RouteServerBinding implements InjectedRouteSink, VirtualNetworkView
     this.spacesGeneration++;
     this.spaceTrie = new LpmTrie<Prefix>();
     for (const space of spaces) this.spaceTrie.set(space, space);
-    const programmed = new LpmTrie<BgpRoute>();
-    for (const [, entry] of this.entries) {
-      if (!this.isInjectable(entry.prefix)) entry.route = undefined;
-      else {
-        // A route that stays programmed keeps its object: domains are diffed by identity.
-        entry.route ??= { prefix: entry.prefix, nextHops: this.unionOf(entry)! };
-        programmed.set(entry.prefix, entry.route);
-      }
-    }
-    this.programmed = programmed;
     return true;
   }
 

@@ -106,11 +106,6 @@ export class DomainRegistry {
     this.dirtyDomainVnets.add(vnetId);
   }
 
-  /** The domains of a VNet need another look (its route server's layer was replaced), its layer does not. */
-  markVnetDomains(vnetId: string): void {
-    this.dirtyDomainVnets.add(vnetId);
-  }
-
   /** A route table was created, changed or deleted. */
   markRouteTable(routeTableId: string): void {
     this.dirtyTables.add(routeTableId);

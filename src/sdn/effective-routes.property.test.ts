@@ -13,7 +13,7 @@ import { comparePrefixes, formatPrefix, prefixContains, prefixEquals } from '../
 import { compareAddressText } from './addresses.js';
 import type { SdnRouteEvent } from './events.js';
 import { subscribeRouteEvents } from './events.js';
-import { hubAndSpokes, injected, p, rows } from './fixtures.test-support.js';
+import { hubAndSpokes, Instances, p, rows } from './fixtures.test-support.js';
 import type { VirtualNetworkModel } from './model.js';
 import type { UserDefinedRoute } from './types.js';
 
@@ -93,11 +93,10 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   },
 );
 
-function apply(model: VirtualNetworkModel, op: Op): void {
-  const rs = model.routeServer('rs')!;
+function apply(model: VirtualNetworkModel, instances: Instances, op: Op): void {
   switch (op.kind) {
     case 'bgp':
-      return rs.applyInjectedRoutes(op.instance, [injected(op.prefix, ...op.hops)]);
+      return instances.learn(op.instance, op.prefix, ...op.hops);
     case 'udr': {
       const name = op.prefix.replace(/[./]/g, '_');
       if (op.type === 'delete') {
@@ -189,7 +188,9 @@ describe('effective routes under random changes', () => {
   it('follow Azure rules and are fully described by the published events', () => {
     fc.assert(
       fc.property(fc.array(opArb, { maxLength: 25 }), (ops) => {
-        const { model } = hubAndSpokes('random');
+        const { model, rs } = hubAndSpokes('random');
+        // the instances are real route engines: they apply the injectability rule (src/rib/injection.ts)
+        const instances = new Instances(rs, HOPS);
         model.createRouteTable({ id: 'rt1' });
         model.createRouteTable({ id: 'rt2' });
         const shadow = new Map(SUBNETS.map((s) => [s, new Map<string, string[]>()]));
@@ -220,11 +221,12 @@ describe('effective routes under random changes', () => {
         ]);
         for (const op of ops) {
           try {
-            apply(model, op);
+            apply(model, instances, op);
           } catch (error) {
             // useRemoteGateways and the like may be refused; a refusal must change nothing.
             if (op.kind !== 'peering') throw error;
           }
+          instances.settle();
           if (op.kind === 'bgp') perInstance.get(op.instance)!.set(op.prefix, op.hops);
         }
         const union = new Map<string, string[]>();

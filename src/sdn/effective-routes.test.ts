@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { VirtualNetworkModel } from './model.js';
-import { hubAndSpokes, injected, p, rows, rowsFor } from './fixtures.test-support.js';
+import { hubAndSpokes, injected, Instances, p, rows, rowsFor } from './fixtures.test-support.js';
 
 describe('system routes', () => {
   it('gives a lone VNet VnetLocal, Internet and the None routes for unused private ranges', () => {
@@ -63,7 +63,7 @@ describe('system routes', () => {
 describe('BGP routes from the route server', () => {
   it('shows one VirtualNetworkGateway row per ECMP next hop', () => {
     const { model, rs } = hubAndSpokes();
-    rs.applyInjectedRoutes('IN_0', [injected('172.20.0.0/16', '10.0.2.5', '10.0.2.4')]);
+    rs.applyRouteChanges('IN_0', [injected('172.20.0.0/16', '10.0.2.5', '10.0.2.4')]);
     expect(rowsFor(model.effectiveRoutes('app-vm'), '172.20.0.0/16')).toEqual([
       'VirtualNetworkGateway Active 172.20.0.0/16 VirtualNetworkGateway 10.0.2.4',
       'VirtualNetworkGateway Active 172.20.0.0/16 VirtualNetworkGateway 10.0.2.5',
@@ -72,7 +72,7 @@ describe('BGP routes from the route server', () => {
 
   it('programs the routes into every hub subnet, the NVA subnet included', () => {
     const { model, rs } = hubAndSpokes();
-    rs.applyInjectedRoutes('IN_0', [injected('0.0.0.0/0', '10.0.2.4')]);
+    rs.applyRouteChanges('IN_0', [injected('0.0.0.0/0', '10.0.2.4')]);
     expect(rowsFor(model.effectiveRoutes('nva1'), '0.0.0.0/0')).toEqual([
       'VirtualNetworkGateway Active 0.0.0.0/0 VirtualNetworkGateway 10.0.2.4',
       'Default Invalid 0.0.0.0/0 Internet',
@@ -81,7 +81,7 @@ describe('BGP routes from the route server', () => {
 
   it('programs a spoke that uses the remote gateway and whose hub allows gateway transit', () => {
     const { model, rs } = hubAndSpokes();
-    rs.applyInjectedRoutes('IN_0', [injected('172.20.0.0/16', '10.0.2.4')]);
+    rs.applyRouteChanges('IN_0', [injected('172.20.0.0/16', '10.0.2.4')]);
     expect(rowsFor(model.effectiveRoutes('spoke1-vm'), '172.20.0.0/16')).toEqual([
       'VirtualNetworkGateway Active 172.20.0.0/16 VirtualNetworkGateway 10.0.2.4',
     ]);
@@ -89,13 +89,13 @@ describe('BGP routes from the route server', () => {
 
   it('does not program a peered spoke without useRemoteGateways', () => {
     const { model, rs } = hubAndSpokes();
-    rs.applyInjectedRoutes('IN_0', [injected('172.20.0.0/16', '10.0.2.4')]);
+    rs.applyRouteChanges('IN_0', [injected('172.20.0.0/16', '10.0.2.4')]);
     expect(rowsFor(model.effectiveRoutes('spoke2-vm'), '172.20.0.0/16')).toEqual([]);
   });
 
   it('stops programming a spoke when the hub withdraws gateway transit', () => {
     const { model, rs } = hubAndSpokes();
-    rs.applyInjectedRoutes('IN_0', [injected('172.20.0.0/16', '10.0.2.4')]);
+    rs.applyRouteChanges('IN_0', [injected('172.20.0.0/16', '10.0.2.4')]);
     model.updatePeering('hub-to-spoke1', { allowGatewayTransit: false });
     expect(rowsFor(model.effectiveRoutes('spoke1-vm'), '172.20.0.0/16')).toEqual([]);
     model.updatePeering('hub-to-spoke1', { allowGatewayTransit: true });
@@ -104,8 +104,8 @@ describe('BGP routes from the route server', () => {
 
   it('programs the union of both instances, deduplicated by prefix and next hop', () => {
     const { model, rs } = hubAndSpokes();
-    rs.applyInjectedRoutes('IN_0', [injected('172.20.0.0/16', '10.0.2.4', '10.0.2.5')]);
-    rs.applyInjectedRoutes('IN_1', [
+    rs.applyRouteChanges('IN_0', [injected('172.20.0.0/16', '10.0.2.4', '10.0.2.5')]);
+    rs.applyRouteChanges('IN_1', [
       injected('172.20.0.0/16', '10.0.2.4'),
       injected('172.21.0.0/16', '10.0.2.5'),
     ]);
@@ -115,18 +115,18 @@ describe('BGP routes from the route server', () => {
       'VirtualNetworkGateway Active 172.20.0.0/16 VirtualNetworkGateway 10.0.2.5',
     ]);
     expect(rowsFor(table, '172.21.0.0/16')).toHaveLength(1);
-    rs.applyInjectedRoutes('IN_0', [injected('172.20.0.0/16')]);
+    rs.applyRouteChanges('IN_0', [injected('172.20.0.0/16')]);
     expect(rowsFor(model.effectiveRoutes('app-vm'), '172.20.0.0/16')).toEqual([
       'VirtualNetworkGateway Active 172.20.0.0/16 VirtualNetworkGateway 10.0.2.4',
     ]);
-    rs.applyInjectedRoutes('IN_1', [injected('172.20.0.0/16')]);
+    rs.applyRouteChanges('IN_1', [injected('172.20.0.0/16')]);
     expect(rowsFor(model.effectiveRoutes('app-vm'), '172.20.0.0/16')).toEqual([]);
   });
 
   it('drops one ECMP row when a next hop is lost', () => {
     const { model, rs } = hubAndSpokes();
-    rs.applyInjectedRoutes('IN_0', [injected('172.20.0.0/16', '10.0.2.4', '10.0.2.5')]);
-    rs.applyInjectedRoutes('IN_0', [injected('172.20.0.0/16', '10.0.2.5')]);
+    rs.applyRouteChanges('IN_0', [injected('172.20.0.0/16', '10.0.2.4', '10.0.2.5')]);
+    rs.applyRouteChanges('IN_0', [injected('172.20.0.0/16', '10.0.2.5')]);
     expect(rowsFor(model.effectiveRoutes('app-vm'), '172.20.0.0/16')).toEqual([
       'VirtualNetworkGateway Active 172.20.0.0/16 VirtualNetworkGateway 10.0.2.5',
     ]);
@@ -134,11 +134,9 @@ describe('BGP routes from the route server', () => {
 
   it('does not program prefixes equal to or inside an advertised address space', () => {
     const { model, rs } = hubAndSpokes();
-    rs.applyInjectedRoutes('IN_0', [
-      injected('10.0.0.0/16', '10.0.2.4'),
-      injected('10.1.5.0/24', '10.0.2.4'),
-      injected('10.0.0.0/8', '10.0.2.4'),
-    ]);
+    const instances = new Instances(rs, ['10.0.2.4']);
+    for (const prefix of ['10.0.0.0/16', '10.1.5.0/24', '10.0.0.0/8'])
+      instances.learn('IN_0', prefix, '10.0.2.4');
     const table = model.effectiveRoutes('app-vm');
     expect(rows(table).filter((r) => r.startsWith('VirtualNetworkGateway'))).toEqual([
       'VirtualNetworkGateway Active 10.0.0.0/8 VirtualNetworkGateway 10.0.2.4',
@@ -150,7 +148,7 @@ describe('BGP routes from the route server', () => {
     const { model, rs } = hubAndSpokes();
     model.createRouteTable({ id: 'no-bgp', disableBgpRoutePropagation: true });
     model.setSubnetRouteTable('hub/subnets/nva', 'no-bgp');
-    rs.applyInjectedRoutes('IN_0', [injected('0.0.0.0/0', '10.0.2.4')]);
+    rs.applyRouteChanges('IN_0', [injected('0.0.0.0/0', '10.0.2.4')]);
     expect(rowsFor(model.effectiveRoutes('nva1'), '0.0.0.0/0')).toEqual([
       'Default Active 0.0.0.0/0 Internet',
     ]);
@@ -177,7 +175,7 @@ describe('precedence', () => {
       ],
     });
     model.setSubnetRouteTable('hub/subnets/nva', 'rt');
-    rs.applyInjectedRoutes('IN_0', [injected('0.0.0.0/0', '10.0.2.4', '10.0.2.5')]);
+    rs.applyRouteChanges('IN_0', [injected('0.0.0.0/0', '10.0.2.4', '10.0.2.5')]);
     expect(rowsFor(model.effectiveRoutes('nva1'), '0.0.0.0/0')).toEqual([
       'User Active 0.0.0.0/0 Internet',
       'VirtualNetworkGateway Invalid 0.0.0.0/0 VirtualNetworkGateway 10.0.2.4',
@@ -190,7 +188,7 @@ describe('precedence', () => {
 
   it('prefers a BGP route over the system route for the same prefix', () => {
     const { model, rs } = hubAndSpokes();
-    rs.applyInjectedRoutes('IN_0', [injected('100.64.0.0/10', '10.0.2.4')]);
+    rs.applyRouteChanges('IN_0', [injected('100.64.0.0/10', '10.0.2.4')]);
     const table = model.effectiveRoutes('app-vm');
     expect(rowsFor(table, '100.64.0.0/10')).toEqual([
       'VirtualNetworkGateway Active 100.64.0.0/10 VirtualNetworkGateway 10.0.2.4',
@@ -222,7 +220,7 @@ describe('precedence', () => {
   it('keeps VNet and peering routes over more specific BGP routes and marks those Invalid', () => {
     const { model, rs } = hubAndSpokes();
     // spoke2 does not use the route server, so its space is injectable, yet the hub's peering route wins.
-    rs.applyInjectedRoutes('IN_0', [injected('10.2.1.0/24', '10.0.2.4')]);
+    rs.applyRouteChanges('IN_0', [injected('10.2.1.0/24', '10.0.2.4')]);
     const table = model.effectiveRoutes('app-vm');
     expect(rowsFor(table, '10.2.1.0/24')).toEqual([
       'VirtualNetworkGateway Invalid 10.2.1.0/24 VirtualNetworkGateway 10.0.2.4',
@@ -240,7 +238,7 @@ describe('precedence', () => {
       ],
     });
     model.setSubnetRouteTable('hub/subnets/app', 'rt');
-    rs.applyInjectedRoutes('IN_0', [injected('172.20.0.0/16', '10.0.2.4')]);
+    rs.applyRouteChanges('IN_0', [injected('172.20.0.0/16', '10.0.2.4')]);
     expect(model.nextHop('app-vm', '172.20.9.1').nextHopType).toBe('None');
     expect(model.nextHop('app-vm', '172.20.8.1').nextHopType).toBe('VirtualNetworkGateway');
   });

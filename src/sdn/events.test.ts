@@ -24,7 +24,7 @@ describe('effective route change events', () => {
     model.createRouteTable({ id: 'no-bgp', disableBgpRoutePropagation: true });
     model.setSubnetRouteTable('hub/subnets/nva', 'no-bgp');
     const events = collect('events-bgp');
-    rs.applyInjectedRoutes('IN_0', [injected('172.20.0.0/16', '10.0.2.4', '10.0.2.5')]);
+    rs.applyRouteChanges('IN_0', [injected('172.20.0.0/16', '10.0.2.4', '10.0.2.5')]);
     const [event] = changed(events);
     expect(changed(events)).toHaveLength(1);
     expect(event!.cause).toBe('bgp');
@@ -41,9 +41,9 @@ describe('effective route change events', () => {
 
   it('publishes the lost ECMP member as a before/after pair', () => {
     const { rs } = hubAndSpokes('events-ecmp');
-    rs.applyInjectedRoutes('IN_0', [injected('172.20.0.0/16', '10.0.2.4', '10.0.2.5')]);
+    rs.applyRouteChanges('IN_0', [injected('172.20.0.0/16', '10.0.2.4', '10.0.2.5')]);
     const events = collect('events-ecmp');
-    rs.applyInjectedRoutes('IN_0', [injected('172.20.0.0/16', '10.0.2.4')]);
+    rs.applyRouteChanges('IN_0', [injected('172.20.0.0/16', '10.0.2.4')]);
     const change = changed(events)[0]!.domains[0]!.changes[0]!;
     expect(rows(change.before)).toHaveLength(2);
     expect(rows(change.after)).toEqual([
@@ -53,15 +53,15 @@ describe('effective route change events', () => {
 
   it('publishes nothing when the other instance already had the same next hop', () => {
     const { rs } = hubAndSpokes('events-union');
-    rs.applyInjectedRoutes('IN_0', [injected('172.20.0.0/16', '10.0.2.4')]);
+    rs.applyRouteChanges('IN_0', [injected('172.20.0.0/16', '10.0.2.4')]);
     const events = collect('events-union');
-    rs.applyInjectedRoutes('IN_1', [injected('172.20.0.0/16', '10.0.2.4')]);
+    rs.applyRouteChanges('IN_1', [injected('172.20.0.0/16', '10.0.2.4')]);
     expect(events).toEqual([]);
   });
 
   it('publishes a user-route change only for the domains using that route table', () => {
     const { model, rs } = hubAndSpokes('events-udr');
-    rs.applyInjectedRoutes('IN_0', [injected('0.0.0.0/0', '10.0.2.4')]);
+    rs.applyRouteChanges('IN_0', [injected('0.0.0.0/0', '10.0.2.4')]);
     model.createRouteTable({ id: 'rt' });
     model.setSubnetRouteTable('hub/subnets/app', 'rt');
     const events = collect('events-udr');
@@ -83,7 +83,7 @@ describe('effective route change events', () => {
 
   it('publishes the BGP routes a spoke gains when it starts using the route server', () => {
     const { model, rs } = hubAndSpokes('events-spoke');
-    rs.applyInjectedRoutes('IN_0', [injected('172.20.0.0/16', '10.0.2.4')]);
+    rs.applyRouteChanges('IN_0', [injected('172.20.0.0/16', '10.0.2.4')]);
     const events = collect('events-spoke');
     model.updatePeering('spoke2-to-hub', { useRemoteGateways: true });
     const spoke = changed(events)[0]!.domains.find((d) => d.vnetId === 'spoke2')!;

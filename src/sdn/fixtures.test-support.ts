@@ -5,11 +5,12 @@
  * - spoke2 10.2.0.0/16 (workload 10.2.1.0/24) peered with the hub without useRemoteGateways.
  */
 import { parsePrefix } from '../lib/prefix.js';
-import type { InjectedRouteChange } from '../rib/ports.js';
-import type { RouteServerBinding } from './bgp-input.js';
+import type { RouteChange, RouteServerBinding } from './bgp-input.js';
 import { VirtualNetworkModel } from './model.js';
 import type { EffectiveRoute } from './types.js';
 import { formatPrefix } from '../lib/prefix.js';
+import { RouteEngine } from '../rib/engine.js';
+import { pathAttributes, peerInfo, updateOf, withdrawalOf } from '../rib/fixtures.test-support.js';
 
 export const p = (text: string) => parsePrefix(text);
 
@@ -65,15 +66,8 @@ export function hubAndSpokes(name = 'test'): HubAndSpokes {
 }
 
 /** An injected route change as the route engine sends it. */
-export function injected(prefix: string, ...nextHops: string[]): InjectedRouteChange {
-  const parsed = p(prefix);
-  return {
-    prefix: parsed,
-    route:
-      nextHops.length === 0
-        ? null
-        : { prefix: parsed, nextHops, asPath: [65001], origin: 'igp', sourcePeers: nextHops },
-  };
+export function injected(prefix: string, ...nextHops: string[]): RouteChange {
+  return { prefix: p(prefix), route: nextHops.length === 0 ? null : { nextHops } };
 }
 
 /** Compact text rows: "source state prefix nextHopType [ips]". */
@@ -88,4 +82,55 @@ export function rows(routes: readonly EffectiveRoute[]): string[] {
 /** The rows of a table for one prefix. */
 export function rowsFor(routes: readonly EffectiveRoute[], prefix: string): string[] {
   return rows(routes.filter((r) => r.addressPrefixes.some((a) => formatPrefix(a) === prefix)));
+}
+
+/**
+ * The route server's two instances (IN_0, IN_1) as real route engines
+ * (src/rib) with the binding as their view of the VNet and their sink; each
+ * has one NVA session per address of `hops`, the address being the next hop.
+ * Work runs when `settle` is called, so tests stay synchronous.
+ */
+export class Instances {
+  private readonly engines = new Map<string, RouteEngine>();
+  private readonly queued: (() => void)[] = [];
+
+  constructor(
+    rs: RouteServerBinding,
+    private readonly hops: readonly string[],
+  ) {
+    for (const [instance, localAddress] of [
+      ['IN_0', '10.0.1.4'],
+      ['IN_1', '10.0.1.5'],
+    ] as const) {
+      const engine = new RouteEngine({
+        instance,
+        localAddress,
+        network: rs,
+        sink: rs,
+        schedule: (task) => this.queued.push(task),
+      });
+      hops.forEach((hop, i) =>
+        engine.peerUp(hop, peerInfo(hop, 65001 + i), { send: () => true, onDrain: () => {} }),
+      );
+      this.engines.set(instance, engine);
+    }
+    this.settle();
+  }
+
+  /** The instance's Loc-RIB gets `prefix` from the NVAs at `nextHops` (none: withdrawn), ECMP among them. */
+  learn(instance: string, prefix: string, ...nextHops: string[]): void {
+    const engine = this.engines.get(instance)!;
+    this.hops.forEach((hop, i) => {
+      const update = nextHops.includes(hop)
+        ? updateOf(pathAttributes([65001 + i], hop), [prefix])
+        : withdrawalOf([prefix]);
+      engine.receiveUpdate(hop, update);
+    });
+    this.settle();
+  }
+
+  /** Runs queued engine work to the end (address-space re-checks included). */
+  settle(): void {
+    for (let task = this.queued.shift(); task; task = this.queued.shift()) task();
+  }
 }

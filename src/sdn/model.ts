@@ -425,12 +425,8 @@ export class VirtualNetworkModel {
       if (binding === undefined) continue;
       const served = this.state.vnetsServedBy(binding.id);
       const spaces = served.flatMap((vnetId) => this.state.vnets.get(vnetId)!.addressSpaces);
-      if (!binding.setAdvertisedSpaces(spaces)) continue;
-      spacesChanged.push(binding);
-      // the binding's programmed routes were replaced: every domain it feeds takes the new layer
-      for (const vnetId of served) this.registry.markVnetDomains(vnetId);
-      for (const domain of this.registry.domainsReceiving(binding.id))
-        this.registry.markVnetDomains(domain.vnetId);
+      // the programmed routes stay: the instances withdraw what the new spaces hold (src/rib/injection.ts)
+      if (binding.setAdvertisedSpaces(spaces)) spacesChanged.push(binding);
     }
     const result = this.registry.rebuild(this.state, this.bindings);
     if (hasRouteEventSubscribers()) this.publishTopologyChanges(result);

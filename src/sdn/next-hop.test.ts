@@ -17,8 +17,8 @@ describe('next hop', () => {
 
   it('returns every ECMP next hop of a BGP route', () => {
     const { model, rs } = hubAndSpokes();
-    rs.applyInjectedRoutes('IN_0', [injected('0.0.0.0/0', '10.0.2.4')]);
-    rs.applyInjectedRoutes('IN_1', [injected('0.0.0.0/0', '10.0.2.5')]);
+    rs.applyRouteChanges('IN_0', [injected('0.0.0.0/0', '10.0.2.4')]);
+    rs.applyRouteChanges('IN_1', [injected('0.0.0.0/0', '10.0.2.5')]);
     const result = model.nextHop('spoke1-vm', '8.8.8.8');
     expect(result.nextHopType).toBe('VirtualNetworkGateway');
     expect(result.nextHopIpAddresses).toEqual(['10.0.2.4', '10.0.2.5']);
@@ -40,7 +40,7 @@ describe('next hop', () => {
       ],
     });
     model.setSubnetRouteTable('hub/subnets/app', 'rt');
-    rs.applyInjectedRoutes('IN_0', [injected('0.0.0.0/0', '10.0.2.4')]);
+    rs.applyRouteChanges('IN_0', [injected('0.0.0.0/0', '10.0.2.4')]);
     const result = model.nextHop('app-vm', '1.1.1.1');
     expect(result).toMatchObject({
       nextHopType: 'VirtualAppliance',
@@ -53,7 +53,7 @@ describe('next hop', () => {
 
   it('reports when a VNet route beat a more specific BGP route', () => {
     const { model, rs } = hubAndSpokes();
-    rs.applyInjectedRoutes('IN_0', [injected('10.2.1.0/24', '10.0.2.4')]);
+    rs.applyRouteChanges('IN_0', [injected('10.2.1.0/24', '10.0.2.4')]);
     const result = model.nextHop('app-vm', '10.2.1.4');
     expect(result.nextHopType).toBe('VNetPeering');
     expect(result.reason.code).toBe('VirtualNetworkRoutePreferredOverBgp');
@@ -147,7 +147,7 @@ describe('next hop', () => {
           });
           model.setSubnetRouteTable('hub/subnets/app', 'rt');
           model.setSubnetRouteTable('spoke1/subnets/workload', 'rt');
-          for (const b of bgp) rs.applyInjectedRoutes(b.instance, [injected(b.prefix, ...b.hops)]);
+          for (const b of bgp) rs.applyRouteChanges(b.instance, [injected(b.prefix, ...b.hops)]);
           for (const nic of ['app-vm', 'nva1', 'spoke1-vm', 'spoke2-vm']) {
             const active = model.effectiveRoutes(nic).filter((r) => r.state === 'Active');
             for (const destination of destinations) {

@@ -9,10 +9,11 @@
  *   space (Invalid, rule 3) or shorter than it (loses on length), so the
  *   lookup result equals a scan over the Active rows (tested as a property).
  */
-import type { TrieEntry, LpmTrie } from '../lib/lpm-trie.js';
+import type { TrieEntry } from '../lib/lpm-trie.js';
 import type { Prefix } from '../lib/prefix.js';
 import { formatPrefix } from '../lib/prefix.js';
 import { formatAddress } from './addresses.js';
+import type { PrefixLayer } from './bgp-layer.js';
 import { routesAtPrefix } from './effective-routes.js';
 import type { RouteDomain } from './route-domain.js';
 import type { EffectiveNextHopType, EffectiveRoute, EffectiveRouteSource } from './types.js';
@@ -39,7 +40,7 @@ export interface NextHopResult {
   readonly reason: { readonly code: NextHopReasonCode; readonly description: string };
 }
 
-function lookup<V>(trie: LpmTrie<V>, destination: Prefix): TrieEntry<V> | undefined {
+function lookup<V>(trie: PrefixLayer<V>, destination: Prefix): TrieEntry<V> | undefined {
   return destination.family === 4
     ? trie.longestMatchIpv4(destination.address)
     : trie.longestMatch(destination);

@@ -11,12 +11,14 @@
  *   table disables gateway route propagation (one layer per route server).
  * Layers are replaced, never mutated, on topology changes, so an old domain
  * object still describes the old table and can be diffed against the new one.
- * The BGP layer alone changes in place, prefix by prefix (bgp-input.ts).
+ * The BGP layer alone changes in place, prefix by prefix (bgp-input.ts), and
+ * is never replaced: one per route server for its lifetime.
  */
 import { LpmTrie } from '../lib/lpm-trie.js';
 import type { Prefix } from '../lib/prefix.js';
 import { formatPrefix, parsePrefix, prefixContains } from '../lib/prefix.js';
-import type { BgpRoute, UserRouteTable, SystemRoute, UserDefinedRoute } from './types.js';
+import type { BgpLayer } from './bgp-layer.js';
+import type { UserRouteTable, SystemRoute, UserDefinedRoute } from './types.js';
 
 /**
  * Azure's default routes with next hop None (virtual-networks-udr-overview,
@@ -87,7 +89,7 @@ export interface RouteDomain {
   readonly system: SystemLayer;
   readonly user: LpmTrie<UserDefinedRoute> | null;
   /** The serving route server's programmed routes; null without one or with propagation disabled. */
-  readonly bgp: LpmTrie<BgpRoute> | null;
+  readonly bgp: BgpLayer | null;
   /** Id of the route server serving the VNet (even when propagation is disabled). */
   readonly routeServerId: string | null;
   readonly bgpPropagationDisabled: boolean;

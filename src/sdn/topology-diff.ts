@@ -8,13 +8,13 @@
  * it). The old domain object still references the old layers, so before and
  * after are both at hand.
  */
-import type { LpmTrie } from '../lib/lpm-trie.js';
 import type { Prefix, PrefixKey } from '../lib/prefix.js';
 import { comparePrefixes, prefixKey } from '../lib/prefix.js';
+import type { PrefixLayer } from './bgp-layer.js';
 import { routesAtPrefix, sameRows } from './effective-routes.js';
 import type { PrefixRoutesChange } from './events.js';
 import type { RouteDomain } from './route-domain.js';
-import type { SystemRoute } from './types.js';
+import type { BgpRoute, SystemRoute } from './types.js';
 
 type Candidates = Map<PrefixKey, Prefix>;
 
@@ -26,7 +26,11 @@ type Candidates = Map<PrefixKey, Prefix>;
 export class LayerDeltaCache {
   private readonly deltas = new Map<object, Map<object | null, Prefix[]>>();
 
-  delta<V>(a: LpmTrie<V> | null, b: LpmTrie<V> | null, same: (x: V, y: V) => boolean): readonly Prefix[] {
+  delta<V>(
+    a: PrefixLayer<V> | null,
+    b: PrefixLayer<V> | null,
+    same: (x: V, y: V) => boolean,
+  ): readonly Prefix[] {
     if (a === b) return [];
     const key = a ?? this;
     let row = this.deltas.get(key);
@@ -37,7 +41,11 @@ export class LayerDeltaCache {
   }
 }
 
-function layerDelta<V>(a: LpmTrie<V> | null, b: LpmTrie<V> | null, same: (x: V, y: V) => boolean): Prefix[] {
+function layerDelta<V>(
+  a: PrefixLayer<V> | null,
+  b: PrefixLayer<V> | null,
+  same: (x: V, y: V) => boolean,
+): Prefix[] {
   const changed: Prefix[] = [];
   if (a) {
     for (const entry of a.entries()) {
@@ -51,6 +59,9 @@ function layerDelta<V>(a: LpmTrie<V> | null, b: LpmTrie<V> | null, same: (x: V, 
 
 const sameSystem = (x: SystemRoute, y: SystemRoute): boolean => x.nextHopType === y.nextHopType;
 const sameIdentity = <V>(x: V, y: V): boolean => x === y;
+/** BGP routes are made on demand (bgp-layer.ts): the same next hops are the same route. */
+const sameNextHops = (x: BgpRoute, y: BgpRoute): boolean =>
+  x.nextHops.length === y.nextHops.length && x.nextHops.every((hop, i) => hop === y.nextHops[i]);
 
 function candidatePrefixes(before: RouteDomain, after: RouteDomain, cache: LayerDeltaCache): Candidates {
   const out: Candidates = new Map();
@@ -60,7 +71,7 @@ function candidatePrefixes(before: RouteDomain, after: RouteDomain, cache: Layer
   const systemChanged = cache.delta(before.system.routes, after.system.routes, sameSystem);
   add(systemChanged);
   add(cache.delta(before.user, after.user, sameIdentity));
-  add(cache.delta(before.bgp, after.bgp, sameIdentity));
+  add(cache.delta(before.bgp, after.bgp, sameNextHops));
   for (const prefix of systemChanged) {
     const wasSpace = before.system.virtualNetworkSpaces.has(prefix);
     const isSpace = after.system.virtualNetworkSpaces.has(prefix);
