@@ -113,6 +113,12 @@ async function feed(engine: RouteEngine, tables: readonly Buffer[][]): Promise<v
 
 const cpuSeconds = (used: NodeJS.CpuUsage): string => `${((used.user + used.system) / 1e6).toFixed(2)} s`;
 const peakMb = (): number => process.resourceUsage().maxRSS / 1024;
+const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MB`;
+/** RSS and what V8 holds now (no collection forced): heap committed, heap used, typed-array buffers. */
+function memoryNow(): string {
+  const m = process.memoryUsage();
+  return `RSS ${mb(m.rss)}, heap ${mb(m.heapTotal)} committed / ${mb(m.heapUsed)} used, array buffers ${mb(m.arrayBuffers)}`;
+}
 
 /** Withdraws the whole table, then announces it again; prints each phase. */
 async function withdrawAndReannounce(
@@ -122,6 +128,7 @@ async function withdrawAndReannounce(
   tables: Buffer[][],
 ): Promise<void> {
   const afterLoad = peakMb();
+  console.log(`  after the load: ${memoryNow()}`);
   for (const [phase, stream] of [
     ['withdraw all', tables.map((_, i) => encodeWithdrawals(i, scenario))],
     ['re-announce', tables],
@@ -130,7 +137,7 @@ async function withdrawAndReannounce(
     const start = performance.now();
     await feed(engine, stream);
     console.log(
-      `  ${phase}: ${((performance.now() - start) / 1000).toFixed(3)} s, CPU ${cpuSeconds(process.cpuUsage(cpu))}, Loc-RIB ${engine.locRibSize}`,
+      `  ${phase}: ${((performance.now() - start) / 1000).toFixed(3)} s, CPU ${cpuSeconds(process.cpuUsage(cpu))}, Loc-RIB ${engine.locRibSize}; ${memoryNow()}, peak RSS ${peakMb().toFixed(0)} MB`,
     );
   }
   const end = peakMb();
