@@ -201,8 +201,26 @@ export function armFrameworkErrors(
   };
 }
 
+/**
+ * A POST whose body is optional (a hub's `effectiveRoutes`) comes from the
+ * SDK with `Content-Type: application/json` and no body at all: ARM takes it
+ * as no parameters. Every other method still needs a body with that header.
+ */
+function acceptEmptyActionBodies(app: FastifyInstance): void {
+  const parseJson = app.getDefaultJsonParser('error', 'ignore');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '' && request.method === 'POST') {
+      done(null, undefined);
+      return;
+    }
+    void parseJson(request, body as string, done);
+  });
+}
+
 export function installArmHooks(app: FastifyInstance, options: ArmHookOptions): void {
   app.removeContentTypeParser(['text/plain']);
+  acceptEmptyActionBodies(app);
   app.addHook('onRequest', async (request, reply) => {
     setArmHeaders(request, reply);
     // the discovery documents and the token endpoint are how a client gets a token

@@ -119,6 +119,12 @@ describe('the action of a request', () => {
     expect(requestAction('POST', `${NET1}/networkInterfaces/n1/effectiveRouteTable`)?.readAction).toBe(
       'Microsoft.Network/networkInterfaces/read',
     );
+    for (const view of ['effectiveRoutes', 'inboundRoutes', 'outboundRoutes'])
+      expect(requestAction('POST', `${NET1}/virtualHubs/rs1/${view}`)).toEqual({
+        action: `Microsoft.Network/virtualHubs/${view}/action`,
+        readAction: 'Microsoft.Network/virtualHubs/read',
+        scope: `${NET1}/virtualHubs/rs1/${view}`,
+      });
   });
 
   it('a POST action that changes something has no read that allows it', () => {

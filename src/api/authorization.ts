@@ -122,14 +122,21 @@ const VERB_OF_METHOD: Readonly<Record<string, string>> = {
 
 /**
  * POST actions that change nothing: the route views (learned and advertised
- * routes of a peering, a NIC's effective routes). Their action strings are
- * Azure's (`…/bgpConnections/learnedRoutes/action`), and a role that may read
- * the resource they are posted to may call them too, so a Reader sees routes.
+ * routes of a peering, a NIC's effective routes, a hub's effective, inbound
+ * and outbound routes). Their action strings are Azure's
+ * (`…/bgpConnections/learnedRoutes/action`), and a role that may read the
+ * resource they are posted to may call them too, so a Reader sees routes.
  */
 const READ_ONLY_ACTIONS = new Set(
-  ['learnedRoutes', 'advertisedRoutes', 'effectiveRouteTable', 'effectiveNetworkSecurityGroups'].map(
-    (action) => action.toLowerCase(),
-  ),
+  [
+    'learnedRoutes',
+    'advertisedRoutes',
+    'effectiveRouteTable',
+    'effectiveNetworkSecurityGroups',
+    'effectiveRoutes',
+    'inboundRoutes',
+    'outboundRoutes',
+  ].map((action) => action.toLowerCase()),
 );
 
 /** Paths any authenticated caller may read: discovery, status of operations, the provider's operation list. */

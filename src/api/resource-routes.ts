@@ -76,8 +76,11 @@ export interface ArmResourceDefinition<Body = Record<string, unknown>> {
   /** PATCH (tracked types): replaces the tags, everything else stays; undefined when there is no such resource */
   patchTags?(request: ResourceRequest, tags: Record<string, string>): Promise<PutOutcome | undefined>;
   delete?(request: ResourceRequest): Promise<DeleteOutcome>;
-  /** POST `…/{name}/{action}`: 202 + Location (only), then the promise's value is the final 200 body */
-  actions?: Readonly<Record<string, (request: ResourceRequest) => Promise<unknown>>>;
+  /**
+   * POST `…/{name}/{action}` with its JSON body, if any: 202 + Location (only), then the promise's
+   * value is the final 200 body; a refusal thrown before the promise is the answer itself
+   */
+  actions?: Readonly<Record<string, (request: ResourceRequest, body: unknown) => Promise<unknown>>>;
 }
 
 /** `virtualHubs` → `virtualHubName`, `bgpConnections` → `bgpConnectionName` */
@@ -238,15 +241,10 @@ export function registerArmResource<Body>(
       async (req, reply) => {
         const request = resourceRequest(def, req);
         if ((await def.get(request)) === undefined) throw notFound(def, request);
-        return replyAccepted(
-          reply,
-          req,
-          settings,
-          request.id.subscriptionId,
-          locationOf(request),
-          run(request),
-          { locationOnly: true },
-        );
+        const work = run(request, req.body);
+        return replyAccepted(reply, req, settings, request.id.subscriptionId, locationOf(request), work, {
+          locationOnly: true,
+        });
       },
     );
   }

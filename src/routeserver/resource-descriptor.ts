@@ -23,8 +23,11 @@ export interface ResourceDescriptor<Input, View, Body = never> {
   list(within: ListWithin, cursor?: string): Page<View>;
   put(id: string, input: Input, options?: WriteOptions): Promise<PutResult<View>>;
   delete(id: string, options?: WriteOptions): Promise<DeleteResult>;
-  /** POST actions on one resource, by name: each resolves with the action's result */
-  readonly actions: Readonly<Record<string, (id: string) => Promise<unknown>>>;
+  /**
+   * POST actions on one resource, by name, with the request body when it has one: each resolves
+   * with the action's result; a refused request throws before it returns
+   */
+  readonly actions: Readonly<Record<string, (id: string, body?: unknown) => Promise<unknown>>>;
   /** the ARM PUT body (its shape already checked by the API's schema) as input; refusals name ARM paths */
   toInput(body: Body): Input;
   /** the view as the ARM resource */

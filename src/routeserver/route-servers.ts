@@ -42,6 +42,7 @@ import {
   type RouteServerPutBody,
 } from './route-servers-wire.js';
 import { checkPeerAsn, checkPeerIp } from './peer-rules.js';
+import { connectionRoutes, hubEffectiveRoutes } from './hub-route-views.js';
 import type { BgpConnectionBody, IpConfigurationBody, RouteServerBody, Stored } from './records.js';
 import { BgpRuntimeError, type PeerSpec, type RouteServerRuntimeSettings } from '../runtime/index.js';
 import type { RuntimeStart } from './runtime-link.js';
@@ -631,8 +632,9 @@ export async function startRouteServers(core: ServiceCore): Promise<void> {
 
 /**
  * The family's descriptors: `virtualHubs`, `virtualHubs/ipConfigurations`
- * and `virtualHubs/bgpConnections`, with POST `learnedRoutes` and
- * `advertisedRoutes` on a connection.
+ * and `virtualHubs/bgpConnections`, with POST `effectiveRoutes`,
+ * `inboundRoutes` and `outboundRoutes` on a route server (hub-route-views.ts)
+ * and `learnedRoutes` and `advertisedRoutes` on a connection.
  */
 export function routeServerResources(core: ServiceCore) {
   return {
@@ -643,7 +645,11 @@ export function routeServerResources(core: ServiceCore) {
       list: (within, cursor) => listRouteServers(core, scopeOfList(within), cursor),
       put: (id, input, options) => putRouteServer(core, id, input, options),
       delete: (id, options) => deleteRouteServer(core, id, options),
-      actions: {},
+      actions: {
+        effectiveRoutes: (id, body) => hubEffectiveRoutes(core, id, body),
+        inboundRoutes: (id, body) => connectionRoutes(core, id, body, 'inbound'),
+        outboundRoutes: (id, body) => connectionRoutes(core, id, body, 'outbound'),
+      },
       toInput: routeServerInput,
       present: presentRouteServer,
     }),

@@ -1,7 +1,7 @@
 /**
  * The preview-era `Microsoft.Network/virtualRouters` and
- * `virtualRouters/{router}/peerings` (docs/azure-behaviour.md §7.1, "Legacy
- * preview-era API"), which older templates and SDKs still use, as a second
+ * `virtualRouters/{router}/peerings` (Azure's REST API reference,
+ * "Virtual Routers"; docs/api.md), which older templates and SDKs still use, as a second
  * view of the same route servers: virtualRouter `x` is route server
  * (virtualHub) `x` of its resource group, its `hostedSubnet` the subnet of
  * the route server's ipConfiguration, and its peerings the route server's

@@ -11,7 +11,8 @@ import { formatResourceId } from '../arm-id.js';
 import type { ListRequest, ResourceRequest } from '../resource-routes.js';
 import type { ApiServer } from '../server.js';
 import type { ResourceDescriptor, ResourceGroups } from '../../routeserver/index.js';
-import { armPage, deleteOutcome, domainCall, putOutcome, writeOptions } from './edge.js';
+import { RouteServerError } from '../../routeserver/index.js';
+import { armErrorOf, armPage, deleteOutcome, domainCall, putOutcome, writeOptions } from './edge.js';
 import { acceptingEchoedMembers } from './echoed-members.js';
 import { groupCall } from './resource-groups.js';
 
@@ -75,7 +76,16 @@ export function registerDomainResource<Body, Input, View>(
     actions: Object.fromEntries(
       Object.entries(resource.actions).map(([name, run]) => [
         name,
-        (request: { idText: string }) => domainCall(() => run(request.idText)),
+        (request: { idText: string }, body: unknown) => {
+          // a refused request is refused at once (400), before the operation is accepted
+          let work: Promise<unknown>;
+          try {
+            work = run(request.idText, body);
+          } catch (error) {
+            throw error instanceof RouteServerError ? armErrorOf(error) : error;
+          }
+          return domainCall(() => work);
+        },
       ]),
     ),
   });
