@@ -54,7 +54,14 @@ import { bestOf, LocRib } from './loc-rib.js';
 import type { PeerId, PeerInfo } from './peer.js';
 import type { Path } from './peer.js';
 import { PeerState } from './peer.js';
-import type { InjectedRouteSink, InstanceId, PeerOutput, VirtualNetworkView } from './ports.js';
+import type {
+  AdjRibInObserver,
+  AdjRibInRoute,
+  InjectedRouteSink,
+  InstanceId,
+  PeerOutput,
+  VirtualNetworkView,
+} from './ports.js';
 import type { AdvertisedRoute, LearnedRoute } from './views.js';
 import { advertisedRouteViews, learnedRouteViews } from './views.js';
 import { ingestUpdate } from './ingest.js';
@@ -168,6 +175,8 @@ export class RouteEngine {
   private readonly injection: VnetInjection;
   private localRoutes = new PrefixMap<Prefix>();
   private readonly closeListeners = new Set<SessionCloseListener>();
+  /** Adj-RIB-In observers (BMP); empty in most engines, so the per-prefix check is one length test */
+  private observers: readonly AdjRibInObserver[] = [];
   private sequence = 0;
   private readonly exporter: Exporter;
   private readonly sliceSize: number;
@@ -386,6 +395,27 @@ export class RouteEngine {
       ),
     );
     this.schedule();
+  }
+
+  /** Registers a read-only observer of every up peer's Adj-RIB-In changes; returns the unsubscribe. */
+  observeAdjRibIn(observer: AdjRibInObserver): () => void {
+    this.observers = [...this.observers, observer];
+    return () => (this.observers = this.observers.filter((o) => o !== observer));
+  }
+
+  /**
+   * The peer's Adj-RIB-In (pre-policy; `verdict.accepted` marks the
+   * post-policy routes) for an observer's table dump, read in slices: the
+   * iterator stays valid while routes come and go (src/lib/prefix-map.ts).
+   * Undefined when the peer is not up.
+   */
+  *adjRibIn(peer: PeerId): Generator<[PrefixKey, AdjRibInRoute]> {
+    const state = this.peers.get(peer);
+    if (state === undefined || state.status !== 'up') return;
+    for (const [key, path] of state.adjRibIn) {
+      if (state.status !== 'up') return;
+      yield [key, path.attributes];
+    }
   }
 
   onSessionCloseRequested(listener: SessionCloseListener): () => void {
@@ -691,6 +721,7 @@ export class RouteEngine {
     const previous = peer.adjRibIn.get(key);
     if (previous === path) return;
     peer.adjRibIn.set(key, path);
+    if (this.observers.length > 0) this.observe(peer, key, path.attributes, previous?.attributes);
     path.prefixes++;
     const accepted = path.attributes.verdict.accepted;
     if (accepted) peer.accepted++;
@@ -710,10 +741,21 @@ export class RouteEngine {
     if (previous) peer.releaseIfUnused(previous);
   }
 
+  private observe(
+    peer: PeerState,
+    key: PrefixKey,
+    route: AdjRibInRoute | undefined,
+    previous: AdjRibInRoute | undefined,
+  ): void {
+    for (const observer of this.observers) observer.adjRibInChanged(peer.id, key, route, previous);
+  }
+
   private withdraw(peer: PeerState, key: PrefixKey): void {
     const previous = peer.adjRibIn.get(key);
     if (!previous) return;
     peer.adjRibIn.delete(key);
+    if (this.observers.length > 0 && peer.status === 'up')
+      this.observe(peer, key, undefined, previous.attributes);
     previous.prefixes--;
     if (previous.attributes.verdict.accepted) {
       peer.accepted--;

@@ -6,6 +6,7 @@
  * The route engine defines these interfaces; `src/sdn` implements them, so
  * `rib` never imports `sdn` (docs/architecture.md).
  */
+import type { PathAttributes } from '../bgp/codec/index.js';
 import type { Prefix, PrefixKey } from '../lib/prefix.js';
 
 /** Identifies one route-server instance: `IN_0` or `IN_1` (Azure's `RouteServiceRole_IN_n`). */
@@ -67,4 +68,30 @@ export interface VirtualNetworkView {
 export interface PeerOutput {
   send(messages: Buffer[]): boolean;
   onDrain(callback: () => void): void;
+}
+
+/** A route of a peer's Adj-RIB-In as an observer sees it: its interned attribute set. */
+export interface AdjRibInRoute {
+  /** as received (IPv4 routes of an MP_REACH_NLRI: with its next hop as NEXT_HOP), without MP_REACH/MP_UNREACH */
+  readonly attributes: PathAttributes;
+  /** IPv6 routes: the MP_REACH_NLRI next hop */
+  readonly ipv6NextHop: Uint8Array | undefined;
+  /** the import rules' verdict (src/policy/import-rules.ts): accepted routes are the post-policy Adj-RIB-In */
+  readonly verdict: { readonly accepted: boolean };
+}
+
+/**
+ * Read-only observer of the Adj-RIB-In of every peer whose session is up
+ * (BMP route monitoring, src/bmp): called synchronously inside the slice
+ * that changes a prefix's route, once per change; `route` undefined means
+ * withdrawn. A peer going down is not reported prefix by prefix: the
+ * session event says it. The observer must not call the engine back.
+ */
+export interface AdjRibInObserver {
+  adjRibInChanged(
+    peer: string,
+    key: PrefixKey,
+    route: AdjRibInRoute | undefined,
+    previous: AdjRibInRoute | undefined,
+  ): void;
 }

@@ -92,6 +92,14 @@ export class PeerSession {
     return this.config;
   }
 
+  /** The TCP ports of the primary connection, while it has one (BMP Peer Up, RFC 7854 §4.10). */
+  get ports(): { readonly local: number; readonly remote: number } | undefined {
+    const socket = this.primary.connection?.socket;
+    return socket === undefined
+      ? undefined
+      : { local: socket.localPort ?? 0, remote: socket.remotePort ?? 0 };
+  }
+
   /** Bytes queued for the peer. */
   get queuedBytes(): number {
     return this.primary.connection?.queuedBytes ?? 0;
