@@ -11,6 +11,7 @@ export const MODULE_ORDER = [
   'src/bgp/session',
   'src/policy',
   'src/rib',
+  'src/bmp',
   'src/sdn',
   'src/store',
   'src/runtime',
@@ -36,6 +37,9 @@ export const FORBIDDEN_EDGES: ReadonlyArray<readonly [from: string, to: string]>
   // can run in another thread or on another host: it never reaches the model or the store
   ['src/runtime', 'src/sdn'],
   ['src/runtime', 'src/store'],
+  // BMP export reads sessions and the route engine; the model and the store are none of its business
+  ['src/sdn', 'src/bmp'],
+  ['src/store', 'src/bmp'],
 ];
 
 /**

@@ -37,7 +37,7 @@ export interface PeerHeader {
 }
 
 /** An address as 16 octets: IPv4 in the last four, the rest zero (RFC 7854 §4.2, §4.10). */
-export function addressBytes(text: string): { readonly bytes: Uint8Array; readonly ipv6: boolean } {
+function addressBytes(text: string): { readonly bytes: Uint8Array; readonly ipv6: boolean } {
   const v4 = parseIpv4(text);
   const bytes = new Uint8Array(16);
   if (v4 !== undefined) {
@@ -65,7 +65,7 @@ function endMessage(w: ByteWriter, start: number): void {
 }
 
 /** Writes the 42-octet per-peer header. */
-export function writePeerHeader(w: ByteWriter, peer: PeerHeader): void {
+function writePeerHeader(w: ByteWriter, peer: PeerHeader): void {
   const { bytes, ipv6 } = addressBytes(peer.address);
   w.u8(BmpPeerType.GlobalInstance);
   w.u8(
@@ -162,7 +162,7 @@ export function encodePeerDown(peer: PeerHeader, cause: PeerDownCause): Buffer {
 }
 
 /** One statistic (RFC 7854 §4.8): a 32-bit counter or a 64-bit gauge. */
-export interface Statistic {
+interface Statistic {
   readonly type: number;
   readonly value: number;
   readonly octets: 4 | 8;
@@ -219,4 +219,34 @@ export function frameRouteMonitoring(peer: PeerHeader, updates: Uint8Array, coun
     to += headerLength + length;
   }
   return to === out.length ? out : out.subarray(0, to);
+}
+
+/**
+ * As `frameRouteMonitoring`, in buffers of about `chunkBytes` each (whole
+ * messages), so a connection can stop between them.
+ */
+export function frameRouteMonitoringChunks(
+  peer: PeerHeader,
+  updates: Uint8Array,
+  chunkBytes = 65_536,
+): Buffer[] {
+  const chunks: Buffer[] = [];
+  let start = 0;
+  let offset = 0;
+  let count = 0;
+  while (offset < updates.length) {
+    const length = (updates[offset + BGP_LENGTH_OFFSET]! << 8) | updates[offset + BGP_LENGTH_OFFSET + 1]!;
+    if (length < 19) throw new RangeError('not whole BGP messages');
+    offset += length;
+    count++;
+    if (
+      offset - start + count * (COMMON_HEADER_LENGTH + PER_PEER_HEADER_LENGTH) >= chunkBytes ||
+      offset >= updates.length
+    ) {
+      chunks.push(frameRouteMonitoring(peer, updates.subarray(start, offset), count));
+      start = offset;
+      count = 0;
+    }
+  }
+  return chunks;
 }
