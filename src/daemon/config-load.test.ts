@@ -22,6 +22,17 @@ describe('configuration file', () => {
     expect(config.routeServers?.[0]?.peerings?.map((p) => p.peerAsn)).toEqual([65001, 65002]);
   });
 
+  it('accepts BMP collectors and refuses a port out of range (docs/bmp.md)', () => {
+    const config = parseConfig(
+      ['resourceGroup: demo', 'bmp:', '  - address: 192.0.2.50', '    port: 1790'].join('\n'),
+      'bmp.yaml',
+    );
+    expect(config.bmp).toEqual([{ address: '192.0.2.50', port: 1790 }]);
+    expect(
+      problemsOf(['resourceGroup: demo', 'bmp:', '  - address: 192.0.2.50', '    port: 0'].join('\n')),
+    ).toEqual(['4:11 /bmp/0/port must be >= 1']);
+  });
+
   it('reports a value of the wrong type at its line and column', () => {
     const text = [
       'resourceGroup: demo',

@@ -219,6 +219,18 @@ export const RouteServerConfigFile = Type.Object(
         closed,
       ),
     ),
+    /** BMP collectors every instance exports to (docs/bmp.md); `serve --bmp` adds more */
+    bmp: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            address: Type.String({ minLength: 1, description: 'IP address or host name of the collector' }),
+            port: Type.Integer({ minimum: 1, maximum: 65535 }),
+          },
+          closed,
+        ),
+      ),
+    ),
     subscription: Type.Optional(Type.String({ minLength: 1 })),
     resourceGroup: Name,
     location: Type.Optional(Type.String({ minLength: 1 })),

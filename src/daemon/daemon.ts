@@ -34,6 +34,7 @@ import type { ConfigFile } from './config-schema.js';
 import { secureDataDirectory } from './data-dir.js';
 import { API_URL_FILE, LOCAL_SUBSCRIPTION_ID, LOCAL_TENANT_ID } from './defaults.js';
 import { METRICS_PATH, serveMetrics } from './metrics.js';
+import { logBmpEvents } from './bmp-log.js';
 import { logRuntimeEvents } from './runtime-log.js';
 import { logSessionEvents } from './session-log.js';
 import { etcdOptions, openChosenStore } from './store-choice.js';
@@ -68,6 +69,8 @@ export interface DaemonOptions {
   readonly apiConnectionLimits?: Partial<ConnectionLimits>;
   /** per route server: BGP peerings (Azure: 8) and routes one peer may advertise (Azure: 4,000) */
   readonly limits?: Partial<RouteServerLimits>;
+  /** BMP collectors (docs/bmp.md), besides the configuration file's `bmp` */
+  readonly bmp?: readonly { readonly host: string; readonly port: number }[];
   /** the SQLite file in the data directory (default), or etcd (store-choice.ts) */
   readonly store?: StoreChoice;
 }
@@ -174,6 +177,7 @@ async function createRuntime(
   options: DaemonOptions,
   store: StoreChoice,
   logger: Logger,
+  config: ConfigFile | undefined,
 ): Promise<{ runtime: BgpRuntime | undefined; live?: LiveStateStore }> {
   const instances = options.bgp?.enabled === false ? [] : options.bgp?.instances;
   if (store.kind === 'sqlite') {
@@ -181,10 +185,15 @@ async function createRuntime(
       throw new Error('--instances needs a store shared by the processes: --store etcd://HOST:PORT[,...]');
     if (options.bgp?.enabled === false) return { runtime: undefined };
   }
+  const collectors = [
+    ...(config?.bmp ?? []),
+    ...(options.bmp ?? []).map(({ host, port }) => ({ address: host, port })),
+  ];
   const local = new WorkerRuntime({
     ...(options.bgp?.port === undefined ? {} : { port: options.bgp.port }),
     ...(instances === undefined ? {} : { instances }),
     ...(options.bgp?.vnetProgramming === false ? { programVnet: false } : {}),
+    ...(collectors.length === 0 ? {} : { bmp: { collectors } }),
   });
   if (options.bgp?.vnetProgramming === false)
     logger.warn(
@@ -270,7 +279,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     parts.store = opened.store;
     parts.unsubscribe.push(logSessionEvents(logger.child({ component: 'bgp' })));
     parts.unsubscribe.push(logRuntimeEvents(logger.child({ component: 'bgp' })));
-    const created = await createRuntime(options, storeChoice, logger.child({ component: 'bgp' }));
+    parts.unsubscribe.push(logBmpEvents(logger.child({ component: 'bmp' })));
+    const created = await createRuntime(options, storeChoice, logger.child({ component: 'bgp' }), config);
     parts.runtime = created.runtime;
     parts.live = created.live;
     parts.service = await RouteServerService.open({

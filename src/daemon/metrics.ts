@@ -67,6 +67,18 @@ interface InstanceSeries {
 }
 type InstanceLabel = 'routeserver' | 'routeserviceinstance';
 
+/** BMP export per instance and collector (docs/bmp.md), read with the instances' health. */
+interface BmpSeries {
+  readonly up: Gauge<BmpLabel>;
+  readonly messages: Counter<BmpLabel>;
+  readonly bytes: Counter<BmpLabel>;
+  readonly dropped: Counter<BmpLabel>;
+  readonly sessions: Counter<BmpLabel>;
+  readonly resyncs: Counter<BmpLabel>;
+  readonly buffered: Gauge<BmpLabel>;
+}
+type BmpLabel = InstanceLabel | 'collector';
+
 async function collectPeers(runtime: BgpRuntime, series: PeerSeries): Promise<void> {
   // read everything first, then swap the values in without an await in between
   const rows = await runtime.peerStatistics();
@@ -90,14 +102,25 @@ async function collectPeers(runtime: BgpRuntime, series: PeerSeries): Promise<vo
   }
 }
 
-async function collectInstances(runtime: BgpRuntime, series: InstanceSeries): Promise<void> {
+async function collectInstances(runtime: BgpRuntime, series: InstanceSeries, bmp: BmpSeries): Promise<void> {
   const rows = await runtime.health();
   for (const gauge of Object.values(series) as Gauge<InstanceLabel>[]) gauge.reset();
+  for (const metric of Object.values(bmp) as (Gauge<BmpLabel> | Counter<BmpLabel>)[]) metric.reset();
   for (const row of rows) {
     const labels = { routeserver: row.routeServerId, routeserviceinstance: instanceLabel(row.instance) };
     series.delayMax.set(labels, row.eventLoopDelayMaxMs / 1000);
     series.delayP99.set(labels, row.eventLoopDelayP99Ms / 1000);
     series.heap.set(labels, row.heapUsedBytes);
+    for (const collector of row.bmp ?? []) {
+      const bmpLabels = { ...labels, collector: collector.collector };
+      bmp.up.set(bmpLabels, collector.connected ? 1 : 0);
+      bmp.messages.inc(bmpLabels, collector.messagesSent);
+      bmp.bytes.inc(bmpLabels, collector.bytesSent);
+      bmp.dropped.inc(bmpLabels, collector.messagesDropped);
+      bmp.sessions.inc(bmpLabels, collector.sessions);
+      bmp.resyncs.inc(bmpLabels, collector.resyncs);
+      bmp.buffered.set(bmpLabels, collector.bufferedBytes);
+    }
   }
 }
 
@@ -120,7 +143,7 @@ export function createMetrics(runtime: BgpRuntime | undefined): Registry {
     runtime === undefined ? Promise.resolve() : collectPeers(runtime, peers),
   );
   const refreshInstances = shared(() =>
-    runtime === undefined ? Promise.resolve() : collectInstances(runtime, instances),
+    runtime === undefined ? Promise.resolve() : collectInstances(runtime, instances, bmp),
   );
   const gauge = (name: string, help: string) =>
     new Gauge({ name, help, labelNames: LABELS, registers: [registry], collect: refreshPeers });
@@ -168,6 +191,39 @@ export function createMetrics(runtime: BgpRuntime | undefined): Registry {
       "the 99th percentile of the instance thread's event-loop delay since the previous scrape",
     ),
     heap: instanceGauge('routeserver_instance_heap_used_bytes', "the instance thread's V8 heap in use"),
+  };
+  const bmpMetric = <T extends typeof Gauge | typeof Counter>(kind: T, name: string, help: string) =>
+    new kind({
+      name,
+      help,
+      labelNames: ['routeserver', 'routeserviceinstance', 'collector'] as const,
+      registers: [registry],
+      collect: refreshInstances,
+    }) as InstanceType<T>;
+  const bmp: BmpSeries = {
+    up: bmpMetric(Gauge, 'routeserver_bmp_collector_up', 'BMP collector connected and in sync: 1, else 0'),
+    messages: bmpMetric(Counter, 'routeserver_bmp_messages_sent_total', 'BMP messages sent to the collector'),
+    bytes: bmpMetric(Counter, 'routeserver_bmp_bytes_sent_total', 'BMP bytes sent to the collector'),
+    dropped: bmpMetric(
+      Counter,
+      'routeserver_bmp_messages_dropped_total',
+      'BMP messages dropped because the collector fell behind (a resync follows)',
+    ),
+    sessions: bmpMetric(
+      Counter,
+      'routeserver_bmp_sessions_total',
+      'connections to the collector, each starting with a full dump',
+    ),
+    resyncs: bmpMetric(
+      Counter,
+      'routeserver_bmp_resyncs_total',
+      'connections restarted after a drop, to send the tables again',
+    ),
+    buffered: bmpMetric(
+      Gauge,
+      'routeserver_bmp_buffered_bytes',
+      'bytes written for the collector and not yet taken by it',
+    ),
   };
   return registry;
 }

@@ -15,6 +15,7 @@
  * after any restart of a BGP speaker.
  */
 import diagnostics from 'node:diagnostics_channel';
+import { BMP_CHANNEL } from '../bmp/index.js';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -46,7 +47,7 @@ interface InstanceHandleEvents {
   restarted?(): void;
 }
 
-const REPUBLISHED = new Set([SESSION_CHANNEL, RIB_CHANNEL]);
+const REPUBLISHED = new Set([SESSION_CHANNEL, RIB_CHANNEL, BMP_CHANNEL]);
 const RESTART_BASE_MS = 1000;
 const RESTART_MAX_MS = 60_000;
 const FAILURE_WINDOW_MS = 5 * 60_000;

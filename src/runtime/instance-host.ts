@@ -20,7 +20,7 @@ import {
   type InstanceStartSpec,
 } from './protocol.js';
 import type { InstanceHealth, PeerRoute, PeerSpec, PeerStatistics } from './types.js';
-import type { InternalLinkTransport, PeerMessageCounts } from './instance.js';
+import type { InstanceBmpOptions, InternalLinkTransport, PeerMessageCounts } from './instance.js';
 
 /** Changes per batch at most: a full table crosses in batches of this size. */
 export const BATCH_LIMIT = 65_536;
@@ -111,6 +111,7 @@ export class InstanceHost {
         hubRoutingPreference: spec.settings.hubRoutingPreference,
         ...(spec.role !== undefined ? { role: spec.role } : {}),
         ...(spec.internalNextHop !== undefined ? { internalNextHop: spec.internalNextHop } : {}),
+        ...(spec.bmp !== undefined ? { bmp: bmpOptions(spec) } : {}),
       });
     } catch (error) {
       throw explainBindError(error, spec.routeServerId, spec.port) ?? error;
@@ -220,10 +221,26 @@ export class InstanceHost {
       eventLoopDelayMaxMs: this.delay.max / 1e6,
       eventLoopDelayP99Ms: this.delay.percentile(99) / 1e6,
       heapUsedBytes: getHeapStatistics().used_heap_size,
+      ...(this.running?.bmp !== undefined ? { bmp: this.running.bmp.statistics() } : {}),
     };
     this.delay.reset();
     return health;
   }
+}
+
+/** What the instance tells its BMP collectors of itself (RFC 7854 §4.3 sysName, sysDescr). */
+function bmpOptions(spec: InstanceStartSpec): InstanceBmpOptions {
+  const name = spec.routeServerId.split('/').pop() ?? spec.routeServerId;
+  const what = spec.role === undefined || spec.role === 'route-server' ? 'route server' : spec.role;
+  return {
+    collectors: spec.bmp!.collectors,
+    sysName: `${name} ${spec.instance}`,
+    sysDescr: `routeserver ${what} ${spec.routeServerId} instance ${spec.instance}, AS ${spec.asn}, ${spec.address}`,
+    ...(spec.bmp!.statisticsIntervalMs !== undefined
+      ? { statisticsIntervalMs: spec.bmp!.statisticsIntervalMs }
+      : {}),
+    ...(spec.bmp!.bufferBytes !== undefined ? { connection: { bufferBytes: spec.bmp!.bufferBytes } } : {}),
+  };
 }
 
 function messageCounters(counts: Readonly<PeerMessageCounts>) {

@@ -5,7 +5,7 @@
  * answered by a reply or a failure (with the `BgpRuntimeError` code when
  * there is one). Session events and route-engine events published on
  * `node:diagnostics_channel` in this thread are forwarded to the main
- * thread, which publishes them again on the same channels, so logs and
+ * thread (BMP export events too), which publishes them again on the same channels, so logs and
  * metrics subscribe there as before. UPDATE and drain events stay here:
  * they are per message, and nothing on the main thread logs them. A
  * state event also updates the main thread's copy of the session state.
@@ -16,6 +16,7 @@
 import diagnostics from 'node:diagnostics_channel';
 import { parentPort } from 'node:worker_threads';
 import { SESSION_CHANNEL, type SessionEvent } from '../bgp/session/index.js';
+import { BMP_CHANNEL } from '../bmp/index.js';
 import { CodedError } from '../lib/errors.js';
 import { RIB_CHANNEL } from '../rib/index.js';
 import { InstanceHost } from './instance-host.js';
@@ -49,6 +50,7 @@ diagnostics.subscribe(SESSION_CHANNEL, (message) => {
   if (forwarded !== undefined) send({ type: 'diagnostics', channel: SESSION_CHANNEL, message: forwarded });
 });
 diagnostics.subscribe(RIB_CHANNEL, (message) => send({ type: 'diagnostics', channel: RIB_CHANNEL, message }));
+diagnostics.subscribe(BMP_CHANNEL, (message) => send({ type: 'diagnostics', channel: BMP_CHANNEL, message }));
 
 let queue: Promise<unknown> = Promise.resolve();
 port.on('message', (command: CommandMessage) => {

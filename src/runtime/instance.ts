@@ -21,6 +21,8 @@
 import { Afi, IPV6_UNICAST, Safi, familyKey } from '../bgp/codec/index.js';
 import type { NlriList, UpdateMessage } from '../bgp/codec/index.js';
 import { BgpSpeaker, SessionError } from '../bgp/session/index.js';
+import { BmpExporter } from '../bmp/index.js';
+import type { BmpExporterOptions } from '../bmp/index.js';
 import type { PeerOptions, SessionEvent, SocketOptions } from '../bgp/session/index.js';
 import type { Negotiated } from '../bgp/fsm/index.js';
 import { InternalLinkReceiver, InternalLinkSender, internalPeerInfo, RouteEngine } from '../rib/index.js';
@@ -57,6 +59,8 @@ interface RouteServerInstanceOptions {
   /** a gateway's speaker: its GatewaySubnet address (NEXT_HOP toward the route server) */
   readonly internalNextHop?: string;
   readonly socketOptions?: SocketOptions;
+  /** BMP export to collectors (src/bmp, docs/bmp.md) */
+  readonly bmp?: InstanceBmpOptions;
 }
 
 /** How an internal link's end reaches the other end, through the link's owner. */
@@ -65,6 +69,9 @@ export interface InternalLinkTransport {
   readonly acknowledge: (bytes: number) => void;
   readonly reset: () => void;
 }
+
+/** The BMP exporter's options that the instance does not fill in itself. */
+export type InstanceBmpOptions = Omit<BmpExporterOptions, 'routerAddress' | 'tables' | 'session'>;
 
 /** What one peer sent since the instance started (metrics: counters, never reset while it runs). */
 export interface PeerMessageCounts {
@@ -83,6 +90,8 @@ function nlriCount(list: NlriList | undefined): number {
 export class RouteServerInstance {
   readonly engine: RouteEngine;
   private speakerRef: BgpSpeaker | undefined;
+  /** BMP export, when collectors are configured */
+  bmp: BmpExporter | undefined;
   private readonly drainCallbacks = new Map<string, (() => void)[]>();
   /** internal links (src/rib/internal-link.ts), by link id: both sides of this end */
   private readonly links = new Map<
@@ -129,6 +138,13 @@ export class RouteServerInstance {
         onRouteRefreshRequest: (peer) => instance.engine.routeRefreshRequested(peer),
       },
     });
+    if (options.bmp !== undefined)
+      instance.bmp = new BmpExporter({
+        ...options.bmp,
+        routerAddress: options.address,
+        tables: instance.engine,
+        session: (peer) => instance.speakerRef?.peer(peer),
+      });
     return instance;
   }
 
@@ -217,10 +233,16 @@ export class RouteServerInstance {
   /** Closes every session (Cease / Administrative Shutdown) and stops listening. */
   async stop(communication?: string): Promise<void> {
     await this.speakerRef?.stop(communication);
+    await this.bmp?.close();
     this.engine.dispose();
   }
 
   private onSessionEvent(event: SessionEvent): void {
+    this.routeEvent(event);
+    this.bmp?.sessionEvent(event);
+  }
+
+  private routeEvent(event: SessionEvent): void {
     switch (event.type) {
       case 'state':
         if (event.to === 'Established' && event.negotiated) this.peerUp(event.peer, event.negotiated);

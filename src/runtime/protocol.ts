@@ -10,6 +10,7 @@
  * plus a pair of words. A reference of 0 withdraws the prefix. Everything
  * here is structured-clone data, the same a socket between hosts would carry.
  */
+import type { BmpCollectorSpec } from '../bmp/index.js';
 import { ipv4Prefix, ipv6Prefix, type Prefix } from '../lib/prefix.js';
 import type { InstanceId } from '../rib/ports.js';
 import type { EngineRole } from '../policy/index.js';
@@ -23,6 +24,15 @@ import type {
   SessionState,
   VnetRouteChange,
 } from './types.js';
+
+/** BMP export (docs/bmp.md): the collectors, and how often Statistics Reports go out. */
+export interface BmpSettings {
+  readonly collectors: readonly BmpCollectorSpec[];
+  /** default 60,000; 0: none */
+  readonly statisticsIntervalMs?: number;
+  /** bytes that may wait for a collector before messages are dropped; default 32 MiB */
+  readonly bufferBytes?: number;
+}
 
 /** What one instance's worker needs to start. */
 export interface InstanceStartSpec {
@@ -42,6 +52,8 @@ export interface InstanceStartSpec {
   readonly internalNextHop?: string;
   /** the internal links of this instance (brought up again after a restart) */
   readonly links?: readonly { readonly linkId: string; readonly peer: InternalPeer }[];
+  /** BMP export of this instance */
+  readonly bmp?: BmpSettings;
 }
 
 export type InstanceCommand =

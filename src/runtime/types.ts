@@ -5,6 +5,7 @@
  * the same interface can run in-process, across a worker thread or across
  * hosts. index.ts describes the contract.
  */
+import type { BmpCollectorStatistics } from '../bmp/index.js';
 import type { Prefix } from '../lib/prefix.js';
 import type { VnetGatewayType } from '../policy/index.js';
 import type { InstanceId } from '../rib/ports.js';
@@ -131,6 +132,8 @@ export interface InstanceHealth {
   readonly eventLoopDelayMaxMs: number;
   readonly eventLoopDelayP99Ms: number;
   readonly heapUsedBytes: number;
+  /** BMP export: one row per collector (absent without BMP) */
+  readonly bmp?: readonly BmpCollectorStatistics[];
 }
 
 /** One session of a running route server, for metrics: state and route counts. */

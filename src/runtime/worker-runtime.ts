@@ -31,7 +31,7 @@ import { BGP_PORT } from '../bgp/session/index.js';
 import type { InstanceId } from '../rib/ports.js';
 import { BgpRuntimeError } from './errors.js';
 import { InstanceHandle } from './instance-handle.js';
-import type { InstanceCommand, InstanceStartSpec } from './protocol.js';
+import type { BmpSettings, InstanceCommand, InstanceStartSpec } from './protocol.js';
 import type {
   BgpRuntime,
   InjectedRoutesListener,
@@ -64,6 +64,8 @@ export interface WorkerRuntimeOptions {
    * default true
    */
   readonly programVnet?: boolean;
+  /** BMP collectors every instance exports to (docs/bmp.md) */
+  readonly bmp?: BmpSettings;
 }
 
 /** Route server ids are ARM ids: compared case-insensitively. */
@@ -157,6 +159,9 @@ export class WorkerRuntime implements BgpRuntime {
         linkId: link.linkId,
         peer: here.peer,
       })),
+      ...(this.options.bmp !== undefined && this.options.bmp.collectors.length > 0
+        ? { bmp: this.options.bmp }
+        : {}),
     };
   }
 

@@ -40,6 +40,11 @@ export function registerServeCommand(program: CommandUnknownOpts): void {
     .option('--bgp-port <port>', 'TCP port of every instance BGP listener (default: 179)')
     .option('--no-bgp', 'run the API and store only; route servers are configured but run no BGP')
     .option(
+      '--bmp <host:port>',
+      'export BMP (RFC 7854) to this collector; repeat for more (docs/bmp.md)',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .option(
       '--instances <list>',
       'run only these instances of every route server, e.g. IN_0 (another host runs IN_1; needs --store etcd://…)',
     )
@@ -131,6 +136,9 @@ export function registerServeCommand(program: CommandUnknownOpts): void {
             ...(options.instances === undefined ? {} : { instances: parseInstances(options.instances) }),
             ...(options.vnetProgramming ? {} : { vnetProgramming: false }),
           },
+          ...(options.bmp === undefined
+            ? {}
+            : { bmp: options.bmp.map((text) => parseListenAddress(text, '--bmp', '127.0.0.1')) }),
           api: options.api,
           ...(options.liveTtl === undefined
             ? {}
