@@ -386,3 +386,58 @@ describe('RouteEngine input backpressure', () => {
     );
   });
 });
+
+describe('RouteEngine Adj-RIB-In observer (BMP, src/bmp)', () => {
+  type Change = [peer: string, prefix: string, route: boolean | undefined, previous: boolean | undefined];
+
+  it('reports each change of an up peer with the route before it, accepted or not, and nothing of a peer going down', async () => {
+    const h = harness();
+    withPeers(h, [NVA1, 65001]);
+    const changes: Change[] = [];
+    const stop = h.engine.observeAdjRibIn({
+      adjRibInChanged: (peer, key, route, previous) =>
+        changes.push([
+          peer,
+          `${key}`,
+          route === undefined ? undefined : route.verdict.accepted,
+          previous === undefined ? undefined : previous.verdict.accepted,
+        ]),
+    });
+    const key = `${(parsePrefix('192.168.0.0/24').address as number) * 64 + 24}`;
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), ['192.168.0.0/24']));
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001, 65515], NVA1), ['192.168.0.0/24']));
+    h.engine.receiveUpdate(NVA1, withdrawalOf(['192.168.0.0/24']));
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), ['192.168.0.0/24']));
+    await h.engine.whenIdle();
+    expect(changes).toEqual([
+      [NVA1, key, true, undefined],
+      [NVA1, key, false, true],
+      [NVA1, key, undefined, false],
+      [NVA1, key, true, undefined],
+    ]);
+    h.engine.peerDown(NVA1);
+    await h.engine.whenIdle();
+    expect(changes).toHaveLength(4);
+    stop();
+    withPeers(h, [NVA1, 65001]);
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), ['192.168.1.0/24']));
+    await h.engine.whenIdle();
+    expect(changes).toHaveLength(4);
+  });
+
+  it("reads a peer's Adj-RIB-In, rejected routes included, and nothing of a peer that is not up", async () => {
+    const h = harness();
+    withPeers(h, [NVA1, 65001]);
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), ['192.168.0.0/24']));
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001, 65515], NVA1), ['192.168.1.0/24']));
+    await h.engine.whenIdle();
+    const read = [...h.engine.adjRibIn(NVA1)].map(([key, route]) => [key, route.verdict.accepted]);
+    expect(read.sort()).toEqual(
+      [
+        [(parsePrefix('192.168.0.0/24').address as number) * 64 + 24, true],
+        [(parsePrefix('192.168.1.0/24').address as number) * 64 + 24, false],
+      ].sort(),
+    );
+    expect([...h.engine.adjRibIn(NVA2)]).toEqual([]);
+  });
+});
