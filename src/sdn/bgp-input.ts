@@ -105,7 +105,7 @@ export class RouteServerBinding implements InjectedRouteSink, VirtualNetworkView
       this.hopSets.retain(id);
       if (previous > 0) this.hopSets.release(previous);
       const before = this.programmed.idOf(key);
-      const after = this.unionOf(key);
+      const after = this.unionOf(key, slot, id);
       if (before === after) continue;
       if (layerChanges) {
         const prefix = prefixFromKey(key);
@@ -115,7 +115,7 @@ export class RouteServerBinding implements InjectedRouteSink, VirtualNetworkView
           after: this.routeOf(prefix, after),
         });
       }
-      this.programmed.setId(key, after);
+      this.programmed.setId(key, after, before);
     }
     this.hopSets.sweep();
     if (layerChanges && layerChanges.length > 0) this.onLayerChange(this, layerChanges);
@@ -135,12 +135,14 @@ export class RouteServerBinding implements InjectedRouteSink, VirtualNetworkView
     return slot;
   }
 
-  /** The id of the union of the instances' sets for `key`; 0 when none injects it. */
-  private unionOf(key: PrefixKey): number {
-    let union = 0;
-    for (const table of this.injected) {
-      const id = table.get(key);
-      if (id > 0) union = this.hopSets.union(union, id);
+  /** The id of the union of the instances' sets for `key` (0 when none injects it), slot `slot` holding `id`. */
+  private unionOf(key: PrefixKey, slot: number, id: number): number {
+    let union = id;
+    for (let other = 0; other < this.injected.length; other++) {
+      const table = this.injected[other]!;
+      if (other === slot || table.size === 0) continue;
+      const otherId = table.get(key);
+      if (otherId > 0) union = this.hopSets.union(union, otherId);
     }
     return union;
   }

@@ -45,9 +45,8 @@ export class BgpLayer implements PrefixLayer<BgpRoute> {
     return id < 0 ? 0 : id;
   }
 
-  /** Programs `key` with set `id` (0 removes it); keeps the sets' references. */
-  setId(key: PrefixKey, id: number): void {
-    const before = this.idOf(key);
+  /** Programs `key` with set `id` (0 removes it); keeps the sets' references. `before` saves a lookup. */
+  setId(key: PrefixKey, id: number, before = this.idOf(key)): void {
     if (before === id) return;
     const lengths = typeof key === 'number' ? this.v4Lengths : this.v6Lengths;
     const length = typeof key === 'number' ? key % 64 : Number(key.slice(key.indexOf('/') + 1));
