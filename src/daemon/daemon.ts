@@ -33,6 +33,7 @@ import { pruneUndeclared, readDeclared, writeDeclared } from './config-prune.js'
 import type { ConfigFile } from './config-schema.js';
 import { secureDataDirectory } from './data-dir.js';
 import { API_URL_FILE, LOCAL_SUBSCRIPTION_ID, LOCAL_TENANT_ID } from './defaults.js';
+import { startMetricsListener } from './metrics-listener.js';
 import { METRICS_PATH, serveMetrics } from './metrics.js';
 import { logBmpEvents } from './bmp-log.js';
 import { logRuntimeEvents } from './runtime-log.js';
@@ -61,6 +62,8 @@ export interface DaemonOptions {
   };
   /** serve the ARM API (default true); false: a BGP-only process */
   readonly api?: boolean;
+  /** also serve `/metrics` over plain HTTP without a token here (metrics-listener.ts), e.g. in a process without the API */
+  readonly metricsListen?: { readonly host: string; readonly port: number };
   /** seconds a dead process's live state (sessions, routes) outlives it in etcd (default 6) */
   readonly liveTtlSeconds?: number;
   /** `Retry-After` seconds on long-running operations (default 1) */
@@ -79,6 +82,8 @@ export interface Daemon {
   /** undefined in a process without the API */
   readonly apiUrl: string | undefined;
   readonly tokenPath: string | undefined;
+  /** the `--metrics-listen` URL; undefined without it */
+  readonly metricsUrl: string | undefined;
   readonly certPath: string | undefined;
   /** where the state lives: the SQLite file, or the etcd endpoints and key prefix */
   readonly storeLocation: string;
@@ -96,6 +101,16 @@ interface Parts {
   service?: RouteServerService;
   api?: ApiServer;
   apiUrlPath?: string;
+  metrics?: ReturnType<typeof serveMetrics>['registry'];
+  metricsListener?: { close(): Promise<void> };
+}
+
+/** One registry for the API's `/metrics` and the `--metrics-listen` listener. */
+function metricsOf(parts: Parts): NonNullable<Parts['metrics']> {
+  if (parts.metrics !== undefined) return parts.metrics;
+  const { registry, unsubscribe } = serveMetrics(parts.runtime);
+  parts.unsubscribe.push(unsubscribe);
+  return (parts.metrics = registry);
 }
 
 async function stopParts(parts: Parts, logger: Logger): Promise<void> {
@@ -106,6 +121,7 @@ async function stopParts(parts: Parts, logger: Logger): Promise<void> {
       logger.error({ err }, `stopping: ${what} failed`);
     }
   };
+  if (parts.metricsListener) await step('metrics listener', () => parts.metricsListener!.close());
   if (parts.api) await step('API', () => parts.api!.close());
   if (parts.apiUrlPath) await step('api-url file', () => rmSync(parts.apiUrlPath!, { force: true }));
   if (parts.service) await step('domain service', () => parts.service!.close());
@@ -251,8 +267,7 @@ async function startApi(
   registerNetworkResources(parts.api, parts.service!);
   registerRouteWatch(parts.api.app, parts.service!);
   registerDashboardData(parts.api, parts.service!, dashboardSources(parts.runtime));
-  const { registry: metrics, unsubscribe } = serveMetrics(parts.runtime);
-  parts.unsubscribe.push(unsubscribe);
+  const metrics = metricsOf(parts);
   parts.api.app.get(METRICS_PATH, { schema: { hide: true } }, async (_request, reply) => {
     reply.header('content-type', metrics.contentType);
     return metrics.metrics();
@@ -302,9 +317,15 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       : parts.live.exclusively('configuration', apply));
     const api =
       options.api === false ? undefined : await startApi(parts, options, dataDir, publicUrl, config);
+    const metricsListener =
+      options.metricsListen === undefined
+        ? undefined
+        : await startMetricsListener(metricsOf(parts), options.metricsListen);
+    parts.metricsListener = metricsListener;
     let stopping: Promise<void> | undefined;
     return {
       apiUrl: api?.url,
+      metricsUrl: metricsListener?.url,
       tokenPath: parts.api?.credentials.tokenPath,
       certPath: parts.api?.credentials.certPath,
       storeLocation: opened.location,

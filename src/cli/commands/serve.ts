@@ -54,6 +54,10 @@ export function registerServeCommand(program: CommandUnknownOpts): void {
     )
     .option('--no-api', 'run no API: a BGP-only process (its instances publish what they know to etcd)')
     .option(
+      '--metrics-listen <host:port>',
+      'also serve /metrics over plain HTTP without a token here (e.g. with --no-api); bind loopback or a management network',
+    )
+    .option(
       '--live-ttl <seconds>',
       "seconds a stopped process's sessions and routes stay visible to the others on etcd (default: 6)",
     )
@@ -140,6 +144,9 @@ export function registerServeCommand(program: CommandUnknownOpts): void {
             ? {}
             : { bmp: options.bmp.map((text) => parseListenAddress(text, '--bmp', '127.0.0.1')) }),
           api: options.api,
+          ...(options.metricsListen === undefined
+            ? {}
+            : { metricsListen: parseListenAddress(options.metricsListen, '--metrics-listen', '127.0.0.1') }),
           ...(options.liveTtl === undefined
             ? {}
             : { liveTtlSeconds: parseCount(options.liveTtl, '--live-ttl') }),
@@ -156,6 +163,7 @@ export function registerServeCommand(program: CommandUnknownOpts): void {
         process.exitCode = 1;
         return;
       }
+      if (daemon.metricsUrl !== undefined) logger.info({ metricsUrl: daemon.metricsUrl }, 'serving /metrics');
       if (daemon.apiUrl === undefined)
         logger.info({ store: daemon.storeLocation }, 'running BGP without the API (--no-api)');
       else
