@@ -73,12 +73,26 @@ describe('advertised routes asked of the process that runs the instance', () => 
     expect(await answer).toEqual([]);
   });
 
+  it('waits for a slow answer while the answering process says it is still working', async () => {
+    vi.useFakeTimers();
+    let read: (routes: readonly PeerRoute[]) => void = () => undefined;
+    const { asker } = deployment(() => new Promise<readonly PeerRoute[]>((resolve) => (read = resolve)));
+    const answer = asker.ask('rs', 'IN_1', 'nva1');
+    await vi.advanceTimersByTimeAsync(120_000);
+    read([route(7)]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect((await answer).map((r) => r.network)).toEqual(['20.0.0.7/32']);
+  });
+
   it('fails, retryable, when an acknowledged answer stops arriving', async () => {
     vi.useFakeTimers();
-    const { asker } = deployment(() => new Promise<readonly PeerRoute[]>(() => undefined));
+    const { asker, answerer } = deployment(() => new Promise<readonly PeerRoute[]>(() => undefined));
     const answer = asker.ask('rs', 'IN_1', 'nva1');
     const failure = expect(answer).rejects.toMatchObject({ code: E.STORE_UNAVAILABLE });
-    await vi.advanceTimersByTimeAsync(60_000);
+    await vi.advanceTimersByTimeAsync(1000);
+    // the answering process stops without answering (its heartbeat stops)
+    answerer.close();
+    await vi.advanceTimersByTimeAsync(30_000);
     await failure;
   });
 });

@@ -11,12 +11,13 @@
  * it has every chunk, and the answering process then deletes the answer. A
  * process that dies takes its queries or answers with its lease.
  *
- * The answering process acknowledges a query at once (chunk 0 of 0), then
- * reads the routes and writes them `bulk`, so a large answer (1,000,000
- * routes: about 50 chunks, 6 MiB) never delays injected routes or session
- * states. An instance that does not acknowledge within ANSWER_TIMEOUT_MS is
- * left out of the answer, as an instance that is down (its routes are shown
- * once it answers again); one that acknowledged but then sends no chunk for
+ * The answering process acknowledges a query at once (chunk 0 of 0, written
+ * again every HEARTBEAT_MS while it works), then reads the routes and writes
+ * them chunk by chunk, `bulk`, so a large answer (1,000,000 routes: 50
+ * chunks, about 6 MiB) never delays injected routes or session states. An
+ * instance that does not acknowledge within ANSWER_TIMEOUT_MS is left out of
+ * the answer, as an instance that is down (its routes are shown once it
+ * answers again); one that acknowledged but then sends nothing for
  * ANSWER_PROGRESS_MS fails the query with the retryable STORE_UNAVAILABLE
  * (503), rather than answering without its routes.
  */
@@ -25,10 +26,18 @@ import type { InstanceId } from '../rib/ports.js';
 import type { PeerRoute } from '../runtime/index.js';
 import type { LiveEntry } from '../store/index.js';
 import { RouteServerError, ROUTE_SERVER_ERROR_CODES as E } from './errors.js';
-import { decodePeerRoutes, encodePeerRoutes, liveKey, type ParsedKey } from './live-encoding.js';
+import {
+  decodePeerRoutes,
+  encodePeerRoutes,
+  liveKey,
+  ROUTES_PER_CHUNK,
+  type ParsedKey,
+} from './live-encoding.js';
 
 const ANSWER_TIMEOUT_MS = 5000;
-const ANSWER_PROGRESS_MS = 60_000;
+/** The answering process writes its acknowledgement again this often until the answer is written. */
+const HEARTBEAT_MS = 5000;
+const ANSWER_PROGRESS_MS = 30_000;
 
 interface Asked {
   readonly chunks: Map<number, Buffer>;
@@ -79,7 +88,7 @@ export class AdvertisedQueries {
           new RouteServerError(
             E.STORE_UNAVAILABLE,
             `${instance}'s advertised routes stopped arriving through the store ` +
-              `(no part for ${ANSWER_PROGRESS_MS / 1000} s); try again`,
+              `(nothing for ${ANSWER_PROGRESS_MS / 1000} s); try again`,
             '',
           ),
         );
@@ -119,36 +128,34 @@ export class AdvertisedQueries {
   }
 
   private async answer(parsed: ParsedKey, key: string): Promise<void> {
-    const acknowledgement = liveKey(
-      'r',
-      parsed.routeServer,
-      parsed.instance,
-      parsed.item,
-      parsed.chunk!,
-      '0',
-      '0',
-    );
-    this.answered.set(key, [acknowledgement]);
-    this.ports.publish([{ key: acknowledgement, value: Buffer.from('!') }]);
-    const routes = [...(await this.ports.advertisedRoutes(parsed.routeServer, parsed.instance, parsed.item))];
-    // deleted meanwhile: the asker gave up or died
-    if (this.closed || !this.answered.has(key)) return;
-    routes.sort((a, b) => (a.network < b.network ? -1 : a.network > b.network ? 1 : 0));
-    const chunks = encodePeerRoutes(routes);
-    const entries = chunks.map((value, chunk) => ({
-      key: liveKey(
-        'r',
-        parsed.routeServer,
-        parsed.instance,
-        parsed.item,
-        parsed.chunk!,
-        `${chunk}`,
-        `${chunks.length}`,
-      ),
-      value,
-    }));
-    this.answered.set(key, [acknowledgement, ...entries.map((entry) => entry.key)]);
-    this.ports.publish(entries, { bulk: true });
+    const answerKey = (chunk: number, chunks: number) =>
+      liveKey('r', parsed.routeServer, parsed.instance, parsed.item, parsed.chunk!, `${chunk}`, `${chunks}`);
+    const acknowledgement = answerKey(0, 0);
+    // every key of the answer so far; withdraw deletes them
+    const keys = [acknowledgement];
+    this.answered.set(key, keys);
+    let beats = 0;
+    const beat = () => {
+      if (!this.closed) this.ports.publish([{ key: acknowledgement, value: Buffer.from(`${++beats}`) }]);
+    };
+    beat();
+    const heartbeat = setInterval(beat, HEARTBEAT_MS);
+    try {
+      const routes = await this.ports.advertisedRoutes(parsed.routeServer, parsed.instance, parsed.item);
+      const chunks = Math.max(1, Math.ceil(routes.length / ROUTES_PER_CHUNK));
+      for (let chunk = 0; chunk < chunks; chunk++) {
+        // deleted meanwhile: the asker has its answer, gave up or died
+        if (this.closed || this.answered.get(key) !== keys) return;
+        const slice = routes.slice(chunk * ROUTES_PER_CHUNK, (chunk + 1) * ROUTES_PER_CHUNK);
+        const entry = { key: answerKey(chunk, chunks), value: encodePeerRoutes(slice)[0]! };
+        keys.push(entry.key);
+        this.ports.publish([entry], { bulk: true });
+        // one chunk at a time: this thread's other work goes on between them
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    } finally {
+      clearInterval(heartbeat);
+    }
   }
 
   private withdraw(key: string): void {

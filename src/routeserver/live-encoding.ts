@@ -28,7 +28,8 @@ import type { InstanceId } from '../rib/ports.js';
 import type { InstanceSessionState, PeerRoute, SessionState } from '../runtime/index.js';
 
 export const INJECTED_SHARDS = 64;
-const ROUTES_PER_CHUNK = 20_000;
+/** Routes per learned-routes (or advertised-routes answer) key: about 120 KiB. */
+export const ROUTES_PER_CHUNK = 20_000;
 
 type LiveKind = 's' | 'i' | 'j' | 'l' | 'q' | 'r';
 const KINDS: ReadonlySet<string> = new Set<LiveKind>(['s', 'i', 'j', 'l', 'q', 'r']);
@@ -262,7 +263,7 @@ export function encodePeerRoutes(routes: readonly PeerRoute[]): Buffer[] {
         route.asPath,
         route.weight,
       ];
-      const key = JSON.stringify(attributes);
+      const key = `${route.localAddress}\n${route.nextHop}\n${route.sourcePeer}\n${route.origin}\n${route.asPath}\n${route.weight}`;
       let number = numbers.get(key);
       if (number === undefined) {
         sets.push(attributes);
