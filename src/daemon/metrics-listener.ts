@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { METRICS_PATH } from './metrics.js';
 
-export interface MetricsListener {
+interface MetricsListener {
   /** e.g. `http://127.0.0.1:9464/metrics` */
   readonly url: string;
   close(): Promise<void>;
