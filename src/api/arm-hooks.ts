@@ -13,7 +13,7 @@ import type {
 } from 'fastify';
 import { isSupportedApiVersion, SUPPORTED_API_VERSIONS } from './api-versions.js';
 import { rememberCaller, type BearerAuthenticator } from './auth.js';
-import type { Authorizer } from './authorization.js';
+import { rememberListFilter, type Authorizer } from './authorization.js';
 import { isIdentityPath } from './identity.js';
 import { ArmError, toArmError, type ArmErrorDetail } from './errors.js';
 import { checkHostHeader } from './public-url.js';
@@ -233,7 +233,8 @@ export function installArmHooks(app: FastifyInstance, options: ArmHookOptions): 
     rememberCaller(request, caller);
     checkHostHeader(request.headers.host);
     if (isArmPath(request.url)) checkApiVersion(request);
-    await options.authorizer?.authorize(caller, request.method, request.url);
+    const listFilter = await options.authorizer?.authorize(caller, request.method, request.url);
+    if (listFilter !== undefined) rememberListFilter(request, listFilter);
   });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const answer = toArmAnswer(error);

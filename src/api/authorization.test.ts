@@ -160,6 +160,39 @@ describe('the action of a request', () => {
   });
 });
 
+describe('subscription-wide lists', () => {
+  it('lets a caller whose role is on one group list the subscription, filtered to that group', async () => {
+    for (const [url, inGroup, elsewhere] of [
+      [
+        `${SUB}/providers/Microsoft.Network/virtualHubs`,
+        `${NET1}/virtualHubs/rs1`,
+        `${NET2}/virtualHubs/rs2`,
+      ],
+      [`${SUB}/resourcegroups`, RG1, `${SUB}/resourceGroups/rg2`],
+    ] as const) {
+      const filter = await authorizer.authorize(principal(CONTRIBUTOR), 'GET', url);
+      expect([filter?.(inGroup), filter?.(elsewhere)]).toEqual([true, false]);
+    }
+  });
+
+  it('gives no filter to a caller whose role covers the subscription', async () => {
+    expect(
+      await authorizer.authorize(principal(READER), 'GET', `${SUB}/providers/Microsoft.Network/virtualHubs`),
+    ).toBeUndefined();
+  });
+
+  it('still refuses a caller with no role in the subscription, and writes or other lists', async () => {
+    expect((await refusal(NOBODY, 'GET', `${SUB}/providers/Microsoft.Network/virtualHubs`))?.statusCode).toBe(
+      403,
+    );
+    expect(
+      (await refusal(CONTRIBUTOR, 'GET', `${SUB}/providers/Microsoft.Authorization/roleAssignments`))
+        ?.statusCode,
+    ).toBe(403);
+    expect((await refusal(CONTRIBUTOR, 'PUT', `${NET2}/virtualHubs/rs2`))?.statusCode).toBe(403);
+  });
+});
+
 describe('authorizing a request', () => {
   it('lets the local owner do everything', async () => {
     await expect(authorizer.authorize({ kind: 'owner' }, 'PUT', '/anything')).resolves.toBeUndefined();
@@ -210,12 +243,9 @@ describe('authorizing a request', () => {
     expect(await refusal(CONTRIBUTOR, 'GET', RG1)).toBeUndefined();
   });
 
-  it('refuses a Network Contributor another resource group, the subscription, the group itself and roles', async () => {
+  it('refuses a Network Contributor another resource group, the group itself and roles', async () => {
     expect((await refusal(CONTRIBUTOR, 'PUT', `${NET2}/virtualNetworks/v1`))?.statusCode).toBe(403);
     expect((await refusal(CONTRIBUTOR, 'GET', `${NET2}/virtualNetworks/v1`))?.statusCode).toBe(403);
-    expect(
-      (await refusal(CONTRIBUTOR, 'GET', `${SUB}/providers/Microsoft.Network/virtualNetworks`))?.statusCode,
-    ).toBe(403);
     expect((await refusal(CONTRIBUTOR, 'DELETE', RG1))?.statusCode).toBe(403);
     const assign = `${RG1}/providers/Microsoft.Authorization/roleAssignments/0f77cc65-f84c-44cb-b781-f24ca4d46263`;
     expect((await refusal(CONTRIBUTOR, 'PUT', assign))?.statusCode).toBe(403);

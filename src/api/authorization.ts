@@ -227,6 +227,36 @@ function assignmentsAllow(
   });
 }
 
+/** Which items of a subscription-wide list the caller may see, by their ARM id. */
+type ListFilter = (id: string) => boolean;
+
+/**
+ * The subscription of a subscription-wide list (`GET /subscriptions/{s}/resourcegroups`,
+ * `GET /subscriptions/{s}/providers/Microsoft.Network/{type}`), undefined for any other request.
+ */
+function listedSubscription(method: string, scope: string): string | undefined {
+  if (method.toUpperCase() !== 'GET') return undefined;
+  const segments = scope.split('/').filter((segment) => segment.length > 0);
+  const lower = segments.map((segment) => segment.toLowerCase());
+  const groups = segments.length === 3 && lower[2] === 'resourcegroups';
+  // the network types this API lists (not role assignments: their list has its own filter)
+  const providerType = segments.length === 5 && lower[2] === 'providers' && lower[3] === 'microsoft.network';
+  return groups || providerType ? `/${segments.slice(0, 2).join('/')}` : undefined;
+}
+
+const listFilters = new WeakMap<object, ListFilter>();
+
+/** Keeps the list filter of a request (arm-hooks.ts), for the list route to apply. */
+export function rememberListFilter(request: object, filter: ListFilter): void {
+  listFilters.set(request, filter);
+}
+
+/** The items of a list `request` lets its caller see (all of them when it has no filter). */
+export function visibleItems<T extends { id: string }>(request: object, items: T[]): T[] {
+  const filter = listFilters.get(request);
+  return filter === undefined ? items : items.filter((item) => filter(item.id));
+}
+
 /** Decides each request: the owner may do everything; a principal what its assignments allow. */
 export class Authorizer {
   constructor(
@@ -234,12 +264,33 @@ export class Authorizer {
     private readonly assignments: () => Promise<readonly Assignment[]>,
   ) {}
 
-  /** Throws the 403 unless `caller` may perform `method url`. */
-  async authorize(caller: Caller, method: string, url: string): Promise<void> {
-    if (caller.kind === 'owner') return;
+  /**
+   * Throws the 403 unless `caller` may perform `method url`. A subscription-wide
+   * list by a caller whose roles reach only some of the subscription (a resource
+   * group) is allowed, as ARM allows it, and resolves with the filter of what
+   * the caller may read in it; every other allowed request resolves undefined.
+   */
+  async authorize(caller: Caller, method: string, url: string): Promise<ListFilter | undefined> {
+    if (caller.kind === 'owner') return undefined;
     const request = requestAction(method, url);
-    if (request === undefined) return;
-    if (assignmentsAllow(await this.assignments(), caller.clientId, request)) return;
-    throw authorizationFailed(caller.clientId, caller.clientId, request);
+    if (request === undefined) return undefined;
+    const assignments = await this.assignments();
+    if (assignmentsAllow(assignments, caller.clientId, request)) return undefined;
+    const subscription = listedSubscription(method, request.scope);
+    const principal = caller.clientId.toLowerCase();
+    const below =
+      subscription === undefined
+        ? []
+        : assignments.filter(
+            (assignment) =>
+              assignment.principalId.toLowerCase() === principal &&
+              scopeCovers(subscription, assignment.scope),
+          );
+    if (
+      below.length === 0 ||
+      !below.some((a) => assignmentsAllow([a], principal, { ...request, scope: a.scope }))
+    )
+      throw authorizationFailed(caller.clientId, caller.clientId, request);
+    return (id) => assignmentsAllow(below, principal, { ...request, scope: id });
   }
 }

@@ -8,6 +8,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type TSchema } from 'typebox';
 import { apiVersionOf } from './arm-hooks.js';
+import { visibleItems } from './authorization.js';
 import { buildResourceId, NETWORK_NAMESPACE, type ArmResourceId } from './arm-id.js';
 import {
   armListSchema,
@@ -326,7 +327,9 @@ function registerList(
       ...(skipToken === undefined ? {} : { cursor: skipToken }),
       apiVersion: apiVersionOf(req) ?? '',
     });
-    return toArmList(page.value, new URL(`${settings.publicUrl}${req.url}`), page.cursor);
+    // a subscription-wide list shows a caller whose roles are on some groups only their items
+    const value = visibleItems(req, page.value);
+    return toArmList(value, new URL(`${settings.publicUrl}${req.url}`), page.cursor);
   };
   app.get(collection, { schema }, async (req) => handler(req, true));
   if (count === 1) {

@@ -304,6 +304,11 @@ describe('a Network Contributor of one resource group', () => {
     expect(names(await contributor('network', 'vnet', 'list', '-g', 'rg-a'))).toEqual(['vnet-a']);
   });
 
+  it('sees only its group in the subscription-wide lists', async () => {
+    expect(names(await contributor('network', 'vnet', 'list'))).toEqual(['vnet-a']);
+    expect(names(await contributor('group', 'list'))).toEqual(['rg-a']);
+  });
+
   it('cannot touch another group, nor read it', async () => {
     const write = await failure(
       contributor(

@@ -7,6 +7,7 @@
  * (src/routeserver/resource-groups.ts); deleting one is a long-running
  * operation (202 + Location) that removes its resources first.
  */
+import { visibleItems } from '../authorization.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { ResourceGroupError, type ResourceGroup, type ResourceGroups } from '../../routeserver/index.js';
@@ -120,7 +121,8 @@ function registerGroupReads(app: FastifyInstance, groups: ResourceGroups, path: 
     async (request) => {
       assertValidSubscriptionId(request.params.subscriptionId);
       const all = await groups.list(request.params.subscriptionId);
-      return { value: all.map(presentResourceGroup) };
+      // a caller whose roles are on some groups only sees those (authorization.ts)
+      return { value: visibleItems(request, all.map(presentResourceGroup)) };
     },
   );
 }
