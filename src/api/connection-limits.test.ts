@@ -129,7 +129,8 @@ describe('API connection limits', () => {
     const port = await start({ keepAliveTimeoutMs: 300 });
     const client = open(port);
     expect(await client.ready).toBe(true);
-    client.socket.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    // a path that needs the token (`/` is the dashboard's page, served without one)
+    client.socket.write('GET /openapi.json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
     const closedAfter = await client.closed;
     expect(client.text()).toMatch(/^HTTP\/1\.1 401 /);
     expect(client.text()).not.toMatch(/\r\nconnection: close\r\n/i); // kept alive, then timed out
