@@ -9,6 +9,7 @@ export const MODULE_ORDER = [
   'src/bgp/codec',
   'src/bgp/fsm',
   'src/bgp/session',
+  'src/bfd',
   'src/policy',
   'src/rib',
   'src/bmp',

@@ -36,6 +36,17 @@ export interface IpConfigurationBody {
 export interface BgpConnectionBody {
   readonly peerIp: string;
   readonly peerAsn: number;
+  /** docs/bfd.md; absent on peerings that never had it (Azure's behaviour: hold timer only) */
+  readonly bfd?: PeeringBfd;
+}
+
+/** A peering's BFD settings, every field filled in (docs/bfd.md). */
+export interface PeeringBfd {
+  readonly enabled: boolean;
+  readonly minRx: number;
+  readonly minTx: number;
+  readonly multiplier: number;
+  readonly multihop: boolean;
 }
 
 export interface VirtualNetworkBody extends TrackedBody {

@@ -14,6 +14,7 @@ import type {
   RouteServerResource,
   RouteServerResourceInput,
 } from './types.js';
+import type { PeeringBfd } from './records.js';
 
 const HUB_TYPE = 'Microsoft.Network/virtualHubs';
 const IP_CONFIGURATION_TYPE = 'Microsoft.Network/virtualHubs/ipConfigurations';
@@ -33,7 +34,9 @@ export type IpConfigurationPutBody = {
     privateIPAllocationMethod?: 'Static' | 'Dynamic';
   };
 };
-export type BgpConnectionPutBody = { properties?: { peerIp: string; peerAsn: number } };
+export type BgpConnectionPutBody = {
+  properties?: { peerIp: string; peerAsn: number; bfd?: Partial<PeeringBfd> };
+};
 
 export function routeServerInput(body: RouteServerPutBody): RouteServerResourceInput {
   const properties = body.properties ?? {};
@@ -67,6 +70,7 @@ export function ipConfigurationInput(body: IpConfigurationPutBody): IpConfigurat
 export const bgpConnectionInput = (body: BgpConnectionPutBody): BgpConnectionResourceInput => ({
   peerIp: body.properties?.peerIp ?? '',
   peerAsn: body.properties?.peerAsn ?? 0,
+  ...(body.properties?.bfd === undefined ? {} : { bfd: { ...body.properties.bfd } }),
 });
 
 export function presentRouteServer(hub: RouteServerResource) {
@@ -107,5 +111,7 @@ export function presentBgpConnection(connection: BgpConnectionResource) {
     peerAsn: connection.peerAsn,
     provisioningState: connection.provisioningState,
     connectionState: connection.connectionState,
+    // an extension property (docs/bfd.md): Azure's bgpConnections have no BFD
+    ...(connection.bfd === undefined ? {} : { bfd: { ...connection.bfd } }),
   });
 }

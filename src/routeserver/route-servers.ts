@@ -11,6 +11,7 @@
  * `core.running` is the desired state (changed with the plan, undone on a
  * refusal); runtime calls follow it in commit order.
  */
+import { BFD_DEFAULTS, bfdSettingsProblem } from '../bfd/index.js';
 import { parsePrefix } from '../lib/prefix.js';
 import { ROUTE_SERVER_SUBNET } from '../sdn/index.js';
 import {
@@ -43,7 +44,13 @@ import {
 } from './route-servers-wire.js';
 import { checkPeerAsn, checkPeerIp } from './peer-rules.js';
 import { connectionRoutes, hubEffectiveRoutes } from './hub-route-views.js';
-import type { BgpConnectionBody, IpConfigurationBody, RouteServerBody, Stored } from './records.js';
+import type {
+  BgpConnectionBody,
+  IpConfigurationBody,
+  PeeringBfd,
+  RouteServerBody,
+  Stored,
+} from './records.js';
 import { BgpRuntimeError, type PeerSpec, type RouteServerRuntimeSettings } from '../runtime/index.js';
 import type { RuntimeStart } from './runtime-link.js';
 import type { StartFailure } from './route-server-states.js';
@@ -81,8 +88,25 @@ function runtimeSettings(core: ServiceCore, body: RouteServerBody): RouteServerR
 }
 
 function peerSpec(record: { id: string; body: BgpConnectionBody }): PeerSpec {
-  return { connectionId: record.id, peerIp: record.body.peerIp, peerAsn: record.body.peerAsn };
+  const { peerIp, peerAsn, bfd } = record.body;
+  if (bfd === undefined || !bfd.enabled) return { connectionId: record.id, peerIp, peerAsn };
+  const { minRx, minTx, multiplier, multihop } = bfd;
+  return { connectionId: record.id, peerIp, peerAsn, bfd: { minRx, minTx, multiplier, multihop } };
 }
+
+/** docs/bfd.md: ranges checked, defaults filled in; an out-of-range field is a 400 and nothing is stored. */
+function peeringBfd(input: Partial<PeeringBfd> | undefined): PeeringBfd | undefined {
+  if (input === undefined) return undefined;
+  const problem = bfdSettingsProblem(input);
+  if (problem !== undefined)
+    throw new RouteServerError(E.INVALID_VALUE, problem.message, `properties.bfd.${problem.field}`);
+  if (input.enabled !== undefined && typeof input.enabled !== 'boolean')
+    throw new RouteServerError(E.INVALID_VALUE, 'enabled must be true or false', 'properties.bfd.enabled');
+  return { enabled: input.enabled ?? false, ...BFD_DEFAULTS, ...input } as PeeringBfd;
+}
+
+const sameBfd = (a: PeeringBfd | undefined, b: PeeringBfd | undefined): boolean =>
+  JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
 function routeServerBody(existing: HubRecord | undefined, input: RouteServerResourceInput): RouteServerBody {
   if (input.virtualRouterAsn !== undefined && input.virtualRouterAsn !== ROUTE_SERVER_ASN) {
@@ -462,7 +486,8 @@ function bgpConnectionBody(
   if (others.length >= limit && core.index.get(id, TYPES.bgpConnection) === undefined) {
     throw new RouteServerError(E.PEER_LIMIT, `a route server has at most ${limit} BGP connections`, '');
   }
-  return { peerIp, peerAsn: input.peerAsn };
+  const bfd = peeringBfd(input.bfd);
+  return { peerIp, peerAsn: input.peerAsn, ...(bfd === undefined ? {} : { bfd }) };
 }
 
 function putBgpConnection(
@@ -486,7 +511,9 @@ function putBgpConnection(
         const peer = peerSpec({ id: connectionId, body });
         const changed =
           existing !== undefined &&
-          (existing.body.peerIp !== body.peerIp || existing.body.peerAsn !== body.peerAsn);
+          (existing.body.peerIp !== body.peerIp ||
+            existing.body.peerAsn !== body.peerAsn ||
+            !sameBfd(existing.body.bfd, body.bfd));
         if (existing === undefined || changed) core.states.applyingIn(mutation, [hub.id, connectionId]);
         if (existing === undefined) mutation.effect(() => runtime.addPeer(hub.id, peer));
         else if (changed) mutation.effect(() => runtime.updatePeer(hub.id, peer));

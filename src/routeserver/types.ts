@@ -7,6 +7,7 @@
  * facade uses as opaque names; prefixes and addresses travel as canonical text.
  */
 import type { InstanceId } from '../rib/ports.js';
+import type { PeeringBfd } from './records.js';
 import type { HubRoutingPreference, PeerRoute, SessionState } from '../runtime/index.js';
 import type { UserRouteNextHopType } from '../sdn/index.js';
 
@@ -115,11 +116,15 @@ export interface BgpConnectionResource extends ResourceIdentity {
   readonly connectionState: ConnectionState;
   readonly sessions: readonly InstanceSession[];
   readonly provisioningState: ProvisioningState;
+  /** BFD settings (docs/bfd.md); undefined when the peering never had them */
+  readonly bfd: PeeringBfd | undefined;
 }
 
 export interface BgpConnectionResourceInput {
   readonly peerIp: string;
   readonly peerAsn: number;
+  /** BFD settings; fields left out take their defaults (docs/bfd.md) */
+  readonly bfd?: Partial<PeeringBfd>;
 }
 
 /** Routes per instance, every instance present (empty when it has none). */

@@ -104,6 +104,7 @@ export function bgpConnectionView(
     connectionState: combinedState(sessions),
     sessions,
     provisioningState: core.states.provisioningState(record.id),
+    bfd: record.body.bfd,
   };
 }
 

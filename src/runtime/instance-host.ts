@@ -116,14 +116,14 @@ export class InstanceHost {
     } catch (error) {
       throw explainBindError(error, spec.routeServerId, spec.port) ?? error;
     }
-    for (const peer of spec.peers) this.configure(peer);
+    for (const peer of spec.peers) await this.configure(peer);
     for (const link of spec.links ?? [])
       this.running.linkUp(link.linkId, link.peer, this.transport(link.linkId));
     return this.running.speaker.port;
   }
 
-  /** Adds the peer, or applies its new address or ASN (the session restarts). */
-  private configure(peer: PeerSpec): undefined {
+  /** Adds the peer, or applies its new address or ASN (the session restarts) and its BFD settings. */
+  private async configure(peer: PeerSpec): Promise<undefined> {
     const running = this.running;
     const previous = this.peers.get(keyOf(peer.connectionId));
     this.peers.set(keyOf(peer.connectionId), peer);
@@ -132,7 +132,10 @@ export class InstanceHost {
     else if (previous.peerIp !== peer.peerIp) {
       running.removePeer(previous.peerIp, 'BGP connection changed');
       running.addPeer({ address: peer.peerIp, asn: peer.peerAsn });
-    } else running.speaker.updatePeer({ address: peer.peerIp, asn: peer.peerAsn });
+    } else if (previous.peerAsn !== peer.peerAsn)
+      running.speaker.updatePeer({ address: peer.peerIp, asn: peer.peerAsn });
+    // BFD changes alone never reset the BGP session
+    await running.configureBfd(peer.peerIp, peer.bfd);
     return undefined;
   }
 

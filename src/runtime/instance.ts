@@ -18,7 +18,9 @@
  *
  * The peer's configured address is its id in the engine.
  */
-import { Afi, IPV6_UNICAST, Safi, familyKey } from '../bgp/codec/index.js';
+import { BfdEndpoint, bfdTimers } from '../bfd/index.js';
+import type { BfdEvent, BfdSettings } from '../bfd/index.js';
+import { Afi, CeaseSubcode, IPV6_UNICAST, Safi, ceaseNotification, familyKey } from '../bgp/codec/index.js';
 import type { NlriList, UpdateMessage } from '../bgp/codec/index.js';
 import { BgpSpeaker, SessionError } from '../bgp/session/index.js';
 import { BmpExporter } from '../bmp/index.js';
@@ -61,6 +63,8 @@ interface RouteServerInstanceOptions {
   readonly socketOptions?: SocketOptions;
   /** BMP export to collectors (src/bmp, docs/bmp.md) */
   readonly bmp?: InstanceBmpOptions;
+  /** BFD destination ports (3784 and 4784 by default; tests on loopback use others) */
+  readonly bfdPorts?: { readonly singleHop: number; readonly multihop: number };
 }
 
 /** How an internal link's end reaches the other end, through the link's owner. */
@@ -99,6 +103,8 @@ export class RouteServerInstance {
     { sender: InternalLinkSender; receiver: InternalLinkReceiver; reset: () => void }
   >();
   private readonly counts = new Map<string, PeerMessageCounts>();
+  /** BFD sessions on the instance's address, opened with the first peer that has BFD */
+  private bfdEndpoint: BfdEndpoint | undefined;
 
   private constructor(readonly options: RouteServerInstanceOptions) {
     this.engine = new RouteEngine({
@@ -158,8 +164,46 @@ export class RouteServerInstance {
   }
 
   removePeer(address: string, communication?: string): void {
+    void this.bfdEndpoint?.remove(address);
     this.speaker.removePeer(address, communication);
     this.engine.peerDown(address);
+  }
+
+  /**
+   * Starts, changes or (with `undefined`) ends BFD with a peer. Ending it
+   * sends AdminDown, which the peer must not take for a failure (RFC 5882 §3.2).
+   */
+  async configureBfd(address: string, settings: BfdSettings | undefined): Promise<void> {
+    if (settings === undefined) return this.bfdEndpoint?.remove(address);
+    this.bfdEndpoint ??= new BfdEndpoint({
+      localAddress: this.options.address,
+      onStateChange: (event) => this.onBfdStateChange(event),
+      ...(this.options.bfdPorts !== undefined ? { ports: this.options.bfdPorts } : {}),
+    });
+    await this.bfdEndpoint.configure({
+      peerAddress: address,
+      multihop: settings.multihop,
+      timers: bfdTimers(settings),
+    });
+  }
+
+  /** The BFD session's state with a peer; undefined without BFD. */
+  bfdState(address: string): string | undefined {
+    return this.bfdEndpoint?.state(address);
+  }
+
+  /**
+   * A BFD session that leaves Up for Down tears the BGP session at once
+   * (RFC 5882 §4.3) with Cease / BFD Down (RFC 9384): leaving Established
+   * withdraws the peer's routes (engine.peerDown) in the same turn. The
+   * session layer restarts the session after its IdleHold back-off; whether
+   * BGP waits for BFD to come back is up to the peer (as FRR's and BIRD's
+   * default). A Down signalled by the peer's AdminDown is not a failure
+   * (RFC 5882 §3.2) and leaves BGP alone.
+   */
+  private onBfdStateChange(event: BfdEvent): void {
+    if (event.from !== 'Up' || event.to !== 'Down' || event.remoteState === 'AdminDown') return;
+    this.speakerRef?.peer(event.peer)?.resetWith(ceaseNotification(CeaseSubcode.BfdDown));
   }
 
   /** Route-server settings that change live: the per-peer route limit, branch-to-branch, hub routing preference. */
@@ -232,6 +276,7 @@ export class RouteServerInstance {
 
   /** Closes every session (Cease / Administrative Shutdown) and stops listening. */
   async stop(communication?: string): Promise<void> {
+    await this.bfdEndpoint?.close();
     await this.speakerRef?.stop(communication);
     await this.bmp?.close();
     this.engine.dispose();

@@ -5,6 +5,7 @@
  * the same interface can run in-process, across a worker thread or across
  * hosts. index.ts describes the contract.
  */
+import type { BfdSettings } from '../bfd/index.js';
 import type { BmpCollectorStatistics } from '../bmp/index.js';
 import type { Prefix } from '../lib/prefix.js';
 import type { VnetGatewayType } from '../policy/index.js';
@@ -28,6 +29,11 @@ export interface PeerSpec {
   readonly connectionId: string;
   readonly peerIp: string;
   readonly peerAsn: number;
+  /**
+   * BFD with the peer (docs/bfd.md); absent: none, the hold timer alone
+   * detects a failure (Azure's behaviour)
+   */
+  readonly bfd?: BfdSettings;
 }
 
 export interface RouteServerRuntimeSettings {

@@ -212,6 +212,48 @@ describe('virtualHubs/bgpConnections', () => {
     expect(res.body.error.code).toBe('DuplicatePeerIp');
   });
 
+  it('stores BFD settings as an extension property, defaults filled in, and returns them', async () => {
+    const body = { properties: { peerIp: '10.0.2.4', peerAsn: 65001, bfd: { enabled: true, minRx: 100 } } };
+    const created = await api.request('PUT', 'virtualHubs/rs/bgpConnections/nva1', body);
+    expect(created.statusCode).toBe(201);
+    const read = await api.request('GET', 'virtualHubs/rs/bgpConnections/nva1');
+    expect(read.body.properties.bfd).toEqual({
+      enabled: true,
+      minRx: 100,
+      minTx: 300,
+      multiplier: 3,
+      multihop: true,
+    });
+  });
+
+  it('leaves bfd out of a peering created without it (Azure shape)', async () => {
+    await api.request('PUT', 'virtualHubs/rs/bgpConnections/nva1', peer('10.0.2.4', 65001));
+    const read = await api.request('GET', 'virtualHubs/rs/bgpConnections/nva1');
+    expect(read.body.properties).not.toHaveProperty('bfd');
+  });
+
+  it.each([
+    [{ minRx: 49 }, 'properties.bfd.minRx'],
+    [{ minTx: 60_001 }, 'properties.bfd.minTx'],
+    [{ multiplier: 1 }, 'properties.bfd.multiplier'],
+    [{ multiplier: 256 }, 'properties.bfd.multiplier'],
+  ])('answers BFD settings %j with InvalidParameter at %s and stores nothing', async (bfd, target) => {
+    const body = { properties: { peerIp: '10.0.2.4', peerAsn: 65001, bfd: { enabled: true, ...bfd } } };
+    const res = await api.request('PUT', 'virtualHubs/rs/bgpConnections/nva1', body);
+    expect(res.statusCode).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'InvalidParameter', target });
+    expect((await api.request('GET', 'virtualHubs/rs/bgpConnections/nva1')).statusCode).toBe(404);
+  });
+
+  it('answers an unknown BFD field or a fractional interval with InvalidRequestFormat', async () => {
+    for (const bfd of [{ enabled: true, echo: true }, { minRx: 100.5 }]) {
+      const body = { properties: { peerIp: '10.0.2.4', peerAsn: 65001, bfd } };
+      const res = await api.request('PUT', 'virtualHubs/rs/bgpConnections/nva1', body);
+      expect(res.statusCode).toBe(400);
+      expect(res.body.error.code).toBe('InvalidRequestFormat');
+    }
+  });
+
   it('answers the ninth peer with BgpConnectionLimitExceeded', async () => {
     for (let i = 1; i <= 8; i++) {
       expect(

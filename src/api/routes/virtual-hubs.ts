@@ -65,11 +65,24 @@ const IpConfigurationResponse = Type.Object({
   provisioningState: Type.String(),
 });
 
+/** An extension property (docs/bfd.md): ranges are checked by the domain service (400, nothing stored). */
+const ConnectionBfd = Type.Object(
+  {
+    enabled: Type.Optional(Type.Boolean()),
+    minRx: Type.Optional(Type.Integer()),
+    minTx: Type.Optional(Type.Integer()),
+    multiplier: Type.Optional(Type.Integer()),
+    multihop: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
 const ConnectionProperties = Type.Object(
   {
     peerIp: Type.String(),
     peerAsn: Type.Integer(),
     hubVirtualNetworkConnection: Type.Optional(Type.Null()),
+    bfd: Type.Optional(ConnectionBfd),
   },
   { additionalProperties: false },
 );
@@ -79,6 +92,7 @@ const ConnectionResponse = Type.Object({
   peerAsn: Type.Integer(),
   provisioningState: Type.String(),
   connectionState: Type.String(),
+  bfd: Type.Optional(Type.Required(ConnectionBfd)),
 });
 
 export const routeServerSchemas: WireSchemas = {
