@@ -66,6 +66,28 @@ describe('applying the configuration file', () => {
     await close();
   });
 
+  it('turns BFD on for a peering, writes nothing again, and refuses a multiplier out of range', async () => {
+    const { service, close } = await openService();
+    await applyConfig(service, parseConfig(seed, 'seed'));
+    const withBfd = seed.replace(
+      'peerAsn: 65002',
+      'peerAsn: 65002\n        bfd: { enabled: true, minRx: 100 }',
+    );
+    const report = await applyConfig(service, parseConfig(withBfd, 'seed'));
+    expect(report.written).toEqual([`${SUB}/virtualHubs/rs1/bgpConnections/firewall`]);
+    expect(
+      service.resources.bgpConnections.get(`${SUB}/virtualHubs/rs1/bgpConnections/firewall`)?.bfd,
+    ).toEqual({ enabled: true, minRx: 100, minTx: 300, multiplier: 3, multihop: true });
+    expect((await applyConfig(service, parseConfig(withBfd, 'seed'))).written).toEqual([]);
+    const bad = seed.replace(
+      'peerAsn: 65002',
+      'peerAsn: 65002\n        bfd: { enabled: true, multiplier: 1 }',
+    );
+    const error = await applyConfig(service, parseConfig(bad, 'seed')).catch((e: unknown) => e);
+    expect((error as DaemonError).message).toMatch(/peerings\[1\] \(firewall\): multiplier must be/);
+    await close();
+  });
+
   it('leaves removals to pruning: applying alone deletes nothing', async () => {
     const { service, close } = await openService();
     await applyConfig(service, parseConfig(seed, 'seed'));

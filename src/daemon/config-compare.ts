@@ -3,6 +3,7 @@
  * (config-apply.ts, config-gateways.ts): ids case-insensitively, prefixes in
  * canonical form and in any order, tags only when the file gives them.
  */
+import { BFD_DEFAULTS } from '../bfd/index.js';
 import { formatPrefix, parsePrefix } from '../lib/prefix.js';
 
 export const sameId = (a: string | null | undefined, b: string | null | undefined) =>
@@ -25,3 +26,26 @@ export const sameTags = (
 ) =>
   want === undefined ||
   JSON.stringify(Object.entries(want).sort()) === JSON.stringify(Object.entries(have).sort());
+
+type BfdFields = Partial<{
+  enabled: boolean;
+  minRx: number;
+  minTx: number;
+  multiplier: number;
+  multihop: boolean;
+}>;
+
+/** A peering's BFD settings against the file's: fields the file leaves out take their defaults (docs/bfd.md). */
+export function sameBfd(have: BfdFields | undefined, want: BfdFields | undefined): boolean {
+  if (want === undefined) return have === undefined;
+  if (have === undefined) return false;
+  const full = (b: BfdFields) => ({ enabled: false, ...BFD_DEFAULTS, ...b });
+  const [h, w] = [full(have), full(want)];
+  return (
+    h.enabled === w.enabled &&
+    h.minRx === w.minRx &&
+    h.minTx === w.minTx &&
+    h.multiplier === w.multiplier &&
+    h.multihop === w.multihop
+  );
+}

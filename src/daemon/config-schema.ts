@@ -92,11 +92,24 @@ export const RouteTableConfig = Type.Object(
   closed,
 );
 
+/** docs/bfd.md; ranges are the API's (checked when the peering is applied) */
+const BfdConfig = Type.Object(
+  {
+    enabled: Type.Optional(Type.Boolean()),
+    minRx: Type.Optional(Type.Integer()),
+    minTx: Type.Optional(Type.Integer()),
+    multiplier: Type.Optional(Type.Integer()),
+    multihop: Type.Optional(Type.Boolean()),
+  },
+  closed,
+);
+
 const BgpPeeringConfig = Type.Object(
   {
     name: Name,
     peerIp: Type.String({ minLength: 1 }),
     peerAsn: Type.Integer({ minimum: 1, maximum: 4294967295 }),
+    bfd: Type.Optional(BfdConfig),
   },
   closed,
 );

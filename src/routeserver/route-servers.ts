@@ -102,7 +102,7 @@ function peeringBfd(input: Partial<PeeringBfd> | undefined): PeeringBfd | undefi
     throw new RouteServerError(E.INVALID_VALUE, problem.message, `properties.bfd.${problem.field}`);
   if (input.enabled !== undefined && typeof input.enabled !== 'boolean')
     throw new RouteServerError(E.INVALID_VALUE, 'enabled must be true or false', 'properties.bfd.enabled');
-  return { enabled: input.enabled ?? false, ...BFD_DEFAULTS, ...input } as PeeringBfd;
+  return { enabled: input.enabled ?? false, ...BFD_DEFAULTS, ...input };
 }
 
 const sameBfd = (a: PeeringBfd | undefined, b: PeeringBfd | undefined): boolean =>

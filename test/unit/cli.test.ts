@@ -153,6 +153,19 @@ describe('routeserver CLI against a running server', () => {
     ).toBe(65003);
   });
 
+  it('peering create and update with --bfd set, change and turn off the bfd extension property', async () => {
+    const created = await json(...peeringCreate('bfd1', '10.1.1.9', '65009'), '--bfd', '--bfd-min-rx', '100');
+    expect(created['bfd']).toEqual({ enabled: true, minRx: 100, minTx: 300, multiplier: 3, multihop: true });
+    const update = ['peering', 'update', ...G, '--routeserver', 'rs1', '-n', 'bfd1'];
+    const changed = await json(...update, '--bfd-multiplier', '5', '--bfd-multihop', 'false');
+    expect(changed['bfd']).toMatchObject({ enabled: true, minRx: 100, multiplier: 5, multihop: false });
+    expect((await json(...update, '--no-bfd'))['bfd']).toMatchObject({ enabled: false, multiplier: 5 });
+    const refused = await cli(...update, '--bfd-multiplier', '1');
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/multiplier must be an integer from 2 to 255/);
+    await succeed('peering', 'delete', ...G, '--routeserver', 'rs1', '-n', 'bfd1', '--yes');
+  });
+
   it('list-learned-routes and list-advertised-routes answer per instance', async () => {
     const learned = await json('peering', 'list-learned-routes', ...G, '--routeserver', 'rs1', '-n', 'sdwan');
     expect(Object.keys(learned).sort()).toEqual(['RouteServiceRole_IN_0', 'RouteServiceRole_IN_1']);

@@ -6,6 +6,7 @@
  * advertisedRoutes, answered as `{"RouteServiceRole_IN_0": [...], "RouteServiceRole_IN_1": [...]}`).
  */
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
+import { CLI_ERROR_CODES, CliError } from '../errors.js';
 import {
   examples,
   isRecord,
@@ -25,6 +26,57 @@ function connectionPath(
   name: string,
 ): string {
   return `${hubPath(context, resourceGroup, routeServer)}/bgpConnections/${name}`;
+}
+
+interface BfdOptions {
+  bfd?: boolean;
+  bfdMinRx?: string;
+  bfdMinTx?: string;
+  bfdMultiplier?: string;
+  bfdMultihop?: string;
+}
+
+/** A non-negative integer argument; the API checks the range (docs/bfd.md). */
+function parseCount(value: string, what: string): number {
+  if (!/^\d+$/.test(value))
+    throw new CliError(CLI_ERROR_CODES.BAD_ARGUMENT, `${what} '${value}' is not a whole number`);
+  return Number(value);
+}
+
+function parseSwitch(value: string, what: string): boolean {
+  if (value !== 'true' && value !== 'false')
+    throw new CliError(CLI_ERROR_CODES.BAD_ARGUMENT, `${what} '${value}' is not true or false`);
+  return value === 'true';
+}
+
+/**
+ * The peering's `bfd` extension property (docs/bfd.md) from the --bfd
+ * options over the current one; undefined when neither gives any.
+ */
+function bfdProperty(options: BfdOptions, current: unknown): Record<string, unknown> | undefined {
+  const bfd: Record<string, unknown> = isRecord(current) ? { ...current } : {};
+  if (options.bfd !== undefined) bfd['enabled'] = options.bfd;
+  if (options.bfdMinRx !== undefined) bfd['minRx'] = parseCount(options.bfdMinRx, '--bfd-min-rx');
+  if (options.bfdMinTx !== undefined) bfd['minTx'] = parseCount(options.bfdMinTx, '--bfd-min-tx');
+  if (options.bfdMultiplier !== undefined)
+    bfd['multiplier'] = parseCount(options.bfdMultiplier, '--bfd-multiplier');
+  if (options.bfdMultihop !== undefined) bfd['multihop'] = parseSwitch(options.bfdMultihop, '--bfd-multihop');
+  return Object.keys(bfd).length === 0 ? undefined : bfd;
+}
+
+/** The --bfd options of create and update (an extension: Azure's peerings have no BFD). */
+function withBfdOptions<T extends CommandUnknownOpts>(command: T): T {
+  command
+    .option('--bfd', 'turn BFD on: a BFD failure takes the session down at once (docs/bfd.md)')
+    .option('--no-bfd', 'turn BFD off (the hold timer alone detects a failure, as in Azure)')
+    .option('--bfd-min-rx <ms>', 'BFD Required Min RX interval in ms (50-60000, default 300)')
+    .option('--bfd-min-tx <ms>', 'BFD Desired Min TX interval in ms (50-60000, default 300)')
+    .option('--bfd-multiplier <n>', 'BFD Detect Mult (2-255, default 3)')
+    .option(
+      '--bfd-multihop <true|false>',
+      'multihop BFD, RFC 5883 (default true; false: single-hop, RFC 5881)',
+    );
+  return command;
 }
 
 /** One table row per route, instance first: the map of instance → routes, flattened. */
@@ -98,25 +150,33 @@ export function registerPeeringCommands(parent: CommandUnknownOpts): void {
       ),
     );
 
-  group
-    .command('create')
-    .description('add a BGP peer: both route server instances open a session to it (eBGP multihop)')
-    .requiredOption('-g, --resource-group <name>', 'resource group')
-    .requiredOption('--routeserver <name>', 'route server name')
-    .requiredOption('-n, --name <name>', 'peering name')
-    .requiredOption('--peer-ip <ip>', "the NVA's address")
-    .requiredOption('--peer-asn <asn>', "the NVA's AS number (not one Azure reserves, e.g. 65515)")
+  withBfdOptions(
+    group
+      .command('create')
+      .description('add a BGP peer: both route server instances open a session to it (eBGP multihop)')
+      .requiredOption('-g, --resource-group <name>', 'resource group')
+      .requiredOption('--routeserver <name>', 'route server name')
+      .requiredOption('-n, --name <name>', 'peering name')
+      .requiredOption('--peer-ip <ip>', "the NVA's address")
+      .requiredOption('--peer-asn <asn>', "the NVA's AS number (not one Azure reserves, e.g. 65515)"),
+  )
     .addHelpText(
       'after',
       examples(
         'routeserver peering create -g rg1 --routeserver rs1 -n nva1 --peer-ip 10.1.1.4 --peer-asn 65001',
+        'routeserver peering create -g rg1 --routeserver rs1 -n nva2 --peer-ip 10.1.1.5 --peer-asn 65002 --bfd --bfd-min-rx 100 --bfd-min-tx 100',
       ),
     )
     .action(async (options, command) => {
       await runVerb(command, async (context) => {
         const path = connectionPath(context, options.resourceGroup, options.routeserver, options.name);
+        const bfd = bfdProperty(options as BfdOptions, undefined);
         const body = {
-          properties: { peerIp: parseIp(options.peerIp, '--peer-ip'), peerAsn: parseAsn(options.peerAsn) },
+          properties: {
+            peerIp: parseIp(options.peerIp, '--peer-ip'),
+            peerAsn: parseAsn(options.peerAsn),
+            ...(bfd === undefined ? {} : { bfd }),
+          },
         };
         return withPeeringColumns(flattenResource(await context.client.put(path, body)));
       });
@@ -149,26 +209,33 @@ export function registerPeeringCommands(parent: CommandUnknownOpts): void {
       });
     });
 
-  group
-    .command('update')
-    .description("change a peering's address or ASN (its sessions restart)")
-    .requiredOption('-g, --resource-group <name>', 'resource group')
-    .requiredOption('--routeserver <name>', 'route server name')
-    .requiredOption('-n, --name <name>', 'peering name')
-    .option('--peer-ip <ip>', "the NVA's address")
-    .option('--peer-asn <asn>', "the NVA's AS number")
+  withBfdOptions(
+    group
+      .command('update')
+      .description("change a peering's address or ASN (its sessions restart) or its BFD (they do not)")
+      .requiredOption('-g, --resource-group <name>', 'resource group')
+      .requiredOption('--routeserver <name>', 'route server name')
+      .requiredOption('-n, --name <name>', 'peering name')
+      .option('--peer-ip <ip>', "the NVA's address")
+      .option('--peer-asn <asn>', "the NVA's AS number"),
+  )
     .addHelpText(
       'after',
-      examples('routeserver peering update -g rg1 --routeserver rs1 -n nva1 --peer-asn 65002'),
+      examples(
+        'routeserver peering update -g rg1 --routeserver rs1 -n nva1 --peer-asn 65002',
+        'routeserver peering update -g rg1 --routeserver rs1 -n nva1 --bfd --bfd-multiplier 5',
+      ),
     )
     .action(async (options, command) => {
       await runVerb(command, async (context) => {
         const path = connectionPath(context, options.resourceGroup, options.routeserver, options.name);
         const current = propertiesOf(await context.client.get(path));
+        const bfd = bfdProperty(options as BfdOptions, current['bfd']);
         const body = {
           properties: {
             peerIp: options.peerIp === undefined ? current['peerIp'] : parseIp(options.peerIp, '--peer-ip'),
             peerAsn: options.peerAsn === undefined ? current['peerAsn'] : parseAsn(options.peerAsn),
+            ...(bfd === undefined ? {} : { bfd }),
           },
         };
         return withPeeringColumns(flattenResource(await context.client.put(path, body)));
