@@ -12,7 +12,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseBirdProtocols, parseBirdRoutes } from './bird-parse.js';
 import { BgpDaemonBase, isIpv6, prependedAsns } from './daemon.js';
-import type { AnnounceOptions, Announcement, BgpSession, LearnedRoute } from './daemon.js';
+import type { AnnounceOptions, Announcement, BfdPeerState, BgpSession, LearnedRoute } from './daemon.js';
 import { run, runChecked } from './process.js';
 
 export class BirdDaemon extends BgpDaemonBase {
@@ -103,6 +103,7 @@ export class BirdDaemon extends BgpDaemonBase {
       '  connect retry time 1; connect delay time 1; error wait time 1, 5;',
       '}',
     ];
+    if (o.bfd) lines.push(...this.bfdLines());
     o.peers.forEach((p, i) => {
       const family = isIpv6(p.address) ? 'ipv6' : 'ipv4';
       const table = isIpv6(p.address) ? 'igp6' : 'igp4';
@@ -117,6 +118,37 @@ export class BirdDaemon extends BgpDaemonBase {
       );
     });
     return lines.join('\n') + '\n';
+  }
+
+  /** `protocol bfd` with a session toward every peer (options.bfd), not tied to the BGP protocols. */
+  private bfdLines(): string[] {
+    const o = this.options;
+    const bfd = o.bfd!;
+    const timers = `min rx interval ${bfd.intervalMs} ms; min tx interval ${bfd.intervalMs} ms; multiplier ${bfd.multiplier};`;
+    const lines = ['protocol bfd bfd1 {'];
+    lines.push(bfd.multihop ? `  multihop { ${timers} };` : `  interface "eth0" { ${timers} };`);
+    for (const p of o.peers) {
+      const line = bfd.multihop
+        ? `  neighbor ${p.address} local ${o.localAddress} multihop on;`
+        : `  neighbor ${p.address} dev "eth0" local ${o.localAddress};`;
+      lines.push(line);
+    }
+    lines.push('}');
+    return lines;
+  }
+
+  /** `birdc show bfd sessions`: one line per session, address first. */
+  async bfdPeers(): Promise<BfdPeerState[]> {
+    const out = await runChecked('birdc', ['-s', this.controlSocket, 'show', 'bfd', 'sessions']);
+    const states = new Set(['AdminDown', 'Down', 'Init', 'Up']);
+    const peers: BfdPeerState[] = [];
+    for (const line of out.split('\n')) {
+      const words = line.trim().split(/\s+/);
+      const state = words.find((w) => states.has(w));
+      if (words[0] && /^[0-9a-f.:]+$/i.test(words[0]) && state)
+        peers.push({ peer: words[0], state: state as BfdPeerState['state'] });
+    }
+    return peers;
   }
 
   async sessions(): Promise<BgpSession[]> {

@@ -65,6 +65,25 @@ export interface BgpDaemonOptions {
   keepaliveSeconds?: number;
   /** Prefixes originated at start. */
   announce?: (string | Announcement)[];
+  /**
+   * BFD with every peer (FRR: a `bfdd` next to `bgpd`; BIRD: `protocol bfd`);
+   * other daemons refuse it.
+   */
+  bfd?: BfdOptions;
+}
+
+export interface BfdOptions {
+  /** receive and transmit interval, ms */
+  intervalMs: number;
+  multiplier: number;
+  /** RFC 5883 multihop; single-hop (RFC 5881) otherwise */
+  multihop: boolean;
+}
+
+export interface BfdPeerState {
+  peer: string;
+  /** RFC 5880 state name */
+  state: 'AdminDown' | 'Down' | 'Init' | 'Up';
 }
 
 export interface BgpDaemon {

@@ -10,9 +10,17 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BgpDaemonBase, communityValue, isIpv6, normaliseState, prependedAsns } from './daemon.js';
 import type { AnnounceOptions, Announcement, BgpSession, LearnedRoute } from './daemon.js';
-import { run, runChecked } from './process.js';
+import type { BfdPeerState } from './daemon.js';
+import type { LabProcess } from './process.js';
+import { run, runChecked, waitFor } from './process.js';
 
 const BGPD = '/usr/lib/frr/bgpd';
+/**
+ * FRR's BFD daemon. bgpd without zebra cannot register its neighbours with
+ * bfdd (that goes through zebra), so `bfd` sessions are configured in bfdd
+ * itself: the same sessions, just not tied to bgpd's.
+ */
+const BFDD = '/usr/lib/frr/bfdd';
 
 /** One path of `show bgp <afi> unicast <prefix> json`. */
 export interface FrrDetailPath {
@@ -59,6 +67,87 @@ export class FrrDaemon extends BgpDaemonBase {
       { logFile: path.join(this.node.dir, 'frr.out') },
     );
     await this.waitReady(async () => (await this.vtysh(['show bgp summary json'])).code === 0);
+    if (this.options.bfd) await this.startBfd();
+  }
+
+  private bfdProcess: LabProcess | undefined;
+
+  get bfdPid(): number | undefined {
+    return this.bfdProcess?.running ? this.bfdProcess.pid : undefined;
+  }
+
+  /** Starts bfdd with a session toward every peer (options.bfd); resolves once it answers. */
+  async startBfd(): Promise<void> {
+    const conf = path.join(this.node.dir, 'bfdd.conf');
+    writeFileSync(conf, this.bfdConfig());
+    this.bfdProcess = this.lab.spawn(
+      this.node,
+      BFDD,
+      [
+        '-f',
+        conf,
+        '-i',
+        path.join(this.node.dir, 'bfdd.pid'),
+        '--vty_socket',
+        this.vtyDir,
+        '--bfdctl',
+        path.join(this.node.dir, 'bfdd.sock'),
+        '-S',
+        '-P',
+        '0',
+        '--log',
+        `file:${path.join(this.node.dir, 'bfdd.log')}`,
+      ],
+      { logFile: path.join(this.node.dir, 'bfdd.out') },
+    );
+    const bfdd = this.bfdProcess;
+    await waitFor(
+      `bfdd on ${this.node.name} to answer`,
+      async () => {
+        if (!bfdd.running) throw new Error(`bfdd exited:\n${bfdd.logTail()}`);
+        return (await this.vtysh(['show bfd peers json'])).code === 0 ? true : undefined;
+      },
+      { timeoutMs: 20_000, detail: () => bfdd.logTail() },
+    );
+  }
+
+  /** SIGKILL to bfdd by its PID: its sessions stop without a word (a crashed BFD). */
+  killBfd(): void {
+    const pid = this.bfdPid;
+    if (pid === undefined) throw new Error(`bfdd on ${this.node.name} is not running`);
+    process.kill(pid, 'SIGKILL');
+  }
+
+  bfdConfig(): string {
+    const o = this.options;
+    const bfd = o.bfd;
+    if (!bfd) throw new Error('frr: no bfd options');
+    const lines = [`hostname ${this.node.name}`, 'log stdout informational', '!', 'bfd'];
+    for (const p of o.peers) {
+      const where = bfd.multihop ? ' multihop' : '';
+      lines.push(
+        ` peer ${p.address}${where} local-address ${o.localAddress}`,
+        `  detect-multiplier ${bfd.multiplier}`,
+        `  receive-interval ${bfd.intervalMs}`,
+        `  transmit-interval ${bfd.intervalMs}`,
+        ' !',
+      );
+    }
+    lines.push('!', '');
+    return lines.join('\n');
+  }
+
+  /** bfdd's sessions (`show bfd peers json`), one per peer. */
+  async bfdPeers(): Promise<BfdPeerState[]> {
+    const peers = await this.vtyshJson<{ peer?: string; status?: string }[]>('show bfd peers json');
+    const names: Record<string, BfdPeerState['state']> = {
+      up: 'Up',
+      down: 'Down',
+      init: 'Init',
+      'admin-down': 'AdminDown',
+      shutdown: 'AdminDown',
+    };
+    return peers.map((p) => ({ peer: p.peer ?? '', state: names[p.status ?? ''] ?? 'Down' }));
   }
 
   private vtysh(commands: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

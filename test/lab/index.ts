@@ -17,6 +17,8 @@ export type { Leftovers, LeftoverProcess } from './leftovers.js';
 export { LabProcess, isAlive } from './process.js';
 export { BgpDaemonBase, normaliseState, communityValue } from './daemon.js';
 export type {
+  BfdOptions,
+  BfdPeerState,
   AnnounceOptions,
   Announcement,
   BgpDaemon,
