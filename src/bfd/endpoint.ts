@@ -61,8 +61,34 @@ interface BfdEndpointOptions {
 interface Entry {
   readonly config: BfdPeerConfig;
   readonly session: BfdSession;
-  readonly socket: dgram.Socket;
+  readonly socket: SourceSocket;
   readonly sourcePort: number;
+}
+
+/**
+ * A session's sending socket. `close` waits for the datagrams already handed
+ * to it (the AdminDown sent on removal) instead of dropping them.
+ */
+class SourceSocket {
+  private inFlight = 0;
+  private closing = false;
+
+  constructor(private readonly socket: dgram.Socket) {}
+
+  send(bytes: Buffer, port: number, address: string): void {
+    if (this.closing) return;
+    this.inFlight++;
+    this.socket.send(bytes, port, address, () => {
+      this.inFlight--;
+      if (this.closing && this.inFlight === 0) this.socket.close();
+    });
+  }
+
+  close(): void {
+    if (this.closing) return;
+    this.closing = true;
+    if (this.inFlight === 0) this.socket.close();
+  }
 }
 
 const channel = diagnostics.channel(BFD_CHANNEL);
@@ -146,7 +172,7 @@ export class BfdEndpoint {
       socket.close();
       return;
     }
-    const entry = this.createEntry(config, socket, port);
+    const entry = this.createEntry(config, new SourceSocket(socket), port);
     this.byPeer.set(keyOf(config.peerAddress, config.multihop), entry);
     this.byDiscriminator.set(entry.session.localDiscriminator, entry);
     entry.session.start();
@@ -169,7 +195,7 @@ export class BfdEndpoint {
     return this.byPeer.get(keyOf(peerAddress, true)) ?? this.byPeer.get(keyOf(peerAddress, false));
   }
 
-  private createEntry(config: BfdPeerConfig, socket: dgram.Socket, sourcePort: number): Entry {
+  private createEntry(config: BfdPeerConfig, socket: SourceSocket, sourcePort: number): Entry {
     const destination = config.multihop ? this.ports.multihop : this.ports.singleHop;
     const session = new BfdSession({
       clock: this.clock,
@@ -178,6 +204,7 @@ export class BfdEndpoint {
       timers: config.timers,
       send: (packet) => socket.send(encodeControlPacket(packet), destination, config.peerAddress),
       onStateChange: (change) => this.publish(config, change),
+      afterPendingInput: (callback) => setImmediate(callback),
     });
     return { config, session, socket, sourcePort };
   }

@@ -39,7 +39,6 @@ export const BfdDiagnostic = {
   ReverseConcatenatedPathDown: 8,
 } as const;
 
-
 export interface ControlPacket {
   readonly diagnostic: number;
   readonly state: BfdStateName;

@@ -57,6 +57,14 @@ interface BfdSessionOptions {
   readonly timers: BfdTimers;
   readonly send: (packet: ControlPacket) => void;
   readonly onStateChange: (change: BfdStateChange) => void;
+  /**
+   * Runs a callback once pending input has been read (`setImmediate` on
+   * Node: the check phase follows the poll phase). An expired Detection
+   * Time is confirmed through it, so packets that queued in the socket
+   * while the event loop was stalled count before the session is declared
+   * Down. Without it (tests on a manual clock) the expiry is final at once.
+   */
+  readonly afterPendingInput?: (callback: () => void) => void;
 }
 
 /** RFC 5880 §6.8.3: while not Up, Desired Min TX is at least one second. */
@@ -87,6 +95,7 @@ export class BfdSession {
   private txTimer: TimerHandle | undefined;
   private lastTxAt: number | undefined;
   private detectTimer: TimerHandle | undefined;
+  private lastReceivedAt = 0;
   private stopped = false;
 
   constructor(private readonly options: BfdSessionOptions) {
@@ -186,6 +195,7 @@ export class BfdSession {
     this.remoteDesiredMinTxMicroseconds = packet.desiredMinTxMicroseconds;
     if (packet.final && this.polling) this.pollTerminated();
     if (this.sessionState === 'AdminDown') return;
+    this.lastReceivedAt = this.options.clock.now();
     this.armDetection();
     this.transition(packet.state);
     if (packet.poll) this.transmit(true);
@@ -265,9 +275,20 @@ export class BfdSession {
     this.rxMicrosecondsInForce = this.advertisedRequiredMinRx();
   }
 
-  private armDetection(): void {
+  private armDetection(delayMs = this.detectionTimeMs): void {
     this.detectTimer?.cancel();
-    this.detectTimer = this.options.clock.setTimer(this.detectionTimeMs, () => this.detectionTimeExpired());
+    this.detectTimer = this.options.clock.setTimer(delayMs, () => this.detectionTimerFired());
+  }
+
+  private detectionTimerFired(): void {
+    const confirm = this.options.afterPendingInput;
+    if (confirm === undefined) return this.detectionTimeExpired();
+    confirm(() => {
+      if (this.stopped) return;
+      const left = this.lastReceivedAt + this.detectionTimeMs - this.options.clock.now();
+      if (left > 0) this.armDetection(left);
+      else this.detectionTimeExpired();
+    });
   }
 
   /** §6.8.4: no packet within the Detection Time; §6.8.1: bfd.RemoteDiscr goes back to zero. */

@@ -6,7 +6,7 @@
  * RFC 8212 and exchanges nothing on eBGP. Read-back is vtysh JSON.
  * Per-announcement options become a route-map on the `network` statement.
  */
-import { writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BgpDaemonBase, communityValue, isIpv6, normaliseState, prependedAsns } from './daemon.js';
 import type { AnnounceOptions, Announcement, BgpSession, LearnedRoute } from './daemon.js';
@@ -76,9 +76,21 @@ export class FrrDaemon extends BgpDaemonBase {
     return this.bfdProcess?.running ? this.bfdProcess.pid : undefined;
   }
 
+  /**
+   * bfdd runs as FRR's user (it has no "stay root" switch like bgpd's -S and
+   * insists that its user be in the vty group), so its vty socket, pid file
+   * and log live in a directory of their own that this user may write.
+   */
+  get bfdDir(): string {
+    return path.join(this.node.dir, 'bfdd');
+  }
+
   /** Starts bfdd with a session toward every peer (options.bfd); resolves once it answers. */
   async startBfd(): Promise<void> {
-    const conf = path.join(this.node.dir, 'bfdd.conf');
+    const dir = this.bfdDir;
+    mkdirSync(dir, { recursive: true });
+    chmodSync(dir, 0o777);
+    const conf = path.join(dir, 'bfdd.conf');
     writeFileSync(conf, this.bfdConfig());
     this.bfdProcess = this.lab.spawn(
       this.node,
@@ -87,16 +99,15 @@ export class FrrDaemon extends BgpDaemonBase {
         '-f',
         conf,
         '-i',
-        path.join(this.node.dir, 'bfdd.pid'),
+        path.join(dir, 'bfdd.pid'),
         '--vty_socket',
-        this.vtyDir,
+        dir,
         '--bfdctl',
-        path.join(this.node.dir, 'bfdd.sock'),
-        '-S',
+        path.join(dir, 'bfdd.sock'),
         '-P',
         '0',
         '--log',
-        `file:${path.join(this.node.dir, 'bfdd.log')}`,
+        `file:${path.join(dir, 'bfdd.log')}`,
       ],
       { logFile: path.join(this.node.dir, 'bfdd.out') },
     );
@@ -105,10 +116,14 @@ export class FrrDaemon extends BgpDaemonBase {
       `bfdd on ${this.node.name} to answer`,
       async () => {
         if (!bfdd.running) throw new Error(`bfdd exited:\n${bfdd.logTail()}`);
-        return (await this.vtysh(['show bfd peers json'])).code === 0 ? true : undefined;
+        return (await this.bfdVtysh('show bfd peers json')).code === 0 ? true : undefined;
       },
       { timeoutMs: 20_000, detail: () => bfdd.logTail() },
     );
+  }
+
+  private bfdVtysh(command: string): Promise<{ code: number; stdout: string; stderr: string }> {
+    return run('vtysh', ['--vty_socket', this.bfdDir, '-c', command]);
   }
 
   /** SIGKILL to bfdd by its PID: its sessions stop without a word (a crashed BFD). */
@@ -139,7 +154,9 @@ export class FrrDaemon extends BgpDaemonBase {
 
   /** bfdd's sessions (`show bfd peers json`), one per peer. */
   async bfdPeers(): Promise<BfdPeerState[]> {
-    const peers = await this.vtyshJson<{ peer?: string; status?: string }[]>('show bfd peers json');
+    const result = await this.bfdVtysh('show bfd peers json');
+    if (result.code !== 0) throw new Error(`vtysh show bfd peers json: ${result.stderr || result.stdout}`);
+    const peers = JSON.parse(result.stdout) as { peer?: string; status?: string }[];
     const names: Record<string, BfdPeerState['state']> = {
       up: 'Up',
       down: 'Down',
@@ -216,6 +233,15 @@ export class FrrDaemon extends BgpDaemonBase {
   async sessions(): Promise<BgpSession[]> {
     const neighbors = await this.vtyshJson<Record<string, { bgpState?: string }>>('show bgp neighbors json');
     return Object.entries(neighbors).map(([peer, n]) => ({ peer, state: normaliseState(n.bgpState ?? '') }));
+  }
+
+  /** Why the session with `peer` last went down, as bgpd words it (`show bgp neighbors PEER json`). */
+  async lastReset(peer: string): Promise<string> {
+    const n = await this.vtyshJson<
+      Record<string, { lastResetDueTo?: string; lastNotificationReason?: string }>
+    >(`show bgp neighbors ${peer} json`);
+    const entry = n[peer] ?? {};
+    return [entry.lastResetDueTo, entry.lastNotificationReason].filter(Boolean).join('; ');
   }
 
   /**

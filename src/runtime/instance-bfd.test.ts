@@ -1,0 +1,167 @@
+/**
+ * A route-server instance with BFD toward an NVA (docs/bfd.md): real BGP and
+ * BFD over loopback; the NVA is a BgpSpeaker of our own and its BFD a
+ * `BfdSession` on sockets of its own. Detection times are 1 s (200 ms × 5),
+ * so a busy test machine does not pass for a failure.
+ */
+import dgram from 'node:dgram';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BfdSession, decodeControlPacket, encodeControlPacket } from '../bfd/index.js';
+import { UpdateBuilder } from '../bgp/codec/index.js';
+import { BgpSpeaker } from '../bgp/session/index.js';
+import type { SessionEvent } from '../bgp/session/index.js';
+import { systemClock } from '../lib/clock.js';
+import { ipv4KeyOf, parseIpv4, parsePrefix, prefixKey } from '../lib/prefix.js';
+import type { PrefixKey } from '../lib/prefix.js';
+import type { InjectedRoute, InjectedRouteChange, VirtualNetworkView } from '../rib/index.js';
+import { RouteServerInstance } from './instance.js';
+import { loopbackBlock } from './nva.test-support.js';
+import { until } from './until.test-support.js';
+
+const running: { stop(): Promise<void> }[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((r) => r.stop()));
+});
+
+const network: VirtualNetworkView = {
+  advertisedAddressSpaces: () => [],
+  isInjectable: () => true,
+  onAddressSpacesChanged: () => () => undefined,
+};
+
+/** An NVA's BGP: dials the instance, records its events, announces prefixes. */
+async function nva(address: string, asn: number, instanceAddress: string, port: number) {
+  const events: SessionEvent[] = [];
+  const speaker = await BgpSpeaker.start({
+    localAddress: address,
+    listen: false,
+    localAs: asn,
+    allowReservedPeerAsns: true,
+    listener: { onEvent: (e) => events.push(e) },
+  });
+  running.push(speaker);
+  speaker.addPeer({ address: instanceAddress, asn: 65515, port, holdTimeSeconds: 9, idleHoldTimeSeconds: 1 });
+  return {
+    events,
+    established: () => speaker.peer(instanceAddress)?.state === 'Established',
+    announce(prefix: string, asPath: number[]) {
+      const builder = new UpdateBuilder(speaker.peer(instanceAddress)!.negotiated!.context);
+      const parsed = parsePrefix(prefix);
+      builder.announce({ origin: 0, asPath: [{ type: 2, asns: asPath }], nextHop: parseIpv4(address)! }, [
+        ipv4KeyOf(parsed.address as number, parsed.length),
+      ]);
+      speaker.peer(instanceAddress)!.write([builder.take()]);
+    },
+  };
+}
+
+async function startInstance(address: string, bfdPort: number, injected?: Map<PrefixKey, InjectedRoute>) {
+  const instance = await RouteServerInstance.start({
+    instance: 'IN_0',
+    address,
+    port: 0,
+    network,
+    sink: {
+      applyInjectedRoutes: (_i: string, changes: readonly InjectedRouteChange[]) => {
+        for (const c of changes) {
+          if (c.route) injected?.set(prefixKey(c.prefix), c.route);
+          else injected?.delete(prefixKey(c.prefix));
+        }
+      },
+    },
+    bfdPorts: { singleHop: bfdPort, multihop: bfdPort },
+  });
+  running.push(instance);
+  return instance;
+}
+
+/**
+ * An NVA's BFD: one session on real UDP sockets (source port 49152+, the
+ * given destination port); `kill()` stops it without a word, as a crashed
+ * daemon would.
+ */
+async function nvaBfd(address: string, instanceAddress: string, port: number) {
+  const receiver = dgram.createSocket('udp4');
+  const sender = dgram.createSocket('udp4');
+  await new Promise<void>((resolve) => receiver.bind(port, address, resolve));
+  await new Promise<void>((resolve) =>
+    sender.bind(49152 + Math.floor(Math.random() * 16000), address, resolve),
+  );
+  let dead = false;
+  const session = new BfdSession({
+    clock: systemClock,
+    random: Math.random,
+    localDiscriminator: 0xbeef,
+    timers: { desiredMinTxMs: 200, requiredMinRxMs: 200, detectMultiplier: 5 },
+    send: (packet) => {
+      if (!dead) sender.send(encodeControlPacket(packet), port, instanceAddress);
+    },
+    onStateChange: () => undefined,
+    afterPendingInput: (callback) => setImmediate(callback),
+  });
+  receiver.on('message', (message) => {
+    const decoded = decodeControlPacket(message);
+    if (!dead && decoded.ok) session.receive(decoded.packet);
+  });
+  session.start();
+  running.push({
+    stop: async () => {
+      session.shutdown();
+      receiver.close();
+      sender.close();
+    },
+  });
+  return {
+    session,
+    kill: () => {
+      dead = true;
+    },
+  };
+}
+
+describe('RouteServerInstance with BFD (docs/bfd.md)', () => {
+  it('closes the BGP session with Cease / BFD Down and withdraws its routes when the peer’s BFD stops', async () => {
+    const ip = loopbackBlock();
+    const bfdPort = 20_000 + Math.floor(Math.random() * 20_000);
+    const injected = new Map<PrefixKey, InjectedRoute>();
+    const instance = await startInstance(ip(1), bfdPort, injected);
+    instance.addPeer({ address: ip(2), asn: 65002, passive: true });
+    await instance.configureBfd(ip(2), { minRx: 200, minTx: 200, multiplier: 5, multihop: true });
+    const a = await nva(ip(2), 65002, ip(1), instance.speaker.port);
+    const bfd = await nvaBfd(ip(2), ip(1), bfdPort);
+    await until('Established', () => a.established());
+    await until('BFD Up', () => instance.bfdState(ip(2)) === 'Up' && bfd.session.state === 'Up');
+    a.announce('192.168.0.0/24', [65002]);
+    const key = prefixKey(parsePrefix('192.168.0.0/24'));
+    await until('route injected', () => injected.has(key));
+
+    bfd.kill();
+    const received = await until('NOTIFICATION received by the NVA', () =>
+      a.events.find(
+        (e): e is Extract<SessionEvent, { type: 'notification-received' }> =>
+          e.type === 'notification-received',
+      ),
+    );
+    expect([received.notification.code, received.notification.subcode]).toEqual([6, 10]);
+    expect(injected.has(key)).toBe(false);
+    expect(instance.bfdState(ip(2))).toBe('Down');
+  });
+
+  it('leaves the BGP session alone when the peer turns BFD off (AdminDown, RFC 5882 §3.2)', async () => {
+    const ip = loopbackBlock();
+    const bfdPort = 20_000 + Math.floor(Math.random() * 20_000);
+    const instance = await startInstance(ip(1), bfdPort);
+    instance.addPeer({ address: ip(2), asn: 65002, passive: true });
+    await instance.configureBfd(ip(2), { minRx: 200, minTx: 200, multiplier: 5, multihop: true });
+    const a = await nva(ip(2), 65002, ip(1), instance.speaker.port);
+    const bfd = await nvaBfd(ip(2), ip(1), bfdPort);
+    await until('Established and BFD Up', () => a.established() && instance.bfdState(ip(2)) === 'Up');
+    bfd.session.shutdown();
+    await until('BFD Down', () => instance.bfdState(ip(2)) === 'Down');
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(a.established()).toBe(true);
+    expect(a.events.some((e) => e.type === 'notification-received')).toBe(false);
+    await instance.configureBfd(ip(2), undefined);
+    expect(instance.bfdState(ip(2))).toBeUndefined();
+  });
+});
