@@ -13,7 +13,7 @@ import type { SessionEvent } from '../bgp/session/index.js';
 import { systemClock } from '../lib/clock.js';
 import { ipv4KeyOf, parseIpv4, parsePrefix, prefixKey } from '../lib/prefix.js';
 import type { PrefixKey } from '../lib/prefix.js';
-import type { InjectedRoute, InjectedRouteChange, VirtualNetworkView } from '../rib/index.js';
+import type { InjectedRouteBatch, VirtualNetworkView } from '../rib/index.js';
 import { RouteServerInstance } from './instance.js';
 import { loopbackBlock } from './nva.test-support.js';
 import { until } from './until.test-support.js';
@@ -55,17 +55,18 @@ async function nva(address: string, asn: number, instanceAddress: string, port: 
   };
 }
 
-async function startInstance(address: string, bfdPort: number, injected?: Map<PrefixKey, InjectedRoute>) {
+async function startInstance(address: string, bfdPort: number, injected?: Map<PrefixKey, readonly string[]>) {
   const instance = await RouteServerInstance.start({
     instance: 'IN_0',
     address,
     port: 0,
     network,
     sink: {
-      applyInjectedRoutes: (_i: string, changes: readonly InjectedRouteChange[]) => {
-        for (const c of changes) {
-          if (c.route) injected?.set(prefixKey(c.prefix), c.route);
-          else injected?.delete(prefixKey(c.prefix));
+      applyInjectedRoutes: (_i: string, changes: InjectedRouteBatch) => {
+        for (let i = 0; i < changes.size; i++) {
+          const id = changes.hopSetAt(i);
+          if (id !== 0) injected?.set(changes.keyAt(i), changes.hopSet(id));
+          else injected?.delete(changes.keyAt(i));
         }
       },
     },
@@ -123,7 +124,7 @@ describe('RouteServerInstance with BFD (docs/bfd.md)', () => {
   it('closes the BGP session with Cease / BFD Down and withdraws its routes when the peer’s BFD stops', async () => {
     const ip = loopbackBlock();
     const bfdPort = 20_000 + Math.floor(Math.random() * 20_000);
-    const injected = new Map<PrefixKey, InjectedRoute>();
+    const injected = new Map<PrefixKey, readonly string[]>();
     const instance = await startInstance(ip(1), bfdPort, injected);
     instance.addPeer({ address: ip(2), asn: 65002, passive: true });
     await instance.configureBfd(ip(2), { minRx: 200, minTx: 200, multiplier: 5, multihop: true });
