@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(frr bird2 gobgpd exabgp openbgpd etcd-server iproute2 python3 iputils-ping traceroute chromium)
+DEBIAN_PACKAGES=(frr bird2 gobgpd exabgp openbgpd etcd-server iproute2 python3 iputils-ping traceroute chromium pmacct)
 
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do
