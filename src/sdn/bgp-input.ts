@@ -78,11 +78,6 @@ export class RouteServerBinding implements InjectedRouteSink, VirtualNetworkView
     return this.programmed;
   }
 
-  /** Next-hop sets in use (for tests and benchmarks). */
-  get hopSetCount(): number {
-    return this.hopSets.size;
-  }
-
   /**
    * Records the instance's changes in order and brings the programmed layer
    * up to date for each. Change records are built only when the handler
