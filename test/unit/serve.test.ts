@@ -70,7 +70,7 @@ describe('routeserver serve', () => {
     expect(first.output()).toMatch(/"written":12,"unchanged":0,"deleted":0,"msg":"configuration applied"/);
     // 10.1.0.4 is not on this host: the start-up says so and what to do, and keeps serving the API
     expect(first.output()).toMatch(
-      /"code":"BGPRS_ERR_RUNTIME_BGP_BIND".*cannot listen for BGP on 10\.1\.0\.4:179 \(EADDRNOTAVAIL\); .*ip address add 10\.1\.0\.4\/32 dev lo/,
+      /"code":"BGPRS_ERR_RS_INSTANCE_START_FAILED".*cannot listen for BGP on 10\.1\.0\.4:179 \(EADDRNOTAVAIL\); .*ip address add 10\.1\.0\.4\/32 dev lo/,
     );
     const shown = await runCli(['show', '-g', 'demo', '-n', 'rs1', '--data-dir', first.dataDir]);
     const etag = (JSON.parse(shown.stdout) as { etag: string }).etag;
@@ -172,7 +172,9 @@ describe('routeserver serve', () => {
       'RouteServerSubnet',
     );
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^ERROR: \(OperationFailed\) .*cannot listen for BGP on 10\.9\.0\.4:179/);
+    expect(result.stderr).toMatch(
+      /^ERROR: \(RouteServerInstanceStartFailed\) .*cannot listen for BGP on 10\.9\.0\.4:179/,
+    );
   });
 
   it('names the fix when the API address is taken', async () => {
