@@ -9,7 +9,10 @@
  * - `receiveUpdate(peer, update)` for every decoded UPDATE, in order; false
  *   asks the session to stop reading until `onReadResumed` names the peer.
  * - `routeRefreshRequested(peer)` when the peer sends ROUTE-REFRESH.
- * - `peerDown(peer)` when the session leaves Established.
+ * - `peerDown(peer)` when the session leaves Established; `peerDown(peer,
+ *   { keepStaleSeconds })` keeps its routes as stale routes instead (graceful
+ *   restart, src/rib/stale-routes.ts), swept by `sweepStale` (End-of-RIB) or
+ *   when the time `keepStale` last set runs out.
  * - `onSessionCloseRequested(listener)`: the engine asks its owner to close
  *   a session (route limit exceeded, or a peer that stopped reading), with
  *   the NOTIFICATION to send (src/rib/session-close.ts).
@@ -72,6 +75,8 @@ import { PrefixMap } from '../lib/prefix-map.js';
 import { VnetInjection } from './injection.js';
 import { eachKeyWalk, markAllWalk, SliceScheduler } from './slices.js';
 import type { IngestTable } from './ingest.js';
+import { StaleRoutes, systemStaleTimers } from './stale-routes.js';
+import type { StaleTimers } from './stale-routes.js';
 
 export interface RouteEngineOptions {
   readonly instance: InstanceId;
@@ -112,6 +117,8 @@ export interface RouteEngineOptions {
    * is closed with Cease / Out of Resources; default 64 MiB (src/rib/session-close.ts)
    */
   readonly outputLagLimit?: number;
+  /** timers of stale routes (graceful restart); setTimeout by default */
+  readonly staleTimers?: StaleTimers;
 }
 
 export interface RouteEngineCounters {
@@ -182,6 +189,8 @@ export class RouteEngine {
   private readonly sliceSize: number;
   private readonly outputLagLimit: number;
   private readonly unsubscribe: () => void;
+  /** earlier sessions' routes kept while their peers restart (RFC 4724 §4.2) */
+  private readonly stale: StaleRoutes;
   /** what ingest (src/rib/ingest.ts) works on */
   private readonly ingestTable: IngestTable;
   /** what the learned/advertised route views read (src/rib/views.ts) */
@@ -242,13 +251,20 @@ export class RouteEngine {
         return routeLimit();
       },
       store: this.store,
-      announce: (peer, key, path) => this.announce(peer, key, path),
-      withdraw: (peer, key) => this.withdraw(peer, key),
+      announce: (peer, key, path) => {
+        if (!this.stale.empty) this.replaceStale(peer.id, key);
+        this.announce(peer, key, path);
+      },
+      withdraw: (peer, key) => {
+        if (!this.stale.empty) this.replaceStale(peer.id, key);
+        this.withdraw(peer, key);
+      },
       tripRouteLimit: (peer, announced) => this.tripRouteLimit(peer, announced),
     };
     this.slices = new SliceScheduler(options.schedule ?? ((task) => setImmediate(task)), () =>
       this.runSlice(),
     );
+    this.stale = new StaleRoutes(options.staleTimers ?? systemStaleTimers, (peer) => this.sweepStale(peer));
     this.injection = new VnetInjection(options.instance, options.network, options.sink);
     this.viewSource.localAddress = options.localAddress;
     this.localRoutes = this.readAddressSpaces();
@@ -312,15 +328,70 @@ export class RouteEngine {
     else group.trim();
   }
 
-  peerDown(peer: PeerId): void {
+  /**
+   * The peer's session left Established. Its routes are withdrawn, with
+   * every stale route it still has; with `keepStaleSeconds` (graceful
+   * restart, RFC 4724 §4.2) they stay as stale routes for that long instead.
+   */
+  peerDown(peer: PeerId, options: { keepStaleSeconds?: number } = {}): void {
     const state = this.peers.get(peer);
+    const keep = options.keepStaleSeconds;
+    if (keep === undefined) this.sweepStale(peer);
     if (!state) return;
     this.peers.delete(peer);
     const wasUp = state.status === 'up';
     state.status = 'down';
     this.leaveGroup(state);
-    if (wasUp) this.withdrawAll(state);
+    if (wasUp && keep !== undefined && keep > 0) {
+      this.stale.retain(state);
+      this.stale.arm(peer, keep);
+      publishRibEvent({
+        type: 'peer-routes-stale',
+        instance: this.instance,
+        peer,
+        routes: state.adjRibIn.size,
+      });
+    } else if (wasUp) this.withdrawAll(state);
+    if (keep !== undefined && keep <= 0) this.sweepStale(peer);
     this.schedule();
+  }
+
+  /**
+   * Withdraws the peer's stale routes (of one family, IPv4 or IPv6, or all):
+   * RFC 4724 §4.2 after its End-of-RIB, when the new session's OPEN does not
+   * keep the family, or when its time ran out. Routes the new session
+   * announced again have already replaced their stale ones.
+   */
+  sweepStale(peer: PeerId, family?: 4 | 6): void {
+    const sessions = this.stale.sessionsOf(peer);
+    if (sessions === undefined) return;
+    for (const session of sessions) {
+      this.slices.addWalk(
+        eachKeyWalk(
+          staleKeys(session, family),
+          (key) => this.withdraw(session, key),
+          () => {},
+          () => this.stale.prune(peer),
+        ),
+      );
+    }
+    this.schedule();
+  }
+
+  /** (Re)sets how long the peer's stale routes may stay before they are swept. */
+  keepStale(peer: PeerId, seconds: number): void {
+    this.stale.arm(peer, seconds);
+  }
+
+  /** Stale routes of the peer, from its earlier sessions (graceful restart). */
+  staleRouteCount(peer: PeerId): number {
+    return this.stale.count(peer);
+  }
+
+  /** A route of the peer's new session replaces the stale route of the same prefix. */
+  private replaceStale(peer: PeerId, key: PrefixKey): void {
+    const sessions = this.stale.sessionsOf(peer);
+    if (sessions !== undefined) for (const session of sessions) this.withdraw(session, key);
   }
 
   /**
@@ -479,6 +550,7 @@ export class RouteEngine {
   /** Stops listening to the virtual network. Queued work still completes. */
   dispose(): void {
     this.unsubscribe();
+    this.stale.clear();
   }
 
   // ------------------------------------------------------------ route limit, closing sessions
@@ -763,5 +835,12 @@ export class RouteEngine {
       this.locRib.replace(key, previous, undefined);
     }
     peer.releaseIfUnused(previous);
+  }
+}
+
+/** The keys of a session's Adj-RIB-In of one family (IPv4 keys are numbers, IPv6 keys strings). */
+function* staleKeys(session: PeerState, family: 4 | 6 | undefined): Generator<PrefixKey> {
+  for (const key of session.adjRibIn.keys()) {
+    if (family === undefined || (typeof key === 'number') === (family === 4)) yield key;
   }
 }

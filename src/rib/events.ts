@@ -41,8 +41,20 @@ interface PeerRoutesWithdrawnEvent {
   readonly peer: string;
 }
 
+/** Graceful restart (RFC 4724 §4.2): the peer's session ended and its routes stay, stale (src/rib/stale-routes.ts). */
+interface PeerRoutesStaleEvent {
+  readonly type: 'peer-routes-stale';
+  readonly instance: InstanceId;
+  readonly peer: string;
+  readonly routes: number;
+}
+
 export type RibEvent =
-  RouteLimitExceededEvent | OutputLagExceededEvent | EndOfRibSentEvent | PeerRoutesWithdrawnEvent;
+  | RouteLimitExceededEvent
+  | OutputLagExceededEvent
+  | EndOfRibSentEvent
+  | PeerRoutesWithdrawnEvent
+  | PeerRoutesStaleEvent;
 
 export function publishRibEvent(event: RibEvent): void {
   if (channel.hasSubscribers) channel.publish(event);

@@ -132,14 +132,17 @@ export class InstanceHandle {
     return this.states.get(peerIp) ?? 'Idle';
   }
 
-  /** Closes the sessions (Cease with `communication`), then ends the worker. */
-  async stop(communication: string): Promise<void> {
+  /**
+   * Closes the sessions (Cease with `communication`; with `restarting`,
+   * sessions that negotiated graceful restart close without one), then ends the worker.
+   */
+  async stop(communication: string, restarting = false): Promise<void> {
     this.stopped = true;
     clearTimeout(this.restartTimer);
     const worker = this.worker;
     if (worker === undefined) return;
     try {
-      await this.request({ op: 'stop', communication });
+      await this.request({ op: 'stop', communication, ...(restarting ? { restarting } : {}) });
     } finally {
       this.worker = undefined;
       await worker.terminate();

@@ -20,7 +20,12 @@ import {
   type InstanceStartSpec,
 } from './protocol.js';
 import type { InstanceHealth, PeerRoute, PeerSpec, PeerStatistics } from './types.js';
-import type { InstanceBmpOptions, InternalLinkTransport, PeerMessageCounts } from './instance.js';
+import type {
+  InstanceBmpOptions,
+  InstancePeerOptions,
+  InternalLinkTransport,
+  PeerMessageCounts,
+} from './instance.js';
 
 /** Changes per batch at most: a full table crosses in batches of this size. */
 export const BATCH_LIMIT = 65_536;
@@ -47,7 +52,7 @@ export class InstanceHost {
       case 'start':
         return this.start(command.spec);
       case 'stop':
-        await this.running?.stop(command.communication);
+        await this.running?.stop(command.communication, { restarting: command.restarting === true });
         this.running = undefined;
         this.delay.disable();
         return undefined;
@@ -116,24 +121,32 @@ export class InstanceHost {
     } catch (error) {
       throw explainBindError(error, spec.routeServerId, spec.port) ?? error;
     }
-    for (const peer of spec.peers) await this.configure(peer);
+    // RFC 4724 §3: the peers configured at start get the Restart State bit in our first OPEN
+    for (const peer of spec.peers) await this.configure(peer, true);
     for (const link of spec.links ?? [])
       this.running.linkUp(link.linkId, link.peer, this.transport(link.linkId));
     return this.running.speaker.port;
   }
 
-  /** Adds the peer, or applies its new address or ASN (the session restarts) and its BFD settings. */
-  private async configure(peer: PeerSpec): Promise<undefined> {
+  /**
+   * Adds the peer, or applies its new address, ASN or graceful restart
+   * settings (the session restarts) and its BFD settings.
+   */
+  private async configure(peer: PeerSpec, restarting = false): Promise<undefined> {
     const running = this.running;
     const previous = this.peers.get(keyOf(peer.connectionId));
     this.peers.set(keyOf(peer.connectionId), peer);
     if (running === undefined) return undefined;
-    if (previous === undefined) running.addPeer({ address: peer.peerIp, asn: peer.peerAsn });
+    const options = peerOptions(peer, restarting);
+    if (previous === undefined) running.addPeer(options);
     else if (previous.peerIp !== peer.peerIp) {
       running.removePeer(previous.peerIp, 'BGP connection changed');
-      running.addPeer({ address: peer.peerIp, asn: peer.peerAsn });
-    } else if (previous.peerAsn !== peer.peerAsn)
-      running.speaker.updatePeer({ address: peer.peerIp, asn: peer.peerAsn });
+      running.addPeer(options);
+    } else if (
+      previous.peerAsn !== peer.peerAsn ||
+      JSON.stringify(previous.gracefulRestart) !== JSON.stringify(peer.gracefulRestart)
+    )
+      running.updatePeer(options);
     // BFD changes alone never reset the BGP session
     await running.configureBfd(peer.peerIp, peer.bfd);
     return undefined;
@@ -264,5 +277,17 @@ function peerRoute(instance: RouteServerInstance, route: LearnedRoute | Advertis
     origin: route.origin === 'EBgp' ? 'ebgp' : 'igp',
     asPath: route.asPath,
     weight: route.weight,
+  };
+}
+
+/** The session options of a peer; `restarting`: the instance has just started (RFC 4724 Restart State). */
+function peerOptions(peer: PeerSpec, restarting: boolean): InstancePeerOptions {
+  const gr = peer.gracefulRestart;
+  if (gr === undefined) return { address: peer.peerIp, asn: peer.peerAsn };
+  return {
+    address: peer.peerIp,
+    asn: peer.peerAsn,
+    gracefulRestart: { restartTimeSeconds: gr.restartTime, restarting },
+    stalePathTimeSeconds: gr.stalePathTime,
   };
 }

@@ -9,6 +9,11 @@
  *   When the engine's backlog for a peer is at its mark, the session stops
  *   reading until the engine calls back (`onReadResumed`): memory stays
  *   bounded under any offered load, and keepalives keep the session up.
+ * - Graceful restart (RFC 4724 §4.2, docs/graceful-restart.md): a session
+ *   that negotiated it and ends without a NOTIFICATION (TCP closed or reset)
+ *   keeps the peer's routes, stale, for the peer's Restart Time; once the
+ *   session is back, End-of-RIB per family (or our stale-path time) sweeps
+ *   the stale routes it did not announce again.
  * - ROUTE-REFRESH from the peer → `engine.routeRefreshRequested`.
  * - The engine's close requests → the session is reset with the NOTIFICATION
  *   they carry: Cease / Maximum Number of Prefixes Reached (route limit) or
@@ -26,7 +31,8 @@ import { BgpSpeaker, SessionError } from '../bgp/session/index.js';
 import { BmpExporter } from '../bmp/index.js';
 import type { BmpExporterOptions } from '../bmp/index.js';
 import type { PeerOptions, SessionEvent, SocketOptions } from '../bgp/session/index.js';
-import type { Negotiated } from '../bgp/fsm/index.js';
+import { FsmReasonCode } from '../bgp/fsm/index.js';
+import type { FsmReason, Negotiated, NegotiatedGracefulRestart } from '../bgp/fsm/index.js';
 import { InternalLinkReceiver, InternalLinkSender, internalPeerInfo, RouteEngine } from '../rib/index.js';
 import type { EngineRole } from '../policy/index.js';
 import type {
@@ -77,6 +83,21 @@ export interface InternalLinkTransport {
 /** The BMP exporter's options that the instance does not fill in itself. */
 export type InstanceBmpOptions = Omit<BmpExporterOptions, 'routerAddress' | 'tables' | 'session'>;
 
+/** A peer of the instance: the session's options, and how long stale routes wait for End-of-RIB. */
+export interface InstancePeerOptions extends PeerOptions {
+  /** graceful restart: stale routes left this long after the session is back are swept (default 360 s) */
+  readonly stalePathTimeSeconds?: number;
+}
+
+/** FRR's and BIRD's default stale-path time (docs/graceful-restart.md). */
+const DEFAULT_STALE_PATH_TIME_SECONDS = 360;
+
+/** The families stale routes are kept and swept by: IPv4 and IPv6 unicast. */
+const UNICAST_FAMILIES = [
+  { afi: Afi.Ipv4, family: 4 },
+  { afi: Afi.Ipv6, family: 6 },
+] as const;
+
 /** What one peer sent since the instance started (metrics: counters, never reset while it runs). */
 export interface PeerMessageCounts {
   /** UPDATE messages */
@@ -103,6 +124,10 @@ export class RouteServerInstance {
     { sender: InternalLinkSender; receiver: InternalLinkReceiver; reset: () => void }
   >();
   private readonly counts = new Map<string, PeerMessageCounts>();
+  /** graceful restart negotiated on each Established session, by peer */
+  private readonly gracefulRestart = new Map<string, NegotiatedGracefulRestart>();
+  /** per-peer stale-path time (graceful restart) */
+  private readonly stalePathTimes = new Map<string, number>();
   /** BFD sessions on the instance's address, opened with the first peer that has BFD */
   private bfdEndpoint: BfdEndpoint | undefined;
 
@@ -159,11 +184,27 @@ export class RouteServerInstance {
     return this.speakerRef;
   }
 
-  addPeer(peer: PeerOptions): void {
-    this.speaker.addPeer(peer);
+  addPeer(peer: InstancePeerOptions): void {
+    const { stalePathTimeSeconds, ...options } = peer;
+    this.setStalePathTime(peer.address, stalePathTimeSeconds);
+    this.speaker.addPeer(options);
+  }
+
+  /** New session options (a live session is reset); see `BgpSpeaker.updatePeer`. */
+  updatePeer(peer: InstancePeerOptions): void {
+    const { stalePathTimeSeconds, ...options } = peer;
+    this.setStalePathTime(peer.address, stalePathTimeSeconds);
+    this.speaker.updatePeer(options);
+  }
+
+  private setStalePathTime(address: string, seconds: number | undefined): void {
+    if (seconds === undefined) this.stalePathTimes.delete(address);
+    else this.stalePathTimes.set(address, seconds);
   }
 
   removePeer(address: string, communication?: string): void {
+    this.stalePathTimes.delete(address);
+    this.gracefulRestart.delete(address);
     void this.bfdEndpoint?.remove(address);
     this.speaker.removePeer(address, communication);
     this.engine.peerDown(address);
@@ -274,10 +315,15 @@ export class RouteServerInstance {
     return this.engine.advertisedRoutes(peer);
   }
 
-  /** Closes every session (Cease / Administrative Shutdown) and stops listening. */
-  async stop(communication?: string): Promise<void> {
+  /**
+   * Closes every session (Cease / Administrative Shutdown) and stops
+   * listening. `restarting` (the daemon stops, and starts again): sessions
+   * that negotiated graceful restart close without a NOTIFICATION, so their
+   * peers keep our routes while we are away (RFC 4724 §4).
+   */
+  async stop(communication?: string, options: { restarting?: boolean } = {}): Promise<void> {
     await this.bfdEndpoint?.close();
-    await this.speakerRef?.stop(communication);
+    await this.speakerRef?.stop(communication, options);
     await this.bmp?.close();
     this.engine.dispose();
   }
@@ -291,8 +337,15 @@ export class RouteServerInstance {
     switch (event.type) {
       case 'state':
         if (event.to === 'Established' && event.negotiated) this.peerUp(event.peer, event.negotiated);
-        else if (event.from === 'Established') this.engine.peerDown(event.peer);
+        else if (event.from === 'Established') this.peerDown(event.peer, event.reason);
         return;
+      case 'end-of-rib': {
+        // RFC 4724 §4.2: the peer's End-of-RIB ends the family's stale routes it did not send again
+        const family = UNICAST_FAMILIES.find((f) => f.afi === event.afi);
+        if (family !== undefined && event.safi === Safi.Unicast)
+          this.engine.sweepStale(event.peer, family.family);
+        return;
+      }
       case 'update':
         this.count(event.peer, event.update);
         if (!this.engine.receiveUpdate(event.peer, event.update))
@@ -317,7 +370,46 @@ export class RouteServerInstance {
     counts.withdrawn += update.withdrawn.length + nlriCount(update.attributes.mpUnreach?.withdrawn);
   }
 
+  /**
+   * RFC 4724 §4.2: the routes stay, stale, for the peer's Restart Time when
+   * the session negotiated graceful restart and ended without a NOTIFICATION
+   * (sent or received: then the reason is another one). Families the peer's
+   * capability did not list go at once. We do not implement RFC 8538 (a
+   * NOTIFICATION always ends graceful restart), and we do not advertise its N bit.
+   */
+  private peerDown(peer: string, reason: FsmReason | undefined): void {
+    const gr = this.gracefulRestart.get(peer);
+    this.gracefulRestart.delete(peer);
+    if (gr === undefined || reason?.code !== FsmReasonCode.TcpFailed || gr.peerRestartTimeSeconds === 0) {
+      this.engine.peerDown(peer);
+      return;
+    }
+    this.engine.peerDown(peer, { keepStaleSeconds: gr.peerRestartTimeSeconds });
+    for (const { afi, family } of UNICAST_FAMILIES)
+      if (!gr.families.some((f) => f.afi === afi && f.safi === Safi.Unicast))
+        this.engine.sweepStale(peer, family);
+  }
+
+  /**
+   * RFC 4724 §4.2, the session is back: stale routes of a family the new
+   * OPEN does not list with the Forwarding State bit go at once; the others
+   * wait for the peer's End-of-RIB, at most our stale-path time.
+   */
+  private keepOrSweepStale(peer: string, gr: NegotiatedGracefulRestart | undefined): void {
+    if (this.engine.staleRouteCount(peer) === 0) return;
+    for (const { afi, family } of UNICAST_FAMILIES) {
+      const kept = gr?.families.some(
+        (f) => f.afi === afi && f.safi === Safi.Unicast && f.forwardingPreserved,
+      );
+      if (kept !== true) this.engine.sweepStale(peer, family);
+    }
+    this.engine.keepStale(peer, this.stalePathTimes.get(peer) ?? DEFAULT_STALE_PATH_TIME_SECONDS);
+  }
+
   private peerUp(peer: string, negotiated: Negotiated): void {
+    if (negotiated.gracefulRestart !== undefined) this.gracefulRestart.set(peer, negotiated.gracefulRestart);
+    else this.gracefulRestart.delete(peer);
+    this.keepOrSweepStale(peer, negotiated.gracefulRestart);
     const ipv6Unicast = negotiated.families.some((f) => familyKey(f.afi, f.safi) === IPV6_UNICAST);
     this.engine.peerUp(
       peer,

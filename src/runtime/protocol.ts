@@ -58,7 +58,8 @@ export interface InstanceStartSpec {
 
 export type InstanceCommand =
   | { readonly op: 'start'; readonly spec: InstanceStartSpec }
-  | { readonly op: 'stop'; readonly communication: string }
+  /** `restarting`: the daemon stops to start again (graceful restart, docs/graceful-restart.md) */
+  | { readonly op: 'stop'; readonly communication: string; readonly restarting?: boolean }
   | { readonly op: 'settings'; readonly settings: RouteServerRuntimeSettings }
   | { readonly op: 'spaces'; readonly addressSpaces: readonly string[] }
   | { readonly op: 'add-peer'; readonly peer: PeerSpec }

@@ -34,6 +34,19 @@ export interface PeerSpec {
    * detects a failure (Azure's behaviour)
    */
   readonly bfd?: BfdSettings;
+  /**
+   * RFC 4724 graceful restart with the peer (docs/graceful-restart.md);
+   * absent: none, a session that ends takes the peer's routes with it (Azure's behaviour)
+   */
+  readonly gracefulRestart?: GracefulRestartSettings;
+}
+
+/** A peering's graceful restart timers, seconds. */
+export interface GracefulRestartSettings {
+  /** the Restart Time we advertise: how long the peer keeps our routes while we restart */
+  readonly restartTime: number;
+  /** how long the peer's stale routes wait for its End-of-RIB once its session is back */
+  readonly stalePathTime: number;
 }
 
 export interface RouteServerRuntimeSettings {

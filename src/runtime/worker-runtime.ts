@@ -277,12 +277,12 @@ export class WorkerRuntime implements BgpRuntime {
     };
   }
 
-  async stopRouteServer(routeServerId: string): Promise<void> {
+  async stopRouteServer(routeServerId: string, restarting = false): Promise<void> {
     const running = this.servers.get(keyOf(routeServerId));
     if (running === undefined) return;
     this.servers.delete(keyOf(routeServerId));
     for (const { instance } of running.local) this.linkEndsDown(routeServerId, instance);
-    await Promise.all(running.handles.map((handle) => handle.stop('route server stopped')));
+    await Promise.all(running.handles.map((handle) => handle.stop('route server stopped', restarting)));
   }
 
   /** Runs `update` on the route server's configuration, then sends `command` to both instances. */
@@ -385,7 +385,12 @@ export class WorkerRuntime implements BgpRuntime {
     return answers.flat();
   }
 
+  /**
+   * The daemon stops: every route server stops as for a restart (sessions
+   * with graceful restart close without a NOTIFICATION, RFC 4724 §4), since
+   * the resources stay in the store and the daemon starts them again.
+   */
   async close(): Promise<void> {
-    await Promise.all([...this.servers.keys()].map((key) => this.stopRouteServer(key)));
+    await Promise.all([...this.servers.keys()].map((key) => this.stopRouteServer(key, true)));
   }
 }

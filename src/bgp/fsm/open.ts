@@ -7,7 +7,8 @@
  * from ours on eBGP); 6793 §3, §4 (4-octet AS capability, AS_TRANS); 4760 §8
  * and 5492 (families; no Multiprotocol capability means IPv4 unicast);
  * 7911 §4 (ADD-PATH per family and direction); 8654 (extended messages);
- * 2918 §4 and 7313 §4 (route refresh).
+ * 2918 §4 and 7313 §4 (route refresh); 4724 §3 (graceful restart: Restart
+ * State, Restart Time and the Forwarding State bit per family).
  */
 import {
   AddPathDirection,
@@ -21,7 +22,11 @@ import {
 } from '../codec/index.js';
 import type { AfiSafi, Capability, NotificationMessage, OpenMessage } from '../codec/index.js';
 import { FsmReasonCode } from './errors.js';
-import type { FsmConfig, Negotiated } from './types.js';
+import type { FsmConfig, Negotiated, NegotiatedGracefulRestart } from './types.js';
+
+/** RFC 4724 §3: the Restart State bit of the 4-bit Restart Flags, and the Forwarding State bit of a family's flags. */
+const GR_RESTART_STATE = 0x8;
+const GR_FORWARDING_STATE = 0x80;
 
 /** Our OPEN (RFC 4271 §4.2): My AS is AS_TRANS when the local AS needs 4 octets (RFC 6793 §4.1). */
 export function buildOpen(config: FsmConfig): OpenMessage {
@@ -43,6 +48,18 @@ export function buildOpen(config: FsmConfig): OpenMessage {
         safi: a.safi,
         sendReceive: (a.receive ? AddPathDirection.Receive : 0) | (a.send ? AddPathDirection.Send : 0),
       })),
+    });
+  }
+  const gr = config.gracefulRestart;
+  if (gr !== undefined) {
+    // RFC 4724 §3: F set for every family. The route server is not in the
+    // forwarding path (the VNet forwards to the NVAs), so a restart of ours
+    // never loses forwarding state the peer's routes depend on (docs/graceful-restart.md).
+    capabilities.push({
+      kind: 'graceful-restart',
+      flags: gr.restarting ? GR_RESTART_STATE : 0,
+      restartTime: gr.restartTimeSeconds,
+      families: config.families.map((f) => ({ afi: f.afi, safi: f.safi, flags: GR_FORWARDING_STATE })),
     });
   }
   return {
@@ -155,6 +172,31 @@ export function negotiateTimers(
   return { hold, keepalive };
 }
 
+/**
+ * RFC 4724 §4: graceful restart applies when both OPENs carry the
+ * capability; of the peer's families, those the session negotiated count.
+ */
+function negotiateGracefulRestart(
+  config: FsmConfig,
+  theirs: readonly Capability[],
+  families: readonly AfiSafi[],
+): NegotiatedGracefulRestart | undefined {
+  const capability = theirs.find((c) => c.kind === 'graceful-restart');
+  if (config.gracefulRestart === undefined || capability === undefined) return undefined;
+  const session = new Set(families.map((f) => familyKey(f.afi, f.safi)));
+  return {
+    peerRestartTimeSeconds: capability.restartTime,
+    peerRestarting: (capability.flags & GR_RESTART_STATE) !== 0,
+    families: capability.families
+      .filter((f) => session.has(familyKey(f.afi, f.safi)))
+      .map((f) => ({
+        afi: f.afi,
+        safi: f.safi,
+        forwardingPreserved: (f.flags & GR_FORWARDING_STATE) !== 0,
+      })),
+  };
+}
+
 /** Capability negotiation over our configuration and an accepted peer OPEN. */
 export function negotiate(config: FsmConfig, open: OpenMessage): Negotiated {
   const ours = buildOpen(config).capabilities;
@@ -173,6 +215,7 @@ export function negotiate(config: FsmConfig, open: OpenMessage): Negotiated {
     if (mine & AddPathDirection.Send && peer & AddPathDirection.Receive) addPathSend.add(key);
   }
   const { hold, keepalive } = negotiateTimers(config, open.holdTime);
+  const gracefulRestart = negotiateGracefulRestart(config, theirs, families);
   return {
     context: {
       fourOctetAs: has(ours, 'four-octet-as') && has(theirs, 'four-octet-as'),
@@ -188,5 +231,6 @@ export function negotiate(config: FsmConfig, open: OpenMessage): Negotiated {
     peerRouteRefresh: has(theirs, 'route-refresh') || has(theirs, 'enhanced-route-refresh'),
     enhancedRouteRefresh: has(ours, 'enhanced-route-refresh') && has(theirs, 'enhanced-route-refresh'),
     peerOpen: open,
+    ...(gracefulRestart === undefined ? {} : { gracefulRestart }),
   };
 }

@@ -49,6 +49,32 @@ export interface FsmConfig {
   readonly enhancedRouteRefresh: boolean;
   readonly extendedMessage: boolean;
   readonly fourOctetAs: boolean;
+  /**
+   * RFC 4724 graceful restart: advertise the capability for `families`;
+   * absent: no capability (Azure Route Server's behaviour)
+   */
+  readonly gracefulRestart?: GracefulRestartConfig;
+}
+
+/** What we advertise in the Graceful Restart Capability (RFC 4724 §3). */
+export interface GracefulRestartConfig {
+  /** Restart Time: how long the peer keeps our routes after our session ends (1-4095 s) */
+  readonly restartTimeSeconds: number;
+  /** Restart State (R): set in the OPENs of the first session after we started */
+  readonly restarting: boolean;
+}
+
+/** Graceful restart negotiated on a session: both sides advertised the capability (RFC 4724 §3, §4). */
+export interface NegotiatedGracefulRestart {
+  /** the peer's Restart Time: how long we keep its routes, stale, once the session ends */
+  readonly peerRestartTimeSeconds: number;
+  /** the peer's Restart State bit: it has just restarted */
+  readonly peerRestarting: boolean;
+  /**
+   * families of the session the peer listed, with its Forwarding State bit:
+   * routes of a family not listed, or listed without F, are not kept (§4.2)
+   */
+  readonly families: readonly (AfiSafi & { readonly forwardingPreserved: boolean })[];
 }
 
 /** The outcome of OPEN negotiation, kept in state while the session is up. */
@@ -68,6 +94,8 @@ export interface Negotiated {
   readonly enhancedRouteRefresh: boolean;
   /** the peer's OPEN, as received */
   readonly peerOpen: OpenMessage;
+  /** RFC 4724: both sides advertised graceful restart */
+  readonly gracefulRestart?: NegotiatedGracefulRestart;
 }
 
 /** Why the FSM left a state, with a stable code. */

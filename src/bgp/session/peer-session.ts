@@ -209,6 +209,25 @@ export class PeerSession {
   }
 
   /**
+   * Closes the connections without a NOTIFICATION and ends the session, as
+   * a speaker that restarts does (RFC 4724 §4): a peer that negotiated
+   * graceful restart keeps our routes for our Restart Time.
+   */
+  abandon(): void {
+    if (this.disposed) return;
+    this.stopped = true;
+    this.disposed = true;
+    for (const attempt of [this.primary, this.secondary]) {
+      if (attempt === undefined) continue;
+      attempt.stopAllTimers();
+      this.abortDial(attempt);
+      attempt.connection?.detach();
+      attempt.connection?.closeAfterFlush();
+      attempt.connection = undefined;
+    }
+  }
+
+  /**
    * An inbound connection from this peer's address. Returns the refusal
    * code when it is not taken (the caller closes the socket).
    */
@@ -278,6 +297,7 @@ export class PeerSession {
 
   /** After a step: drop a finished second connection, promote a survivor, publish the state. */
   private settle(attempt: Attempt): void {
+    this.clearRestartState();
     if (attempt === this.secondary && attempt.state.name === 'Idle') {
       attempt.stopAllTimers();
       this.secondary = undefined;
@@ -289,6 +309,17 @@ export class PeerSession {
       this.setConfig(this.primary, this.config);
     }
     this.publishState();
+  }
+
+  /**
+   * RFC 4724 §3: the Restart State bit goes in the OPENs until a session
+   * after our restart is Established; later OPENs are not after a restart.
+   */
+  private clearRestartState(): void {
+    const gr = this.config.gracefulRestart;
+    if (gr?.restarting !== true || this.primary.state.name !== 'Established') return;
+    this.config = { ...this.config, gracefulRestart: { ...gr, restarting: false } };
+    this.setConfig(this.primary, this.config);
   }
 
   private publishState(): void {

@@ -18,7 +18,7 @@ import type { Clock } from '../../lib/clock.js';
 import { CeaseSubcode } from '../codec/index.js';
 import type { AfiSafi } from '../codec/index.js';
 import { forbiddenPeerAsnReason, fsmConfig } from '../fsm/index.js';
-import type { AddPathSetting, FsmConfig } from '../fsm/index.js';
+import type { AddPathSetting, FsmConfig, GracefulRestartConfig } from '../fsm/index.js';
 import { TimerStats } from './attempt.js';
 import { DEFAULT_HIGH_WATER_MARK, normaliseAddress } from './connection.js';
 import { SessionError } from './errors.js';
@@ -79,6 +79,8 @@ export interface PeerOptions {
   addPath?: AddPathSetting[];
   /** start the session at once (default true) */
   enabled?: boolean;
+  /** RFC 4724 graceful restart (docs/graceful-restart.md); absent: no capability */
+  gracefulRestart?: GracefulRestartConfig;
 }
 
 export class BgpSpeaker {
@@ -193,6 +195,7 @@ export class BgpSpeaker {
         ...optional('idleHoldTimeSeconds'),
         ...optional('families'),
         ...optional('addPath'),
+        ...optional('gracefulRestart'),
       });
       const transport = {
         address: peer.address,
@@ -251,12 +254,17 @@ export class BgpSpeaker {
 
   /**
    * Stops the instance: every session gets Cease / Administrative Shutdown
-   * (with the RFC 9003 communication), then the listener closes.
+   * (with the RFC 9003 communication), then the listener closes. With
+   * `restarting`, a session that negotiated graceful restart is closed
+   * without a NOTIFICATION instead, so the peer keeps our routes for our
+   * Restart Time while we restart (RFC 4724 §4.2; a NOTIFICATION would end
+   * that, RFC 4724 §4).
    */
-  async stop(communication?: string): Promise<void> {
+  async stop(communication?: string, options: { restarting?: boolean } = {}): Promise<void> {
     this.stopped = true;
     for (const session of this.sessions.values()) {
-      session.dispose(CeaseSubcode.AdministrativeShutdown, communication);
+      if (options.restarting === true && session.negotiated?.gracefulRestart !== undefined) session.abandon();
+      else session.dispose(CeaseSubcode.AdministrativeShutdown, communication);
     }
     this.sessions.clear();
     const server = this.server;
