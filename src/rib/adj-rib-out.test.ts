@@ -37,6 +37,26 @@ describe('Adj-RIB-Out', () => {
     expect(monitor.updates.slice(before).map((u) => u.nlri.length)).toEqual([10, 10]);
   });
 
+  it('hands the UPDATEs of many attribute sets from one slice to the session in one buffer', async () => {
+    const h = harness({ routeLimit: 10_000 });
+    h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());
+    const monitor = new TestOutput();
+    h.engine.peerUp(MONITOR, peerInfo(MONITOR, 65009), monitor);
+    await h.engine.whenIdle();
+    const buffers: number[] = [];
+    const send = monitor.send.bind(monitor);
+    monitor.send = (sent) => {
+      buffers.push(sent.length);
+      return send(sent);
+    };
+    const before = monitor.updates.length;
+    for (let set = 0; set < 50; set++)
+      h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001, 100 + set], NVA1), prefixes(3, set)));
+    await h.engine.whenIdle();
+    expect(monitor.updates.length - before).toBe(50);
+    expect(buffers).toEqual([1]);
+  });
+
   it('sends End-of-RIB once, after the initial dump', async () => {
     const h = harness({ spaces: ['10.0.0.0/16'] });
     h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());

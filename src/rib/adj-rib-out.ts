@@ -128,7 +128,9 @@ export class AdjRibOut {
   }
 
   private send(buffers: Buffer[]): boolean {
-    if (this.output.send(buffers)) return true;
+    // One write for many small chunks: the session writes each buffer to the socket on its own.
+    const messages = buffers.length > 1 ? [Buffer.concat(buffers)] : buffers;
+    if (this.output.send(messages)) return true;
     this.paused = true;
     this.output.onDrain(() => {
       this.paused = false;

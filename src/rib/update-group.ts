@@ -315,10 +315,20 @@ export class UpdateGroup {
       writeWithdrawals(b, addPath, keys);
       this.append(undefined, peer, 0, keys.length);
     }
+    // One chunk per run of announcements from one source: a chunk per attribute set would be a
+    // journal entry (and a socket write per peer) per UPDATE when every set carries a few prefixes.
+    let runSource: PeerId | undefined;
+    let runAnnounced = 0;
     for (const [exported, keys] of this.announce) {
+      if (runAnnounced > 0 && exported.source !== runSource) {
+        this.append(runSource, undefined, runAnnounced, 0);
+        runAnnounced = 0;
+      }
       writeAnnouncements(b, addPath, exported.set, keys);
-      this.append(exported.source, undefined, keys.length, 0);
+      runSource = exported.source;
+      runAnnounced += keys.length;
     }
+    if (runAnnounced > 0) this.append(runSource, undefined, runAnnounced, 0);
     this.announce = new Map();
     this.withdrawals = new Map();
     this.forget = new Map();
