@@ -19,9 +19,18 @@ const crowdedKey = fc.oneof(
 const anyKey = fc.oneof(ipv4Key, crowdedKey);
 
 type Operation =
-  { op: 'set'; key: PrefixKey; value: number } | { op: 'delete'; key: PrefixKey } | { op: 'clear' };
+  | { op: 'set' | 'swap' | 'setIfAbsent'; key: PrefixKey; value: number }
+  | { op: 'delete'; key: PrefixKey }
+  | { op: 'clear' };
 const operation: fc.Arbitrary<Operation> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ op: fc.constant('set' as const), key: anyKey, value: fc.integer() }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      op: fc.constantFrom('set' as const, 'swap' as const, 'setIfAbsent' as const),
+      key: anyKey,
+      value: fc.integer(),
+    }),
+  },
   { weight: 4, arbitrary: fc.record({ op: fc.constant('delete' as const), key: anyKey }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('clear' as const) }) },
 );
@@ -41,6 +50,13 @@ describe('PrefixMap', () => {
           if (step.op === 'set') {
             map.set(step.key, step.value);
             reference.set(step.key, step.value);
+          } else if (step.op === 'swap') {
+            expect(map.swap(step.key, step.value)).toBe(reference.get(step.key));
+            reference.set(step.key, step.value);
+          } else if (step.op === 'setIfAbsent') {
+            const absent = !reference.has(step.key);
+            expect(map.setIfAbsent(step.key, step.value)).toBe(absent);
+            if (absent) reference.set(step.key, step.value);
           } else if (step.op === 'delete') {
             expect(map.delete(step.key)).toBe(reference.delete(step.key));
           } else {
@@ -135,7 +151,7 @@ describe('PrefixMap', () => {
     for (const count of visits.values()) expect(count).toBe(1);
   });
 
-  it('visits every entry present throughout once while deletions shrink the table under the iterator', () => {
+  it('visits every entry present throughout once while deletions shift entries under the iterator', () => {
     const map = new PrefixMap<number>();
     for (let i = 0; i < 20_000; i++) map.set(slash24(i), i);
     const before = map.ipv4Slots;
@@ -150,21 +166,40 @@ describe('PrefixMap', () => {
       visits.set(next.value, (visits.get(next.value) ?? 0) + 1);
       if (first) for (let i = 0; i < 20_000; i++) if (!kept.has(slash24(i))) map.delete(slash24(i));
     }
-    expect(map.ipv4Slots).toBeLessThan(before / 16);
+    expect(map.ipv4Slots).toBe(before);
     for (const key of kept) expect(visits.get(key)).toBe(1);
     expect(visits.size).toBeLessThanOrEqual(kept.size + 1);
   });
 
-  it('returns to the same size after deleting every entry and adding them again', () => {
+  it('keeps its size through deleting every entry and adding them again (no shrink and regrow)', () => {
     const map = new PrefixMap<number>();
     for (let i = 0; i < 50_000; i++) map.set(slash24(i), i);
     const full = map.ipv4Slots;
     for (let i = 0; i < 50_000; i++) map.delete(slash24(i));
     expect(map.size).toBe(0);
-    expect(map.ipv4Slots).toBeLessThan(100);
+    expect([...map.keys()]).toEqual([]);
+    expect(map.ipv4Slots).toBe(full);
     for (let i = 0; i < 50_000; i++) map.set(slash24(i), i);
     expect(map.ipv4Slots).toBe(full);
     for (let i = 0; i < 50_000; i++) expect(map.get(slash24(i))).toBe(i);
+  });
+
+  it('keeps a small table through clear (a per-slice change map), drops a large one to its smallest size', () => {
+    const small = new PrefixMap<number>();
+    for (let i = 0; i < 16_384; i++) small.set(slash24(i), i);
+    const slots = small.ipv4Slots;
+    small.clear();
+    expect(small.size).toBe(0);
+    expect(small.get(slash24(5))).toBeUndefined();
+    expect([...small.keys()]).toEqual([]);
+    expect(small.ipv4Slots).toBe(slots);
+    small.set(slash24(7), 7);
+    expect([...small.entries()]).toEqual([[slash24(7), 7]]);
+    const large = new PrefixMap<number>();
+    for (let i = 0; i < 200_000; i++) large.set(slash24(i), i);
+    large.clear();
+    expect(large.ipv4Slots).toBeLessThan(100);
+    expect(large.get(slash24(5))).toBeUndefined();
   });
 
   it('iterates in the same order in every instance, whatever the insertion order', () => {
@@ -236,12 +271,12 @@ describe('PrefixIdMap', () => {
     for (let i = 0; i < 20_000; i++) expect(map.get(slash24(i))).toBe(i % 3 === 0 ? -1 : i);
   });
 
-  it('returns to its smallest size when emptied, and to the same size when filled again', () => {
+  it('keeps its size when emptied, and when filled again', () => {
     const map = new PrefixIdMap();
     for (let i = 0; i < 50_000; i++) map.set(slash24(i), i);
     const full = map.ipv4Slots;
     for (let i = 0; i < 50_000; i++) map.delete(slash24(i));
-    expect(map.ipv4Slots).toBeLessThan(100);
+    expect(map.ipv4Slots).toBe(full);
     for (let i = 0; i < 50_000; i++) map.set(slash24(i), 7);
     expect(map.ipv4Slots).toBe(full);
     expect(map.get(slash24(49_999))).toBe(7);

@@ -10,9 +10,14 @@
  * (hash, address, length) ("ordered hash table": Amble and Knuth, "Ordered
  * hash tables", The Computer Journal 17(2), 1974), and deletion by backward
  * shift: no tombstones, so withdrawing a full table and announcing it again
- * leaves the table as it was. The table doubles above 5/8 load, returns to
- * its smallest size when emptied and halves below 1/8 load when the entries
- * left fit the smaller table with short runs. IPv6 keys (strings) use one Map.
+ * leaves the table as it was. The table doubles above 5/8 load and keeps
+ * its size when entries are deleted, down to none (hysteresis: a withdraw-all
+ * followed by the re-announcement of the same table, a session reset, would
+ * otherwise halve the table step by step and double it again step by step,
+ * allocating every size twice while the old arrays wait for the collector);
+ * `clear` keeps up to CLEAR_KEEP_BITS of home slots (the route engine clears
+ * its per-slice change map every slice) and drops larger tables to the
+ * smallest size. IPv6 keys (strings) use one Map.
  * PrefixIdMap is the same table with integer values in a typed array.
  * PrefixSet keeps insertion order instead (see there).
  *
@@ -23,7 +28,7 @@
  * resumes after the last entry it returned in that order, so
  * - every entry present from the iterator's creation to its end, and not
  *   deleted, is visited exactly once, whatever is added or deleted meanwhile
- *   (the table may grow or shrink);
+ *   (the table may grow, and deletions shift entries back);
  * - an entry deleted before the iterator reaches it is not visited;
  * - an entry added during the iteration may or may not be visited.
  *
@@ -66,8 +71,8 @@ const FREE = 0xff;
 const MIN_BITS = 4;
 /** Slots past the last home slot, for the runs that start near the end (no wrap-around). */
 const MIN_OVERFLOW = 32;
-/** A shrink that would place an entry further than this from its home slot is not done. */
-const MAX_SHRINK_DISPLACEMENT = 16;
+/** `clear` keeps a table of up to 2^CLEAR_KEEP_BITS home slots (refilling it costs no allocation). */
+const CLEAR_KEEP_BITS = 16;
 
 /** Where an iterator stands: the last entry it returned, and the slot after it while nothing has moved. */
 class Cursor {
@@ -92,8 +97,6 @@ class Ipv4Table {
    * filled (the export queue) would otherwise have each new iteration scan the freed slots.
    */
   private low = 0;
-  /** The table halves when `size` falls below this (1/8 of the home slots, or less after a refused shrink). */
-  private shrinkBelow = 0;
   private hashes = new Uint32Array(0);
   private addresses = new Int32Array(0);
   private lengths = new Uint8Array(0);
@@ -177,38 +180,19 @@ class Ipv4Table {
     lengths[j - 1] = FREE;
     if (values) values[j - 1] = undefined;
     this.size--;
-    if (this.size === 0) {
-      if (this.bits > MIN_BITS) this.allocate(MIN_BITS, MIN_OVERFLOW);
-    } else if (this.size < this.shrinkBelow) this.shrink();
-  }
-
-  /**
-   * Halves the table when the entries fit it with short runs. They may not: deleting in iteration
-   * order leaves the entries of the highest hashes, which a smaller table would crowd into one run at
-   * its end (every later deletion would shift the whole run). Then the table stays as it is until half
-   * of the entries have gone.
-   */
-  private shrink(): void {
-    const bits = this.bits - 1;
-    const shift = 32 - bits;
-    const { hashes, lengths } = this;
-    const last = (1 << bits) + MIN_OVERFLOW - 1;
-    let to = -1;
-    for (let from = 0; from < lengths.length; from++) {
-      if (lengths[from] === FREE) continue;
-      const home = hashes[from]! >>> shift;
-      to = Math.max(to + 1, home);
-      if (to - home > MAX_SHRINK_DISPLACEMENT || to >= last) {
-        this.shrinkBelow = this.size >> 1;
-        return;
-      }
-    }
-    this.rebuild(bits, MIN_OVERFLOW);
   }
 
   clear(): void {
+    if (this.size === 0) return;
     this.size = 0;
-    this.allocate(MIN_BITS, MIN_OVERFLOW);
+    if (this.bits > CLEAR_KEEP_BITS) {
+      this.allocate(MIN_BITS, MIN_OVERFLOW);
+      return;
+    }
+    this.lengths.fill(FREE);
+    this.values?.fill(undefined);
+    this.low = 0;
+    this.moves++;
   }
 
   /**
@@ -261,7 +245,6 @@ class Ipv4Table {
     this.bits = bits;
     this.shift = 32 - bits;
     this.overflow = overflow;
-    this.shrinkBelow = bits > MIN_BITS ? 1 << (bits - 3) : 0;
     this.low = 0;
     this.hashes = new Uint32Array(slots);
     this.addresses = new Int32Array(slots);
@@ -327,6 +310,38 @@ export class PrefixMap<V> {
     const length = lengthOf(key);
     const slot = this.v4.insert(addressOf(key, length), length);
     this.v4.values![slot] = value;
+  }
+
+  /** Stores `value` under `key` and returns the value it replaced (undefined when new): one probe for both. */
+  swap(key: PrefixKey, value: V): V | undefined {
+    if (typeof key === 'string') {
+      const v6 = (this.v6 ??= new Map<string, V>());
+      const previous = v6.get(key);
+      v6.set(key, value);
+      return previous;
+    }
+    const length = lengthOf(key);
+    const slot = this.v4.insert(addressOf(key, length), length);
+    const values = this.v4.values!;
+    const previous = values[slot] as V | undefined;
+    values[slot] = value;
+    return previous;
+  }
+
+  /** Stores `value` under `key` unless the key holds a value already; true when stored. One probe. */
+  setIfAbsent(key: PrefixKey, value: V): boolean {
+    if (typeof key === 'string') {
+      const v6 = (this.v6 ??= new Map<string, V>());
+      if (v6.get(key) !== undefined) return false;
+      v6.set(key, value);
+      return true;
+    }
+    const length = lengthOf(key);
+    const slot = this.v4.insert(addressOf(key, length), length);
+    const values = this.v4.values!;
+    if (values[slot] !== undefined) return false;
+    values[slot] = value;
+    return true;
   }
 
   delete(key: PrefixKey): boolean {

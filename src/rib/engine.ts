@@ -555,10 +555,6 @@ export class RouteEngine {
 
   // ------------------------------------------------------------ route limit, closing sessions
 
-  private noteChange(key: PrefixKey): void {
-    if (this.changed.get(key) === undefined) this.changed.set(key, this.locRib.get(key) ?? NONE);
-  }
-
   private tripRouteLimit(peer: PeerState, announced: number): void {
     this.counters.routeLimitExceeded++;
     this.limitTrips.set(peer.id, (this.limitTrips.get(peer.id) ?? 0) + 1);
@@ -790,9 +786,8 @@ export class RouteEngine {
   // ------------------------------------------------------------ per-prefix changes
 
   private announce(peer: PeerState, key: PrefixKey, path: Path): void {
-    const previous = peer.adjRibIn.get(key);
+    const previous = peer.adjRibIn.swap(key, path);
     if (previous === path) return;
-    peer.adjRibIn.set(key, path);
     if (this.observers.length > 0) this.observe(peer, key, path.attributes, previous?.attributes);
     path.prefixes++;
     const accepted = path.attributes.verdict.accepted;
@@ -807,7 +802,7 @@ export class RouteEngine {
     }
     if (accepted || leaving) {
       const entry = this.locRib.get(key);
-      if (this.changed.get(key) === undefined) this.changed.set(key, entry ?? NONE);
+      this.changed.setIfAbsent(key, entry ?? NONE);
       this.locRib.replaceIn(key, entry, leaving, accepted ? path : undefined);
     }
     if (previous) peer.releaseIfUnused(previous);
@@ -831,8 +826,9 @@ export class RouteEngine {
     previous.prefixes--;
     if (previous.attributes.verdict.accepted) {
       peer.accepted--;
-      this.noteChange(key);
-      this.locRib.replace(key, previous, undefined);
+      const entry = this.locRib.get(key);
+      this.changed.setIfAbsent(key, entry ?? NONE);
+      this.locRib.replaceIn(key, entry, previous, undefined);
     }
     peer.releaseIfUnused(previous);
   }
