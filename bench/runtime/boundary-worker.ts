@@ -6,7 +6,7 @@
  * arrays of plain change objects (structured clone).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { ipv4Prefix } from '../../src/lib/prefix.js';
+import { ipv4Prefix, prefixKey } from '../../src/lib/prefix.js';
 import { BATCH_LIMIT } from '../../src/runtime/instance-host.js';
 import { RouteBatchEncoder, batchTransferList } from '../../src/runtime/protocol.js';
 
@@ -25,7 +25,7 @@ for (let first = 0; first < count; first += SLICE) {
   for (let i = first; i < Math.min(count, first + SLICE); i++) {
     const prefix = ipv4Prefix(((11 << 24) + i * 256) >>> 0, 24);
     const nextHops = HOP_SETS[i % HOP_SETS.length]!;
-    if (mode === 'batch') encoder.add(prefix, nextHops);
+    if (mode === 'batch') encoder.add(prefixKey(prefix), nextHops);
     else plain.push({ prefix, route: { nextHops } });
   }
   const full = mode === 'batch' ? encoder.size >= BATCH_LIMIT : plain.length >= BATCH_LIMIT;

@@ -29,13 +29,15 @@ export class RuntimeLink {
     private readonly model: VirtualNetworkModel,
     private readonly onError: (error: unknown) => void,
   ) {
-    this.unsubscribe = runtime.onInjectedRoutes(({ routeServerId, instance, changes, withdrawAll }) => {
+    this.unsubscribe = runtime.onInjectedRoutes((routes) => {
+      const { routeServerId, instance } = routes;
       const binding = this.model.routeServer(idKey(routeServerId));
       if (binding === undefined) return;
-      if (withdrawAll === true) {
+      if (routes.withdrawAll === true) {
         const withdrawn = binding.injectedRoutes(instance).map(({ prefix }) => ({ prefix, route: null }));
         binding.applyRouteChanges(instance, withdrawn);
-      } else binding.applyRouteChanges(instance, changes);
+      } else if (routes.batch !== undefined) binding.applyInjectedRoutes(instance, routes.batch);
+      else binding.applyRouteChanges(instance, routes.changes);
     });
   }
 

@@ -24,17 +24,17 @@ import { RIB_CHANNEL } from '../rib/index.js';
 import { BgpRuntimeError, RUNTIME_ERROR_CODES } from './errors.js';
 import { publishRuntimeEvent } from './events.js';
 import {
-  decodeRouteBatch,
+  RouteBatchView,
   type CommandResults,
   type InstanceCommand,
   type InstanceReport,
   type InstanceStartSpec,
 } from './protocol.js';
-import type { SessionState, VnetRouteChange } from './types.js';
+import type { SessionState } from './types.js';
 
 /** What the handle tells its runtime. */
 interface InstanceHandleEvents {
-  routes(changes: readonly VnetRouteChange[]): void;
+  routes(batch: RouteBatchView): void;
   /** the worker failed: everything it injected is gone */
   withdrawAll(): void;
   /** UPDATEs for the other end of an internal link */
@@ -175,7 +175,7 @@ export class InstanceHandle {
         this.states.set(report.peer, report.state);
         return;
       case 'routes':
-        this.events.routes(decodeRouteBatch(report.batch));
+        this.events.routes(new RouteBatchView(report.batch));
         return;
       case 'link-send':
         this.events.linkSend?.(report.linkId, report.messages);

@@ -7,7 +7,6 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import type { AdvertisedRoute, InjectedRouteBatch, LearnedRoute } from '../rib/index.js';
-import { prefixFromKey } from '../lib/prefix.js';
 import { AddressSpaces } from './address-spaces.js';
 import { explainBindError } from './bind-error.js';
 import { RouteServerInstance } from './instance.js';
@@ -181,7 +180,7 @@ export class InstanceHost {
   private inject(changes: InjectedRouteBatch): void {
     for (let i = 0; i < changes.size; i++) {
       const id = changes.hopSetAt(i);
-      this.encoder.add(prefixFromKey(changes.keyAt(i)), id === 0 ? undefined : changes.hopSet(id));
+      this.encoder.add(changes.keyAt(i), id === 0 ? undefined : changes.hopSet(id));
       if (this.encoder.size >= BATCH_LIMIT) this.flush();
     }
     if (this.encoder.size > 0 && !this.flushScheduled) {

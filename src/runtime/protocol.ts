@@ -9,10 +9,12 @@
  * reference) in a transferable buffer, IPv6 prefixes as 16 address bytes
  * plus a pair of words. A reference of 0 withdraws the prefix. Everything
  * here is structured-clone data, the same a socket between hosts would carry.
+ * The receiving side reads a batch in place (`RouteBatchView`, the route
+ * engine's `InjectedRouteBatch`): no object per prefix on either side.
  */
 import type { BmpCollectorSpec } from '../bmp/index.js';
-import { ipv4Prefix, ipv6Prefix, type Prefix } from '../lib/prefix.js';
-import type { InstanceId } from '../rib/ports.js';
+import { ipv4Prefix, ipv6Prefix, prefixFromKey, prefixKey, type PrefixKey } from '../lib/prefix.js';
+import type { InjectedRouteBatch, InstanceId } from '../rib/ports.js';
 import type { EngineRole } from '../policy/index.js';
 import type {
   InternalPeer,
@@ -130,28 +132,43 @@ export class RouteBatchEncoder {
   private v4Length = 0;
   private v6Addresses: number[] = [];
   private v6: number[] = [];
+  /** the last set looked up: consecutive changes usually share one array */
+  private lastHops: readonly string[] | undefined;
+  private lastReference = 0;
 
   get size(): number {
     return this.v4Length / 2 + this.v6.length / 2;
   }
 
-  add(prefix: Prefix, nextHops: readonly string[] | undefined): void {
+  /** Appends the change of one prefix (src/lib/prefix.ts key): its next hops, or undefined when withdrawn. */
+  add(key: PrefixKey, nextHops: readonly string[] | undefined): void {
     const reference = nextHops === undefined ? WITHDRAWN : this.hopReference(nextHops);
-    if (prefix.family === 4) {
+    if (typeof key === 'number') {
       if (this.v4Length + 2 > this.v4.length) {
         const grown = new Uint32Array(this.v4.length * 2);
         grown.set(this.v4);
         this.v4 = grown;
       }
-      this.v4[this.v4Length++] = prefix.address;
-      this.v4[this.v4Length++] = ((prefix.length << 24) | reference) >>> 0;
+      // an IPv4 key is address × 64 + length (src/lib/prefix.ts `prefixKey`)
+      const length = key - Math.floor(key / 64) * 64;
+      this.v4[this.v4Length++] = (key - length) / 64;
+      this.v4[this.v4Length++] = ((length << 24) | reference) >>> 0;
     } else {
-      for (const byte of prefix.address) this.v6Addresses.push(byte);
+      const prefix = prefixFromKey(key);
+      for (const byte of prefix.address as Uint8Array) this.v6Addresses.push(byte);
       this.v6.push(prefix.length, reference);
     }
   }
 
   private hopReference(nextHops: readonly string[]): number {
+    if (nextHops === this.lastHops) return this.lastReference;
+    const reference = this.hopIndexOf(nextHops);
+    this.lastHops = nextHops;
+    this.lastReference = reference;
+    return reference;
+  }
+
+  private hopIndexOf(nextHops: readonly string[]): number {
     const key = nextHops.length === 1 ? nextHops[0]! : nextHops.join(',');
     let index = this.hopIndex.get(key);
     if (index === undefined) {
@@ -172,6 +189,7 @@ export class RouteBatchEncoder {
     };
     this.hopSets = [];
     this.hopIndex = new Map();
+    this.lastHops = undefined;
     this.v4Length = 0;
     this.v6Addresses = [];
     this.v6 = [];
@@ -206,4 +224,45 @@ export function decodeRouteBatch(batch: RouteBatch): VnetRouteChange[] {
     });
   }
   return changes;
+}
+
+/**
+ * A received batch read in place as the route engine's `InjectedRouteBatch`
+ * (src/rib/ports.ts): the IPv4 changes, then the IPv6 ones, each family in
+ * the order it was added; set ids are the batch's references.
+ */
+export class RouteBatchView implements InjectedRouteBatch {
+  private readonly v4Count: number;
+
+  constructor(readonly batch: RouteBatch) {
+    this.v4Count = batch.v4.length >> 1;
+  }
+
+  get size(): number {
+    return this.v4Count + (this.batch.v6.length >> 1);
+  }
+
+  keyAt(index: number): PrefixKey {
+    if (index < this.v4Count) {
+      const v4 = this.batch.v4;
+      return v4[2 * index]! * 64 + (v4[2 * index + 1]! >>> 24);
+    }
+    const i = index - this.v4Count;
+    const address = this.batch.v6Addresses.slice(i * 16, i * 16 + 16);
+    return prefixKey(ipv6Prefix(address, this.batch.v6[2 * i]!));
+  }
+
+  hopSetAt(index: number): number {
+    if (index < this.v4Count) return this.batch.v4[2 * index + 1]! & 0xffffff;
+    return this.batch.v6[2 * (index - this.v4Count) + 1]!;
+  }
+
+  hopSet(id: number): readonly string[] {
+    return this.batch.hopSets[id - 1]!;
+  }
+
+  /** The changes as objects, for consumers that keep them (the live state shared through etcd). */
+  changes(): VnetRouteChange[] {
+    return decodeRouteBatch(this.batch);
+  }
 }

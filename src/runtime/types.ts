@@ -9,7 +9,7 @@ import type { BfdSettings } from '../bfd/index.js';
 import type { BmpCollectorStatistics } from '../bmp/index.js';
 import type { Prefix } from '../lib/prefix.js';
 import type { VnetGatewayType } from '../policy/index.js';
-import type { InstanceId } from '../rib/ports.js';
+import type { InjectedRouteBatch, InstanceId } from '../rib/ports.js';
 import type { RuntimeErrorCode } from './errors.js';
 
 /** Azure's hub routing preference (docs/azure-behaviour.md §4.3; applied by the route engine's decision process). */
@@ -195,6 +195,12 @@ export interface InjectedRoutes {
   readonly routeServerId: string;
   readonly instance: InstanceId;
   readonly changes: readonly VnetRouteChange[];
+  /**
+   * The same changes as the route engine's typed batch (src/rib/ports.ts),
+   * read in place: what programs the VNet, with no object per prefix. Absent
+   * when `withdrawAll` is set or the changes were made as objects.
+   */
+  readonly batch?: InjectedRouteBatch;
   /**
    * The instance stopped without withdrawing (its thread failed): everything
    * it injected is withdrawn; `changes` is empty.

@@ -31,9 +31,10 @@ import { BGP_PORT } from '../bgp/session/index.js';
 import type { InstanceId } from '../rib/ports.js';
 import { BgpRuntimeError } from './errors.js';
 import { InstanceHandle } from './instance-handle.js';
-import type { BmpSettings, InstanceCommand, InstanceStartSpec } from './protocol.js';
+import type { BmpSettings, InstanceCommand, InstanceStartSpec, RouteBatchView } from './protocol.js';
 import type {
   BgpRuntime,
+  InjectedRoutes,
   InjectedRoutesListener,
   InternalLinkEnd,
   InternalLinkSpec,
@@ -99,9 +100,9 @@ export class WorkerRuntime implements BgpRuntime {
     running.handles = running.local.map(
       ({ instance, address }) =>
         new InstanceHandle(() => this.instanceSpec(running, instance, address), {
-          routes: (changes) => this.publish(running, instance, changes, false),
+          routes: (batch) => this.publish(running, instance, batch, false),
           withdrawAll: () => {
-            this.publish(running, instance, [], true);
+            this.publish(running, instance, undefined, true);
             this.linkEndsDown(spec.routeServerId, instance);
           },
           linkSend: (linkId, messages) =>
@@ -256,15 +257,20 @@ export class WorkerRuntime implements BgpRuntime {
   private publish(
     running: RunningRouteServer,
     instance: InstanceId,
-    changes: readonly VnetRouteChange[],
+    batch: RouteBatchView | undefined,
     withdrawAll: boolean,
   ): void {
     // a stopped route server's late batches are not published
     if (this.servers.get(keyOf(running.spec.routeServerId)) !== running) return;
-    const routes = {
+    let changes: readonly VnetRouteChange[] | undefined;
+    const routes: InjectedRoutes = {
       routeServerId: running.spec.routeServerId,
       instance,
-      changes,
+      ...(batch ? { batch } : {}),
+      // objects per prefix only for a listener that asks for them
+      get changes() {
+        return (changes ??= batch ? batch.changes() : []);
+      },
       ...(withdrawAll ? { withdrawAll } : {}),
     };
     for (const listener of [...this.listeners]) listener(routes);
