@@ -11,6 +11,11 @@
  *   connection is closed and opened again at once, and the new session
  *   starts with a full dump (a resync). A collector that never reads again
  *   costs `bufferBytes` and nothing more.
+ * - Messages are gathered and written to the socket as one buffer once
+ *   `writeBatchBytes` are waiting, or `writeDelayMs` after the first: the
+ *   route engine hands over a few kB per slice, and each write costs the
+ *   kernel about the same whatever its size (23 MB to a collector on
+ *   loopback: 0.5 s of CPU in 4 kB writes, 0.03 s in 256 kB ones).
  * - A table dump waits while more than `dumpHighWaterBytes` are queued.
  * - Connect failures and closes are retried after 1 s, doubling to 30 s;
  *   a connection that reached the collector starts the back-off again.
@@ -39,6 +44,10 @@ export interface BmpConnectionOptions {
   /** first reconnect delay; default 1,000 ms (doubles up to `maxBackoffMs`) */
   readonly minBackoffMs?: number;
   readonly maxBackoffMs?: number;
+  /** bytes gathered before they are written at once; default 512 kB, at most a quarter of `bufferBytes` */
+  readonly writeBatchBytes?: number;
+  /** at most this long between a message and its write; default 100 ms */
+  readonly writeDelayMs?: number;
 }
 
 /** What one collector connection did (metrics). */
@@ -82,6 +91,12 @@ export class BmpConnection implements BmpOutput {
   readonly dumpSliceBytes: number;
   private readonly minBackoffMs: number;
   private readonly maxBackoffMs: number;
+  private readonly writeBatchBytes: number;
+  private readonly writeDelayMs: number;
+  /** messages gathered for the next write */
+  private gathered: Buffer[] = [];
+  private gatheredBytes = 0;
+  private writeTimer: NodeJS.Timeout | undefined;
   private counts = { messagesSent: 0, bytesSent: 0, messagesDropped: 0, sessions: 0, resyncs: 0 };
   readonly name: string;
 
@@ -101,6 +116,8 @@ export class BmpConnection implements BmpOutput {
     this.minBackoffMs = options.minBackoffMs ?? 1000;
     this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
     this.backoffMs = this.minBackoffMs;
+    this.writeBatchBytes = Math.min(options.writeBatchBytes ?? 512 * 1024, this.bufferBytes / 4);
+    this.writeDelayMs = options.writeDelayMs ?? 100;
   }
 
   start(): void {
@@ -112,7 +129,7 @@ export class BmpConnection implements BmpOutput {
       collector: this.name,
       connected: this.state === 'up',
       ...this.counts,
-      bufferedBytes: this.socket?.writableLength ?? 0,
+      bufferedBytes: (this.socket?.writableLength ?? 0) + this.gatheredBytes,
     };
   }
 
@@ -124,16 +141,32 @@ export class BmpConnection implements BmpOutput {
     if (this.state !== 'up' || socket === undefined) return;
     for (let i = 0; i < messages.length; i++) {
       // a buffer (at most about 64 kB) goes in while what waits is within the limit
-      if (socket.writableLength > this.bufferBytes) {
+      if (socket.writableLength + this.gatheredBytes > this.bufferBytes) {
         for (let j = i; j < messages.length; j++) this.counts.messagesDropped += countMessages(messages[j]!);
         this.outOfSync(socket);
         return;
       }
       const message = messages[i]!;
-      socket.write(message);
+      this.gathered.push(message);
+      this.gatheredBytes += message.length;
       this.counts.messagesSent += countMessages(message);
       this.counts.bytesSent += message.length;
     }
+    if (this.gatheredBytes >= this.writeBatchBytes) this.writeGathered(socket);
+    else if (this.writeTimer === undefined && this.gatheredBytes > 0)
+      this.writeTimer = setTimeout(() => this.writeGathered(socket), this.writeDelayMs);
+  }
+
+  /** What was gathered, in one write. */
+  private writeGathered(socket: net.Socket): void {
+    clearTimeout(this.writeTimer);
+    this.writeTimer = undefined;
+    const gathered = this.gathered;
+    const bytes = this.gatheredBytes;
+    this.gathered = [];
+    this.gatheredBytes = 0;
+    if (bytes === 0 || this.socket !== socket || socket.destroyed) return;
+    socket.write(gathered.length === 1 ? gathered[0]! : Buffer.concat(gathered, bytes));
   }
 
   get backlogged(): boolean {
@@ -158,6 +191,7 @@ export class BmpConnection implements BmpOutput {
     this.monitor.collectorDown();
     const socket = this.socket;
     if (socket === undefined) return;
+    this.writeGathered(socket);
     if (previous === 'up')
       socket.write(encodeTermination(BmpTerminationReason.AdministrativelyClosed, 'routeserver stopping'));
     await new Promise<void>((resolve) => {
@@ -203,6 +237,7 @@ export class BmpConnection implements BmpOutput {
   /** A batch did not fit: stop producing; when the collector has caught up, start a new session. */
   private outOfSync(socket: net.Socket): void {
     this.state = 'out-of-sync';
+    this.writeGathered(socket);
     this.monitor.collectorDown();
     this.drainCallbacks = [];
     publishBmpEvent({
@@ -232,6 +267,7 @@ export class BmpConnection implements BmpOutput {
     if (this.socket !== socket) return;
     this.socket = undefined;
     this.drainCallbacks = [];
+    this.writeGathered(socket);
     const wasUp = this.state === 'up' || this.state === 'out-of-sync';
     const resync = this.state === 'waiting';
     if (this.state === 'closed') return;

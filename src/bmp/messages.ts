@@ -36,8 +36,21 @@ export interface PeerHeader {
   readonly timestampMs: number;
 }
 
+/** Peer addresses seen, as 16 octets (a per-peer header is written per message batch) */
+const addressCache = new Map<string, { readonly bytes: Uint8Array; readonly ipv6: boolean }>();
+const ADDRESS_CACHE_SIZE = 1024;
+
 /** An address as 16 octets: IPv4 in the last four, the rest zero (RFC 7854 §4.2, §4.10). */
 function addressBytes(text: string): { readonly bytes: Uint8Array; readonly ipv6: boolean } {
+  let cached = addressCache.get(text);
+  if (cached === undefined) {
+    if (addressCache.size >= ADDRESS_CACHE_SIZE) addressCache.clear();
+    addressCache.set(text, (cached = parseAddressBytes(text)));
+  }
+  return cached;
+}
+
+function parseAddressBytes(text: string): { readonly bytes: Uint8Array; readonly ipv6: boolean } {
   const v4 = parseIpv4(text);
   const bytes = new Uint8Array(16);
   if (v4 !== undefined) {
@@ -199,13 +212,21 @@ const BGP_LENGTH_OFFSET = 16;
  * BMP message each, concatenated: one copy, one header built once.
  */
 export function frameRouteMonitoring(peer: PeerHeader, updates: Uint8Array, count: number): Buffer {
-  const headerLength = COMMON_HEADER_LENGTH + PER_PEER_HEADER_LENGTH;
-  const template = new ByteWriter(headerLength);
+  return frameWithHeader(routeMonitoringHeader(peer), updates, count);
+}
+
+/** The common and per-peer headers of a Route Monitoring message, its length left 0. */
+function routeMonitoringHeader(peer: PeerHeader): Buffer {
+  const template = new ByteWriter(COMMON_HEADER_LENGTH + PER_PEER_HEADER_LENGTH);
   template.u8(BMP_VERSION);
   template.u32(0);
   template.u8(BmpMessageType.RouteMonitoring);
   writePeerHeader(template, peer);
-  const header = template.toBuffer();
+  return template.toBuffer();
+}
+
+function frameWithHeader(header: Buffer, updates: Uint8Array, count: number): Buffer {
+  const headerLength = header.length;
   const out = Buffer.allocUnsafe(updates.length + count * headerLength);
   let from = 0;
   let to = 0;
@@ -230,6 +251,7 @@ export function frameRouteMonitoringChunks(
   updates: Uint8Array,
   chunkBytes = 65_536,
 ): Buffer[] {
+  const header = routeMonitoringHeader(peer);
   const chunks: Buffer[] = [];
   let start = 0;
   let offset = 0;
@@ -243,7 +265,7 @@ export function frameRouteMonitoringChunks(
       offset - start + count * (COMMON_HEADER_LENGTH + PER_PEER_HEADER_LENGTH) >= chunkBytes ||
       offset >= updates.length
     ) {
-      chunks.push(frameRouteMonitoring(peer, updates.subarray(start, offset), count));
+      chunks.push(frameWithHeader(header, updates.subarray(start, offset), count));
       start = offset;
       count = 0;
     }

@@ -10,6 +10,10 @@
  *   order, as runs of prefixes with the same route (an UPDATE's prefixes
  *   make one run), and sent when the slice ends (a microtask), each run as
  *   UPDATEs with the BGP codec's UpdateBuilder, 4-octet AS (A flag clear).
+ *   Where post-policy equals pre-policy (every change accepted, or the
+ *   withdrawal of an accepted route), the UPDATEs are encoded once and
+ *   framed under both per-peer headers; so is a dump slice whose routes were
+ *   all accepted.
  * - Post-policy: the routes the import rules accepted
  *   (docs/azure-behaviour.md §3: not 65515 in the AS path, …); a route
  *   replaced by a rejected one, or withdrawn, is withdrawn post-policy.
@@ -120,6 +124,14 @@ class ChangeLog {
   /** where each run ends in `keys` */
   readonly ends: number[] = [];
 
+  copy(): ChangeLog {
+    const log = new ChangeLog();
+    log.keys.push(...this.keys);
+    log.routes.push(...this.routes);
+    log.ends.push(...this.ends);
+    return log;
+  }
+
   add(route: AdjRibInRoute | null, key: PrefixKey): void {
     const last = this.routes.length - 1;
     if (last < 0 || this.routes[last] !== route) {
@@ -130,10 +142,16 @@ class ChangeLog {
   }
 }
 
-/** A peer's pending changes, pre-policy and post-policy. */
+/**
+ * A peer's pending changes: pre-policy, and post-policy only where it differs.
+ * While every change is an accepted route or the withdrawal of one (the
+ * common case), the post-policy log would equal the pre-policy one: it is
+ * not kept, and the same UPDATE bytes go out under both per-peer headers.
+ */
 interface PendingChanges {
   readonly pre: ChangeLog;
-  readonly post: ChangeLog;
+  /** undefined: the same as `pre` */
+  post: ChangeLog | undefined;
 }
 
 interface Dump {
@@ -221,7 +239,7 @@ export class BmpMonitor implements AdjRibInObserver {
     let changes = peer === this.lastPeer ? this.lastChanges : this.pending.get(peer);
     if (changes === undefined) {
       if (!this.sessions.has(peer)) return; // an internal link, not a BGP session
-      changes = { pre: new ChangeLog(), post: new ChangeLog() };
+      changes = { pre: new ChangeLog(), post: undefined };
       this.pending.set(peer, changes);
       if (!this.flushQueued) {
         this.flushQueued = true;
@@ -230,9 +248,13 @@ export class BmpMonitor implements AdjRibInObserver {
     }
     this.lastPeer = peer;
     this.lastChanges = changes;
-    changes.pre.add(route ?? null, key);
-    if (route?.verdict.accepted === true) changes.post.add(route, key);
-    else if (previous?.verdict.accepted === true) changes.post.add(null, key);
+    const preEntry = route ?? null;
+    // post-policy: the accepted route, or a withdrawal where an accepted one leaves; nothing otherwise
+    const postEntry =
+      route?.verdict.accepted === true ? route : previous?.verdict.accepted === true ? null : undefined;
+    if (changes.post === undefined && postEntry !== preEntry) changes.post = changes.pre.copy();
+    changes.pre.add(preEntry, key);
+    if (changes.post !== undefined && postEntry !== undefined) changes.post.add(postEntry, key);
   }
 
   /** One Statistics Report per session: routes in its Adj-RIB-In, and those the import rules accepted. */
@@ -278,16 +300,17 @@ export class BmpMonitor implements AdjRibInObserver {
     for (const [peer, changes] of pending) {
       const session = this.sessions.get(peer);
       if (session === undefined || this.output === undefined) continue;
-      const messages = [
-        ...this.encodeLog(session, changes.pre, false),
-        ...this.encodeLog(session, changes.post, true),
-      ];
+      const pre = this.encodeLog(changes.pre);
+      const post = changes.post === undefined ? pre : this.encodeLog(changes.post);
+      const messages: Buffer[] = [];
+      if (pre !== undefined) messages.push(...frameRouteMonitoringChunks(this.header(session, false), pre));
+      if (post !== undefined) messages.push(...frameRouteMonitoringChunks(this.header(session, true), post));
       if (messages.length > 0) this.output.send(messages);
     }
   }
 
-  /** Each run of the log as UPDATEs, in order. */
-  private encodeLog(session: MonitoredSession, log: ChangeLog, postPolicy: boolean): Buffer[] {
+  /** Each run of the log as UPDATEs, in order, laid end to end; undefined when there are none. */
+  private encodeLog(log: ChangeLog): Buffer | undefined {
     const builder = this.builder;
     let start = 0;
     for (let run = 0; run < log.routes.length; run++) {
@@ -311,33 +334,28 @@ export class BmpMonitor implements AdjRibInObserver {
       if (v6.length > 0 && route.ipv6NextHop !== undefined)
         builder.announceIpv6(block, route.ipv6NextHop, v6);
     }
-    if (builder.messageCount === 0) return [];
-    return frameRouteMonitoringChunks(this.header(session, postPolicy), builder.take());
+    return builder.messageCount === 0 ? undefined : builder.take();
   }
 
+  /** A dump slice, pre- and post-policy; the same UPDATE bytes for both when the rules accepted every route. */
   private sendGroups(
     session: MonitoredSession,
     pre: RouteGroups,
     post: RouteGroups,
     endOfRib: boolean,
   ): void {
+    const preUpdates = this.encodeGroups(pre, endOfRib);
+    const postUpdates = post.size === pre.size ? preUpdates : this.encodeGroups(post, endOfRib);
     const messages: Buffer[] = [];
-    for (const [groups, postPolicy] of [
-      [pre, false],
-      [post, true],
-    ] as const) {
-      messages.push(...this.encode(session, groups, postPolicy, endOfRib));
-    }
+    if (preUpdates !== undefined)
+      messages.push(...frameRouteMonitoringChunks(this.header(session, false), preUpdates));
+    if (postUpdates !== undefined)
+      messages.push(...frameRouteMonitoringChunks(this.header(session, true), postUpdates));
     if (messages.length > 0) this.output?.send(messages);
   }
 
-  /** The groups as UPDATEs, each framed as a Route Monitoring message, in buffers of about 64 kB. */
-  private encode(
-    session: MonitoredSession,
-    groups: RouteGroups,
-    postPolicy: boolean,
-    endOfRib: boolean,
-  ): Buffer[] {
+  /** The groups as UPDATEs laid end to end (End-of-RIB last when `endOfRib`); undefined when there are none. */
+  private encodeGroups(groups: RouteGroups, endOfRib: boolean): Buffer | undefined {
     const builder = this.builder;
     for (const [route, { v4, v6 }] of groups.announced) {
       const block = this.block(route);
@@ -349,12 +367,17 @@ export class BmpMonitor implements AdjRibInObserver {
       builder.endOfRib(Afi.Ipv4, Safi.Unicast);
       builder.endOfRib(Afi.Ipv6, Safi.Unicast);
     }
-    if (builder.messageCount === 0) return [];
-    return frameRouteMonitoringChunks(this.header(session, postPolicy), builder.take());
+    return builder.messageCount === 0 ? undefined : builder.take();
   }
 
-  /** The attribute block of a set, encoded once per set (4-octet AS). */
+  /**
+   * The attribute block of a set with 4-octet AS numbers: the bytes as
+   * received where they were received so (a copy is cheaper than a cache),
+   * else encoded once per set.
+   */
   private block(route: AdjRibInRoute): Uint8Array {
+    const received = route.receivedFourOctetBlock();
+    if (received !== undefined) return received;
     let block = this.blocks.get(route);
     if (block === undefined) {
       block = encodeAttributes(route.attributes, BMP_CONTEXT);

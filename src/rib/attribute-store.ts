@@ -54,6 +54,8 @@ export class AttributeSet {
     readonly attributes: PathAttributes,
     ipv6NextHop: Uint8Array | undefined,
     importContext: ImportContext,
+    /** the key is one tag character, then the Path Attributes field as received with 4-octet AS numbers */
+    private readonly keyHoldsFourOctetBlock = false,
   ) {
     this.asPathLength = asPathLength(attributes.asPath);
     this.asPath = flattenAsPath(attributes.asPath);
@@ -73,6 +75,16 @@ export class AttributeSet {
 
   get originName(): Origin {
     return ORIGIN_NAMES[this.origin] ?? 'incomplete';
+  }
+
+  /**
+   * The Path Attributes field as received, where that is also its encoding
+   * with 4-octet AS numbers (IPv4 routes without MP_REACH_NLRI from a session
+   * that negotiated 4-octet AS): a copy read back from the key, which holds
+   * those bytes. Undefined for other sets.
+   */
+  receivedFourOctetBlock(): Buffer | undefined {
+    return this.keyHoldsFourOctetBlock ? Buffer.from(this.key.slice(1), 'latin1') : undefined;
   }
 }
 
@@ -123,13 +135,18 @@ export class AttributeStore {
       return this.lookup(key, base, ipv6NextHop);
     }
     key = bytesKey(tag, update.attributeBytes);
-    return this.lookup(key, attributes, undefined);
+    return this.lookup(key, attributes, undefined, context.fourOctetAs);
   }
 
-  private lookup(key: string, attributes: PathAttributes, ipv6NextHop: Uint8Array | undefined): AttributeSet {
+  private lookup(
+    key: string,
+    attributes: PathAttributes,
+    ipv6NextHop: Uint8Array | undefined,
+    keyHoldsFourOctetBlock = false,
+  ): AttributeSet {
     let set = this.sets.get(key);
     if (!set) {
-      set = new AttributeSet(key, attributes, ipv6NextHop, this.importContext);
+      set = new AttributeSet(key, attributes, ipv6NextHop, this.importContext, keyHoldsFourOctetBlock);
       this.sets.set(key, set);
     }
     return set;

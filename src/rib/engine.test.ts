@@ -425,6 +425,34 @@ describe('RouteEngine Adj-RIB-In observer (BMP, src/bmp)', () => {
     expect(changes).toHaveLength(4);
   });
 
+  it('gives observers the attribute block as received from a 4-octet-AS session, and none for a 2-octet one', async () => {
+    const h = harness();
+    h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());
+    h.engine.peerUp(
+      NVA2,
+      peerInfo(NVA2, 65002, NVA2, { ...BASE_CONTEXT, fourOctetAs: false }),
+      new TestOutput(),
+    );
+    const blocks: (string | undefined)[] = [];
+    h.engine.observeAdjRibIn({
+      adjRibInChanged: (_peer, _key, route) => {
+        const block = route?.receivedFourOctetBlock();
+        blocks.push(block === undefined ? undefined : Buffer.from(block).toString('hex'));
+      },
+    });
+    const fourOctet = updateOf(pathAttributes([65001, 4200000000], NVA1), ['192.168.0.0/24']);
+    h.engine.receiveUpdate(NVA1, fourOctet);
+    h.engine.receiveUpdate(
+      NVA2,
+      updateOf(pathAttributes([65002], NVA2), ['192.168.1.0/24'], [], {
+        ...BASE_CONTEXT,
+        fourOctetAs: false,
+      }),
+    );
+    await h.engine.whenIdle();
+    expect(blocks).toEqual([Buffer.from(fourOctet.attributeBytes).toString('hex'), undefined]);
+  });
+
   it("reads a peer's Adj-RIB-In, rejected routes included, and nothing of a peer that is not up", async () => {
     const h = harness();
     withPeers(h, [NVA1, 65001]);

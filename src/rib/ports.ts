@@ -78,6 +78,8 @@ export interface AdjRibInRoute {
   readonly ipv6NextHop: Uint8Array | undefined;
   /** the import rules' verdict (src/policy/import-rules.ts): accepted routes are the post-policy Adj-RIB-In */
   readonly verdict: { readonly accepted: boolean };
+  /** the Path Attributes field as received when that is its 4-octet-AS encoding, else undefined (src/rib/attribute-store.ts) */
+  receivedFourOctetBlock(): Uint8Array | undefined;
 }
 
 /**
