@@ -252,6 +252,15 @@ describe('authorizing a request', () => {
     expect(await refusal(CONTRIBUTOR, 'GET', assign)).toBeUndefined();
   });
 
+  it('tells which resources a caller may read, from one read of the assignments', async () => {
+    const mayRead = await authorizer.readable(principal(CONTRIBUTOR));
+    expect(mayRead(`${NET1}/virtualHubs/rs1`)).toBe(true);
+    expect(mayRead(`${NET1}/virtualHubs/rs1/bgpConnections/p1`)).toBe(true);
+    expect(mayRead(`${NET2}/virtualHubs/rs2`)).toBe(false);
+    expect((await authorizer.readable(principal(NOBODY)))(`${NET1}/virtualHubs/rs1`)).toBe(false);
+    expect((await authorizer.readable({ kind: 'owner' }))(`${NET2}/virtualHubs/rs2`)).toBe(true);
+  });
+
   it('lets an Owner of a resource group assign roles there, whatever the case of ids', async () => {
     const assign = `${RG1}/providers/Microsoft.Authorization/roleAssignments/0f77cc65-f84c-44cb-b781-f24ca4d46263`;
     expect(await refusal(OWNER.toLowerCase(), 'PUT', assign.toUpperCase())).toBeUndefined();

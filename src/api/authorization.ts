@@ -265,6 +265,20 @@ export class Authorizer {
   ) {}
 
   /**
+   * Whether `caller` may read the resource of each ARM id (GET, as
+   * `authorize` decides it), with one read of the assignments: for views
+   * that gather many resources (the dashboard's, src/api/dashboard-data.ts).
+   */
+  async readable(caller: Caller): Promise<(id: string) => boolean> {
+    if (caller.kind === 'owner') return () => true;
+    const assignments = await this.assignments();
+    return (id) => {
+      const request = requestAction('GET', id);
+      return request === undefined || assignmentsAllow(assignments, caller.clientId, request);
+    };
+  }
+
+  /**
    * Throws the 403 unless `caller` may perform `method url`. A subscription-wide
    * list by a caller whose roles reach only some of the subscription (a resource
    * group) is allowed, as ARM allows it, and resolves with the filter of what

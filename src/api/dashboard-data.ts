@@ -16,6 +16,11 @@
  *   changed, coalesced, so the app reloads only what it shows.
  *
  * A NIC's effective routes come from the route watch (route-watch.ts).
+ *
+ * Each answer holds only what the caller's roles let it read
+ * (authorization.ts, `Authorizer.readable`): a Reader of one resource group
+ * sees that group's VNets, NICs, gateways and route servers, their sessions'
+ * history and changes, and gets ARM's 403 for another group's peer's routes.
  */
 import type { ServerResponse } from 'node:http';
 import type { FastifyRequest } from 'fastify';
@@ -27,6 +32,7 @@ import type {
   RouteServerService,
 } from '../routeserver/index.js';
 import { callerOf } from './auth.js';
+import type { Caller } from './identity.js';
 import { DASHBOARD_API_PREFIX, writableScopes } from './dashboard.js';
 import {
   DEFAULT_HISTORY,
@@ -250,11 +256,19 @@ class DashboardData {
     }, this.options.coalesceMs);
   }
 
-  /** The topology with every session; `writable`: the route servers the caller may change. */
-  async overview(subscriptionIds: readonly string[], writable: (ids: string[]) => Promise<string[]>) {
+  /**
+   * The topology with every session, of what `mayRead` lets the caller see;
+   * `writable`: the route servers the caller may change.
+   */
+  async overview(
+    subscriptionIds: readonly string[],
+    mayRead: (id: string) => boolean,
+    writable: (ids: string[]) => Promise<string[]>,
+  ) {
     const resources = this.service.resources as unknown as Record<string, AnyDescriptor>;
     const counters = await this.sources.sessions();
-    const of = (type: string, within: ListWithin) => listAll(resources[type]!, within);
+    const of = (type: string, within: ListWithin) =>
+      listAll(resources[type]!, within).filter((resource) => mayRead(resource.id));
     const vnets = [];
     const gateways = [];
     const routeServers = [];
@@ -293,6 +307,31 @@ class DashboardData {
       gateways,
       routeServers: routeServers.map((hub) => ({ ...hub, mayWrite: mayWrite.has(hub.id.toLowerCase()) })),
     };
+  }
+
+  /** The history of the sessions of the route servers `mayRead` lets the caller see. */
+  async historyFor(mayRead: (id: string) => boolean) {
+    const snapshot = this.history.snapshot();
+    const visible = await this.visibleSessions(mayRead);
+    if (visible === undefined) return snapshot;
+    return {
+      ...snapshot,
+      learned: Object.fromEntries(Object.entries(snapshot.learned).filter(([key]) => visible.has(key))),
+      stateChanges: snapshot.stateChanges.filter((change) =>
+        visible.has(sessionKey(change.localAddress, change.peer)),
+      ),
+    };
+  }
+
+  /** The keys of the sessions whose route server the caller may read; undefined: all of them (the owner). */
+  async visibleSessions(mayRead: (id: string) => boolean): Promise<Set<string> | undefined> {
+    if (mayRead === everything) return undefined;
+    const sessions = await this.sources.sessions();
+    return new Set(
+      sessions
+        .filter((session) => mayRead(session.routeServerId))
+        .map((session) => sessionKey(session.localAddress, session.peerIp)),
+    );
   }
 
   /** A peer's routes per instance; learned ones with why the instance injects them or not. */
@@ -373,9 +412,31 @@ function advertisedReason(route: Record<string, unknown>): { readonly best: bool
   };
 }
 
+/** The owner's read filter (compared by identity: no filtering to do). */
+const everything = (): boolean => true;
+
+/** What the caller of `request` may read, by ARM id. */
+async function readFilter(api: ApiServer, request: FastifyRequest): Promise<(id: string) => boolean> {
+  const caller: Caller = callerOf(request) ?? { kind: 'owner' };
+  return caller.kind === 'owner' ? everything : api.authorizer.readable(caller);
+}
+
 function queryText(request: FastifyRequest, name: string): string | undefined {
   const value = (request.query as Record<string, unknown>)[name];
   return typeof value === 'string' ? value : undefined;
+}
+
+/** The changed keys the caller may see: its route servers' routes and sessions. */
+async function visibleKeys(
+  data: DashboardData,
+  changed: ReadonlySet<string>,
+  mayRead: (id: string) => boolean,
+): Promise<string[]> {
+  const visible = await data.visibleSessions(mayRead).catch(() => new Set<string>());
+  if (visible === undefined) return [...changed];
+  return [...changed].filter((key) =>
+    key.startsWith('routes|') ? mayRead(key.slice('routes|'.length)) : visible.has(key),
+  );
 }
 
 /** Opens one events stream on `response`; ends it on overflow or close. */
@@ -384,6 +445,7 @@ function openEvents(
   response: ServerResponse,
   options: DashboardDataOptions,
   requestId: string,
+  mayRead: (id: string) => boolean,
 ) {
   response.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
@@ -397,7 +459,10 @@ function openEvents(
       response.destroy();
       return;
     }
-    response.write(`event: changed\ndata: ${JSON.stringify({ keys: [...changed] })}\n\n`);
+    void visibleKeys(data, changed, mayRead).then((keys) => {
+      if (keys.length > 0 && !response.destroyed)
+        response.write(`event: changed\ndata: ${JSON.stringify({ keys })}\n\n`);
+    });
   });
   const end = () => {
     clearInterval(heartbeat);
@@ -426,7 +491,8 @@ export function registerDashboardData(
   const hidden = { schema: { hide: true } };
   app.get(`${DASHBOARD_API_PREFIX}/overview`, hidden, async (request) => {
     const caller = callerOf(request) ?? { kind: 'owner' as const };
-    return data.overview(api.subscriptionIds, (ids) => writableScopes(api.authorizer, caller, ids));
+    const mayRead = await readFilter(api, request);
+    return data.overview(api.subscriptionIds, mayRead, (ids) => writableScopes(api.authorizer, caller, ids));
   });
   app.get(`${DASHBOARD_API_PREFIX}/routes`, hidden, async (request) => {
     const connection = queryText(request, 'connection');
@@ -437,13 +503,19 @@ export function registerDashboardData(
         'InvalidParameter',
         'routes needs connection=<id> and direction=learned|advertised.',
       );
+    // the read its roles must allow, as for the ARM call (POST …/learnedRoutes is a read of the connection)
+    const caller = callerOf(request) ?? { kind: 'owner' as const };
+    await api.authorizer.authorize(caller, 'GET', connection);
     return data.routes(connection, direction);
   });
-  app.get(`${DASHBOARD_API_PREFIX}/history`, hidden, async () => data.history.snapshot());
+  app.get(`${DASHBOARD_API_PREFIX}/history`, hidden, async (request) =>
+    data.historyFor(await readFilter(api, request)),
+  );
   app.get(`${DASHBOARD_API_PREFIX}/events`, hidden, async (request, reply) => {
+    const mayRead = await readFilter(api, request);
     reply.hijack();
     streams.add(reply.raw);
-    const end = openEvents(data, reply.raw, options, request.id);
+    const end = openEvents(data, reply.raw, options, request.id, mayRead);
     reply.raw.on('close', () => {
       end();
       streams.delete(reply.raw);

@@ -18,6 +18,8 @@ import { apiHarness, NET, SUB, type ApiHarness } from './routes/test-harness.tes
 
 const TENANT = '11111111-2222-3333-4444-555555555555';
 const READER = 'aaaaaaaa-bbbb-cccc-dddd-000000000001';
+/** a Reader of resource group rg1 only */
+const GROUP_READER = 'aaaaaaaa-bbbb-cccc-dddd-000000000002';
 const SECRET = 'the reader secret, long enough';
 const URL_BASE = 'https://rs.example:8443';
 const HUB = `${NET}/virtualHubs/rs`;
@@ -67,6 +69,11 @@ async function lab() {
             secretHash,
             roleAssignments: [{ role: 'Reader', scope: `/subscriptions/${SUB}` }],
           },
+          {
+            clientId: GROUP_READER,
+            secretHash,
+            roleAssignments: [{ role: 'Reader', scope: `/subscriptions/${SUB}/resourceGroups/rg1` }],
+          },
         ],
       },
       subscriptions: [{ subscriptionId: SUB, displayName: 'lab' }],
@@ -114,14 +121,14 @@ async function lab() {
   return { h, runtime, sources, data };
 }
 
-async function readerToken(h: ApiHarness): Promise<string> {
+async function readerToken(h: ApiHarness, clientId = READER): Promise<string> {
   const answer = await h.server.app.inject({
     method: 'POST',
     url: `/${TENANT}/oauth2/v2.0/token`,
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     payload: new URLSearchParams({
       grant_type: 'client_credentials',
-      client_id: READER,
+      client_id: clientId,
       client_secret: SECRET,
       scope: `${URL_BASE}/.default`,
     }).toString(),
@@ -246,6 +253,79 @@ describe('the overview', () => {
       headers: { authorization: `Bearer ${token}` },
     });
     expect(session.json()).toEqual({ principal: READER });
+  });
+});
+
+describe('a Reader of one resource group', () => {
+  const NET2 = `/subscriptions/${SUB}/resourceGroups/rg2/providers/Microsoft.Network`;
+  const HUB2 = `${NET2}/virtualHubs/rs2`;
+
+  /** The lab, and in rg2 a second VNet with route server rs2, peer 10.2.2.10, session up on 10.2.0.4. */
+  async function twoGroups() {
+    const lab2 = await lab();
+    const { h, sources } = lab2;
+    await h.request('PUT', `/subscriptions/${SUB}/resourcegroups/rg2?api-version=2021-04-01`, {
+      location: 'local',
+    });
+    await h.request('PUT', `${NET2}/virtualNetworks/vnet2`, {
+      location: 'local',
+      properties: {
+        addressSpace: { addressPrefixes: ['10.2.0.0/16'] },
+        subnets: [{ name: 'RouteServerSubnet', properties: { addressPrefix: '10.2.0.0/26' } }],
+      },
+    });
+    await h.request('PUT', `${HUB2}`, { location: 'local', properties: { sku: 'Standard' } });
+    await h.request('PUT', `${HUB2}/ipConfigurations/ipconfig1`, {
+      properties: { subnet: { id: `${NET2}/virtualNetworks/vnet2/subnets/RouteServerSubnet` } },
+    });
+    await h.request('PUT', `${HUB2}/bgpConnections/nva2`, {
+      properties: { peerIp: '10.2.2.10', peerAsn: 65002 },
+    });
+    sources.counters = [
+      { routeServerId: HUB, connectionId: SDWAN, peerIp: '10.1.2.10', instance: 'RouteServiceRole_IN_0', localAddress: '10.1.0.4', state: 'Established', learned: 3, advertised: 1, updatesReceived: 4, prefixesAnnounced: 5, prefixesWithdrawn: 2 },
+      { routeServerId: HUB2, connectionId: `${HUB2}/bgpConnections/nva2`, peerIp: '10.2.2.10', instance: 'RouteServiceRole_IN_0', localAddress: '10.2.0.4', state: 'Established', learned: 7, advertised: 1, updatesReceived: 7, prefixesAnnounced: 7, prefixesWithdrawn: 0 },
+    ]; // prettier-ignore
+    for (const [localAddress, peer] of [
+      ['10.1.0.4', '10.1.2.10'],
+      ['10.2.0.4', '10.2.2.10'],
+    ] as const)
+      sources.publish({ type: 'state', localAddress, peer, from: 'OpenConfirm', to: 'Established' });
+    return lab2;
+  }
+
+  it("sees only that group's VNets and route servers, and their sessions' history", async () => {
+    const { h } = await twoGroups();
+    const asOwner = await h.server.app.inject({ url: '/dashboard/api/overview', headers: owner(h) });
+    expect(
+      asOwner
+        .json()
+        .routeServers.map((hub: { name: string }) => hub.name)
+        .sort(),
+    ).toEqual(['rs', 'rs2']);
+    const headers = { authorization: `Bearer ${await readerToken(h, GROUP_READER)}` };
+    const overview = (await h.server.app.inject({ url: '/dashboard/api/overview', headers })).json();
+    expect(overview.routeServers.map((hub: { name: string }) => hub.name)).toEqual(['rs']);
+    expect(overview.virtualNetworks.map((vnet: { name: string }) => vnet.name)).toEqual(['vnet1']);
+    const history = (await h.server.app.inject({ url: '/dashboard/api/history', headers })).json();
+    expect(history.stateChanges.map((change: { peer: string }) => change.peer)).toEqual(['10.1.2.10']);
+    const ownerHistory = (
+      await h.server.app.inject({ url: '/dashboard/api/history', headers: owner(h) })
+    ).json();
+    expect(ownerHistory.stateChanges).toHaveLength(2);
+  });
+
+  it("gets ARM's 403 for the routes of another group's peer", async () => {
+    const { h } = await twoGroups();
+    const headers = { authorization: `Bearer ${await readerToken(h, GROUP_READER)}` };
+    const routes = (connection: string) =>
+      h.server.app.inject({
+        url: `/dashboard/api/routes?connection=${encodeURIComponent(connection)}&direction=learned`,
+        headers,
+      });
+    expect((await routes(SDWAN)).statusCode).toBe(200);
+    const refused = await routes(`${HUB2}/bgpConnections/nva2`);
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().error.code).toBe('AuthorizationFailed');
   });
 });
 
