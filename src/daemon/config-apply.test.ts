@@ -88,6 +88,28 @@ describe('applying the configuration file', () => {
     await close();
   });
 
+  it('turns graceful restart on for a peering, writes nothing again, and refuses a time out of range', async () => {
+    const { service, close } = await openService();
+    await applyConfig(service, parseConfig(seed, 'seed'));
+    const withGr = seed.replace(
+      'peerAsn: 65002',
+      'peerAsn: 65002\n        gracefulRestart: { enabled: true, restartTime: 90 }',
+    );
+    const report = await applyConfig(service, parseConfig(withGr, 'seed'));
+    expect(report.written).toEqual([`${SUB}/virtualHubs/rs1/bgpConnections/firewall`]);
+    expect(
+      service.resources.bgpConnections.get(`${SUB}/virtualHubs/rs1/bgpConnections/firewall`)?.gracefulRestart,
+    ).toEqual({ enabled: true, restartTime: 90, stalePathTime: 360 });
+    expect((await applyConfig(service, parseConfig(withGr, 'seed'))).written).toEqual([]);
+    const bad = seed.replace(
+      'peerAsn: 65002',
+      'peerAsn: 65002\n        gracefulRestart: { enabled: true, restartTime: 5000 }',
+    );
+    const error = await applyConfig(service, parseConfig(bad, 'seed')).catch((e: unknown) => e);
+    expect((error as DaemonError).message).toMatch(/peerings\[1\] \(firewall\): restartTime must be/);
+    await close();
+  });
+
   it('leaves removals to pruning: applying alone deletes nothing', async () => {
     const { service, close } = await openService();
     await applyConfig(service, parseConfig(seed, 'seed'));

@@ -26,7 +26,7 @@ import type {
   RouteTableConfig,
   VirtualNetworkConfig,
 } from './config-schema.js';
-import { canonical, sameBfd, sameId, samePrefixes, sameTags } from './config-compare.js';
+import { canonical, sameBfd, sameGracefulRestart, sameId, samePrefixes, sameTags } from './config-compare.js';
 import { applyGateways } from './config-gateways.js';
 import { LOCAL_LOCATION, LOCAL_SUBSCRIPTION_ID } from './defaults.js';
 import { DAEMON_ERROR_CODES, DaemonError } from './errors.js';
@@ -241,12 +241,17 @@ async function applyRouteServer(a: Applier, rs: RouteServerConfig, index: number
       `${base}.peerings[${i}] (${peer.name})`,
       connectionId,
       a.service.resources.bgpConnections.get(connectionId),
-      (c) => c.peerIp === peer.peerIp && c.peerAsn === peer.peerAsn && sameBfd(c.bfd, peer.bfd),
+      (c) =>
+        c.peerIp === peer.peerIp &&
+        c.peerAsn === peer.peerAsn &&
+        sameBfd(c.bfd, peer.bfd) &&
+        sameGracefulRestart(c.gracefulRestart, peer.gracefulRestart),
       () =>
         a.service.resources.bgpConnections.put(connectionId, {
           peerIp: peer.peerIp,
           peerAsn: peer.peerAsn,
           ...(peer.bfd === undefined ? {} : { bfd: peer.bfd }),
+          ...(peer.gracefulRestart === undefined ? {} : { gracefulRestart: peer.gracefulRestart }),
         }),
     );
   }

@@ -4,6 +4,7 @@
  * canonical form and in any order, tags only when the file gives them.
  */
 import { BFD_DEFAULTS } from '../bfd/index.js';
+import { GRACEFUL_RESTART_DEFAULTS } from '../routeserver/index.js';
 import { formatPrefix, parsePrefix } from '../lib/prefix.js';
 
 export const sameId = (a: string | null | undefined, b: string | null | undefined) =>
@@ -48,4 +49,18 @@ export function sameBfd(have: BfdFields | undefined, want: BfdFields | undefined
     h.multiplier === w.multiplier &&
     h.multihop === w.multihop
   );
+}
+
+type GracefulRestartFields = Partial<{ enabled: boolean; restartTime: number; stalePathTime: number }>;
+
+/** A peering's graceful restart settings against the file's, defaults filled in (docs/graceful-restart.md). */
+export function sameGracefulRestart(
+  have: GracefulRestartFields | undefined,
+  want: GracefulRestartFields | undefined,
+): boolean {
+  if (want === undefined) return have === undefined;
+  if (have === undefined) return false;
+  const full = (g: GracefulRestartFields) => ({ enabled: false, ...GRACEFUL_RESTART_DEFAULTS, ...g });
+  const [h, w] = [full(have), full(want)];
+  return h.enabled === w.enabled && h.restartTime === w.restartTime && h.stalePathTime === w.stalePathTime;
 }

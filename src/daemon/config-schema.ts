@@ -104,12 +104,23 @@ const BfdConfig = Type.Object(
   closed,
 );
 
+/** docs/graceful-restart.md; ranges are the API's (checked when the peering is applied) */
+const GracefulRestartConfig = Type.Object(
+  {
+    enabled: Type.Optional(Type.Boolean()),
+    restartTime: Type.Optional(Type.Integer()),
+    stalePathTime: Type.Optional(Type.Integer()),
+  },
+  closed,
+);
+
 const BgpPeeringConfig = Type.Object(
   {
     name: Name,
     peerIp: Type.String({ minLength: 1 }),
     peerAsn: Type.Integer({ minimum: 1, maximum: 4294967295 }),
     bfd: Type.Optional(BfdConfig),
+    gracefulRestart: Type.Optional(GracefulRestartConfig),
   },
   closed,
 );

@@ -4,6 +4,7 @@ export { DEFAULT_LIMITS, fromStoreError, type RouteServerLimits } from './core.j
 export * from './errors.js';
 export * from './types.js';
 export { FORBIDDEN_PEER_ASN_RANGES, isForbiddenPeerAsn } from './peer-rules.js';
+export { GRACEFUL_RESTART_DEFAULTS } from './peering-graceful-restart.js';
 export { instanceAddresses } from './views.js';
 export type { EffectiveRoute } from '../sdn/index.js';
 export type { ListWithin, ResourceDescriptor } from './resource-descriptor.js';

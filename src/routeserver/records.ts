@@ -38,6 +38,15 @@ export interface BgpConnectionBody {
   readonly peerAsn: number;
   /** docs/bfd.md; absent on peerings that never had it (Azure's behaviour: hold timer only) */
   readonly bfd?: PeeringBfd;
+  /** docs/graceful-restart.md; absent on peerings that never had it (Azure's behaviour: routes go with the session) */
+  readonly gracefulRestart?: PeeringGracefulRestart;
+}
+
+/** A peering's graceful restart settings, every field filled in, seconds (docs/graceful-restart.md). */
+export interface PeeringGracefulRestart {
+  readonly enabled: boolean;
+  readonly restartTime: number;
+  readonly stalePathTime: number;
 }
 
 /** A peering's BFD settings, every field filled in (docs/bfd.md). */

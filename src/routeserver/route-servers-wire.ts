@@ -14,7 +14,7 @@ import type {
   RouteServerResource,
   RouteServerResourceInput,
 } from './types.js';
-import type { PeeringBfd } from './records.js';
+import type { PeeringBfd, PeeringGracefulRestart } from './records.js';
 
 const HUB_TYPE = 'Microsoft.Network/virtualHubs';
 const IP_CONFIGURATION_TYPE = 'Microsoft.Network/virtualHubs/ipConfigurations';
@@ -35,7 +35,12 @@ export type IpConfigurationPutBody = {
   };
 };
 export type BgpConnectionPutBody = {
-  properties?: { peerIp: string; peerAsn: number; bfd?: Partial<PeeringBfd> };
+  properties?: {
+    peerIp: string;
+    peerAsn: number;
+    bfd?: Partial<PeeringBfd>;
+    gracefulRestart?: Partial<PeeringGracefulRestart>;
+  };
 };
 
 export function routeServerInput(body: RouteServerPutBody): RouteServerResourceInput {
@@ -71,6 +76,9 @@ export const bgpConnectionInput = (body: BgpConnectionPutBody): BgpConnectionRes
   peerIp: body.properties?.peerIp ?? '',
   peerAsn: body.properties?.peerAsn ?? 0,
   ...(body.properties?.bfd === undefined ? {} : { bfd: { ...body.properties.bfd } }),
+  ...(body.properties?.gracefulRestart === undefined
+    ? {}
+    : { gracefulRestart: { ...body.properties.gracefulRestart } }),
 });
 
 export function presentRouteServer(hub: RouteServerResource) {
@@ -113,5 +121,9 @@ export function presentBgpConnection(connection: BgpConnectionResource) {
     connectionState: connection.connectionState,
     // an extension property (docs/bfd.md): Azure's bgpConnections have no BFD
     ...(connection.bfd === undefined ? {} : { bfd: { ...connection.bfd } }),
+    // an extension property (docs/graceful-restart.md), as bfd
+    ...(connection.gracefulRestart === undefined
+      ? {}
+      : { gracefulRestart: { ...connection.gracefulRestart } }),
   });
 }

@@ -12,6 +12,7 @@
  * refusal); runtime calls follow it in commit order.
  */
 import { BFD_DEFAULTS, bfdSettingsProblem } from '../bfd/index.js';
+import { GRACEFUL_RESTART_DEFAULTS, gracefulRestartProblem } from './peering-graceful-restart.js';
 import { parsePrefix } from '../lib/prefix.js';
 import { ROUTE_SERVER_SUBNET } from '../sdn/index.js';
 import {
@@ -48,6 +49,7 @@ import type {
   BgpConnectionBody,
   IpConfigurationBody,
   PeeringBfd,
+  PeeringGracefulRestart,
   RouteServerBody,
   Stored,
 } from './records.js';
@@ -88,10 +90,40 @@ function runtimeSettings(core: ServiceCore, body: RouteServerBody): RouteServerR
 }
 
 function peerSpec(record: { id: string; body: BgpConnectionBody }): PeerSpec {
-  const { peerIp, peerAsn, bfd } = record.body;
-  if (bfd === undefined || !bfd.enabled) return { connectionId: record.id, peerIp, peerAsn };
-  const { minRx, minTx, multiplier, multihop } = bfd;
-  return { connectionId: record.id, peerIp, peerAsn, bfd: { minRx, minTx, multiplier, multihop } };
+  const { peerIp, peerAsn, bfd, gracefulRestart: gr } = record.body;
+  return {
+    connectionId: record.id,
+    peerIp,
+    peerAsn,
+    ...(bfd?.enabled === true
+      ? {
+          bfd: {
+            minRx: bfd.minRx,
+            minTx: bfd.minTx,
+            multiplier: bfd.multiplier,
+            multihop: bfd.multihop,
+          },
+        }
+      : {}),
+    ...(gr?.enabled === true
+      ? { gracefulRestart: { restartTime: gr.restartTime, stalePathTime: gr.stalePathTime } }
+      : {}),
+  };
+}
+
+/** docs/graceful-restart.md: ranges checked, defaults filled in; a bad field is a 400 and nothing is stored. */
+function peeringGracefulRestart(
+  input: Partial<PeeringGracefulRestart> | undefined,
+): PeeringGracefulRestart | undefined {
+  if (input === undefined) return undefined;
+  const problem = gracefulRestartProblem(input);
+  if (problem !== undefined)
+    throw new RouteServerError(
+      E.INVALID_VALUE,
+      problem.message,
+      `properties.gracefulRestart.${problem.field}`,
+    );
+  return { enabled: false, ...GRACEFUL_RESTART_DEFAULTS, ...input };
 }
 
 /** docs/bfd.md: ranges checked, defaults filled in; an out-of-range field is a 400 and nothing is stored. */
@@ -105,7 +137,8 @@ function peeringBfd(input: Partial<PeeringBfd> | undefined): PeeringBfd | undefi
   return { enabled: input.enabled ?? false, ...BFD_DEFAULTS, ...input };
 }
 
-const sameBfd = (a: PeeringBfd | undefined, b: PeeringBfd | undefined): boolean =>
+/** Extension properties compared as stored (every field filled in). */
+const sameExtension = (a: object | undefined, b: object | undefined): boolean =>
   JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
 function routeServerBody(existing: HubRecord | undefined, input: RouteServerResourceInput): RouteServerBody {
@@ -487,7 +520,13 @@ function bgpConnectionBody(
     throw new RouteServerError(E.PEER_LIMIT, `a route server has at most ${limit} BGP connections`, '');
   }
   const bfd = peeringBfd(input.bfd);
-  return { peerIp, peerAsn: input.peerAsn, ...(bfd === undefined ? {} : { bfd }) };
+  const gracefulRestart = peeringGracefulRestart(input.gracefulRestart);
+  return {
+    peerIp,
+    peerAsn: input.peerAsn,
+    ...(bfd === undefined ? {} : { bfd }),
+    ...(gracefulRestart === undefined ? {} : { gracefulRestart }),
+  };
 }
 
 function putBgpConnection(
@@ -513,7 +552,8 @@ function putBgpConnection(
           existing !== undefined &&
           (existing.body.peerIp !== body.peerIp ||
             existing.body.peerAsn !== body.peerAsn ||
-            !sameBfd(existing.body.bfd, body.bfd));
+            !sameExtension(existing.body.bfd, body.bfd) ||
+            !sameExtension(existing.body.gracefulRestart, body.gracefulRestart));
         if (existing === undefined || changed) core.states.applyingIn(mutation, [hub.id, connectionId]);
         if (existing === undefined) mutation.effect(() => runtime.addPeer(hub.id, peer));
         else if (changed) mutation.effect(() => runtime.updatePeer(hub.id, peer));

@@ -7,7 +7,7 @@
  * facade uses as opaque names; prefixes and addresses travel as canonical text.
  */
 import type { InstanceId } from '../rib/ports.js';
-import type { PeeringBfd } from './records.js';
+import type { PeeringBfd, PeeringGracefulRestart } from './records.js';
 import type { HubRoutingPreference, PeerRoute, SessionState } from '../runtime/index.js';
 import type { UserRouteNextHopType } from '../sdn/index.js';
 
@@ -118,6 +118,8 @@ export interface BgpConnectionResource extends ResourceIdentity {
   readonly provisioningState: ProvisioningState;
   /** BFD settings (docs/bfd.md); undefined when the peering never had them */
   readonly bfd: PeeringBfd | undefined;
+  /** graceful restart settings (docs/graceful-restart.md); undefined when the peering never had them */
+  readonly gracefulRestart: PeeringGracefulRestart | undefined;
 }
 
 export interface BgpConnectionResourceInput {
@@ -125,6 +127,8 @@ export interface BgpConnectionResourceInput {
   readonly peerAsn: number;
   /** BFD settings; fields left out take their defaults (docs/bfd.md) */
   readonly bfd?: Partial<PeeringBfd>;
+  /** graceful restart settings; fields left out take their defaults (docs/graceful-restart.md) */
+  readonly gracefulRestart?: Partial<PeeringGracefulRestart>;
 }
 
 /** Routes per instance, every instance present (empty when it has none). */

@@ -105,6 +105,7 @@ export function bgpConnectionView(
     sessions,
     provisioningState: core.states.provisioningState(record.id),
     bfd: record.body.bfd,
+    gracefulRestart: record.body.gracefulRestart,
   };
 }
 

@@ -166,6 +166,30 @@ describe('routeserver CLI against a running server', () => {
     await succeed('peering', 'delete', ...G, '--routeserver', 'rs1', '-n', 'bfd1', '--yes');
   });
 
+  it('peering create and update with --graceful-restart set, change and turn off the extension property', async () => {
+    const created = await json(
+      ...peeringCreate('gr1', '10.1.1.10', '65010'),
+      '--graceful-restart',
+      '--restart-time',
+      '90',
+    );
+    expect(created['gracefulRestart']).toEqual({ enabled: true, restartTime: 90, stalePathTime: 360 });
+    const update = ['peering', 'update', ...G, '--routeserver', 'rs1', '-n', 'gr1'];
+    expect((await json(...update, '--stale-path-time', '60'))['gracefulRestart']).toEqual({
+      enabled: true,
+      restartTime: 90,
+      stalePathTime: 60,
+    });
+    expect((await json(...update, '--bfd'))['gracefulRestart']).toMatchObject({ enabled: true });
+    expect((await json(...update, '--no-graceful-restart'))['gracefulRestart']).toMatchObject({
+      enabled: false,
+    });
+    const refused = await cli(...update, '--restart-time', '4096');
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/restartTime must be an integer number of seconds from 1 to 4095/);
+    await succeed('peering', 'delete', ...G, '--routeserver', 'rs1', '-n', 'gr1', '--yes');
+  });
+
   it('list-learned-routes and list-advertised-routes answer per instance', async () => {
     const learned = await json('peering', 'list-learned-routes', ...G, '--routeserver', 'rs1', '-n', 'sdwan');
     expect(Object.keys(learned).sort()).toEqual(['RouteServiceRole_IN_0', 'RouteServiceRole_IN_1']);

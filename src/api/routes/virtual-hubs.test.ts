@@ -254,6 +254,46 @@ describe('virtualHubs/bgpConnections', () => {
     }
   });
 
+  it('stores graceful restart settings as an extension property, defaults filled in', async () => {
+    const body = { properties: { peerIp: '10.0.2.4', peerAsn: 65001, gracefulRestart: { enabled: true } } };
+    expect((await api.request('PUT', 'virtualHubs/rs/bgpConnections/nva1', body)).statusCode).toBe(201);
+    const read = await api.request('GET', 'virtualHubs/rs/bgpConnections/nva1');
+    expect(read.body.properties.gracefulRestart).toEqual({
+      enabled: true,
+      restartTime: 120,
+      stalePathTime: 360,
+    });
+  });
+
+  it('leaves gracefulRestart out of a peering created without it (Azure shape)', async () => {
+    await api.request('PUT', 'virtualHubs/rs/bgpConnections/nva1', peer('10.0.2.4', 65001));
+    const read = await api.request('GET', 'virtualHubs/rs/bgpConnections/nva1');
+    expect(read.body.properties).not.toHaveProperty('gracefulRestart');
+  });
+
+  it.each([
+    [{ restartTime: 0 }, 'properties.gracefulRestart.restartTime'],
+    [{ restartTime: 4096 }, 'properties.gracefulRestart.restartTime'],
+    [{ stalePathTime: 0 }, 'properties.gracefulRestart.stalePathTime'],
+  ])('answers graceful restart %j with InvalidParameter at %s and stores nothing', async (gr, target) => {
+    const body = {
+      properties: { peerIp: '10.0.2.4', peerAsn: 65001, gracefulRestart: { enabled: true, ...gr } },
+    };
+    const res = await api.request('PUT', 'virtualHubs/rs/bgpConnections/nva1', body);
+    expect(res.statusCode).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'InvalidParameter', target });
+    expect((await api.request('GET', 'virtualHubs/rs/bgpConnections/nva1')).statusCode).toBe(404);
+  });
+
+  it('answers an unknown graceful restart field or a fractional time with InvalidRequestFormat', async () => {
+    for (const gracefulRestart of [{ enabled: true, longLived: true }, { restartTime: 1.5 }]) {
+      const body = { properties: { peerIp: '10.0.2.4', peerAsn: 65001, gracefulRestart } };
+      const res = await api.request('PUT', 'virtualHubs/rs/bgpConnections/nva1', body);
+      expect(res.statusCode).toBe(400);
+      expect(res.body.error.code).toBe('InvalidRequestFormat');
+    }
+  });
+
   it('answers the ninth peer with BgpConnectionLimitExceeded', async () => {
     for (let i = 1; i <= 8; i++) {
       expect(

@@ -77,12 +77,23 @@ const ConnectionBfd = Type.Object(
   { additionalProperties: false },
 );
 
+/** An extension property (docs/graceful-restart.md): ranges are checked by the domain service. */
+const ConnectionGracefulRestart = Type.Object(
+  {
+    enabled: Type.Optional(Type.Boolean()),
+    restartTime: Type.Optional(Type.Integer()),
+    stalePathTime: Type.Optional(Type.Integer()),
+  },
+  { additionalProperties: false },
+);
+
 const ConnectionProperties = Type.Object(
   {
     peerIp: Type.String(),
     peerAsn: Type.Integer(),
     hubVirtualNetworkConnection: Type.Optional(Type.Null()),
     bfd: Type.Optional(ConnectionBfd),
+    gracefulRestart: Type.Optional(ConnectionGracefulRestart),
   },
   { additionalProperties: false },
 );
@@ -93,6 +104,7 @@ const ConnectionResponse = Type.Object({
   provisioningState: Type.String(),
   connectionState: Type.String(),
   bfd: Type.Optional(Type.Required(ConnectionBfd)),
+  gracefulRestart: Type.Optional(Type.Required(ConnectionGracefulRestart)),
 });
 
 export const routeServerSchemas: WireSchemas = {

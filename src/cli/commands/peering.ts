@@ -79,6 +79,55 @@ function withBfdOptions<T extends CommandUnknownOpts>(command: T): T {
   return command;
 }
 
+interface GracefulRestartOptions {
+  gracefulRestart?: boolean;
+  restartTime?: string;
+  stalePathTime?: string;
+}
+
+/**
+ * The peering's `gracefulRestart` extension property (docs/graceful-restart.md)
+ * from the options over the current one; undefined when neither gives any.
+ */
+function gracefulRestartProperty(
+  options: GracefulRestartOptions,
+  current: unknown,
+): Record<string, unknown> | undefined {
+  const gr: Record<string, unknown> = isRecord(current) ? { ...current } : {};
+  if (options.gracefulRestart !== undefined) gr['enabled'] = options.gracefulRestart;
+  if (options.restartTime !== undefined)
+    gr['restartTime'] = parseCount(options.restartTime, '--restart-time');
+  if (options.stalePathTime !== undefined)
+    gr['stalePathTime'] = parseCount(options.stalePathTime, '--stale-path-time');
+  return Object.keys(gr).length === 0 ? undefined : gr;
+}
+
+/** The --graceful-restart options of create and update (an extension: Azure's peerings have none). */
+function withGracefulRestartOptions<T extends CommandUnknownOpts>(command: T): T {
+  command
+    .option(
+      '--graceful-restart',
+      "turn graceful restart on (RFC 4724): an NVA's routes stay while it restarts (docs/graceful-restart.md)",
+    )
+    .option('--no-graceful-restart', 'turn graceful restart off (routes go with the session, as in Azure)')
+    .option('--restart-time <s>', 'Restart Time we advertise, seconds (1-4095, default 120)')
+    .option(
+      '--stale-path-time <s>',
+      "how long an NVA's stale routes wait for its End-of-RIB, seconds (1-4095, default 360)",
+    );
+  return command;
+}
+
+/** Both extension properties of create and update, from the options over the current ones. */
+function extensionProperties(options: object, current: Record<string, unknown>): Record<string, unknown> {
+  const bfd = bfdProperty(options, current['bfd']);
+  const gracefulRestart = gracefulRestartProperty(options, current['gracefulRestart']);
+  return {
+    ...(bfd === undefined ? {} : { bfd }),
+    ...(gracefulRestart === undefined ? {} : { gracefulRestart }),
+  };
+}
+
 /** One table row per route, instance first: the map of instance → routes, flattened. */
 function routeRows(result: unknown): Record<string, unknown>[] {
   if (!isRecord(result)) return [];
@@ -150,32 +199,34 @@ export function registerPeeringCommands(parent: CommandUnknownOpts): void {
       ),
     );
 
-  withBfdOptions(
-    group
-      .command('create')
-      .description('add a BGP peer: both route server instances open a session to it (eBGP multihop)')
-      .requiredOption('-g, --resource-group <name>', 'resource group')
-      .requiredOption('--routeserver <name>', 'route server name')
-      .requiredOption('-n, --name <name>', 'peering name')
-      .requiredOption('--peer-ip <ip>', "the NVA's address")
-      .requiredOption('--peer-asn <asn>', "the NVA's AS number (not one Azure reserves, e.g. 65515)"),
+  withGracefulRestartOptions(
+    withBfdOptions(
+      group
+        .command('create')
+        .description('add a BGP peer: both route server instances open a session to it (eBGP multihop)')
+        .requiredOption('-g, --resource-group <name>', 'resource group')
+        .requiredOption('--routeserver <name>', 'route server name')
+        .requiredOption('-n, --name <name>', 'peering name')
+        .requiredOption('--peer-ip <ip>', "the NVA's address")
+        .requiredOption('--peer-asn <asn>', "the NVA's AS number (not one Azure reserves, e.g. 65515)"),
+    ),
   )
     .addHelpText(
       'after',
       examples(
         'routeserver peering create -g rg1 --routeserver rs1 -n nva1 --peer-ip 10.1.1.4 --peer-asn 65001',
         'routeserver peering create -g rg1 --routeserver rs1 -n nva2 --peer-ip 10.1.1.5 --peer-asn 65002 --bfd --bfd-min-rx 100 --bfd-min-tx 100',
+        'routeserver peering create -g rg1 --routeserver rs1 -n nva3 --peer-ip 10.1.1.6 --peer-asn 65003 --graceful-restart --restart-time 120',
       ),
     )
     .action(async (options, command) => {
       await runVerb(command, async (context) => {
         const path = connectionPath(context, options.resourceGroup, options.routeserver, options.name);
-        const bfd = bfdProperty(options as BfdOptions, undefined);
         const body = {
           properties: {
             peerIp: parseIp(options.peerIp, '--peer-ip'),
             peerAsn: parseAsn(options.peerAsn),
-            ...(bfd === undefined ? {} : { bfd }),
+            ...extensionProperties(options, {}),
           },
         };
         return withPeeringColumns(flattenResource(await context.client.put(path, body)));
@@ -209,33 +260,37 @@ export function registerPeeringCommands(parent: CommandUnknownOpts): void {
       });
     });
 
-  withBfdOptions(
-    group
-      .command('update')
-      .description("change a peering's address or ASN (its sessions restart) or its BFD (they do not)")
-      .requiredOption('-g, --resource-group <name>', 'resource group')
-      .requiredOption('--routeserver <name>', 'route server name')
-      .requiredOption('-n, --name <name>', 'peering name')
-      .option('--peer-ip <ip>', "the NVA's address")
-      .option('--peer-asn <asn>', "the NVA's AS number"),
+  withGracefulRestartOptions(
+    withBfdOptions(
+      group
+        .command('update')
+        .description(
+          "change a peering's address, ASN or graceful restart (its sessions restart) or its BFD (they do not)",
+        )
+        .requiredOption('-g, --resource-group <name>', 'resource group')
+        .requiredOption('--routeserver <name>', 'route server name')
+        .requiredOption('-n, --name <name>', 'peering name')
+        .option('--peer-ip <ip>', "the NVA's address")
+        .option('--peer-asn <asn>', "the NVA's AS number"),
+    ),
   )
     .addHelpText(
       'after',
       examples(
         'routeserver peering update -g rg1 --routeserver rs1 -n nva1 --peer-asn 65002',
         'routeserver peering update -g rg1 --routeserver rs1 -n nva1 --bfd --bfd-multiplier 5',
+        'routeserver peering update -g rg1 --routeserver rs1 -n nva1 --no-graceful-restart',
       ),
     )
     .action(async (options, command) => {
       await runVerb(command, async (context) => {
         const path = connectionPath(context, options.resourceGroup, options.routeserver, options.name);
         const current = propertiesOf(await context.client.get(path));
-        const bfd = bfdProperty(options as BfdOptions, current['bfd']);
         const body = {
           properties: {
             peerIp: options.peerIp === undefined ? current['peerIp'] : parseIp(options.peerIp, '--peer-ip'),
             peerAsn: options.peerAsn === undefined ? current['peerAsn'] : parseAsn(options.peerAsn),
-            ...(bfd === undefined ? {} : { bfd }),
+            ...extensionProperties(options, current),
           },
         };
         return withPeeringColumns(flattenResource(await context.client.put(path, body)));
