@@ -2,7 +2,8 @@
  * Route engine benchmark (no assertions; prints figures).
  *
  *   npx tsx bench/rib.ts            all scenarios, each in its own process (own peak RSS)
- *   npx tsx bench/rib.ts <name>     one scenario: full-15, full-1000, azure-8x4000, peers-100x10000,
+ *   npx tsx bench/rib.ts <name>     one scenario: full-15, full-3 (333,334 attribute sets, as scenario
+ *                                   b2 of `npm run bench`), full-1000, azure-8x4000, peers-100x10000,
  *                                   full-1000-vnet
  *
  * One or more peers announce pre-encoded UPDATEs; each is decoded with the
@@ -50,6 +51,7 @@ interface Scenario {
 
 const SCENARIOS: Record<string, Scenario> = {
   'full-15': { peers: 1, prefixesPerPeer: 1_000_000, perSet: 15 },
+  'full-3': { peers: 1, prefixesPerPeer: 1_000_000, perSet: 3 },
   'full-1000': { peers: 1, prefixesPerPeer: 1_000_000, perSet: 1000 },
   'azure-8x4000': { peers: 8, prefixesPerPeer: 4000, perSet: 15 },
   'peers-100x10000': { peers: 100, prefixesPerPeer: 10_000, perSet: 1000 },

@@ -18,26 +18,59 @@ import { formatIpv4, formatIpv6 } from '../lib/prefix.js';
 import { encodeAttributes } from '../bgp/codec/index.js';
 import type { CodecContext, PathAttributes, UpdateMessage } from '../bgp/codec/index.js';
 import type { ImportContext, ImportVerdict } from '../policy/index.js';
-import { asPathLength, evaluateImport, flattenAsPath } from '../policy/index.js';
+import { asPathLength, evaluateImport } from '../policy/index.js';
 import type { Origin } from './ports.js';
 
 const ORIGIN_NAMES: readonly Origin[] = ['igp', 'egp', 'incomplete'];
 
 /** An encoded attribute block ready to send, shared by every prefix advertised with it. */
 export interface ExportSet {
-  /** identity by content: the block's bytes (and IPv6 next hop) as a string */
-  readonly key: string;
   readonly block: Buffer;
   readonly attributes: PathAttributes;
   /** IPv6 only: the MP_REACH next hop */
   readonly ipv6NextHop?: Uint8Array;
 }
 
+/** True when two export sets send the same bytes (the same object, or equal blocks and next hops). */
+export function sameExportSet(a: ExportSet, b: ExportSet): boolean {
+  if (a === b) return true;
+  if (!a.block.equals(b.block)) return false;
+  if (a.ipv6NextHop === b.ipv6NextHop) return true;
+  return (
+    a.ipv6NextHop !== undefined &&
+    b.ipv6NextHop !== undefined &&
+    Buffer.from(a.ipv6NextHop).equals(b.ipv6NextHop)
+  );
+}
+
+/**
+ * A cache of values by export class (src/rib/exporter.ts) kept on the object it belongs to: one
+ * class in two fields (the common case: every peer of an instance is an NVA with 4-octet AS), more
+ * in a Map. An attribute set or a path is made per UPDATE when attributes are diverse, so the Map
+ * a first class would need is most of what it costs.
+ */
+export class ExportCache<T> {
+  private firstClass: string | undefined;
+  private first: T | undefined;
+  private more: Map<string, T> | undefined;
+
+  get(exportClass: string): T | undefined {
+    if (exportClass === this.firstClass) return this.first;
+    return this.more?.get(exportClass);
+  }
+
+  set(exportClass: string, value: T): void {
+    if (this.firstClass === undefined || this.firstClass === exportClass) {
+      this.firstClass = exportClass;
+      this.first = value;
+    } else (this.more ??= new Map()).set(exportClass, value);
+  }
+}
+
 export class AttributeSet {
   /** references from paths; the set is freed at zero */
   references = 0;
   readonly asPathLength: number;
-  readonly asPath: readonly number[];
   readonly origin: number;
   /** RFC 4271 §9.1.2.2 (c): a missing MED is the lowest value */
   readonly med: number;
@@ -47,7 +80,7 @@ export class AttributeSet {
   readonly ipv6NextHop: Uint8Array | undefined;
   readonly verdict: ImportVerdict;
   /** export blocks, by export class (target kind, source kind, 2/4-octet AS; src/rib/exporter.ts) */
-  readonly exports = new Map<string, ExportSet>();
+  readonly exports = new ExportCache<ExportSet>();
 
   constructor(
     readonly key: string,
@@ -58,7 +91,6 @@ export class AttributeSet {
     private readonly keyHoldsFourOctetBlock = false,
   ) {
     this.asPathLength = asPathLength(attributes.asPath);
-    this.asPath = flattenAsPath(attributes.asPath);
     this.origin = attributes.origin ?? 2;
     this.med = attributes.med ?? 0;
     this.ipv6NextHop = ipv6NextHop;

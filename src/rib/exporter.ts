@@ -83,7 +83,6 @@ export class Exporter {
       const attributes = vnetRouteAttributes(this.localAsn, ipv6 ? undefined : this.localV4);
       const block = encodeAttributes(attributes, { ...BASE_CONTEXT, fourOctetAs: fourOctet });
       const set: ExportSet = {
-        key: `vnet${id}|` + block.toString('latin1'),
         block,
         attributes,
         ...(ipv6 ? { ipv6NextHop: this.localV6! } : {}),
@@ -143,9 +142,7 @@ export class Exporter {
     if (!exported) {
       const attributes = this.attributesFor(path, target);
       const block = encodeAttributes(attributes, context);
-      const hop = set.ipv6NextHop ? Buffer.from(set.ipv6NextHop).toString('hex') : '';
       exported = {
-        key: hop + '|' + block.toString('latin1'),
         block,
         attributes,
         ...(set.ipv6NextHop ? { ipv6NextHop: set.ipv6NextHop } : {}),

@@ -127,9 +127,9 @@ function orderKey(address: string): string {
 
 /** The ECMP set's next hops: a path's own shared array when it is alone in the set. */
 function hopsOf(entry: LocRibEntry): readonly string[] {
-  if (entry instanceof Path) return entry.alone.nextHops;
+  if (entry instanceof Path) return entry.nextHops;
   const ecmp = entry.decision.ecmp;
-  if (ecmp.length === 1) return ecmp[0]!.alone.nextHops;
+  if (ecmp.length === 1) return ecmp[0]!.nextHops;
   return distinctSorted(ecmp.map((p) => p.attributes.nextHop));
 }
 

@@ -9,6 +9,7 @@ import { parseIpv4, parseIpv6 } from '../lib/prefix.js';
 import { neighbourAs } from '../policy/index.js';
 import type { ExportCandidate, ExportTarget, RouteSourceKind } from '../policy/index.js';
 import type { AttributeSet, AttributeStore } from './attribute-store.js';
+import { ExportCache } from './attribute-store.js';
 import type { DecisionPath, HubSource } from './decision.js';
 import type { VnetGatewayType } from '../policy/index.js';
 import type { AdjRibOut } from './adj-rib-out.js';
@@ -76,9 +77,9 @@ export class Path implements DecisionPath {
   /** what the export rules read, built once */
   readonly exportCandidate: ExportCandidate;
   /** what update groups send for this path, by the group's export class (src/rib/exporter.ts) */
-  readonly exports = new Map<string, RouteExport>();
-  /** shared arrays of the injected route when this path is alone in its ECMP set */
-  private single: { nextHops: readonly string[]; sourcePeers: readonly string[]; best: Path } | undefined;
+  readonly exports = new ExportCache<RouteExport>();
+  /** the next hops injected when this path is alone in its ECMP set: the peer's array for its next hop */
+  readonly nextHops: readonly string[];
 
   constructor(
     readonly peer: PeerState,
@@ -94,26 +95,13 @@ export class Path implements DecisionPath {
     this.hubSource = hubSourceOf(peer.info);
     const kind = peer.info.kind ?? 'nva';
     this.internal = kind !== 'nva';
-    this.exportCandidate = {
-      source: kind,
-      sourcePeer: peer.id,
-      advertise: attributes.verdict.advertise,
-      ...(peer.info.gateway !== undefined ? { gateway: peer.info.gateway.id } : {}),
-    };
+    this.exportCandidate = peer.exportCandidate(attributes.verdict.advertise);
+    this.nextHops = peer.nextHopsOf(attributes.nextHop);
   }
 
   /** true when the import rules let this path take part in the decision process */
   get accepted(): boolean {
     return this.attributes.verdict.accepted;
-  }
-
-  /** The injection shape of this path alone in its ECMP set (built once, shared). */
-  get alone(): { nextHops: readonly string[]; sourcePeers: readonly string[]; best: Path } {
-    return (this.single ??= {
-      nextHops: Object.freeze([this.attributes.nextHop]),
-      sourcePeers: Object.freeze([this.peer.info.address]),
-      best: this,
-    });
   }
 }
 
@@ -133,6 +121,13 @@ export class PeerState {
   readingPaused = false;
   out: AdjRibOut | undefined;
   private readonly paths = new Map<AttributeSet, Path>();
+  /** one frozen next-hop array per next hop, shared by the peer's paths (the VNet batch interns sets by array) */
+  private readonly nextHopArrays = new Map<string, readonly string[]>();
+  /** the export candidates of the peer's paths: one per `advertise` value */
+  private readonly candidates: [ExportCandidate | undefined, ExportCandidate | undefined] = [
+    undefined,
+    undefined,
+  ];
 
   constructor(
     readonly id: PeerId,
@@ -153,6 +148,27 @@ export class PeerState {
       this.store.retain(set);
     }
     return path;
+  }
+
+  /** The shared `[nextHop]` array for a path alone in its ECMP set. */
+  nextHopsOf(nextHop: string): readonly string[] {
+    let hops = this.nextHopArrays.get(nextHop);
+    if (hops === undefined) {
+      if (this.nextHopArrays.size >= 1024) this.nextHopArrays.clear();
+      this.nextHopArrays.set(nextHop, (hops = Object.freeze([nextHop])));
+    }
+    return hops;
+  }
+
+  /** What the export rules read of a path of this peer (src/policy/export-rules.ts), shared by its paths. */
+  exportCandidate(advertise: boolean): ExportCandidate {
+    const index = advertise ? 1 : 0;
+    return (this.candidates[index] ??= {
+      source: this.info.kind ?? 'nva',
+      sourcePeer: this.id,
+      advertise,
+      ...(this.info.gateway !== undefined ? { gateway: this.info.gateway.id } : {}),
+    });
   }
 
   /** Drops a path no prefix uses any more, releasing its attribute set. */

@@ -29,6 +29,7 @@ import type { Ipv6Prefix, PrefixKey } from '../lib/prefix.js';
 import { prefixFromKey } from '../lib/prefix.js';
 import type { AdjRibOut } from './adj-rib-out.js';
 import type { ExportSet } from './attribute-store.js';
+import { sameExportSet } from './attribute-store.js';
 import type { GroupPolicy, RouteExport } from './exporter.js';
 import type { PeerId } from './peer.js';
 import { PrefixMap, PrefixSet } from '../lib/prefix-map.js';
@@ -212,7 +213,7 @@ export class UpdateGroup {
       return;
     }
     this.sent.set(key, next);
-    if (previous && previous.source === next.source && previous.set.key === next.set.key) return;
+    if (previous && previous.source === next.source && sameExportSet(previous.set, next.set)) return;
     this.count(next.source, 1);
     if (previous) {
       this.count(previous.source, -1);

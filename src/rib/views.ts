@@ -96,7 +96,8 @@ export function advertisedRouteViews(source: RouteViewSource, out: AdjRibOut): A
   for (const [key, route] of out.group.sent) {
     if (route.source === out.peer) continue;
     const exported = route.set;
-    const vnet = exported.key.startsWith('vnet');
+    // the address spaces' routes are the instance's own: no source peer
+    const vnet = route.source === undefined;
     const attributes = exported.attributes;
     const nextHop = exported.ipv6NextHop
       ? formatIpv6(exported.ipv6NextHop.subarray(0, 16))

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { ExportCache, sameExportSet } from './attribute-store.js';
+import type { ExportSet } from './attribute-store.js';
+import { harness, pathAttributes, peerInfo, TestOutput, updateOf } from './fixtures.test-support.js';
+
+const NVA1 = '10.0.2.4';
+const MONITOR = '10.0.2.9';
+
+const exportSet = (bytes: number[], ipv6NextHop?: number[]): ExportSet => ({
+  block: Buffer.from(bytes),
+  attributes: {},
+  ...(ipv6NextHop ? { ipv6NextHop: Uint8Array.from(ipv6NextHop) } : {}),
+});
+
+describe('ExportCache', () => {
+  it('answers every export class with the value stored for it, one class or several', () => {
+    const cache = new ExportCache<number>();
+    expect(cache.get('nva|nva|4')).toBeUndefined();
+    cache.set('nva|nva|4', 1);
+    expect(cache.get('nva|nva|4')).toBe(1);
+    expect(cache.get('gateway|nva|4')).toBeUndefined();
+    cache.set('gateway|nva|4', 2);
+    cache.set('nva|nva|2', 3);
+    cache.set('nva|nva|4', 4);
+    expect([cache.get('nva|nva|4'), cache.get('gateway|nva|4'), cache.get('nva|nva|2')]).toEqual([4, 2, 3]);
+  });
+});
+
+describe('sameExportSet', () => {
+  it('is true for equal blocks and next hops, false when either differs', () => {
+    const a = exportSet([64, 1, 1, 0]);
+    expect(sameExportSet(a, a)).toBe(true);
+    expect(sameExportSet(a, exportSet([64, 1, 1, 0]))).toBe(true);
+    expect(sameExportSet(a, exportSet([64, 1, 1, 2]))).toBe(false);
+    const v6 = exportSet([64, 1, 1, 0], [0x20, 1, 0xd, 0xb8]);
+    expect(sameExportSet(v6, exportSet([64, 1, 1, 0], [0x20, 1, 0xd, 0xb8]))).toBe(true);
+    expect(sameExportSet(v6, exportSet([64, 1, 1, 0], [0x20, 1, 0xd, 0xb9]))).toBe(false);
+    expect(sameExportSet(v6, a)).toBe(false);
+  });
+});
+
+describe('attribute sets and paths', () => {
+  it('hands the VNet one next-hop array for the prefixes of every attribute set with that next hop', async () => {
+    const h = harness({ routeLimit: 10_000 });
+    h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());
+    h.engine.peerUp(MONITOR, peerInfo(MONITOR, 65009), new TestOutput());
+    for (let set = 0; set < 20; set++)
+      h.engine.receiveUpdate(
+        NVA1,
+        updateOf(pathAttributes([65001, 100 + set], NVA1), [`172.16.${set}.0/24`]),
+      );
+    await h.engine.whenIdle();
+    expect(h.engine.attributeSetCount).toBe(20);
+    const arrays = new Set([...h.sink.table.values()].map((route) => route.nextHops));
+    expect(h.sink.table.size).toBe(20);
+    expect(arrays.size).toBe(1);
+    expect([...arrays][0]).toEqual([NVA1]);
+  });
+
+  it('does not send a prefix again when its new attribute set exports the same bytes', async () => {
+    const h = harness({ routeLimit: 10_000 });
+    h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());
+    const monitor = new TestOutput();
+    h.engine.peerUp(MONITOR, peerInfo(MONITOR, 65009), monitor);
+    const prefixes = ['172.16.0.0/24', '172.16.1.0/24'];
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001, 7], NVA1), prefixes));
+    await h.engine.whenIdle();
+    const before = monitor.updates.length;
+    // another MED (the route server does not pass it on, src/policy/export-rules.ts): a new set, the same export
+    h.engine.receiveUpdate(NVA1, updateOf({ ...pathAttributes([65001, 7], NVA1), med: 300 }, prefixes));
+    await h.engine.whenIdle();
+    expect(h.engine.attributeSetCount).toBe(1);
+    expect(monitor.updates.length).toBe(before);
+  });
+});
