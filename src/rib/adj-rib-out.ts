@@ -18,7 +18,7 @@ import type { RouteExport } from './exporter.js';
 import type { PeerId } from './peer.js';
 import type { PeerOutput } from './ports.js';
 import type { UpdateGroup } from './update-group.js';
-import { writeAnnouncements } from './update-group.js';
+import { writeAnnouncements, writeWithdrawals } from './update-group.js';
 
 export interface SendResult {
   messages: number;
@@ -36,6 +36,8 @@ export class AdjRibOut {
   endOfRibSent = false;
   paused = false;
   private dump: Iterator<[PrefixKey, RouteExport]> | undefined;
+  /** a peer moved from another group: what that group had advertised, withdrawn where this one does not */
+  private stale: Iterator<[PrefixKey, RouteExport]> | undefined;
   private readonly builder: UpdateBuilder;
 
   constructor(
@@ -43,11 +45,21 @@ export class AdjRibOut {
     readonly output: PeerOutput,
     readonly group: UpdateGroup,
     private readonly onResume: () => void,
+    /**
+     * the peer moves here from another group (its outbound route map
+     * changed, src/rib/engine.ts): that group's advertisements, End-of-RIB
+     * already sent
+     */
+    moved?: { readonly advertised: Iterable<[PrefixKey, RouteExport]> },
   ) {
     this.position = group.end;
     this.builder = new UpdateBuilder(group.policy.context);
     // What the group advertises from now on reaches the peer through the journal.
     if (group.sent.size > 0) this.startDump();
+    if (moved !== undefined) {
+      this.stale = moved.advertised[Symbol.iterator]();
+      this.endOfRibSent = true;
+    }
   }
 
   /** Sends everything the group has advertised again (initial dump, ROUTE-REFRESH). */
@@ -62,12 +74,21 @@ export class AdjRibOut {
 
   get hasWork(): boolean {
     if (this.paused) return false;
-    return this.position < this.group.end || this.dump !== undefined || this.endOfRibDue;
+    return this.position < this.group.end || this.dump !== undefined || this.endOfRibDue || this.staleDue;
+  }
+
+  /** the group has exported the whole Loc-RIB and the peer has been sent it */
+  private get caughtUp(): boolean {
+    const group = this.group;
+    return this.dump === undefined && group.filled && !group.hasWork;
   }
 
   private get endOfRibDue(): boolean {
-    const group = this.group;
-    return !this.endOfRibSent && this.dump === undefined && group.filled && !group.hasWork;
+    return !this.endOfRibSent && this.caughtUp;
+  }
+
+  private get staleDue(): boolean {
+    return this.stale !== undefined && this.caughtUp;
   }
 
   /** Sends the journal, then up to `budget` prefixes of the dump, then End-of-RIB when due. */
@@ -75,6 +96,7 @@ export class AdjRibOut {
     const result: SendResult = { messages: 0, announced: 0, withdrawn: 0, endOfRib: false };
     if (!this.paused) this.sendJournal(result);
     if (!this.paused && this.dump) this.dumpStep(budget, result);
+    if (!this.paused && this.position === this.group.end && this.staleDue) this.staleStep(budget, result);
     if (!this.paused && this.position === this.group.end && this.endOfRibDue) {
       this.builder.endOfRib(Afi.Ipv4, Safi.Unicast);
       if (this.group.policy.ipv6Unicast) this.builder.endOfRib(Afi.Ipv6, Safi.Unicast);
@@ -125,6 +147,25 @@ export class AdjRibOut {
     for (const [exported, keys] of batch) writeAnnouncements(this.builder, addPath, exported.set, keys);
     result.messages += this.builder.messageCount;
     if (this.builder.messageCount > 0) this.send([this.builder.take()]);
+  }
+
+  /** Withdraws what the previous group advertised and this one does not (RFC 4271 §9.1.3: no stale route stays). */
+  private staleStep(budget: number, result: SendResult): void {
+    const keys: PrefixKey[] = [];
+    for (let i = 0; i < budget; i++) {
+      const next = this.stale!.next();
+      if (next.done) {
+        this.stale = undefined;
+        break;
+      }
+      const [key, exported] = next.value;
+      if (exported.source !== this.peer && !this.group.sent.has(key)) keys.push(key);
+    }
+    if (keys.length === 0) return;
+    writeWithdrawals(this.builder, this.group.policy.context.addPathSend, keys);
+    result.withdrawn += keys.length;
+    result.messages += this.builder.messageCount;
+    this.send([this.builder.take()]);
   }
 
   private send(buffers: Buffer[]): boolean {

@@ -89,6 +89,8 @@ export class AttributeSet {
     importContext: ImportContext,
     /** the key is one tag character, then the Path Attributes field as received with 4-octet AS numbers */
     private readonly keyHoldsFourOctetBlock = false,
+    /** a route map's verdict (src/rib/route-map-in.ts), instead of the import rules' */
+    verdict?: ImportVerdict,
   ) {
     this.asPathLength = asPathLength(attributes.asPath);
     this.origin = attributes.origin ?? 2;
@@ -99,10 +101,9 @@ export class AttributeSet {
       : attributes.nextHop !== undefined
         ? formatIpv4(attributes.nextHop)
         : '0.0.0.0';
-    this.verdict = evaluateImport(
-      { asPath: attributes.asPath, communities: attributes.communities },
-      importContext,
-    );
+    this.verdict =
+      verdict ??
+      evaluateImport({ asPath: attributes.asPath, communities: attributes.communities }, importContext);
   }
 
   get originName(): Origin {
@@ -179,6 +180,21 @@ export class AttributeStore {
     let set = this.sets.get(key);
     if (!set) {
       set = new AttributeSet(key, attributes, ipv6NextHop, this.importContext, keyHoldsFourOctetBlock);
+      this.sets.set(key, set);
+    }
+    return set;
+  }
+
+  /**
+   * A set derived from `base` by a route map (src/rib/route-map-in.ts):
+   * `tag` names the change, `verdict` replaces the import rules' (a drop).
+   * The caller takes a reference with `retain`.
+   */
+  derive(base: AttributeSet, tag: string, attributes: PathAttributes, verdict?: ImportVerdict): AttributeSet {
+    const key = `${base.key}\u0000${tag}`;
+    let set = this.sets.get(key);
+    if (!set) {
+      set = new AttributeSet(key, attributes, base.ipv6NextHop, this.importContext, false, verdict);
       this.sets.set(key, set);
     }
     return set;

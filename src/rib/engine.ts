@@ -33,7 +33,7 @@
  * peer's position in adj-rib-out.ts, the API's route views in views.ts, which
  * read the tables through a narrow interface (the tables are private).
  */
-import type { NotificationMessage, UpdateMessage } from '../bgp/codec/index.js';
+import type { NotificationMessage, PathAttributes, UpdateMessage } from '../bgp/codec/index.js';
 import type { Prefix, PrefixKey } from '../lib/prefix.js';
 import { parseIpv4, parseIpv6, prefixKey } from '../lib/prefix.js';
 import {
@@ -42,12 +42,16 @@ import {
   EXPRESSROUTE_ROUTE_LIMIT,
   routeLimitNotification,
 } from '../policy/index.js';
-import type { EngineRole } from '../policy/index.js';
+import type { CompiledRouteMap, EngineRole } from '../policy/index.js';
+import { InboundRouteMap } from './route-map-in.js';
+import { OutboundRouteMap } from './route-map-out.js';
 import type { RoutingPreference } from './decision.js';
 import { AdjRibOut } from './adj-rib-out.js';
 import type { SendResult } from './adj-rib-out.js';
 import { Exporter } from './exporter.js';
-import type { RouteExport } from './exporter.js';
+import type { GroupPolicy, RouteExport } from './exporter.js';
+import { dryRunRouteMap } from './route-map-dry-run.js';
+import type { RouteMapDirection, RouteMapEvaluation } from './route-map-dry-run.js';
 import { groupKeyOf, UpdateGroup } from './update-group.js';
 import { AttributeStore } from './attribute-store.js';
 import { RIB_ERROR_CODES, RibError } from './errors.js';
@@ -137,6 +141,12 @@ export interface RouteEngineCounters {
   slices: number;
 }
 
+/** A peer's route maps (docs/route-maps.md); absent: none, Azure's default behaviour. */
+export interface PeerRouteMaps {
+  readonly inbound?: CompiledRouteMap;
+  readonly outbound?: CompiledRouteMap;
+}
+
 export interface PeerCounters {
   readonly received: number;
   readonly accepted: number;
@@ -175,6 +185,14 @@ export class RouteEngine {
   /** update groups by export policy (src/rib/update-group.ts) */
   private readonly groups = new Map<string, UpdateGroup>();
   private readonly limitTrips = new Map<PeerId, number>();
+  /** route maps by peer, kept while the peer is down (docs/route-maps.md) */
+  private readonly routeMaps = new Map<PeerId, PeerRouteMaps>();
+  /** peers whose outbound map changed: they move to their new group once they have read their old one */
+  private readonly moving = new Set<PeerId>();
+  private readonly inboundTable = {
+    switchPath: (peer: PeerState, key: PrefixKey, leaving: Path | undefined, arriving: Path | undefined) =>
+      this.switchPath(peer, key, leaving, arriving),
+  };
   private readonly input: InputQueue;
   private readonly slices: SliceScheduler;
   /** Loc-RIB entries, as they were when the current slice first touched each prefix */
@@ -285,15 +303,22 @@ export class RouteEngine {
     }
     if (this.peers.has(peer)) this.peerDown(peer);
     const state = new PeerState(peer, info, ++this.sequence, this.store);
-    const group = this.joinGroup(info);
+    const maps = this.routeMaps.get(peer);
+    if (maps?.inbound)
+      state.inbound = new InboundRouteMap(state, this.store, this.inboundTable, maps.inbound);
+    const group = this.joinGroup(info, maps?.outbound);
     state.out = new AdjRibOut(peer, output, group, () => this.schedule());
     group.members.set(peer, state.out);
     this.peers.set(peer, state);
     this.schedule();
   }
 
-  /** The update group for the peer's export policy; a new group exports the whole Loc-RIB. */
-  private joinGroup(info: PeerInfo): UpdateGroup {
+  /**
+   * The update group for the peer's export policy and outbound route map
+   * (peers with different maps never share one); a new group exports the
+   * whole Loc-RIB.
+   */
+  private joinGroup(info: PeerInfo, routeMap?: CompiledRouteMap): UpdateGroup {
     const policy = {
       context: info.capabilities.context,
       ipv6Unicast: info.capabilities.ipv6Unicast ?? false,
@@ -303,10 +328,16 @@ export class RouteEngine {
         ...(info.gateway !== undefined ? { gateway: info.gateway.id } : {}),
       },
     };
-    const key = groupKeyOf(policy);
+    const key = groupKeyOf(policy) + (routeMap ? `|route-map:${routeMap.fingerprint}` : '');
     let group = this.groups.get(key);
     if (!group) {
-      group = new UpdateGroup(key, policy);
+      const created = (group = new UpdateGroup(key, policy));
+      if (routeMap)
+        group.routeMap = new OutboundRouteMap(
+          routeMap,
+          (best, attributes, tag) => this.exporter.encodeChanged(policy, best, attributes, tag),
+          (summary) => created.dirty.add(summary),
+        );
       if (this.role === 'expressroute-gateway' && policy.target.kind === 'nva') {
         group.ceiling = {
           limit: this.options.expressRouteLimit ?? EXPRESSROUTE_ROUTE_LIMIT,
@@ -339,6 +370,7 @@ export class RouteEngine {
     if (keep === undefined) this.sweepStale(peer);
     if (!state) return;
     this.peers.delete(peer);
+    this.moving.delete(peer);
     const wasUp = state.status === 'up';
     state.status = 'down';
     this.leaveGroup(state);
@@ -494,6 +526,38 @@ export class RouteEngine {
     return () => this.closeListeners.delete(listener);
   }
 
+  /**
+   * Dry run (docs/route-maps.md): what `map` would change on the peer's
+   * routes in `direction`, read in slices; undefined when the peer is not up.
+   */
+  async evaluateRouteMap(
+    peer: PeerId,
+    map: CompiledRouteMap,
+    direction: RouteMapDirection,
+    limit = 1000,
+  ): Promise<RouteMapEvaluation | undefined> {
+    const state = this.peers.get(peer);
+    if (!state || state.status !== 'up' || !state.out) return undefined;
+    const policy = state.out.group.policy;
+    const routes = direction === 'inbound' ? this.inboundRoutes(state) : this.outboundRoutes(peer, policy);
+    const pause = () => new Promise<void>((resolve) => (this.options.schedule ?? setImmediate)(resolve));
+    return dryRunRouteMap(map, direction, routes, { limit, sliceSize: this.sliceSize, pause });
+  }
+
+  private *inboundRoutes(state: PeerState): Generator<[PrefixKey, PathAttributes]> {
+    for (const [key, path] of state.adjRibIn) yield [key, path.attributes.attributes];
+  }
+
+  /** The Loc-RIB routes the peer's group advertises (without a map), as the route server learned them. */
+  private *outboundRoutes(peer: PeerId, policy: GroupPolicy): Generator<[PrefixKey, PathAttributes]> {
+    for (const [key, entry] of this.locRib.entries) {
+      if (this.localRoutes.has(key)) continue;
+      const exported = this.exporter.bestPath(policy, key, entry);
+      if (exported === undefined || exported.source === peer) continue;
+      yield [key, bestOf(entry).attributes.attributes];
+    }
+  }
+
   learnedRoutes(peer: PeerId, options: { includeRejected?: boolean } = {}): LearnedRoute[] {
     const state = this.peers.get(peer);
     return state ? learnedRouteViews(this.viewSource, state, options.includeRejected ?? false) : [];
@@ -610,6 +674,7 @@ export class RouteEngine {
 
   private hasWork(): boolean {
     if (this.input.size > 0 || this.slices.walking || this.changed.size > 0) return true;
+    for (const peer of this.moving) if (this.peers.get(peer)?.out?.paused === false) return true;
     for (const group of this.groups.values()) {
       if (group.hasWork) return true;
       for (const member of group.members.values()) if (member.hasWork) return true;
@@ -667,7 +732,8 @@ export class RouteEngine {
     if (oldBest === newBest) return;
     for (const group of groups) {
       // Straight into the batch unless earlier changes wait in the dirty set.
-      if (group.dirty.size === 0) group.offer(key, after && this.exporter.bestPath(group.policy, key, after));
+      if (group.dirty.size === 0 && group.routeMap === undefined)
+        group.offer(key, after && this.exporter.bestPath(group.policy, key, after));
       else group.dirty.add(key);
     }
   }
@@ -681,6 +747,7 @@ export class RouteEngine {
       this.closeLaggards(group);
       group.trim();
     }
+    for (const peer of [...this.moving]) this.moveWhenCaughtUp(peer);
   }
 
   /** Closes the sessions of members more than `outputLagLimit` journal bytes behind. */
@@ -712,7 +779,8 @@ export class RouteEngine {
   private exportFor(group: UpdateGroup, key: PrefixKey): RouteExport | undefined {
     if (this.localRoutes.has(key)) return this.exporter.addressSpace(group.policy, key);
     const entry = this.locRib.get(key);
-    return entry && this.exporter.bestPath(group.policy, key, entry);
+    const exported = entry && this.exporter.bestPath(group.policy, key, entry);
+    return group.routeMap ? group.routeMap.exportOf(key, exported, entry && bestOf(entry)) : exported;
   }
 
   // ------------------------------------------------------------ address spaces
@@ -790,6 +858,14 @@ export class RouteEngine {
     if (previous === path) return;
     if (this.observers.length > 0) this.observe(peer, key, path.attributes, previous?.attributes);
     path.prefixes++;
+    if (peer.inbound) {
+      peer.inbound.change(key, previous, path);
+      if (previous) {
+        previous.prefixes--;
+        peer.releaseIfUnused(previous);
+      }
+      return;
+    }
     const accepted = path.attributes.verdict.accepted;
     if (accepted) peer.accepted++;
     let leaving: Path | undefined;
@@ -824,13 +900,94 @@ export class RouteEngine {
     if (this.observers.length > 0 && peer.status === 'up')
       this.observe(peer, key, undefined, previous.attributes);
     previous.prefixes--;
-    if (previous.attributes.verdict.accepted) {
+    if (peer.inbound) peer.inbound.change(key, previous, undefined);
+    else if (previous.attributes.verdict.accepted) {
       peer.accepted--;
       const entry = this.locRib.get(key);
       this.changed.setIfAbsent(key, entry ?? NONE);
       this.locRib.replaceIn(key, entry, previous, undefined);
     }
     peer.releaseIfUnused(previous);
+  }
+
+  /** One peer's path for `key` in the Loc-RIB changes (an inbound route map's result, src/rib/route-map-in.ts). */
+  private switchPath(
+    peer: PeerState,
+    key: PrefixKey,
+    leaving: Path | undefined,
+    arriving: Path | undefined,
+  ): void {
+    const out = leaving?.accepted ? leaving : undefined;
+    const into = arriving?.accepted ? arriving : undefined;
+    if (out === into) return;
+    if (into) peer.accepted++;
+    if (out) peer.accepted--;
+    this.noteChange(key);
+    this.locRib.replace(key, out, into);
+  }
+
+  // ------------------------------------------------------------ route maps
+
+  /**
+   * Sets a peer's route maps (docs/route-maps.md); applies at once to a peer
+   * that is up, without touching its session: an inbound change
+   * re-evaluates its Adj-RIB-In (kept pre-policy) in slices; an outbound
+   * change moves it to the update group of its new map once it has read
+   * its current group's journal, and the differences are sent.
+   */
+  setPeerRouteMaps(peer: PeerId, maps: PeerRouteMaps): void {
+    const before = this.routeMaps.get(peer);
+    if (maps.inbound || maps.outbound) this.routeMaps.set(peer, maps);
+    else this.routeMaps.delete(peer);
+    const state = this.peers.get(peer);
+    if (!state || state.status !== 'up') return;
+    if (before?.inbound?.fingerprint !== maps.inbound?.fingerprint) this.reapplyInbound(state, maps.inbound);
+    if (before?.outbound?.fingerprint !== maps.outbound?.fingerprint) this.moving.add(peer);
+    this.schedule();
+  }
+
+  private reapplyInbound(state: PeerState, map: CompiledRouteMap | undefined): void {
+    if (!state.inbound && !map) return;
+    const inbound = (state.inbound ??= new InboundRouteMap(state, this.store, this.inboundTable, undefined));
+    inbound.replaceMap(map);
+    const current = () => state.status === 'up' && state.inbound === inbound;
+    this.slices.addWalk(
+      eachKeyWalk(
+        state.adjRibIn.keys(),
+        (key) => {
+          if (!current()) return;
+          const raw = state.adjRibIn.get(key);
+          inbound.change(key, raw, raw);
+        },
+        () => {},
+        () => {
+          inbound.settle();
+          if (current() && inbound.idle) state.inbound = undefined;
+        },
+      ),
+    );
+  }
+
+  /** Moves a peer whose outbound map changed to its new group once it has read its current one. */
+  private moveWhenCaughtUp(peer: PeerId): void {
+    const state = this.peers.get(peer);
+    const out = state?.out;
+    if (!state || !out || state.status !== 'up') {
+      this.moving.delete(peer);
+      return;
+    }
+    if (out.paused || out.position < out.group.end) return;
+    this.moving.delete(peer);
+    const previous = out.group;
+    const wanted = this.routeMaps.get(peer)?.outbound;
+    if (previous.routeMap?.map.fingerprint === wanted?.fingerprint) return;
+    // the old group's table: its own when it empties, else a copy (it goes on changing for the others)
+    const advertised = previous.members.size > 1 ? [...previous.sent.entries()] : previous.sent;
+    this.leaveGroup(state);
+    const group = this.joinGroup(state.info, wanted);
+    state.out = new AdjRibOut(peer, out.output, group, () => this.schedule(), { advertised });
+    group.members.set(peer, state.out);
+    this.schedule();
   }
 }
 

@@ -122,8 +122,11 @@ export class Exporter {
   }
 
   /** The attributes a route gets toward the group's target (src/policy/export-rules.ts, gateway-rules.ts). */
-  private attributesFor(path: Path, target: ExportTarget): PathAttributes {
-    const attributes = path.attributes.attributes;
+  private attributesFor(
+    path: Path,
+    target: ExportTarget,
+    attributes: PathAttributes = path.attributes.attributes,
+  ): PathAttributes {
     const role = this.context.role ?? 'route-server';
     const kind = target.kind ?? 'nva';
     if (role === 'route-server')
@@ -134,6 +137,24 @@ export class Exporter {
       return toRouteServerAttributes(attributes, role, this.localAsn, this.internalNextHop);
     const fromRouteServer = path.exportCandidate.source === 'route-server';
     return toOnPremAttributes(attributes, role, this.localAsn, this.localV4, fromRouteServer);
+  }
+
+  /**
+   * The export of `best` for the group with the attributes a route map gave
+   * it (src/rib/route-map-out.ts caches the result): exported as any route.
+   */
+  encodeChanged(group: GroupPolicy, best: Path, attributes: PathAttributes, tag: string): RouteExport {
+    const exported = this.attributesFor(best, group.target ?? NVA_TARGET, attributes);
+    const block = encodeAttributes(exported, group.context);
+    const ipv6NextHop = best.attributes.ipv6NextHop;
+    const hop = ipv6NextHop ? Buffer.from(ipv6NextHop).toString('hex') : '';
+    const set: ExportSet = {
+      key: `${tag}|${hop}|` + block.toString('latin1'),
+      block,
+      attributes: exported,
+      ...(ipv6NextHop ? { ipv6NextHop } : {}),
+    };
+    return { set, source: best.peer.id };
   }
 
   private encoded(path: Path, exportClass: string, target: ExportTarget, context: CodecContext): ExportSet {

@@ -10,7 +10,13 @@
 export * from './ports.js';
 export { RouteEngine } from './engine.js';
 export { InjectedChanges } from './injected-changes.js';
-export type { PeerCounters, RouteEngineCounters, RouteEngineOptions } from './engine.js';
+export type { PeerCounters, PeerRouteMaps, RouteEngineCounters, RouteEngineOptions } from './engine.js';
+export type {
+  RouteMapDirection,
+  RouteMapEvaluation,
+  RouteMapRouteAttributes,
+  RouteMapRouteChange,
+} from './route-map-dry-run.js';
 export type { SessionCloseListener, SessionCloseRequest } from './session-close.js';
 export type { PeerCapabilities, PeerId, PeerInfo } from './peer.js';
 export type { AdvertisedRoute, LearnedRoute, PeerRouteView } from './views.js';

@@ -13,6 +13,7 @@ import { ExportCache } from './attribute-store.js';
 import type { DecisionPath, HubSource } from './decision.js';
 import type { VnetGatewayType } from '../policy/index.js';
 import type { AdjRibOut } from './adj-rib-out.js';
+import type { InboundRouteMap } from './route-map-in.js';
 import type { RouteExport } from './exporter.js';
 import { PrefixMap } from '../lib/prefix-map.js';
 
@@ -120,6 +121,8 @@ export class PeerState {
   /** the engine asked the session to stop reading (backlog at the high-water mark) */
   readingPaused = false;
   out: AdjRibOut | undefined;
+  /** the inbound route map, while the peer has one (src/rib/route-map-in.ts) */
+  inbound: InboundRouteMap | undefined;
   private readonly paths = new Map<AttributeSet, Path>();
   /** one frozen next-hop array per next hop, shared by the peer's paths (the VNet batch interns sets by array) */
   private readonly nextHopArrays = new Map<string, readonly string[]>();

@@ -32,6 +32,7 @@ import type { ExportSet } from './attribute-store.js';
 import { sameExportSet } from './attribute-store.js';
 import type { GroupPolicy, RouteExport } from './exporter.js';
 import type { PeerId } from './peer.js';
+import type { OutboundRouteMap } from './route-map-out.js';
 import { PrefixMap, PrefixSet } from '../lib/prefix-map.js';
 
 /** UPDATEs of one batch, encoded once for the peers of a group. */
@@ -110,7 +111,7 @@ export function writeAnnouncements(
 }
 
 /** Writes UPDATEs withdrawing `keys` (IPv4 in Withdrawn Routes, IPv6 in MP_UNREACH). */
-function writeWithdrawals(
+export function writeWithdrawals(
   builder: UpdateBuilder,
   addPath: ReadonlySet<number>,
   keys: readonly PrefixKey[],
@@ -134,6 +135,8 @@ export class UpdateGroup {
   filled = false;
   /** the group's cap, if any */
   ceiling: AdvertisementCeiling | undefined;
+  /** the outbound route map of the group's peers, if any (src/rib/route-map-out.ts) */
+  routeMap: OutboundRouteMap | undefined;
   /** prefixes held back by the ceiling */
   readonly held = new PrefixSet();
   /** prefixes advertised that count toward the ceiling */

@@ -84,10 +84,14 @@ export function learnedRouteViews(
   includeRejected: boolean,
 ): LearnedRoute[] {
   const out: LearnedRoute[] = [];
-  for (const [key, path] of peer.adjRibIn) {
+  const inbound = peer.inbound;
+  for (const [key, raw] of peer.adjRibIn) {
+    // after the inbound route map, if any (src/rib/route-map-in.ts)
+    const path = inbound?.effective(key, raw) ?? raw;
     if (!includeRejected && !path.accepted) continue;
     out.push(learnedRoute(source, key, path));
   }
+  if (inbound) for (const [key, path] of inbound.summaries()) out.push(learnedRoute(source, key, path));
   return out;
 }
 
