@@ -922,8 +922,9 @@ export class RouteEngine {
     if (out === into) return;
     if (into) peer.accepted++;
     if (out) peer.accepted--;
-    this.noteChange(key);
-    this.locRib.replace(key, out, into);
+    const entry = this.locRib.get(key);
+    this.changed.setIfAbsent(key, entry ?? NONE);
+    this.locRib.replaceIn(key, entry, out, into);
   }
 
   // ------------------------------------------------------------ route maps
