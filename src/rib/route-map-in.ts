@@ -27,7 +27,7 @@ import { PrefixMap } from '../lib/prefix-map.js';
 import type { Path, PeerState } from './peer.js';
 
 /** What the inbound map needs of the engine: the Loc-RIB switch of one peer's path for a prefix. */
-export interface InboundTable {
+interface InboundTable {
   switchPath(peer: PeerState, key: PrefixKey, leaving: Path | undefined, arriving: Path | undefined): void;
 }
 

@@ -28,7 +28,7 @@ import type { RouteExport } from './exporter.js';
 import type { Path } from './peer.js';
 
 /** Encodes changed attributes of `best` for the group (the exporter's, src/rib/exporter.ts). */
-export type EncodeChanged = (best: Path, attributes: PathAttributes, tag: string) => RouteExport;
+type EncodeChanged = (best: Path, attributes: PathAttributes, tag: string) => RouteExport;
 
 interface Outcome {
   /** what to send; undefined: dropped (or summarised); `base`: as without the map */
