@@ -335,7 +335,7 @@ export class RouteEngine {
       if (routeMap)
         group.routeMap = new OutboundRouteMap(
           routeMap,
-          (best, attributes, tag) => this.exporter.encodeChanged(policy, best, attributes, tag),
+          (best, attributes) => this.exporter.encodeChanged(policy, best, attributes),
           (summary) => created.dirty.add(summary),
         );
       if (this.role === 'expressroute-gateway' && policy.target.kind === 'nva') {

@@ -143,17 +143,11 @@ export class Exporter {
    * The export of `best` for the group with the attributes a route map gave
    * it (src/rib/route-map-out.ts caches the result): exported as any route.
    */
-  encodeChanged(group: GroupPolicy, best: Path, attributes: PathAttributes, tag: string): RouteExport {
+  encodeChanged(group: GroupPolicy, best: Path, attributes: PathAttributes): RouteExport {
     const exported = this.attributesFor(best, group.target ?? NVA_TARGET, attributes);
     const block = encodeAttributes(exported, group.context);
     const ipv6NextHop = best.attributes.ipv6NextHop;
-    const hop = ipv6NextHop ? Buffer.from(ipv6NextHop).toString('hex') : '';
-    const set: ExportSet = {
-      key: `${tag}|${hop}|` + block.toString('latin1'),
-      block,
-      attributes: exported,
-      ...(ipv6NextHop ? { ipv6NextHop } : {}),
-    };
+    const set: ExportSet = { block, attributes: exported, ...(ipv6NextHop ? { ipv6NextHop } : {}) };
     return { set, source: best.peer.id };
   }
 

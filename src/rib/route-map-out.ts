@@ -28,7 +28,7 @@ import type { RouteExport } from './exporter.js';
 import type { Path } from './peer.js';
 
 /** Encodes changed attributes of `best` for the group (the exporter's, src/rib/exporter.ts). */
-type EncodeChanged = (best: Path, attributes: PathAttributes, tag: string) => RouteExport;
+type EncodeChanged = (best: Path, attributes: PathAttributes) => RouteExport;
 
 interface Outcome {
   /** what to send; undefined: dropped (or summarised); `base`: as without the map */
@@ -43,10 +43,7 @@ interface Summary {
   readonly exported: RouteExport;
 }
 
-let serials = 0;
-
 export class OutboundRouteMap {
-  private readonly serial = ++serials;
   private readonly masks = new WeakMap<AttributeSet, number>();
   /** by path (one per peer and attribute set: the export names the peer) */
   private readonly outcomes = new WeakMap<Path, Map<number, Outcome>>();
@@ -94,7 +91,7 @@ export class OutboundRouteMap {
       return;
     }
     const attributes = summaryAttributes(best.attributes.attributes);
-    const exported = this.encode(best, attributes, `sum${this.serial}`);
+    const exported = this.encode(best, attributes);
     this.summaries.set(into, { contributors: 1, exported: { set: exported.set, source: undefined } });
     this.markDirty(into);
   }
@@ -126,7 +123,7 @@ export class OutboundRouteMap {
       else if (plan.attributes === undefined) outcome = BASE;
       else
         outcome = {
-          exported: this.encode(best, plan.attributes, `rm${this.serial}:${mask}`),
+          exported: this.encode(best, plan.attributes),
           summary: undefined,
         };
       byPath.set(mask, outcome);
