@@ -11,7 +11,7 @@
  */
 import type { LpmTrie } from '../lib/lpm-trie.js';
 import { addToSetMap, removeFromSetMap } from '../lib/set-map.js';
-import type { RouteServerBinding } from './bgp-input.js';
+import type { PrefixLayer } from './bgp-layer.js';
 import type { RouteDomain, SystemLayer } from './route-domain.js';
 import {
   buildSystemLayer,
@@ -21,7 +21,10 @@ import {
   systemLayerSignature,
 } from './route-domain.js';
 import type { NetworkState } from './state.js';
-import type { Subnet, UserDefinedRoute } from './types.js';
+import type { BgpRoute, Subnet, UserDefinedRoute } from './types.js';
+
+/** The programmed BGP routes of a hub VNet (route server and/or gateways), undefined when it has none. */
+export type HubLayerLookup = (hubVnetId: string) => PrefixLayer<BgpRoute> | undefined;
 
 interface DomainReassignment {
   readonly subnetId: string;
@@ -49,11 +52,11 @@ export class DomainRegistry {
   private readonly domainSubnets = new Map<string, Set<string>>();
   private readonly domainsByVnet = new Map<string, Set<string>>();
   private readonly domainsByTable = new Map<string, Set<string>>();
-  private readonly domainsByRouteServer = new Map<string, Set<string>>();
+  private readonly domainsByHub = new Map<string, Set<string>>();
   private readonly receivingCache = new Map<string, readonly RouteDomain[]>();
   private readonly systemLayers = new Map<string, SystemLayer>();
   private readonly userLayers = new Map<string, LpmTrie<UserDefinedRoute>>();
-  /** the route server each VNet was served by at the last rebuild */
+  /** the hub VNet each VNet was served by at the last rebuild */
   private readonly servedBy = new Map<string, string>();
   private readonly dirtyLayers = new Set<string>();
   private readonly dirtyDomainVnets = new Set<string>();
@@ -83,13 +86,13 @@ export class DomainRegistry {
     return [...this.domains.values()];
   }
 
-  /** Domains that program a route server's BGP routes (propagation on), by id. */
-  domainsReceiving(routeServerId: string): readonly RouteDomain[] {
-    let list = this.receivingCache.get(routeServerId);
+  /** Domains that program a hub VNet's BGP routes (propagation on), by id. */
+  domainsReceiving(hubVnetId: string): readonly RouteDomain[] {
+    let list = this.receivingCache.get(hubVnetId);
     if (list === undefined) {
-      const ids = this.domainsByRouteServer.get(routeServerId) ?? [];
+      const ids = this.domainsByHub.get(hubVnetId) ?? [];
       list = [...ids].sort().map((id) => this.domains.get(id)!);
-      this.receivingCache.set(routeServerId, list);
+      this.receivingCache.set(hubVnetId, list);
     }
     return list;
   }
@@ -100,7 +103,7 @@ export class DomainRegistry {
 
   // ---- what changed -------------------------------------------------------------------------
 
-  /** A VNet's address spaces, peerings or serving route server changed (or it was created or deleted). */
+  /** A VNet's address spaces, peerings, route server or gateways changed (or it was created or deleted). */
   markVnet(vnetId: string): void {
     this.dirtyLayers.add(vnetId);
     this.dirtyDomainVnets.add(vnetId);
@@ -116,21 +119,21 @@ export class DomainRegistry {
     this.dirtySubnets.add(subnetId);
   }
 
-  /** Route servers that served, or now serve, a VNet marked dirty. */
-  routeServersAffected(state: NetworkState): Set<string> {
+  /** Hub VNets that served, or now serve, a VNet marked dirty. */
+  hubsAffected(state: NetworkState): Set<string> {
     const affected = new Set<string>();
     for (const vnetId of this.dirtyLayers) {
       const before = this.servedBy.get(vnetId);
       if (before !== undefined) affected.add(before);
-      const now = state.vnets.has(vnetId) ? state.routeServerServing(vnetId) : undefined;
-      if (now !== undefined) affected.add(now.id);
+      const now = state.vnets.has(vnetId) ? state.hubServing(vnetId) : undefined;
+      if (now !== undefined) affected.add(now);
     }
     return affected;
   }
 
   // ---- rebuild --------------------------------------------------------------------------------
 
-  rebuild(state: NetworkState, bindings: ReadonlyMap<string, RouteServerBinding>): RebuildResult {
+  rebuild(state: NetworkState, bgpLayerOf: HubLayerLookup): RebuildResult {
     const work = { systemLayersChecked: 0, userLayersBuilt: 0, subnetsChecked: 0, domainsChecked: 0 };
     const touched = new Set<string>();
     for (const vnetId of this.dirtyLayers) {
@@ -153,7 +156,7 @@ export class DomainRegistry {
     const changed: (readonly [RouteDomain, RouteDomain])[] = [];
     for (const id of touched) {
       work.domainsChecked++;
-      const update = this.refreshDomain(state, bindings, id);
+      const update = this.refreshDomain(state, bgpLayerOf, id);
       if (update !== undefined) changed.push(update);
     }
     this.dirtyLayers.clear();
@@ -171,9 +174,9 @@ export class DomainRegistry {
       this.servedBy.delete(vnetId);
       return;
     }
-    const serving = state.routeServerServing(vnetId);
+    const serving = state.hubServing(vnetId);
     if (serving === undefined) this.servedBy.delete(vnetId);
-    else this.servedBy.set(vnetId, serving.id);
+    else this.servedBy.set(vnetId, serving);
     const peerSpaces = state.connectedPeers(vnetId).flatMap((peer) => state.vnets.get(peer)!.addressSpaces);
     const signature = systemLayerSignature(vnet.addressSpaces, peerSpaces);
     if (this.systemLayers.get(vnetId)?.signature !== signature) {
@@ -207,7 +210,7 @@ export class DomainRegistry {
   /** Recomputes one domain: dropped without subnets, reused when its layers are the same; returns [old, new] when replaced. */
   private refreshDomain(
     state: NetworkState,
-    bindings: ReadonlyMap<string, RouteServerBinding>,
+    bgpLayerOf: HubLayerLookup,
     id: string,
   ): readonly [RouteDomain, RouteDomain] | undefined {
     const old = this.domains.get(id);
@@ -217,7 +220,7 @@ export class DomainRegistry {
       if (old !== undefined) this.unindex(old);
       return undefined;
     }
-    const candidate = this.domainFor(state, bindings, anySubnet, id);
+    const candidate = this.domainFor(state, bgpLayerOf, anySubnet, id);
     if (old !== undefined && this.reusable(old, candidate)) return undefined;
     if (old !== undefined) this.unindex(old);
     this.index(candidate);
@@ -227,6 +230,7 @@ export class DomainRegistry {
   private reusable(old: RouteDomain, candidate: RouteDomain): boolean {
     return (
       sameLayers(old, candidate) &&
+      old.hubVnetId === candidate.hubVnetId &&
       old.routeServerId === candidate.routeServerId &&
       old.bgpPropagationDisabled === candidate.bgpPropagationDisabled
     );
@@ -236,9 +240,9 @@ export class DomainRegistry {
     this.domains.set(domain.id, domain);
     addToSetMap(this.domainsByVnet, domain.vnetId, domain.id);
     if (domain.routeTableId !== null) addToSetMap(this.domainsByTable, domain.routeTableId, domain.id);
-    if (domain.bgp !== null && domain.routeServerId !== null) {
-      addToSetMap(this.domainsByRouteServer, domain.routeServerId, domain.id);
-      this.receivingCache.delete(domain.routeServerId);
+    if (domain.bgp !== null && domain.hubVnetId !== null) {
+      addToSetMap(this.domainsByHub, domain.hubVnetId, domain.id);
+      this.receivingCache.delete(domain.hubVnetId);
     }
   }
 
@@ -246,21 +250,22 @@ export class DomainRegistry {
     this.domains.delete(domain.id);
     removeFromSetMap(this.domainsByVnet, domain.vnetId, domain.id);
     if (domain.routeTableId !== null) removeFromSetMap(this.domainsByTable, domain.routeTableId, domain.id);
-    if (domain.bgp !== null && domain.routeServerId !== null) {
-      removeFromSetMap(this.domainsByRouteServer, domain.routeServerId, domain.id);
-      this.receivingCache.delete(domain.routeServerId);
+    if (domain.bgp !== null && domain.hubVnetId !== null) {
+      removeFromSetMap(this.domainsByHub, domain.hubVnetId, domain.id);
+      this.receivingCache.delete(domain.hubVnetId);
     }
   }
 
   private domainFor(
     state: NetworkState,
-    bindings: ReadonlyMap<string, RouteServerBinding>,
+    bgpLayerOf: HubLayerLookup,
     subnet: Subnet,
     id: string,
   ): RouteDomain {
     const table = subnet.routeTableId === null ? undefined : state.routeTables.get(subnet.routeTableId);
-    const routeServer = state.routeServerServing(subnet.vnetId);
-    const binding = routeServer ? bindings.get(routeServer.id) : undefined;
+    const hub = state.hubServing(subnet.vnetId);
+    const routeServer = hub === undefined ? undefined : state.routeServerIn(hub);
+    const layer = hub === undefined ? undefined : bgpLayerOf(hub);
     const disabled = table?.disableBgpRoutePropagation ?? false;
     return {
       id,
@@ -268,7 +273,8 @@ export class DomainRegistry {
       routeTableId: subnet.routeTableId,
       system: this.systemLayers.get(subnet.vnetId)!,
       user: table ? this.userLayers.get(table.id)! : null,
-      bgp: binding && !disabled ? binding.routes : null,
+      bgp: layer !== undefined && !disabled ? layer : null,
+      hubVnetId: hub ?? null,
       routeServerId: routeServer?.id ?? null,
       bgpPropagationDisabled: disabled,
     };

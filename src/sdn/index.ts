@@ -2,6 +2,7 @@
 export { VirtualNetworkModel } from './model.js';
 export type { ModelOptions, PeeringInput, RouteTableInput, VirtualNetworkInput } from './model.js';
 export { RouteServerBinding } from './bgp-input.js';
+export { GatewayBinding } from './gateway-input.js';
 export { SDN_ERROR_CODES, SdnError } from './errors.js';
 export type { SdnErrorCode } from './errors.js';
 export { EFFECTIVE_ROUTES_CHANNEL, subscribeRouteEvents } from './events.js';

@@ -6,13 +6,15 @@
  * without touching anything; then it changes the stored resources, rebuilds
  * the derived route domains (reusing whatever did not change) and publishes
  * what changed on the diagnostics channel (events.ts). BGP changes arrive
- * through a route server's binding (bgp-input.ts) and touch each affected
- * domain once.
+ * through a route server's binding (bgp-input.ts) or a gateway's
+ * (gateway-input.ts) and touch each affected domain once.
  */
 import type { Prefix } from '../lib/prefix.js';
 import { parseAddress } from './addresses.js';
 import type { BgpLayerChange } from './bgp-input.js';
 import { RouteServerBinding } from './bgp-input.js';
+import type { PrefixLayer } from './bgp-layer.js';
+import { LayeredBgpRoutes } from './bgp-sources.js';
 import { DomainRegistry } from './domain-registry.js';
 import type { RebuildResult, RebuildWork } from './domain-registry.js';
 import {
@@ -23,6 +25,7 @@ import {
   sameRows,
 } from './effective-routes.js';
 import { SDN_ERROR_CODES as E, SdnError } from './errors.js';
+import { GatewayBinding, VnetGatewayRoutes } from './gateway-input.js';
 import type { DomainRoutesChange, PrefixRoutesChange } from './events.js';
 import { hasRouteEventSubscribers, publishRouteEvent } from './events.js';
 import type { NextHopResult } from './next-hop.js';
@@ -31,7 +34,9 @@ import type { RouteDomain } from './route-domain.js';
 import { NetworkState } from './state.js';
 import { diffDomains, LayerDeltaCache } from './topology-diff.js';
 import type {
+  BgpRoute,
   EffectiveRoute,
+  GatewayPlacement,
   NetworkInterface,
   PeeringState,
   UserRouteTable,
@@ -72,6 +77,12 @@ export class VirtualNetworkModel {
   private readonly state = new NetworkState();
   private readonly registry = new DomainRegistry();
   private readonly bindings = new Map<string, RouteServerBinding>();
+  /** gateway id → its binding */
+  private readonly gatewayBindings = new Map<string, GatewayBinding>();
+  /** VNet id → the routes of its gateways (while it has any) */
+  private readonly gatewayRoutes = new Map<string, VnetGatewayRoutes>();
+  /** VNet id → the route server's and the gateways' routes, for a VNet with both */
+  private readonly layered = new Map<string, LayeredBgpRoutes>();
   private sequence = 0;
   /** NIC ids per route domain, built on demand for events; dropped when NICs or domains change. */
   private readonly domainNics = new Map<string, readonly string[]>();
@@ -320,6 +331,55 @@ export class VirtualNetworkModel {
     return this.bindings.get(routeServerId);
   }
 
+  // ---- VPN and ExpressRoute gateways -------------------------------------
+
+  /**
+   * Places a VPN or ExpressRoute gateway in a VNet and returns its binding:
+   * the `InjectedRouteSink` of its speaker's engines. What the gateway
+   * learns reaches the VNet's VMs, and the spokes using its gateways, with
+   * or without a route server there (docs/gateways.md).
+   */
+  attachGateway(placement: GatewayPlacement): GatewayBinding {
+    validate.validateGatewayAttach(this.state, placement);
+    const stored: GatewayPlacement = {
+      ...placement,
+      instances: placement.instances.map(({ instance, address }) => ({ instance, address })),
+    };
+    this.state.putGateway(stored);
+    let group = this.gatewayRoutes.get(stored.vnetId);
+    if (group === undefined) {
+      group = new VnetGatewayRoutes(
+        stored.vnetId,
+        (vnetId, changes) => this.onGatewayLayerChange(vnetId, changes),
+        hasRouteEventSubscribers,
+      );
+      this.gatewayRoutes.set(stored.vnetId, group);
+    }
+    group.addGateway(stored);
+    const binding = new GatewayBinding(stored.id, stored.vnetId, group);
+    this.gatewayBindings.set(stored.id, binding);
+    this.markVnetAndPeers(stored.vnetId);
+    this.refresh();
+    return binding;
+  }
+
+  /** Removes a gateway: what it programmed leaves the VMs (refused while a spoke uses it as its last remote gateway). */
+  detachGateway(gatewayId: string): void {
+    validate.validateGatewayDetach(this.state, gatewayId);
+    const placement = this.state.gateways.get(gatewayId)!;
+    const group = this.gatewayRoutes.get(placement.vnetId)!;
+    group.removeGateway(gatewayId);
+    this.state.deleteGateway(gatewayId);
+    this.gatewayBindings.delete(gatewayId);
+    if (group.gatewayCount === 0) this.gatewayRoutes.delete(placement.vnetId);
+    this.markVnetAndPeers(placement.vnetId);
+    this.refresh();
+  }
+
+  gateway(gatewayId: string): GatewayBinding | undefined {
+    return this.gatewayBindings.get(gatewayId);
+  }
+
   // ---- queries ------------------------------------------------------------
 
   virtualNetwork(vnetId: string): VirtualNetwork | undefined {
@@ -419,18 +479,41 @@ export class VirtualNetworkModel {
    */
   private refresh(): void {
     this.domainNics.clear();
-    const spacesChanged: RouteServerBinding[] = [];
-    for (const routeServerId of this.registry.routeServersAffected(this.state)) {
-      const binding = this.bindings.get(routeServerId);
-      if (binding === undefined) continue;
-      const served = this.state.vnetsServedBy(binding.id);
+    const spacesChanged: (RouteServerBinding | VnetGatewayRoutes)[] = [];
+    for (const hubVnetId of this.registry.hubsAffected(this.state)) {
+      const served = this.state.vnetsServedByHub(hubVnetId);
       const spaces = served.flatMap((vnetId) => this.state.vnets.get(vnetId)!.addressSpaces);
+      const routeServer = this.state.routeServerIn(hubVnetId);
+      const binding = routeServer === undefined ? undefined : this.bindings.get(routeServer.id);
       // the programmed routes stay: the instances withdraw what the new spaces hold (src/rib/injection.ts)
-      if (binding.setAdvertisedSpaces(spaces)) spacesChanged.push(binding);
+      if (binding?.setAdvertisedSpaces(spaces) === true) spacesChanged.push(binding);
+      const gateways = this.gatewayRoutes.get(hubVnetId);
+      if (gateways?.setAdvertisedSpaces(spaces) === true) spacesChanged.push(gateways);
     }
-    const result = this.registry.rebuild(this.state, this.bindings);
+    const result = this.registry.rebuild(this.state, (hubVnetId) => this.bgpLayerOf(hubVnetId));
     if (hasRouteEventSubscribers()) this.publishTopologyChanges(result);
-    for (const binding of spacesChanged) binding.notifyAddressSpacesChanged();
+    for (const source of spacesChanged) source.notifyAddressSpacesChanged();
+  }
+
+  /**
+   * The BGP routes a hub VNet programs: its route server's, its gateways',
+   * or with both, the route server's first (bgp-sources.ts). The same object
+   * while the sources stay, so unchanged domains are reused.
+   */
+  private bgpLayerOf(hubVnetId: string): PrefixLayer<BgpRoute> | undefined {
+    const routeServer = this.state.routeServerIn(hubVnetId);
+    const primary = routeServer === undefined ? undefined : this.bindings.get(routeServer.id)?.routes;
+    const fallback = this.gatewayRoutes.get(hubVnetId)?.routes;
+    if (primary === undefined || fallback === undefined) {
+      this.layered.delete(hubVnetId);
+      return primary ?? fallback;
+    }
+    let layered = this.layered.get(hubVnetId);
+    if (layered?.primary !== primary || layered.fallback !== fallback) {
+      layered = new LayeredBgpRoutes(primary, fallback);
+      this.layered.set(hubVnetId, layered);
+    }
+    return layered;
   }
 
   private publishTopologyChanges(result: RebuildResult): void {
@@ -459,8 +542,29 @@ export class VirtualNetworkModel {
    * precomputed change record with every other such domain.
    */
   private onBgpLayerChange(binding: RouteServerBinding, changes: readonly BgpLayerChange[]): void {
+    // the route server's routes hide the gateways' for the same prefix (bgp-sources.ts)
+    const gateways = this.gatewayRoutes.get(binding.vnetId)?.routes;
+    const seen =
+      gateways === undefined || gateways.size === 0
+        ? changes
+        : changes.map((change) => ({
+            prefix: change.prefix,
+            before: change.before ?? gateways.get(change.prefix),
+            after: change.after ?? gateways.get(change.prefix),
+          }));
+    this.publishBgpChanges(binding.vnetId, seen);
+  }
+
+  private onGatewayLayerChange(vnetId: string, changes: readonly BgpLayerChange[]): void {
+    const routeServer = this.state.routeServerIn(vnetId);
+    const primary = routeServer === undefined ? undefined : this.bindings.get(routeServer.id)?.routes;
+    const seen = primary === undefined ? changes : changes.filter((change) => !primary.has(change.prefix));
+    if (seen.length > 0) this.publishBgpChanges(vnetId, seen);
+  }
+
+  private publishBgpChanges(hubVnetId: string, changes: readonly BgpLayerChange[]): void {
     if (!hasRouteEventSubscribers()) return;
-    const domains = this.registry.domainsReceiving(binding.id);
+    const domains = this.registry.domainsReceiving(hubVnetId);
     const perDomain = domains.map((): PrefixRoutesChange[] => []);
     for (const change of changes) {
       const shared: PrefixRoutesChange = {

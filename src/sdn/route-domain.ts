@@ -7,18 +7,22 @@
  * - the VNet's system routes (one layer per VNet, rebuilt only when the VNet's
  *   address spaces or connected peerings change);
  * - the user-defined routes of its route table (one layer per route table);
- * - the BGP routes of the route server serving the VNet, unless the route
- *   table disables gateway route propagation (one layer per route server).
+ * - the BGP routes of the hub serving the VNet (its own, or the one it uses
+ *   through gateway transit): the route server's, the gateways', or both
+ *   (bgp-sources.ts), unless the route table disables gateway route
+ *   propagation (one layer per hub VNet).
  * Layers are replaced, never mutated, on topology changes, so an old domain
  * object still describes the old table and can be diffed against the new one.
- * The BGP layer alone changes in place, prefix by prefix (bgp-input.ts), and
- * is never replaced: one per route server for its lifetime.
+ * The BGP layers alone change in place, prefix by prefix (bgp-input.ts,
+ * gateway-input.ts): one per route server for its lifetime, one for a VNet's
+ * gateways while it has any; a hub's is replaced only when a route server
+ * or its first or last gateway comes or goes.
  */
 import { LpmTrie } from '../lib/lpm-trie.js';
 import type { Prefix } from '../lib/prefix.js';
 import { formatPrefix, parsePrefix, prefixContains } from '../lib/prefix.js';
-import type { BgpLayer } from './bgp-layer.js';
-import type { UserRouteTable, SystemRoute, UserDefinedRoute } from './types.js';
+import type { PrefixLayer } from './bgp-layer.js';
+import type { BgpRoute, UserRouteTable, SystemRoute, UserDefinedRoute } from './types.js';
 
 /**
  * Azure's default routes with next hop None (virtual-networks-udr-overview,
@@ -88,8 +92,10 @@ export interface RouteDomain {
   readonly routeTableId: string | null;
   readonly system: SystemLayer;
   readonly user: LpmTrie<UserDefinedRoute> | null;
-  /** The serving route server's programmed routes; null without one or with propagation disabled. */
-  readonly bgp: BgpLayer | null;
+  /** The serving hub's programmed BGP routes; null without a hub or with propagation disabled. */
+  readonly bgp: PrefixLayer<BgpRoute> | null;
+  /** The VNet whose route server and gateways serve this one (itself, or a hub over gateway transit). */
+  readonly hubVnetId: string | null;
   /** Id of the route server serving the VNet (even when propagation is disabled). */
   readonly routeServerId: string | null;
   readonly bgpPropagationDisabled: boolean;

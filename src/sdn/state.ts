@@ -9,6 +9,7 @@
 import { LpmTrie } from '../lib/lpm-trie.js';
 import { addToSetMap, removeFromSetMap } from '../lib/set-map.js';
 import type {
+  GatewayPlacement,
   NetworkInterface,
   PeeringState,
   RouteServerPlacement,
@@ -28,6 +29,7 @@ export class NetworkState {
   /** subnet id → canonical private IP → NIC id */
   readonly nicsBySubnet = new Map<string, Map<string, string>>();
   readonly routeServers = new Map<string, RouteServerPlacement>();
+  readonly gateways = new Map<string, GatewayPlacement>();
   /** VNet id → its subnets' prefixes (for overlap checks) */
   private readonly subnetPrefixes = new Map<string, LpmTrie<Subnet>>();
   /** route table id → ids of the subnets associated with it */
@@ -38,6 +40,8 @@ export class NetworkState {
   private readonly peeringByPair = new Map<string, string>();
   /** VNet id → route server placed in it */
   private readonly routeServerByVnet = new Map<string, RouteServerPlacement>();
+  /** VNet id → ids of the gateways placed in it */
+  private readonly gatewaysByVnet = new Map<string, Set<string>>();
 
   // ---- mutation (model.ts only) ---------------------------------------------------------
 
@@ -107,6 +111,18 @@ export class NetworkState {
     this.routeServerByVnet.delete(placement.vnetId);
   }
 
+  putGateway(placement: GatewayPlacement): void {
+    this.gateways.set(placement.id, placement);
+    addToSetMap(this.gatewaysByVnet, placement.vnetId, placement.id);
+  }
+
+  deleteGateway(gatewayId: string): void {
+    const placement = this.gateways.get(gatewayId);
+    if (placement === undefined) return;
+    this.gateways.delete(gatewayId);
+    removeFromSetMap(this.gatewaysByVnet, placement.vnetId, gatewayId);
+  }
+
   // ---- queries ----------------------------------------------------------------------------
 
   subnetsOf(vnetId: string): Subnet[] {
@@ -160,31 +176,50 @@ export class NetworkState {
     return this.routeServerByVnet.get(vnetId);
   }
 
+  /** The gateways placed in a VNet, by id. */
+  gatewaysIn(vnetId: string): GatewayPlacement[] {
+    return [...(this.gatewaysByVnet.get(vnetId) ?? [])].sort().map((id) => this.gateways.get(id)!);
+  }
+
+  /** True when a VNet has a route server or a VPN/ExpressRoute gateway: a source of BGP routes for its VMs. */
+  hasBgpSource(vnetId: string): boolean {
+    return this.routeServerByVnet.has(vnetId) || (this.gatewaysByVnet.get(vnetId)?.size ?? 0) > 0;
+  }
+
   /**
-   * The route server whose routes a VNet's NICs receive: its own, or the
-   * hub's when the spoke→hub peering has useRemoteGateways and the hub→spoke
-   * peering has allowGatewayTransit (docs/azure-behaviour.md §1.6).
+   * The VNet whose route server and gateways program a VNet's NICs: its own
+   * when it has either, or the hub's when the spoke→hub peering has
+   * useRemoteGateways and the hub→spoke peering has allowGatewayTransit
+   * (docs/azure-behaviour.md §1.6; the same peering flags carry a VNet
+   * gateway's routes, docs/gateways.md).
    */
-  routeServerServing(vnetId: string): RouteServerPlacement | undefined {
-    const own = this.routeServerIn(vnetId);
-    if (own) return own;
+  hubServing(vnetId: string): string | undefined {
+    if (this.hasBgpSource(vnetId)) return vnetId;
     for (const toHub of this.peeringsFrom(vnetId)) {
       if (!toHub.useRemoteGateways) continue;
       const toSpoke = this.findPeering(toHub.remoteVnetId, vnetId);
       if (!toSpoke?.allowGatewayTransit) continue;
-      const hubServer = this.routeServerIn(toHub.remoteVnetId);
-      if (hubServer) return hubServer;
+      if (this.hasBgpSource(toHub.remoteVnetId)) return toHub.remoteVnetId;
     }
     return undefined;
+  }
+
+  /** The route server whose routes a VNet's NICs receive: the one in the VNet that serves it (hubServing). */
+  routeServerServing(vnetId: string): RouteServerPlacement | undefined {
+    const hub = this.hubServing(vnetId);
+    return hub === undefined ? undefined : this.routeServerIn(hub);
+  }
+
+  /** VNets served by a hub VNet's route server and gateways: the hub first, then the spokes using it (only peers can be). */
+  vnetsServedByHub(hubVnetId: string): string[] {
+    if (!this.vnets.has(hubVnetId)) return [];
+    const spokes = [...this.peersOf(hubVnetId)].filter((id) => this.hubServing(id) === hubVnetId);
+    return [hubVnetId, ...spokes.sort()];
   }
 
   /** VNets served by a route server: its own VNet first, then spokes using it (only peers can be). */
   vnetsServedBy(routeServerId: string): string[] {
     const rs = this.routeServers.get(routeServerId);
-    if (!rs) return [];
-    const spokes = [...this.peersOf(rs.vnetId)].filter(
-      (id) => this.routeServerServing(id)?.id === routeServerId,
-    );
-    return [rs.vnetId, ...spokes.sort()];
+    return rs === undefined ? [] : this.vnetsServedByHub(rs.vnetId);
   }
 }

@@ -65,6 +65,18 @@ export interface RouteServerPlacement {
   readonly vnetId: string;
 }
 
+/** A VPN or ExpressRoute gateway's type (Azure's `gatewayType`). */
+export type VnetGatewayKind = 'Vpn' | 'ExpressRoute';
+
+/** A VNet gateway placed in a VNet: its instances and their GatewaySubnet addresses. */
+export interface GatewayPlacement {
+  readonly id: string;
+  readonly vnetId: string;
+  readonly type: VnetGatewayKind;
+  /** per instance (`IN_0`, `IN_1`) its GatewaySubnet address: the next hop VMs get for what that instance learned */
+  readonly instances: readonly { readonly instance: string; readonly address: string }[];
+}
+
 export type EffectiveRouteSource = 'Default' | 'User' | 'VirtualNetworkGateway';
 export type EffectiveRouteState = 'Active' | 'Invalid';
 export type EffectiveNextHopType =

@@ -10,7 +10,13 @@ import { formatPrefix, parsePrefix, prefixContains, prefixesOverlap } from '../l
 import { isReservedInSubnet, parseAddress } from './addresses.js';
 import { SDN_ERROR_CODES as E, SdnError } from './errors.js';
 import type { NetworkState } from './state.js';
-import type { UserRouteTable, Subnet, VirtualNetwork, VirtualNetworkPeering } from './types.js';
+import type {
+  GatewayPlacement,
+  UserRouteTable,
+  Subnet,
+  VirtualNetwork,
+  VirtualNetworkPeering,
+} from './types.js';
 import { GATEWAY_SUBNET, ROUTE_SERVER_SUBNET } from './types.js';
 
 /**
@@ -149,6 +155,8 @@ export function validateVnetDelete(state: NetworkState, vnetId: string): void {
   for (const subnet of state.subnetsOf(vnetId)) validateSubnetDelete(state, subnet.id);
   const peering = state.peeringsTouching(vnetId)[0];
   if (peering) fail(E.IN_USE, `virtual network '${vnetId}' is used by peering '${peering.id}'`, 'id');
+  const gateway = state.gatewaysIn(vnetId)[0];
+  if (gateway) fail(E.IN_USE, `virtual network '${vnetId}' holds gateway '${gateway.id}'`, 'id');
 }
 
 export interface SubnetInput {
@@ -290,17 +298,17 @@ export function validatePeering(
 }
 
 function validateRemoteGateway(state: NetworkState, peering: VirtualNetworkPeering): void {
-  if (!state.routeServerIn(peering.remoteVnetId)) {
+  if (!state.hasBgpSource(peering.remoteVnetId)) {
     fail(
       E.REMOTE_GATEWAY,
       `'${peering.remoteVnetId}' has no route server or gateway to use`,
       'useRemoteGateways',
     );
   }
-  if (state.routeServerIn(peering.localVnetId)) {
+  if (state.hasBgpSource(peering.localVnetId)) {
     fail(
       E.REMOTE_GATEWAY,
-      `'${peering.localVnetId}' has its own route server and cannot use a remote one`,
+      `'${peering.localVnetId}' has its own route server or gateway and cannot use a remote one`,
       'useRemoteGateways',
     );
   }
@@ -376,8 +384,40 @@ export function validateRouteServerAttach(state: NetworkState, id: string, vnetI
 
 export function validateRouteServerDetach(state: NetworkState, id: string): void {
   const rs = state.routeServers.get(id) ?? fail(E.NOT_FOUND, `route server '${id}' does not exist`, 'id');
-  const user = state
-    .peeringsTouching(rs.vnetId)
-    .find((p) => p.remoteVnetId === rs.vnetId && p.useRemoteGateways);
-  if (user) fail(E.IN_USE, `peering '${user.id}' uses route server '${id}' as remote gateway`, 'id');
+  refuseLastRemoteGateway(state, rs.vnetId, id, `route server '${id}'`);
+}
+
+/**
+ * A VNet whose gateways or route server a spoke uses (useRemoteGateways)
+ * keeps at least one of them: the last cannot go while the peering does.
+ */
+function refuseLastRemoteGateway(state: NetworkState, vnetId: string, leaving: string, what: string): void {
+  const others =
+    (state.routeServerIn(vnetId) !== undefined && state.routeServerIn(vnetId)!.id !== leaving) ||
+    state.gatewaysIn(vnetId).some((g) => g.id !== leaving);
+  if (others) return;
+  const user = state.peeringsTouching(vnetId).find((p) => p.remoteVnetId === vnetId && p.useRemoteGateways);
+  if (user) fail(E.IN_USE, `peering '${user.id}' uses ${what} as remote gateway`, 'id');
+}
+
+export function validateGatewayAttach(state: NetworkState, placement: GatewayPlacement): void {
+  requireNew(state.gateways.has(placement.id), 'virtual network gateway', placement.id);
+  requireVnet(state, placement.vnetId);
+  const usesRemote = state.peeringsFrom(placement.vnetId).find((p) => p.useRemoteGateways);
+  if (usesRemote)
+    fail(
+      E.REMOTE_GATEWAY,
+      `'${placement.vnetId}' uses remote gateways over peering '${usesRemote.id}'`,
+      'vnetId',
+    );
+  for (const { address } of placement.instances) {
+    if (parseAddress(address)?.family !== 4)
+      fail(E.INVALID_ADDRESS, `gateway instance address '${address}' is not an IPv4 address`, 'instances');
+  }
+}
+
+export function validateGatewayDetach(state: NetworkState, id: string): void {
+  const gateway =
+    state.gateways.get(id) ?? fail(E.NOT_FOUND, `virtual network gateway '${id}' does not exist`, 'id');
+  refuseLastRemoteGateway(state, gateway.vnetId, id, `virtual network gateway '${id}'`);
 }
