@@ -7,6 +7,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Prefix } from '../lib/prefix.js';
+import { ROUTE_SERVER_ERROR_CODES as E } from './errors.js';
 import type { EffectiveRouteRow } from './network-interfaces.js';
 import {
   harness,
@@ -231,5 +232,70 @@ describe('gateway speakers', () => {
       await h.service.resources.ipConfigurations.delete(ipConfigId('rs'))
     ).applied;
     await until(() => runtime.links.size === 0);
+  });
+
+  it('programs what a gateway learns without a route server, in the hub and the spokes using it, and keeps it when one is placed', async () => {
+    await connectBranch();
+    const learn = (instance: string, nextHops: string[] | null) =>
+      runtime.inject({
+        routeServerId: gatewayId('vpngw'),
+        instance,
+        changes: [{ prefix: BRANCH, route: nextHops === null ? null : { nextHops } }],
+      });
+    learn('IN_0', ['192.168.10.1']);
+    learn('IN_1', ['192.168.10.1']);
+    const viaGateway = ['192.168.10.0/24 10.0.255.4', '192.168.10.0/24 10.0.255.5'];
+    expect(await gatewayRows(nicId('vm'))).toEqual(viaGateway);
+
+    await h.service.resources.virtualNetworks.put(vnetId('spoke'), {
+      addressPrefixes: ['10.1.0.0/16'],
+      subnets: [{ name: 'app', addressPrefix: '10.1.0.0/24' }],
+    });
+    await h.service.resources.virtualNetworkPeerings.put(`${vnetId('hub')}/virtualNetworkPeerings/to-spoke`, {
+      remoteVirtualNetworkId: vnetId('spoke'),
+      allowGatewayTransit: true,
+    });
+    await (
+      await h.service.resources.virtualNetworkPeerings.put(
+        `${vnetId('spoke')}/virtualNetworkPeerings/to-hub`,
+        {
+          remoteVirtualNetworkId: vnetId('hub'),
+          useRemoteGateways: true,
+        },
+      )
+    ).applied;
+    await h.service.resources.networkInterfaces.put(nicId('spoke-vm'), {
+      subnetId: subnetId('spoke', 'app'),
+    });
+    expect(await gatewayRows(nicId('spoke-vm'))).toEqual(viaGateway);
+    await until(() => spec('vpngw')!.addressSpaces.join() === '10.0.0.0/16,10.1.0.0/16');
+    // the gateway used by the spoke is the hub's last: it cannot go while the peering uses it
+    await expect(h.service.resources.virtualNetworkGateways.delete(gatewayId('vpngw'))).rejects.toMatchObject(
+      {
+        code: E.IN_USE,
+      },
+    );
+
+    await h.service.resources.virtualHubs.put(hubId('rs'), {});
+    await (
+      await h.service.resources.ipConfigurations.put(ipConfigId('rs'), {
+        subnetId: subnetId('hub', 'RouteServerSubnet'),
+      })
+    ).applied;
+    expect(await gatewayRows(nicId('vm'))).toEqual(viaGateway);
+    runtime.inject({
+      routeServerId: hubId('rs'),
+      instance: 'IN_0',
+      changes: [{ prefix: BRANCH, route: { nextHops: ['10.0.255.4'] } }],
+    });
+    expect(await gatewayRows(nicId('spoke-vm'))).toEqual(['192.168.10.0/24 10.0.255.4']);
+    // an instance of the gateway stopping is withdrawn from its layer, hidden here by the route server's
+    runtime.inject({ routeServerId: gatewayId('vpngw'), instance: 'IN_1', changes: [], withdrawAll: true });
+    await (
+      await h.service.resources.ipConfigurations.delete(ipConfigId('rs'))
+    ).applied;
+    expect(await gatewayRows(nicId('vm'))).toEqual(['192.168.10.0/24 10.0.255.4']);
+    learn('IN_0', null);
+    expect(await gatewayRows(nicId('spoke-vm'))).toEqual([]);
   });
 });

@@ -7,9 +7,15 @@
  * - an ExpressRoute gateway speaks for Microsoft's edge: AS 12076 on the
  *   second address of the circuit peering's primary and secondary /30, peering
  *   with the on-prem router on the first (docs/azure-behaviour.md §4.1, §4.5).
- * Both advertise the address spaces the VNet's route server advertises (the
- * VNet's and the spokes' served through gateway transit), or the VNet's own
- * without a route server.
+ * Both advertise the VNet's address spaces and the spokes' that use its
+ * gateways or route server (gateway transit): the route server's when there
+ * is one, else the gateways' own view of the VNet (src/sdn/gateway-input.ts).
+ *
+ * What a gateway's engines inject reaches the VMs through the gateway's
+ * binding in the virtual network model (runtime-link.ts): next hop the
+ * instance's GatewaySubnet address, source VirtualNetworkGateway, with or
+ * without a route server in the VNet (docs/gateways.md, "Gateway routes in
+ * the VNet").
  *
  * With a route server in the VNet, each instance of the gateway is linked
  * internally with each instance of the route server (four links,
@@ -17,18 +23,18 @@
  * The route server's engine learns what the gateway learned, NEXT_HOP the
  * gateway instance's GatewaySubnet address, and decides between gateway and
  * NVA routes by hub routing preference (src/rib/decision.ts); what reaches
- * the VMs is its decision (source VirtualNetworkGateway,
- * docs/azure-behaviour.md §1.6). Branch-to-branch decides what crosses to
- * the NVAs and to the other gateway (src/policy/export-rules.ts). What a
- * gateway learned before the route server is placed reaches the VMs once
- * the links are up (its engine re-sends its table).
+ * the VMs is its decision for every prefix it has (source
+ * VirtualNetworkGateway, docs/azure-behaviour.md §1.6), the gateways' own
+ * routes for the others (src/sdn/bgp-sources.ts). Branch-to-branch decides
+ * what crosses to the NVAs and to the other gateway
+ * (src/policy/export-rules.ts).
  *
  * `sync` compares what a gateway should run with what runs and asks the
  * runtime for the difference: new or removed peers are added or removed
  * (other sessions stay up); a changed address or ASN restarts the speaker.
  */
 import { formatIpv4, formatPrefix, parsePrefix } from '../lib/prefix.js';
-import type { RouteServerBinding } from '../sdn/index.js';
+import type { GatewayBinding, RouteServerBinding } from '../sdn/index.js';
 import {
   BgpRuntimeError,
   type BgpRuntime,
@@ -114,12 +120,15 @@ function internalLinks(core: ServiceCore, gateway: GatewayRecord): InternalLinkS
   return links;
 }
 
+/** What tells a gateway's speaker the spaces to advertise: the route server's binding, else the gateway's own. */
+type SpacesSource = RouteServerBinding | GatewayBinding;
+
+function spacesSource(core: ServiceCore, gateway: GatewayRecord): SpacesSource | undefined {
+  return servingBinding(core, gateway) ?? core.model.gateway(idKey(gateway.id));
+}
+
 function vnetSpaces(core: ServiceCore, gateway: GatewayRecord): string[] {
-  const binding = servingBinding(core, gateway);
-  if (binding !== undefined) return binding.advertisedAddressSpaces().map(formatPrefix);
-  const subnet = core.index.get(gateway.body.subnetId, TYPES.subnet);
-  const vnet = subnet && core.index.get(subnet.parentId!, TYPES.virtualNetwork);
-  return vnet === undefined ? [] : [...vnet.body.addressPrefixes];
+  return spacesSource(core, gateway)?.advertisedAddressSpaces().map(formatPrefix) ?? [];
 }
 
 /** The on-prem routers a gateway peers with, one per BGP-enabled connection (by connection id). */
@@ -192,7 +201,7 @@ interface Running {
   spec: RouteServerRuntimeSpec;
   /** the internal links up with the route server, by id */
   links: Map<string, InternalLinkSpec>;
-  binding: RouteServerBinding | undefined;
+  binding: SpacesSource | undefined;
   stopFollowing: (() => void) | undefined;
 }
 
@@ -240,7 +249,7 @@ export class GatewaySpeakers {
     for (const [key, running] of this.running) {
       const gateway = this.core.index.get(running.spec.routeServerId, TYPES.virtualNetworkGateway);
       if (gateway === undefined) continue;
-      this.attach(running, servingBinding(this.core, gateway));
+      this.attach(running, spacesSource(this.core, gateway));
       this.runtime
         .setAddressSpaces(running.spec.routeServerId, vnetSpaces(this.core, gateway))
         .catch((e: unknown) => {
@@ -296,7 +305,7 @@ export class GatewaySpeakers {
   private async start(key: string, gateway: GatewayRecord, spec: RouteServerRuntimeSpec): Promise<void> {
     const running: Running = { spec, links: new Map(), binding: undefined, stopFollowing: undefined };
     this.running.set(key, running);
-    this.attach(running, servingBinding(this.core, gateway));
+    this.attach(running, spacesSource(this.core, gateway));
     const outcome = await this.runtime.startRouteServer(spec, { tolerateBindFailure: true });
     if (!outcome.running) {
       this.running.delete(key);
@@ -313,8 +322,8 @@ export class GatewaySpeakers {
     await this.runtime.stopRouteServer(running.spec.routeServerId);
   }
 
-  /** Follows the address spaces of the route server binding of the gateway's VNet. */
-  private attach(running: Running, binding: RouteServerBinding | undefined): void {
+  /** Follows the address spaces of the route server binding of the gateway's VNet, or of the gateway's own. */
+  private attach(running: Running, binding: SpacesSource | undefined): void {
     if (running.binding === binding) return;
     running.stopFollowing?.();
     running.binding = binding;

@@ -16,6 +16,7 @@ import { parsePrefix } from '../lib/prefix.js';
 import { MICROSOFT_EDGE_ASN, peeringAddresses } from './gateway-runtime.js';
 import { canonicalIp, firstFreeIpv4 } from './addresses.js';
 import {
+  applyToModel,
   canonicalPrefix,
   checkWriteConditions,
   deleteRecord,
@@ -41,6 +42,7 @@ import type {
 import { describe, parentIdOfList, scopeOfList } from './resource-descriptor.js';
 import { trackedBody } from './tracked-rules.js';
 import {
+  INSTANCE_IDS,
   ROUTE_SERVER_ASN,
   type CircuitPeeringResource,
   type CircuitPeeringResourceInput,
@@ -140,6 +142,26 @@ function syncSpeakers(core: ServiceCore, mutation: Mutation, gatewayIds: readonl
 /** The gateways whose connections name `id` (a VPN site or a circuit). */
 function gatewaysConnectedTo(core: ServiceCore, id: string): string[] {
   return [...new Set(connectionsNaming(core, id).map((c) => c.body.virtualNetworkGatewayId))];
+}
+
+/** The gateway as the virtual network model places it: its VNet and its instances' addresses. */
+function placementOf(id: string, body: VirtualNetworkGatewayBody) {
+  return {
+    id: idKey(id),
+    vnetId: idKey(parentIdOf(body.subnetId)),
+    type: body.gatewayType,
+    instances: body.instanceAddresses.map((address, i) => ({ instance: INSTANCE_IDS[i]!, address })),
+  };
+}
+
+/**
+ * At start, before the peerings (a spoke may use the gateways): places each
+ * stored gateway in the model, so what it learns reaches the VMs
+ * (docs/gateways.md, "Gateway routes in the VNet").
+ */
+export function placeGateways(core: ServiceCore): void {
+  for (const gateway of core.index.ofType(TYPES.virtualNetworkGateway))
+    core.model.attachGateway(placementOf(gateway.id, gateway.body));
 }
 
 /** At start, once route servers run: each stored gateway with a BGP neighbour starts its speaker. */
@@ -330,6 +352,15 @@ function putGateway(
       checkWriteConditions(existing, options);
       const body = gatewayBody(core, id, existing, input);
       const name = existing?.name ?? nameFromId(id);
+      if (existing === undefined) {
+        const placement = placementOf(id, body);
+        applyToModel(
+          mutation,
+          () => core.model.attachGateway(placement),
+          () => core.model.detachGateway(placement.id),
+          (field) => (field === 'vnetId' ? subnetPath(0) : ''),
+        );
+      }
       mutation.put({ id: existing?.id ?? id, type: TYPES.virtualNetworkGateway, name, body }, options);
       syncSpeakers(core, mutation, [existing?.id ?? id]);
       return () => ({
@@ -715,7 +746,7 @@ function getAs<T extends Parameters<ServiceCore['index']['get']>[1], V>(
 function deleteSimple(
   core: ServiceCore,
   id: string,
-  type: typeof TYPES.virtualNetworkGateway | typeof TYPES.localNetworkGateway,
+  type: typeof TYPES.localNetworkGateway,
   what: string,
   options: WriteOptions,
 ): Promise<DeleteResult> {
@@ -743,7 +774,16 @@ export function gatewayResources(core: ServiceCore) {
         listTop(core, TYPES.virtualNetworkGateway, scopeOfList(within), cursor, gatewayView),
       put: (id, input, options) => putGateway(core, id, input, options),
       delete: (id, options = {}) =>
-        deleteSimple(core, id, TYPES.virtualNetworkGateway, 'virtual network gateway', options),
+        deleteRecord(core, id, TYPES.virtualNetworkGateway, options, (mutation, existing) => {
+          refuseWhileConnected(core, existing.id, `virtual network gateway '${existing.name}'`);
+          const placement = placementOf(existing.id, existing.body);
+          applyToModel(
+            mutation,
+            () => core.model.detachGateway(placement.id),
+            () => core.model.attachGateway(placement),
+          );
+          mutation.delete(existing.id, options);
+        }),
       actions: {},
       toInput: virtualNetworkGatewayInput,
       present: presentVirtualNetworkGateway,

@@ -2,9 +2,9 @@
  * Connects the virtual network model to the BGP runtime (src/runtime), whose
  * interface is plain data:
  * - the routes the runtime's instances inject reach the route server's
- *   binding in the model (batches for a route server that is no longer
- *   placed are dropped); when an instance fails, everything it injected is
- *   withdrawn;
+ *   binding in the model, or the gateway's for a gateway's speaker
+ *   (docs/gateways.md); batches for one that is no longer placed are
+ *   dropped; when an instance fails, everything it injected is withdrawn;
  * - a route server starts with its binding's advertised address spaces, and
  *   every later change of them is sent to the runtime.
  */
@@ -31,6 +31,13 @@ export class RuntimeLink {
   ) {
     this.unsubscribe = runtime.onInjectedRoutes((routes) => {
       const { routeServerId, instance } = routes;
+      const gateway = this.model.gateway(idKey(routeServerId));
+      if (gateway !== undefined) {
+        if (routes.withdrawAll === true) gateway.withdrawInstance(instance);
+        else if (routes.batch !== undefined) gateway.applyInjectedRoutes(instance, routes.batch);
+        else gateway.applyRouteChanges(instance, routes.changes);
+        return;
+      }
       const binding = this.model.routeServer(idKey(routeServerId));
       if (binding === undefined) return;
       if (routes.withdrawAll === true) {

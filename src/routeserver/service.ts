@@ -72,16 +72,24 @@ function loadStored<T extends keyof typeof TYPES>(core: ServiceCore, kind: T) {
 
 /**
  * The route servers with their own records, the VNets, their
- * RouteServerSubnets (no route table and no NIC there) and the peerings,
- * whose address spaces they advertise; returns the subnets it loaded.
+ * RouteServerSubnets (no route table and no NIC there), the VNet gateways
+ * and the peerings, whose address spaces they advertise; returns the
+ * subnets it loaded.
  */
 async function loadWhatBgpNeeds(core: ServiceCore): Promise<Stored<typeof TYPES.subnet>[]> {
-  for (const kind of ['publicIpAddress', 'routeServer', 'ipConfiguration', 'bgpConnection'] as const)
+  for (const kind of [
+    'publicIpAddress',
+    'routeServer',
+    'ipConfiguration',
+    'bgpConnection',
+    'virtualNetworkGateway',
+  ] as const)
     await loadStored(core, kind);
   network.loadVirtualNetworks(core, await loadStored(core, 'virtualNetwork'));
   const hosting = await routeServers.loadRouteServerSubnets(core);
   network.loadSubnets(core, hosting);
   routeServers.placeRouteServers(core);
+  gateways.placeGateways(core);
   network.loadPeerings(core, await loadStored(core, 'peering'));
   return hosting;
 }
@@ -97,13 +105,7 @@ async function loadTheRest(core: ServiceCore, loadedSubnets: ReadonlySet<string>
     subnets.filter((subnet) => !loadedSubnets.has(subnet.id)),
   );
   nics.loadNetworkInterfaces(core, await loadStored(core, 'networkInterface'));
-  for (const kind of [
-    'virtualNetworkGateway',
-    'localNetworkGateway',
-    'expressRouteCircuit',
-    'circuitPeering',
-    'connection',
-  ] as const)
+  for (const kind of ['localNetworkGateway', 'expressRouteCircuit', 'circuitPeering', 'connection'] as const)
     await loadStored(core, kind);
 }
 
