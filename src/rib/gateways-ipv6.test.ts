@@ -53,8 +53,8 @@ function linkWithIpv6(
   const id = `${seenByA.address}~${seenByB.address}`;
   const intoA = new InternalLinkReceiver(a, id);
   const intoB = new InternalLinkReceiver(b, id);
-  a.peerUp(id, withIpv6(internalPeerInfo(seenByA)), new InternalLinkSender((m) => intoB.receive(m)));
-  b.peerUp(id, withIpv6(internalPeerInfo(seenByB)), new InternalLinkSender((m) => intoA.receive(m)));
+  a.peerUp(id, withIpv6(internalPeerInfo(seenByA)), new InternalLinkSender((m, g) => intoB.receive(m, g)));
+  b.peerUp(id, withIpv6(internalPeerInfo(seenByB)), new InternalLinkSender((m, g) => intoA.receive(m, g)));
   return id;
 }
 

@@ -30,7 +30,7 @@ function link(a: RouteEngine, seenByA: InternalLinkPeer, b: RouteEngine, seenByB
   const intoB = new InternalLinkReceiver(b, id);
   const output = (into: InternalLinkReceiver) => ({
     send: (messages: Buffer[]) => {
-      into.receive(messages);
+      into.receive(messages, 0);
       return true;
     },
     onDrain: () => undefined,

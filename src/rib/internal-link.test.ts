@@ -56,20 +56,31 @@ describe('internal link sender', () => {
     expect(transmitted).toHaveLength(2); // what was sent with the false answer is transmitted too
     let drained = 0;
     sender.onDrain(() => drained++);
-    sender.acknowledge(40);
+    sender.acknowledge(40, 0);
     expect(drained).toBe(0); // 60 in flight: above half the window
-    sender.acknowledge(10);
+    sender.acknowledge(10, 0);
     expect(drained).toBe(1);
-    sender.acknowledge(10);
+    sender.acknowledge(10, 0);
     expect(drained).toBe(1);
     expect(sender.bytesInFlight).toBe(40);
   });
 
   it('never counts below zero (an acknowledgement from before the link came up again)', () => {
     const sender = new InternalLinkSender(() => undefined, 100);
-    sender.acknowledge(500);
+    sender.acknowledge(500, 0);
     expect(sender.bytesInFlight).toBe(0);
     expect(sender.send([Buffer.alloc(99)])).toBe(true);
+  });
+
+  it('tags what it transmits with its generation and drops an acknowledgement of another generation', () => {
+    const generations: number[] = [];
+    const sender = new InternalLinkSender((_messages, generation) => generations.push(generation), 100, 3);
+    expect(sender.send([Buffer.alloc(80)])).toBe(true);
+    expect(generations).toEqual([3]);
+    sender.acknowledge(80, 2); // the link's previous incarnation: not what this one sent
+    expect(sender.bytesInFlight).toBe(80);
+    sender.acknowledge(80, 3);
+    expect(sender.bytesInFlight).toBe(0);
   });
 
   it('refuses a window that is not positive', () => {
@@ -84,7 +95,7 @@ describe('internal link receiver', () => {
     const acknowledged: number[] = [];
     const receiver = new InternalLinkReceiver(rs.engine, LINK, (bytes) => acknowledged.push(bytes));
     const updates = encodedUpdates(5);
-    receiver.receive(updates);
+    receiver.receive(updates, 0);
     expect(receiver.heldMessages).toBe(3);
     expect(acknowledged).toEqual([updates[0]!.length + updates[1]!.length]);
 
@@ -101,10 +112,32 @@ describe('internal link receiver', () => {
     const acknowledged: number[] = [];
     const receiver = new InternalLinkReceiver(rs.engine, LINK, (bytes) => acknowledged.push(bytes));
     const [update] = encodedUpdates(1);
-    receiver.receive([update!.subarray(0, 10)]);
+    receiver.receive([update!.subarray(0, 10)], 0);
     expect(acknowledged).toEqual([]);
-    receiver.receive([update!.subarray(10)]);
+    receiver.receive([update!.subarray(10)], 0);
     expect(acknowledged).toEqual([update!.length]);
+  });
+});
+
+describe('internal link generations', () => {
+  it('drops UPDATEs an earlier incarnation of the link sent that arrive after the link came up again', () => {
+    const rs = slowEngine({ localAddress: RS, spaces: ['10.0.0.0/16'] });
+    const [stale, fresh] = [encodedUpdates(1), encodedUpdates(2).slice(1)];
+    // generation 1: up, then reset by its owner while an UPDATE was on its way
+    rs.engine.peerUp(LINK, internalPeerInfo(GATEWAY_PEER), { send: () => true, onDrain: () => undefined });
+    const first = new InternalLinkReceiver(rs.engine, LINK, () => undefined, 1);
+    first.close();
+    rs.engine.peerDown(LINK);
+    // generation 2: the link is up again, the old UPDATE arrives, then the new one
+    rs.engine.peerUp(LINK, internalPeerInfo(GATEWAY_PEER), { send: () => true, onDrain: () => undefined });
+    const acknowledged: number[] = [];
+    const second = new InternalLinkReceiver(rs.engine, LINK, (bytes) => acknowledged.push(bytes), 2);
+    second.receive(stale, 1);
+    second.receive(fresh, 2);
+    rs.runSlices();
+    expect(rs.engine.learnedRoutes(LINK).map((route) => route.network)).toEqual(['172.16.0.1/32']);
+    expect(acknowledged).toEqual([fresh[0]!.length]);
+    second.close();
   });
 });
 
@@ -123,11 +156,11 @@ describe('a link between a busy and a slow engine', () => {
       ...(options.outputLagLimit !== undefined ? { outputLagLimit: options.outputLagLimit } : {}),
     });
     const toRouteServer = new InternalLinkSender(
-      (messages) => intoRouteServer.receive(messages),
+      (messages, generation) => intoRouteServer.receive(messages, generation),
       options.window,
     );
-    const intoRouteServer = new InternalLinkReceiver(rs.engine, LINK, (bytes) =>
-      toRouteServer.acknowledge(bytes),
+    const intoRouteServer = new InternalLinkReceiver(rs.engine, LINK, (bytes, generation) =>
+      toRouteServer.acknowledge(bytes, generation),
     );
     const intoGateway = new InternalLinkReceiver(vpn.engine, LINK);
     const flow = { maxInFlight: 0, largestSend: 0, refused: 0 };
@@ -145,7 +178,7 @@ describe('a link between a busy and a slow engine', () => {
     vpn.engine.peerUp(LINK, internalPeerInfo(ROUTE_SERVER_PEER), toRouteServer);
     rs.engine.peerUp(LINK, internalPeerInfo(GATEWAY_PEER), {
       send: (messages) => {
-        intoGateway.receive(messages);
+        intoGateway.receive(messages, 0);
         return true;
       },
       onDrain: () => undefined,

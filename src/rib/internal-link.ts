@@ -26,6 +26,13 @@
  * past it the engine asks for the link to be closed, and its owner resets
  * the link (both ends down, then up: each sends its whole table again).
  *
+ * Generations: each time its owner brings a link up (again) it gives both
+ * ends a new generation number; the sender tags what it transmits and the
+ * receiver what it acknowledges with its generation, and each end drops what
+ * carries another: bytes or an acknowledgement of an earlier incarnation of
+ * the link, still on their way when it was reset, would otherwise reach the
+ * new one (stale UPDATEs in the fresh Adj-RIB-In, a window counted wrong).
+ *
  * Both ends encode with 4-octet AS numbers (RFC 6793) and IPv4 unicast only.
  */
 import { BASE_CONTEXT, decode, MessageFramer } from '../bgp/codec/index.js';
@@ -72,8 +79,11 @@ export class InternalLinkSender implements PeerOutput {
   private drainCallbacks: (() => void)[] = [];
 
   constructor(
-    private readonly transmit: (messages: Buffer[]) => void,
+    /** hands the messages to the owner, tagged with this end's generation */
+    private readonly transmit: (messages: Buffer[], generation: number) => void,
     readonly windowBytes: number = INTERNAL_LINK_WINDOW_BYTES,
+    /** this incarnation of the link (its owner's number) */
+    readonly generation = 0,
   ) {
     if (!(windowBytes >= 1))
       throw new RibError(RIB_ERROR_CODES.INVALID_OPTION, 'an internal link window must be positive');
@@ -87,7 +97,7 @@ export class InternalLinkSender implements PeerOutput {
   /** Transmits the messages; false from the window on (they are transmitted all the same). */
   send(messages: Buffer[]): boolean {
     for (const message of messages) this.unacknowledged += message.length;
-    this.transmit(messages);
+    this.transmit(messages, this.generation);
     return this.unacknowledged < this.windowBytes;
   }
 
@@ -95,9 +105,13 @@ export class InternalLinkSender implements PeerOutput {
     this.drainCallbacks.push(callback);
   }
 
-  /** The other end's engine took `bytes`; at half the window the engine may write again. */
-  acknowledge(bytes: number): void {
-    // an acknowledgement of an earlier incarnation of the link may arrive after it came up again
+  /**
+   * The other end's engine took `bytes` of what generation `generation`
+   * sent; at half the window the engine may write again. An acknowledgement
+   * of another generation is dropped.
+   */
+  acknowledge(bytes: number, generation: number): void {
+    if (generation !== this.generation) return;
     this.unacknowledged = Math.max(0, this.unacknowledged - bytes);
     if (this.unacknowledged > this.windowBytes >> 1 || this.drainCallbacks.length === 0) return;
     const callbacks = this.drainCallbacks;
@@ -127,7 +141,10 @@ export class InternalLinkReceiver {
   constructor(
     private readonly engine: RouteEngine,
     private readonly peer: PeerId,
-    private readonly acknowledge: (bytes: number) => void = () => undefined,
+    /** tells the owner what the engine took, tagged with this end's generation */
+    private readonly acknowledge: (bytes: number, generation: number) => void = () => undefined,
+    /** this incarnation of the link (its owner's number) */
+    readonly generation = 0,
   ) {
     this.stopListening = engine.onReadResumed((resumed) => {
       if (resumed !== peer || !this.paused) return;
@@ -141,7 +158,9 @@ export class InternalLinkReceiver {
     return this.held.length - this.head;
   }
 
-  receive(chunks: readonly Uint8Array[]): void {
+  /** Takes what the other end sent in generation `generation`; drops what an earlier incarnation sent. */
+  receive(chunks: readonly Uint8Array[], generation: number): void {
+    if (generation !== this.generation) return;
     for (const chunk of chunks) {
       const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
       for (const message of this.framer.push(bytes)) {
@@ -172,6 +191,6 @@ export class InternalLinkReceiver {
       this.held.length = 0;
       this.head = 0;
     }
-    if (taken > 0) this.acknowledge(taken);
+    if (taken > 0) this.acknowledge(taken, this.generation);
   }
 }

@@ -38,9 +38,9 @@ interface InstanceHandleEvents {
   /** the worker failed: everything it injected is gone */
   withdrawAll(): void;
   /** UPDATEs for the other end of an internal link */
-  linkSend?(linkId: string, messages: readonly Uint8Array[]): void;
+  linkSend?(linkId: string, messages: readonly Uint8Array[], generation: number): void;
   /** bytes of the other end of an internal link this instance's engine took */
-  linkAcknowledged?(linkId: string, bytes: number): void;
+  linkAcknowledged?(linkId: string, bytes: number, generation: number): void;
   /** the other end of an internal link fell too far behind: reset the link */
   linkReset?(linkId: string): void;
   /** the instance listens again after a failure (its internal links are up again on its side) */
@@ -178,10 +178,10 @@ export class InstanceHandle {
         this.events.routes(new RouteBatchView(report.batch));
         return;
       case 'link-send':
-        this.events.linkSend?.(report.linkId, report.messages);
+        this.events.linkSend?.(report.linkId, report.messages, report.generation);
         return;
       case 'link-ack':
-        this.events.linkAcknowledged?.(report.linkId, report.bytes);
+        this.events.linkAcknowledged?.(report.linkId, report.bytes, report.generation);
         return;
       case 'link-reset':
         this.events.linkReset?.(report.linkId);

@@ -63,16 +63,21 @@ export class InstanceHost {
         });
         return undefined;
       case 'link-up':
-        this.running?.linkUp(command.linkId, command.peer, this.transport(command.linkId));
+        this.running?.linkUp(
+          command.linkId,
+          command.peer,
+          this.transport(command.linkId),
+          command.generation,
+        );
         return undefined;
       case 'link-down':
         this.running?.linkDown(command.linkId);
         return undefined;
       case 'link-receive':
-        this.running?.linkReceive(command.linkId, command.messages);
+        this.running?.linkReceive(command.linkId, command.messages, command.generation);
         return undefined;
       case 'link-ack':
-        this.running?.linkAcknowledged(command.linkId, command.bytes);
+        this.running?.linkAcknowledged(command.linkId, command.bytes, command.generation);
         return undefined;
       case 'spaces':
         this.addressSpaces.set(command.addressSpaces);
@@ -123,7 +128,7 @@ export class InstanceHost {
     // RFC 4724 §3: the peers configured at start get the Restart State bit in our first OPEN
     for (const peer of spec.peers) await this.configure(peer, true);
     for (const link of spec.links ?? [])
-      this.running.linkUp(link.linkId, link.peer, this.transport(link.linkId));
+      this.running.linkUp(link.linkId, link.peer, this.transport(link.linkId), link.generation);
     return this.running.speaker.port;
   }
 
@@ -163,16 +168,16 @@ export class InstanceHost {
   /** An internal link's end reaches the other end through the main thread (worker-runtime.ts). */
   private transport(linkId: string): InternalLinkTransport {
     return {
-      send: (messages) => this.linkSend(linkId, messages),
-      acknowledge: (bytes) => this.report({ type: 'link-ack', linkId, bytes }),
+      send: (messages, generation) => this.linkSend(linkId, messages, generation),
+      acknowledge: (bytes, generation) => this.report({ type: 'link-ack', linkId, bytes, generation }),
       reset: () => this.report({ type: 'link-reset', linkId }),
     };
   }
 
-  private linkSend(linkId: string, messages: Buffer[]): void {
+  private linkSend(linkId: string, messages: Buffer[], generation: number): void {
     const copies = messages.map((message) => Uint8Array.from(message));
     this.report(
-      { type: 'link-send', linkId, messages: copies },
+      { type: 'link-send', linkId, messages: copies, generation },
       copies.map((copy) => copy.buffer),
     );
   }

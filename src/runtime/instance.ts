@@ -75,8 +75,9 @@ interface RouteServerInstanceOptions {
 
 /** How an internal link's end reaches the other end, through the link's owner. */
 export interface InternalLinkTransport {
-  readonly send: (messages: Buffer[]) => void;
-  readonly acknowledge: (bytes: number) => void;
+  /** the generation tags: src/rib/internal-link.ts */
+  readonly send: (messages: Buffer[], generation: number) => void;
+  readonly acknowledge: (bytes: number, generation: number) => void;
   readonly reset: () => void;
 }
 
@@ -266,11 +267,11 @@ export class RouteServerInstance {
    * `transport.acknowledge`, and `transport.reset` asks the owner to reset
    * the link when the other end fell too far behind (src/rib/internal-link.ts).
    */
-  linkUp(linkId: string, peer: InternalLinkPeer, transport: InternalLinkTransport): void {
+  linkUp(linkId: string, peer: InternalLinkPeer, transport: InternalLinkTransport, generation: number): void {
     this.links.get(linkId)?.receiver.close();
-    const sender = new InternalLinkSender(transport.send);
+    const sender = new InternalLinkSender(transport.send, undefined, generation);
     this.engine.peerUp(linkId, internalPeerInfo(peer), sender);
-    const receiver = new InternalLinkReceiver(this.engine, linkId, transport.acknowledge);
+    const receiver = new InternalLinkReceiver(this.engine, linkId, transport.acknowledge, generation);
     this.links.set(linkId, { sender, receiver, reset: transport.reset });
   }
 
@@ -280,14 +281,14 @@ export class RouteServerInstance {
     this.engine.peerDown(linkId);
   }
 
-  /** UPDATEs from the other end of a link that is up here; ignored otherwise. */
-  linkReceive(linkId: string, messages: readonly Uint8Array[]): void {
-    this.links.get(linkId)?.receiver.receive(messages);
+  /** UPDATEs from the other end of a link that is up here; ignored otherwise, or when of another generation. */
+  linkReceive(linkId: string, messages: readonly Uint8Array[], generation: number): void {
+    this.links.get(linkId)?.receiver.receive(messages, generation);
   }
 
-  /** The other end's engine took `bytes` of what this end sent on the link. */
-  linkAcknowledged(linkId: string, bytes: number): void {
-    this.links.get(linkId)?.sender.acknowledge(bytes);
+  /** The other end's engine took `bytes` of what this end sent on the link (in `generation`). */
+  linkAcknowledged(linkId: string, bytes: number, generation: number): void {
+    this.links.get(linkId)?.sender.acknowledge(bytes, generation);
   }
 
   /**

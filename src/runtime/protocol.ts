@@ -53,7 +53,12 @@ export interface InstanceStartSpec {
   /** a gateway's speaker: this instance's GatewaySubnet address */
   readonly internalNextHop?: string;
   /** the internal links of this instance (brought up again after a restart) */
-  readonly links?: readonly { readonly linkId: string; readonly peer: InternalPeer }[];
+  readonly links?: readonly {
+    readonly linkId: string;
+    readonly peer: InternalPeer;
+    /** the link's incarnation (src/rib/internal-link.ts, generations) */
+    readonly generation: number;
+  }[];
   /** BMP export of this instance */
   readonly bmp?: BmpSettings;
 }
@@ -68,10 +73,20 @@ export type InstanceCommand =
   | { readonly op: 'update-peer'; readonly peer: PeerSpec }
   | { readonly op: 'remove-peer'; readonly connectionId: string }
   | { readonly op: 'refresh' }
-  | { readonly op: 'link-up'; readonly linkId: string; readonly peer: InternalPeer }
+  | {
+      readonly op: 'link-up';
+      readonly linkId: string;
+      readonly peer: InternalPeer;
+      readonly generation: number;
+    }
   | { readonly op: 'link-down'; readonly linkId: string }
-  | { readonly op: 'link-receive'; readonly linkId: string; readonly messages: readonly Uint8Array[] }
-  | { readonly op: 'link-ack'; readonly linkId: string; readonly bytes: number }
+  | {
+      readonly op: 'link-receive';
+      readonly linkId: string;
+      readonly messages: readonly Uint8Array[];
+      readonly generation: number;
+    }
+  | { readonly op: 'link-ack'; readonly linkId: string; readonly bytes: number; readonly generation: number }
   | { readonly op: 'learned'; readonly connectionId: string }
   | { readonly op: 'advertised'; readonly connectionId: string }
   | { readonly op: 'statistics' }
@@ -115,9 +130,19 @@ export type InstanceReport =
   | { readonly type: 'failed'; readonly id: number; readonly code?: string; readonly message: string }
   | { readonly type: 'session'; readonly peer: string; readonly state: SessionState }
   | { readonly type: 'routes'; readonly batch: RouteBatch }
-  | { readonly type: 'link-send'; readonly linkId: string; readonly messages: readonly Uint8Array[] }
+  | {
+      readonly type: 'link-send';
+      readonly linkId: string;
+      readonly messages: readonly Uint8Array[];
+      readonly generation: number;
+    }
   /** the bytes of the other end this end's engine took (src/rib/internal-link.ts) */
-  | { readonly type: 'link-ack'; readonly linkId: string; readonly bytes: number }
+  | {
+      readonly type: 'link-ack';
+      readonly linkId: string;
+      readonly bytes: number;
+      readonly generation: number;
+    }
   /** the other end fell too far behind: reset the link at both ends */
   | { readonly type: 'link-reset'; readonly linkId: string }
   | { readonly type: 'diagnostics'; readonly channel: string; readonly message: unknown };

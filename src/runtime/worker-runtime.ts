@@ -86,6 +86,12 @@ export class WorkerRuntime implements BgpRuntime {
   private readonly listeners = new Set<InjectedRoutesListener>();
   /** internal links by id */
   private readonly links = new Map<string, InternalLinkSpec>();
+  /**
+   * each link's current incarnation, new each time both ends are brought up:
+   * an end drops what the other sent in an earlier one (src/rib/internal-link.ts);
+   * kept after a link goes, so a link made again never reuses a number
+   */
+  private readonly generations = new Map<string, number>();
 
   constructor(private readonly options: WorkerRuntimeOptions = {}) {}
 
@@ -105,10 +111,15 @@ export class WorkerRuntime implements BgpRuntime {
             this.publish(running, instance, undefined, true);
             this.linkEndsDown(spec.routeServerId, instance);
           },
-          linkSend: (linkId, messages) =>
-            this.relay(linkId, spec.routeServerId, instance, { op: 'link-receive', linkId, messages }),
-          linkAcknowledged: (linkId, bytes) =>
-            this.relay(linkId, spec.routeServerId, instance, { op: 'link-ack', linkId, bytes }),
+          linkSend: (linkId, messages, generation) =>
+            this.relay(linkId, spec.routeServerId, instance, {
+              op: 'link-receive',
+              linkId,
+              messages,
+              generation,
+            }),
+          linkAcknowledged: (linkId, bytes, generation) =>
+            this.relay(linkId, spec.routeServerId, instance, { op: 'link-ack', linkId, bytes, generation }),
           linkReset: (linkId) => this.resetLink(linkId),
           restarted: () => this.linkEndsUp(spec.routeServerId, instance),
         }),
@@ -159,6 +170,7 @@ export class WorkerRuntime implements BgpRuntime {
       links: this.linksOf(spec.routeServerId, instance).map(({ link, here }) => ({
         linkId: link.linkId,
         peer: here.peer,
+        generation: this.generations.get(link.linkId) ?? 0,
       })),
       ...(this.options.bmp !== undefined && this.options.bmp.collectors.length > 0
         ? { bmp: this.options.bmp }
@@ -171,13 +183,20 @@ export class WorkerRuntime implements BgpRuntime {
   async connectInternal(link: InternalLinkSpec): Promise<void> {
     if (this.links.has(link.linkId)) await this.disconnectInternal(link.linkId);
     this.links.set(link.linkId, link);
-    if (link.ends.every((end) => this.handleOf(end) !== undefined)) {
-      await Promise.all(
-        link.ends.map((end) =>
-          this.handleOf(end)!.tell({ op: 'link-up', linkId: link.linkId, peer: end.peer }),
-        ),
-      );
-    }
+    if (link.ends.every((end) => this.handleOf(end) !== undefined)) await this.bothEndsUp(link);
+  }
+
+  /** Brings both ends of a link up in a new generation (each sends its whole table). */
+  private bothEndsUp(link: InternalLinkSpec): Promise<unknown> {
+    const generation = (this.generations.get(link.linkId) ?? 0) + 1;
+    this.generations.set(link.linkId, generation);
+    return Promise.all(
+      link.ends.map(
+        (end) =>
+          this.handleOf(end)?.tell({ op: 'link-up', linkId: link.linkId, peer: end.peer, generation }) ??
+          Promise.resolve(),
+      ),
+    );
   }
 
   async disconnectInternal(linkId: string): Promise<void> {
@@ -236,12 +255,15 @@ export class WorkerRuntime implements BgpRuntime {
     this.connectInternal(link).catch(() => undefined);
   }
 
-  /** This instance (re)started with its links up: the other ends bring them up again (each re-sends its table). */
+  /**
+   * This instance (re)started with its links up: both ends bring them up
+   * again in a new generation (each re-sends its table; what the other end
+   * received from this one's start, or from before it, is of an older one).
+   */
   private linkEndsUp(routeServerId: string, instance: InstanceId): void {
     for (const { link, there } of this.linksOf(routeServerId, instance)) {
-      this.handleOf(there)
-        ?.tell({ op: 'link-up', linkId: link.linkId, peer: there.peer })
-        .catch(() => undefined);
+      if (this.handleOf(there) === undefined) continue;
+      this.bothEndsUp(link).catch(() => undefined);
     }
   }
 
