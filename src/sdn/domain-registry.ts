@@ -24,7 +24,7 @@ import type { NetworkState } from './state.js';
 import type { BgpRoute, Subnet, UserDefinedRoute } from './types.js';
 
 /** The programmed BGP routes of a hub VNet (route server and/or gateways), undefined when it has none. */
-export type HubLayerLookup = (hubVnetId: string) => PrefixLayer<BgpRoute> | undefined;
+type HubLayerLookup = (hubVnetId: string) => PrefixLayer<BgpRoute> | undefined;
 
 interface DomainReassignment {
   readonly subnetId: string;

@@ -1,7 +1,7 @@
 /**
- * A VNet with a route server, a VPN gateway and an ExpressRoute gateway,
- * configured through the official @azure/arm-network SDK, with real daemons
- * on every side (docs/gateways.md):
+ * A VNet with a VPN gateway and an ExpressRoute gateway, then a route server
+ * too, configured through the official @azure/arm-network SDK, with real
+ * daemons on every side (docs/gateways.md):
  * - the VPN site is FRR, AS 65010 at 192.168.10.1, announcing 192.168.10.0/24
  *   and 10.250.0.0/16 (AS path 65010 65010 65010), peering with the VPN
  *   gateway's two GatewaySubnet addresses;
@@ -10,6 +10,11 @@
  *   peering with Microsoft's edge (AS 12076) at 192.168.255.2;
  * - the SD-WAN NVA is GoBGP, AS 65001 at 10.0.1.4, announcing 10.250.0.0/16,
  *   peering with the route server.
+ * Without a route server: the VM sees the on-prem routes (source
+ * VirtualNetworkGateway, next hop the gateway's addresses, ExpressRoute's
+ * for a prefix both learn), and so does a spoke using the hub's gateways;
+ * the route server placed, they stay (no gap), its decision replacing the
+ * gateways' where it has a route.
  * With branch-to-branch off: the VM sees the routes of all three sources;
  * the on-prem routers see only the VNet's space; the NVA sees no on-prem
  * route. Turned on: the on-prem routers learn the NVA's routes and each
@@ -22,11 +27,11 @@
  */
 import { existsSync, rmSync } from 'node:fs';
 import { get } from 'node:https';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import type { NetworkManagementClient } from '@azure/arm-network';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  createNetworkAndRouteServer,
   effectiveRoutes,
   RESOURCE_GROUP as RG,
   type LifecyclePlan,
@@ -46,6 +51,7 @@ const SITE = { address: '192.168.10.1', asn: 65010, prefix: '192.168.10.0/24' };
 const CONTESTED = '10.250.0.0/16';
 const ER = { address: '192.168.255.1', asn: 65020, prefixes: ['192.168.20.0/24', '10.250.0.0/16'] };
 const NVA = { address: '10.0.1.4', asn: 65001, prefix: '10.250.0.0/16' };
+const SPOKE = { space: '10.1.0.0/16', subnet: '10.1.0.0/24' };
 
 const plan: LifecyclePlan = {
   addressPrefixes: ['10.0.0.0/16'],
@@ -137,8 +143,52 @@ describe('VPN and ExpressRoute gateways with FRR, BIRD and GoBGP', () => {
     await lab?.destroy();
   });
 
-  it('creates the gateways, the VPN site, the circuit and their connections through the SDK', async () => {
-    const { vnet } = await createNetworkAndRouteServer(sdk, plan);
+  /** The VirtualNetworkGateway rows of a NIC's effective routes, per prefix its next hops (sorted). */
+  async function gatewayHops(nic: string): Promise<Map<string, string[]>> {
+    const table = await sdk.networkInterfaces.beginGetEffectiveRouteTableAndWait(RG, nic, POLL);
+    const hops = new Map<string, string[]>();
+    for (const row of table.value ?? []) {
+      if (row.source !== 'VirtualNetworkGateway') continue;
+      for (const prefix of row.addressPrefix ?? [])
+        hops.set(prefix, [...(hops.get(prefix) ?? []), ...(row.nextHopIpAddress ?? [])].sort());
+    }
+    return hops;
+  }
+
+  /** What the VMs get from the gateways alone: the VPN gateway's two instances, ExpressRoute's first (BIRD peers with it). */
+  const ON_PREM: Readonly<Record<string, string[]>> = {
+    [SITE.prefix]: VPN_GW,
+    '192.168.20.0/24': [ER_GW[0]!],
+    // learned from both gateways: ExpressRoute's (docs/gateways.md)
+    [CONTESTED]: [ER_GW[0]!],
+  };
+  const showsOnPrem = (hops: Map<string, string[]>) =>
+    Object.entries(ON_PREM).every(
+      ([prefix, want]) => JSON.stringify(hops.get(prefix)) === JSON.stringify(want),
+    );
+
+  it('without a route server: the gateways, the VPN site and the circuit through the SDK; the VM sees on-prem routes from the gateways', async () => {
+    const vnet = await sdk.virtualNetworks.beginCreateOrUpdateAndWait(
+      RG,
+      'hub',
+      {
+        location: 'local',
+        addressSpace: { addressPrefixes: plan.addressPrefixes },
+        subnets: plan.subnets.map((s) => ({ name: s.name, addressPrefix: s.addressPrefix })),
+      },
+      POLL,
+    );
+    await sdk.networkInterfaces.beginCreateOrUpdateAndWait(
+      RG,
+      'vm',
+      {
+        location: 'local',
+        ipConfigurations: [
+          { name: 'ipconfig1', subnet: { id: vnet.subnets!.find((s) => s.name === plan.vmSubnet)!.id! } },
+        ],
+      },
+      POLL,
+    );
     const gatewaySubnet = { id: vnet.subnets!.find((s) => s.name === 'GatewaySubnet')!.id! };
     const vpn = await sdk.virtualNetworkGateways.beginCreateOrUpdateAndWait(
       RG,
@@ -221,18 +271,154 @@ describe('VPN and ExpressRoute gateways with FRR, BIRD and GoBGP', () => {
       },
       POLL,
     );
-    await Promise.all([site.start(), edge.start(), nva.start()]);
+    await Promise.all([site.start(), edge.start()]);
     await Promise.all([
       ...VPN_GW.map((a) => site.waitEstablished(a, 90_000)),
       edge.waitEstablished(EDGE, 90_000),
-      ...RS.map((a) => nva.waitEstablished(a, 90_000)),
     ]);
+    const established = performance.now();
     for (const name of ['to-branch', 'to-edge']) {
       await wait(`${name} Connected`, async () => {
         const connection = await sdk.virtualNetworkGatewayConnections.get(RG, name);
         return connection.connectionStatus === 'Connected' ? connection : undefined;
       });
     }
+    await wait('on-prem routes from the gateways in the VM', async () =>
+      showsOnPrem(await gatewayHops('vm')) ? true : undefined,
+    );
+    console.log(
+      `gateway routes in the VM ${Math.round(performance.now() - established)} ms after the on-prem sessions ` +
+        `were established (load average ${loadavg()[0]!.toFixed(1)})`,
+    );
+    // the site hears the VNet's space from the VPN gateway
+    expect((await site.waitRoute('10.0.0.0/16', { peer: VPN_GW[0] })).asPath).toEqual([65515]);
+  });
+
+  it('without a route server: a spoke using the hub’s gateways sees the on-prem routes; the site hears its space', async () => {
+    const spoke = await sdk.virtualNetworks.beginCreateOrUpdateAndWait(
+      RG,
+      'spoke',
+      {
+        location: 'local',
+        addressSpace: { addressPrefixes: [SPOKE.space] },
+        subnets: [{ name: 'app', addressPrefix: SPOKE.subnet }],
+      },
+      POLL,
+    );
+    const hubId = (await sdk.virtualNetworks.get(RG, 'hub')).id!;
+    await sdk.virtualNetworkPeerings.beginCreateOrUpdateAndWait(
+      RG,
+      'hub',
+      'to-spoke',
+      { remoteVirtualNetwork: { id: spoke.id! }, allowVirtualNetworkAccess: true, allowGatewayTransit: true },
+      POLL,
+    );
+    await sdk.virtualNetworkPeerings.beginCreateOrUpdateAndWait(
+      RG,
+      'spoke',
+      'to-hub',
+      { remoteVirtualNetwork: { id: hubId }, allowVirtualNetworkAccess: true, useRemoteGateways: true },
+      POLL,
+    );
+    await sdk.networkInterfaces.beginCreateOrUpdateAndWait(
+      RG,
+      'spoke-vm',
+      {
+        location: 'local',
+        ipConfigurations: [{ name: 'ipconfig1', subnet: { id: spoke.subnets![0]!.id! } }],
+      },
+      POLL,
+    );
+    await wait('on-prem routes in the spoke’s VM', async () =>
+      showsOnPrem(await gatewayHops('spoke-vm')) ? true : undefined,
+    );
+    expect((await site.waitRoute(SPOKE.space, { peer: VPN_GW[0] })).asPath).toEqual([65515]);
+  });
+
+  it('a route server placed next to the gateways: the on-prem routes stay in both VMs throughout, then its decision is programmed', async () => {
+    // sample the VMs' tables while the route server comes up: never a gap, never rows of two sources
+    let sampling = true;
+    const samples: Map<string, string[]>[] = [];
+    const sampler = (async () => {
+      while (sampling) {
+        samples.push(await gatewayHops('vm'), await gatewayHops('spoke-vm'));
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })();
+    const placed = performance.now();
+    await sdk.virtualHubs.beginCreateOrUpdateAndWait(
+      RG,
+      'rs',
+      {
+        location: 'local',
+        sku: 'Standard',
+        allowBranchToBranchTraffic: false,
+        hubRoutingPreference: 'ASPath',
+      },
+      POLL,
+    );
+    const hub = await sdk.virtualNetworks.get(RG, 'hub');
+    await sdk.virtualHubIpConfiguration.beginCreateOrUpdateAndWait(
+      RG,
+      'rs',
+      'ipconfig1',
+      { name: 'ipconfig1', subnet: { id: hub.subnets!.find((s) => s.name === 'RouteServerSubnet')!.id! } },
+      POLL,
+    );
+    for (const peer of plan.peers)
+      await sdk.virtualHubBgpConnection.beginCreateOrUpdateAndWait(
+        RG,
+        'rs',
+        peer.name,
+        { peerIp: peer.peerIp, peerAsn: peer.peerAsn },
+        POLL,
+      );
+    await nva.start();
+    await Promise.all(RS.map((a) => nva.waitEstablished(a, 90_000)));
+    // ASPath: the NVA's 10.250.0.0/16 (65001) is the route server's choice over the gateways'
+    for (const nic of ['vm', 'spoke-vm'])
+      await wait(`the route server's decision in ${nic}`, async () => {
+        const hops = await gatewayHops(nic);
+        return JSON.stringify(hops.get(CONTESTED)) === JSON.stringify([NVA.address]) &&
+          JSON.stringify(hops.get(SITE.prefix)) === JSON.stringify(VPN_GW)
+          ? true
+          : undefined;
+      });
+    console.log(
+      `route server's decision in the VMs ${Math.round(performance.now() - placed)} ms after it was placed ` +
+        `(load average ${loadavg()[0]!.toFixed(1)})`,
+    );
+    sampling = false;
+    await sampler;
+    expect(samples.length).toBeGreaterThan(2);
+    // every sample has each on-prem prefix: while the route server converges its choice may narrow
+    // an ECMP set, pass through another gateway or (its two instances deciding apart) show both
+    // instances' choices, never leave a gap (src/sdn/bgp-sources.ts)
+    const known = [...VPN_GW, ...ER_GW, NVA.address];
+    for (const hops of samples) {
+      for (const prefix of Object.keys(ON_PREM)) {
+        const seen = hops.get(prefix) ?? [];
+        expect(seen.length, `${prefix} in every sample`).toBeGreaterThan(0);
+        expect(
+          seen.filter((hop) => !known.includes(hop)),
+          `${prefix}: ${seen.join(',')}`,
+        ).toEqual([]);
+        expect(new Set(seen).size, `${prefix}: no row twice`).toBe(seen.length);
+      }
+    }
+    // the rest of the scenario is the hub's alone
+    await sdk.virtualNetworkPeerings.beginCreateOrUpdateAndWait(
+      RG,
+      'spoke',
+      'to-hub',
+      { remoteVirtualNetwork: { id: hub.id! }, allowVirtualNetworkAccess: true, useRemoteGateways: false },
+      POLL,
+    );
+    await Promise.all([
+      site.waitNoRoute(SPOKE.space),
+      edge.waitNoRoute(SPOKE.space),
+      nva.waitNoRoute(SPOKE.space),
+    ]);
   });
 
   it('branch-to-branch off: the VM sees all three sources, next hop the gateways’ addresses for on-prem', async () => {
