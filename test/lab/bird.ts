@@ -101,6 +101,9 @@ export class BirdDaemon extends BgpDaemonBase {
       '  strict bind yes;',
       `  hold time ${this.holdTime}; keepalive time ${this.keepalive};`,
       '  connect retry time 1; connect delay time 1; error wait time 1, 5;',
+      ...(o.gracefulRestart
+        ? [`  graceful restart on; graceful restart time ${o.gracefulRestart.restartTimeSeconds};`]
+        : []),
       '}',
     ];
     if (o.bfd) lines.push(...this.bfdLines());

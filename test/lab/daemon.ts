@@ -70,6 +70,12 @@ export interface BgpDaemonOptions {
    * other daemons refuse it.
    */
   bfd?: BfdOptions;
+  /**
+   * RFC 4724 graceful restart with every peer, as restarting speaker and
+   * helper (FRR: `bgp graceful-restart` with `preserve-fw-state`; BIRD:
+   * `graceful restart on`); other daemons ignore it.
+   */
+  gracefulRestart?: { restartTimeSeconds: number };
 }
 
 export interface BfdOptions {

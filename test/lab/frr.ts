@@ -70,6 +70,14 @@ export class FrrDaemon extends BgpDaemonBase {
     if (this.options.bfd) await this.startBfd();
   }
 
+  /** SIGKILL to bgpd by its PID (a crash: no NOTIFICATION); resolves once it has exited. */
+  async kill(): Promise<void> {
+    const bgpd = this.process;
+    if (!bgpd?.running) throw new Error(`bgpd on ${this.node.name} is not running`);
+    process.kill(bgpd.pid, 'SIGKILL');
+    await bgpd.exited;
+  }
+
   private bfdProcess: LabProcess | undefined;
 
   get bfdPid(): number | undefined {
@@ -208,6 +216,13 @@ export class FrrDaemon extends BgpDaemonBase {
       ' no bgp network import-check',
       ' no bgp default ipv4-unicast',
     );
+    if (o.gracefulRestart)
+      lines.push(
+        ' bgp graceful-restart',
+        // the Forwarding State bit in the OPEN after a restart: without it the helper drops our routes at once
+        ' bgp graceful-restart preserve-fw-state',
+        ` bgp graceful-restart restart-time ${o.gracefulRestart.restartTimeSeconds}`,
+      );
     for (const p of o.peers) {
       const n = ` neighbor ${p.address}`;
       lines.push(`${n} remote-as ${p.asn}`, `${n} update-source ${o.localAddress}`);
