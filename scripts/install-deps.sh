@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what the test suite and the lab need on a fresh Debian 12 machine:
 # the BGP daemons used as real peers, etcd (the shared store), iproute2, Chromium (the dashboard's
-# browser test drives it through playwright-core), and the npm packages.
+# browser test drives it through playwright-core), gcc (compiles the TCP-MD5 addon,
+# native/tcp-md5/build.sh) and the npm packages.
 # Idempotent: installs only what is missing. Needs root for the Debian part.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(frr bird2 gobgpd exabgp openbgpd etcd-server iproute2 python3 iputils-ping traceroute chromium pmacct)
+DEBIAN_PACKAGES=(frr bird2 gobgpd exabgp openbgpd etcd-server iproute2 python3 iputils-ping traceroute chromium pmacct gcc libc6-dev make)
 
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do
@@ -35,3 +36,4 @@ fi
 bash scripts/install-azure-clients.sh >/dev/null
 
 bash scripts/npm-deps.sh
+sh native/tcp-md5/build.sh

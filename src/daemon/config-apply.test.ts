@@ -110,6 +110,25 @@ describe('applying the configuration file', () => {
     await close();
   });
 
+  it('sets, keeps, changes and removes a TCP-MD5 key, writing only on a change, and refuses one over 80 bytes', async () => {
+    const { service, close } = await openService();
+    const firewall = `${SUB}/virtualHubs/rs1/bgpConnections/firewall`;
+    const keyed = (key: string) => seed.replace('peerAsn: 65002', `peerAsn: 65002\n        md5Key: ${key}`);
+    await applyConfig(service, parseConfig(seed, 'seed'));
+    expect((await applyConfig(service, parseConfig(keyed('k1'), 'seed'))).written).toEqual([firewall]);
+    expect(service.resources.bgpConnections.get(firewall)?.md5KeyConfigured).toBe(true);
+    expect((await applyConfig(service, parseConfig(keyed('k1'), 'seed'))).written).toEqual([]);
+    expect((await applyConfig(service, parseConfig(keyed('k2'), 'seed'))).written).toEqual([firewall]);
+    expect((await applyConfig(service, parseConfig(seed, 'seed'))).written).toEqual([firewall]);
+    expect(service.resources.bgpConnections.get(firewall)?.md5KeyConfigured).toBe(false);
+    const error = await applyConfig(service, parseConfig(keyed('x'.repeat(81)), 'seed')).catch(
+      (e: unknown) => e,
+    );
+    expect((error as DaemonError).message).toMatch(/peerings\[1\] \(firewall\): the TCP-MD5 key is 81 bytes/);
+    expect(service.resources.bgpConnections.get(firewall)?.md5KeyConfigured).toBe(false);
+    await close();
+  });
+
   it('leaves removals to pruning: applying alone deletes nothing', async () => {
     const { service, close } = await openService();
     await applyConfig(service, parseConfig(seed, 'seed'));

@@ -26,7 +26,15 @@ import type {
   RouteTableConfig,
   VirtualNetworkConfig,
 } from './config-schema.js';
-import { canonical, sameBfd, sameGracefulRestart, sameId, samePrefixes, sameTags } from './config-compare.js';
+import {
+  canonical,
+  sameBfd,
+  sameGracefulRestart,
+  sameId,
+  sameMd5Key,
+  samePrefixes,
+  sameTags,
+} from './config-compare.js';
 import { applyGateways } from './config-gateways.js';
 import { LOCAL_LOCATION, LOCAL_SUBSCRIPTION_ID } from './defaults.js';
 import { DAEMON_ERROR_CODES, DaemonError } from './errors.js';
@@ -245,13 +253,16 @@ async function applyRouteServer(a: Applier, rs: RouteServerConfig, index: number
         c.peerIp === peer.peerIp &&
         c.peerAsn === peer.peerAsn &&
         sameBfd(c.bfd, peer.bfd) &&
-        sameGracefulRestart(c.gracefulRestart, peer.gracefulRestart),
+        sameGracefulRestart(c.gracefulRestart, peer.gracefulRestart) &&
+        sameMd5Key(c.md5KeySha256, peer.md5Key),
       () =>
         a.service.resources.bgpConnections.put(connectionId, {
           peerIp: peer.peerIp,
           peerAsn: peer.peerAsn,
           ...(peer.bfd === undefined ? {} : { bfd: peer.bfd }),
           ...(peer.gracefulRestart === undefined ? {} : { gracefulRestart: peer.gracefulRestart }),
+          // the file is the whole truth: no md5Key there removes a stored one ('')
+          md5Key: peer.md5Key ?? '',
         }),
     );
   }

@@ -3,6 +3,7 @@
  * (config-apply.ts, config-gateways.ts): ids case-insensitively, prefixes in
  * canonical form and in any order, tags only when the file gives them.
  */
+import { createHash } from 'node:crypto';
 import { BFD_DEFAULTS } from '../bfd/index.js';
 import { GRACEFUL_RESTART_DEFAULTS } from '../routeserver/index.js';
 import { formatPrefix, parsePrefix } from '../lib/prefix.js';
@@ -63,4 +64,10 @@ export function sameGracefulRestart(
   const full = (g: GracefulRestartFields) => ({ enabled: false, ...GRACEFUL_RESTART_DEFAULTS, ...g });
   const [h, w] = [full(have), full(want)];
   return h.enabled === w.enabled && h.restartTime === w.restartTime && h.stalePathTime === w.stalePathTime;
+}
+
+/** A peering's stored TCP-MD5 key (its SHA-256: the key is never read back) against the file's (docs/tcp-md5.md). */
+export function sameMd5Key(haveSha256: string | undefined, want: string | undefined): boolean {
+  if (want === undefined) return haveSha256 === undefined;
+  return haveSha256 === createHash('sha256').update(want, 'utf8').digest('hex');
 }

@@ -121,6 +121,8 @@ const BgpPeeringConfig = Type.Object(
     peerAsn: Type.Integer({ minimum: 1, maximum: 4294967295 }),
     bfd: Type.Optional(BfdConfig),
     gracefulRestart: Type.Optional(GracefulRestartConfig),
+    /** RFC 2385 TCP-MD5 key, 1-80 bytes (docs/tcp-md5.md); checked when the peering is applied */
+    md5Key: Type.Optional(Type.String()),
   },
   closed,
 );

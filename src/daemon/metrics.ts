@@ -15,7 +15,8 @@
  * prom-client's default process metrics (the main thread's event-loop lag,
  * resident memory, heap); `routeserver_bgp_connections_refused_total{reason}`
  * (countRefusedConnections) and `routeserver_bgp_notifications_total`
- * (countNotifications); `routeserver_routes_withheld_toward_expressroute`
+ * (countNotifications); the TCP-MD5 counters (tcp-md5-metrics.ts);
+ * `routeserver_routes_withheld_toward_expressroute`
  * per ExpressRoute gateway instance and on-prem peer: the routes held back
  * above the 1,000-route ceiling (docs/azure-behaviour.md §4.2,
  * docs/gateways.md). The gateways' sessions are series too, `routeserver`
@@ -29,6 +30,7 @@ import type { RefusalCode, SessionEvent } from '../bgp/session/index.js';
 import type { InstanceId } from '../rib/ports.js';
 import type { BgpRuntime } from '../runtime/index.js';
 import { describeNotification } from './session-log.js';
+import { countTcpMd5 } from './tcp-md5-metrics.js';
 
 export const METRICS_PATH = '/metrics';
 const WITHHELD_METRIC = 'routeserver_routes_withheld_toward_expressroute';
@@ -300,7 +302,7 @@ export function serveMetrics(runtime: BgpRuntime | undefined): {
   unsubscribe: () => void;
 } {
   const registry = createMetrics(runtime);
-  const stops = [countRefusedConnections(registry), countNotifications(registry)];
+  const stops = [countRefusedConnections(registry), countNotifications(registry), countTcpMd5(registry)];
   return {
     registry,
     unsubscribe: () => {

@@ -41,4 +41,24 @@ describe('BGP session log', () => {
       [40, 'NOTIFICATION received: Hold Timer Expired (subcode 0)', '10.1.1.4'],
     ]);
   });
+
+  it('logs a TCP-MD5 key that could not be installed at error, with the reason', () => {
+    const { records, logger } = capture();
+    const unsubscribe = logSessionEvents(logger);
+    diagnostics.channel(SESSION_CHANNEL).publish({
+      type: 'tcp-md5-failed',
+      localAddress: '10.1.0.4',
+      peer: '10.1.1.4',
+      message: 'the TCP-MD5 addon cannot be loaded',
+    });
+    unsubscribe();
+    expect(records).toEqual([
+      expect.objectContaining({
+        level: 50,
+        peer: '10.1.1.4',
+        reason: 'the TCP-MD5 addon cannot be loaded',
+        msg: expect.stringMatching(/^TCP-MD5 key not installed/) as unknown,
+      }),
+    ]);
+  });
 });

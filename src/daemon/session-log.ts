@@ -3,7 +3,8 @@
  * (`routeserver:bgp:session`, src/bgp/session/events.ts): state changes into
  * and out of Established at info, other transitions at debug, NOTIFICATIONs
  * sent and received at warn (Cease at info), refused connections at warn,
- * rate-limited (src/daemon/refusal-log.ts).
+ * rate-limited (src/daemon/refusal-log.ts), a TCP-MD5 key that could not
+ * be installed at error.
  * UPDATEs are not logged (they are counted in /metrics).
  */
 import diagnostics from 'node:diagnostics_channel';
@@ -73,6 +74,12 @@ function logEvent(logger: Logger, refusals: RefusalLog, event: SessionEvent): vo
     }
     case 'connection-refused':
       refusals.record(event);
+      return;
+    case 'tcp-md5-failed':
+      logger.error(
+        { instanceAddress: event.localAddress, peer: event.peer, reason: event.message },
+        'TCP-MD5 key not installed: the BGP session with this peer stays down (docs/tcp-md5.md)',
+      );
       return;
     default:
       return;

@@ -40,6 +40,11 @@ export interface BgpConnectionBody {
   readonly bfd?: PeeringBfd;
   /** docs/graceful-restart.md; absent on peerings that never had it (Azure's behaviour: routes go with the session) */
   readonly gracefulRestart?: PeeringGracefulRestart;
+  /**
+   * RFC 2385 TCP-MD5 key (docs/tcp-md5.md): write-only, never presented by
+   * the API; absent when the peering has none (Azure's behaviour)
+   */
+  readonly md5Key?: string;
 }
 
 /** A peering's graceful restart settings, every field filled in, seconds (docs/graceful-restart.md). */

@@ -40,6 +40,7 @@ export type BgpConnectionPutBody = {
     peerAsn: number;
     bfd?: Partial<PeeringBfd>;
     gracefulRestart?: Partial<PeeringGracefulRestart>;
+    md5Key?: string;
   };
 };
 
@@ -79,6 +80,7 @@ export const bgpConnectionInput = (body: BgpConnectionPutBody): BgpConnectionRes
   ...(body.properties?.gracefulRestart === undefined
     ? {}
     : { gracefulRestart: { ...body.properties.gracefulRestart } }),
+  ...(body.properties?.md5Key === undefined ? {} : { md5Key: body.properties.md5Key }),
 });
 
 export function presentRouteServer(hub: RouteServerResource) {
@@ -125,5 +127,7 @@ export function presentBgpConnection(connection: BgpConnectionResource) {
     ...(connection.gracefulRestart === undefined
       ? {}
       : { gracefulRestart: { ...connection.gracefulRestart } }),
+    // an extension (docs/tcp-md5.md): the key is write-only, only whether there is one is shown
+    ...(connection.md5KeyConfigured ? { md5KeyConfigured: true } : {}),
   });
 }

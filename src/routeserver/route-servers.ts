@@ -44,6 +44,7 @@ import {
   type RouteServerPutBody,
 } from './route-servers-wire.js';
 import { checkPeerAsn, checkPeerIp } from './peer-rules.js';
+import { peeringMd5Key } from './peering-md5.js';
 import { connectionRoutes, hubEffectiveRoutes } from './hub-route-views.js';
 import type {
   BgpConnectionBody,
@@ -90,7 +91,7 @@ function runtimeSettings(core: ServiceCore, body: RouteServerBody): RouteServerR
 }
 
 function peerSpec(record: { id: string; body: BgpConnectionBody }): PeerSpec {
-  const { peerIp, peerAsn, bfd, gracefulRestart: gr } = record.body;
+  const { peerIp, peerAsn, bfd, gracefulRestart: gr, md5Key } = record.body;
   return {
     connectionId: record.id,
     peerIp,
@@ -108,6 +109,7 @@ function peerSpec(record: { id: string; body: BgpConnectionBody }): PeerSpec {
     ...(gr?.enabled === true
       ? { gracefulRestart: { restartTime: gr.restartTime, stalePathTime: gr.stalePathTime } }
       : {}),
+    ...(md5Key === undefined ? {} : { md5Key }),
   };
 }
 
@@ -521,11 +523,13 @@ function bgpConnectionBody(
   }
   const bfd = peeringBfd(input.bfd);
   const gracefulRestart = peeringGracefulRestart(input.gracefulRestart);
+  const md5Key = peeringMd5Key(core.index.get(id, TYPES.bgpConnection)?.body.md5Key, input.md5Key);
   return {
     peerIp,
     peerAsn: input.peerAsn,
     ...(bfd === undefined ? {} : { bfd }),
     ...(gracefulRestart === undefined ? {} : { gracefulRestart }),
+    ...(md5Key === undefined ? {} : { md5Key }),
   };
 }
 
@@ -553,7 +557,8 @@ function putBgpConnection(
           (existing.body.peerIp !== body.peerIp ||
             existing.body.peerAsn !== body.peerAsn ||
             !sameExtension(existing.body.bfd, body.bfd) ||
-            !sameExtension(existing.body.gracefulRestart, body.gracefulRestart));
+            !sameExtension(existing.body.gracefulRestart, body.gracefulRestart) ||
+            existing.body.md5Key !== body.md5Key);
         if (existing === undefined || changed) core.states.applyingIn(mutation, [hub.id, connectionId]);
         if (existing === undefined) mutation.effect(() => runtime.addPeer(hub.id, peer));
         else if (changed) mutation.effect(() => runtime.updatePeer(hub.id, peer));

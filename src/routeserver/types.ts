@@ -120,6 +120,10 @@ export interface BgpConnectionResource extends ResourceIdentity {
   readonly bfd: PeeringBfd | undefined;
   /** graceful restart settings (docs/graceful-restart.md); undefined when the peering never had them */
   readonly gracefulRestart: PeeringGracefulRestart | undefined;
+  /** whether the peering has a TCP-MD5 key (docs/tcp-md5.md); the key itself is never read back */
+  readonly md5KeyConfigured: boolean;
+  /** SHA-256 of the key, hex: lets the config file tell a changed key without reading it back */
+  readonly md5KeySha256: string | undefined;
 }
 
 export interface BgpConnectionResourceInput {
@@ -129,6 +133,8 @@ export interface BgpConnectionResourceInput {
   readonly bfd?: Partial<PeeringBfd>;
   /** graceful restart settings; fields left out take their defaults (docs/graceful-restart.md) */
   readonly gracefulRestart?: Partial<PeeringGracefulRestart>;
+  /** TCP-MD5 key (docs/tcp-md5.md): absent keeps the stored key, '' removes it */
+  readonly md5Key?: string;
 }
 
 /** Routes per instance, every instance present (empty when it has none). */

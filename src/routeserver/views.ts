@@ -7,6 +7,7 @@ import { formatIpv4, parsePrefix } from '../lib/prefix.js';
 import type { ServiceCore } from './core.js';
 import { idKey, TYPES } from './ids.js';
 import type { Stored } from './records.js';
+import { md5KeyDigest } from './peering-md5.js';
 import type { InstanceSessionState } from '../runtime/index.js';
 import {
   ROUTE_SERVER_ASN,
@@ -106,6 +107,8 @@ export function bgpConnectionView(
     provisioningState: core.states.provisioningState(record.id),
     bfd: record.body.bfd,
     gracefulRestart: record.body.gracefulRestart,
+    md5KeyConfigured: record.body.md5Key !== undefined,
+    md5KeySha256: md5KeyDigest(record.body.md5Key),
   };
 }
 

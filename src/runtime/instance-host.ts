@@ -133,8 +133,8 @@ export class InstanceHost {
   }
 
   /**
-   * Adds the peer, or applies its new address, ASN or graceful restart
-   * settings (the session restarts) and its BFD settings.
+   * Adds the peer, or applies its new address, ASN, graceful restart
+   * settings or TCP-MD5 key (the session restarts) and its BFD settings.
    */
   private async configure(peer: PeerSpec, restarting = false): Promise<undefined> {
     const running = this.running;
@@ -148,6 +148,7 @@ export class InstanceHost {
       running.addPeer(options);
     } else if (
       previous.peerAsn !== peer.peerAsn ||
+      previous.md5Key !== peer.md5Key ||
       JSON.stringify(previous.gracefulRestart) !== JSON.stringify(peer.gracefulRestart)
     )
       running.updatePeer(options);
@@ -287,10 +288,12 @@ function peerRoute(instance: RouteServerInstance, route: LearnedRoute | Advertis
 /** The session options of a peer; `restarting`: the instance has just started (RFC 4724 Restart State). */
 function peerOptions(peer: PeerSpec, restarting: boolean): InstancePeerOptions {
   const gr = peer.gracefulRestart;
-  if (gr === undefined) return { address: peer.peerIp, asn: peer.peerAsn };
+  const signed = peer.md5Key === undefined ? {} : { md5Key: peer.md5Key };
+  if (gr === undefined) return { address: peer.peerIp, asn: peer.peerAsn, ...signed };
   return {
     address: peer.peerIp,
     asn: peer.peerAsn,
+    ...signed,
     gracefulRestart: { restartTimeSeconds: gr.restartTime, restarting },
     stalePathTimeSeconds: gr.stalePathTime,
   };

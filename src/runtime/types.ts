@@ -39,6 +39,8 @@ export interface PeerSpec {
    * absent: none, a session that ends takes the peer's routes with it (Azure's behaviour)
    */
   readonly gracefulRestart?: GracefulRestartSettings;
+  /** RFC 2385 TCP-MD5 key (docs/tcp-md5.md); absent: unsigned, as in Azure */
+  readonly md5Key?: string;
 }
 
 /** A peering's graceful restart timers, seconds. */

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import { buildProgram } from '../../src/cli/program.js';
@@ -188,6 +191,32 @@ describe('routeserver CLI against a running server', () => {
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(/restartTime must be an integer number of seconds from 1 to 4095/);
     await succeed('peering', 'delete', ...G, '--routeserver', 'rs1', '-n', 'gr1', '--yes');
+  });
+
+  it('peering create and update set, keep and remove a TCP-MD5 key that show and list never print', async () => {
+    const key = 'cli-secret-9';
+    const created = await json(...peeringCreate('md5a', '10.1.1.10', '65010'), '--md5-key', key);
+    expect(created['md5KeyConfigured']).toBe(true);
+    const show = ['peering', 'show', ...G, '--routeserver', 'rs1', '-n', 'md5a'];
+    for (const output of [
+      await succeed(...show, '-o', 'json'),
+      await succeed(...show, '-o', 'table'),
+      await succeed('peering', 'list', ...G, '--routeserver', 'rs1', '-o', 'json'),
+    ])
+      expect(output).not.toContain(key);
+    const update = ['peering', 'update', ...G, '--routeserver', 'rs1', '-n', 'md5a'];
+    expect(await json(...update, '--peer-asn', '65011')).toMatchObject({ md5KeyConfigured: true });
+    expect(await json(...update, '--no-md5-key')).not.toHaveProperty('md5KeyConfigured');
+    const dir = mkdtempSync(join(tmpdir(), 'cli-md5-'));
+    writeFileSync(join(dir, 'key'), 'from-a-file\n');
+    expect(await json(...update, '--md5-key-file', join(dir, 'key'))).toMatchObject({
+      md5KeyConfigured: true,
+    });
+    rmSync(dir, { recursive: true });
+    const refused = await cli(...update, '--md5-key', 'x'.repeat(81));
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/81 bytes; at most 80/);
+    await succeed('peering', 'delete', ...G, '--routeserver', 'rs1', '-n', 'md5a', '--yes');
   });
 
   it('list-learned-routes and list-advertised-routes answer per instance', async () => {

@@ -294,6 +294,41 @@ describe('virtualHubs/bgpConnections', () => {
     }
   });
 
+  it('takes a TCP-MD5 key write-only: answers md5KeyConfigured, never the key, in PUT, GET and list', async () => {
+    const key = 'secret-of-nva1';
+    const body = { properties: { peerIp: '10.0.2.4', peerAsn: 65001, md5Key: key } };
+    const created = await api.request('PUT', 'virtualHubs/rs/bgpConnections/nva1', body);
+    expect(created.statusCode).toBe(201);
+    expect(created.body.properties.md5KeyConfigured).toBe(true);
+    const read = await api.request('GET', 'virtualHubs/rs/bgpConnections/nva1');
+    expect(read.body.properties.md5KeyConfigured).toBe(true);
+    const list = await api.request('GET', 'virtualHubs/rs/bgpConnections');
+    for (const answer of [created, read, list]) {
+      expect(JSON.stringify(answer.body)).not.toContain(key);
+      expect(JSON.stringify(answer.body)).not.toContain('"md5Key"');
+    }
+  });
+
+  it('keeps the TCP-MD5 key on a PUT without md5Key and removes it with an empty one', async () => {
+    const path = 'virtualHubs/rs/bgpConnections/nva1';
+    await api.request('PUT', path, { properties: { peerIp: '10.0.2.4', peerAsn: 65001, md5Key: 'k1' } });
+    const kept = await api.request('PUT', path, peer('10.0.2.4', 65002));
+    expect(kept.body.properties).toMatchObject({ peerAsn: 65002, md5KeyConfigured: true });
+    const removed = await api.request('PUT', path, {
+      properties: { peerIp: '10.0.2.4', peerAsn: 65002, md5Key: '' },
+    });
+    expect(removed.body.properties).not.toHaveProperty('md5KeyConfigured');
+  });
+
+  it('answers a TCP-MD5 key over 80 bytes with InvalidParameter and stores nothing', async () => {
+    const body = { properties: { peerIp: '10.0.2.4', peerAsn: 65001, md5Key: 'x'.repeat(81) } };
+    const res = await api.request('PUT', 'virtualHubs/rs/bgpConnections/nva1', body);
+    expect(res.statusCode).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'InvalidParameter', target: 'properties.md5Key' });
+    expect(res.body.error.message).toMatch(/81 bytes; at most 80/);
+    expect((await api.request('GET', 'virtualHubs/rs/bgpConnections/nva1')).statusCode).toBe(404);
+  });
+
   it('answers the ninth peer with BgpConnectionLimitExceeded', async () => {
     for (let i = 1; i <= 8; i++) {
       expect(

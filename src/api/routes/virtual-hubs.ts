@@ -94,6 +94,8 @@ const ConnectionProperties = Type.Object(
     hubVirtualNetworkConnection: Type.Optional(Type.Null()),
     bfd: Type.Optional(ConnectionBfd),
     gracefulRestart: Type.Optional(ConnectionGracefulRestart),
+    /** docs/tcp-md5.md: write-only; the length (1-80 bytes) is checked by the domain service */
+    md5Key: Type.Optional(Type.String()),
   },
   { additionalProperties: false },
 );
@@ -105,6 +107,8 @@ const ConnectionResponse = Type.Object({
   connectionState: Type.String(),
   bfd: Type.Optional(Type.Required(ConnectionBfd)),
   gracefulRestart: Type.Optional(Type.Required(ConnectionGracefulRestart)),
+  // never the key itself (docs/tcp-md5.md)
+  md5KeyConfigured: Type.Optional(Type.Boolean()),
 });
 
 export const routeServerSchemas: WireSchemas = {

@@ -42,6 +42,11 @@ export type SessionEvent =
     })
   /** the peer's write queue fell below its high-water mark: `write` may be called again */
   | (PeerEventBase & { readonly type: 'drain' })
+  /**
+   * the peer's TCP-MD5 key could not be installed (docs/tcp-md5.md): its
+   * session stays Idle until the peer is configured again
+   */
+  | (PeerEventBase & { readonly type: 'tcp-md5-failed'; readonly message: string })
   | {
       readonly type: 'connection-refused';
       readonly localAddress: string;

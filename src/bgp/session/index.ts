@@ -18,7 +18,10 @@
  * - Events: `SpeakerListener.onEvent(event)` and the diagnostics channel
  *   `routeserver:bgp:session` carry `SessionEvent`s: state changes with
  *   reasons, UPDATEs decoded once, End-of-RIB, NOTIFICATIONs sent and
- *   received, ROUTE-REFRESH, drain, connections refused at the door.
+ *   received, ROUTE-REFRESH, drain, connections refused at the door, a
+ *   TCP-MD5 key that could not be installed.
+ * - `PeerOptions.md5Key`: RFC 2385 signatures through the kernel
+ *   (tcp-md5.ts, docs/tcp-md5.md).
  *   `SpeakerListener.onRouteRefreshRequest(peer, afi, safi)` asks the owner
  *   to write the peer's Adj-RIB-Out again.
  *
@@ -34,3 +37,5 @@ export { REFUSAL_CODES, SessionError } from './errors.js';
 export type { RefusalCode, SessionErrorCode } from './errors.js';
 export { TimerStats } from './attempt.js';
 export { DEFAULT_HIGH_WATER_MARK } from './connection.js';
+export { TCP_MD5_ADDON_ENV, TCP_MD5_MAX_KEY_BYTES, md5KeyProblem, tcpMd5Availability } from './tcp-md5.js';
+export type { TcpMd5, TcpMd5Availability } from './tcp-md5.js';

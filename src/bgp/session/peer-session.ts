@@ -28,6 +28,7 @@ import { SessionError } from './errors.js';
 import type { RefusalCode } from './errors.js';
 import type { SessionEvent, SpeakerListener } from './events.js';
 import type { Clock } from '../../lib/clock.js';
+import type { TcpMd5 } from './tcp-md5.js';
 
 /** Sets IP options on a socket (TTL for eBGP multihop); see docs/bgp-session.md. */
 export interface SocketOptions {
@@ -43,6 +44,8 @@ export interface SessionHost {
   readonly listener: SpeakerListener | undefined;
   readonly highWaterMark: number;
   readonly socketOptions: SocketOptions | undefined;
+  /** signs sessions with TCP-MD5 (tcp-md5.ts); undefined where the addon cannot load */
+  readonly tcpMd5: TcpMd5 | undefined;
   /** receives the session's FSM events as JSON lines (record and replay) */
   readonly recorder: ((peer: string, line: string) => void) | undefined;
   publish(event: SessionEvent): void;
@@ -55,6 +58,8 @@ export interface PeerTransport {
   readonly port: number;
   /** IP TTL for the session's packets (eBGP multihop), when a SocketOptions can set it */
   readonly ttl: number | undefined;
+  /** the RFC 2385 key: outbound connections are signed from their SYN on (docs/tcp-md5.md) */
+  readonly md5Key?: Buffer | undefined;
 }
 
 const LIVE: ReadonlySet<FsmStateName> = new Set(['OpenSent', 'OpenConfirm', 'Established']);
@@ -384,11 +389,11 @@ export class PeerSession {
 
   private dial(attempt: Attempt): void {
     this.abortDial(attempt);
-    const socket = net.connect({
-      host: this.transport.address,
-      port: this.transport.port,
-      localAddress: this.host.localAddress,
-    });
+    const socket = this.openSocket();
+    if (socket === undefined) {
+      setImmediate(() => this.dispatch(attempt, { type: 'TcpConnectionFails' }));
+      return;
+    }
     attempt.dialing = socket;
     if (this.transport.ttl !== undefined) this.host.socketOptions?.applyTtl(socket, this.transport.ttl);
     const failed = () => {
@@ -407,6 +412,19 @@ export class PeerSession {
       this.attach(attempt, socket, 'outbound');
       this.dispatch(attempt, { type: 'Tcp_CR_Acked' });
     });
+  }
+
+  /** A connecting socket; signed (and already bound) when the peer has a TCP-MD5 key. */
+  private openSocket(): Socket | undefined {
+    const { address, port, md5Key } = this.transport;
+    const localAddress = this.host.localAddress;
+    if (md5Key === undefined) return net.connect({ host: address, port, localAddress });
+    try {
+      const socket = this.host.tcpMd5?.signedSocket(localAddress, address, md5Key);
+      return socket?.connect({ host: address, port });
+    } catch {
+      return undefined; // the speaker reported the key's failure when it installed it
+    }
   }
 
   private abortDial(attempt: Attempt): void {

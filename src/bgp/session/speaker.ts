@@ -27,6 +27,8 @@ import { publish } from './events.js';
 import type { SessionEvent, SpeakerListener } from './events.js';
 import { PeerSession } from './peer-session.js';
 import { kernelSocketOptions } from './socket-options.js';
+import { md5KeyProblem, tcpMd5Availability } from './tcp-md5.js';
+import type { TcpMd5Availability } from './tcp-md5.js';
 import type { PeerTransport, SessionHost, SocketOptions } from './peer-session.js';
 
 export const AZURE_ROUTE_SERVER_ASN = 65515;
@@ -59,6 +61,8 @@ export interface SpeakerOptions {
    * test clients that play an NVA peering with a route server.
    */
   allowReservedPeerAsns?: boolean;
+  /** TCP-MD5 through the kernel by default (tcp-md5.ts); tests give an unavailable one */
+  tcpMd5?: TcpMd5Availability;
 }
 
 export interface PeerOptions {
@@ -81,6 +85,12 @@ export interface PeerOptions {
   enabled?: boolean;
   /** RFC 4724 graceful restart (docs/graceful-restart.md); absent: no capability */
   gracefulRestart?: GracefulRestartConfig;
+  /**
+   * RFC 2385 TCP-MD5 key (1-80 bytes of UTF-8): the session's segments are
+   * signed and the kernel drops the peer's unsigned or wrongly signed ones
+   * (docs/tcp-md5.md)
+   */
+  md5Key?: string;
 }
 
 export class BgpSpeaker {
@@ -93,6 +103,9 @@ export class BgpSpeaker {
   private server: Server | undefined;
   private boundPort = 0;
   private stopped = false;
+  private readonly tcpMd5: TcpMd5Availability;
+  /** peer address → the TCP-MD5 key installed on the listening socket */
+  private readonly listenerKeys = new Map<string, string>();
 
   private constructor(private readonly options: SpeakerOptions) {
     this.localAddress = options.localAddress;
@@ -103,6 +116,7 @@ export class BgpSpeaker {
     }
     this.routerId = id;
     const listener = options.listener;
+    this.tcpMd5 = options.tcpMd5 ?? tcpMd5Availability();
     this.host = {
       localAddress: options.localAddress,
       clock: options.clock ?? systemClock,
@@ -111,6 +125,7 @@ export class BgpSpeaker {
       listener,
       highWaterMark: options.highWaterMarkBytes ?? DEFAULT_HIGH_WATER_MARK,
       socketOptions: options.socketOptions ?? kernelSocketOptions(),
+      tcpMd5: this.tcpMd5.available ? this.tcpMd5.tcpMd5 : undefined,
       recorder: options.recorder,
       publish: (event: SessionEvent) => publish(listener, event),
     };
@@ -180,6 +195,8 @@ export class BgpSpeaker {
       ? undefined
       : forbiddenPeerAsnReason(peer.asn, this.localAs);
     if (reason) throw new SessionError('BGPRS_ERR_SESSION_FORBIDDEN_PEER_ASN', reason);
+    const keyProblem = peer.md5Key === undefined ? undefined : md5KeyProblem(peer.md5Key);
+    if (keyProblem !== undefined) throw new SessionError('BGPRS_ERR_SESSION_BAD_CONFIG', keyProblem);
     const optional = <K extends keyof PeerOptions>(key: K) =>
       peer[key] !== undefined ? { [key]: peer[key] } : {};
     try {
@@ -201,6 +218,7 @@ export class BgpSpeaker {
         address: peer.address,
         port: peer.port ?? BGP_PORT,
         ttl: peer.multihopTtl ?? DEFAULT_MULTIHOP_TTL,
+        ...(peer.md5Key === undefined ? {} : { md5Key: Buffer.from(peer.md5Key, 'utf8') }),
       };
       return { transport, config };
     } catch (error) {
@@ -217,8 +235,38 @@ export class BgpSpeaker {
     const { transport, config } = this.configFor(peer);
     const session = new PeerSession(this.host, transport, config);
     this.sessions.set(peer.address, session);
-    if (peer.enabled !== false) session.start();
+    const signed = this.installKey(peer.address, peer.md5Key);
+    if (peer.enabled !== false && signed) session.start();
     return session;
+  }
+
+  /**
+   * Puts the peer's TCP-MD5 key on the listening socket (accepted
+   * connections inherit it), or removes a key it no longer has. When the
+   * key cannot be installed (no addon, the kernel refuses) the session must
+   * not run unsigned: it stays Idle and a `tcp-md5-failed` event says why.
+   */
+  private installKey(address: string, key: string | undefined): boolean {
+    const installed = this.listenerKeys.get(address);
+    if (installed === key) return true;
+    const server = this.server;
+    try {
+      if (key !== undefined && !this.tcpMd5.available) throw new Error(this.tcpMd5.reason);
+      if (server !== undefined && this.tcpMd5.available) {
+        this.tcpMd5.tcpMd5.setListenerKey(server, address, Buffer.from(key ?? '', 'utf8'));
+      }
+      if (key === undefined) this.listenerKeys.delete(address);
+      else this.listenerKeys.set(address, key);
+      return true;
+    } catch (error) {
+      this.host.publish({
+        type: 'tcp-md5-failed',
+        localAddress: this.localAddress,
+        peer: address,
+        message: (error as Error).message,
+      });
+      return false;
+    }
   }
 
   /** Changes a peer's configuration; a live session is reset (Cease / Other Configuration Change). */
@@ -226,7 +274,8 @@ export class BgpSpeaker {
     const session = this.requirePeer(peer.address);
     const { transport, config } = this.configFor(peer);
     session.reconfigure(transport, config);
-    if (peer.enabled === false) session.stop();
+    const signed = this.installKey(peer.address, peer.md5Key);
+    if (peer.enabled === false || !signed) session.stop();
     else if (session.state === 'Idle') session.start();
     return session;
   }
@@ -236,6 +285,7 @@ export class BgpSpeaker {
     const session = this.requirePeer(address);
     session.dispose(CeaseSubcode.PeerDeconfigured, communication);
     this.sessions.delete(address);
+    this.installKey(address, undefined);
   }
 
   peer(address: string): PeerSession | undefined {

@@ -18,6 +18,7 @@ import {
 } from '../context.js';
 import { flattenResource, type Column } from '../output.js';
 import { hubPath } from './routeserver.js';
+import { md5KeyProperty, withMd5KeyOptions } from './peering-md5.js';
 
 function connectionPath(
   context: CommandContext,
@@ -125,6 +126,7 @@ function extensionProperties(options: object, current: Record<string, unknown>):
   return {
     ...(bfd === undefined ? {} : { bfd }),
     ...(gracefulRestart === undefined ? {} : { gracefulRestart }),
+    ...md5KeyProperty(options),
   };
 }
 
@@ -199,16 +201,18 @@ export function registerPeeringCommands(parent: CommandUnknownOpts): void {
       ),
     );
 
-  withGracefulRestartOptions(
-    withBfdOptions(
-      group
-        .command('create')
-        .description('add a BGP peer: both route server instances open a session to it (eBGP multihop)')
-        .requiredOption('-g, --resource-group <name>', 'resource group')
-        .requiredOption('--routeserver <name>', 'route server name')
-        .requiredOption('-n, --name <name>', 'peering name')
-        .requiredOption('--peer-ip <ip>', "the NVA's address")
-        .requiredOption('--peer-asn <asn>', "the NVA's AS number (not one Azure reserves, e.g. 65515)"),
+  withMd5KeyOptions(
+    withGracefulRestartOptions(
+      withBfdOptions(
+        group
+          .command('create')
+          .description('add a BGP peer: both route server instances open a session to it (eBGP multihop)')
+          .requiredOption('-g, --resource-group <name>', 'resource group')
+          .requiredOption('--routeserver <name>', 'route server name')
+          .requiredOption('-n, --name <name>', 'peering name')
+          .requiredOption('--peer-ip <ip>', "the NVA's address")
+          .requiredOption('--peer-asn <asn>', "the NVA's AS number (not one Azure reserves, e.g. 65515)"),
+      ),
     ),
   )
     .addHelpText(
@@ -260,18 +264,20 @@ export function registerPeeringCommands(parent: CommandUnknownOpts): void {
       });
     });
 
-  withGracefulRestartOptions(
-    withBfdOptions(
-      group
-        .command('update')
-        .description(
-          "change a peering's address, ASN or graceful restart (its sessions restart) or its BFD (they do not)",
-        )
-        .requiredOption('-g, --resource-group <name>', 'resource group')
-        .requiredOption('--routeserver <name>', 'route server name')
-        .requiredOption('-n, --name <name>', 'peering name')
-        .option('--peer-ip <ip>', "the NVA's address")
-        .option('--peer-asn <asn>', "the NVA's AS number"),
+  withMd5KeyOptions(
+    withGracefulRestartOptions(
+      withBfdOptions(
+        group
+          .command('update')
+          .description(
+            "change a peering's address, ASN, graceful restart or TCP-MD5 key (its sessions restart) or its BFD (they do not)",
+          )
+          .requiredOption('-g, --resource-group <name>', 'resource group')
+          .requiredOption('--routeserver <name>', 'route server name')
+          .requiredOption('-n, --name <name>', 'peering name')
+          .option('--peer-ip <ip>', "the NVA's address")
+          .option('--peer-asn <asn>', "the NVA's AS number"),
+      ),
     ),
   )
     .addHelpText(
@@ -280,6 +286,7 @@ export function registerPeeringCommands(parent: CommandUnknownOpts): void {
         'routeserver peering update -g rg1 --routeserver rs1 -n nva1 --peer-asn 65002',
         'routeserver peering update -g rg1 --routeserver rs1 -n nva1 --bfd --bfd-multiplier 5',
         'routeserver peering update -g rg1 --routeserver rs1 -n nva1 --no-graceful-restart',
+        'routeserver peering update -g rg1 --routeserver rs1 -n nva1 --md5-key-file /etc/routeserver/nva1.key',
       ),
     )
     .action(async (options, command) => {
