@@ -113,9 +113,10 @@ export class BirdDaemon extends BgpDaemonBase {
       const source = isIpv6(p.address) ? 'announce6' : 'announce4';
       const multihop = p.multihopTtl !== undefined ? ` multihop ${p.multihopTtl};` : '';
       const igp = p.multihopTtl !== undefined ? ` igp table ${table};` : '';
+      const password = p.md5Password !== undefined ? ` password "${p.md5Password}";` : '';
       lines.push(
         `protocol bgp ${this.protocolName(i)} from peers {`,
-        `  neighbor ${p.address} as ${p.asn};${multihop}${p.passive ? ' passive on;' : ''}`,
+        `  neighbor ${p.address} as ${p.asn};${multihop}${p.passive ? ' passive on;' : ''}${password}`,
         `  ${family} {${igp} import all; export where proto = "${source}"; };`,
         '}',
       );

@@ -36,6 +36,8 @@ export interface BgpPeer {
   multihopTtl?: number;
   /** Only accept the connection, never dial. */
   passive?: boolean;
+  /** RFC 2385 TCP-MD5 key (FRR `neighbor X password`, BIRD `password`); other daemons ignore it. */
+  md5Password?: string;
 }
 
 export interface AnnounceOptions {

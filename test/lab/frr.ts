@@ -228,6 +228,7 @@ export class FrrDaemon extends BgpDaemonBase {
       lines.push(`${n} remote-as ${p.asn}`, `${n} update-source ${o.localAddress}`);
       if (p.multihopTtl !== undefined) lines.push(`${n} ebgp-multihop ${p.multihopTtl}`);
       if (p.passive) lines.push(`${n} passive`);
+      if (p.md5Password !== undefined) lines.push(`${n} password ${p.md5Password}`);
       lines.push(`${n} advertisement-interval 0`, `${n} timers ${this.keepalive} ${this.holdTime}`);
       lines.push(`${n} timers connect 1`);
     }

@@ -24,7 +24,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import path from 'node:path';
 import { createApiServer, registerNetworkResources, registerRouteWatch } from '../../../src/api/index.js';
-import { createMetrics, METRICS_PATH } from '../../../src/daemon/metrics.js';
+import { METRICS_PATH, serveMetrics } from '../../../src/daemon/metrics.js';
 import { RouteServerService } from '../../../src/routeserver/index.js';
 import { WorkerRuntime } from '../../../src/runtime/index.js';
 import { openSqliteStore } from '../../../src/store/index.js';
@@ -52,7 +52,7 @@ const server = await createApiServer({
 registerNetworkResources(server, service);
 registerRouteWatch(server.app, service);
 // /metrics as `routeserver serve` serves it (src/daemon/daemon.ts)
-const metrics = createMetrics(runtime);
+const metrics = serveMetrics(runtime).registry;
 server.app.get(METRICS_PATH, { schema: { hide: true } }, async (_request, reply) => {
   reply.header('content-type', metrics.contentType);
   return metrics.metrics();
