@@ -9,6 +9,12 @@
  * - `GET /dashboard/api/routes?connection=<id>&direction=learned|advertised`:
  *   a peer's routes per instance, each learned one with the reason it is or is
  *   not the route the instance injects into the VNet.
+ *   Learned ones end with up to `REJECTED_LIMIT` routes per instance that the
+ *   import rules dropped (65515 or AS 0 in the AS path, …), with the rule.
+ * - `GET /dashboard/api/route-details?connection=<id>&networks=<p>,<p>`: the
+ *   communities and large communities of a peer's routes for those networks
+ *   (the rows in view), and the import rules that fired; read from the
+ *   instances on demand, so nothing per route change carries them.
  * - `GET /dashboard/api/history`: route counts per session over time and the
  *   last session state changes (dashboard-history.ts).
  * - `GET /dashboard/api/events`: server-sent events (HTML Living Standard,
@@ -53,7 +59,65 @@ export interface DashboardSources {
   onSessionEvent(listener: (event: DashboardSessionEvent) => void): () => void;
   /** follows the routes the instances inject into the VNets; returns the unsubscribe */
   onInjectedRoutes(listener: (routeServerId: string) => void): () => void;
+  /**
+   * Per instance: a peer's routes for `networks` with communities and the
+   * import rules' verdict, and its first `rejectedLimit` rejected routes
+   * (absent where the runtime cannot read them)
+   */
+  learnedRouteDetails?(
+    routeServerId: string,
+    connectionId: string,
+    networks: readonly string[],
+    rejectedLimit: number,
+  ): Promise<readonly InstanceRouteDetails[]>;
 }
+
+/** A learned route's details as the runtime reads them (plain data). */
+export interface RouteDetail {
+  readonly instance: string;
+  readonly network: string;
+  readonly nextHop: string;
+  readonly asPath: string;
+  readonly origin: string;
+  readonly communities: readonly string[];
+  readonly largeCommunities: readonly string[];
+  readonly accepted: boolean;
+  /** import rule names (src/policy/import-rules.ts) and why a route is not used */
+  readonly reasons: readonly string[];
+}
+
+/** One instance's answer. */
+export interface InstanceRouteDetails {
+  readonly instance: string;
+  readonly routes: readonly RouteDetail[];
+  readonly rejected: readonly RouteDetail[];
+  readonly rejectedTotal: number;
+}
+
+/** Rejected routes listed per instance and peer (the first ones of its Adj-RIB-In). */
+export const REJECTED_LIMIT = 100;
+
+/** The import rules (src/policy/import-rules.ts) as the routes page says them. */
+const RULE_TEXT: Readonly<Record<string, string>> = {
+  'as-path-contains-local-as': '65515 in the AS path (loop prevention, docs/azure-behaviour.md §2.2)',
+  'as-path-contains-zero': 'AS 0 in the AS path (RFC 7607)',
+  'azure-route-server-community': '65517:65517 from on-premises (docs/azure-behaviour.md §4.1)',
+  'no-advertise': 'NO_ADVERTISE: injected, advertised to no peer',
+  'no-export': 'NO_EXPORT: injected, advertised to no peer',
+  'no-export-subconfed': 'NO_EXPORT_SUBCONFED: injected, advertised to no peer',
+};
+
+/** The import rules that fired for a route, as text; other reasons (the decision's) are left to the row. */
+export function importRuleTexts(reasons: readonly string[]): string[] {
+  return reasons.flatMap((reason) => {
+    const text = RULE_TEXT[reason];
+    return text === undefined ? [] : [text];
+  });
+}
+
+/** ARM names instances `RouteServiceRole_IN_0`; the runtime `IN_0`. */
+const armInstance = (instance: string): string =>
+  instance.startsWith('RouteServiceRole_') ? instance : `RouteServiceRole_${instance}`;
 
 interface DashboardDataOptions {
   readonly history: HistoryOptions;
@@ -371,7 +435,52 @@ class DashboardData {
         });
       }
     }
-    return { connectionId, direction, routes: rows };
+    let rejectedTotal = 0;
+    if (direction === 'learned' && this.sources.learnedRouteDetails !== undefined) {
+      const details = await this.sources.learnedRouteDetails(hubId, connectionId, [], REJECTED_LIMIT);
+      for (const answer of details) {
+        rejectedTotal += answer.rejectedTotal;
+        for (const route of answer.rejected)
+          rows.push({
+            instance: armInstance(answer.instance),
+            network: route.network,
+            nextHop: route.nextHop,
+            asPath: route.asPath,
+            origin: route.origin === 'ebgp' ? 'EBgp' : route.origin,
+            sourcePeer: connection.peerIp,
+            reason: {
+              best: false,
+              text: `dropped on import: ${importRuleTexts(route.reasons).join('; ') || route.reasons.join(', ')}`,
+            },
+          });
+      }
+    }
+    return { connectionId, direction, routes: rows, rejectedTotal };
+  }
+
+  /** The communities and import rules of a peer's routes for `networks`, per instance. */
+  async routeDetails(connectionId: string, networks: readonly string[]) {
+    const hubId = connectionId.replace(/\/bgpConnections\/[^/]+$/i, '');
+    const answers =
+      (await this.sources.learnedRouteDetails?.(
+        hubId,
+        connectionId,
+        networks.slice(0, MAX_DETAIL_NETWORKS),
+        0,
+      )) ?? [];
+    return {
+      connectionId,
+      routes: answers.flatMap((answer) =>
+        answer.routes.map((route) => ({
+          instance: armInstance(answer.instance),
+          network: route.network,
+          nextHop: route.nextHop,
+          communities: route.communities,
+          largeCommunities: route.largeCommunities,
+          rules: importRuleTexts(route.reasons),
+        })),
+      ),
+    };
   }
 }
 
@@ -411,6 +520,9 @@ function advertisedReason(route: Record<string, unknown>): { readonly best: bool
     text: source === undefined ? 'the VNet address space' : `best path, learned from ${source}`,
   };
 }
+
+/** Networks one route-details request may name (a page of rows) */
+const MAX_DETAIL_NETWORKS = 500;
 
 /** The owner's read filter (compared by identity: no filtering to do). */
 const everything = (): boolean => true;
@@ -507,6 +619,22 @@ export function registerDashboardData(
     const caller = callerOf(request) ?? { kind: 'owner' as const };
     await api.authorizer.authorize(caller, 'GET', connection);
     return data.routes(connection, direction);
+  });
+  app.get(`${DASHBOARD_API_PREFIX}/route-details`, hidden, async (request) => {
+    const connection = queryText(request, 'connection');
+    const networks = queryText(request, 'networks');
+    if (connection === undefined || networks === undefined)
+      throw new ArmError(
+        400,
+        'InvalidParameter',
+        'route-details needs connection=<id> and networks=<prefix>,….',
+      );
+    const caller = callerOf(request) ?? { kind: 'owner' as const };
+    await api.authorizer.authorize(caller, 'GET', connection);
+    return data.routeDetails(
+      connection,
+      networks.split(',').filter((network) => network.length > 0),
+    );
   });
   app.get(`${DASHBOARD_API_PREFIX}/history`, hidden, async (request) =>
     data.historyFor(await readFilter(api, request)),

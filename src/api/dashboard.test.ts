@@ -11,7 +11,12 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parsePrefix } from '../lib/prefix.js';
 import { RecordingRuntime } from '../routeserver/fixtures.test-support.js';
-import { learnedReason, registerDashboardData, type DashboardSources } from './dashboard-data.js';
+import {
+  learnedReason,
+  registerDashboardData,
+  type DashboardSources,
+  type InstanceRouteDetails,
+} from './dashboard-data.js';
 import type { DashboardSessionEvent, SessionCounters } from './dashboard-history.js';
 import { hashClientSecret } from './identity.js';
 import { apiHarness, NET, SUB, type ApiHarness } from './routes/test-harness.test-support.js';
@@ -33,6 +38,9 @@ beforeAll(() => {
 /** The runtime's side as plain data: counters set by the test, events published by it. */
 class TestSources implements DashboardSources {
   counters: SessionCounters[] = [];
+  details: InstanceRouteDetails[] = [];
+  /** the networks of each details request */
+  asked: (readonly string[])[] = [];
   private readonly listeners = new Set<(event: DashboardSessionEvent) => void>();
   constructor(readonly runtime: RecordingRuntime) {}
   async sessions() {
@@ -44,6 +52,13 @@ class TestSources implements DashboardSources {
   }
   onInjectedRoutes(listener: (routeServerId: string) => void) {
     return this.runtime.onInjectedRoutes((routes) => listener(routes.routeServerId));
+  }
+  async learnedRouteDetails(_hub: string, _connection: string, networks: readonly string[]) {
+    this.asked.push(networks);
+    return this.details.map((answer) => ({
+      ...answer,
+      routes: answer.routes.filter((route) => networks.includes(route.network)),
+    }));
   }
   publish(event: DashboardSessionEvent) {
     for (const listener of this.listeners) listener(event);
@@ -326,6 +341,62 @@ describe('a Reader of one resource group', () => {
     const refused = await routes(`${HUB2}/bgpConnections/nva2`);
     expect(refused.statusCode).toBe(403);
     expect(refused.json().error.code).toBe('AuthorizationFailed');
+  });
+});
+
+describe('communities and routes dropped on import', () => {
+  const detail = { instance: 'IN_0', nextHop: '10.1.2.10', origin: 'ebgp', largeCommunities: [] };
+  function withDetails(sources: TestSources) {
+    sources.details = [
+      {
+        instance: 'IN_0',
+        routes: [
+          { ...detail, network: '10.251.0.0/16', asPath: '65001', communities: ['65001:100', '65001:200'], largeCommunities: ['65001:1:2'], accepted: true, reasons: [] },
+          { ...detail, network: '10.253.0.0/16', asPath: '65001', communities: ['65535:65282'], accepted: true, reasons: ['no-advertise'] },
+        ],
+        rejected: [{ ...detail, network: '10.252.0.0/16', asPath: '65001-65515', communities: [], accepted: false, reasons: ['as-path-contains-local-as'] }],
+        rejectedTotal: 1,
+      },
+    ]; // prettier-ignore
+  }
+
+  it('lists the routes the import rules dropped with the rule, after the learned ones', async () => {
+    const { h, sources } = await lab();
+    withDetails(sources);
+    const answer = await h.server.app.inject({
+      url: `/dashboard/api/routes?connection=${encodeURIComponent(SDWAN)}&direction=learned`,
+      headers: owner(h),
+    });
+    expect(answer.json()).toMatchObject({
+      rejectedTotal: 1,
+      routes: [
+        {
+          instance: 'RouteServiceRole_IN_0',
+          network: '10.252.0.0/16',
+          asPath: '65001-65515',
+          reason: { best: false, text: 'dropped on import: 65515 in the AS path (loop prevention, docs/azure-behaviour.md §2.2)' },
+        },
+      ],
+    }); // prettier-ignore
+    expect(sources.asked).toEqual([[]]); // no communities read for the whole list
+  });
+
+  it('reads the communities of the rows asked for, with the rules that restrict them', async () => {
+    const { h, sources } = await lab();
+    withDetails(sources);
+    const answer = await h.server.app.inject({
+      url: `/dashboard/api/route-details?connection=${encodeURIComponent(SDWAN)}&networks=10.251.0.0/16,10.253.0.0/16`,
+      headers: owner(h),
+    });
+    expect(answer.json().routes).toEqual([
+      { instance: 'RouteServiceRole_IN_0', network: '10.251.0.0/16', nextHop: '10.1.2.10', communities: ['65001:100', '65001:200'], largeCommunities: ['65001:1:2'], rules: [] },
+      { instance: 'RouteServiceRole_IN_0', network: '10.253.0.0/16', nextHop: '10.1.2.10', communities: ['65535:65282'], largeCommunities: [], rules: ['NO_ADVERTISE: injected, advertised to no peer'] },
+    ]); // prettier-ignore
+    const bad = await h.server.app.inject({
+      url: `/dashboard/api/route-details?connection=${encodeURIComponent(SDWAN)}`,
+      headers: owner(h),
+    });
+    expect(bad.statusCode).toBe(400);
   });
 });
 

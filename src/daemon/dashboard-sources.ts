@@ -53,5 +53,11 @@ export function dashboardSources(runtime: BgpRuntime | undefined): DashboardSour
         ? () => undefined
         : runtime.onInjectedRoutes((routes) => listener(routes.routeServerId));
     },
+    ...(runtime?.learnedRouteDetails === undefined
+      ? {}
+      : {
+          learnedRouteDetails: (routeServerId, connectionId, networks, rejectedLimit) =>
+            runtime.learnedRouteDetails!(routeServerId, connectionId, networks, rejectedLimit),
+        }),
   };
 }

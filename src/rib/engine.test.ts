@@ -425,6 +425,48 @@ describe('RouteEngine Adj-RIB-In observer (BMP, src/bmp)', () => {
     expect(changes).toHaveLength(4);
   });
 
+  it('reads the communities of the routes asked for, and the first rejected routes with their rule', async () => {
+    const h = harness();
+    withPeers(h, [NVA1, 65001]);
+    const large = { globalAdministrator: 65001, localData1: 1, localData2: 2 };
+    h.engine.receiveUpdate(
+      NVA1,
+      updateOf(
+        pathAttributes([65001], NVA1, { communities: [65001 * 65536 + 100], largeCommunities: [large] }),
+        ['192.168.0.0/24'],
+      ),
+    );
+    h.engine.receiveUpdate(
+      NVA1,
+      updateOf(pathAttributes([65001, 65515], NVA1), ['192.168.1.0/24', '192.168.2.0/24']),
+    );
+    await h.engine.whenIdle();
+    const key = (text: string) =>
+      `${(parsePrefix(text).address as number) * 64 + Number(text.split('/')[1])}`;
+    const details = h.engine.learnedRouteDetails(
+      NVA1,
+      [Number(key('192.168.0.0/24')), Number(key('10.9.0.0/16'))],
+      1,
+    );
+    expect(details.routes).toEqual([
+      expect.objectContaining({
+        network: '192.168.0.0/24',
+        accepted: true,
+        communities: [65001 * 65536 + 100],
+        largeCommunities: [large],
+      }),
+    ]);
+    expect(details.rejectedTotal).toBe(2);
+    expect(details.rejected).toEqual([
+      expect.objectContaining({ accepted: false, reasons: ['as-path-contains-local-as'] }),
+    ]);
+    expect(h.engine.learnedRouteDetails('10.9.9.9', [], 10)).toEqual({
+      routes: [],
+      rejected: [],
+      rejectedTotal: 0,
+    });
+  });
+
   it('gives observers the attribute block as received from a 4-octet-AS session, and none for a 2-octet one', async () => {
     const h = harness();
     h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());

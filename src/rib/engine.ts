@@ -70,7 +70,7 @@ import type {
   VirtualNetworkView,
 } from './ports.js';
 import type { AdvertisedRoute, LearnedRoute } from './views.js';
-import { advertisedRouteViews, learnedRouteViews } from './views.js';
+import { advertisedRouteViews, learnedRouteDetails, learnedRouteViews } from './views.js';
 import { ingestUpdate } from './ingest.js';
 import { DEFAULT_OUTPUT_LAG_LIMIT, outOfResourcesNotification } from './session-close.js';
 import type { SessionCloseListener, SessionCloseRequest } from './session-close.js';
@@ -561,6 +561,18 @@ export class RouteEngine {
   learnedRoutes(peer: PeerId, options: { includeRejected?: boolean } = {}): LearnedRoute[] {
     const state = this.peers.get(peer);
     return state ? learnedRouteViews(this.viewSource, state, options.includeRejected ?? false) : [];
+  }
+
+  /** A peer's routes for `keys` with their communities, and its first `rejectedLimit` rejected routes (views.ts). */
+  learnedRouteDetails(
+    peer: PeerId,
+    keys: readonly PrefixKey[],
+    rejectedLimit: number,
+  ): ReturnType<typeof learnedRouteDetails> {
+    const state = this.peers.get(peer);
+    return state
+      ? learnedRouteDetails(this.viewSource, state, keys, rejectedLimit)
+      : { routes: [], rejected: [], rejectedTotal: 0 };
   }
 
   advertisedRoutes(peer: PeerId): AdvertisedRoute[] {

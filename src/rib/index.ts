@@ -19,7 +19,7 @@ export type {
 } from './route-map-dry-run.js';
 export type { SessionCloseListener, SessionCloseRequest } from './session-close.js';
 export type { PeerCapabilities, PeerId, PeerInfo } from './peer.js';
-export type { AdvertisedRoute, LearnedRoute, PeerRouteView } from './views.js';
+export type { AdvertisedRoute, LearnedRoute, LearnedRouteDetail, PeerRouteView } from './views.js';
 export { DECISION_STEPS, decide } from './decision.js';
 export type { Decision, DecisionPath, DecisionStep, RoutingPreference } from './decision.js';
 export { InternalLinkReceiver, InternalLinkSender, internalPeerInfo } from './internal-link.js';

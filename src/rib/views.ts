@@ -13,6 +13,7 @@
  */
 import { formatIpv4, formatIpv6, formatPrefix, prefixFromKey } from '../lib/prefix.js';
 import type { PrefixKey } from '../lib/prefix.js';
+import type { LargeCommunity } from '../bgp/codec/index.js';
 import { formatAsPath, WITHIN_ADDRESS_SPACE } from '../policy/index.js';
 import type { AdjRibOut } from './adj-rib-out.js';
 import type { LocRibEntry } from './loc-rib.js';
@@ -38,6 +39,14 @@ export interface LearnedRoute extends PeerRouteView {
   readonly best: boolean;
   /** why the route was dropped, restricted or not used: import rule names, address-space rule, decision step */
   readonly reasons: readonly string[];
+}
+
+/** A learned route with what the views above leave out: its communities (for the dashboard, a page at a time). */
+export interface LearnedRouteDetail extends LearnedRoute {
+  /** RFC 1997 communities, as received */
+  readonly communities: readonly number[];
+  /** RFC 8092 large communities, as received */
+  readonly largeCommunities: readonly LargeCommunity[];
 }
 
 export type AdvertisedRoute = PeerRouteView;
@@ -93,6 +102,42 @@ export function learnedRouteViews(
   }
   if (inbound) for (const [key, path] of inbound.summaries()) out.push(learnedRoute(source, key, path));
   return out;
+}
+
+function learnedRouteDetail(source: RouteViewSource, key: PrefixKey, path: Path): LearnedRouteDetail {
+  const attributes = path.attributes.attributes;
+  return {
+    ...learnedRoute(source, key, path),
+    communities: attributes.communities ?? [],
+    largeCommunities: attributes.largeCommunities ?? [],
+  };
+}
+
+/**
+ * The peer's routes for `keys` (those it sent, rejected ones too), and the
+ * first `rejectedLimit` routes the import rules rejected (a walk that stops
+ * there, and none when the peer's routes were all accepted).
+ */
+export function learnedRouteDetails(
+  source: RouteViewSource,
+  peer: PeerState,
+  keys: readonly PrefixKey[],
+  rejectedLimit: number,
+): { routes: LearnedRouteDetail[]; rejected: LearnedRouteDetail[]; rejectedTotal: number } {
+  const routes: LearnedRouteDetail[] = [];
+  for (const key of keys) {
+    const path = peer.adjRibIn.get(key);
+    if (path !== undefined) routes.push(learnedRouteDetail(source, key, path));
+  }
+  const rejected: LearnedRouteDetail[] = [];
+  const rejectedTotal = peer.adjRibIn.size - peer.accepted;
+  if (rejectedTotal > 0 && rejectedLimit > 0)
+    for (const [key, path] of peer.adjRibIn) {
+      if (path.accepted) continue;
+      rejected.push(learnedRouteDetail(source, key, path));
+      if (rejected.length >= rejectedLimit) break;
+    }
+  return { routes, rejected, rejectedTotal };
 }
 
 export function advertisedRouteViews(source: RouteViewSource, out: AdjRibOut): AdvertisedRoute[] {

@@ -43,6 +43,7 @@ import type {
   InternalLinkSpec,
   InstanceHealth,
   InstanceSessionState,
+  LearnedRouteDetails,
   PeerRoute,
   PeerSpec,
   PeerStatistics,
@@ -247,6 +248,18 @@ export class SharedRuntime implements BgpRuntime {
       if (remote !== undefined) states.push(remote);
     }
     return states;
+  }
+
+  /** The instances this host runs (the dashboard's details of learned routes are not shared through the store). */
+  async learnedRouteDetails(
+    routeServerId: string,
+    connectionId: string,
+    networks: readonly string[],
+    rejectedLimit: number,
+  ): Promise<readonly LearnedRouteDetails[]> {
+    return (
+      (await this.local.learnedRouteDetails?.(routeServerId, connectionId, networks, rejectedLimit)) ?? []
+    );
   }
 
   async learnedRoutes(routeServerId: string, connectionId: string): Promise<readonly PeerRoute[]> {

@@ -6,7 +6,9 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
-import type { AdvertisedRoute, InjectedRouteBatch, LearnedRoute } from '../rib/index.js';
+import { formatCommunity } from '../policy/index.js';
+import { parsePrefix, prefixKey } from '../lib/prefix.js';
+import type { AdvertisedRoute, InjectedRouteBatch, LearnedRoute, LearnedRouteDetail } from '../rib/index.js';
 import { AddressSpaces } from './address-spaces.js';
 import { explainBindError } from './bind-error.js';
 import { RouteServerInstance } from './instance.js';
@@ -18,7 +20,14 @@ import {
   type InstanceReport,
   type InstanceStartSpec,
 } from './protocol.js';
-import type { InstanceHealth, PeerRoute, PeerSpec, PeerStatistics } from './types.js';
+import type {
+  InstanceHealth,
+  LearnedRouteDetails,
+  PeerRoute,
+  PeerRouteDetail,
+  PeerSpec,
+  PeerStatistics,
+} from './types.js';
 import type {
   InstanceBmpOptions,
   InstancePeerOptions,
@@ -94,6 +103,8 @@ export class InstanceHost {
         return this.routes(command.connectionId, (i, peer) => i.learnedRoutes(peer));
       case 'advertised':
         return this.routes(command.connectionId, (i, peer) => i.advertisedRoutes(peer));
+      case 'learned-details':
+        return this.learnedDetails(command.connectionId, command.networks, command.rejectedLimit);
       case 'statistics':
         return this.statistics();
       case 'health':
@@ -214,6 +225,33 @@ export class InstanceHost {
       .map((route) => peerRoute(running, route));
   }
 
+  private learnedDetails(
+    connectionId: string,
+    networks: readonly string[],
+    rejectedLimit: number,
+  ): LearnedRouteDetails {
+    const peer = this.peers.get(keyOf(connectionId));
+    const running = this.running;
+    const instance = this.spec?.instance ?? 'IN_0';
+    if (peer === undefined || running === undefined)
+      return { instance, routes: [], rejected: [], rejectedTotal: 0 };
+    const keys = networks.flatMap((network) => {
+      try {
+        return [prefixKey(parsePrefix(network))];
+      } catch {
+        return []; // not a prefix: nothing to look up
+      }
+    });
+    const details = running.engine.learnedRouteDetails(peer.peerIp, keys, rejectedLimit);
+    const detail = (route: LearnedRouteDetail) => peerRouteDetail(running, route);
+    return {
+      instance,
+      routes: details.routes.map(detail),
+      rejected: details.rejected.map(detail),
+      rejectedTotal: details.rejectedTotal,
+    };
+  }
+
   private statistics(): PeerStatistics[] {
     const { running, spec } = this;
     if (running === undefined || spec === undefined) return [];
@@ -282,6 +320,18 @@ function peerRoute(instance: RouteServerInstance, route: LearnedRoute | Advertis
     origin: route.origin === 'EBgp' ? 'ebgp' : 'igp',
     asPath: route.asPath,
     weight: route.weight,
+  };
+}
+
+function peerRouteDetail(instance: RouteServerInstance, route: LearnedRouteDetail): PeerRouteDetail {
+  return {
+    ...peerRoute(instance, route),
+    communities: route.communities.map(formatCommunity),
+    largeCommunities: route.largeCommunities.map(
+      (large) => `${large.globalAdministrator}:${large.localData1}:${large.localData2}`,
+    ),
+    accepted: route.accepted,
+    reasons: route.reasons,
   };
 }
 

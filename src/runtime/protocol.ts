@@ -19,6 +19,7 @@ import type { EngineRole } from '../policy/index.js';
 import type {
   InternalPeer,
   InstanceHealth,
+  LearnedRouteDetails,
   PeerRoute,
   PeerSpec,
   PeerStatistics,
@@ -89,6 +90,12 @@ export type InstanceCommand =
   | { readonly op: 'link-ack'; readonly linkId: string; readonly bytes: number; readonly generation: number }
   | { readonly op: 'learned'; readonly connectionId: string }
   | { readonly op: 'advertised'; readonly connectionId: string }
+  | {
+      readonly op: 'learned-details';
+      readonly connectionId: string;
+      readonly networks: readonly string[];
+      readonly rejectedLimit: number;
+    }
   | { readonly op: 'statistics' }
   | { readonly op: 'health' };
 
@@ -109,6 +116,7 @@ export interface CommandResults {
   'link-ack': undefined;
   learned: readonly PeerRoute[];
   advertised: readonly PeerRoute[];
+  'learned-details': LearnedRouteDetails;
   statistics: readonly PeerStatistics[];
   health: InstanceHealth;
 }

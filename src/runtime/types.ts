@@ -146,6 +146,33 @@ export interface PeerRoute {
   readonly weight: number;
 }
 
+/**
+ * A learned route with what `PeerRoute` leaves out, read for a page of the
+ * dashboard at a time (never per route change): its communities and the
+ * import rules' verdict.
+ */
+export interface PeerRouteDetail extends PeerRoute {
+  /** RFC 1997 communities, `ASN:value` */
+  readonly communities: readonly string[];
+  /** RFC 8092 large communities, `global:local1:local2` */
+  readonly largeCommunities: readonly string[];
+  /** false: the import rules rejected it (it takes no part in the decision) */
+  readonly accepted: boolean;
+  /** the rules that fired and why the route is not used (src/rib/views.ts) */
+  readonly reasons: readonly string[];
+}
+
+/** One instance's answer to `learnedRouteDetails`. */
+export interface LearnedRouteDetails {
+  readonly instance: InstanceId;
+  /** the requested networks the peer sent */
+  readonly routes: readonly PeerRouteDetail[];
+  /** the first routes of the peer the import rules rejected, at most the limit asked for */
+  readonly rejected: readonly PeerRouteDetail[];
+  /** how many of the peer's routes the import rules rejected */
+  readonly rejectedTotal: number;
+}
+
 /** An instance thread's own health: event-loop delay since the last reading, heap. */
 export interface InstanceHealth {
   readonly routeServerId: string;
@@ -242,6 +269,17 @@ export interface BgpRuntime {
   learnedRoutes(routeServerId: string, connectionId: string): Promise<readonly PeerRoute[]>;
   /** Adj-RIB-Out of each instance toward the peer */
   advertisedRoutes(routeServerId: string, connectionId: string): Promise<readonly PeerRoute[]>;
+  /**
+   * Per instance: the peer's routes for `networks` with communities and
+   * verdict, and up to `rejectedLimit` routes the import rules rejected
+   * (the dashboard; absent where the runtime cannot read them)
+   */
+  learnedRouteDetails?(
+    routeServerId: string,
+    connectionId: string,
+    networks: readonly string[],
+    rejectedLimit: number,
+  ): Promise<readonly LearnedRouteDetails[]>;
   /** every session of every running route server, with route counts (for metrics) */
   peerStatistics(): Promise<readonly PeerStatistics[]>;
   /**

@@ -40,6 +40,7 @@ import type {
   InternalLinkSpec,
   InstanceHealth,
   InstanceSessionState,
+  LearnedRouteDetails,
   PeerRoute,
   PeerSpec,
   PeerStatistics,
@@ -378,6 +379,17 @@ export class WorkerRuntime implements BgpRuntime {
 
   advertisedRoutes(routeServerId: string, connectionId: string): Promise<readonly PeerRoute[]> {
     return this.ask(routeServerId, (handle) => handle.request({ op: 'advertised', connectionId }));
+  }
+
+  learnedRouteDetails(
+    routeServerId: string,
+    connectionId: string,
+    networks: readonly string[],
+    rejectedLimit: number,
+  ): Promise<readonly LearnedRouteDetails[]> {
+    return this.ask(routeServerId, async (handle) => [
+      await handle.request({ op: 'learned-details', connectionId, networks, rejectedLimit }),
+    ]);
   }
 
   async peerStatistics(): Promise<readonly PeerStatistics[]> {

@@ -17,7 +17,15 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashClientSecret } from '../../src/api/index.js';
-import { BirdDaemon, FrrDaemon, Lab, type BgpDaemon, type LabNode, type LabProcess } from '../lab/index.js';
+import {
+  BirdDaemon,
+  FrrDaemon,
+  Lab,
+  type Announcement,
+  type BgpDaemon,
+  type LabNode,
+  type LabProcess,
+} from '../lab/index.js';
 import { checkAccessibility, tabThrough } from './dashboard.test-support.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -27,6 +35,9 @@ const CHROMIUM = '/usr/bin/chromium';
 const INSTANCES = ['10.1.0.4', '10.1.0.5'];
 const API = 'https://127.0.0.1:8443';
 const ONPREM = '10.250.0.0/16';
+/** also from FRR: with two communities, and with 65515 in its AS path (dropped on import, docs/azure-behaviour.md §2.2) */
+const TAGGED = '10.251.0.0/16';
+const LOOPED = '10.252.0.0/16';
 const READER = { clientId: '5d9b2a1c-0e4f-4b6a-9c8d-7e6f5a4b3c2d', secret: 'the dashboard reader secret' };
 const NIC =
   '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/demo/providers/Microsoft.Network/networkInterfaces/vm1-nic';
@@ -109,18 +120,28 @@ beforeAll(async () => {
   );
   await waitForApi(rs, dataDir);
   token = readFileSync(join(dataDir, 'api-token'), 'utf8').trim();
-  const nva = (kind: 'frr' | 'bird', node: LabNode, asn: number, address: string, prefix: string) => {
+  const nva = (
+    kind: 'frr' | 'bird',
+    node: LabNode,
+    asn: number,
+    address: string,
+    announce: (string | Announcement)[],
+  ) => {
     const options = {
       asn,
       localAddress: address,
       peers: INSTANCES.map((instance) => ({ address: instance, asn: 65515, multihopTtl: 2 })),
       holdTimeSeconds: 9,
-      announce: [prefix],
+      announce,
     };
     return kind === 'frr' ? new FrrDaemon(lab, node, options) : new BirdDaemon(lab, node, options);
   };
-  sdwan = nva('frr', sdwanNode, 65001, '10.1.1.4', ONPREM);
-  firewall = nva('bird', fwNode, 65002, '10.1.1.5', '0.0.0.0/0');
+  sdwan = nva('frr', sdwanNode, 65001, '10.1.1.4', [
+    ONPREM,
+    { prefix: TAGGED, communities: ['65001:100', '65001:200'] },
+    { prefix: LOOPED, asPathPrepend: [65515] },
+  ]);
+  firewall = nva('bird', fwNode, 65002, '10.1.1.5', ['0.0.0.0/0']);
   await Promise.all([sdwan.start(), firewall.start()]);
   for (const daemon of [sdwan, firewall])
     for (const instance of INSTANCES) await daemon.waitEstablished(instance, 90_000);
@@ -234,6 +255,29 @@ describe('the dashboard against FRR and BIRD NVAs', () => {
     await sdwan.announce(ONPREM);
     await routes.close();
     await effective.close();
+  });
+
+  it('shows the communities of a learned route, and why the one with 65515 in its AS path was dropped', async () => {
+    const page = await newPage();
+    await signInWithToken(page);
+    await page.goto(`${API}/#/routes`);
+    await page.getByLabel('Match').selectOption('exact');
+    await page.getByLabel('Search').fill(TAGGED);
+    const tagged = page.getByRole('row').filter({ hasText: TAGGED });
+    await expect.poll(() => tagged.count(), { timeout: 30_000 }).toBe(2); // one per instance
+    await expect
+      .poll(() => tagged.first().textContent(), { timeout: 10_000 })
+      .toContain('65001:100 65001:200');
+    expect(await tagged.first().textContent()).toContain('best: injected');
+    await page.getByLabel('Search').fill(LOOPED);
+    const looped = page.getByRole('row').filter({ hasText: LOOPED });
+    await expect.poll(() => looped.count(), { timeout: 30_000 }).toBe(2);
+    for (const row of await looped.all()) {
+      expect(await row.textContent()).toContain('65001-65515');
+      expect(await row.textContent()).toContain('dropped on import: 65515 in the AS path');
+    }
+    expect(await screenshot(page, 'routes-dropped')).toBeGreaterThan(20_000);
+    await page.close();
   });
 
   it('signs a Reader in with its client id and secret and shows it no write action', async () => {

@@ -82,6 +82,24 @@ export interface RoutesAnswer {
   readonly connectionId: string;
   readonly direction: 'learned' | 'advertised';
   readonly routes: readonly RouteRow[];
+  /** learned: routes the import rules dropped (the first of them are among `routes`) */
+  readonly rejectedTotal?: number;
+}
+
+/** What a learned route's row adds when it comes into view. */
+export interface RouteDetailRow {
+  readonly instance: string;
+  readonly network: string;
+  readonly nextHop: string;
+  readonly communities: readonly string[];
+  readonly largeCommunities: readonly string[];
+  /** the import rules that fired (NO_ADVERTISE, …) */
+  readonly rules: readonly string[];
+}
+
+export interface RouteDetailsAnswer {
+  readonly connectionId: string;
+  readonly routes: readonly RouteDetailRow[];
 }
 
 export interface EffectiveRouteRow {

@@ -5,7 +5,7 @@
  * count and index).
  */
 import type { ComponentChildren } from 'preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 
 const ROW_HEIGHT = 28;
 const OVERSCAN = 10;
@@ -22,10 +22,14 @@ export function VirtualTable<Row>(props: {
   label: string;
   height: number;
   rowClass?: (row: Row) => string;
+  /** told the rows drawn (first included, last excluded) whenever they change */
+  onWindow?: (rows: readonly Row[]) => void;
 }) {
   const [scrollTop, setScrollTop] = useState(0);
   const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN);
   const last = Math.min(props.rows.length, Math.ceil((scrollTop + props.height) / ROW_HEIGHT) + OVERSCAN);
+  const { onWindow, rows } = props;
+  useEffect(() => onWindow?.(rows.slice(first, last)), [onWindow, rows, first, last]);
   const template = props.columns.map((c) => c.width).join(' ');
   return (
     <div role="table" aria-label={props.label} aria-rowcount={props.rows.length + 1} class="vtable">

@@ -4,13 +4,18 @@
  * the instance injects. Search by exact prefix, by longest match for an
  * address or prefix, or by text (next hop, AS path). Reloads when the
  * server pushes a change.
+ *
+ * Learned routes the import rules dropped (65515 in the AS path, …) are
+ * listed with the rule, the first 100 per peer and instance. A learned
+ * row's communities (and the rules that restrict it, such as NO_ADVERTISE)
+ * are read when the row comes into view, for the rows in view only.
  */
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { getJson, SignedOut } from '../api.ts';
 import type { LiveState, Route } from '../app.tsx';
 import { nameOf } from '../format.ts';
 import { covers, parsePrefix, type ParsedPrefix } from '../prefix.ts';
-import type { Overview, RouteRow, RoutesAnswer } from '../types.ts';
+import type { Overview, RouteDetailRow, RouteDetailsAnswer, RouteRow, RoutesAnswer } from '../types.ts';
 import { VirtualTable, type Column } from '../virtual-table.tsx';
 
 type Direction = 'learned' | 'advertised';
@@ -18,18 +23,75 @@ type Mode = 'exact' | 'longest' | 'text';
 
 interface Loaded extends RouteRow {
   readonly peer: string;
+  readonly connectionId: string;
   readonly parsed: ParsedPrefix | undefined;
 }
 
-const COLUMNS: Column<Loaded>[] = [
-  { title: 'Peer', width: '8rem', cell: (row) => row.peer },
-  { title: 'Instance', width: '12rem', cell: (row) => row.instance },
-  { title: 'Prefix', width: '10rem', cell: (row) => row.network },
-  { title: 'Next hop', width: '8rem', cell: (row) => row.nextHop },
-  { title: 'AS path', width: '9rem', cell: (row) => row.asPath },
-  { title: 'Origin', width: '5rem', cell: (row) => row.origin },
-  { title: 'Decision', width: '1fr', cell: (row) => row.reason.text },
-];
+/** A row's key among the details read so far. */
+const detailKey = (connectionId: string, row: { instance: string; network: string; nextHop: string }) =>
+  `${connectionId}|${row.instance}|${row.network}|${row.nextHop}`;
+
+function columns(details: ReadonlyMap<string, RouteDetailRow>, direction: Direction): Column<Loaded>[] {
+  const detail = (row: Loaded) => details.get(detailKey(row.connectionId, row));
+  const communities = (row: Loaded) => {
+    const found = detail(row);
+    return found === undefined ? '' : [...found.communities, ...found.largeCommunities].join(' ');
+  };
+  const decision = (row: Loaded) => {
+    const rules = detail(row)?.rules ?? [];
+    return row.reason.best || rules.length === 0 || row.reason.text.startsWith('dropped')
+      ? row.reason.text
+      : `${row.reason.text}; ${rules.join('; ')}`;
+  };
+  return [
+    { title: 'Peer', width: '7rem', cell: (row) => row.peer },
+    { title: 'Instance', width: '11rem', cell: (row) => row.instance },
+    { title: 'Prefix', width: '9rem', cell: (row) => row.network },
+    { title: 'Next hop', width: '7rem', cell: (row) => row.nextHop },
+    { title: 'AS path', width: '8rem', cell: (row) => row.asPath },
+    { title: 'Origin', width: '4rem', cell: (row) => row.origin },
+    ...(direction === 'learned'
+      ? [{ title: 'Communities', width: '9rem', cell: communities } satisfies Column<Loaded>]
+      : []),
+    {
+      title: 'Decision',
+      width: '1fr',
+      cell: (row) => (direction === 'learned' ? decision(row) : row.reason.text),
+    },
+  ];
+}
+
+/**
+ * Reads the details of the learned rows in view not asked for yet (`asked`
+ * notes them), per peer, by row key; undefined when there was nothing to read.
+ */
+async function readDetails(
+  rows: readonly Loaded[],
+  asked: Set<string>,
+  signal: AbortSignal,
+): Promise<[string, RouteDetailRow][] | undefined> {
+  const wanted = new Map<string, Set<string>>();
+  for (const row of rows) {
+    const key = detailKey(row.connectionId, row);
+    if (asked.has(key) || row.reason.text.startsWith('dropped')) continue;
+    asked.add(key);
+    (wanted.get(row.connectionId) ?? wanted.set(row.connectionId, new Set()).get(row.connectionId)!).add(
+      row.network,
+    );
+  }
+  if (wanted.size === 0) return undefined;
+  const answers = await Promise.all(
+    [...wanted].map(([connectionId, networks]) =>
+      getJson<RouteDetailsAnswer>(
+        `/dashboard/api/route-details?connection=${encodeURIComponent(connectionId)}&networks=${encodeURIComponent([...networks].join(','))}`,
+        signal,
+      ),
+    ),
+  );
+  return answers.flatMap((answer) =>
+    answer.routes.map((route): [string, RouteDetailRow] => [detailKey(answer.connectionId, route), route]),
+  );
+}
 
 /** The rows that match the search; for a longest match, those with the longest covering prefix. */
 function filterRoutes(rows: readonly Loaded[], mode: Mode, query: string): readonly Loaded[] {
@@ -62,6 +124,12 @@ export function RoutesPage({ overview, route, live }: { overview: Overview; rout
   const [query, setQuery] = useState('');
   const [rows, setRows] = useState<readonly Loaded[] | undefined>();
   const [error, setError] = useState<string | undefined>();
+  const [details, setDetails] = useState<ReadonlyMap<string, RouteDetailRow>>(new Map());
+  const detailsRead = useRef<{
+    controller: AbortController;
+    asked: Set<string>;
+    timer?: ReturnType<typeof setTimeout>;
+  }>({ controller: new AbortController(), asked: new Set() });
   const connections = peer === 'all' ? peers.map((p) => p.id) : [peer];
   const key = connections.join(',');
 
@@ -81,10 +149,14 @@ export function RoutesPage({ overview, route, live }: { overview: Overview; rout
             answer.routes.map((row) => ({
               ...row,
               peer: nameOf(answer.connectionId),
+              connectionId: answer.connectionId,
               parsed: parsePrefix(row.network),
             })),
           ),
         );
+        // communities may have changed with the routes: read the rows in view again
+        detailsRead.current.asked = new Set();
+        setDetails(new Map());
         setError(undefined);
       })
       .catch((failure: Error) => {
@@ -92,6 +164,35 @@ export function RoutesPage({ overview, route, live }: { overview: Overview; rout
       });
     return () => controller.abort();
   }, [key, direction, live.revision]);
+
+  // the rows in view, once scrolling settles: their communities and rules
+  const onWindow = useCallback(
+    (inView: readonly Loaded[]) => {
+      const state = detailsRead.current;
+      clearTimeout(state.timer);
+      if (direction !== 'learned') return;
+      state.timer = setTimeout(() => {
+        const controller = new AbortController();
+        state.controller = controller;
+        readDetails(inView, state.asked, controller.signal)
+          .then((read) => {
+            if (read !== undefined && read.length > 0) setDetails((known) => new Map([...known, ...read]));
+          })
+          .catch((failure: Error) => {
+            if (!(failure instanceof SignedOut) && failure.name !== 'AbortError') setError(failure.message);
+          });
+      }, 100);
+    },
+    [direction],
+  );
+  useEffect(
+    () => () => {
+      clearTimeout(detailsRead.current.timer);
+      detailsRead.current.controller.abort();
+    },
+    [],
+  );
+  const tableColumns = useMemo(() => columns(details, direction), [details, direction]);
 
   const filtered = useMemo(() => {
     const started = performance.now();
@@ -150,10 +251,11 @@ export function RoutesPage({ overview, route, live }: { overview: Overview; rout
       </p>
       <VirtualTable
         rows={filtered.rows}
-        columns={COLUMNS}
+        columns={tableColumns}
         label={`Routes ${direction}`}
         height={560}
         rowClass={(row) => (row.reason.best ? 'best' : 'not-best')}
+        onWindow={onWindow}
       />
     </>
   );
