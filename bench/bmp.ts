@@ -15,7 +15,8 @@
  * Reported per run: ingest time (first UPDATE handed over → the engine idle,
  * every prefix in the Loc-RIB), and with BMP the time until the collector
  * has read every byte, the bytes and messages, drops; then the median
- * ingest time per mode and the ratio, with the load average.
+ * ingest time and ingest CPU (the process's, every thread) per mode and the
+ * ratios, with the load average.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -161,6 +162,7 @@ if (first === 'none' || first === 'bmp') {
   const rounds = Number(third ?? 3);
   const self = fileURLToPath(import.meta.url);
   const times: Record<string, number[]> = { none: [], bmp: [] };
+  const cpu: Record<string, number[]> = { none: [], bmp: [] };
   console.log(`BMP export bench: ${prefixes} prefixes, ${perSet} per attribute set, ${rounds} rounds`);
   console.log(
     `load average before: ${loadavg()
@@ -179,7 +181,9 @@ if (first === 'none' || first === 'bmp') {
       ]);
       const line = out.toString().trim().split('\n').at(-1)!;
       console.log(`  round ${round + 1} ${line}`);
-      times[mode]!.push((JSON.parse(line) as { ingestSeconds: number }).ingestSeconds);
+      const figures = JSON.parse(line) as { ingestSeconds: number; cpuSeconds: number };
+      times[mode]!.push(figures.ingestSeconds);
+      cpu[mode]!.push(figures.cpuSeconds);
     }
   }
   const none = median(times.none!);
@@ -187,6 +191,12 @@ if (first === 'none' || first === 'bmp') {
   console.log(
     `median ingest: without BMP ${none.toFixed(3)} s, with a collector attached ${bmp.toFixed(3)} s: ` +
       `${(((bmp - none) / none) * 100).toFixed(1)} % slower`,
+  );
+  const cpuNone = median(cpu.none!);
+  const cpuBmp = median(cpu.bmp!);
+  console.log(
+    `median ingest CPU: without BMP ${cpuNone.toFixed(2)} s, with ${cpuBmp.toFixed(2)} s: ` +
+      `${(((cpuBmp - cpuNone) / cpuNone) * 100).toFixed(1)} % more`,
   );
   console.log(
     `load average after: ${loadavg()
