@@ -6,8 +6,8 @@
  *   peerings, gateways, route servers) with every session per instance
  *   (state, since when, flaps, last NOTIFICATION, route counts) and, per
  *   route server, whether the caller may write there.
- * - `GET /dashboard/api/routes?connection=<id>&direction=learned|advertised`:
- *   a peer's routes per instance, each learned one with the reason it is or is
+ * - `GET /dashboard/api/routes?connection=<id>&direction=learned|advertised[&networks=<p>,…]`:
+ *   a peer's routes per instance (only those networks' rows when named), each learned one with the reason it is or is
  *   not the route the instance injects into the VNet.
  *   Learned ones end with up to `REJECTED_LIMIT` routes per instance that the
  *   import rules dropped (65515 or AS 0 in the AS path, …), with the rule.
@@ -398,8 +398,11 @@ class DashboardData {
     );
   }
 
-  /** A peer's routes per instance; learned ones with why the instance injects them or not. */
-  async routes(connectionId: string, direction: 'learned' | 'advertised') {
+  /**
+   * A peer's routes per instance; learned ones with why the instance injects
+   * them or not; with `networks`, only the rows of those networks.
+   */
+  async routes(connectionId: string, direction: 'learned' | 'advertised', networks?: ReadonlySet<string>) {
     const resources = this.service.resources;
     const connection = resources.bgpConnections.get(connectionId);
     if (connection === undefined) throw new ArmError(404, 'NotFound', `No BGP connection '${connectionId}'.`);
@@ -455,7 +458,8 @@ class DashboardData {
           });
       }
     }
-    return { connectionId, direction, routes: rows, rejectedTotal };
+    const routes = networks === undefined ? rows : rows.filter((row) => networks.has(row.network));
+    return { connectionId, direction, routes, rejectedTotal };
   }
 
   /** The communities and import rules of a peer's routes for `networks`, per instance. */
@@ -618,7 +622,14 @@ export function registerDashboardData(
     // the read its roles must allow, as for the ARM call (POST …/learnedRoutes is a read of the connection)
     const caller = callerOf(request) ?? { kind: 'owner' as const };
     await api.authorizer.authorize(caller, 'GET', connection);
-    return data.routes(connection, direction);
+    const networks = queryText(request, 'networks');
+    return data.routes(
+      connection,
+      direction,
+      networks === undefined
+        ? undefined
+        : new Set(networks.split(',').filter((network) => network.length > 0)),
+    );
   });
   app.get(`${DASHBOARD_API_PREFIX}/route-details`, hidden, async (request) => {
     const connection = queryText(request, 'connection');

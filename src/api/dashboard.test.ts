@@ -381,6 +381,20 @@ describe('communities and routes dropped on import', () => {
     expect(sources.asked).toEqual([[]]); // no communities read for the whole list
   });
 
+  it('answers only the rows of the networks named, for a page that applies a change', async () => {
+    const { h, runtime, sources } = await lab();
+    withDetails(sources);
+    runtime.learned.push(
+      { instance: 'RouteServiceRole_IN_0', localAddress: '10.1.0.4', network: '10.250.0.0/16', nextHop: '10.1.2.10', sourcePeer: '10.1.2.10', origin: 'ebgp', asPath: '65001', weight: 32768 },
+    ); // prettier-ignore
+    const url = (networks: string) =>
+      `/dashboard/api/routes?connection=${encodeURIComponent(SDWAN)}&direction=learned&networks=${networks}`;
+    const some = await h.server.app.inject({ url: url('10.252.0.0/16,10.9.0.0/16'), headers: owner(h) });
+    expect(some.json().routes.map((row: { network: string }) => row.network)).toEqual(['10.252.0.0/16']);
+    const all = await h.server.app.inject({ url: url('10.250.0.0/16,10.252.0.0/16'), headers: owner(h) });
+    expect(all.json().routes).toHaveLength(2);
+  });
+
   it('reads the communities of the rows asked for, with the rules that restrict them', async () => {
     const { h, sources } = await lab();
     withDetails(sources);

@@ -2,8 +2,12 @@
  * Routes: what the route server learned from each peer (or advertises to
  * it), per instance, with the reason each learned route is or is not the one
  * the instance injects. Search by exact prefix, by longest match for an
- * address or prefix, or by text (next hop, AS path). Reloads when the
- * server pushes a change.
+ * address or prefix, or by text (next hop, AS path).
+ *
+ * Live: when the server pushes a change, the peers whose sessions changed
+ * are read again; of the other peers, only the rows of the networks whose
+ * routes changed (their decision may have moved), so one NVA's withdrawal
+ * does not reload every peer's table.
  *
  * Learned routes the import rules dropped (65515 in the AS path, …) are
  * listed with the rule, the first 100 per peer and instance. A learned
@@ -93,6 +97,81 @@ async function readDetails(
   );
 }
 
+type Table = ReadonlyMap<string, readonly Loaded[]>;
+
+async function fetchRoutes(
+  connectionId: string,
+  direction: Direction,
+  signal: AbortSignal,
+  networks?: readonly string[],
+): Promise<Loaded[]> {
+  const only = networks === undefined ? '' : `&networks=${encodeURIComponent(networks.join(','))}`;
+  const answer = await getJson<RoutesAnswer>(
+    `/dashboard/api/routes?connection=${encodeURIComponent(connectionId)}&direction=${direction}${only}`,
+    signal,
+  );
+  return answer.routes.map((row) => ({
+    ...row,
+    peer: nameOf(answer.connectionId),
+    connectionId: answer.connectionId,
+    parsed: parsePrefix(row.network),
+  }));
+}
+
+async function fetchAll(connections: readonly string[], direction: Direction, signal: AbortSignal) {
+  const lists = await Promise.all(connections.map((id) => fetchRoutes(id, direction, signal)));
+  return new Map(connections.map((id, i) => [id, lists[i]!]));
+}
+
+const rowKey = (row: Loaded) => `${row.instance}|${row.network}|${row.nextHop}|${row.reason.text}`;
+
+/** The networks whose rows differ between two lists of a peer: added, gone, or decided otherwise. */
+function changedNetworks(before: readonly Loaded[], after: readonly Loaded[]): Set<string> {
+  const old = new Set(before.map(rowKey));
+  const now = new Set(after.map(rowKey));
+  const changed = new Set<string>();
+  for (const row of before) if (!now.has(rowKey(row))) changed.add(row.network);
+  for (const row of after) if (!old.has(rowKey(row))) changed.add(row.network);
+  return changed;
+}
+
+/** Networks read from the other peers after a push; beyond that they are read whole. */
+const MAX_CHANGED_NETWORKS = 500;
+
+/**
+ * A push: the peers in `changed` are read again, and of the other peers the
+ * rows of the networks that changed.
+ */
+async function applyChanges(
+  table: Table,
+  connections: readonly string[],
+  changed: readonly string[],
+  direction: Direction,
+  signal: AbortSignal,
+): Promise<Table> {
+  const next = new Map(table);
+  const networks = new Set<string>();
+  await Promise.all(
+    changed.map(async (id) => {
+      const rows = await fetchRoutes(id, direction, signal);
+      for (const network of changedNetworks(table.get(id) ?? [], rows)) networks.add(network);
+      next.set(id, rows);
+    }),
+  );
+  const others = connections.filter((id) => !changed.includes(id));
+  if (networks.size === 0 || others.length === 0) return next;
+  const list = networks.size > MAX_CHANGED_NETWORKS ? undefined : [...networks];
+  await Promise.all(
+    others.map(async (id) => {
+      const fresh = await fetchRoutes(id, direction, signal, list);
+      const kept =
+        list === undefined ? [] : (table.get(id) ?? []).filter((row) => !networks.has(row.network));
+      next.set(id, [...kept, ...fresh]);
+    }),
+  );
+  return next;
+}
+
 /** The rows that match the search; for a longest match, those with the longest covering prefix. */
 function filterRoutes(rows: readonly Loaded[], mode: Mode, query: string): readonly Loaded[] {
   const text = query.trim();
@@ -122,7 +201,13 @@ export function RoutesPage({ overview, route, live }: { overview: Overview; rout
   const [direction, setDirection] = useState<Direction>('learned');
   const [mode, setMode] = useState<Mode>('longest');
   const [query, setQuery] = useState('');
-  const [rows, setRows] = useState<readonly Loaded[] | undefined>();
+  const [table, setTable] = useState<Table | undefined>();
+  /** what the table holds; `busy`: a read is under way (if it is cut short, the next one reads everything) */
+  const shown = useRef<{ view: string; table: Table | undefined; busy: boolean }>({
+    view: '',
+    table: undefined,
+    busy: false,
+  });
   const [error, setError] = useState<string | undefined>();
   const [details, setDetails] = useState<ReadonlyMap<string, RouteDetailRow>>(new Map());
   const detailsRead = useRef<{
@@ -135,25 +220,29 @@ export function RoutesPage({ overview, route, live }: { overview: Overview; rout
 
   useEffect(() => {
     const controller = new AbortController();
-    Promise.all(
-      connections.map((id) =>
-        getJson<RoutesAnswer>(
-          `/dashboard/api/routes?connection=${encodeURIComponent(id)}&direction=${direction}`,
-          controller.signal,
-        ),
-      ),
-    )
-      .then((answers) => {
-        setRows(
-          answers.flatMap((answer) =>
-            answer.routes.map((row) => ({
-              ...row,
-              peer: nameOf(answer.connectionId),
-              connectionId: answer.connectionId,
-              parsed: parsePrefix(row.network),
-            })),
-          ),
-        );
+    const view = `${key}|${direction}`;
+    const state = shown.current;
+    const current = state.view === view && !state.busy ? state.table : undefined;
+    let read: Promise<Table>;
+    if (current === undefined) read = fetchAll(connections, direction, controller.signal);
+    else {
+      // `<instance address>|<peer address>` for a session, `routes|<route server>` for injected routes
+      const sessions = [...live.keys].filter((changed) => !changed.startsWith('routes|'));
+      const changedPeers = new Set(sessions.map((changed) => changed.slice(changed.indexOf('|') + 1)));
+      const changed = connections.filter((id) =>
+        changedPeers.has(peers.find((p) => p.id === id)?.peerIp ?? ''),
+      );
+      if (changed.length > 0)
+        read = applyChanges(current, connections, changed, direction, controller.signal);
+      else if (sessions.length < live.keys.size) read = fetchAll(connections, direction, controller.signal);
+      else return; // other peers' sessions
+    }
+    state.view = view;
+    state.busy = true;
+    read
+      .then((next) => {
+        Object.assign(state, { table: next, busy: false });
+        setTable(next);
         // communities may have changed with the routes: read the rows in view again
         detailsRead.current.asked = new Set();
         setDetails(new Map());
@@ -193,6 +282,11 @@ export function RoutesPage({ overview, route, live }: { overview: Overview; rout
     [],
   );
   const tableColumns = useMemo(() => columns(details, direction), [details, direction]);
+
+  const rows = useMemo(
+    () => (table === undefined ? undefined : connections.flatMap((id) => table.get(id) ?? [])),
+    [table, key],
+  );
 
   const filtered = useMemo(() => {
     const started = performance.now();
