@@ -73,7 +73,7 @@ export interface DashboardSources {
 }
 
 /** A learned route's details as the runtime reads them (plain data). */
-export interface RouteDetail {
+interface RouteDetail {
   readonly instance: string;
   readonly network: string;
   readonly nextHop: string;
@@ -95,7 +95,7 @@ export interface InstanceRouteDetails {
 }
 
 /** Rejected routes listed per instance and peer (the first ones of its Adj-RIB-In). */
-export const REJECTED_LIMIT = 100;
+const REJECTED_LIMIT = 100;
 
 /** The import rules (src/policy/import-rules.ts) as the routes page says them. */
 const RULE_TEXT: Readonly<Record<string, string>> = {
@@ -108,7 +108,7 @@ const RULE_TEXT: Readonly<Record<string, string>> = {
 };
 
 /** The import rules that fired for a route, as text; other reasons (the decision's) are left to the row. */
-export function importRuleTexts(reasons: readonly string[]): string[] {
+function importRuleTexts(reasons: readonly string[]): string[] {
   return reasons.flatMap((reason) => {
     const text = RULE_TEXT[reason];
     return text === undefined ? [] : [text];
