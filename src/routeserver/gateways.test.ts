@@ -306,3 +306,32 @@ describe('VPN sites, circuits and connections', () => {
     expect(await stored('expressRouteCircuits/peerings')).toEqual([]);
   });
 });
+
+describe("a VNet gateway as a spoke's remote gateway", () => {
+  it('lets a spoke use a hub with a gateway and no route server, and reopens with the peering in place', async () => {
+    await h.service.resources.virtualNetworks.put(vnetId('spoke'), {
+      addressPrefixes: ['10.1.0.0/16'],
+      subnets: [{ name: 'app', addressPrefix: '10.1.0.0/24' }],
+    });
+    const usingGateways = () =>
+      h.service.resources.virtualNetworkPeerings.put(`${vnetId('spoke')}/virtualNetworkPeerings/to-hub`, {
+        remoteVirtualNetworkId: vnetId('hub'),
+        useRemoteGateways: true,
+      });
+    expect((await refusal(usingGateways())).code).toBe(E.INVALID_NETWORK);
+    await h.service.resources.virtualNetworkGateways.put(gatewayId('vpngw'), vpn());
+    await h.service.resources.virtualNetworkPeerings.put(`${vnetId('hub')}/virtualNetworkPeerings/to-spoke`, {
+      remoteVirtualNetworkId: vnetId('spoke'),
+      allowGatewayTransit: true,
+    });
+    await usingGateways();
+    // the gateways are placed before the peerings at start: the peering loads
+    await h.reopen();
+    expect(
+      h.service.model.peeringState(`${vnetId('spoke')}/virtualNetworkPeerings/to-hub`.toLowerCase()),
+    ).toBe('Connected');
+    expect((await refusal(h.service.resources.virtualNetworkGateways.delete(gatewayId('vpngw')))).code).toBe(
+      E.IN_USE,
+    );
+  });
+});
