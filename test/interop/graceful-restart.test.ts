@@ -1,17 +1,18 @@
 /**
- * Graceful restart (RFC 4724, docs/graceful-restart.md) with FRR, through
+ * Graceful restart (RFC 4724, docs/graceful-restart.md) with FRR and BIRD, through
  * `routeserver serve --config` in lab namespace `rs`; the peering has
- * `gracefulRestart: {enabled: true}` and FRR runs `bgp graceful-restart`
- * (with `preserve-fw-state`). BGP hold time 9 s.
+ * `gracefulRestart: {enabled: true}`, FRR runs `bgp graceful-restart`
+ * (with `preserve-fw-state`) and BIRD `graceful restart on`. BGP hold time 9 s.
  *
- * - Helper: FRR's bgpd is killed by PID (SIGKILL: no NOTIFICATION) and
- *   started again announcing one of its two prefixes. A poller inside the
+ * - Helper: FRR's bgpd (then BIRD) is killed by PID (SIGKILL: no
+ *   NOTIFICATION) and started again (BIRD with -R, its graceful restart
+ *   recovery) announcing one of its two prefixes. A poller inside the
  *   namespace samples the VM NIC's effective routes every 100 ms
  *   (hosts/route-poller.ts): the prefix FRR announces again must be there in
  *   every sample; the other one stays until FRR's End-of-RIB, then goes.
  * - Restarting speaker: `serve` gets SIGTERM and is started again; FRR's
- *   RIB, read with vtysh every 100 ms, must hold the VNet prefix from the
- *   route server in every sample.
+ *   RIB, read with vtysh every 100 ms, and BIRD's, read with birdc, must
+ *   hold the VNet prefix from the route server in every sample.
  *
  * Gap counts, times and the load average are printed.
  */
@@ -20,7 +21,7 @@ import { loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FrrDaemon, Lab } from '../lab/index.js';
+import { BirdDaemon, FrrDaemon, Lab } from '../lab/index.js';
 import type { BgpDaemonOptions, LabNode, LabProcess } from '../lab/index.js';
 import { run, sleep, waitFor } from '../lab/process.js';
 
@@ -33,6 +34,9 @@ const VNET = '10.1.0.0/16';
 const FRR = { address: '10.1.1.4', asn: 65001 };
 const KEPT = '10.201.0.0/16';
 const DROPPED = '10.211.0.0/16';
+const BIRD = { address: '10.1.1.5', asn: 65002 };
+const BIRD_KEPT = '10.202.0.0/16';
+const BIRD_DROPPED = '10.212.0.0/16';
 const API = 'https://127.0.0.1:18443';
 const NIC = `/subscriptions/${SUB}/resourceGroups/gr/providers/Microsoft.Network/networkInterfaces/vm-nic`;
 
@@ -57,6 +61,10 @@ routeServers:
         peerIp: ${FRR.address}
         peerAsn: ${FRR.asn}
         gracefulRestart: { enabled: true, restartTime: 60, stalePathTime: 60 }
+      - name: bird
+        peerIp: ${BIRD.address}
+        peerAsn: ${BIRD.asn}
+        gracefulRestart: { enabled: true, restartTime: 60, stalePathTime: 60 }
 networkInterfaces:
   - name: vm-nic
     virtualNetwork: vnet1
@@ -75,17 +83,19 @@ function load(): string {
   return `load average ${one!.toFixed(2)} / ${five!.toFixed(2)}`;
 }
 
-describe('graceful restart with FRR', () => {
+describe('graceful restart with FRR and BIRD', () => {
   let lab: Lab;
   let rs: LabNode;
   let frrNode: LabNode;
   let server: LabProcess;
   let frr: FrrDaemon;
+  let birdNode: LabNode;
+  let bird: BirdDaemon;
   let samplesFile: string;
   const figures: string[] = [];
-  const frrOptions = (announce: string[]): BgpDaemonOptions => ({
-    asn: FRR.asn,
-    localAddress: FRR.address,
+  const nvaOptions = (nva: { address: string; asn: number }, announce: string[]): BgpDaemonOptions => ({
+    asn: nva.asn,
+    localAddress: nva.address,
     holdTimeSeconds: 9,
     peers: [IN_0, IN_1].map((address) => ({ address, asn: 65515, multihopTtl: 2 })),
     announce,
@@ -125,8 +135,8 @@ describe('graceful restart with FRR', () => {
       },
       { timeoutMs, intervalMs: 100, detail: () => JSON.stringify(latest()) },
     );
-  const bothEstablished = async () => {
-    const sessions = await frr.sessions().catch(() => []);
+  const bothEstablished = async (daemon: { sessions: FrrDaemon['sessions'] }) => {
+    const sessions = await daemon.sessions().catch(() => []);
     return [IN_0, IN_1].every((a) => sessions.some((s) => s.peer === a && s.state === 'Established'))
       ? true
       : undefined;
@@ -151,77 +161,116 @@ describe('graceful restart with FRR', () => {
       ['--import', 'tsx', POLLER, path.join(rs.dir, 'data'), API, NIC, samplesFile],
       { logFile: path.join(rs.dir, 'poller.log') },
     );
-    frr = new FrrDaemon(lab, frrNode, frrOptions([KEPT, DROPPED]));
-    await frr.start();
+    birdNode = await lab.addNode('bird', [`${BIRD.address}/16`]);
+    frr = new FrrDaemon(lab, frrNode, nvaOptions(FRR, [KEPT, DROPPED]));
+    bird = new BirdDaemon(lab, birdNode, nvaOptions(BIRD, [BIRD_KEPT, BIRD_DROPPED]));
+    await Promise.all([frr.start(), bird.start()]);
   });
 
   afterAll(async () => {
-    if (figures.length) console.log(`\nGraceful restart with FRR\n${figures.join('\n')}\n`);
+    if (figures.length) console.log(`\nGraceful restart with FRR and BIRD\n${figures.join('\n')}\n`);
     await lab?.destroy();
   });
 
-  it('negotiates graceful restart with FRR on both instances; the VM gets both of FRR’s prefixes', async () => {
-    await wait('FRR Established with both instances', bothEstablished, 90_000);
+  it('negotiates graceful restart with FRR and BIRD on both instances; the VM gets their prefixes', async () => {
+    await wait('FRR Established with both instances', () => bothEstablished(frr), 90_000);
+    await wait('BIRD Established with both instances', () => bothEstablished(bird), 90_000);
     for (const instance of [IN_0, IN_1]) {
       const neighbor = (await vtyshJson(`show bgp neighbors ${instance} json`))[instance] as {
         neighborCapabilities?: { gracefulRestart?: string };
       };
       expect(neighbor.neighborCapabilities?.gracefulRestart).toBe('advertisedAndReceived');
     }
-    await wait('both prefixes in the VM’s effective routes', () =>
-      has(latest(), KEPT) && has(latest(), DROPPED) ? true : undefined,
+    await wait('the NVAs’ prefixes in the VM’s effective routes', () =>
+      [KEPT, DROPPED, BIRD_KEPT, BIRD_DROPPED].every((p) => has(latest(), p)) ? true : undefined,
     );
   });
 
-  it('keeps FRR’s prefix in the VM’s effective routes while bgpd restarts, and drops the one it does not announce again after its End-of-RIB', async () => {
-    expect(has(latest(), KEPT) && has(latest(), DROPPED)).toBe(true);
+  /**
+   * Kills an NVA by PID and starts it again announcing `kept` only; checks
+   * every sample of the VM's effective routes since the kill.
+   */
+  async function nvaRestart(
+    label: string,
+    kill: () => Promise<void>,
+    restart: () => Promise<{ sessions: FrrDaemon['sessions'] }>,
+    kept: string,
+    dropped: string,
+  ): Promise<void> {
+    expect(has(latest(), kept) && has(latest(), dropped)).toBe(true);
     const killedAt = Date.now();
-    await frr.kill();
-    await sleep(1_000); // bgpd stays down a while, as a crashed daemon would
-    frr = new FrrDaemon(lab, frrNode, frrOptions([KEPT]));
-    await frr.start();
-    await wait('FRR Established again with both instances', bothEstablished, 90_000);
+    await kill();
+    await sleep(1_000); // the daemon stays down a while, as a crashed one would
+    const daemon = await restart();
+    await wait(`${label} Established again with both instances`, () => bothEstablished(daemon), 90_000);
     const establishedAt = Date.now();
-    await wait('the prefix FRR did not announce again gone from the VM', () =>
-      has(latest(), DROPPED) ? undefined : true,
+    await wait(`the prefix ${label} did not announce again gone from the VM`, () =>
+      has(latest(), dropped) ? undefined : true,
     );
     const droppedAt = samples().find(
-      (s) => s.t > killedAt && s.prefixes !== undefined && !has(s, DROPPED),
+      (s) => s.t > killedAt && s.prefixes !== undefined && !has(s, dropped),
     )!.t;
     await sleep(1_000);
     const window = samples().filter((s) => s.t >= killedAt);
     const disconnected = window.filter((s) => s.connected === false).length;
-    const gaps = window.filter((s) => !has(s, KEPT)).length;
-    const droppedBeforeBack = window.filter((s) => s.t < establishedAt && !has(s, DROPPED)).length;
+    const gaps = window.filter((s) => !has(s, kept)).length;
+    const droppedBeforeBack = window.filter((s) => s.t < establishedAt && !has(s, dropped)).length;
     figures.push(
-      `helper: bgpd killed → Established again ${((establishedAt - killedAt) / 1000).toFixed(1)} s, ` +
-        `${DROPPED} gone ${((droppedAt - establishedAt) / 1000).toFixed(2)} s after that; ` +
-        `${window.length} samples of the VM's effective routes every 100 ms, ${gaps} without ${KEPT}, ` +
-        `${droppedBeforeBack} without ${DROPPED} before FRR was back (${load()})`,
+      `helper, ${label}: killed → Established again ${((establishedAt - killedAt) / 1000).toFixed(1)} s, ` +
+        `${dropped} gone ${((droppedAt - establishedAt) / 1000).toFixed(2)} s after that; ` +
+        `${window.length} samples of the VM's effective routes every 100 ms, ${gaps} without ${kept}, ` +
+        `${droppedBeforeBack} without ${dropped} before ${label} was back (${load()})`,
     );
     expect(disconnected).toBe(0);
     expect(gaps).toBe(0);
     expect(droppedBeforeBack).toBe(0);
+  }
+
+  it('keeps FRR’s prefix in the VM’s effective routes while bgpd restarts, and drops the one it does not announce again after its End-of-RIB', async () => {
+    await nvaRestart(
+      'FRR',
+      () => frr.kill(),
+      async () => {
+        frr = new FrrDaemon(lab, frrNode, nvaOptions(FRR, [KEPT]));
+        await frr.start();
+        return frr;
+      },
+      KEPT,
+      DROPPED,
+    );
   });
 
-  it('keeps the VNet prefix in FRR’s RIB while the route server restarts', async () => {
-    await wait('the VNet prefix from both instances in FRR’s RIB', async () => {
-      const routes = await frr.routes();
-      return [IN_0, IN_1].every((a) => routes.some((r) => r.prefix === VNET && r.peer === a))
-        ? true
-        : undefined;
-    });
-    const polls: { t: number; present: boolean; ms: number }[] = [];
+  it('keeps BIRD’s prefix in the VM’s effective routes while BIRD restarts, and drops the one it does not announce again after its End-of-RIB', async () => {
+    await nvaRestart(
+      'BIRD',
+      () => bird.kill(),
+      async () => {
+        bird = new BirdDaemon(lab, birdNode, nvaOptions(BIRD, [BIRD_KEPT]));
+        await bird.start({ recovery: true });
+        return bird;
+      },
+      BIRD_KEPT,
+      BIRD_DROPPED,
+    );
+  });
+
+  it('keeps the VNet prefix in FRR’s and BIRD’s RIBs while the route server restarts', async () => {
+    const hasVnet = async (daemon: { routes: FrrDaemon['routes'] }) =>
+      (await daemon.routes().catch(() => undefined))?.some((r) => r.prefix === VNET) === true;
+    for (const daemon of [frr, bird])
+      await wait('the VNet prefix from both instances in the NVAs’ RIBs', async () => {
+        const routes = await daemon.routes();
+        return [IN_0, IN_1].every((a) => routes.some((r) => r.prefix === VNET && r.peer === a))
+          ? true
+          : undefined;
+      });
+    const polls: { t: number; frr: boolean; bird: boolean; ms: number }[] = [];
     let polling = true;
     const poll = (async () => {
       while (polling) {
         const started = Date.now();
-        const routes = await frr.routes().catch(() => undefined);
-        polls.push({
-          t: started,
-          present: routes?.some((r) => r.prefix === VNET) === true,
-          ms: Date.now() - started,
-        });
+        const [inFrr, inBird] = await Promise.all([hasVnet(frr), hasVnet(bird)]);
+        polls.push({ t: started, frr: inFrr, bird: inBird, ms: Date.now() - started });
         await sleep(Math.max(0, 100 - (Date.now() - started)));
       }
     })();
@@ -230,22 +279,26 @@ describe('graceful restart with FRR', () => {
       await server.stop();
       const downFor = Date.now() - stoppedAt;
       server = startServer();
-      await wait('FRR Established again with both instances', bothEstablished, 90_000);
+      await wait('FRR Established again with both instances', () => bothEstablished(frr), 90_000);
+      await wait('BIRD Established again with both instances', () => bothEstablished(bird), 90_000);
       const establishedAt = Date.now();
-      await wait('FRR’s prefix back in the VM’s effective routes', () =>
-        has(latest(), KEPT) ? true : undefined,
+      await wait('the NVAs’ prefixes back in the VM’s effective routes', () =>
+        has(latest(), KEPT) && has(latest(), BIRD_KEPT) ? true : undefined,
       );
       await sleep(3_000);
       polling = false;
       await poll;
-      const gaps = polls.filter((p) => !p.present).length;
+      const frrGaps = polls.filter((p) => !p.frr).length;
+      const birdGaps = polls.filter((p) => !p.bird).length;
       const slowest = Math.max(...polls.map((p) => p.ms));
       figures.push(
-        `restarting speaker: serve stopped in ${(downFor / 1000).toFixed(1)} s, FRR Established again ` +
-          `${((establishedAt - stoppedAt) / 1000).toFixed(1)} s after SIGTERM; ${polls.length} polls of FRR's RIB ` +
-          `(every 100 ms, slowest vtysh ${slowest} ms), ${gaps} without ${VNET} (${load()})`,
+        `restarting speaker: serve stopped in ${(downFor / 1000).toFixed(1)} s, both NVAs Established again ` +
+          `${((establishedAt - stoppedAt) / 1000).toFixed(1)} s after SIGTERM; ${polls.length} polls of FRR's ` +
+          `and BIRD's RIBs (every 100 ms, slowest ${slowest} ms), ${frrGaps} without ${VNET} in FRR's, ` +
+          `${birdGaps} in BIRD's (${load()})`,
       );
-      expect(gaps).toBe(0);
+      expect(frrGaps).toBe(0);
+      expect(birdGaps).toBe(0);
     } finally {
       polling = false;
       await poll;

@@ -28,7 +28,8 @@ export class BirdDaemon extends BgpDaemonBase {
     return `peer${index}`;
   }
 
-  async start(): Promise<void> {
+  /** `recovery`: start as after a graceful restart (`bird -R`: Restart State and Forwarding State bits). */
+  async start(options: { recovery?: boolean } = {}): Promise<void> {
     for (const a of this.initialAnnouncements) {
       this.checkSupported(a);
       this.announced.set(a.prefix, a);
@@ -39,7 +40,16 @@ export class BirdDaemon extends BgpDaemonBase {
     this.process = this.lab.spawn(
       this.node,
       'bird',
-      ['-f', '-c', conf, '-s', this.controlSocket, '-P', path.join(this.node.dir, 'bird.pid')],
+      [
+        '-f',
+        '-c',
+        conf,
+        '-s',
+        this.controlSocket,
+        '-P',
+        path.join(this.node.dir, 'bird.pid'),
+        ...(options.recovery === true ? ['-R'] : []),
+      ],
       { logFile: path.join(this.node.dir, 'bird.log') },
     );
     await this.waitReady(async () => (await this.birdc(['show', 'status'])).code === 0);

@@ -226,6 +226,14 @@ export abstract class BgpDaemonBase implements BgpDaemon {
     await this.process?.stop();
   }
 
+  /** SIGKILL to the daemon by its PID (a crash: no NOTIFICATION); resolves once it has exited. */
+  async kill(): Promise<void> {
+    const daemon = this.process;
+    if (!daemon?.running) throw new Error(`${this.kind} on ${this.node.name} is not running`);
+    process.kill(daemon.pid, 'SIGKILL');
+    await daemon.exited;
+  }
+
   protected requireRunning(): LabProcess {
     if (!this.process) throw new Error(`${this.kind} on ${this.node.name} is not started`);
     if (!this.process.running) {

@@ -70,14 +70,6 @@ export class FrrDaemon extends BgpDaemonBase {
     if (this.options.bfd) await this.startBfd();
   }
 
-  /** SIGKILL to bgpd by its PID (a crash: no NOTIFICATION); resolves once it has exited. */
-  async kill(): Promise<void> {
-    const bgpd = this.process;
-    if (!bgpd?.running) throw new Error(`bgpd on ${this.node.name} is not running`);
-    process.kill(bgpd.pid, 'SIGKILL');
-    await bgpd.exited;
-  }
-
   private bfdProcess: LabProcess | undefined;
 
   get bfdPid(): number | undefined {
