@@ -45,6 +45,9 @@ const BY_CODE: Readonly<Record<string, readonly [status: number, armCode: string
   [E.INVALID_GATEWAY]: [400, 'InvalidGatewayConfiguration'],
   [E.GATEWAY_PLACEMENT]: [400, 'VirtualNetworkGatewayAlreadyExists'],
   [E.INSTANCE_START_FAILED]: [500, 'RouteServerInstanceStartFailed'],
+  [E.INVALID_ROUTE_MAP_RULE]: [400, 'InvalidRouteMapRule'],
+  [E.INVALID_ROUTE_MAP_CRITERION]: [400, 'InvalidRouteMapMatchCriterion'],
+  [E.INVALID_ROUTE_MAP_ACTION]: [400, 'InvalidRouteMapAction'],
 };
 
 /** Virtual-network rule codes (src/sdn) → the ARM codes Azure's network provider uses or would use. */

@@ -69,6 +69,12 @@ export const ROUTE_SERVER_ERROR_CODES = {
   GATEWAY_PLACEMENT: 'BGPRS_ERR_RS_GATEWAY_PLACEMENT',
   /** A route server's instances could not start (an address this host cannot bind): the route server is Failed. */
   INSTANCE_START_FAILED: 'BGPRS_ERR_RS_INSTANCE_START_FAILED',
+  /** A route map rule without a name, a name used twice, a bad nextStepIfMatched, too many rules (docs/route-maps.md). */
+  INVALID_ROUTE_MAP_RULE: 'BGPRS_ERR_RS_INVALID_ROUTE_MAP_RULE',
+  /** A route map match criterion that does not parse: condition, prefix, community or ASN (docs/route-maps.md). */
+  INVALID_ROUTE_MAP_CRITERION: 'BGPRS_ERR_RS_INVALID_ROUTE_MAP_CRITERION',
+  /** A route map action that does not parse or that Azure forbids (docs/route-maps.md). */
+  INVALID_ROUTE_MAP_ACTION: 'BGPRS_ERR_RS_INVALID_ROUTE_MAP_ACTION',
   /** As many effective route watches are open as the service allows (route-watch.ts). */
   WATCH_LIMIT: 'BGPRS_ERR_RS_WATCH_LIMIT',
 } as const;

@@ -14,6 +14,7 @@ import type {
   InjectedRoutesListener,
   InternalLinkSpec,
   InstanceHealth,
+  InstanceRouteMapEvaluation,
   InstanceSessionState,
   PeerSpec,
   PeerStatistics,
@@ -36,6 +37,8 @@ export const routeTableId = (name: string) => `${NET}/routeTables/${name}`;
 
 export class RecordingRuntime implements BgpRuntime {
   readonly calls: string[] = [];
+  /** every peer spec added or updated, in order */
+  readonly peerSpecs: PeerSpec[] = [];
   readonly specs = new Map<string, RouteServerRuntimeSpec>();
   readonly states = new Map<string, SessionState>();
   readonly learned: PeerRoute[] = [];
@@ -74,9 +77,11 @@ export class RecordingRuntime implements BgpRuntime {
   }
   async addPeer(_routeServerId: string, peer: PeerSpec): Promise<void> {
     this.calls.push(`add ${peer.peerIp} ${peer.peerAsn}`);
+    this.peerSpecs.push(peer);
   }
   async updatePeer(_routeServerId: string, peer: PeerSpec): Promise<void> {
     this.calls.push(`update ${peer.peerIp} ${peer.peerAsn}`);
+    this.peerSpecs.push(peer);
   }
   async removePeer(_routeServerId: string, connection: string): Promise<void> {
     this.calls.push(`remove ${connection.slice(connection.lastIndexOf('/') + 1)}`);
@@ -94,6 +99,18 @@ export class RecordingRuntime implements BgpRuntime {
   }
   async advertisedRoutes(): Promise<readonly PeerRoute[]> {
     return [];
+  }
+  /** what `evaluateRouteMap` answers; each call is recorded with the map it was given */
+  evaluations: InstanceRouteMapEvaluation[] = [];
+  readonly evaluated: unknown[] = [];
+  async evaluateRouteMap(
+    _routeServerId: string,
+    connectionId: string,
+    map: unknown,
+    direction: string,
+  ): Promise<readonly InstanceRouteMapEvaluation[]> {
+    this.evaluated.push({ connectionId, map, direction });
+    return this.evaluations;
   }
   async refreshPeers(): Promise<void> {
     this.calls.push('refresh');

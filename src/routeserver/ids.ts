@@ -13,6 +13,7 @@ export const TYPES = {
   routeServer: 'Microsoft.Network/virtualHubs',
   ipConfiguration: 'Microsoft.Network/virtualHubs/ipConfigurations',
   bgpConnection: 'Microsoft.Network/virtualHubs/bgpConnections',
+  routeMap: 'Microsoft.Network/virtualHubs/routeMaps',
   virtualNetwork: 'Microsoft.Network/virtualNetworks',
   subnet: 'Microsoft.Network/virtualNetworks/subnets',
   peering: 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings',

@@ -4,6 +4,7 @@
  * records the service answers reads from. The index mirrors the store: it is
  * loaded at start and updated from each committed transaction's results.
  */
+import type { RouteMapRuleDefinition } from '../policy/index.js';
 import type { ResourceRecord } from '../store/index.js';
 import { ROUTE_SERVER_ERROR_CODES as E, RouteServerError } from './errors.js';
 import { idKey, TYPES, type ResourceType } from './ids.js';
@@ -45,6 +46,9 @@ export interface BgpConnectionBody {
    * the API; absent when the peering has none (Azure's behaviour)
    */
   readonly md5Key?: string;
+  /** route maps (docs/route-maps.md): ids of routeMaps of the same route server; absent: none */
+  readonly inboundRouteMapId?: string;
+  readonly outboundRouteMapId?: string;
 }
 
 /** A peering's graceful restart settings, every field filled in, seconds (docs/graceful-restart.md). */
@@ -155,10 +159,16 @@ export interface PublicIpAddressBody extends TrackedBody {
   readonly idleTimeoutInMinutes: number;
 }
 
+/** A route map's rules as written (docs/route-maps.md); checked by src/policy/route-map.ts before storing. */
+export interface RouteMapBody {
+  readonly rules: readonly RouteMapRuleDefinition[];
+}
+
 interface BodyOf {
   [TYPES.routeServer]: RouteServerBody;
   [TYPES.ipConfiguration]: IpConfigurationBody;
   [TYPES.bgpConnection]: BgpConnectionBody;
+  [TYPES.routeMap]: RouteMapBody;
   [TYPES.virtualNetwork]: VirtualNetworkBody;
   [TYPES.subnet]: SubnetBody;
   [TYPES.peering]: PeeringBody;
@@ -190,6 +200,7 @@ const REQUIRED_FIELDS: Readonly<Record<ResourceType, Readonly<Record<string, str
   },
   [TYPES.ipConfiguration]: { subnetId: 'string', privateIpAllocationMethod: 'string' },
   [TYPES.bgpConnection]: { peerIp: 'string', peerAsn: 'number' },
+  [TYPES.routeMap]: { rules: 'object' },
   [TYPES.virtualNetwork]: { location: 'string', tags: 'object', addressPrefixes: 'object' },
   [TYPES.subnet]: { addressPrefix: 'string' },
   [TYPES.peering]: { remoteVirtualNetworkId: 'string', useRemoteGateways: 'boolean' },

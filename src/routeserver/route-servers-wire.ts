@@ -41,6 +41,10 @@ export type BgpConnectionPutBody = {
     bfd?: Partial<PeeringBfd>;
     gracefulRestart?: Partial<PeeringGracefulRestart>;
     md5Key?: string;
+    routingConfiguration?: {
+      inboundRouteMap?: { id: string } | null;
+      outboundRouteMap?: { id: string } | null;
+    };
   };
 };
 
@@ -81,7 +85,17 @@ export const bgpConnectionInput = (body: BgpConnectionPutBody): BgpConnectionRes
     ? {}
     : { gracefulRestart: { ...body.properties.gracefulRestart } }),
   ...(body.properties?.md5Key === undefined ? {} : { md5Key: body.properties.md5Key }),
+  ...routeMapIds(body.properties?.routingConfiguration),
 });
+
+function routeMapIds(routing: NonNullable<BgpConnectionPutBody['properties']>['routingConfiguration']) {
+  const inbound = routing?.inboundRouteMap?.id;
+  const outbound = routing?.outboundRouteMap?.id;
+  return {
+    ...(inbound === undefined || inbound === '' ? {} : { inboundRouteMapId: inbound }),
+    ...(outbound === undefined || outbound === '' ? {} : { outboundRouteMapId: outbound }),
+  };
+}
 
 export function presentRouteServer(hub: RouteServerResource) {
   return toArmResource(
@@ -129,5 +143,17 @@ export function presentBgpConnection(connection: BgpConnectionResource) {
       : { gracefulRestart: { ...connection.gracefulRestart } }),
     // an extension (docs/tcp-md5.md): the key is write-only, only whether there is one is shown
     ...(connection.md5KeyConfigured ? { md5KeyConfigured: true } : {}),
+    // an extension property (docs/route-maps.md), in the shape ARM gives Virtual WAN connections
+    ...routingConfiguration(connection.inboundRouteMapId, connection.outboundRouteMapId),
   });
+}
+
+function routingConfiguration(inbound: string | undefined, outbound: string | undefined) {
+  if (inbound === undefined && outbound === undefined) return {};
+  return {
+    routingConfiguration: {
+      ...(inbound === undefined ? {} : { inboundRouteMap: subResource(inbound) }),
+      ...(outbound === undefined ? {} : { outboundRouteMap: subResource(outbound) }),
+    },
+  };
 }

@@ -45,6 +45,7 @@ import {
 } from './route-servers-wire.js';
 import { checkPeerAsn, checkPeerIp } from './peer-rules.js';
 import { peeringMd5Key } from './peering-md5.js';
+import { peerRouteMaps, routeMapReferences } from './route-map-links.js';
 import { connectionRoutes, hubEffectiveRoutes } from './hub-route-views.js';
 import type {
   BgpConnectionBody,
@@ -90,12 +91,15 @@ function runtimeSettings(core: ServiceCore, body: RouteServerBody): RouteServerR
   };
 }
 
-function peerSpec(record: { id: string; body: BgpConnectionBody }): PeerSpec {
+/** A BGP connection as the runtime runs it: address, ASN, BFD, graceful restart, TCP-MD5 and route maps. */
+export function peerSpec(core: ServiceCore, record: { id: string; body: BgpConnectionBody }): PeerSpec {
   const { peerIp, peerAsn, bfd, gracefulRestart: gr, md5Key } = record.body;
+  const routeMaps = peerRouteMaps(core, record.body);
   return {
     connectionId: record.id,
     peerIp,
     peerAsn,
+    ...(routeMaps === undefined ? {} : { routeMaps }),
     ...(bfd?.enabled === true
       ? {
           bfd: {
@@ -224,6 +228,7 @@ function deleteRouteServer(core: ServiceCore, id: string, options: WriteOptions 
     }
     for (const connection of core.index.childrenOf(existing.id, TYPES.bgpConnection))
       mutation.delete(connection.id);
+    for (const routeMap of core.index.childrenOf(existing.id, TYPES.routeMap)) mutation.delete(routeMap.id);
     mutation.delete(existing.id, options);
   });
 }
@@ -304,7 +309,7 @@ function runtimeSpec(core: ServiceCore, hub: HubRecord, subnet: Stored<typeof TY
     routeServerId: hub.id,
     asn: ROUTE_SERVER_ASN,
     instances: INSTANCE_IDS.map((instance, i) => ({ instance, address: addresses[i]! })),
-    peers: core.index.childrenOf(hub.id, TYPES.bgpConnection).map(peerSpec),
+    peers: core.index.childrenOf(hub.id, TYPES.bgpConnection).map((record) => peerSpec(core, record)),
     settings: runtimeSettings(core, hub.body),
   };
 }
@@ -530,6 +535,7 @@ function bgpConnectionBody(
     ...(bfd === undefined ? {} : { bfd }),
     ...(gracefulRestart === undefined ? {} : { gracefulRestart }),
     ...(md5Key === undefined ? {} : { md5Key }),
+    ...routeMapReferences(core, hub.id, input),
   };
 }
 
@@ -551,14 +557,16 @@ function putBgpConnection(
       mutation.touch(hub);
       const runtime = core.runtime;
       if (runtime !== undefined && core.running.has(idKey(hub.id))) {
-        const peer = peerSpec({ id: connectionId, body });
+        const peer = peerSpec(core, { id: connectionId, body });
         const changed =
           existing !== undefined &&
           (existing.body.peerIp !== body.peerIp ||
             existing.body.peerAsn !== body.peerAsn ||
             !sameExtension(existing.body.bfd, body.bfd) ||
             !sameExtension(existing.body.gracefulRestart, body.gracefulRestart) ||
-            existing.body.md5Key !== body.md5Key);
+            existing.body.md5Key !== body.md5Key ||
+            existing.body.inboundRouteMapId !== body.inboundRouteMapId ||
+            existing.body.outboundRouteMapId !== body.outboundRouteMapId);
         if (existing === undefined || changed) core.states.applyingIn(mutation, [hub.id, connectionId]);
         if (existing === undefined) mutation.effect(() => runtime.addPeer(hub.id, peer));
         else if (changed) mutation.effect(() => runtime.updatePeer(hub.id, peer));

@@ -28,6 +28,7 @@ import * as publicIps from './public-ip-addresses.js';
 import { ResourceGroups, type ResourceGroupPolicy } from './resource-groups.js';
 import type { Stored } from './records.js';
 import * as routeServers from './route-servers.js';
+import * as routeMaps from './route-maps.js';
 import { OperationRecords } from './operation-records.js';
 import { RoleAssignmentRecords } from './role-assignment-records.js';
 import { RemoteChanges } from './remote-changes.js';
@@ -62,6 +63,7 @@ export type NetworkResources = ReturnType<typeof network.virtualNetworkResources
   ReturnType<typeof routeTables.routeTableResources> &
   ReturnType<typeof nics.networkInterfaceResources> &
   ReturnType<typeof routeServers.routeServerResources> &
+  ReturnType<typeof routeMaps.routeMapResources> &
   ReturnType<typeof gateways.gatewayResources> &
   ReturnType<typeof publicIps.publicIpAddressResources> &
   ReturnType<typeof virtualRouters.virtualRouterResources>;
@@ -81,6 +83,7 @@ async function loadWhatBgpNeeds(core: ServiceCore): Promise<Stored<typeof TYPES.
     'publicIpAddress',
     'routeServer',
     'ipConfiguration',
+    'routeMap',
     'bgpConnection',
     'virtualNetworkGateway',
   ] as const)
@@ -141,6 +144,7 @@ export class RouteServerService {
       ...routeTables.routeTableResources(core),
       ...nics.networkInterfaceResources(core),
       ...hubs,
+      ...routeMaps.routeMapResources(core),
       ...gateways.gatewayResources(core),
       ...publicIps.publicIpAddressResources(core),
       // the preview-era view of the same route servers

@@ -35,6 +35,8 @@
 import { randomBytes } from 'node:crypto';
 import diagnostics from 'node:diagnostics_channel';
 import { SESSION_CHANNEL, type SessionEvent } from '../bgp/session/index.js';
+import type { RouteMapDefinition } from '../policy/index.js';
+import type { RouteMapDirection } from '../rib/index.js';
 import type { InstanceId } from '../rib/ports.js';
 import type {
   BgpRuntime,
@@ -42,6 +44,7 @@ import type {
   InjectedRoutesListener,
   InternalLinkSpec,
   InstanceHealth,
+  InstanceRouteMapEvaluation,
   InstanceSessionState,
   LearnedRouteDetails,
   PeerRoute,
@@ -260,6 +263,16 @@ export class SharedRuntime implements BgpRuntime {
     return (
       (await this.local.learnedRouteDetails?.(routeServerId, connectionId, networks, rejectedLimit)) ?? []
     );
+  }
+
+  /** The local instances' dry run (an instance of another process is not asked: docs/route-maps.md). */
+  evaluateRouteMap(
+    routeServerId: string,
+    connectionId: string,
+    map: RouteMapDefinition,
+    direction: RouteMapDirection,
+  ): Promise<readonly InstanceRouteMapEvaluation[]> {
+    return this.local.evaluateRouteMap(routeServerId, connectionId, map, direction);
   }
 
   async learnedRoutes(routeServerId: string, connectionId: string): Promise<readonly PeerRoute[]> {

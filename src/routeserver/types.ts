@@ -6,6 +6,7 @@
  * Resources are identified by ARM-style ids (case-insensitive), which the
  * facade uses as opaque names; prefixes and addresses travel as canonical text.
  */
+import type { RouteMapRuleDefinition } from '../policy/index.js';
 import type { InstanceId } from '../rib/ports.js';
 import type { PeeringBfd, PeeringGracefulRestart } from './records.js';
 import type { HubRoutingPreference, PeerRoute, SessionState } from '../runtime/index.js';
@@ -124,6 +125,29 @@ export interface BgpConnectionResource extends ResourceIdentity {
   readonly md5KeyConfigured: boolean;
   /** SHA-256 of the key, hex: lets the config file tell a changed key without reading it back */
   readonly md5KeySha256: string | undefined;
+  /** route maps (docs/route-maps.md): ids of the route server's routeMaps */
+  readonly inboundRouteMapId: string | undefined;
+  readonly outboundRouteMapId: string | undefined;
+}
+
+/** A route map of a route server (docs/route-maps.md). */
+export interface RouteMapResource extends ResourceIdentity {
+  readonly routeServerId: string;
+  readonly rules: readonly RouteMapRuleDefinition[];
+  /** the BGP connections that name it, per direction */
+  readonly associatedInboundConnections: readonly string[];
+  readonly associatedOutboundConnections: readonly string[];
+  readonly provisioningState: ProvisioningState;
+}
+
+export interface RouteMapResourceInput {
+  readonly rules: readonly RouteMapRuleDefinition[];
+}
+
+/** A dry run of a route map on one peering (docs/route-maps.md). */
+export interface RouteMapEvaluationInput {
+  readonly connectionId: string;
+  readonly direction: 'Inbound' | 'Outbound';
 }
 
 export interface BgpConnectionResourceInput {
@@ -135,6 +159,9 @@ export interface BgpConnectionResourceInput {
   readonly gracefulRestart?: Partial<PeeringGracefulRestart>;
   /** TCP-MD5 key (docs/tcp-md5.md): absent keeps the stored key, '' removes it */
   readonly md5Key?: string;
+  /** route map ids (docs/route-maps.md); absent: none */
+  readonly inboundRouteMapId?: string;
+  readonly outboundRouteMapId?: string;
 }
 
 /** Routes per instance, every instance present (empty when it has none). */

@@ -109,6 +109,8 @@ export function bgpConnectionView(
     gracefulRestart: record.body.gracefulRestart,
     md5KeyConfigured: record.body.md5Key !== undefined,
     md5KeySha256: md5KeyDigest(record.body.md5Key),
+    inboundRouteMapId: record.body.inboundRouteMapId,
+    outboundRouteMapId: record.body.outboundRouteMapId,
   };
 }
 

@@ -19,7 +19,8 @@
  *   route server and instance (`onInjectedRoutes`);
  * - session states per instance (`sessionStates`) and, for metrics, every
  *   session with its route counts (`peerStatistics`);
- * - learned and advertised routes of a peer, on request;
+ * - learned and advertised routes of a peer, on request, and the dry run
+ *   of a route map on them (docs/route-maps.md);
  * - session events on `node:diagnostics_channel` (`routeserver:bgp:session`,
  *   src/bgp/session/events.ts) and route-engine events (`RIB_CHANNEL`).
  *

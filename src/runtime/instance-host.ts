@@ -7,8 +7,15 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import { formatCommunity } from '../policy/index.js';
+import type { RouteMapDefinition } from '../policy/index.js';
 import { parsePrefix, prefixKey } from '../lib/prefix.js';
-import type { AdvertisedRoute, InjectedRouteBatch, LearnedRoute, LearnedRouteDetail } from '../rib/index.js';
+import type {
+  AdvertisedRoute,
+  InjectedRouteBatch,
+  LearnedRoute,
+  LearnedRouteDetail,
+  RouteMapDirection,
+} from '../rib/index.js';
 import { AddressSpaces } from './address-spaces.js';
 import { explainBindError } from './bind-error.js';
 import { RouteServerInstance } from './instance.js';
@@ -22,6 +29,7 @@ import {
 } from './protocol.js';
 import type {
   InstanceHealth,
+  InstanceRouteMapEvaluation,
   LearnedRouteDetails,
   PeerRoute,
   PeerRouteDetail,
@@ -105,6 +113,8 @@ export class InstanceHost {
         return this.routes(command.connectionId, (i, peer) => i.advertisedRoutes(peer));
       case 'learned-details':
         return this.learnedDetails(command.connectionId, command.networks, command.rejectedLimit);
+      case 'evaluate-route-map':
+        return this.evaluateRouteMap(command.connectionId, command.map, command.direction);
       case 'statistics':
         return this.statistics();
       case 'health':
@@ -163,9 +173,22 @@ export class InstanceHost {
       JSON.stringify(previous.gracefulRestart) !== JSON.stringify(peer.gracefulRestart)
     )
       running.updatePeer(options);
-    // BFD changes alone never reset the BGP session
+    // BFD and route-map changes alone never reset the BGP session
+    running.setRouteMaps(peer.peerIp, peer.routeMaps);
     await running.configureBfd(peer.peerIp, peer.bfd);
     return undefined;
+  }
+
+  private async evaluateRouteMap(
+    connectionId: string,
+    map: RouteMapDefinition,
+    direction: RouteMapDirection,
+  ): Promise<InstanceRouteMapEvaluation[]> {
+    const peer = this.peers.get(keyOf(connectionId));
+    const { running, spec } = this;
+    if (peer === undefined || running === undefined || spec === undefined) return [];
+    const evaluation = await running.evaluateRouteMap(peer.peerIp, map, direction);
+    return evaluation === undefined ? [] : [{ instance: spec.instance, evaluation }];
   }
 
   private removePeer(connectionId: string): undefined {

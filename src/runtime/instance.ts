@@ -34,7 +34,9 @@ import type { PeerOptions, SessionEvent, SocketOptions } from '../bgp/session/in
 import { FsmReasonCode } from '../bgp/fsm/index.js';
 import type { FsmReason, Negotiated, NegotiatedGracefulRestart } from '../bgp/fsm/index.js';
 import { InternalLinkReceiver, InternalLinkSender, internalPeerInfo, RouteEngine } from '../rib/index.js';
-import type { EngineRole } from '../policy/index.js';
+import { compileRouteMap } from '../policy/index.js';
+import type { CompiledRouteMap, EngineRole, RouteMapDefinition } from '../policy/index.js';
+import type { RouteMapDirection, RouteMapEvaluation } from '../rib/index.js';
 import type {
   AdvertisedRoute,
   RoutingPreference,
@@ -203,7 +205,33 @@ export class RouteServerInstance {
     else this.stalePathTimes.set(address, seconds);
   }
 
+  /**
+   * The peer's route maps (docs/route-maps.md), applied live: no session
+   * reset (src/rib/route-map-in.ts, src/rib/route-map-out.ts).
+   */
+  setRouteMaps(
+    address: string,
+    maps: { inbound?: RouteMapDefinition; outbound?: RouteMapDefinition } = {},
+  ): void {
+    const inbound = maps.inbound && compiled(maps.inbound);
+    const outbound = maps.outbound && compiled(maps.outbound);
+    this.engine.setPeerRouteMaps(address, {
+      ...(inbound ? { inbound } : {}),
+      ...(outbound ? { outbound } : {}),
+    });
+  }
+
+  /** Dry run of a route map on the peer's routes; undefined when its session is not up. */
+  evaluateRouteMap(
+    address: string,
+    map: RouteMapDefinition,
+    direction: RouteMapDirection,
+  ): Promise<RouteMapEvaluation | undefined> {
+    return this.engine.evaluateRouteMap(address, compiled(map), direction);
+  }
+
   removePeer(address: string, communication?: string): void {
+    this.engine.setPeerRouteMaps(address, {});
     this.stalePathTimes.delete(address);
     this.gracefulRestart.delete(address);
     void this.bfdEndpoint?.remove(address);
@@ -444,4 +472,11 @@ export class RouteServerInstance {
       },
     };
   }
+}
+
+/** A definition the domain service checked (src/routeserver/route-maps.ts): compiling it cannot fail. */
+function compiled(definition: RouteMapDefinition): CompiledRouteMap {
+  const result = compileRouteMap(definition);
+  if (!result.ok) throw new Error(`route map ${definition.name}: ${result.problem.message}`);
+  return result.map;
 }

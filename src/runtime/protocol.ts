@@ -15,11 +15,13 @@
 import type { BmpCollectorSpec } from '../bmp/index.js';
 import { ipv4Prefix, ipv6Prefix, prefixFromKey, prefixKey, type PrefixKey } from '../lib/prefix.js';
 import type { InjectedRouteBatch, InstanceId } from '../rib/ports.js';
-import type { EngineRole } from '../policy/index.js';
+import type { EngineRole, RouteMapDefinition } from '../policy/index.js';
+import type { RouteMapDirection } from '../rib/index.js';
 import type {
   InternalPeer,
   InstanceHealth,
   LearnedRouteDetails,
+  InstanceRouteMapEvaluation,
   PeerRoute,
   PeerSpec,
   PeerStatistics,
@@ -96,6 +98,12 @@ export type InstanceCommand =
       readonly networks: readonly string[];
       readonly rejectedLimit: number;
     }
+  | {
+      readonly op: 'evaluate-route-map';
+      readonly connectionId: string;
+      readonly map: RouteMapDefinition;
+      readonly direction: RouteMapDirection;
+    }
   | { readonly op: 'statistics' }
   | { readonly op: 'health' };
 
@@ -117,6 +125,7 @@ export interface CommandResults {
   learned: readonly PeerRoute[];
   advertised: readonly PeerRoute[];
   'learned-details': LearnedRouteDetails;
+  'evaluate-route-map': readonly InstanceRouteMapEvaluation[];
   statistics: readonly PeerStatistics[];
   health: InstanceHealth;
 }

@@ -8,7 +8,8 @@
 import type { BfdSettings } from '../bfd/index.js';
 import type { BmpCollectorStatistics } from '../bmp/index.js';
 import type { Prefix } from '../lib/prefix.js';
-import type { VnetGatewayType } from '../policy/index.js';
+import type { RouteMapDefinition, VnetGatewayType } from '../policy/index.js';
+import type { RouteMapDirection, RouteMapEvaluation } from '../rib/index.js';
 import type { InjectedRouteBatch, InstanceId } from '../rib/ports.js';
 import type { RuntimeErrorCode } from './errors.js';
 
@@ -34,6 +35,8 @@ export interface PeerSpec {
    * detects a failure (Azure's behaviour)
    */
   readonly bfd?: BfdSettings;
+  /** route maps of the peering (docs/route-maps.md), checked by the domain service; absent: none */
+  readonly routeMaps?: PeerRouteMapSpec;
   /**
    * RFC 4724 graceful restart with the peer (docs/graceful-restart.md);
    * absent: none, a session that ends takes the peer's routes with it (Azure's behaviour)
@@ -49,6 +52,18 @@ export interface GracefulRestartSettings {
   readonly restartTime: number;
   /** how long the peer's stale routes wait for its End-of-RIB once its session is back */
   readonly stalePathTime: number;
+}
+
+/** A peering's route map per direction, as plain definitions (they cross thread boundaries). */
+export interface PeerRouteMapSpec {
+  readonly inbound?: RouteMapDefinition;
+  readonly outbound?: RouteMapDefinition;
+}
+
+/** One instance's dry run of a route map on a peer (docs/route-maps.md). */
+export interface InstanceRouteMapEvaluation {
+  readonly instance: InstanceId;
+  readonly evaluation: RouteMapEvaluation;
 }
 
 export interface RouteServerRuntimeSettings {
@@ -280,6 +295,13 @@ export interface BgpRuntime {
     networks: readonly string[],
     rejectedLimit: number,
   ): Promise<readonly LearnedRouteDetails[]>;
+  /** what `map` would change on the peer's routes, per instance whose session is up (docs/route-maps.md) */
+  evaluateRouteMap(
+    routeServerId: string,
+    connectionId: string,
+    map: RouteMapDefinition,
+    direction: RouteMapDirection,
+  ): Promise<readonly InstanceRouteMapEvaluation[]>;
   /** every session of every running route server, with route counts (for metrics) */
   peerStatistics(): Promise<readonly PeerStatistics[]>;
   /**

@@ -28,6 +28,8 @@
  *   stops or fails the other takes the link down (its routes are withdrawn).
  */
 import { BGP_PORT } from '../bgp/session/index.js';
+import type { RouteMapDefinition } from '../policy/index.js';
+import type { RouteMapDirection } from '../rib/index.js';
 import type { InstanceId } from '../rib/ports.js';
 import { BgpRuntimeError } from './errors.js';
 import { InstanceHandle } from './instance-handle.js';
@@ -39,6 +41,7 @@ import type {
   InternalLinkEnd,
   InternalLinkSpec,
   InstanceHealth,
+  InstanceRouteMapEvaluation,
   InstanceSessionState,
   LearnedRouteDetails,
   PeerRoute,
@@ -375,6 +378,17 @@ export class WorkerRuntime implements BgpRuntime {
 
   learnedRoutes(routeServerId: string, connectionId: string): Promise<readonly PeerRoute[]> {
     return this.ask(routeServerId, (handle) => handle.request({ op: 'learned', connectionId }));
+  }
+
+  evaluateRouteMap(
+    routeServerId: string,
+    connectionId: string,
+    map: RouteMapDefinition,
+    direction: RouteMapDirection,
+  ): Promise<readonly InstanceRouteMapEvaluation[]> {
+    return this.ask(routeServerId, (handle) =>
+      handle.request({ op: 'evaluate-route-map', connectionId, map, direction }),
+    );
   }
 
   advertisedRoutes(routeServerId: string, connectionId: string): Promise<readonly PeerRoute[]> {

@@ -13,7 +13,12 @@ import { networkInterfaceSchemas } from './network-interfaces.js';
 import { registerResourceGroupRoutes } from './resource-groups.js';
 import { publicIpAddressSchemas } from './public-ip-addresses.js';
 import { routeSchemas, routeTableSchemas } from './route-tables.js';
-import { bgpConnectionSchemas, ipConfigurationSchemas, routeServerSchemas } from './virtual-hubs.js';
+import {
+  bgpConnectionSchemas,
+  ipConfigurationSchemas,
+  routeMapSchemas,
+  routeServerSchemas,
+} from './virtual-hubs.js';
 import { peeringSchemas, subnetSchemas, virtualNetworkSchemas } from './virtual-networks.js';
 import { virtualRouterPeeringSchemas, virtualRouterSchemas } from './virtual-routers.js';
 
@@ -28,6 +33,7 @@ const SCHEMAS: { readonly [K in keyof NetworkResources]: WireSchemas } = {
   virtualHubs: routeServerSchemas,
   ipConfigurations: ipConfigurationSchemas,
   bgpConnections: bgpConnectionSchemas,
+  routeMaps: routeMapSchemas,
   virtualNetworkGateways: virtualNetworkGatewaySchemas,
   localNetworkGateways: localNetworkGatewaySchemas,
   connections: connectionSchemas,

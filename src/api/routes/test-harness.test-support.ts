@@ -25,7 +25,8 @@ export interface ApiHarness {
     headers?: Record<string, string>,
   ): Promise<Answer>;
   /** POST an action and follow its Location until the result */
-  action(path: string): Promise<Answer>;
+  /** POST an action with an optional JSON body, then follow its Location until it answers */
+  action(path: string, body?: unknown): Promise<Answer>;
   close(): Promise<void>;
 }
 
@@ -75,8 +76,8 @@ export async function apiHarness(
     service,
     store,
     request,
-    async action(path) {
-      const accepted = await request('POST', path);
+    async action(path, body) {
+      const accepted = await request('POST', path, body);
       if (accepted.statusCode !== 202) return accepted;
       let answer = accepted;
       for (let i = 0; i < 50 && answer.statusCode === 202; i++) {

@@ -87,6 +87,15 @@ const ConnectionGracefulRestart = Type.Object(
   { additionalProperties: false },
 );
 
+/** An extension property (docs/route-maps.md), in the shape ARM gives Virtual WAN connections. */
+const RoutingConfiguration = Type.Object(
+  {
+    inboundRouteMap: Type.Optional(Type.Union([ResourceRef, Type.Null()])),
+    outboundRouteMap: Type.Optional(Type.Union([ResourceRef, Type.Null()])),
+  },
+  { additionalProperties: false },
+);
+
 const ConnectionProperties = Type.Object(
   {
     peerIp: Type.String(),
@@ -96,6 +105,7 @@ const ConnectionProperties = Type.Object(
     gracefulRestart: Type.Optional(ConnectionGracefulRestart),
     /** docs/tcp-md5.md: write-only; the length (1-80 bytes) is checked by the domain service */
     md5Key: Type.Optional(Type.String()),
+    routingConfiguration: Type.Optional(RoutingConfiguration),
   },
   { additionalProperties: false },
 );
@@ -109,7 +119,69 @@ const ConnectionResponse = Type.Object({
   gracefulRestart: Type.Optional(Type.Required(ConnectionGracefulRestart)),
   // never the key itself (docs/tcp-md5.md)
   md5KeyConfigured: Type.Optional(Type.Boolean()),
+  routingConfiguration: Type.Optional(
+    Type.Object({
+      inboundRouteMap: Type.Optional(SubResourceRef),
+      outboundRouteMap: Type.Optional(SubResourceRef),
+    }),
+  ),
 });
+
+const StringList = Type.Array(Type.String());
+const RouteMapLists = {
+  routePrefix: Type.Optional(StringList),
+  community: Type.Optional(StringList),
+  asPath: Type.Optional(StringList),
+};
+
+/** ARM's RouteMapRule (docs/route-maps.md); values are checked by the domain service (400 naming the member). */
+const RouteMapRule = Type.Object(
+  {
+    name: Type.String(),
+    matchCriteria: Type.Optional(
+      Type.Array(
+        Type.Object({ ...RouteMapLists, matchCondition: Type.String() }, { additionalProperties: false }),
+      ),
+    ),
+    actions: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            type: Type.String(),
+            parameters: Type.Optional(
+              Type.Array(Type.Object(RouteMapLists, { additionalProperties: false })),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+      ),
+    ),
+    nextStepIfMatched: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+
+const RouteMapProperties = Type.Object(
+  {
+    rules: Type.Optional(Type.Array(RouteMapRule)),
+    // read-only in ARM; a client may echo them from a GET: ignored
+    associatedInboundConnections: Type.Optional(Type.Array(ResourceRef)),
+    associatedOutboundConnections: Type.Optional(Type.Array(ResourceRef)),
+  },
+  { additionalProperties: false },
+);
+
+const RouteMapResponse = Type.Object({
+  rules: Type.Array(RouteMapRule),
+  associatedInboundConnections: Type.Array(SubResourceRef),
+  associatedOutboundConnections: Type.Array(SubResourceRef),
+  provisioningState: Type.String(),
+});
+
+export const routeMapSchemas: WireSchemas = {
+  requestProperties: RouteMapProperties,
+  responseProperties: RouteMapResponse,
+};
 
 export const routeServerSchemas: WireSchemas = {
   requestProperties: HubProperties,
