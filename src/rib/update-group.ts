@@ -200,7 +200,8 @@ export class UpdateGroup {
   /** Adds the export `next` of `key` to the batch when it differs from what was advertised (within the ceiling). */
   offer(key: PrefixKey, offered: RouteExport | undefined): void {
     const next = this.ceiling === undefined ? offered : this.admit(key, offered, this.ceiling);
-    const previous = this.sent.get(key);
+    // one probe of the table to read what was sent and record what is sent now
+    const previous = next ? this.sent.swap(key, next) : this.sent.get(key);
     if (next === previous) return;
     if (!next) {
       if (!previous) return;
@@ -215,7 +216,6 @@ export class UpdateGroup {
       this.batchSize++;
       return;
     }
-    this.sent.set(key, next);
     if (previous && previous.source === next.source && sameExportSet(previous.set, next.set)) return;
     this.count(next.source, 1);
     if (previous) {
