@@ -8,7 +8,6 @@ const MONITOR = '10.0.2.9';
 
 const exportSet = (bytes: number[], ipv6NextHop?: number[]): ExportSet => ({
   block: Buffer.from(bytes),
-  attributes: {},
   ...(ipv6NextHop ? { ipv6NextHop: Uint8Array.from(ipv6NextHop) } : {}),
 });
 

@@ -23,10 +23,13 @@ import type { Origin } from './ports.js';
 
 const ORIGIN_NAMES: readonly Origin[] = ['igp', 'egp', 'incomplete'];
 
-/** An encoded attribute block ready to send, shared by every prefix advertised with it. */
+/**
+ * An encoded attribute block ready to send, shared by every prefix advertised with it. The
+ * attributes themselves are not kept: with an attribute set per UPDATE they would be an object
+ * graph per set; a reader decodes the block (src/rib/views.ts).
+ */
 export interface ExportSet {
   readonly block: Buffer;
-  readonly attributes: PathAttributes;
   /** IPv6 only: the MP_REACH next hop */
   readonly ipv6NextHop?: Uint8Array;
 }

@@ -84,7 +84,6 @@ export class Exporter {
       const block = encodeAttributes(attributes, { ...BASE_CONTEXT, fourOctetAs: fourOctet });
       const set: ExportSet = {
         block,
-        attributes,
         ...(ipv6 ? { ipv6NextHop: this.localV6! } : {}),
       };
       exported = { set, source: undefined };
@@ -147,7 +146,7 @@ export class Exporter {
     const exported = this.attributesFor(best, group.target ?? NVA_TARGET, attributes);
     const block = encodeAttributes(exported, group.context);
     const ipv6NextHop = best.attributes.ipv6NextHop;
-    const set: ExportSet = { block, attributes: exported, ...(ipv6NextHop ? { ipv6NextHop } : {}) };
+    const set: ExportSet = { block, ...(ipv6NextHop ? { ipv6NextHop } : {}) };
     return { set, source: best.peer.id };
   }
 
@@ -159,7 +158,6 @@ export class Exporter {
       const block = encodeAttributes(attributes, context);
       exported = {
         block,
-        attributes,
         ...(set.ipv6NextHop ? { ipv6NextHop: set.ipv6NextHop } : {}),
       };
       set.exports.set(exportClass, exported);

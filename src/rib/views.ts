@@ -13,7 +13,9 @@
  */
 import { formatIpv4, formatIpv6, formatPrefix, prefixFromKey } from '../lib/prefix.js';
 import type { PrefixKey } from '../lib/prefix.js';
-import type { LargeCommunity } from '../bgp/codec/index.js';
+import type { LargeCommunity, PathAttributes } from '../bgp/codec/index.js';
+import { decodeAttributeBlock } from '../bgp/codec/index.js';
+import type { ExportSet } from './attribute-store.js';
 import { formatAsPath, WITHIN_ADDRESS_SPACE } from '../policy/index.js';
 import type { AdjRibOut } from './adj-rib-out.js';
 import type { LocRibEntry } from './loc-rib.js';
@@ -142,12 +144,19 @@ export function learnedRouteDetails(
 
 export function advertisedRouteViews(source: RouteViewSource, out: AdjRibOut): AdvertisedRoute[] {
   const routes: AdvertisedRoute[] = [];
+  // export sets keep their bytes only: each is decoded once per call
+  const decoded = new Map<ExportSet, PathAttributes>();
+  const context = out.group.policy.context;
   for (const [key, route] of out.group.sent) {
     if (route.source === out.peer) continue;
     const exported = route.set;
     // the address spaces' routes are the instance's own: no source peer
     const vnet = route.source === undefined;
-    const attributes = exported.attributes;
+    let attributes = decoded.get(exported);
+    if (attributes === undefined) {
+      attributes = decodeAttributeBlock(exported.block, 0, exported.block.length, context).attributes;
+      decoded.set(exported, attributes);
+    }
     const nextHop = exported.ipv6NextHop
       ? formatIpv6(exported.ipv6NextHop.subarray(0, 16))
       : formatIpv4(attributes.nextHop ?? 0);
