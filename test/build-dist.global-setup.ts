@@ -12,7 +12,12 @@ export default function buildDist(): void {
   execFileSync('bash', [fileURLToPath(new URL('../scripts/build.sh', import.meta.url))], {
     stdio: 'inherit',
   });
-  execFileSync('sh', [fileURLToPath(new URL('../native/tcp-md5/build.sh', import.meta.url))], {
-    stdio: 'inherit',
-  });
+  // --if-possible: without a compiler the other tests still run; the TCP-MD5 tests then fail, naming the cause
+  execFileSync(
+    'sh',
+    [fileURLToPath(new URL('../native/tcp-md5/build.sh', import.meta.url)), '--if-possible'],
+    {
+      stdio: 'inherit',
+    },
+  );
 }
