@@ -4,7 +4,8 @@
  *   npx tsx bench/rib.ts            all scenarios, each in its own process (own peak RSS)
  *   npx tsx bench/rib.ts <name>     one scenario: full-15, full-3 (333,334 attribute sets, as scenario
  *                                   b2 of `npm run bench`), full-1000, azure-8x4000, peers-100x10000,
- *                                   full-1000-vnet
+ *                                   full-1000-vnet, full-15-map-in / full-15-map-out (full-15 with a
+ *                                   route map on the NVA / the monitor, docs/route-maps.md)
  *
  * One or more peers announce pre-encoded UPDATEs; each is decoded with the
  * codec (as the session would) and handed to the engine, yielding to the
@@ -28,6 +29,8 @@ import type { CodecContext, UpdateMessage } from '../src/bgp/codec/index.js';
 import { parsePrefix } from '../src/lib/prefix.js';
 import type { Prefix } from '../src/lib/prefix.js';
 import { RouteEngine } from '../src/rib/index.js';
+import { compileRouteMap } from '../src/policy/index.js';
+import type { CompiledRouteMap } from '../src/policy/index.js';
 import type {
   InjectedRouteBatch,
   InjectedRouteSink,
@@ -47,6 +50,32 @@ interface Scenario {
   readonly perSet: number;
   /** inject into the VNet model, then withdraw all and re-announce */
   readonly vnet?: boolean;
+  /** a route map (docs/route-maps.md) on the NVA (inbound) or the monitor (outbound) */
+  readonly routeMap?: 'inbound' | 'outbound';
+}
+
+/**
+ * The route map of the `-map-` scenarios: every route is matched by prefix
+ * (so the rules run per route, not once per attribute set) and changed.
+ */
+function benchRouteMap(): CompiledRouteMap {
+  const result = compileRouteMap({
+    name: 'bench',
+    rules: [
+      {
+        name: 'tag',
+        matchCriteria: [{ matchCondition: 'Contains', routePrefix: ['16.0.0.0/4'] }],
+        actions: [{ type: 'Add', parameters: [{ community: ['65001:100'] }] }],
+      },
+      {
+        name: 'prepend',
+        matchCriteria: [{ matchCondition: 'NotContains', routePrefix: ['192.168.0.0/16'] }],
+        actions: [{ type: 'Add', parameters: [{ asPath: ['65001'] }] }],
+      },
+    ],
+  });
+  if (!result.ok) throw new Error(result.problem.message);
+  return result.map;
 }
 
 const SCENARIOS: Record<string, Scenario> = {
@@ -56,6 +85,8 @@ const SCENARIOS: Record<string, Scenario> = {
   'azure-8x4000': { peers: 8, prefixesPerPeer: 4000, perSet: 15 },
   'peers-100x10000': { peers: 100, prefixesPerPeer: 10_000, perSet: 1000 },
   'full-1000-vnet': { peers: 1, prefixesPerPeer: 1_000_000, perSet: 1000, vnet: true },
+  'full-15-map-in': { peers: 1, prefixesPerPeer: 1_000_000, perSet: 15, routeMap: 'inbound' },
+  'full-15-map-out': { peers: 1, prefixesPerPeer: 1_000_000, perSet: 15, routeMap: 'outbound' },
 };
 
 /** Withdrawals of every prefix of `encodeTable(peer, scenario)`, 1,000 per UPDATE. */
@@ -218,6 +249,8 @@ async function run(name: string, scenario: Scenario): Promise<void> {
     routerId: 0x0a00020a + i,
     capabilities: { context: CONTEXT },
   });
+  if (scenario.routeMap === 'inbound') engine.setPeerRouteMaps('nva0', { inbound: benchRouteMap() });
+  if (scenario.routeMap === 'outbound') engine.setPeerRouteMaps('monitor', { outbound: benchRouteMap() });
   engine.peerUp('monitor', { ...info(100), asn: 65100 }, monitor);
   for (let i = 0; i < scenario.peers; i++) engine.peerUp(`nva${i}`, info(i), new CollectingOutput());
   await engine.whenIdle();
