@@ -6,8 +6,9 @@
  * namespace. Prints: first contentful paint of the sign-in page (cold and
  * warm), the time until the topology shows all sessions, the time to load
  * and to filter the routes (in the page's own measure and until the list
- * shows the result), and the server's CPU while idle without and with the
- * dashboard open. Removes its namespaces and processes at the end.
+ * shows the result), the server's CPU while idle without and with the
+ * dashboard open, and the time from an NVA's withdrawal (BIRD reconfigured)
+ * until the routes page no longer lists the prefix. Removes its namespaces and processes at the end.
  *
  *   npx tsx bench/dashboard.ts
  */
@@ -211,6 +212,22 @@ async function main(): Promise<void> {
     );
     const clearMs = Date.now() - started;
     const idleRoutes = await idleCpuPercent(server.pid);
+    // one NVA withdraws one prefix: until the page (all peers listed) shows it gone, without a reload
+    const withdrawn = prefixesOf(0)[0]!;
+    await page.getByLabel('Match').selectOption('exact');
+    await page.getByLabel('Search').fill(withdrawn);
+    const countOf = (want: number) =>
+      page.waitForFunction(
+        (prefix) =>
+          document.querySelector('[data-testid="route-count"]')?.textContent?.startsWith(prefix) === true,
+        `${want} of`,
+        { timeout: 30_000 },
+      );
+    await countOf(2);
+    started = Date.now();
+    await nvas[0]!.withdraw(withdrawn);
+    await countOf(0);
+    const withdrawMs = Date.now() - started;
 
     const load = loadavg()
       .map((value) => value.toFixed(1))
@@ -230,6 +247,7 @@ async function main(): Promise<void> {
         `  filter ${name}: ${result.inPage.toFixed(1)} ms in the page, ${result.shown} ms until shown (${result.text.split(' (')[0]})`,
       );
     console.log(`  clearing the search (all rows again, scrolled to the middle): ${clearMs} ms`);
+    console.log(`  an NVA withdraws one prefix: gone from the routes page after ${withdrawMs} ms`);
     console.log(
       `  server CPU while idle, ${IDLE_SECONDS} s each: ${idleWithout.toFixed(2)} % without a dashboard, ` +
         `${idleTopology.toFixed(2)} % with the topology open, ${idleRoutes.toFixed(2)} % with the routes page open`,
