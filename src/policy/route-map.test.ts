@@ -293,3 +293,83 @@ describe('compileRouteMap refusals', () => {
     expect(a.ok && b.ok && a.map.fingerprint === b.map.fingerprint).toBe(true);
   });
 });
+
+describe('compileRouteMap checks of shape and limits', () => {
+  const problem = (definition: unknown) => {
+    const result = compileRouteMap(definition as RouteMapDefinition);
+    return result.ok ? undefined : result.problem;
+  };
+  const base = { name: 'r', matchCriteria: [], actions: [] };
+  it.each([
+    [{ name: 'rm', rules: 'all' }, 'rules'],
+    [{ name: 'rm', rules: [{ ...base, matchCriteria: 'x' }] }, 'rules[0].matchCriteria'],
+    [{ name: 'rm', rules: [{ ...base, actions: 'x' }] }, 'rules[0].actions'],
+    [
+      { name: 'rm', rules: [{ ...base, matchCriteria: [{ matchCondition: 'Equals', community: [1] }] }] },
+      'rules[0].matchCriteria[0].community',
+    ],
+    [
+      { name: 'rm', rules: [{ ...base, actions: [{ type: 'Add', parameters: [] }] }] },
+      'rules[0].actions[0].parameters',
+    ],
+    [
+      { name: 'rm', rules: [{ ...base, actions: [{ type: 'Add', parameters: [{ community: [] }] }] }] },
+      'rules[0].actions[0].parameters[0].community',
+    ],
+    [
+      { name: 'rm', rules: [{ ...base, actions: [{ type: 'Remove', parameters: [{ community: [] }] }] }] },
+      'rules[0].actions[0].parameters[0].community',
+    ],
+    [
+      { name: 'rm', rules: [{ ...base, actions: [{ type: 'Remove', parameters: [{ asPath: ['1'] }] }] }] },
+      'rules[0].actions[0].parameters[0].asPath',
+    ],
+    [
+      { name: 'rm', rules: [{ ...base, actions: [{ type: 'Add', parameters: [{ asPath: [] }] }] }] },
+      'rules[0].actions[0].parameters[0].asPath',
+    ],
+    [
+      { name: 'rm', rules: [{ ...base, actions: [{ type: 'Replace', parameters: [{ routePrefix: [] }] }] }] },
+      'rules[0].actions[0].parameters[0].routePrefix',
+    ],
+    [
+      {
+        name: 'rm',
+        rules: [
+          {
+            ...base,
+            actions: [
+              { type: 'Replace', parameters: [{ routePrefix: ['10.0.0.0/8'] }] },
+              { type: 'Replace', parameters: [{ routePrefix: ['11.0.0.0/8'] }] },
+            ],
+          },
+        ],
+      },
+      'rules[0].actions',
+    ],
+    [{ name: 'rm', rules: Array.from({ length: 32 }, (_, i) => ({ ...base, name: `r${i}` })) }, 'rules'],
+  ])('refuses %j at %s', (definition, path) => {
+    expect(problem(definition)?.path).toBe(path);
+  });
+  it('reads communities as ASN:value or one 32-bit number', () => {
+    expect(parseCommunity('65001:100')).toBe(65001 * 65536 + 100);
+    expect(parseCommunity('4259905636')).toBe(4259905636);
+    expect(parseCommunity('4294967296')).toBeUndefined();
+    expect(parseCommunity('no-export')).toBeUndefined();
+  });
+  it('summarises IPv6 routes into the covering IPv6 prefix only', () => {
+    const map = compile(
+      rule('s', [], [{ type: 'Replace', parameters: [{ routePrefix: ['2001:db8::/32', '10.0.0.0/8'] }] }]),
+    );
+    const plan = planRouteMap(map, matchRouteMap(map, key('2001:db8:5::/48'), route), route);
+    expect(formatPrefix(summaryPrefixFor(plan.summary!, key('2001:db8:5::/48'))!)).toBe('2001:db8::/32');
+    expect(summaryPrefixFor(plan.summary!, key('2001:db9::/48'))).toBeUndefined();
+  });
+  it('a matched rule without actions changes nothing but is named', () => {
+    expect(run([rule('note', [], [])], '10.9.0.0/16')).toMatchObject({
+      rules: ['note'],
+      attributes: undefined,
+      dropped: false,
+    });
+  });
+});
