@@ -30,7 +30,7 @@ tar -tzf "$tarball" | sort >"$work/contents"
 for wanted in package/package.json package/README.md package/LICENSE package/bin/routeserver.js \
   package/dist/cli/main.js package/dist/demo/scripts/demo.js package/dist/demo/scripts/demo-gateways.js \
   package/dist/web/index.html \
-  package/examples/seed-scenario.yaml package/examples/gateways-scenario.yaml \
+  package/examples/seed-scenario.yaml package/examples/gateways-scenario.yaml package/examples/route-maps.yaml \
   package/native/tcp-md5/tcp_md5.c package/native/tcp-md5/build.sh; do
   grep -qx "$wanted" "$work/contents" || fail "the tarball lacks $wanted"
 done

@@ -7,6 +7,7 @@ import { parseConfig } from './config-load.js';
 import { DaemonError } from './errors.js';
 
 const seed = readFileSync(new URL('../../examples/seed-scenario.yaml', import.meta.url), 'utf8');
+const withMaps = readFileSync(new URL('../../examples/route-maps.yaml', import.meta.url), 'utf8');
 const SUB =
   '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/demo/providers/Microsoft.Network';
 
@@ -208,6 +209,66 @@ virtualNetworkGateways:
     const error = await applyConfig(service, parseConfig(wrong, 'gateways')).catch((e: unknown) => e);
     expect((error as DaemonError).message).toMatch(
       /^virtualNetworkGateways\[1\]\.connections\[0\] \(to-edge\)/,
+    );
+    await close();
+  });
+
+  it('creates route maps before the peerings that name them, then writes nothing again', async () => {
+    const { service, close } = await openService();
+    const report = await applyConfig(service, parseConfig(withMaps, 'route-maps'));
+    const rs = `${SUB}/virtualHubs/rs1`;
+    expect(report.written.slice(-4)).toEqual([
+      `${rs}/routeMaps/from-sdwan`,
+      `${rs}/routeMaps/to-firewall`,
+      `${rs}/bgpConnections/sdwan`,
+      `${rs}/bgpConnections/firewall`,
+    ]);
+    const map = service.resources.routeMaps.get(`${rs}/routeMaps/from-sdwan`)!;
+    expect(map.rules[0]).toEqual({
+      name: 'no-lab',
+      matchCriteria: [{ matchCondition: 'Contains', routePrefix: ['10.99.0.0/16'] }],
+      actions: [{ type: 'Drop', parameters: [] }],
+      nextStepIfMatched: 'Terminate',
+    });
+    expect(map.rules[1]?.actions).toEqual([{ type: 'Add', parameters: [{ asPath: ['65001', '65001'] }] }]);
+    expect(map.associatedInboundConnections).toEqual([`${rs}/bgpConnections/sdwan`]);
+    expect(service.resources.bgpConnections.get(`${rs}/bgpConnections/firewall`)).toMatchObject({
+      inboundRouteMapId: undefined,
+      outboundRouteMapId: `${rs}/routeMaps/to-firewall`,
+    });
+    const etag = map.etag;
+    const again = await applyConfig(service, parseConfig(withMaps, 'route-maps'));
+    expect(again.written).toEqual([]);
+    expect(again.declared).toContain(`${rs}/routeMaps/to-firewall`);
+    expect(service.resources.routeMaps.get(`${rs}/routeMaps/from-sdwan`)!.etag).toBe(etag);
+    await close();
+  });
+
+  it('writes only the map whose rules changed, and only the peering whose map reference changed', async () => {
+    const { service, close } = await openService();
+    await applyConfig(service, parseConfig(withMaps, 'route-maps'));
+    const rs = `${SUB}/virtualHubs/rs1`;
+    const changed = withMaps
+      .replace("community: ['65100:300']", "community: ['65100:301']")
+      .replace('outboundRouteMap: to-firewall', 'inboundRouteMap: from-sdwan');
+    const report = await applyConfig(service, parseConfig(changed, 'route-maps'));
+    expect(report.written).toEqual([`${rs}/routeMaps/to-firewall`, `${rs}/bgpConnections/firewall`]);
+    expect(service.resources.bgpConnections.get(`${rs}/bgpConnections/firewall`)).toMatchObject({
+      inboundRouteMapId: `${rs}/routeMaps/from-sdwan`,
+      outboundRouteMapId: undefined,
+    });
+    expect(
+      service.resources.routeMaps.get(`${rs}/routeMaps/from-sdwan`)?.associatedInboundConnections,
+    ).toEqual([`${rs}/bgpConnections/firewall`, `${rs}/bgpConnections/sdwan`]);
+    await close();
+  });
+
+  it('names the peering in the file when it names a route map that does not exist', async () => {
+    const { service, close } = await openService();
+    const bad = withMaps.replace('outboundRouteMap: to-firewall', 'outboundRouteMap: to-nowhere');
+    const error = await applyConfig(service, parseConfig(bad, 'route-maps')).catch((e: unknown) => e);
+    expect((error as DaemonError).message).toMatch(
+      /^routeServers\[0\]\.peerings\[1\] \(firewall\): .*to-nowhere.* \(field properties\.routingConfiguration\.outboundRouteMap\.id\) \[BGPRS_ERR_RS_INVALID_REFERENCE\]$/,
     );
     await close();
   });

@@ -12,8 +12,8 @@
  * are never removed by a start-up either.
  *
  * Order keeps every reference valid: route tables and their routes, VNets,
- * subnets, VNet peerings, route servers, their ipConfiguration and BGP
- * connections, VPN sites, circuits and their private peering, gateways and
+ * subnets, VNet peerings, route servers, their ipConfiguration, route maps
+ * (config-route-maps.ts) and BGP connections, VPN sites, circuits and their private peering, gateways and
  * their connections (config-gateways.ts), NICs.
  */
 import { buildResourceId, type TypeNamePair } from '../api/arm-id.js';
@@ -36,6 +36,7 @@ import {
   sameTags,
 } from './config-compare.js';
 import { applyGateways } from './config-gateways.js';
+import { applyRouteMaps, routeMapId } from './config-route-maps.js';
 import { LOCAL_LOCATION, LOCAL_SUBSCRIPTION_ID } from './defaults.js';
 import { DAEMON_ERROR_CODES, DaemonError } from './errors.js';
 
@@ -243,8 +244,11 @@ async function applyRouteServer(a: Applier, rs: RouteServerConfig, index: number
     (c) => sameId(c.subnetId, subnetId),
     () => a.service.resources.ipConfigurations.put(ipConfigurationId, { subnetId }),
   );
+  await applyRouteMaps(a, rs, id, base);
   for (const [i, peer] of (rs.peerings ?? []).entries()) {
     const connectionId = `${id}/bgpConnections/${peer.name}`;
+    const inbound = routeMapId(id, peer.inboundRouteMap);
+    const outbound = routeMapId(id, peer.outboundRouteMap);
     await a.ensure(
       `${base}.peerings[${i}] (${peer.name})`,
       connectionId,
@@ -254,7 +258,9 @@ async function applyRouteServer(a: Applier, rs: RouteServerConfig, index: number
         c.peerAsn === peer.peerAsn &&
         sameBfd(c.bfd, peer.bfd) &&
         sameGracefulRestart(c.gracefulRestart, peer.gracefulRestart) &&
-        sameMd5Key(c.md5KeySha256, peer.md5Key),
+        sameMd5Key(c.md5KeySha256, peer.md5Key) &&
+        sameId(c.inboundRouteMapId, inbound) &&
+        sameId(c.outboundRouteMapId, outbound),
       () =>
         a.service.resources.bgpConnections.put(connectionId, {
           peerIp: peer.peerIp,
@@ -263,6 +269,9 @@ async function applyRouteServer(a: Applier, rs: RouteServerConfig, index: number
           ...(peer.gracefulRestart === undefined ? {} : { gracefulRestart: peer.gracefulRestart }),
           // the file is the whole truth: no md5Key there removes a stored one ('')
           md5Key: peer.md5Key ?? '',
+          // and no map there leaves the peering without one
+          ...(inbound === undefined ? {} : { inboundRouteMapId: inbound }),
+          ...(outbound === undefined ? {} : { outboundRouteMapId: outbound }),
         }),
     );
   }

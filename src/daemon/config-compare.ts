@@ -71,3 +71,16 @@ export function sameMd5Key(haveSha256: string | undefined, want: string | undefi
   if (want === undefined) return haveSha256 === undefined;
   return haveSha256 === createHash('sha256').update(want, 'utf8').digest('hex');
 }
+
+/** JSON with object keys sorted: equal values, equal text, whatever order their keys were written in. */
+function sortedJson(value: unknown): string {
+  return JSON.stringify(value, (_key, field: unknown) =>
+    field !== null && typeof field === 'object' && !Array.isArray(field)
+      ? Object.fromEntries(Object.entries(field).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : field,
+  );
+}
+
+/** A route map's stored rules against the file's (both in the API's shape): member for member, in order. */
+export const sameRouteMapRules = (have: readonly unknown[], want: readonly unknown[]) =>
+  sortedJson(have) === sortedJson(want);

@@ -83,3 +83,82 @@ describe('configuration file', () => {
     );
   });
 });
+
+describe('route maps in the configuration file', () => {
+  const file = (rules: string[]) =>
+    [
+      'resourceGroup: demo',
+      'routeServers:',
+      '  - name: rs1',
+      '    virtualNetwork: v',
+      '    routeMaps:',
+      '      - name: m1',
+      '        rules:',
+      ...rules,
+    ].join('\n');
+
+  it('accepts the shipped example, ASNs written as YAML numbers read as text', () => {
+    const text = readFileSync(new URL('../../examples/route-maps.yaml', import.meta.url), 'utf8');
+    const rs = parseConfig(text, 'route-maps.yaml').routeServers![0]!;
+    expect(rs.routeMaps?.map((m) => m.name)).toEqual(['from-sdwan', 'to-firewall']);
+    expect(rs.peerings?.map((p) => [p.inboundRouteMap, p.outboundRouteMap])).toEqual([
+      ['from-sdwan', undefined],
+      [undefined, 'to-firewall'],
+    ]);
+  });
+
+  it("refuses a bad action with the API's message and code, at the member's line and path", () => {
+    const problems = problemsOf(
+      file([
+        '          - name: r1',
+        '            actions:',
+        '              - type: Add',
+        '                parameters:',
+        '                  - asPath: [65001, 65515]',
+      ]),
+    );
+    expect(problems).toEqual([
+      '12:37 /routeServers/0/routeMaps/0/rules/0/actions/0/parameters/0/asPath/1 ' +
+        'AS 65515 is reserved and cannot be added [BGPRS_ERR_RS_INVALID_ROUTE_MAP_ACTION]',
+    ]);
+  });
+
+  it('refuses a bad criterion and a bad rule with their own codes, one problem per map', () => {
+    const criterion = problemsOf(
+      file([
+        '          - name: r1',
+        '            matchCriteria:',
+        '              - { matchCondition: Within, routePrefix: [10.0.0.0/8] }',
+      ]),
+    );
+    expect(criterion).toEqual([
+      "10:35 /routeServers/0/routeMaps/0/rules/0/matchCriteria/0/matchCondition matchCondition must be Equals, Contains, NotEquals or NotContains, not 'Within' [BGPRS_ERR_RS_INVALID_ROUTE_MAP_CRITERION]",
+    ]);
+    const rule = problemsOf(file(['          - { name: r1 }', '          - { name: r1 }']));
+    expect(rule).toEqual([
+      "9:21 /routeServers/0/routeMaps/0/rules/1/name rule name 'r1' is used twice [BGPRS_ERR_RS_INVALID_ROUTE_MAP_RULE]",
+    ]);
+  });
+
+  it('refuses a malformed prefix and a map declared twice', () => {
+    const text = [
+      ...file([
+        '          - name: r1',
+        '            matchCriteria: [{ matchCondition: Equals, routePrefix: [10.0.0.1/8] }]',
+      ]).split('\n'),
+      '      - name: M1',
+    ].join('\n');
+    const problems = problemsOf(text);
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toBe(
+      "9:69 /routeServers/0/routeMaps/0/rules/0/matchCriteria/0/routePrefix/0 '10.0.0.1/8' has host bits set; did you mean 10.0.0.0/8? [BGPRS_ERR_RS_INVALID_ROUTE_MAP_CRITERION]",
+    );
+    expect(problems[1]).toBe("10:15 /routeServers/0/routeMaps/1/name route map 'M1' is declared twice");
+  });
+
+  it('refuses an unknown member of a rule at its key, as the API refuses it', () => {
+    expect(problemsOf(file(['          - name: r1', '            action: []']))).toEqual([
+      "9:13 /routeServers/0/routeMaps/0/rules/0/action unknown property 'action'",
+    ]);
+  });
+});

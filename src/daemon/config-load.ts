@@ -1,12 +1,14 @@
 /**
  * Reads and validates a configuration file: YAML (`yaml`, with positions),
- * then the typebox schema (config-schema.ts, compiled once). Every problem is
+ * then the typebox schema (config-schema.ts, compiled once), then the route
+ * maps' rules with the API's validator (config-route-maps.ts). Every problem is
  * reported with the line and column of the offending value (or of its
  * closest enclosing node).
  */
 import { readFileSync } from 'node:fs';
 import { Compile } from 'typebox/compile';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import { routeMapProblems } from './config-route-maps.js';
 import { RouteServerConfigFile, type ConfigFile } from './config-schema.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 
@@ -87,6 +89,12 @@ export function parseConfig(text: string, file: string): ConfigFile {
       problems.length > 0 ? problems : [{ line: 1, column: 1, path: '', message: 'invalid' }],
     );
   }
+  const mapProblems = routeMapProblems(value).map(({ path, message }) => {
+    const position = positionOf(doc, lines, [...path]);
+    const pointer = path.map((p) => `/${String(p).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
+    return { line: position.line, column: position.col, path: pointer, message };
+  });
+  if (mapProblems.length > 0) throw new ConfigError(file, mapProblems);
   return value;
 }
 

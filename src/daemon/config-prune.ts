@@ -3,11 +3,11 @@
  * resources the last applied file declared (`<data-dir>/config-state.json`);
  * a resource an earlier file declared and the current one does not is
  * deleted through the domain service, children before parents (NICs, BGP
- * connections, ipConfigurations, route servers, VNet peerings, subnets,
+ * connections, route maps, ipConfigurations, route servers, VNet peerings, subnets,
  * VNets, routes, route tables). Resources made through the API or CLI were
  * never declared, so they are never deleted. A deletion the service refuses
  * (e.g. a subnet still used by a NIC made through the API) is logged and
- * retried on the next start.
+ * retried on the next start; so is a route map a BGP connection still names.
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,6 +23,7 @@ type Deleter = (service: RouteServerService, id: string, options?: WriteOptions)
 const DELETION_ORDER: readonly (readonly [type: string, remove: Deleter])[] = [
   ['networkinterfaces', (s, id) => s.resources.networkInterfaces.delete(id)],
   ['bgpconnections', (s, id) => s.resources.bgpConnections.delete(id)],
+  ['routemaps', (s, id) => s.resources.routeMaps.delete(id)],
   ['ipconfigurations', (s, id) => s.resources.ipConfigurations.delete(id)],
   ['virtualhubs', (s, id) => s.resources.virtualHubs.delete(id)],
   ['connections', (s, id) => s.resources.connections.delete(id)],

@@ -123,7 +123,47 @@ const BgpPeeringConfig = Type.Object(
     gracefulRestart: Type.Optional(GracefulRestartConfig),
     /** RFC 2385 TCP-MD5 key, 1-80 bytes (docs/tcp-md5.md); checked when the peering is applied */
     md5Key: Type.Optional(Type.String()),
+    /** route maps (docs/route-maps.md): a map of the same route server, name or id */
+    inboundRouteMap: Type.Optional(Type.String({ minLength: 1 })),
+    outboundRouteMap: Type.Optional(Type.String({ minLength: 1 })),
   },
+  closed,
+);
+
+/** ASNs and communities may be YAML numbers too (`asPath: [65001]`); they are sent as decimal text. */
+const RouteMapValue = Type.Union([Type.String(), Type.Integer({ minimum: 0 })]);
+const RouteMapLists = {
+  routePrefix: Type.Optional(Type.Array(Type.String())),
+  community: Type.Optional(Type.Array(RouteMapValue)),
+  asPath: Type.Optional(Type.Array(RouteMapValue)),
+};
+
+/**
+ * A route map rule in the API's shape (docs/route-maps.md); the values are
+ * checked when the file is read, by the API's validator (src/policy/route-map.ts).
+ */
+const RouteMapRuleConfig = Type.Object(
+  {
+    name: Type.String(),
+    matchCriteria: Type.Optional(
+      Type.Array(Type.Object({ matchCondition: Type.String(), ...RouteMapLists }, closed)),
+    ),
+    actions: Type.Optional(
+      Type.Array(
+        Type.Object(
+          { type: Type.String(), parameters: Type.Optional(Type.Array(Type.Object(RouteMapLists, closed))) },
+          closed,
+        ),
+      ),
+    ),
+    nextStepIfMatched: Type.Optional(Type.String()),
+  },
+  closed,
+);
+
+/** A route map of a route server (`virtualHubs/{hub}/routeMaps/{name}`). */
+export const RouteMapConfig = Type.Object(
+  { name: Name, rules: Type.Optional(Type.Array(RouteMapRuleConfig)) },
   closed,
 );
 
@@ -138,6 +178,8 @@ export const RouteServerConfig = Type.Object(
     hubRoutingPreference: Type.Optional(
       Type.Union([Type.Literal('ExpressRoute'), Type.Literal('VpnGateway'), Type.Literal('ASPath')]),
     ),
+    /** route maps the peerings name (docs/route-maps.md) */
+    routeMaps: Type.Optional(Type.Array(RouteMapConfig)),
     peerings: Type.Optional(Type.Array(BgpPeeringConfig)),
   },
   closed,
@@ -275,6 +317,7 @@ export type ConfigFile = Static<typeof RouteServerConfigFile>;
 export type VirtualNetworkConfig = Static<typeof VirtualNetworkConfig>;
 export type RouteTableConfig = Static<typeof RouteTableConfig>;
 export type RouteServerConfig = Static<typeof RouteServerConfig>;
+export type RouteMapConfig = Static<typeof RouteMapConfig>;
 export type NetworkInterfaceConfig = Static<typeof NetworkInterfaceConfig>;
 export type LocalNetworkGatewayConfig = Static<typeof LocalNetworkGatewayConfig>;
 export type ExpressRouteCircuitConfig = Static<typeof ExpressRouteCircuitConfig>;
