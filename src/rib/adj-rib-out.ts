@@ -47,7 +47,7 @@ export class AdjRibOut {
     private readonly onResume: () => void,
     /**
      * the peer moves here from another group (its outbound route map
-     * changed, src/rib/engine.ts): that group's advertisements, End-of-RIB
+     * changed, src/rib/peer-route-maps.ts): that group's advertisements, End-of-RIB
      * already sent
      */
     moved?: { readonly advertised: Iterable<[PrefixKey, RouteExport]> },

@@ -27,181 +27,69 @@
  * (one `applyInjectedRoutes` call), then flush Adj-RIBs-Out.
  *
  * The parts live beside it: the scheduler and table walks in slices.ts, UPDATE
- * ingest in ingest.ts and its backpressure in input-queue.ts, the VNet
+ * ingest in ingest.ts and its backpressure in input-queue.ts, every change of
+ * a peer's Adj-RIB-In and its way into the Loc-RIB in adj-rib-in.ts, the VNet
  * injection bookkeeping (the one place the engine asks whether a prefix is
- * injectable) in injection.ts, update groups in update-group.ts and each
- * peer's position in adj-rib-out.ts, the API's route views in views.ts, which
- * read the tables through a narrow interface (the tables are private).
+ * injectable) in injection.ts, the update groups and the advertised address
+ * spaces in update-groups.ts (one group in update-group.ts, each peer's
+ * position in adj-rib-out.ts), the peers' route maps, applied live, and the
+ * dry run in peer-route-maps.ts, graceful restart's stale routes in
+ * stale-routes.ts, and the API's route views in views.ts, which read the
+ * tables through a narrow interface (the tables are private).
  */
-import type { NotificationMessage, PathAttributes, UpdateMessage } from '../bgp/codec/index.js';
-import type { Prefix, PrefixKey } from '../lib/prefix.js';
-import { parseIpv4, parseIpv6, prefixKey } from '../lib/prefix.js';
-import {
-  AZURE_ROUTE_SERVER_ASN,
-  DEFAULT_ROUTE_LIMIT,
-  EXPRESSROUTE_ROUTE_LIMIT,
-  routeLimitNotification,
-} from '../policy/index.js';
+import type { NotificationMessage, UpdateMessage } from '../bgp/codec/index.js';
+import type { PrefixKey } from '../lib/prefix.js';
+import { parseIpv4, parseIpv6 } from '../lib/prefix.js';
+import { routeLimitNotification } from '../policy/index.js';
 import type { CompiledRouteMap, EngineRole } from '../policy/index.js';
-import { InboundRouteMap } from './route-map-in.js';
-import { OutboundRouteMap } from './route-map-out.js';
 import type { RoutingPreference } from './decision.js';
-import { AdjRibOut } from './adj-rib-out.js';
-import type { SendResult } from './adj-rib-out.js';
+import type { AdjRibOut } from './adj-rib-out.js';
+import { AdjRibIn } from './adj-rib-in.js';
 import { Exporter } from './exporter.js';
-import type { GroupPolicy, RouteExport } from './exporter.js';
-import { dryRunRouteMap } from './route-map-dry-run.js';
 import type { RouteMapDirection, RouteMapEvaluation } from './route-map-dry-run.js';
-import { groupKeyOf, UpdateGroup } from './update-group.js';
 import { AttributeStore } from './attribute-store.js';
+import { settingsOf, zeroCounters } from './engine-options.js';
+import type { PeerCounters, RouteEngineCounters, RouteEngineOptions } from './engine-options.js';
 import { RIB_ERROR_CODES, RibError } from './errors.js';
 import { publishRibEvent } from './events.js';
-import type { LocRibEntry } from './loc-rib.js';
-import { bestOf, LocRib } from './loc-rib.js';
+import { LocRib } from './loc-rib.js';
 import type { PeerId, PeerInfo } from './peer.js';
-import type { Path } from './peer.js';
 import { PeerState } from './peer.js';
-import type {
-  AdjRibInObserver,
-  AdjRibInRoute,
-  InjectedRouteSink,
-  InstanceId,
-  PeerOutput,
-  VirtualNetworkView,
-} from './ports.js';
+import { PeerRouteMapTable } from './peer-route-maps.js';
+import type { PeerRouteMaps } from './peer-route-maps.js';
+import type { AdjRibInObserver, AdjRibInRoute, InstanceId, PeerOutput } from './ports.js';
 import type { AdvertisedRoute, LearnedRoute } from './views.js';
 import { advertisedRouteViews, learnedRouteDetails, learnedRouteViews } from './views.js';
 import { ingestUpdate } from './ingest.js';
-import { DEFAULT_OUTPUT_LAG_LIMIT, outOfResourcesNotification } from './session-close.js';
+import { outOfResourcesNotification } from './session-close.js';
 import type { SessionCloseListener, SessionCloseRequest } from './session-close.js';
 import { InputQueue } from './input-queue.js';
-import { PrefixMap } from '../lib/prefix-map.js';
 import { VnetInjection } from './injection.js';
-import { eachKeyWalk, markAllWalk, SliceScheduler } from './slices.js';
+import { eachKeyWalk, SliceScheduler } from './slices.js';
 import type { IngestTable } from './ingest.js';
 import { StaleRoutes, systemStaleTimers } from './stale-routes.js';
-import type { StaleTimers } from './stale-routes.js';
-
-export interface RouteEngineOptions {
-  readonly instance: InstanceId;
-  /** the instance's IPv4 address: NEXT_HOP of the address spaces it advertises */
-  readonly localAddress: string;
-  /** the instance's IPv6 address, if IPv6 address spaces are to be advertised */
-  readonly localAddressV6?: string;
-  /** default 65515 */
-  readonly localAsn?: number;
-  /** routes held per peer (docs/azure-behaviour.md §2.3); default 4,000 */
-  readonly routeLimit?: number;
-  /** allowBranchToBranchTraffic: gateway routes are advertised to NVAs, NVA routes to the gateways */
-  readonly branchToBranch?: boolean;
-  /** hubRoutingPreference (docs/azure-behaviour.md §4.3); default `ExpressRoute` */
-  readonly hubRoutingPreference?: RoutingPreference;
-  /**
-   * `route-server` (default), or the speaker of a VPN or ExpressRoute gateway
-   * (src/policy/gateway-rules.ts: what it sends on-prem and to the route server)
-   */
-  readonly role?: EngineRole;
-  /** a gateway's speaker: its GatewaySubnet address, NEXT_HOP of what it gives the route server */
-  readonly internalNextHop?: string;
-  /**
-   * an ExpressRoute gateway's speaker: routes of the VNet's space and the
-   * route server advertised to on-prem at most (docs/azure-behaviour.md §4.2); default 1,000
-   */
-  readonly expressRouteLimit?: number;
-  readonly network: VirtualNetworkView;
-  readonly sink: InjectedRouteSink;
-  /** runs a slice later; default setImmediate */
-  readonly schedule?: (task: () => void) => void;
-  /** prefixes ingested (and, separately, flushed) per slice; default 16,384 */
-  readonly sliceSize?: number;
-  /** UPDATEs queued from one peer before `receiveUpdate` asks its session to stop reading; default 1,024 */
-  readonly inputHighWater?: number;
-  /**
-   * Journal bytes a peer may fall behind its update group before its session
-   * is closed with Cease / Out of Resources; default 64 MiB (src/rib/session-close.ts)
-   */
-  readonly outputLagLimit?: number;
-  /** timers of stale routes (graceful restart); setTimeout by default */
-  readonly staleTimers?: StaleTimers;
-}
-
-export interface RouteEngineCounters {
-  updatesReceived: number;
-  prefixesAnnounced: number;
-  prefixesWithdrawn: number;
-  /** sessions closed because of the route limit */
-  routeLimitExceeded: number;
-  /** sessions closed because the peer fell `outputLagLimit` bytes behind (stopped reading) */
-  outputLagExceeded: number;
-  updatesSent: number;
-  prefixesAdvertised: number;
-  prefixesWithdrawnSent: number;
-  endOfRibSent: number;
-  injectedChanges: number;
-  slices: number;
-}
-
-/** A peer's route maps (docs/route-maps.md); absent: none, Azure's default behaviour. */
-export interface PeerRouteMaps {
-  readonly inbound?: CompiledRouteMap;
-  readonly outbound?: CompiledRouteMap;
-}
-
-export interface PeerCounters {
-  readonly received: number;
-  readonly accepted: number;
-  readonly advertised: number;
-  readonly routeLimitExceeded: number;
-  /** routes held back from the peer by the ExpressRoute ceiling (docs/azure-behaviour.md §4.2) */
-  readonly withheld: number;
-}
-
-const NONE = Symbol('none');
-type Before = LocRibEntry | typeof NONE;
+import { UpdateGroups } from './update-groups.js';
 
 export class RouteEngine {
-  readonly counters: RouteEngineCounters = {
-    updatesReceived: 0,
-    prefixesAnnounced: 0,
-    prefixesWithdrawn: 0,
-    routeLimitExceeded: 0,
-    outputLagExceeded: 0,
-    updatesSent: 0,
-    prefixesAdvertised: 0,
-    prefixesWithdrawnSent: 0,
-    endOfRibSent: 0,
-    injectedChanges: 0,
-    slices: 0,
-  };
   readonly instance: InstanceId;
   readonly localAddress: string;
   readonly localAsn: number;
   readonly role: EngineRole;
+  private readonly tally = zeroCounters();
   private branchToBranch: boolean;
   private limit: number;
   private readonly store: AttributeStore;
   private readonly locRib = new LocRib();
+  /** the peers' current sessions */
   private readonly peers = new Map<PeerId, PeerState>();
-  /** update groups by export policy (src/rib/update-group.ts) */
-  private readonly groups = new Map<string, UpdateGroup>();
+  private readonly adjRibsIn: AdjRibIn;
+  private readonly groups: UpdateGroups;
+  private readonly routeMaps: PeerRouteMapTable;
   private readonly limitTrips = new Map<PeerId, number>();
-  /** route maps by peer, kept while the peer is down (docs/route-maps.md) */
-  private readonly routeMaps = new Map<PeerId, PeerRouteMaps>();
-  /** peers whose outbound map changed: they move to their new group once they have read their old one */
-  private readonly moving = new Set<PeerId>();
-  private readonly inboundTable = {
-    switchPath: (peer: PeerState, key: PrefixKey, leaving: Path | undefined, arriving: Path | undefined) =>
-      this.switchPath(peer, key, leaving, arriving),
-  };
   private readonly input: InputQueue;
   private readonly slices: SliceScheduler;
-  /** Loc-RIB entries, as they were when the current slice first touched each prefix */
-  private readonly changed = new PrefixMap<Before>();
   private readonly injection: VnetInjection;
-  private localRoutes = new PrefixMap<Prefix>();
   private readonly closeListeners = new Set<SessionCloseListener>();
-  /** Adj-RIB-In observers (BMP); empty in most engines, so the per-prefix check is one length test */
-  private observers: readonly AdjRibInObserver[] = [];
   private sequence = 0;
   private readonly exporter: Exporter;
   private readonly sliceSize: number;
@@ -212,84 +100,100 @@ export class RouteEngine {
   /** what ingest (src/rib/ingest.ts) works on */
   private readonly ingestTable: IngestTable;
   /** what the learned/advertised route views read (src/rib/views.ts) */
-  private readonly viewSource = {
-    localAddress: '',
-    locRib: { get: (key: PrefixKey) => this.locRib.get(key) },
-    isWithheld: (key: PrefixKey) => this.injection.isWithheld(key),
-  };
+  private readonly viewSource: Parameters<typeof learnedRouteViews>[0];
 
   constructor(private readonly options: RouteEngineOptions) {
+    const settings = settingsOf(options);
     this.instance = options.instance;
     this.localAddress = options.localAddress;
-    this.localAsn = options.localAsn ?? AZURE_ROUTE_SERVER_ASN;
-    this.limit = options.routeLimit ?? DEFAULT_ROUTE_LIMIT;
-    this.sliceSize = options.sliceSize ?? 16_384;
-    const inputHighWater = options.inputHighWater ?? 1024;
-    this.outputLagLimit = options.outputLagLimit ?? DEFAULT_OUTPUT_LAG_LIMIT;
-    const v4 = parseIpv4(options.localAddress);
-    if (v4 === undefined)
-      throw new RibError(RIB_ERROR_CODES.INVALID_OPTION, `localAddress ${options.localAddress} is not IPv4`);
-    const v6 = options.localAddressV6 !== undefined ? parseIpv6(options.localAddressV6) : undefined;
-    if (
-      !(this.limit >= 1) ||
-      !(this.sliceSize >= 1) ||
-      !(inputHighWater >= 1) ||
-      !(this.outputLagLimit >= 1)
-    ) {
-      throw new RibError(
-        RIB_ERROR_CODES.INVALID_OPTION,
-        'routeLimit, sliceSize, inputHighWater and outputLagLimit must be positive',
-      );
-    }
-    this.input = new InputQueue(inputHighWater);
-    this.role = options.role ?? 'route-server';
-    this.branchToBranch = options.branchToBranch ?? false;
-    const internalNextHop =
-      options.internalNextHop !== undefined ? parseIpv4(options.internalNextHop) : undefined;
-    if (options.internalNextHop !== undefined && internalNextHop === undefined)
-      throw new RibError(
-        RIB_ERROR_CODES.INVALID_OPTION,
-        `internalNextHop ${options.internalNextHop} is not IPv4`,
-      );
+    this.localAsn = settings.localAsn;
+    this.limit = settings.routeLimit;
+    this.sliceSize = settings.sliceSize;
+    this.outputLagLimit = settings.outputLagLimit;
+    this.role = settings.role;
+    this.branchToBranch = settings.branchToBranch;
+    this.input = new InputQueue(settings.inputHighWater);
     this.exporter = new Exporter(
       this.localAsn,
-      v4,
-      v6,
+      settings.localV4,
+      settings.localV6,
       { branchToBranch: this.branchToBranch, role: this.role },
-      internalNextHop ?? v4,
+      settings.internalNextHop,
     );
-    this.locRib.preference = options.hubRoutingPreference ?? 'ExpressRoute';
+    this.locRib.preference = settings.hubRoutingPreference;
     this.store = new AttributeStore({
       localAsn: this.localAsn,
       expressRouteLoopGuard: this.role === 'expressroute-gateway',
     });
-    const routeLimit = () => this.limit;
-    this.ingestTable = {
-      get routeLimit() {
-        return routeLimit();
-      },
-      store: this.store,
-      announce: (peer, key, path) => {
-        if (!this.stale.empty) this.replaceStale(peer.id, key);
-        this.announce(peer, key, path);
-      },
-      withdraw: (peer, key) => {
-        if (!this.stale.empty) this.replaceStale(peer.id, key);
-        this.withdraw(peer, key);
-      },
-      tripRouteLimit: (peer, announced) => this.tripRouteLimit(peer, announced),
-    };
+    const schedule = () => this.schedule();
     this.slices = new SliceScheduler(options.schedule ?? ((task) => setImmediate(task)), () =>
       this.runSlice(),
     );
-    this.stale = new StaleRoutes(options.staleTimers ?? systemStaleTimers, (peer) => this.sweepStale(peer));
+    const adjRibsIn = (this.adjRibsIn = new AdjRibIn(this.locRib));
+    this.stale = new StaleRoutes(
+      options.staleTimers ?? systemStaleTimers,
+      (session, key) => adjRibsIn.withdraw(session, key),
+      this.slices,
+    );
+    this.ingestTable = this.ingestTableOf();
     this.injection = new VnetInjection(options.instance, options.network, options.sink);
-    this.viewSource.localAddress = options.localAddress;
-    this.localRoutes = this.readAddressSpaces();
+    this.groups = new UpdateGroups({
+      instance: this.instance,
+      role: this.role,
+      expressRouteLimit: settings.expressRouteLimit,
+      sliceSize: this.sliceSize,
+      outputLagLimit: this.outputLagLimit,
+      counters: this.tally,
+      locRib: this.locRib,
+      exporter: this.exporter,
+      slices: this.slices,
+      peerKind: (peer) => this.peers.get(peer)?.info.kind,
+      outputLagExceeded: (member, lag) => this.tripOutputLag(member, lag),
+      schedule,
+    });
+    this.routeMaps = new PeerRouteMapTable({
+      store: this.store,
+      slices: this.slices,
+      groups: this.groups,
+      inboundTable: {
+        switchPath: (peer, key, leaving, arriving) => adjRibsIn.switchPath(peer, key, leaving, arriving),
+      },
+      sliceSize: this.sliceSize,
+      pause: () => new Promise<void>((resolve) => (options.schedule ?? setImmediate)(resolve)),
+      peer: (peer) => this.peers.get(peer),
+      schedule,
+    });
+    this.viewSource = {
+      localAddress: options.localAddress,
+      locRib: { get: (key: PrefixKey) => this.locRib.get(key) },
+      isWithheld: (key: PrefixKey) => this.injection.isWithheld(key),
+    };
+    this.groups.setAddressSpaces(options.network.advertisedAddressSpaces());
     this.unsubscribe = options.network.onAddressSpacesChanged(() => this.addressSpacesChanged());
   }
 
-  // ------------------------------------------------------------ public API
+  /** What ingest works on: the Adj-RIB-In, where a new session's route replaces its stale one first. */
+  private ingestTableOf(): IngestTable {
+    const { adjRibsIn, stale, store } = this;
+    const routeLimit = () => this.limit;
+    return {
+      get routeLimit() {
+        return routeLimit();
+      },
+      store,
+      announce: (peer, key, path) => {
+        if (!stale.empty) stale.replace(peer.id, key);
+        adjRibsIn.announce(peer, key, path);
+      },
+      withdraw: (peer, key) => {
+        if (!stale.empty) stale.replace(peer.id, key);
+        adjRibsIn.withdraw(peer, key);
+      },
+      tripRouteLimit: (peer, announced) => this.tripRouteLimit(peer, announced),
+    };
+  }
+
+  // ------------------------------------------------------------ sessions
 
   peerUp(peer: PeerId, info: PeerInfo, output: PeerOutput): void {
     if (parseIpv4(info.address) === undefined && parseIpv6(info.address) === undefined) {
@@ -303,60 +207,10 @@ export class RouteEngine {
     }
     if (this.peers.has(peer)) this.peerDown(peer);
     const state = new PeerState(peer, info, ++this.sequence, this.store);
-    const maps = this.routeMaps.get(peer);
-    if (maps?.inbound)
-      state.inbound = new InboundRouteMap(state, this.store, this.inboundTable, maps.inbound);
-    const group = this.joinGroup(info, maps?.outbound);
-    state.out = new AdjRibOut(peer, output, group, () => this.schedule());
-    group.members.set(peer, state.out);
+    const outbound = this.routeMaps.attach(state);
+    state.out = this.groups.join(peer, info, output, outbound);
     this.peers.set(peer, state);
     this.schedule();
-  }
-
-  /**
-   * The update group for the peer's export policy and outbound route map
-   * (peers with different maps never share one); a new group exports the
-   * whole Loc-RIB.
-   */
-  private joinGroup(info: PeerInfo, routeMap?: CompiledRouteMap): UpdateGroup {
-    const policy = {
-      context: info.capabilities.context,
-      ipv6Unicast: info.capabilities.ipv6Unicast ?? false,
-      target: {
-        peer: '',
-        kind: info.kind ?? 'nva',
-        ...(info.gateway !== undefined ? { gateway: info.gateway.id } : {}),
-      },
-    };
-    const key = groupKeyOf(policy) + (routeMap ? `|route-map:${routeMap.fingerprint}` : '');
-    let group = this.groups.get(key);
-    if (!group) {
-      const created = (group = new UpdateGroup(key, policy));
-      if (routeMap)
-        group.routeMap = new OutboundRouteMap(
-          routeMap,
-          (best, attributes) => this.exporter.encodeChanged(policy, best, attributes),
-          (summary) => created.dirty.add(summary),
-        );
-      if (this.role === 'expressroute-gateway' && policy.target.kind === 'nva') {
-        group.ceiling = {
-          limit: this.options.expressRouteLimit ?? EXPRESSROUTE_ROUTE_LIMIT,
-          counts: (source) => source === undefined || this.peers.get(source)?.info.kind === 'route-server',
-        };
-      }
-      this.groups.set(key, group);
-      this.fill(group);
-    }
-    return group;
-  }
-
-  private leaveGroup(peer: PeerState): void {
-    const group = peer.out?.group;
-    peer.out = undefined;
-    if (!group || group.members.get(peer.id) === undefined) return;
-    group.members.delete(peer.id);
-    if (group.members.size === 0) this.groups.delete(group.key);
-    else group.trim();
   }
 
   /**
@@ -370,10 +224,10 @@ export class RouteEngine {
     if (keep === undefined) this.sweepStale(peer);
     if (!state) return;
     this.peers.delete(peer);
-    this.moving.delete(peer);
+    this.routeMaps.detach(peer);
     const wasUp = state.status === 'up';
     state.status = 'down';
-    this.leaveGroup(state);
+    this.groups.leave(state);
     if (wasUp && keep !== undefined && keep > 0) {
       this.stale.retain(state);
       this.stale.arm(peer, keep);
@@ -395,18 +249,7 @@ export class RouteEngine {
    * announced again have already replaced their stale ones.
    */
   sweepStale(peer: PeerId, family?: 4 | 6): void {
-    const sessions = this.stale.sessionsOf(peer);
-    if (sessions === undefined) return;
-    for (const session of sessions) {
-      this.slices.addWalk(
-        eachKeyWalk(
-          staleKeys(session, family),
-          (key) => this.withdraw(session, key),
-          () => {},
-          () => this.stale.prune(peer),
-        ),
-      );
-    }
+    this.stale.sweep(peer, family);
     this.schedule();
   }
 
@@ -418,12 +261,6 @@ export class RouteEngine {
   /** Stale routes of the peer, from its earlier sessions (graceful restart). */
   staleRouteCount(peer: PeerId): number {
     return this.stale.count(peer);
-  }
-
-  /** A route of the peer's new session replaces the stale route of the same prefix. */
-  private replaceStale(peer: PeerId, key: PrefixKey): void {
-    const sessions = this.stale.sessionsOf(peer);
-    if (sessions !== undefined) for (const session of sessions) this.withdraw(session, key);
   }
 
   /**
@@ -452,6 +289,13 @@ export class RouteEngine {
     this.schedule();
   }
 
+  onSessionCloseRequested(listener: SessionCloseListener): () => void {
+    this.closeListeners.add(listener);
+    return () => this.closeListeners.delete(listener);
+  }
+
+  // ------------------------------------------------------------ settings
+
   /** Routes held per peer (docs/azure-behaviour.md §2.3); a change applies to the next UPDATE. */
   get routeLimit(): number {
     return this.limit;
@@ -469,7 +313,7 @@ export class RouteEngine {
     if (on === this.branchToBranch) return;
     this.branchToBranch = on;
     this.exporter.setContext({ branchToBranch: on, role: this.role });
-    for (const group of this.groups.values()) this.reexport(group);
+    this.groups.reexportAll();
     this.schedule();
   }
 
@@ -488,11 +332,7 @@ export class RouteEngine {
     this.slices.addWalk(
       eachKeyWalk(
         this.locRib.entries.keys(),
-        (key) => {
-          const before = this.locRib.get(key);
-          if (this.locRib.redecide(key) && this.changed.get(key) === undefined)
-            this.changed.set(key, before ?? NONE);
-        },
+        (key) => this.adjRibsIn.redecide(key),
         () => {},
         () => {},
       ),
@@ -500,10 +340,32 @@ export class RouteEngine {
     this.schedule();
   }
 
+  /**
+   * Sets a peer's route maps (docs/route-maps.md); applies at once to a peer
+   * that is up, without touching its session (src/rib/peer-route-maps.ts).
+   */
+  setPeerRouteMaps(peer: PeerId, maps: PeerRouteMaps): void {
+    this.routeMaps.set(peer, maps);
+  }
+
+  /**
+   * Dry run (docs/route-maps.md): what `map` would change on the peer's
+   * routes in `direction`, read in slices; undefined when the peer is not up.
+   */
+  evaluateRouteMap(
+    peer: PeerId,
+    map: CompiledRouteMap,
+    direction: RouteMapDirection,
+    limit = 1000,
+  ): Promise<RouteMapEvaluation | undefined> {
+    return this.routeMaps.evaluate(peer, map, direction, limit);
+  }
+
+  // ------------------------------------------------------------ reading the tables
+
   /** Registers a read-only observer of every up peer's Adj-RIB-In changes; returns the unsubscribe. */
   observeAdjRibIn(observer: AdjRibInObserver): () => void {
-    this.observers = [...this.observers, observer];
-    return () => (this.observers = this.observers.filter((o) => o !== observer));
+    return this.adjRibsIn.observe(observer);
   }
 
   /**
@@ -518,43 +380,6 @@ export class RouteEngine {
     for (const [key, path] of state.adjRibIn) {
       if (state.status !== 'up') return;
       yield [key, path.attributes];
-    }
-  }
-
-  onSessionCloseRequested(listener: SessionCloseListener): () => void {
-    this.closeListeners.add(listener);
-    return () => this.closeListeners.delete(listener);
-  }
-
-  /**
-   * Dry run (docs/route-maps.md): what `map` would change on the peer's
-   * routes in `direction`, read in slices; undefined when the peer is not up.
-   */
-  async evaluateRouteMap(
-    peer: PeerId,
-    map: CompiledRouteMap,
-    direction: RouteMapDirection,
-    limit = 1000,
-  ): Promise<RouteMapEvaluation | undefined> {
-    const state = this.peers.get(peer);
-    if (!state || state.status !== 'up' || !state.out) return undefined;
-    const policy = state.out.group.policy;
-    const routes = direction === 'inbound' ? this.inboundRoutes(state) : this.outboundRoutes(peer, policy);
-    const pause = () => new Promise<void>((resolve) => (this.options.schedule ?? setImmediate)(resolve));
-    return dryRunRouteMap(map, direction, routes, { limit, sliceSize: this.sliceSize, pause });
-  }
-
-  private *inboundRoutes(state: PeerState): Generator<[PrefixKey, PathAttributes]> {
-    for (const [key, path] of state.adjRibIn) yield [key, path.attributes.attributes];
-  }
-
-  /** The Loc-RIB routes the peer's group advertises (without a map), as the route server learned them. */
-  private *outboundRoutes(peer: PeerId, policy: GroupPolicy): Generator<[PrefixKey, PathAttributes]> {
-    for (const [key, entry] of this.locRib.entries) {
-      if (this.localRoutes.has(key)) continue;
-      const exported = this.exporter.bestPath(policy, key, entry);
-      if (exported === undefined || exported.source === peer) continue;
-      yield [key, bestOf(entry).attributes.attributes];
     }
   }
 
@@ -592,6 +417,11 @@ export class RouteEngine {
     };
   }
 
+  /** What the engine has done since it started (read-only: the engine counts). */
+  get counters(): Readonly<RouteEngineCounters> {
+    return this.tally;
+  }
+
   /**
    * UPDATEs received and not yet processed. The wiring layer may stop reading
    * from sessions while this is high (the engine itself never drops input).
@@ -610,9 +440,7 @@ export class RouteEngine {
 
   /** Encoded UPDATEs held for peers that have not read them yet (every update group's journal). */
   get journalBytes(): number {
-    let bytes = 0;
-    for (const group of this.groups.values()) bytes += group.journalBytes;
-    return bytes;
+    return this.groups.journalBytes;
   }
 
   get attributeSetCount(): number {
@@ -632,7 +460,7 @@ export class RouteEngine {
   // ------------------------------------------------------------ route limit, closing sessions
 
   private tripRouteLimit(peer: PeerState, announced: number): void {
-    this.counters.routeLimitExceeded++;
+    this.tally.routeLimitExceeded++;
     this.limitTrips.set(peer.id, (this.limitTrips.get(peer.id) ?? 0) + 1);
     const held = peer.adjRibIn.size;
     publishRibEvent({
@@ -650,7 +478,7 @@ export class RouteEngine {
   private tripOutputLag(member: AdjRibOut, lag: number): void {
     const peer = this.peers.get(member.peer);
     if (!peer || peer.out !== member) return;
-    this.counters.outputLagExceeded++;
+    this.tally.outputLagExceeded++;
     publishRibEvent({
       type: 'output-lag-exceeded',
       instance: this.instance,
@@ -672,7 +500,7 @@ export class RouteEngine {
     notification: NotificationMessage,
   ): void {
     peer.status = 'closing';
-    this.leaveGroup(peer);
+    this.groups.leave(peer);
     this.withdrawAll(peer);
     const request: SessionCloseRequest = { peer: peer.id, reason, notification };
     for (const listener of [...this.closeListeners]) listener(request);
@@ -685,13 +513,8 @@ export class RouteEngine {
   }
 
   private hasWork(): boolean {
-    if (this.input.size > 0 || this.slices.walking || this.changed.size > 0) return true;
-    for (const peer of this.moving) if (this.peers.get(peer)?.out?.paused === false) return true;
-    for (const group of this.groups.values()) {
-      if (group.hasWork) return true;
-      for (const member of group.members.values()) if (member.hasWork) return true;
-    }
-    return false;
+    if (this.input.size > 0 || this.slices.walking || this.adjRibsIn.hasChanges) return true;
+    return this.routeMaps.hasWork || this.groups.hasWork;
   }
 
   /**
@@ -699,125 +522,44 @@ export class RouteEngine {
    * slice's VNet changes, then flush the update groups to their peers.
    */
   private runSlice(): void {
-    this.counters.slices++;
+    this.tally.slices++;
     const used = this.ingestQueued(this.sliceSize);
     this.slices.runWalks(Math.max(this.sliceSize - used, this.sliceSize >> 2));
     this.finishSlice();
-    this.flushOutputs();
+    this.groups.flush();
+    this.routeMaps.moveCaughtUp();
     this.slices.sliceDone(this.hasWork());
   }
 
   private ingestQueued(budget: number): number {
     return this.input.drain(
       budget,
-      (peer, update) => 1 + ingestUpdate(this.ingestTable, peer, update, this.counters),
+      (peer, update) => 1 + ingestUpdate(this.ingestTable, peer, update, this.tally),
     );
   }
 
-  /** Publishes the slice's injected-route changes and marks export work. */
+  /** Publishes the slice's injected-route changes and offers them to the update groups. */
   private finishSlice(): void {
-    if (this.changed.size === 0) return;
-    const groups = [...this.groups.values()];
-    this.changed.forEach((previous, key) => {
-      const before = previous === NONE ? undefined : previous;
-      const after = this.locRib.get(key);
+    if (!this.adjRibsIn.hasChanges) return;
+    this.adjRibsIn.takeChanges((key, before, after) => {
       this.injection.change(key, before, after);
-      if (groups.length > 0 && !this.localRoutes.has(key)) this.markExport(key, before, after, groups);
+      this.groups.offer(key, before, after);
     });
-    this.changed.clear();
     this.publishInjection();
   }
 
   private publishInjection(): void {
-    this.counters.injectedChanges += this.injection.publish();
+    this.tally.injectedChanges += this.injection.publish();
   }
 
-  /** One offer per update group, whatever the number of peers in it. */
-  private markExport(
-    key: PrefixKey,
-    before: LocRibEntry | undefined,
-    after: LocRibEntry | undefined,
-    groups: readonly UpdateGroup[],
-  ): void {
-    const oldBest = before && bestOf(before);
-    const newBest = after && bestOf(after);
-    if (oldBest === newBest) return;
-    for (const group of groups) {
-      // Straight into the batch unless earlier changes wait in the dirty set.
-      if (group.dirty.size === 0 && group.routeMap === undefined)
-        group.offer(key, after && this.exporter.bestPath(group.policy, key, after));
-      else group.dirty.add(key);
-    }
-  }
-
-  private flushOutputs(): void {
-    for (const group of this.groups.values()) {
-      if (group.hasWork) group.flush(this.sliceSize, (key) => this.exportFor(group, key));
-      const busy = [...group.members.values()].filter((member) => member.hasWork);
-      const share = Math.max(1024, Math.floor(this.sliceSize / Math.max(1, busy.length)));
-      for (const member of busy) this.count(member, member.pump(share));
-      this.closeLaggards(group);
-      group.trim();
-    }
-    for (const peer of [...this.moving]) this.moveWhenCaughtUp(peer);
-  }
-
-  /** Closes the sessions of members more than `outputLagLimit` journal bytes behind. */
-  private closeLaggards(group: UpdateGroup): void {
-    if (group.journalBytes <= this.outputLagLimit) return;
-    for (const member of [...group.members.values()]) {
-      const lag = group.lagOf(member.position);
-      if (lag > this.outputLagLimit) this.tripOutputLag(member, lag);
-    }
-  }
-
-  private count(member: AdjRibOut, result: SendResult): void {
-    this.counters.updatesSent += result.messages;
-    this.counters.prefixesAdvertised += result.announced;
-    this.counters.prefixesWithdrawnSent += result.withdrawn;
-    if (!result.endOfRib) return;
-    this.counters.endOfRibSent++;
-    publishRibEvent({
-      type: 'end-of-rib-sent',
-      instance: this.instance,
-      peer: member.peer,
-      routes: member.advertisedCount,
-    });
-  }
-
-  // ------------------------------------------------------------ export
-
-  /** What a group should advertise for `key` now: the VNet's own route, or the best path if export allows. */
-  private exportFor(group: UpdateGroup, key: PrefixKey): RouteExport | undefined {
-    if (this.localRoutes.has(key)) return this.exporter.addressSpace(group.policy, key);
-    const entry = this.locRib.get(key);
-    const exported = entry && this.exporter.bestPath(group.policy, key, entry);
-    return group.routeMap ? group.routeMap.exportOf(key, exported, entry && bestOf(entry)) : exported;
-  }
-
-  // ------------------------------------------------------------ address spaces
-
-  private readAddressSpaces(): PrefixMap<Prefix> {
-    const spaces = new PrefixMap<Prefix>();
-    for (const prefix of this.options.network.advertisedAddressSpaces())
-      spaces.set(prefixKey(prefix), prefix);
-    return spaces;
-  }
+  // ------------------------------------------------------------ address spaces, walks
 
   /** Soft reconfiguration: re-export the changed spaces, re-check injection of every Loc-RIB prefix. */
   private addressSpacesChanged(): void {
-    const previous = this.localRoutes;
-    const next = this.readAddressSpaces();
-    this.localRoutes = next;
-    const touched: PrefixKey[] = [];
-    for (const key of previous.keys()) if (!next.has(key)) touched.push(key);
-    for (const key of next.keys()) if (!previous.has(key)) touched.push(key);
-    for (const group of this.groups.values()) for (const key of touched) group.dirty.add(key);
+    this.groups.setAddressSpaces(this.options.network.advertisedAddressSpaces());
     this.recheckInjection();
     this.schedule();
   }
-
-  // ------------------------------------------------------------ walks
 
   /** Re-checks the injection of every Loc-RIB prefix (the address spaces changed). */
   private recheckInjection(): void {
@@ -826,7 +568,7 @@ export class RouteEngine {
         this.locRib.entries.keys(),
         (key) => {
           // Prefixes touched in this slice are re-checked when the slice ends.
-          if (this.changed.has(key)) return;
+          if (this.adjRibsIn.isChanged(key)) return;
           const entry = this.locRib.get(key)!;
           this.injection.change(key, entry, entry);
         },
@@ -836,177 +578,15 @@ export class RouteEngine {
     );
   }
 
-  /** Marks every prefix (address spaces, then the Loc-RIB) for export by a new group. */
-  private fill(group: UpdateGroup): void {
-    for (const key of this.localRoutes.keys()) group.dirty.add(key);
-    const isCurrent = () => this.groups.get(group.key) === group;
-    this.slices.addWalk(
-      markAllWalk(group, this.locRib.entries.keys(), isCurrent, () => (group.filled = true)),
-    );
-  }
-
-  /** Marks every Loc-RIB prefix for re-export by `group` (only differences are sent). */
-  private reexport(group: UpdateGroup): void {
-    const isCurrent = () => this.groups.get(group.key) === group;
-    this.slices.addWalk(markAllWalk(group, this.locRib.entries.keys(), isCurrent));
-  }
-
   /** Withdraws every route of a peer that is no longer up (nothing is added behind the iterator). */
   private withdrawAll(peer: PeerState): void {
     this.slices.addWalk(
       eachKeyWalk(
         peer.adjRibIn.keys(),
-        (key) => this.withdraw(peer, key),
+        (key) => this.adjRibsIn.withdraw(peer, key),
         () => {},
         () => publishRibEvent({ type: 'peer-routes-withdrawn', instance: this.instance, peer: peer.id }),
       ),
     );
-  }
-
-  // ------------------------------------------------------------ per-prefix changes
-
-  private announce(peer: PeerState, key: PrefixKey, path: Path): void {
-    const previous = peer.adjRibIn.swap(key, path);
-    if (previous === path) return;
-    if (this.observers.length > 0) this.observe(peer, key, path.attributes, previous?.attributes);
-    path.prefixes++;
-    if (peer.inbound) {
-      peer.inbound.change(key, previous, path);
-      if (previous) {
-        previous.prefixes--;
-        peer.releaseIfUnused(previous);
-      }
-      return;
-    }
-    const accepted = path.attributes.verdict.accepted;
-    if (accepted) peer.accepted++;
-    let leaving: Path | undefined;
-    if (previous) {
-      previous.prefixes--;
-      if (previous.attributes.verdict.accepted) {
-        peer.accepted--;
-        leaving = previous;
-      }
-    }
-    if (accepted || leaving) {
-      const entry = this.locRib.get(key);
-      this.changed.setIfAbsent(key, entry ?? NONE);
-      this.locRib.replaceIn(key, entry, leaving, accepted ? path : undefined);
-    }
-    if (previous) peer.releaseIfUnused(previous);
-  }
-
-  private observe(
-    peer: PeerState,
-    key: PrefixKey,
-    route: AdjRibInRoute | undefined,
-    previous: AdjRibInRoute | undefined,
-  ): void {
-    for (const observer of this.observers) observer.adjRibInChanged(peer.id, key, route, previous);
-  }
-
-  private withdraw(peer: PeerState, key: PrefixKey): void {
-    const previous = peer.adjRibIn.get(key);
-    if (!previous) return;
-    peer.adjRibIn.delete(key);
-    if (this.observers.length > 0 && peer.status === 'up')
-      this.observe(peer, key, undefined, previous.attributes);
-    previous.prefixes--;
-    if (peer.inbound) peer.inbound.change(key, previous, undefined);
-    else if (previous.attributes.verdict.accepted) {
-      peer.accepted--;
-      const entry = this.locRib.get(key);
-      this.changed.setIfAbsent(key, entry ?? NONE);
-      this.locRib.replaceIn(key, entry, previous, undefined);
-    }
-    peer.releaseIfUnused(previous);
-  }
-
-  /** One peer's path for `key` in the Loc-RIB changes (an inbound route map's result, src/rib/route-map-in.ts). */
-  private switchPath(
-    peer: PeerState,
-    key: PrefixKey,
-    leaving: Path | undefined,
-    arriving: Path | undefined,
-  ): void {
-    const out = leaving?.accepted ? leaving : undefined;
-    const into = arriving?.accepted ? arriving : undefined;
-    if (out === into) return;
-    if (into) peer.accepted++;
-    if (out) peer.accepted--;
-    const entry = this.locRib.get(key);
-    this.changed.setIfAbsent(key, entry ?? NONE);
-    this.locRib.replaceIn(key, entry, out, into);
-  }
-
-  // ------------------------------------------------------------ route maps
-
-  /**
-   * Sets a peer's route maps (docs/route-maps.md); applies at once to a peer
-   * that is up, without touching its session: an inbound change
-   * re-evaluates its Adj-RIB-In (kept pre-policy) in slices; an outbound
-   * change moves it to the update group of its new map once it has read
-   * its current group's journal, and the differences are sent.
-   */
-  setPeerRouteMaps(peer: PeerId, maps: PeerRouteMaps): void {
-    const before = this.routeMaps.get(peer);
-    if (maps.inbound || maps.outbound) this.routeMaps.set(peer, maps);
-    else this.routeMaps.delete(peer);
-    const state = this.peers.get(peer);
-    if (!state || state.status !== 'up') return;
-    if (before?.inbound?.fingerprint !== maps.inbound?.fingerprint) this.reapplyInbound(state, maps.inbound);
-    if (before?.outbound?.fingerprint !== maps.outbound?.fingerprint) this.moving.add(peer);
-    this.schedule();
-  }
-
-  private reapplyInbound(state: PeerState, map: CompiledRouteMap | undefined): void {
-    if (!state.inbound && !map) return;
-    const inbound = (state.inbound ??= new InboundRouteMap(state, this.store, this.inboundTable, undefined));
-    inbound.replaceMap(map);
-    const current = () => state.status === 'up' && state.inbound === inbound;
-    this.slices.addWalk(
-      eachKeyWalk(
-        state.adjRibIn.keys(),
-        (key) => {
-          if (!current()) return;
-          const raw = state.adjRibIn.get(key);
-          inbound.change(key, raw, raw);
-        },
-        () => {},
-        () => {
-          inbound.settle();
-          if (current() && inbound.idle) state.inbound = undefined;
-        },
-      ),
-    );
-  }
-
-  /** Moves a peer whose outbound map changed to its new group once it has read its current one. */
-  private moveWhenCaughtUp(peer: PeerId): void {
-    const state = this.peers.get(peer);
-    const out = state?.out;
-    if (!state || !out || state.status !== 'up') {
-      this.moving.delete(peer);
-      return;
-    }
-    if (out.paused || out.position < out.group.end) return;
-    this.moving.delete(peer);
-    const previous = out.group;
-    const wanted = this.routeMaps.get(peer)?.outbound;
-    if (previous.routeMap?.map.fingerprint === wanted?.fingerprint) return;
-    // the old group's table: its own when it empties, else a copy (it goes on changing for the others)
-    const advertised = previous.members.size > 1 ? [...previous.sent.entries()] : previous.sent;
-    this.leaveGroup(state);
-    const group = this.joinGroup(state.info, wanted);
-    state.out = new AdjRibOut(peer, out.output, group, () => this.schedule(), { advertised });
-    group.members.set(peer, state.out);
-    this.schedule();
-  }
-}
-
-/** The keys of a session's Adj-RIB-In of one family (IPv4 keys are numbers, IPv6 keys strings). */
-function* staleKeys(session: PeerState, family: 4 | 6 | undefined): Generator<PrefixKey> {
-  for (const key of session.adjRibIn.keys()) {
-    if (family === undefined || (typeof key === 'number') === (family === 4)) yield key;
   }
 }

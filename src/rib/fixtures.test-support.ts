@@ -17,7 +17,7 @@ import {
   prefixKey,
 } from '../lib/prefix.js';
 import { RouteEngine } from './engine.js';
-import type { RouteEngineOptions } from './engine.js';
+import type { RouteEngineOptions } from './engine-options.js';
 import type { PeerInfo } from './peer.js';
 import type { InjectedRouteBatch, InjectedRouteSink, PeerOutput, VirtualNetworkView } from './ports.js';
 

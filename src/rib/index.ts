@@ -10,7 +10,8 @@
 export * from './ports.js';
 export { RouteEngine } from './engine.js';
 export { InjectedChanges } from './injected-changes.js';
-export type { PeerCounters, PeerRouteMaps, RouteEngineCounters, RouteEngineOptions } from './engine.js';
+export type { PeerCounters, RouteEngineCounters, RouteEngineOptions } from './engine-options.js';
+export type { PeerRouteMaps } from './peer-route-maps.js';
 export type {
   RouteMapDirection,
   RouteMapEvaluation,

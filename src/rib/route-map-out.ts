@@ -1,7 +1,7 @@
 /**
  * An outbound route map (docs/route-maps.md), owned by one update group:
  * peers share an Adj-RIB-Out only when they have the same outbound map
- * (the map's fingerprint is part of the group key, src/rib/engine.ts), so
+ * (the map's fingerprint is part of the group key, src/rib/update-groups.ts), so
  * the map runs once per group and prefix, after best-path selection
  * (docs/azure-behaviour.md §5: outbound maps don't influence it) and before
  * packing. The VNet's own address spaces are never changed (§5).

@@ -20,7 +20,10 @@
  * The engine never reads a clock: timers come from `StaleTimers` (setTimeout
  * by default).
  */
+import type { PrefixKey } from '../lib/prefix.js';
 import type { PeerId, PeerState } from './peer.js';
+import { eachKeyWalk } from './slices.js';
+import type { SliceScheduler } from './slices.js';
 
 /** Starts and cancels one-shot timers (injectable for tests). */
 export interface StaleTimers {
@@ -48,8 +51,10 @@ export class StaleRoutes {
 
   constructor(
     private readonly timers: StaleTimers,
-    /** the owner sweeps every stale route of the peer (the timer fired) */
-    private readonly expire: (peer: PeerId) => void,
+    /** withdraws a route of an earlier session (src/rib/adj-rib-in.ts) */
+    private readonly withdraw: (session: PeerState, key: PrefixKey) => void,
+    /** runs the sweeps' walks */
+    private readonly slices: SliceScheduler,
   ) {}
 
   /** True when no peer has stale routes: the per-prefix check is one size test. */
@@ -64,16 +69,35 @@ export class StaleRoutes {
     else entry.sessions.push(session);
   }
 
-  /** The earlier sessions holding stale routes of `peer`; undefined when none. */
-  sessionsOf(peer: PeerId): readonly PeerState[] | undefined {
-    return this.peers.get(peer)?.sessions;
-  }
-
   /** Stale routes of the peer (every earlier session together). */
   count(peer: PeerId): number {
     let routes = 0;
     for (const session of this.peers.get(peer)?.sessions ?? []) routes += session.adjRibIn.size;
     return routes;
+  }
+
+  /**
+   * Withdraws the peer's stale routes (of one family, IPv4 or IPv6, or all),
+   * in slices: after its End-of-RIB, when the new session's OPEN does not
+   * keep the family, or when its time ran out.
+   */
+  sweep(peer: PeerId, family?: 4 | 6): void {
+    for (const session of this.peers.get(peer)?.sessions ?? []) {
+      this.slices.addWalk(
+        eachKeyWalk(
+          staleKeys(session, family),
+          (key) => this.withdraw(session, key),
+          () => {},
+          () => this.prune(peer),
+        ),
+      );
+    }
+  }
+
+  /** A route of the peer's new session replaces the stale route of the same prefix. */
+  replace(peer: PeerId, key: PrefixKey): void {
+    const entry = this.peers.get(peer);
+    if (entry !== undefined) for (const session of entry.sessions) this.withdraw(session, key);
   }
 
   /** (Re)arms the peer's timer: its stale routes go `seconds` from now unless swept earlier. */
@@ -83,12 +107,12 @@ export class StaleRoutes {
     if (entry.timer !== undefined) this.timers.clear(entry.timer);
     entry.timer = this.timers.set(seconds * 1000, () => {
       entry.timer = undefined;
-      this.expire(peer);
+      this.sweep(peer);
     });
   }
 
   /** Forgets sessions whose stale routes are all gone; the peer and its timer too when none is left. */
-  prune(peer: PeerId): void {
+  private prune(peer: PeerId): void {
     const entry = this.peers.get(peer);
     if (entry === undefined) return;
     const left = entry.sessions.filter((session) => session.adjRibIn.size > 0);
@@ -101,5 +125,12 @@ export class StaleRoutes {
   /** Cancels every timer (the engine is disposed). */
   clear(): void {
     for (const entry of this.peers.values()) if (entry.timer !== undefined) this.timers.clear(entry.timer);
+  }
+}
+
+/** The keys of a session's Adj-RIB-In of one family (IPv4 keys are numbers, IPv6 keys strings). */
+function* staleKeys(session: PeerState, family: 4 | 6 | undefined): Generator<PrefixKey> {
+  for (const key of session.adjRibIn.keys()) {
+    if (family === undefined || (typeof key === 'number') === (family === 4)) yield key;
   }
 }
