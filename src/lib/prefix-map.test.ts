@@ -20,7 +20,7 @@ const anyKey = fc.oneof(ipv4Key, crowdedKey);
 
 type Operation =
   | { op: 'set' | 'swap' | 'setIfAbsent'; key: PrefixKey; value: number }
-  | { op: 'delete'; key: PrefixKey }
+  | { op: 'delete' | 'take'; key: PrefixKey }
   | { op: 'clear' };
 const operation: fc.Arbitrary<Operation> = fc.oneof(
   {
@@ -77,6 +77,17 @@ describe('PrefixMap', () => {
         const visited: string[] = [];
         map.forEach((value, key) => visited.push(`${key}=${value}`));
         expect(visited.sort()).toEqual(entries);
+      }),
+    );
+  });
+
+  it('gives back every key it holds, recovered from the slot (any address and length)', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(ipv4Key, { maxLength: 200 }), (keys) => {
+        const map = new PrefixMap<number>();
+        keys.forEach((key, i) => map.set(key, i));
+        expect(sorted(map.keys())).toEqual(sorted(keys));
+        for (const [key, value] of map) expect(keys[value]).toBe(key);
       }),
     );
   });
@@ -224,12 +235,15 @@ describe('PrefixIdMap', () => {
     {
       weight: 6,
       arbitrary: fc.record({
-        op: fc.constant('set' as const),
+        op: fc.constantFrom('set' as const, 'swap' as const),
         key: anyKey,
         value: fc.integer({ min: 0, max: 0x7fffffff }),
       }),
     },
-    { weight: 4, arbitrary: fc.record({ op: fc.constant('delete' as const), key: anyKey }) },
+    {
+      weight: 4,
+      arbitrary: fc.record({ op: fc.constantFrom('delete' as const, 'take' as const), key: anyKey }),
+    },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('clear' as const) }) },
   );
 
@@ -242,8 +256,14 @@ describe('PrefixIdMap', () => {
           if (step.op === 'set') {
             map.set(step.key, step.value);
             reference.set(step.key, step.value);
+          } else if (step.op === 'swap') {
+            expect(map.swap(step.key, step.value)).toBe(reference.get(step.key) ?? -1);
+            reference.set(step.key, step.value);
           } else if (step.op === 'delete') {
             expect(map.delete(step.key)).toBe(reference.delete(step.key));
+          } else if (step.op === 'take') {
+            expect(map.take(step.key)).toBe(reference.get(step.key) ?? -1);
+            reference.delete(step.key);
           } else {
             map.clear();
             reference.clear();

@@ -3,11 +3,11 @@
  * small with millions of IPv4 prefixes.
  *
  * A PrefixMap keeps its IPv4 entries in one open-addressing hash table on
- * typed arrays (`Ipv4Table`): per slot a 32-bit hash, the address and the
- * length (9 bytes, outside the JS heap), and the value in a parallel array.
+ * typed arrays (`Ipv4Table`): per slot one double naming the prefix (8 bytes,
+ * outside the JS heap), and the value in a parallel array.
  * No object per entry, nothing for the garbage collector to trace but the
  * values. Linear probing without wrap-around, entries kept sorted by
- * (hash, address, length) ("ordered hash table": Amble and Knuth, "Ordered
+ * (hash, length) ("ordered hash table": Amble and Knuth, "Ordered
  * hash tables", The Computer Journal 17(2), 1974), and deletion by backward
  * shift: no tombstones, so withdrawing a full table and announcing it again
  * leaves the table as it was. The table doubles above 5/8 load and keeps
@@ -58,16 +58,35 @@ function keyOf(address: number, length: number): number {
   return (address >>> 0) * 64 + length;
 }
 
+/** Mixed into the address per length, so that the hash is a bijection of the address for each length. */
+function lengthSalt(length: number): number {
+  return Math.imul(length + 1, 0x9e3779b9);
+}
+
 /** murmur3's 32-bit finaliser over the address, the length mixed in first: a bijection of the address per length. */
 function hashOf(address: number, length: number): number {
-  let h = address ^ Math.imul(length + 1, 0x9e3779b9);
+  let h = address ^ lengthSalt(length);
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-/** `lengths[slot]` of a free slot (IPv4 lengths are 0–32). */
-const FREE = 0xff;
+/** The address whose hash with `length` is `hash` (the finaliser's steps undone, multipliers by their inverses mod 2^32). */
+function addressOfHash(hash: number, length: number): number {
+  let h = hash ^ (hash >>> 16);
+  h = Math.imul(h, 0x7ed1b41d);
+  h ^= (h >>> 13) ^ (h >>> 26);
+  h = Math.imul(h, 0xa5cb9243);
+  h ^= h >>> 16;
+  return h ^ lengthSalt(length);
+}
+
+/**
+ * `keys[slot]` of a free slot: above every entry's slot key, so a probe
+ * that looks for the first slot key at or above its own stops at a free
+ * slot with the same comparison.
+ */
+const FREE = Infinity;
 const MIN_BITS = 4;
 /** Slots past the last home slot, for the runs that start near the end (no wrap-around). */
 const MIN_OVERFLOW = 32;
@@ -79,12 +98,18 @@ class Cursor {
   slot = 0;
   /** `Ipv4Table.moves` when `slot` was taken; another value means entries moved since. */
   moves = -1;
-  hash = 0;
-  address = 0;
-  length = -1;
+  /** the slot key of the last entry returned, -1 before the first */
+  key = -1;
 }
 
-/** The IPv4 part of PrefixMap: an ordered linear-probing table (see the top of the file). */
+/**
+ * The IPv4 part of PrefixMap: an ordered linear-probing table (see the top
+ * of the file). A slot holds one number, the "slot key" hash × 64 + length
+ * (exact in a double: at most 2^38): the hash is a bijection of the address
+ * for each length, so the slot key names the prefix (the address is
+ * recovered from it, `keyAt`), one comparison orders entries by (hash,
+ * length), and a probe reads one array (8 bytes a slot) besides the value.
+ */
 class Ipv4Table {
   size = 0;
   /** Counts every change that moved entries between slots or replaced the arrays (iterators re-seek). */
@@ -97,9 +122,7 @@ class Ipv4Table {
    * filled (the export queue) would otherwise have each new iteration scan the freed slots.
    */
   private low = 0;
-  private hashes = new Uint32Array(0);
-  private addresses = new Int32Array(0);
-  private lengths = new Uint8Array(0);
+  private keys = new Float64Array(0);
   values: unknown[] | undefined;
   /** Int32 values (`PrefixIdMap`), moved with the entries like `values`. */
   ints: Int32Array | undefined;
@@ -111,52 +134,43 @@ class Ipv4Table {
   /** The slot of an entry, or -1. */
   find(address: number, length: number): number {
     const h = hashOf(address, length);
-    const { hashes, lengths, addresses } = this;
+    const wanted = h * 64 + length;
+    const keys = this.keys;
     for (let i = h >>> this.shift; ; i++) {
-      const l = lengths[i]!;
-      if (l === FREE) return -1;
-      const other = hashes[i]!;
-      if (other > h) return -1;
-      if (other === h && addresses[i] === address && l === length) return i;
+      const other = keys[i]!;
+      if (other >= wanted) return other === wanted ? i : -1;
     }
   }
 
-  /** The slot of the entry, inserted (with an undefined value) when it was not there; `size` tells which. */
+  /** The slot of the entry, inserted (with an undefined value, or 0) when it was not there; `size` tells which. */
   insert(address: number, length: number): number {
     const h = hashOf(address, length);
-    const { hashes, lengths, addresses } = this;
+    const wanted = h * 64 + length;
+    const keys = this.keys;
     let i = h >>> this.shift;
-    for (; ; i++) {
-      const l = lengths[i]!;
-      if (l === FREE) break;
-      const other = hashes[i]!;
-      if (other > h) break;
-      if (other === h) {
-        const a = addresses[i]!;
-        if (a === address && l === length) return i;
-        if (a > address || (a === address && l > length)) break;
-      }
-    }
+    let other = keys[i]!;
+    while (other < wanted) other = keys[++i]!;
+    if (other === wanted) return i;
     let free = i;
-    while (lengths[free] !== FREE) free++;
-    if (free === lengths.length - 1 || (this.size + 1) * 8 > (1 << this.bits) * 5) {
+    while (other !== FREE) other = keys[++free]!;
+    if (free === keys.length - 1 || (this.size + 1) * 8 > (1 << this.bits) * 5) {
       // the last slot stays free so every scan ends; a full table doubles, a long run widens the overflow
       if ((this.size + 1) * 8 > (1 << this.bits) * 5) this.rebuild(this.bits + 1, this.overflow);
       else this.rebuild(this.bits, this.overflow * 2);
       return this.insert(address, length);
     }
     if (free > i) {
-      hashes.copyWithin(i + 1, i, free);
-      addresses.copyWithin(i + 1, i, free);
-      lengths.copyWithin(i + 1, i, free);
+      // runs are short (a few slots at this load): a loop costs less than copyWithin's calls
+      for (let j = free; j > i; j--) keys[j] = keys[j - 1]!;
       const values = this.values;
       if (values) for (let j = free; j > i; j--) values[j] = values[j - 1];
-      else this.ints!.copyWithin(i + 1, i, free);
+      else {
+        const ints = this.ints!;
+        for (let j = free; j > i; j--) ints[j] = ints[j - 1]!;
+      }
       this.moves++;
     }
-    hashes[i] = h;
-    addresses[i] = address;
-    lengths[i] = length;
+    keys[i] = wanted;
     if (i < this.low) this.low = i;
     if (this.values) this.values[i] = undefined;
     else this.ints![i] = 0;
@@ -166,18 +180,19 @@ class Ipv4Table {
 
   /** Removes the entry in `slot`; the entries after it that are not in their home slot move back one. */
   removeAt(slot: number): void {
-    const { hashes, lengths, addresses, values, shift } = this;
+    const { keys, values, shift } = this;
     let j = slot + 1;
-    while (lengths[j] !== FREE && hashes[j]! >>> shift < j) j++;
+    for (let other = keys[j]!; other !== FREE && (other / 64) >>> shift < j; other = keys[++j]!);
     if (j > slot + 1) {
-      hashes.copyWithin(slot, slot + 1, j);
-      addresses.copyWithin(slot, slot + 1, j);
-      lengths.copyWithin(slot, slot + 1, j);
+      for (let k = slot; k < j - 1; k++) keys[k] = keys[k + 1]!;
       if (values) for (let k = slot; k < j - 1; k++) values[k] = values[k + 1];
-      else this.ints!.copyWithin(slot, slot + 1, j);
+      else {
+        const ints = this.ints!;
+        for (let k = slot; k < j - 1; k++) ints[k] = ints[k + 1]!;
+      }
       this.moves++;
     }
-    lengths[j - 1] = FREE;
+    keys[j - 1] = FREE;
     if (values) values[j - 1] = undefined;
     this.size--;
   }
@@ -189,7 +204,7 @@ class Ipv4Table {
       this.allocate(MIN_BITS, MIN_OVERFLOW);
       return;
     }
-    this.lengths.fill(FREE);
+    this.keys.fill(FREE);
     this.values?.fill(undefined);
     this.low = 0;
     this.moves++;
@@ -200,24 +215,17 @@ class Ipv4Table {
    * cursor there.
    */
   next(cursor: Cursor): number {
-    const { hashes, lengths, addresses } = this;
+    const keys = this.keys;
     let i = cursor.slot;
-    if (cursor.moves !== this.moves && cursor.length >= 0) {
-      // entries moved since: seek the first entry past the cursor's in (hash, address, length) order
-      const h = cursor.hash;
-      for (i = h >>> this.shift; lengths[i] !== FREE; i++) {
-        const other = hashes[i]!;
-        if (other > h) break;
-        if (other === h) {
-          const a = addresses[i]!;
-          if (a > cursor.address || (a === cursor.address && lengths[i]! > cursor.length)) break;
-        }
-      }
+    const first = cursor.key < 0;
+    if (cursor.moves !== this.moves && !first) {
+      // entries moved since: seek the first entry past the cursor's in slot-key order
+      const last = cursor.key;
+      for (i = (last / 64) >>> this.shift; keys[i]! <= last; i++);
     }
-    const end = lengths.length;
-    const first = cursor.length < 0;
+    const end = keys.length;
     if (first && i < this.low) i = this.low;
-    while (i < end && lengths[i] === FREE) i++;
+    while (i < end && keys[i] === FREE) i++;
     if (first) this.low = i;
     if (i === end) {
       cursor.slot = end;
@@ -226,18 +234,19 @@ class Ipv4Table {
     }
     cursor.slot = i + 1;
     cursor.moves = this.moves;
-    cursor.hash = hashes[i]!;
-    cursor.address = addresses[i]!;
-    cursor.length = lengths[i]!;
+    cursor.key = keys[i]!;
     return i;
   }
 
   get slots(): number {
-    return this.lengths.length;
+    return this.keys.length;
   }
 
   keyAt(slot: number): number {
-    return keyOf(this.addresses[slot]!, this.lengths[slot]!);
+    const slotKey = this.keys[slot]!;
+    const hash = Math.floor(slotKey / 64);
+    const length = slotKey - hash * 64;
+    return keyOf(addressOfHash(hash, length), length);
   }
 
   private allocate(bits: number, overflow: number): void {
@@ -246,9 +255,7 @@ class Ipv4Table {
     this.shift = 32 - bits;
     this.overflow = overflow;
     this.low = 0;
-    this.hashes = new Uint32Array(slots);
-    this.addresses = new Int32Array(slots);
-    this.lengths = new Uint8Array(slots).fill(FREE);
+    this.keys = new Float64Array(slots).fill(FREE);
     this.values = this.valueKind === 'objects' ? new Array<unknown>(slots).fill(undefined) : undefined;
     this.ints = this.valueKind === 'ints' ? new Int32Array(slots) : undefined;
     this.moves++;
@@ -256,17 +263,18 @@ class Ipv4Table {
 
   /** Re-places every entry, in order, in a table of 2^bits home slots (the overflow widened when a run needs it). */
   private rebuild(bits: number, overflow: number): void {
-    const { hashes, addresses, lengths, values, ints } = this;
+    const { keys, values, ints } = this;
     for (;;) {
       this.allocate(bits, overflow);
-      const last = this.lengths.length - 1;
+      const into = this.keys;
+      const last = into.length - 1;
+      const shift = this.shift;
       let to = -1;
-      for (let from = 0; from < lengths.length && to < last; from++) {
-        if (lengths[from] === FREE) continue;
-        to = Math.max(to + 1, hashes[from]! >>> this.shift);
-        this.hashes[to] = hashes[from]!;
-        this.addresses[to] = addresses[from]!;
-        this.lengths[to] = lengths[from]!;
+      for (let from = 0; from < keys.length && to < last; from++) {
+        const slotKey = keys[from]!;
+        if (slotKey === FREE) continue;
+        to = Math.max(to + 1, (slotKey / 64) >>> shift);
+        into[to] = slotKey;
         if (values) this.values![to] = values[from];
         else this.ints![to] = ints![from]!;
       }
@@ -284,7 +292,7 @@ export class PrefixMap<V> {
     return this.v4.size + (this.v6?.size ?? 0);
   }
 
-  /** Slots allocated for IPv4 entries (memory: 17 bytes each), for tests and benchmarks. */
+  /** Slots allocated for IPv4 entries (memory: 16 bytes each), for tests and benchmarks. */
   get ipv4Slots(): number {
     return this.v4.slots;
   }
@@ -388,7 +396,7 @@ export class PrefixMap<V> {
 
 /**
  * A PrefixMap whose values are non-negative 32-bit integers (ids), kept in an Int32Array beside the
- * IPv4 keys: 13 bytes a slot, nothing on the JS heap per entry. `get` answers -1 for a key not
+ * IPv4 keys: 12 bytes a slot, nothing on the JS heap per entry. `get` answers -1 for a key not
  * there. Same iteration rules as PrefixMap.
  */
 export class PrefixIdMap {
@@ -399,7 +407,7 @@ export class PrefixIdMap {
     return this.v4.size + (this.v6?.size ?? 0);
   }
 
-  /** Slots allocated for IPv4 entries (memory: 13 bytes each), for tests and benchmarks. */
+  /** Slots allocated for IPv4 entries (memory: 12 bytes each), for tests and benchmarks. */
   get ipv4Slots(): number {
     return this.v4.slots;
   }
@@ -429,13 +437,41 @@ export class PrefixIdMap {
     this.v4.ints![slot] = value;
   }
 
-  delete(key: PrefixKey): boolean {
-    if (typeof key === 'string') return this.v6?.delete(key) ?? false;
+  /** Stores `value` (0 to 2^31 - 1) under `key` and returns the value it replaced, or -1: one probe for both. */
+  swap(key: PrefixKey, value: number): number {
+    if (typeof key === 'string') {
+      const v6 = (this.v6 ??= new Map<string, number>());
+      const previous = v6.get(key) ?? -1;
+      v6.set(key, value);
+      return previous;
+    }
+    const length = lengthOf(key);
+    const size = this.v4.size;
+    const slot = this.v4.insert(addressOf(key, length), length);
+    const ints = this.v4.ints!;
+    const previous = this.v4.size === size ? ints[slot]! : -1;
+    ints[slot] = value;
+    return previous;
+  }
+
+  /** Deletes `key` and returns its value, or -1 when it was not there: one probe. */
+  take(key: PrefixKey): number {
+    if (typeof key === 'string') {
+      const previous = this.v6?.get(key);
+      if (previous === undefined) return -1;
+      this.v6!.delete(key);
+      return previous;
+    }
     const length = lengthOf(key);
     const slot = this.v4.find(addressOf(key, length), length);
-    if (slot < 0) return false;
+    if (slot < 0) return -1;
+    const previous = this.v4.ints![slot]!;
     this.v4.removeAt(slot);
-    return true;
+    return previous;
+  }
+
+  delete(key: PrefixKey): boolean {
+    return this.take(key) >= 0;
   }
 
   clear(): void {

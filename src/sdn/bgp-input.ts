@@ -93,23 +93,21 @@ export class RouteServerBinding implements InjectedRouteSink, VirtualNetworkView
       const key = changes.keyAt(i);
       const batchId = changes.hopSetAt(i);
       const id = batchId === 0 ? 0 : (ids[batchId] ??= this.hopSets.intern(changes.hopSet(batchId)));
-      const previous = own.get(key);
+      // one probe of each table per change: swap in the new id, act on the one it replaced
+      const previous = id === 0 ? own.take(key) : own.swap(key, id);
       if (previous === id || (previous < 0 && id === 0)) continue;
-      if (id === 0) own.delete(key);
-      else own.set(key, id);
       this.hopSets.retain(id);
       if (previous > 0) this.hopSets.release(previous);
-      const before = this.programmed.idOf(key);
       const after = this.unionOf(key, slot, id);
-      if (before === after) continue;
-      if (layerChanges) {
-        const prefix = prefixFromKey(key);
-        layerChanges.push({
-          prefix,
-          before: this.routeOf(prefix, before),
-          after: this.routeOf(prefix, after),
-        });
+      if (!layerChanges) {
+        this.programmed.exchange(key, after);
+        continue;
       }
+      // the record reads the set `before` names, so before the layer releases it
+      const before = this.programmed.idOf(key);
+      if (before === after) continue;
+      const prefix = prefixFromKey(key);
+      layerChanges.push({ prefix, before: this.routeOf(prefix, before), after: this.routeOf(prefix, after) });
       this.programmed.setId(key, after, before);
     }
     this.hopSets.sweep();

@@ -89,4 +89,24 @@ describe('BgpLayer', () => {
     ]);
     expect([...layer.coveredBy(parsePrefix('0.0.0.0/0'))]).toHaveLength(1000);
   });
+
+  it("exchanges a prefix's set for another and answers the one it had, keeping references and lengths", () => {
+    const hopSets = new HopSetTable();
+    const layer = new BgpLayer(hopSets);
+    const a = hopSets.intern(['10.0.2.4']);
+    const b = hopSets.intern(['10.0.2.5']);
+    const key = prefixKey(parsePrefix('10.1.0.0/16'));
+    expect(layer.exchange(key, a)).toBe(0);
+    expect(layer.exchange(key, a)).toBe(a);
+    expect(layer.exchange(key, b)).toBe(a);
+    hopSets.sweep();
+    // a is no longer referenced by anything, b by the prefix
+    expect(hopSets.size).toBe(1);
+    expect(layer.longestMatchIpv4(0x0a010203)?.value.nextHops).toEqual(['10.0.2.5']);
+    expect(layer.exchange(key, 0)).toBe(b);
+    expect(layer.exchange(key, 0)).toBe(0);
+    expect(layer.size).toBe(0);
+    expect(hopSets.size).toBe(0);
+    expect(layer.longestMatchIpv4(0x0a010203)).toBeUndefined();
+  });
 });

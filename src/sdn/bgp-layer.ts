@@ -16,6 +16,11 @@ import { ipv4KeyOf, ipv4Mask, ipv6Prefix, prefixContains, prefixFromKey, prefixK
 import type { HopSetTable } from './hop-sets.js';
 import type { BgpRoute } from './types.js';
 
+/** The length of an IPv4 key (address × 64 + length): not `key % 64`, a double remainder past 2^31 is a C call. */
+function ipv4LengthOf(key: number): number {
+  return key - Math.floor(key / 64) * 64;
+}
+
 /** What the readers of a route domain's layers ask of each (LpmTrie has this shape too). */
 export interface PrefixLayer<V> {
   get(prefix: Prefix): V | undefined;
@@ -48,17 +53,24 @@ export class BgpLayer implements PrefixLayer<BgpRoute> {
   /** Programs `key` with set `id` (0 removes it); keeps the sets' references. `before` saves a lookup. */
   setId(key: PrefixKey, id: number, before = this.idOf(key)): void {
     if (before === id) return;
+    this.exchange(key, id);
+  }
+
+  /**
+   * Programs `key` with set `id` (0 removes it) and returns the id it had
+   * (0 when none), in one probe of the table; keeps the sets' references.
+   */
+  exchange(key: PrefixKey, id: number): number {
+    const previous = id === 0 ? this.ids.take(key) : this.ids.swap(key, id);
+    const before = previous < 0 ? 0 : previous;
+    if (before === id) return before;
     const lengths = typeof key === 'number' ? this.v4Lengths : this.v6Lengths;
-    const length = typeof key === 'number' ? key % 64 : Number(key.slice(key.indexOf('/') + 1));
-    if (id === 0) {
-      this.ids.delete(key);
-      lengths[length]!--;
-    } else {
-      this.ids.set(key, id);
-      if (before === 0) lengths[length]!++;
-    }
+    const length = typeof key === 'number' ? ipv4LengthOf(key) : Number(key.slice(key.indexOf('/') + 1));
+    if (id === 0) lengths[length]!--;
+    else if (before === 0) lengths[length]!++;
     this.hopSets.retain(id);
     this.hopSets.release(before);
+    return before;
   }
 
   /** Calls `fn` for every entry with its key and set id. */
