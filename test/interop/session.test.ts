@@ -23,6 +23,8 @@ import { waitFor } from '../lab/process.js';
 const IN_0 = '10.0.0.4';
 const IN_1 = '10.0.0.5';
 const HOLD = 9;
+/** log lines of the NVAs that tell why a session ended (ExaBGP logs them at DEBUG, see test/lab/exabgp.ts) */
+const NVA_SESSION_LOG = /notification|reset|collision|already|closing|hold.?time|cease/i;
 
 interface Nva {
   kind: DaemonKind;
@@ -204,13 +206,17 @@ describe('bgp/session interop with FRR, BIRD, GoBGP, ExaBGP and OpenBGPD', () =>
     const since = Date.now();
     await new Promise((resolve) => setTimeout(resolve, 2 * HOLD * 1000 + 1000));
     const all = events();
-    // A drop is listed with the NOTIFICATIONs around it, so a failure names the code and side.
+    // A drop is listed with the NOTIFICATIONs around it, so a failure names the code and side,
+    // and with what the NVA's own log says of its sessions (why it reset one, which connection it refused).
     const drops = all.filter(
       (e) =>
         e.at >= since &&
         ((e.type === 'state' && e.from === 'Established') || e.type.startsWith('notification')),
     );
-    expect(drops).toEqual([]);
+    const nvaLogs = NVAS.filter((n) => drops.some((e) => e.peer === n.address)).map(
+      (n) => `${n.kind}:\n${daemons.get(n.kind)!.logLines(NVA_SESSION_LOG).slice(-40).join('\n')}`,
+    );
+    expect(drops, nvaLogs.join('\n')).toEqual([]);
     for (const n of NVAS) {
       const sessions = await daemons.get(n.kind)!.sessions();
       expect(

@@ -115,6 +115,8 @@ export interface BgpDaemon {
     options?: { peer?: string; match?: (route: LearnedRoute) => boolean; timeoutMs?: number },
   ): Promise<LearnedRoute>;
   waitNoRoute(prefix: string, options?: { peer?: string; timeoutMs?: number }): Promise<void>;
+  /** The lines of the daemon's log that match `pattern`, for error messages. */
+  logLines(pattern: RegExp): string[];
 }
 
 const STATE_NAMES: Record<string, SessionState> = {
@@ -195,6 +197,11 @@ export abstract class BgpDaemonBase implements BgpDaemon {
 
   get pid(): number | undefined {
     return this.process?.pid;
+  }
+
+  logLines(pattern: RegExp): string[] {
+    const log = this.process?.logTail(Number.MAX_SAFE_INTEGER) ?? '';
+    return log.split('\n').filter((line) => pattern.test(line));
   }
 
   get routerId(): string {

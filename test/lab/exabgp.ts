@@ -3,7 +3,9 @@
  * variables — daemon_user=root (else its API process cannot write the lab
  * directory), daemonize=false, api_cli=false (no named-pipe warning),
  * api_ack=false (no `done` lines in the JSON), tcp_bind empty (dial only;
- * set to the local address when a peer is passive).
+ * set to the local address when a peer is passive), log_level=DEBUG (only
+ * then does the log say why a session was reset: `peer reset, message
+ * [notification sent (4,0)]`, `we already have a peer in state established`).
  *
  * The API bridge is a small generated shell script run as ExaBGP's
  * `process`: each line written to `cmd.fifo` goes to ExaBGP as a command,
@@ -53,6 +55,7 @@ export class ExabgpDaemon extends BgpDaemonBase {
         exabgp_api_cli: 'false',
         exabgp_api_ack: 'false',
         exabgp_log_destination: 'stdout',
+        exabgp_log_level: 'DEBUG',
         exabgp_tcp_bind: listen,
       },
     });
