@@ -53,7 +53,7 @@ want_version=$(node -p "require('$repo/package.json').version")
 got_version=$("$bin" --version)
 [ "$got_version" = "$want_version" ] || fail "routeserver --version printed '$got_version', want '$want_version'"
 help=$("$bin" --help)
-for verb in serve demo create peering vnet nic; do
+for verb in serve demo create peering route-map vnet nic; do
   grep -qE "^  $verb\b" <<<"$help" || fail "routeserver --help does not list '$verb':
 $help"
 done

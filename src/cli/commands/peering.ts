@@ -19,6 +19,7 @@ import {
 import { flattenResource, type Column } from '../output.js';
 import { hubPath } from './routeserver.js';
 import { md5KeyProperty, withMd5KeyOptions } from './peering-md5.js';
+import { routingConfigurationProperty, withRouteMapOptions } from './peering-route-maps.js';
 
 function connectionPath(
   context: CommandContext,
@@ -119,14 +120,19 @@ function withGracefulRestartOptions<T extends CommandUnknownOpts>(command: T): T
   return command;
 }
 
-/** Both extension properties of create and update, from the options over the current ones. */
-function extensionProperties(options: object, current: Record<string, unknown>): Record<string, unknown> {
+/** The extension properties of create and update, from the options over the current ones. */
+function extensionProperties(
+  options: object,
+  current: Record<string, unknown>,
+  hubId: string,
+): Record<string, unknown> {
   const bfd = bfdProperty(options, current['bfd']);
   const gracefulRestart = gracefulRestartProperty(options, current['gracefulRestart']);
   return {
     ...(bfd === undefined ? {} : { bfd }),
     ...(gracefulRestart === undefined ? {} : { gracefulRestart }),
     ...md5KeyProperty(options),
+    ...routingConfigurationProperty(options, current, hubId),
   };
 }
 
@@ -201,17 +207,19 @@ export function registerPeeringCommands(parent: CommandUnknownOpts): void {
       ),
     );
 
-  withMd5KeyOptions(
-    withGracefulRestartOptions(
-      withBfdOptions(
-        group
-          .command('create')
-          .description('add a BGP peer: both route server instances open a session to it (eBGP multihop)')
-          .requiredOption('-g, --resource-group <name>', 'resource group')
-          .requiredOption('--routeserver <name>', 'route server name')
-          .requiredOption('-n, --name <name>', 'peering name')
-          .requiredOption('--peer-ip <ip>', "the NVA's address")
-          .requiredOption('--peer-asn <asn>', "the NVA's AS number (not one Azure reserves, e.g. 65515)"),
+  withRouteMapOptions(
+    withMd5KeyOptions(
+      withGracefulRestartOptions(
+        withBfdOptions(
+          group
+            .command('create')
+            .description('add a BGP peer: both route server instances open a session to it (eBGP multihop)')
+            .requiredOption('-g, --resource-group <name>', 'resource group')
+            .requiredOption('--routeserver <name>', 'route server name')
+            .requiredOption('-n, --name <name>', 'peering name')
+            .requiredOption('--peer-ip <ip>', "the NVA's address")
+            .requiredOption('--peer-asn <asn>', "the NVA's AS number (not one Azure reserves, e.g. 65515)"),
+        ),
       ),
     ),
   )
@@ -221,6 +229,7 @@ export function registerPeeringCommands(parent: CommandUnknownOpts): void {
         'routeserver peering create -g rg1 --routeserver rs1 -n nva1 --peer-ip 10.1.1.4 --peer-asn 65001',
         'routeserver peering create -g rg1 --routeserver rs1 -n nva2 --peer-ip 10.1.1.5 --peer-asn 65002 --bfd --bfd-min-rx 100 --bfd-min-tx 100',
         'routeserver peering create -g rg1 --routeserver rs1 -n nva3 --peer-ip 10.1.1.6 --peer-asn 65003 --graceful-restart --restart-time 120',
+        'routeserver peering create -g rg1 --routeserver rs1 -n nva4 --peer-ip 10.1.1.7 --peer-asn 65004 --inbound-route-map from-nva4',
       ),
     )
     .action(async (options, command) => {
@@ -230,7 +239,7 @@ export function registerPeeringCommands(parent: CommandUnknownOpts): void {
           properties: {
             peerIp: parseIp(options.peerIp, '--peer-ip'),
             peerAsn: parseAsn(options.peerAsn),
-            ...extensionProperties(options, {}),
+            ...extensionProperties(options, {}, hubPath(context, options.resourceGroup, options.routeserver)),
           },
         };
         return withPeeringColumns(flattenResource(await context.client.put(path, body)));
@@ -264,19 +273,21 @@ export function registerPeeringCommands(parent: CommandUnknownOpts): void {
       });
     });
 
-  withMd5KeyOptions(
-    withGracefulRestartOptions(
-      withBfdOptions(
-        group
-          .command('update')
-          .description(
-            "change a peering's address, ASN, graceful restart or TCP-MD5 key (its sessions restart) or its BFD (they do not)",
-          )
-          .requiredOption('-g, --resource-group <name>', 'resource group')
-          .requiredOption('--routeserver <name>', 'route server name')
-          .requiredOption('-n, --name <name>', 'peering name')
-          .option('--peer-ip <ip>', "the NVA's address")
-          .option('--peer-asn <asn>', "the NVA's AS number"),
+  withRouteMapOptions(
+    withMd5KeyOptions(
+      withGracefulRestartOptions(
+        withBfdOptions(
+          group
+            .command('update')
+            .description(
+              "change a peering's address, ASN, graceful restart or TCP-MD5 key (its sessions restart) or its BFD or route maps (they do not)",
+            )
+            .requiredOption('-g, --resource-group <name>', 'resource group')
+            .requiredOption('--routeserver <name>', 'route server name')
+            .requiredOption('-n, --name <name>', 'peering name')
+            .option('--peer-ip <ip>', "the NVA's address")
+            .option('--peer-asn <asn>', "the NVA's AS number"),
+        ),
       ),
     ),
   )
@@ -287,6 +298,8 @@ export function registerPeeringCommands(parent: CommandUnknownOpts): void {
         'routeserver peering update -g rg1 --routeserver rs1 -n nva1 --bfd --bfd-multiplier 5',
         'routeserver peering update -g rg1 --routeserver rs1 -n nva1 --no-graceful-restart',
         'routeserver peering update -g rg1 --routeserver rs1 -n nva1 --md5-key-file /etc/routeserver/nva1.key',
+        'routeserver peering update -g rg1 --routeserver rs1 -n nva1 --outbound-route-map to-nva1',
+        'routeserver peering update -g rg1 --routeserver rs1 -n nva1 --no-inbound-route-map',
       ),
     )
     .action(async (options, command) => {
@@ -297,7 +310,11 @@ export function registerPeeringCommands(parent: CommandUnknownOpts): void {
           properties: {
             peerIp: options.peerIp === undefined ? current['peerIp'] : parseIp(options.peerIp, '--peer-ip'),
             peerAsn: options.peerAsn === undefined ? current['peerAsn'] : parseAsn(options.peerAsn),
-            ...extensionProperties(options, current),
+            ...extensionProperties(
+              options,
+              current,
+              hubPath(context, options.resourceGroup, options.routeserver),
+            ),
           },
         };
         return withPeeringColumns(flattenResource(await context.client.put(path, body)));

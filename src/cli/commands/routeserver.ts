@@ -19,6 +19,7 @@ import {
 } from '../context.js';
 import { flattenResource } from '../output.js';
 import { registerPeeringCommands } from './peering.js';
+import { registerRouteMapCommands } from './route-map.js';
 
 const IP_CONFIGURATION_NAME = 'ipconfig1';
 const HUB_ROUTING_PREFERENCES = ['ExpressRoute', 'VpnGateway', 'ASPath'];
@@ -256,4 +257,5 @@ export function registerRouteServerCommands(group: CommandUnknownOpts): void {
     });
 
   registerPeeringCommands(group);
+  registerRouteMapCommands(group);
 }
