@@ -10,6 +10,7 @@
 export * from './ports.js';
 export { RouteEngine } from './engine.js';
 export { InjectedChanges } from './injected-changes.js';
+export { AdvertisedAddressSpaces } from './injection.js';
 export type { PeerCounters, RouteEngineCounters, RouteEngineOptions } from './engine-options.js';
 export type { PeerRouteMaps } from './peer-route-maps.js';
 export type {

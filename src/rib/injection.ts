@@ -12,9 +12,15 @@
  * re-check walk calls `change` with the same entry before and after).
  * Only next hops reach the VNet, so a new best path with the same next hops
  * is no change for it.
+ *
+ * The rule itself is `AdvertisedAddressSpaces` below: the views of the
+ * virtual network (src/sdn/bgp-input.ts, src/runtime/address-spaces.ts)
+ * answer `isInjectable` with it, so there is one definition of "within an
+ * advertised address space".
  */
-import type { PrefixKey } from '../lib/prefix.js';
-import { prefixFromKey } from '../lib/prefix.js';
+import { LpmTrie } from '../lib/lpm-trie.js';
+import type { Prefix, PrefixKey } from '../lib/prefix.js';
+import { formatPrefix, prefixFromKey } from '../lib/prefix.js';
 import { PrefixSet } from '../lib/prefix-map.js';
 import { InjectedChanges } from './injected-changes.js';
 import type { LocRibEntry } from './loc-rib.js';
@@ -73,5 +79,34 @@ export class VnetInjection {
     this.pending = new InjectedChanges();
     this.sink.applyInjectedRoutes(this.instance, changes);
     return changes.size;
+  }
+}
+
+/**
+ * The advertised address spaces and the injectability rule over them
+ * (docs/azure-behaviour.md §3.2): a prefix equal to or more specific than
+ * one of the spaces is not injected; supernets and the default route are.
+ */
+export class AdvertisedAddressSpaces {
+  private spaces: readonly Prefix[] = [];
+  private trie = new LpmTrie<Prefix>();
+
+  /** The spaces, in the order given. */
+  get list(): readonly Prefix[] {
+    return this.spaces;
+  }
+
+  /** Replaces the spaces; false when they are the same list. */
+  replace(spaces: readonly Prefix[]): boolean {
+    const text = (list: readonly Prefix[]): string => list.map(formatPrefix).join(',');
+    if (text(spaces) === text(this.spaces)) return false;
+    this.spaces = [...spaces];
+    this.trie = new LpmTrie<Prefix>();
+    for (const space of spaces) this.trie.set(space, space);
+    return true;
+  }
+
+  isInjectable(prefix: Prefix): boolean {
+    return this.trie.longestMatch(prefix) === undefined;
   }
 }

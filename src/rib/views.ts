@@ -13,14 +13,14 @@
  */
 import { formatIpv4, formatIpv6, formatPrefix, prefixFromKey } from '../lib/prefix.js';
 import type { PrefixKey } from '../lib/prefix.js';
-import type { LargeCommunity, PathAttributes } from '../bgp/codec/index.js';
+import type { CodecContext, LargeCommunity, PathAttributes } from '../bgp/codec/index.js';
 import { decodeAttributeBlock } from '../bgp/codec/index.js';
 import type { ExportSet } from './attribute-store.js';
 import { formatAsPath, WITHIN_ADDRESS_SPACE } from '../policy/index.js';
-import type { AdjRibOut } from './adj-rib-out.js';
+import type { RouteExport } from './exporter.js';
 import type { LocRibEntry } from './loc-rib.js';
 import { bestOf, ecmpOf, reasonOf } from './loc-rib.js';
-import type { Path, PeerState } from './peer.js';
+import type { Path, PeerId } from './peer.js';
 
 export interface PeerRouteView {
   readonly localAddress: string;
@@ -53,11 +53,45 @@ export interface LearnedRouteDetail extends LearnedRoute {
 
 export type AdvertisedRoute = PeerRouteView;
 
+/*
+ * The views read the engine's tables through the narrow, read-only shapes
+ * below (a `PeerState`, an `AdjRibOut` and the engine's Loc-RIB and VNet
+ * injection have them); nothing here can change a table.
+ */
+
 /** What the views need of the engine. */
 interface RouteViewSource {
   readonly localAddress: string;
   readonly locRib: { get(key: PrefixKey): LocRibEntry | undefined };
   isWithheld(key: PrefixKey): boolean;
+}
+
+/** A table of a peer's routes, read only. */
+interface RouteTable<V> extends Iterable<[PrefixKey, V]> {
+  readonly size: number;
+  get(key: PrefixKey): V | undefined;
+}
+
+/** What the learned views read of a peer's session: its Adj-RIB-In (pre-policy) and its inbound route map. */
+interface LearnedRouteSource {
+  readonly adjRibIn: RouteTable<Path>;
+  /** routes of the Adj-RIB-In the import rules accepted */
+  readonly accepted: number;
+  readonly inbound:
+    | {
+        effective(key: PrefixKey, raw: Path | undefined): Path | undefined;
+        summaries(): Iterable<[PrefixKey, Path]>;
+      }
+    | undefined;
+}
+
+/** What the advertised view reads of a peer's Adj-RIB-Out: its group's table, less what the peer sent. */
+interface AdvertisedRouteSource {
+  readonly peer: PeerId;
+  readonly group: {
+    readonly policy: { readonly context: CodecContext };
+    readonly sent: RouteTable<RouteExport>;
+  };
 }
 
 function learnedRoute(source: RouteViewSource, key: PrefixKey, path: Path): LearnedRoute {
@@ -91,7 +125,7 @@ function learnedRoute(source: RouteViewSource, key: PrefixKey, path: Path): Lear
 
 export function learnedRouteViews(
   source: RouteViewSource,
-  peer: PeerState,
+  peer: LearnedRouteSource,
   includeRejected: boolean,
 ): LearnedRoute[] {
   const out: LearnedRoute[] = [];
@@ -122,7 +156,7 @@ function learnedRouteDetail(source: RouteViewSource, key: PrefixKey, path: Path)
  */
 export function learnedRouteDetails(
   source: RouteViewSource,
-  peer: PeerState,
+  peer: LearnedRouteSource,
   keys: readonly PrefixKey[],
   rejectedLimit: number,
 ): { routes: LearnedRouteDetail[]; rejected: LearnedRouteDetail[]; rejectedTotal: number } {
@@ -142,7 +176,7 @@ export function learnedRouteDetails(
   return { routes, rejected, rejectedTotal };
 }
 
-export function advertisedRouteViews(source: RouteViewSource, out: AdjRibOut): AdvertisedRoute[] {
+export function advertisedRouteViews(source: RouteViewSource, out: AdvertisedRouteSource): AdvertisedRoute[] {
   const routes: AdvertisedRoute[] = [];
   // export sets keep their bytes only: each is decoded once per call
   const decoded = new Map<ExportSet, PathAttributes>();

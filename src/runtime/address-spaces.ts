@@ -2,16 +2,15 @@
  * The route engine's view of the virtual network (src/rib/ports.ts), built
  * from the address spaces the runtime is told: the runtime needs no model,
  * only the list. A prefix equal to or more specific than one of the spaces
- * is not injectable (docs/azure-behaviour.md §3.2); the model applies the same rule
- * on its side.
+ * is not injectable (docs/azure-behaviour.md §3.2): the rule's one definition,
+ * `AdvertisedAddressSpaces` (src/rib/injection.ts), which the model uses too.
  */
-import { LpmTrie } from '../lib/lpm-trie.js';
-import { formatPrefix, parsePrefix, type Prefix } from '../lib/prefix.js';
+import { parsePrefix, type Prefix } from '../lib/prefix.js';
+import { AdvertisedAddressSpaces } from '../rib/index.js';
 import type { VirtualNetworkView } from '../rib/ports.js';
 
 export class AddressSpaces implements VirtualNetworkView {
-  private spaces: readonly Prefix[] = [];
-  private trie = new LpmTrie<Prefix>();
+  private readonly spaces = new AdvertisedAddressSpaces();
   private readonly listeners = new Set<() => void>();
 
   constructor(spaces: readonly string[]) {
@@ -24,21 +23,15 @@ export class AddressSpaces implements VirtualNetworkView {
   }
 
   private replace(spaces: readonly string[]): boolean {
-    const parsed = spaces.map((text) => parsePrefix(text));
-    const key = (list: readonly Prefix[]) => list.map(formatPrefix).join(',');
-    if (key(parsed) === key(this.spaces)) return false;
-    this.spaces = parsed;
-    this.trie = new LpmTrie<Prefix>();
-    for (const space of parsed) this.trie.set(space, space);
-    return true;
+    return this.spaces.replace(spaces.map((text) => parsePrefix(text)));
   }
 
   advertisedAddressSpaces(): readonly Prefix[] {
-    return this.spaces;
+    return this.spaces.list;
   }
 
   isInjectable(prefix: Prefix): boolean {
-    return this.trie.longestMatch(prefix) === undefined;
+    return this.spaces.isInjectable(prefix);
   }
 
   onAddressSpacesChanged(listener: () => void): () => void {

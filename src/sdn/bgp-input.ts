@@ -12,16 +12,15 @@
  * - `VirtualNetworkView`: the address spaces the route server advertises —
  *   its own VNet's and those of peered VNets served through gateway transit
  *   (docs/azure-behaviour.md §3.6) — and which prefixes may be injected: none equal to or more
- *   specific than one of those spaces (§3.2 there). The route engine applies
- *   that rule (src/rib/injection.ts), once: the binding programs what the
- *   instances inject, and the engines withdraw and re-inject prefixes when
- *   the spaces change.
+ *   specific than one of those spaces (§3.2 there), answered by the rule's one
+ *   definition (`AdvertisedAddressSpaces`, src/rib/injection.ts). The route
+ *   engine applies it, once: the binding programs what the instances inject,
+ *   and the engines withdraw and re-inject prefixes when the spaces change.
  */
-import { LpmTrie } from '../lib/lpm-trie.js';
 import { PrefixIdMap } from '../lib/prefix-map.js';
 import type { Prefix, PrefixKey } from '../lib/prefix.js';
-import { formatPrefix, prefixFromKey } from '../lib/prefix.js';
-import { InjectedChanges } from '../rib/index.js';
+import { prefixFromKey } from '../lib/prefix.js';
+import { AdvertisedAddressSpaces, InjectedChanges } from '../rib/index.js';
 import type { InjectedRouteBatch, InjectedRouteSink, InstanceId, VirtualNetworkView } from '../rib/index.js';
 import { BgpLayer } from './bgp-layer.js';
 import { HopSetTable } from './hop-sets.js';
@@ -58,9 +57,8 @@ export class RouteServerBinding implements InjectedRouteSink, VirtualNetworkView
   private readonly hopSets = new HopSetTable();
   /** The union of the instances: the BGP layer of every domain this route server serves. */
   private readonly programmed = new BgpLayer(this.hopSets);
-  private spaces: readonly Prefix[] = [];
+  private readonly spaces = new AdvertisedAddressSpaces();
   private spacesGeneration = 0;
-  private spaceTrie = new LpmTrie<Prefix>();
   private readonly listeners = new Set<() => void>();
   private readonly wantsChanges: () => boolean;
 
@@ -158,7 +156,7 @@ export class RouteServerBinding implements InjectedRouteSink, VirtualNetworkView
   }
 
   advertisedAddressSpaces(): readonly Prefix[] {
-    return this.spaces;
+    return this.spaces.list;
   }
 
   /** A number that changes whenever the advertised spaces change (cheaper to compare than the spaces). */
@@ -167,7 +165,7 @@ export class RouteServerBinding implements InjectedRouteSink, VirtualNetworkView
   }
 
   isInjectable(prefix: Prefix): boolean {
-    return this.spaceTrie.longestMatch(prefix) === undefined;
+    return this.spaces.isInjectable(prefix);
   }
 
   onAddressSpacesChanged(listener: () => void): () => void {
@@ -179,12 +177,8 @@ export class RouteServerBinding implements InjectedRouteSink, VirtualNetworkView
 
   /** Sets the advertised spaces (called by the model on topology changes); true when they changed. */
   setAdvertisedSpaces(spaces: readonly Prefix[]): boolean {
-    const text = (list: readonly Prefix[]): string => list.map(formatPrefix).join(',');
-    if (text(spaces) === text(this.spaces)) return false;
-    this.spaces = [...spaces];
+    if (!this.spaces.replace(spaces)) return false;
     this.spacesGeneration++;
-    this.spaceTrie = new LpmTrie<Prefix>();
-    for (const space of spaces) this.spaceTrie.set(space, space);
     return true;
   }
 
