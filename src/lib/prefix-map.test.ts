@@ -237,7 +237,12 @@ describe('PrefixIdMap', () => {
       arbitrary: fc.record({
         op: fc.constantFrom('set' as const, 'swap' as const),
         key: anyKey,
-        value: fc.integer({ min: 0, max: 0x7fffffff }),
+        // ids below 32,767 live in the slot, larger ones beside the table: both, and changes between them
+        value: fc.oneof(
+          fc.integer({ min: 0, max: 40 }),
+          fc.integer({ min: 32_760, max: 32_770 }),
+          fc.integer({ min: 0, max: 0x7fffffff }),
+        ),
       }),
     },
     {
@@ -286,9 +291,11 @@ describe('PrefixIdMap', () => {
 
   it('keeps each value with its key while inserts and deletes shift the runs', () => {
     const map = new PrefixIdMap();
-    for (let i = 0; i < 20_000; i++) map.set(slash24(i), i);
+    // every other id past 32,767 (kept beside the table, not in the slot)
+    const id = (i: number): number => (i % 2 === 0 ? i : 0x7fff0000 + i);
+    for (let i = 0; i < 20_000; i++) map.set(slash24(i), id(i));
     for (let i = 0; i < 20_000; i += 3) map.delete(slash24(i));
-    for (let i = 0; i < 20_000; i++) expect(map.get(slash24(i))).toBe(i % 3 === 0 ? -1 : i);
+    for (let i = 0; i < 20_000; i++) expect(map.get(slash24(i))).toBe(i % 3 === 0 ? -1 : id(i));
   });
 
   it('keeps its size when emptied, and when filled again', () => {
