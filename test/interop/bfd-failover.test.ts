@@ -20,7 +20,6 @@
  * docs/bfd.md.
  */
 import { readFileSync } from 'node:fs';
-import { request } from 'node:https';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,8 +28,8 @@ import {
   labHubPlan,
   RESOURCE_GROUP,
 } from '../../src/api/routes/sdk-lifecycle.test-support.js';
-import { FrrDaemon } from '../lab/index.js';
-import type { LabProcess } from '../lab/index.js';
+import { apiRequest, FrrDaemon, instancePeers } from '../lab/index.js';
+import type { ApiAnswer, LabProcess } from '../lab/index.js';
 import { runChecked, sleep, waitFor } from '../lab/process.js';
 import {
   agentArgs,
@@ -67,33 +66,11 @@ let host: LabProcess;
 let agent: LabProcess;
 
 /** PUT over the API's socket: the SDK's models have no `bfd`, so the body goes as JSON. */
-function armPut(resourcePath: string, body: unknown): Promise<{ status: number; body: string }> {
+function armPut(resourcePath: string, body: unknown): Promise<ApiAnswer> {
   const rs = fabric.nodes.rs;
   const { token, certPath } = apiAccess(rs);
   const socketAgent = new UnixSocketAgent(path.join(rs.dir, 'api.sock'), readFileSync(certPath, 'utf8'));
-  return new Promise((resolve, reject) => {
-    const payload = JSON.stringify(body);
-    const req = request(
-      {
-        agent: socketAgent,
-        method: 'PUT',
-        path: `${resourcePath}?api-version=2023-04-01`,
-        headers: {
-          authorization: `Bearer ${token}`,
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(payload),
-        },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
+  return apiRequest({ agent: socketAgent, token, apiVersion: '2023-04-01' }, 'PUT', resourcePath, body);
 }
 
 /** The VM's next hops toward on-prem, once `accept` takes them. */
@@ -151,7 +128,7 @@ function percentile(sorted: readonly number[], p: number): number {
 beforeAll(async () => {
   fabric = await createFabric();
   const { lab, nodes } = fabric;
-  const peers = [IN_0, IN_1].map((address) => ({ address, asn: 65515, multihopTtl: 2 }));
+  const peers = instancePeers();
   const bfd = { intervalMs: 100, multiplier: 3, multihop: true };
   active = new FrrDaemon(lab, nodes.sdwan, {
     asn: SDWAN.asn,

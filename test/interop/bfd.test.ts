@@ -13,10 +13,8 @@
  * time from the failure to the prefix leaving the VNet are printed with
  * the load average. The issue asks for < 1 s.
  */
-import { existsSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { loadavg } from 'node:os';
-import path from 'node:path';
 import type { NetworkManagementClient } from '@azure/arm-network';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -24,15 +22,23 @@ import {
   labHubPlan,
   RESOURCE_GROUP,
 } from '../../src/api/routes/sdk-lifecycle.test-support.js';
-import { BirdDaemon, FrrDaemon, Lab } from '../lab/index.js';
-import type { BfdPeerState, LabNode, LabProcess } from '../lab/index.js';
+import {
+  addRouteServerNode,
+  apiRequest,
+  BirdDaemon,
+  FrrDaemon,
+  IN_0,
+  IN_1,
+  instancePeers,
+  Lab,
+  startApiHost,
+} from '../lab/index.js';
+import type { BfdPeerState, LabNode } from '../lab/index.js';
 import { runChecked, waitFor } from '../lab/process.js';
 import { hostSdkClient, type UnixSocketAgent } from './hosts/unix-socket-agent.js';
 
 const SUB = '00000000-0000-0000-0000-0000000000bf';
 const API_VERSION = '2023-04-01';
-const IN_0 = '10.0.0.4';
-const IN_1 = '10.0.0.5';
 const FRR = { address: '10.0.1.4', asn: 65001, prefix: '10.201.0.0/16' };
 const BIRD = { address: '10.0.1.5', asn: 65002, prefix: '10.202.0.0/16' };
 const RUNS = Number(process.env['BFD_RUNS'] ?? 20);
@@ -150,7 +156,6 @@ function summary(name: string, samples: readonly number[]): string {
 describe('BFD with FRR bfdd (multihop) and BIRD (single-hop)', () => {
   let lab: Lab;
   let rs: LabNode;
-  let host: LabProcess;
   let sdk: NetworkManagementClient;
   let agent: UnixSocketAgent;
   let token: string;
@@ -164,31 +169,8 @@ describe('BFD with FRR bfdd (multihop) and BIRD (single-hop)', () => {
     waitFor(what, probe, { timeoutMs, intervalMs: 100 });
 
   /** PUT over the API's socket: the SDK's models have no `bfd`, so the body goes as JSON. */
-  function armPut(resourcePath: string, body: unknown): Promise<{ status: number; body: string }> {
-    return new Promise((resolve, reject) => {
-      const payload = JSON.stringify(body);
-      const req = request(
-        {
-          agent,
-          method: 'PUT',
-          path: `${resourcePath}?api-version=${API_VERSION}`,
-          headers: {
-            authorization: `Bearer ${token}`,
-            'content-type': 'application/json',
-            'content-length': Buffer.byteLength(payload),
-          },
-        },
-        (res) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => (text += chunk));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-        },
-      );
-      req.on('error', reject);
-      req.end(payload);
-    });
-  }
+  const armPut = (resourcePath: string, body: unknown) =>
+    apiRequest({ agent, token, apiVersion: API_VERSION }, 'PUT', resourcePath, body);
 
   const bfdUp = async (daemon: { bfdPeers(): Promise<BfdPeerState[]> }) => {
     const peers = await daemon.bfdPeers().catch(() => []);
@@ -199,13 +181,10 @@ describe('BFD with FRR bfdd (multihop) and BIRD (single-hop)', () => {
 
   beforeAll(async () => {
     lab = await Lab.create({ name: 'bfd' });
-    rs = await lab.addNode('rs', [`${IN_0}/16`, `${IN_1}/16`]);
+    rs = await addRouteServerNode(lab);
     const frrNode = await lab.addNode('frr', [`${FRR.address}/16`]);
     birdNode = await lab.addNode('bird', [`${BIRD.address}/16`]);
-    const peers = [
-      { address: IN_0, asn: 65515, multihopTtl: 2 },
-      { address: IN_1, asn: 65515, multihopTtl: 2 },
-    ];
+    const peers = instancePeers();
     frr = new FrrDaemon(lab, frrNode, {
       asn: FRR.asn,
       localAddress: FRR.address,
@@ -223,19 +202,7 @@ describe('BFD with FRR bfdd (multihop) and BIRD (single-hop)', () => {
       bfd: { intervalMs: 100, multiplier: 3, multihop: false },
     });
 
-    rmSync(path.join(rs.dir, 'api-ready'), { force: true });
-    host = lab.spawn(
-      rs,
-      process.execPath,
-      ['--import', 'tsx', path.resolve('test/interop/hosts/api-host.ts'), rs.dir],
-      {
-        logFile: path.join(rs.dir, 'api-host.log'),
-      },
-    );
-    await wait('API host ready', async () => {
-      if (!host.running) throw new Error(`API host exited:\n${host.logTail()}`);
-      return existsSync(path.join(rs.dir, 'api-ready')) ? true : undefined;
-    });
+    await startApiHost(lab, rs);
     ({ sdk, agent, token } = hostSdkClient(rs.dir, SUB));
     await createNetworkAndRouteServer(sdk, labHubPlan([]));
     for (const [name, nva, multihop] of [

@@ -12,9 +12,6 @@
  *   both instances: no hold-timer expiry on either side, no flap. A GET sent
  *   meanwhile waits for the main thread; only BGP does not.
  */
-import { existsSync, rmSync } from 'node:fs';
-import { request } from 'node:https';
-import path from 'node:path';
 import type { NetworkManagementClient } from '@azure/arm-network';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -22,14 +19,21 @@ import {
   labHubPlan,
   RESOURCE_GROUP,
 } from '../../src/api/routes/sdk-lifecycle.test-support.js';
-import { FrrDaemon, Lab } from '../lab/index.js';
+import {
+  addRouteServerNode,
+  apiRequest,
+  FrrDaemon,
+  IN_0,
+  IN_1,
+  instancePeers,
+  Lab,
+  startApiHost,
+} from '../lab/index.js';
 import type { LabNode, LabProcess } from '../lab/index.js';
-import { run, sleep, waitFor } from '../lab/process.js';
+import { run, sleep } from '../lab/process.js';
 import { hostSdkClient, type UnixSocketAgent } from './hosts/unix-socket-agent.js';
 
 const SUB = '00000000-0000-0000-0000-00000000b10c';
-const IN_0 = '10.0.0.4';
-const IN_1 = '10.0.0.5';
 const FRR = { address: '10.0.1.4', asn: 65001, prefix: '10.201.0.0/16' };
 const HOLD_SECONDS = 9;
 const KEEPALIVE_SECONDS = 3;
@@ -40,6 +44,7 @@ const WIDE_VNET_SUBNETS = 5_000;
 /** how long SIGUSR2 blocks the host's main thread: longer than the hold time */
 const BLOCK_MS = (HOLD_SECONDS + 3) * 1000;
 const API_VERSION = '2024-05-01';
+const NETWORK = `/subscriptions/${SUB}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.Network`;
 
 const plan = labHubPlan([{ name: 'frr', peerIp: FRR.address, peerAsn: FRR.asn }]);
 
@@ -78,40 +83,19 @@ describe('BGP sessions while the main thread is busy with a big request', () => 
   let token: string;
 
   /** One HTTPS request to the API over its unix socket: status, ARM error code and elapsed milliseconds. */
-  function api(
+  async function api(
     method: string,
     resource: string,
     body?: unknown,
   ): Promise<{ status: number; code?: string; ms: number }> {
-    const started = performance.now();
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    return new Promise((resolve, reject) => {
-      const req = request(
-        {
-          agent,
-          host: 'localhost',
-          method,
-          path: `/subscriptions/${SUB}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.Network/${resource}?api-version=${API_VERSION}`,
-          headers: {
-            authorization: `Bearer ${token}`,
-            ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
-          },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => {
-            const ms = performance.now() - started;
-            const text = Buffer.concat(chunks).toString('utf8');
-            const code =
-              (res.statusCode ?? 0) >= 400 ? (JSON.parse(text) as ArmErrorBody).error?.code : undefined;
-            resolve({ status: res.statusCode ?? 0, ...(code === undefined ? {} : { code }), ms });
-          });
-        },
-      );
-      req.on('error', reject);
-      req.end(payload);
-    });
+    const answer = await apiRequest(
+      { agent, token, apiVersion: API_VERSION },
+      method,
+      `${NETWORK}/${resource}`,
+      body,
+    );
+    const code = answer.status >= 400 ? (JSON.parse(answer.body) as ArmErrorBody).error?.code : undefined;
+    return { status: answer.status, ...(code === undefined ? {} : { code }), ms: answer.ms };
   }
 
   async function neighbors(): Promise<Record<string, FrrNeighbor>> {
@@ -122,32 +106,17 @@ describe('BGP sessions while the main thread is busy with a big request', () => 
 
   beforeAll(async () => {
     lab = await Lab.create({ name: 'busy' });
-    rs = await lab.addNode('rs', [`${IN_0}/16`, `${IN_1}/16`]);
+    rs = await addRouteServerNode(lab);
     const node = await lab.addNode('frr', [`${FRR.address}/16`]);
     frr = new FrrDaemon(lab, node, {
       asn: FRR.asn,
       localAddress: FRR.address,
       holdTimeSeconds: HOLD_SECONDS,
       keepaliveSeconds: KEEPALIVE_SECONDS,
-      peers: [
-        { address: IN_0, asn: 65515, multihopTtl: 2 },
-        { address: IN_1, asn: 65515, multihopTtl: 2 },
-      ],
+      peers: instancePeers(),
       announce: [FRR.prefix],
     });
-    rmSync(path.join(rs.dir, 'api-ready'), { force: true });
-    const script = path.resolve('test/interop/hosts/api-host.ts');
-    host = lab.spawn(rs, process.execPath, ['--import', 'tsx', script, rs.dir], {
-      logFile: path.join(rs.dir, 'api-host.log'),
-    });
-    await waitFor(
-      'API host ready',
-      async () => (existsSync(path.join(rs.dir, 'api-ready')) ? true : undefined),
-      {
-        timeoutMs: 60_000,
-        intervalMs: 200,
-      },
-    );
+    host = await startApiHost(lab, rs);
     let sdk: NetworkManagementClient;
     ({ sdk, agent, token } = hostSdkClient(rs.dir, SUB));
     await createNetworkAndRouteServer(sdk, plan);

@@ -20,9 +20,6 @@
  * the wrong key, TCPMD5NotFound for the missing one), which /metrics serves
  * as `routeserver_tcp_md5_segments_dropped_total`.
  */
-import { existsSync, rmSync } from 'node:fs';
-import { request } from 'node:https';
-import path from 'node:path';
 import type { NetworkManagementClient } from '@azure/arm-network';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -31,15 +28,23 @@ import {
   RESOURCE_GROUP,
 } from '../../src/api/routes/sdk-lifecycle.test-support.js';
 import { tcpExtCounters } from '../../src/daemon/tcp-md5-metrics.js';
-import { BirdDaemon, FrrDaemon, Lab } from '../lab/index.js';
-import type { BgpDaemon, LabNode, LabProcess } from '../lab/index.js';
+import {
+  addRouteServerNode,
+  apiRequest,
+  BirdDaemon,
+  FrrDaemon,
+  IN_0,
+  IN_1,
+  instancePeers,
+  Lab,
+  startApiHost,
+} from '../lab/index.js';
+import type { BgpDaemon, LabNode } from '../lab/index.js';
 import { runChecked, sleep, waitFor } from '../lab/process.js';
 import { hostSdkClient, type UnixSocketAgent } from './hosts/unix-socket-agent.js';
 
 const SUB = '00000000-0000-0000-0000-0000000000d5';
 const API_VERSION = '2023-04-01';
-const IN_0 = '10.0.0.4';
-const IN_1 = '10.0.0.5';
 const NETWORK = `/subscriptions/${SUB}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.Network`;
 const KEY = 'Lab-md5-key/42';
 /** How long a peer with a wrong or no key is watched: several dial attempts from each side. */
@@ -56,7 +61,6 @@ type NvaName = keyof typeof NVAS;
 describe('TCP-MD5 with FRR and BIRD', () => {
   let lab: Lab;
   let rs: LabNode;
-  let host: LabProcess;
   let sdk: NetworkManagementClient;
   let agent: UnixSocketAgent;
   let token: string;
@@ -66,38 +70,8 @@ describe('TCP-MD5 with FRR and BIRD', () => {
   const wait = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000) =>
     waitFor(what, probe, { timeoutMs, intervalMs: 100 });
 
-  function api(
-    method: string,
-    resourcePath: string,
-    body?: unknown,
-  ): Promise<{ status: number; body: string }> {
-    return new Promise((resolve, reject) => {
-      const payload = body === undefined ? '' : JSON.stringify(body);
-      const separator = resourcePath.includes('?') ? '&' : '?';
-      const req = request(
-        {
-          agent,
-          method,
-          path: resourcePath.startsWith('/subscriptions')
-            ? `${resourcePath}${separator}api-version=${API_VERSION}`
-            : resourcePath,
-          headers: {
-            authorization: `Bearer ${token}`,
-            'content-type': 'application/json',
-            'content-length': Buffer.byteLength(payload),
-          },
-        },
-        (res) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => (text += chunk));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-        },
-      );
-      req.on('error', reject);
-      req.end(payload);
-    });
-  }
+  const api = (method: string, resourcePath: string, body?: unknown) =>
+    apiRequest({ agent, token, apiVersion: API_VERSION }, method, resourcePath, body);
 
   /** The kernel's TcpExt counters of a namespace. */
   async function kernelCounters(node: LabNode): Promise<Map<string, number>> {
@@ -117,15 +91,10 @@ describe('TCP-MD5 with FRR and BIRD', () => {
 
   beforeAll(async () => {
     lab = await Lab.create({ name: 'md5' });
-    rs = await lab.addNode('rs', [`${IN_0}/16`, `${IN_1}/16`]);
+    rs = await addRouteServerNode(lab);
     for (const [name, nva] of Object.entries(NVAS) as [NvaName, (typeof NVAS)[NvaName]][]) {
       nodes[name] = await lab.addNode(name, [`${nva.address}/16`]);
-      const peers = [IN_0, IN_1].map((address) => ({
-        address,
-        asn: 65515,
-        multihopTtl: 2,
-        ...(nva.password === undefined ? {} : { md5Password: nva.password }),
-      }));
+      const peers = instancePeers(nva.password === undefined ? {} : { md5Password: nva.password });
       const options = {
         asn: nva.asn,
         localAddress: nva.address,
@@ -137,19 +106,7 @@ describe('TCP-MD5 with FRR and BIRD', () => {
         ? new FrrDaemon(lab, nodes[name], options)
         : new BirdDaemon(lab, nodes[name], options);
     }
-    rmSync(path.join(rs.dir, 'api-ready'), { force: true });
-    host = lab.spawn(
-      rs,
-      process.execPath,
-      ['--import', 'tsx', path.resolve('test/interop/hosts/api-host.ts'), rs.dir],
-      {
-        logFile: path.join(rs.dir, 'api-host.log'),
-      },
-    );
-    await wait('API host ready', async () => {
-      if (!host.running) throw new Error(`API host exited:\n${host.logTail()}`);
-      return existsSync(path.join(rs.dir, 'api-ready')) ? true : undefined;
-    });
+    await startApiHost(lab, rs);
     ({ sdk, agent, token } = hostSdkClient(rs.dir, SUB));
     await createNetworkAndRouteServer(sdk, labHubPlan([]));
     for (const [name, nva] of Object.entries(NVAS)) {

@@ -10,11 +10,21 @@ import { GobgpDaemon } from './gobgp.js';
 import type { Lab, LabNode } from './lab.js';
 import { OpenbgpdDaemon } from './openbgpd.js';
 
+export { apiRequest } from './api-request.js';
+export type { ApiAnswer, ApiClient } from './api-request.js';
 export { Lab, addressOf } from './lab.js';
 export type { LabNode, LabOptions, SpawnOptions } from './lab.js';
 export { isClean } from './leftovers.js';
 export type { Leftovers, LeftoverProcess } from './leftovers.js';
 export { LabProcess, isAlive } from './process.js';
+export {
+  addRouteServerNode,
+  IN_0,
+  IN_1,
+  instancePeers,
+  ROUTE_SERVER_ASN,
+  startApiHost,
+} from './route-server.js';
 export { BgpDaemonBase, normaliseState, communityValue } from './daemon.js';
 export type {
   BfdOptions,
