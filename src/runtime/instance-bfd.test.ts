@@ -5,71 +5,35 @@
  * so a busy test machine does not pass for a failure.
  */
 import dgram from 'node:dgram';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BfdSession, decodeControlPacket, encodeControlPacket } from '../bfd/index.js';
-import { UpdateBuilder } from '../bgp/codec/index.js';
-import { BgpSpeaker } from '../bgp/session/index.js';
-import type { SessionEvent } from '../bgp/session/index.js';
 import { systemClock } from '../lib/clock.js';
-import { ipv4KeyOf, parseIpv4, parsePrefix, prefixKey } from '../lib/prefix.js';
-import type { PrefixKey } from '../lib/prefix.js';
-import type { InjectedRouteBatch, VirtualNetworkView } from '../rib/index.js';
 import { RouteServerInstance } from './instance.js';
+import { injectedRoutes, running, startNva, vnetView } from './instance.test-support.js';
 import { loopbackBlock } from './nva.test-support.js';
 import { until } from './until.test-support.js';
 
-const running: { stop(): Promise<void> }[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((r) => r.stop()));
-});
-
-const network: VirtualNetworkView = {
-  advertisedAddressSpaces: () => [],
-  isInjectable: () => true,
-  onAddressSpacesChanged: () => () => undefined,
-};
+const network = vnetView([]);
 
 /** An NVA's BGP: dials the instance, records its events, announces prefixes. */
 async function nva(address: string, asn: number, instanceAddress: string, port: number) {
-  const events: SessionEvent[] = [];
-  const speaker = await BgpSpeaker.start({
-    localAddress: address,
-    listen: false,
-    localAs: asn,
-    allowReservedPeerAsns: true,
-    listener: { onEvent: (e) => events.push(e) },
-  });
-  running.push(speaker);
-  speaker.addPeer({ address: instanceAddress, asn: 65515, port, holdTimeSeconds: 9, idleHoldTimeSeconds: 1 });
+  const speaker = await startNva(address, asn);
+  speaker.dial(instanceAddress, port);
   return {
-    events,
-    established: () => speaker.peer(instanceAddress)?.state === 'Established',
-    announce(prefix: string, asPath: number[]) {
-      const builder = new UpdateBuilder(speaker.peer(instanceAddress)!.negotiated!.context);
-      const parsed = parsePrefix(prefix);
-      builder.announce({ origin: 0, asPath: [{ type: 2, asns: asPath }], nextHop: parseIpv4(address)! }, [
-        ipv4KeyOf(parsed.address as number, parsed.length),
-      ]);
-      speaker.peer(instanceAddress)!.write([builder.take()]);
-    },
+    events: speaker.events,
+    notificationReceived: speaker.notificationReceived,
+    established: () => speaker.established(instanceAddress),
+    announce: (prefix: string, asPath: number[]) => speaker.announce(instanceAddress, [prefix], asPath),
   };
 }
 
-async function startInstance(address: string, bfdPort: number, injected?: Map<PrefixKey, readonly string[]>) {
+async function startInstance(address: string, bfdPort: number, injected = injectedRoutes()) {
   const instance = await RouteServerInstance.start({
     instance: 'IN_0',
     address,
     port: 0,
     network,
-    sink: {
-      applyInjectedRoutes: (_i: string, changes: InjectedRouteBatch) => {
-        for (let i = 0; i < changes.size; i++) {
-          const id = changes.hopSetAt(i);
-          if (id !== 0) injected?.set(changes.keyAt(i), changes.hopSet(id));
-          else injected?.delete(changes.keyAt(i));
-        }
-      },
-    },
+    sink: injected.sink,
     bfdPorts: { singleHop: bfdPort, multihop: bfdPort },
   });
   running.push(instance);
@@ -124,7 +88,7 @@ describe('RouteServerInstance with BFD (docs/bfd.md)', () => {
   it('closes the BGP session with Cease / BFD Down and withdraws its routes when the peer’s BFD stops', async () => {
     const ip = loopbackBlock();
     const bfdPort = 20_000 + Math.floor(Math.random() * 20_000);
-    const injected = new Map<PrefixKey, readonly string[]>();
+    const injected = injectedRoutes();
     const instance = await startInstance(ip(1), bfdPort, injected);
     instance.addPeer({ address: ip(2), asn: 65002, passive: true });
     await instance.configureBfd(ip(2), { minRx: 200, minTx: 200, multiplier: 5, multihop: true });
@@ -133,18 +97,12 @@ describe('RouteServerInstance with BFD (docs/bfd.md)', () => {
     await until('Established', () => a.established());
     await until('BFD Up', () => instance.bfdState(ip(2)) === 'Up' && bfd.session.state === 'Up');
     a.announce('192.168.0.0/24', [65002]);
-    const key = prefixKey(parsePrefix('192.168.0.0/24'));
-    await until('route injected', () => injected.has(key));
+    await until('route injected', () => injected.has('192.168.0.0/24'));
 
     bfd.kill();
-    const received = await until('NOTIFICATION received by the NVA', () =>
-      a.events.find(
-        (e): e is Extract<SessionEvent, { type: 'notification-received' }> =>
-          e.type === 'notification-received',
-      ),
-    );
+    const received = await until('NOTIFICATION received by the NVA', a.notificationReceived);
     expect([received.notification.code, received.notification.subcode]).toEqual([6, 10]);
-    expect(injected.has(key)).toBe(false);
+    expect(injected.has('192.168.0.0/24')).toBe(false);
     expect(instance.bfdState(ip(2))).toBe('Down');
   });
 

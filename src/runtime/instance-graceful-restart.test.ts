@@ -1,53 +1,21 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { UpdateBuilder } from '../bgp/codec/index.js';
-import { BgpSpeaker } from '../bgp/session/index.js';
-import type { SessionEvent } from '../bgp/session/index.js';
-import { ipv4KeyOf, parseIpv4, parsePrefix, prefixContains, prefixKey } from '../lib/prefix.js';
-import type { Prefix, PrefixKey } from '../lib/prefix.js';
-import type { InjectedRouteBatch, VirtualNetworkView } from '../rib/index.js';
+import { describe, expect, it } from 'vitest';
 import { RouteServerInstance } from './instance.js';
+import { injectedRoutes, running, startNva, vnetView } from './instance.test-support.js';
+import { loopbackBlock } from './nva.test-support.js';
 import { until } from './until.test-support.js';
 
-function loopbackBlock(): (host: number) => string {
-  const a = 100 + Math.floor(Math.random() * 150);
-  const b = Math.floor(Math.random() * 250);
-  return (host) => `127.${a}.${b}.${host}`;
-}
-
-const running: { stop(): Promise<void> }[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((r) => r.stop()));
-});
-
-const spaces = [parsePrefix('10.0.0.0/16')];
-const network: VirtualNetworkView = {
-  advertisedAddressSpaces: () => spaces,
-  isInjectable: (p: Prefix) => !spaces.some((s) => prefixContains(s, p)),
-  onAddressSpacesChanged: () => () => undefined,
-};
+const network = vnetView();
 const GR = { restartTimeSeconds: 60, restarting: false };
 
 /** An instance with one passive peer, and what it injects (with every removal counted). */
 async function instanceWithPeer(ip: (host: number) => string, gracefulRestart: boolean) {
-  const injected = new Map<PrefixKey, readonly string[]>();
-  const removed = new Map<PrefixKey, number>();
+  const injected = injectedRoutes();
   const instance = await RouteServerInstance.start({
     instance: 'IN_0',
     address: ip(1),
     port: 0,
     network,
-    sink: {
-      applyInjectedRoutes: (_i: string, changes: InjectedRouteBatch) => {
-        for (let i = 0; i < changes.size; i++) {
-          const id = changes.hopSetAt(i);
-          if (id !== 0) injected.set(changes.keyAt(i), changes.hopSet(id));
-          else {
-            injected.delete(changes.keyAt(i));
-            removed.set(changes.keyAt(i), (removed.get(changes.keyAt(i)) ?? 0) + 1);
-          }
-        }
-      },
-    },
+    sink: injected.sink,
   });
   running.push(instance);
   instance.addPeer({
@@ -56,62 +24,30 @@ async function instanceWithPeer(ip: (host: number) => string, gracefulRestart: b
     passive: true,
     ...(gracefulRestart ? { gracefulRestart: GR, stalePathTimeSeconds: 30 } : {}),
   });
-  const has = (prefix: string) => injected.has(prefixKey(parsePrefix(prefix)));
-  const removals = (prefix: string) => removed.get(prefixKey(parsePrefix(prefix))) ?? 0;
-  return { instance, has, removals };
+  return { instance, has: injected.has, removals: injected.removals };
 }
 
 /** An NVA speaker with graceful restart dialing the instance. */
 async function nva(ip: (host: number) => string, port: number) {
-  const events: SessionEvent[] = [];
-  const speaker = await BgpSpeaker.start({
-    localAddress: ip(2),
-    listen: false,
-    localAs: 65002,
-    allowReservedPeerAsns: true,
-    listener: { onEvent: (e) => events.push(e) },
-  });
-  running.push(speaker);
-  const session = () => speaker.peer(ip(1));
+  const started = await startNva(ip(2), 65002);
+  const session = () => started.speaker.peer(ip(1));
   const connect = async () => {
-    speaker.addPeer({
-      address: ip(1),
-      asn: 65515,
-      port,
-      holdTimeSeconds: 9,
-      idleHoldTimeSeconds: 1,
-      gracefulRestart: GR,
-    });
+    started.dial(ip(1), port, { gracefulRestart: GR });
     await until('session Established', () => session()?.state === 'Established');
   };
-  const send = (build: (builder: UpdateBuilder) => void) => {
-    const builder = new UpdateBuilder(session()!.negotiated!.context);
-    build(builder);
-    session()!.write([builder.take()]);
-  };
-  const announce = (...prefixes: string[]) =>
-    send((b) =>
-      b.announce(
-        { origin: 0, asPath: [{ type: 2, asns: [65002] }], nextHop: parseIpv4(ip(2))! },
-        prefixes.map((p) => {
-          const prefix = parsePrefix(p);
-          return ipv4KeyOf(prefix.address as number, prefix.length);
-        }),
-      ),
-    );
   /** the process dies: the connection closes without a NOTIFICATION */
   const crash = () => {
     session()!.abandon();
-    speaker.removePeer(ip(1));
+    started.speaker.removePeer(ip(1));
   };
   return {
-    speaker,
-    events,
+    speaker: started.speaker,
+    events: started.events,
     session,
     connect,
-    announce,
+    announce: (...prefixes: string[]) => started.announce(ip(1), prefixes, [65002]),
     crash,
-    endOfRib: () => send((b) => b.endOfRib(1, 1)),
+    endOfRib: () => started.send(ip(1), (b) => b.endOfRib(1, 1)),
   };
 }
 

@@ -1,92 +1,36 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { UpdateBuilder } from '../bgp/codec/index.js';
-import type { NotificationMessage, UpdateMessage } from '../bgp/codec/index.js';
-import { BgpSpeaker } from '../bgp/session/index.js';
-import type { SessionEvent } from '../bgp/session/index.js';
-import { ipv4KeyOf, parseIpv4, parsePrefix, prefixContains, prefixKey } from '../lib/prefix.js';
-import type { Prefix, PrefixKey } from '../lib/prefix.js';
-import type { InjectedRouteBatch, VirtualNetworkView } from '../rib/index.js';
+import type { NotificationMessage } from '../bgp/codec/index.js';
+import { ipv4KeyOf, parseIpv4, parsePrefix, prefixKey } from '../lib/prefix.js';
 import { RawPeer, openFrom } from '../bgp/session/raw-peer.test-support.js';
 import { RouteServerInstance } from './instance.js';
+import { injectedRoutes, running, startNva, vnetView } from './instance.test-support.js';
+import { loopbackBlock } from './nva.test-support.js';
 import { until } from './until.test-support.js';
 
-/** Loopback addresses of one test: 127.a.b.host */
-function loopbackBlock(): (host: number) => string {
-  const a = 100 + Math.floor(Math.random() * 150);
-  const b = Math.floor(Math.random() * 250);
-  return (host) => `127.${a}.${b}.${host}`;
-}
+const network = vnetView();
 
-const running: { stop(): Promise<void> }[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((r) => r.stop()));
-});
-
-const spaces = [parsePrefix('10.0.0.0/16')];
-const network: VirtualNetworkView = {
-  advertisedAddressSpaces: () => spaces,
-  isInjectable: (p: Prefix) => !spaces.some((s) => prefixContains(s, p)),
-  onAddressSpacesChanged: () => () => undefined,
-};
-
-/** An NVA: a BgpSpeaker that dials the instance and records what it receives. */
+/** An NVA dialing the instance at `instanceAddress`. */
 async function nva(address: string, asn: number, instanceAddress: string, port: number) {
-  const events: SessionEvent[] = [];
-  const speaker = await BgpSpeaker.start({
-    localAddress: address,
-    listen: false,
-    localAs: asn,
-    allowReservedPeerAsns: true,
-    listener: { onEvent: (e) => events.push(e) },
-  });
-  running.push(speaker);
-  speaker.addPeer({ address: instanceAddress, asn: 65515, port, holdTimeSeconds: 9, idleHoldTimeSeconds: 1 });
-  const updates = () =>
-    events
-      .filter((e): e is Extract<SessionEvent, { type: 'update' }> => e.type === 'update')
-      .map((e) => e.update);
+  const speaker = await startNva(address, asn);
+  speaker.dial(instanceAddress, port);
   return {
-    speaker,
-    events,
-    /** the last UPDATE that announced `prefix` */
-    route: (prefix: string): UpdateMessage | undefined =>
-      updates()
-        .filter((u) => u.nlri.includes(prefixKey(parsePrefix(prefix)) as number))
-        .at(-1),
-    established: () => speaker.peer(instanceAddress)?.state === 'Established',
-    announce(prefixes: string[], asPath: number[]) {
-      const builder = new UpdateBuilder(speaker.peer(instanceAddress)!.negotiated!.context);
-      const keys = prefixes.map((p) => {
-        const prefix = parsePrefix(p);
-        return ipv4KeyOf(prefix.address as number, prefix.length);
-      });
-      builder.announce(
-        { origin: 0, asPath: [{ type: 2, asns: asPath }], nextHop: parseIpv4(address)! },
-        keys,
-      );
-      speaker.peer(instanceAddress)!.write([builder.take()]);
-    },
+    ...speaker,
+    established: () => speaker.established(instanceAddress),
+    announce: (prefixes: string[], asPath: number[]) => speaker.announce(instanceAddress, prefixes, asPath),
   };
 }
 
 describe('RouteServerInstance', () => {
   it('learns from one NVA, injects into the VNet, reflects to the other, and advertises the VNet', async () => {
     const ip = loopbackBlock();
-    const injected = new Map<PrefixKey, readonly string[]>();
+    const injected = injectedRoutes();
     const instance = await RouteServerInstance.start({
       instance: 'IN_0',
       address: ip(1),
       port: 0,
       network,
-      sink: {
-        applyInjectedRoutes: (_i: string, changes: InjectedRouteBatch) => {
-          for (let i = 0; i < changes.size; i++) {
-            const id = changes.hopSetAt(i);
-            if (id !== 0) injected.set(changes.keyAt(i), changes.hopSet(id));
-            else injected.delete(changes.keyAt(i));
-          }
-        },
-      },
+      sink: injected.sink,
     });
     running.push(instance);
     for (const host of [2, 3]) instance.addPeer({ address: ip(host), asn: 65000 + host, passive: true });
@@ -98,7 +42,7 @@ describe('RouteServerInstance', () => {
     const reflected = await until('route reflected to the other NVA', () => b.route('192.168.0.0/24'));
     expect(reflected.attributes.asPath).toEqual([{ type: 2, asns: [65515, 65002] }]);
     expect(reflected.attributes.nextHop).toBe(parseIpv4(ip(2)));
-    expect(injected.get(prefixKey(parsePrefix('192.168.0.0/24')))).toEqual([ip(2)]);
+    expect(injected.routes.get(prefixKey(parsePrefix('192.168.0.0/24')))).toEqual([ip(2)]);
     expect(instance.learnedRoutes(ip(2))).toMatchObject([{ network: '192.168.0.0/24', asPath: '65002' }]);
 
     for (const side of [a, b]) {
@@ -126,12 +70,7 @@ describe('RouteServerInstance', () => {
     const a = await nva(ip(2), 65002, ip(1), instance.speaker.port);
     await until('Established', () => a.established());
     a.announce(['192.168.0.0/24', '192.168.1.0/24', '192.168.2.0/24'], [65002]);
-    const received = await until('NOTIFICATION received by the NVA', () =>
-      a.events.find(
-        (e): e is Extract<SessionEvent, { type: 'notification-received' }> =>
-          e.type === 'notification-received',
-      ),
-    );
+    const received = await until('NOTIFICATION received by the NVA', a.notificationReceived);
     const notification: NotificationMessage = received.notification;
     expect([notification.code, notification.subcode]).toEqual([6, 1]);
     // RFC 4486 §4: AFI (2 octets) = 1, SAFI (1 octet) = 1, prefix upper bound (4 octets) = 2
