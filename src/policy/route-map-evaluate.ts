@@ -15,7 +15,13 @@ import type { AsPathSegment, PathAttributes } from '../bgp/codec/index.js';
 import type { Prefix, PrefixKey } from '../lib/prefix.js';
 import { parsePrefix, prefixContains, prefixEquals } from '../lib/prefix.js';
 import { prependAs } from './as-path.js';
-import type { CompiledAction, CompiledCriterion, CompiledPrefix, CompiledRouteMap } from './route-map.js';
+import type {
+  CompiledAction,
+  CompiledCriterion,
+  CompiledPrefix,
+  CompiledRouteMap,
+  CompiledRule,
+} from './route-map.js';
 import { PROTECTED_COMMUNITIES } from './route-map.js';
 
 /** What a route map does to a route. */
@@ -137,7 +143,22 @@ function applyToFacts(facts: Facts, actions: readonly CompiledAction[]): void {
   }
 }
 
-/** The rules that match the route (bit i = rule i), stopping at a Terminate, Drop or summary. */
+/**
+ * A summary rule applies only to the routes one of its prefixes covers (a
+ * summary never makes a more specific route): for any other route the rule
+ * is passed over, so the changes of earlier rules stand and later rules run.
+ */
+function summaryCovers(rule: CompiledRule, key: PrefixKey): boolean {
+  for (const action of rule.actions)
+    if (action.kind === 'summarize') return summaryPrefixFor(action.prefixes, key) !== undefined;
+  return true;
+}
+
+/**
+ * The rules that match the route (bit i = rule i), stopping at a Terminate,
+ * Drop or summary. A summary rule whose prefixes do not cover the route does
+ * not match it (`summaryCovers`).
+ */
 export function matchRouteMap(map: CompiledRouteMap, key: PrefixKey, attributes: PathAttributes): number {
   let mask = 0;
   let facts: Facts | undefined;
@@ -152,7 +173,7 @@ export function matchRouteMap(map: CompiledRouteMap, key: PrefixKey, attributes:
         break;
       }
     }
-    if (!matched) continue;
+    if (!matched || (rule.final && !summaryCovers(rule, key))) continue;
     mask |= 1 << i;
     if (rule.terminate || rule.final) break;
     if (rule.actions.length > 0) {

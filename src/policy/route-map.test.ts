@@ -208,6 +208,23 @@ describe('route map rule order', () => {
     ];
     expect(run(rules, '10.9.0.0/16').attributes?.communities).toEqual([c('65009:2')]);
   });
+  it('a summary rule passes over a route its prefixes do not cover: earlier changes stand, later rules run', () => {
+    const rules = [
+      rule('tag', [], add('65009:1')),
+      rule(
+        'sum',
+        [{ matchCondition: 'Contains', community: ['65009:1'] }],
+        [{ type: 'Replace', parameters: [{ routePrefix: ['10.50.0.0/16'] }] }],
+      ),
+      rule('prepend', [], [{ type: 'Add', parameters: [{ asPath: ['65100'] }] }]),
+    ];
+    const outside = run(rules, '10.60.0.0/16');
+    expect(outside).toMatchObject({ dropped: false, rules: ['tag', 'prepend'], summary: undefined });
+    expect(outside.attributes?.communities).toContain(c('65009:1'));
+    expect(outside.attributes?.asPath).toEqual(seq(65100, 65001, 65010));
+    expect(run(rules, '10.50.1.0/24')).toMatchObject({ rules: ['tag', 'sum'], attributes: undefined });
+    expect(run(rules, '10.50.1.0/24').summary).toBeDefined();
+  });
   it('a rule after a Drop is not evaluated', () => {
     const rules = [rule('drop', []), rule('tag', [], add('65009:1'))];
     expect(run(rules, '10.9.0.0/16').rules).toEqual(['drop']);

@@ -19,7 +19,8 @@
  * - Actions: `Drop`; `Add` community / AS path (prepended in the given
  *   order); `Replace` community / AS path (an empty list removes all), or
  *   route prefix = summarise into the listed prefix covering the route
- *   (Community and AS path stripped, never a more specific); `Remove`
+ *   (Community and AS path stripped, never a more specific: a summary rule
+ *   is passed over for a route none of its prefixes covers); `Remove`
  *   community. A Drop or a summary ends the evaluation of that route.
  * - Restrictions (§5): no prepending of Azure's reserved ASNs, 2-byte ASNs
  *   in actions, Azure's own communities cannot be removed (a Replace keeps

@@ -85,8 +85,9 @@ function evaluateOne(
     tally.dropped++;
     return { ...base, result: 'Dropped' };
   }
-  const into = plan.summary && summaryPrefixFor(plan.summary, key);
-  if (into !== undefined) {
+  if (plan.summary !== undefined) {
+    // a summary rule matches only the routes it covers (src/policy/route-map-evaluate.ts)
+    const into = summaryPrefixFor(plan.summary, key)!;
     tally.summarized++;
     const summaryKey = prefixKey(into);
     summaries.set(summaryKey, (summaries.get(summaryKey) ?? 0) + 1);

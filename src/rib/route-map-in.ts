@@ -168,12 +168,8 @@ export class InboundRouteMap {
     const outcome = this.outcome(state, key, raw.attributes);
     if (outcome.set === undefined) return;
     let summaryKey: PrefixKey | undefined;
-    if (outcome.summary) {
-      const into = summaryPrefixFor(outcome.summary, key);
-      // no listed prefix covers the route: a summary never makes a more specific route
-      if (into === undefined) return;
-      summaryKey = prefixKey(into);
-    }
+    // a summary rule matches only the routes it covers (src/policy/route-map-evaluate.ts)
+    if (outcome.summary) summaryKey = prefixKey(summaryPrefixFor(outcome.summary, key)!);
     const path = this.peer.pathFor(outcome.set);
     path.prefixes++;
     state.derived.set(key, path);

@@ -64,11 +64,8 @@ export class OutboundRouteMap {
     if (base !== undefined && best !== undefined) {
       const outcome = this.outcome(key, best);
       result = outcome.exported === 'base' ? base : outcome.exported;
-      if (outcome.summary) {
-        const prefix = summaryPrefixFor(outcome.summary, key);
-        if (prefix === undefined) result = base;
-        else into = prefixKey(prefix);
-      }
+      // a summary rule matches only the routes it covers (src/policy/route-map-evaluate.ts)
+      if (outcome.summary) into = prefixKey(summaryPrefixFor(outcome.summary, key)!);
     }
     const was = this.contributes.get(key);
     if (was !== into) {
