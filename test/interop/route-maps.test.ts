@@ -29,10 +29,8 @@
  * The timings of the live changes, the whole file and the load average are
  * printed.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { request } from 'node:https';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import path from 'node:path';
 import type { NetworkManagementClient } from '@azure/arm-network';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -42,15 +40,23 @@ import {
   readRoutes,
   RESOURCE_GROUP,
 } from '../../src/api/routes/sdk-lifecycle.test-support.js';
-import { ExabgpDaemon, FrrDaemon, Lab } from '../lab/index.js';
+import {
+  addRouteServerNode,
+  apiRequest,
+  ExabgpDaemon,
+  FrrDaemon,
+  IN_0,
+  IN_1,
+  instancePeers,
+  Lab,
+  startApiHost,
+} from '../lab/index.js';
 import type { Announcement, LabNode, LabProcess, LearnedRoute } from '../lab/index.js';
 import { run, sleep, waitFor } from '../lab/process.js';
 import { hostSdkClient, type UnixSocketAgent } from './hosts/unix-socket-agent.js';
 
 const SUB = '00000000-0000-0000-0000-0000000000a9';
 const API_VERSION = '2023-04-01';
-const IN_0 = '10.0.0.4';
-const IN_1 = '10.0.0.5';
 const INSTANCES = [IN_0, IN_1];
 const VNET = '10.0.0.0/16';
 const NETWORK = `/subscriptions/${SUB}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.Network`;
@@ -319,41 +325,8 @@ describe('route maps with ExaBGP and FRR', () => {
       { timeoutMs: 30_000, intervalMs: 200, ...(detail ? { detail } : {}) },
     );
 
-  function api(
-    method: string,
-    resourcePath: string,
-    body?: unknown,
-  ): Promise<{ status: number; body: string; location: string | undefined }> {
-    return new Promise((resolve, reject) => {
-      const payload = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
-      const separator = resourcePath.includes('?') ? '&' : '?';
-      const req = request(
-        {
-          agent,
-          method,
-          path:
-            resourcePath.startsWith('/subscriptions') && !resourcePath.includes('api-version=')
-              ? `${resourcePath}${separator}api-version=${API_VERSION}`
-              : resourcePath,
-          headers: {
-            authorization: `Bearer ${token}`,
-            'content-type': 'application/json',
-            'content-length': Buffer.byteLength(payload),
-          },
-        },
-        (res) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => (text += chunk));
-          res.on('end', () =>
-            resolve({ status: res.statusCode ?? 0, body: text, location: res.headers.location }),
-          );
-        },
-      );
-      req.on('error', reject);
-      req.end(payload);
-    });
-  }
+  const api = (method: string, resourcePath: string, body?: unknown) =>
+    apiRequest({ agent, token, apiVersion: API_VERSION }, method, resourcePath, body);
 
   async function put(resourcePath: string, body: unknown): Promise<void> {
     const answer = await api('PUT', resourcePath, body);
@@ -391,7 +364,9 @@ describe('route maps with ExaBGP and FRR', () => {
       direction,
     });
     expect(started.status, started.body).toBe(202);
-    const location = new URL(started.location!, 'https://localhost');
+    // the operation's address without api-version, which apiRequest adds
+    const location = new URL(String(started.headers.location), 'https://localhost');
+    location.searchParams.delete('api-version');
     const done = await wait(`the dry run of ${map}`, async () => {
       const poll = await api('GET', `${location.pathname}${location.search}`);
       return poll.status === 200 ? poll : undefined;
@@ -531,10 +506,10 @@ describe('route maps with ExaBGP and FRR', () => {
 
   beforeAll(async () => {
     lab = await Lab.create({ name: 'rmap' });
-    rs = await lab.addNode('rs', [`${IN_0}/16`, `${IN_1}/16`]);
+    rs = await addRouteServerNode(lab);
     const exaNode = await lab.addNode('exa', [`${EXA.address}/16`]);
     const frrNode = await lab.addNode('frr', [`${FRR.address}/16`]);
-    const peers = INSTANCES.map((address) => ({ address, asn: 65515, multihopTtl: 2 }));
+    const peers = instancePeers();
     exa = new ExabgpDaemon(lab, exaNode, {
       asn: EXA.asn,
       localAddress: EXA.address,
@@ -549,14 +524,7 @@ describe('route maps with ExaBGP and FRR', () => {
       peers,
       announce: FRR_ROUTES,
     });
-    rmSync(path.join(rs.dir, 'api-ready'), { force: true });
-    host = lab.spawn(
-      rs,
-      process.execPath,
-      ['--import', 'tsx', path.resolve('test/interop/hosts/api-host.ts'), rs.dir],
-      { logFile: path.join(rs.dir, 'api-host.log') },
-    );
-    await wait('API host ready', async () => (existsSync(path.join(rs.dir, 'api-ready')) ? true : undefined));
+    host = await startApiHost(lab, rs);
     ({ sdk, agent, token } = hostSdkClient(rs.dir, SUB));
     await createNetworkAndRouteServer(sdk, labHubPlan([]));
     await putPeering('exa');
@@ -869,10 +837,15 @@ describe('route maps with ExaBGP and FRR', () => {
       expect(error).toMatchObject({ code, target });
       expect(error.message.length).toBeGreaterThan(0);
     }
-    const notJson = await api('PUT', mapId('exa-in'), '{"properties": {"rules": [');
-    expect(notJson.status).toBe(400);
-    expect((JSON.parse(notJson.body) as { error: { code: string } }).error.code).toBe(
-      'InvalidRequestContent',
+    // a list where the schema wants one is refused before the rules are read
+    const wrongType = await api('PUT', mapId('exa-in'), {
+      properties: {
+        rules: [{ name: 'r', matchCriteria: [{ matchCondition: 'Equals', routePrefix: '10.120.0.0/16' }] }],
+      },
+    });
+    expect(wrongType.status).toBe(400);
+    expect((JSON.parse(wrongType.body) as { error: { code: string } }).error.code).toBe(
+      'InvalidRequestFormat',
     );
     const after = JSON.parse((await api('GET', mapId('exa-in'))).body) as { properties: { rules: Rule[] } };
     expect(after.properties.rules).toEqual(stored.properties.rules);

@@ -4,12 +4,15 @@
  * `/metrics`) or where a test times the answer. The agent decides where the
  * connection goes (the API host's unix socket in the interop tests).
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Agent } from 'node:https';
 import { request } from 'node:https';
 
 export interface ApiAnswer {
   status: number;
   body: string;
+  /** the answer's headers (`location` of a long-running operation, …) */
+  headers: IncomingHttpHeaders;
   /** from sending the request to the end of the answer */
   ms: number;
 }
@@ -50,6 +53,7 @@ export function apiRequest(
           resolve({
             status: res.statusCode ?? 0,
             body: Buffer.concat(chunks).toString('utf8'),
+            headers: res.headers,
             ms: performance.now() - started,
           }),
         );
