@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { harness, pathAttributes, peerInfo, TestOutput, updateOf } from './fixtures.test-support.js';
+import {
+  harness,
+  NVA1,
+  pathAttributes,
+  peerInfo,
+  TestOutput,
+  up,
+  updateOf,
+} from './fixtures.test-support.js';
 
-const NVA1 = '10.0.2.4';
 const MONITOR = '10.0.2.9';
 
 function prefixes(count: number, second = 0): string[] {
@@ -11,9 +18,9 @@ function prefixes(count: number, second = 0): string[] {
 describe('Adj-RIB-Out', () => {
   it('packs prefixes that share an attribute set into as few UPDATEs as fit', async () => {
     const h = harness({ routeLimit: 10_000 });
-    h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());
+    up(h, NVA1, 65001);
     const monitor = new TestOutput();
-    h.engine.peerUp(MONITOR, peerInfo(MONITOR, 65009), monitor);
+    up(h, MONITOR, 65009, monitor);
     await h.engine.whenIdle();
     const before = monitor.updates.length;
     h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), prefixes(1500)));
@@ -26,9 +33,9 @@ describe('Adj-RIB-Out', () => {
 
   it('sends one UPDATE per distinct attribute set', async () => {
     const h = harness();
-    h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());
+    up(h, NVA1, 65001);
     const monitor = new TestOutput();
-    h.engine.peerUp(MONITOR, peerInfo(MONITOR, 65009), monitor);
+    up(h, MONITOR, 65009, monitor);
     await h.engine.whenIdle();
     const before = monitor.updates.length;
     h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), prefixes(10)));
@@ -39,9 +46,9 @@ describe('Adj-RIB-Out', () => {
 
   it('hands the UPDATEs of many attribute sets from one slice to the session in one buffer', async () => {
     const h = harness({ routeLimit: 10_000 });
-    h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());
+    up(h, NVA1, 65001);
     const monitor = new TestOutput();
-    h.engine.peerUp(MONITOR, peerInfo(MONITOR, 65009), monitor);
+    up(h, MONITOR, 65009, monitor);
     await h.engine.whenIdle();
     const buffers: number[] = [];
     const send = monitor.send.bind(monitor);
@@ -59,11 +66,11 @@ describe('Adj-RIB-Out', () => {
 
   it('sends End-of-RIB once, after the initial dump', async () => {
     const h = harness({ spaces: ['10.0.0.0/16'] });
-    h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());
+    up(h, NVA1, 65001);
     h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), prefixes(20)));
     await h.engine.whenIdle();
     const monitor = new TestOutput();
-    h.engine.peerUp(MONITOR, peerInfo(MONITOR, 65009), monitor);
+    up(h, MONITOR, 65009, monitor);
     await h.engine.whenIdle();
     const updates = monitor.updates;
     expect(monitor.endOfRibCount).toBe(1);
@@ -78,9 +85,9 @@ describe('Adj-RIB-Out', () => {
 
   it('stops sending under backpressure and resumes on drain', async () => {
     const h = harness({ sliceSize: 1024, routeLimit: 100_000 });
-    h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());
+    up(h, NVA1, 65001);
     const monitor = new TestOutput();
-    h.engine.peerUp(MONITOR, peerInfo(MONITOR, 65009), monitor);
+    up(h, MONITOR, 65009, monitor);
     await h.engine.whenIdle();
     monitor.blocked = true;
     const calls = monitor.sendCalls;
@@ -102,9 +109,9 @@ describe('Adj-RIB-Out', () => {
 
   it('resends the whole Adj-RIB-Out on ROUTE-REFRESH', async () => {
     const h = harness({ spaces: ['10.0.0.0/16'] });
-    h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());
+    up(h, NVA1, 65001);
     const monitor = new TestOutput();
-    h.engine.peerUp(MONITOR, peerInfo(MONITOR, 65009), monitor);
+    up(h, MONITOR, 65009, monitor);
     h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), prefixes(30)));
     await h.engine.whenIdle();
     const before = monitor.updates.length;
@@ -117,9 +124,9 @@ describe('Adj-RIB-Out', () => {
 
   it('sends nothing when the export of a prefix does not change', async () => {
     const h = harness();
-    h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());
+    up(h, NVA1, 65001);
     const monitor = new TestOutput();
-    h.engine.peerUp(MONITOR, peerInfo(MONITOR, 65009), monitor);
+    up(h, MONITOR, 65009, monitor);
     h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), prefixes(3)));
     await h.engine.whenIdle();
     const before = monitor.messages.length;
@@ -142,7 +149,7 @@ describe('Adj-RIB-Out at Azure scale', () => {
     const outputs = Array.from({ length: PEERS }, () => new TestOutput());
     for (let i = 0; i < PEERS; i++) h.engine.peerUp(nva(i), peerInfo(nva(i), 65001 + i), outputs[i]!);
     const monitor = new TestOutput();
-    h.engine.peerUp(MONITOR, peerInfo(MONITOR, 65009), monitor);
+    up(h, MONITOR, 65009, monitor);
     await h.engine.whenIdle();
     // As sessions deliver them: the peers' UPDATEs interleaved, 100 prefixes each, one per event-loop turn.
     for (let from = 0; from < PER_PEER; from += 100) {

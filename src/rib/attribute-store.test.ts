@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ExportCache, sameExportSet } from './attribute-store.js';
 import type { ExportSet } from './attribute-store.js';
-import { harness, pathAttributes, peerInfo, TestOutput, updateOf } from './fixtures.test-support.js';
+import { harness, NVA1, pathAttributes, TestOutput, up, updateOf } from './fixtures.test-support.js';
 
-const NVA1 = '10.0.2.4';
 const MONITOR = '10.0.2.9';
 
 const exportSet = (bytes: number[], ipv6NextHop?: number[]): ExportSet => ({
@@ -41,8 +40,8 @@ describe('sameExportSet', () => {
 describe('attribute sets and paths', () => {
   it('hands the VNet one next-hop array for the prefixes of every attribute set with that next hop', async () => {
     const h = harness({ routeLimit: 10_000 });
-    h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());
-    h.engine.peerUp(MONITOR, peerInfo(MONITOR, 65009), new TestOutput());
+    up(h, NVA1, 65001);
+    up(h, MONITOR, 65009);
     for (let set = 0; set < 20; set++)
       h.engine.receiveUpdate(
         NVA1,
@@ -58,9 +57,9 @@ describe('attribute sets and paths', () => {
 
   it('does not send a prefix again when its new attribute set exports the same bytes', async () => {
     const h = harness({ routeLimit: 10_000 });
-    h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());
+    up(h, NVA1, 65001);
     const monitor = new TestOutput();
-    h.engine.peerUp(MONITOR, peerInfo(MONITOR, 65009), monitor);
+    up(h, MONITOR, 65009, monitor);
     const prefixes = ['172.16.0.0/24', '172.16.1.0/24'];
     h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001, 7], NVA1), prefixes));
     await h.engine.whenIdle();

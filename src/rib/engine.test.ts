@@ -4,17 +4,17 @@ import { parsePrefix } from '../lib/prefix.js';
 import {
   harness,
   ip,
+  NVA1,
+  NVA2,
+  NVA3,
   pathAttributes,
   peerInfo,
   TestOutput,
+  up,
   updateOf,
   withdrawalOf,
 } from './fixtures.test-support.js';
 import type { Harness } from './fixtures.test-support.js';
-
-const NVA1 = '10.0.2.4';
-const NVA2 = '10.0.2.5';
-const NVA3 = '10.0.2.6';
 
 function withPeers(h: Harness, ...peers: [string, number][]): Map<string, TestOutput> {
   const outputs = new Map<string, TestOutput>();
@@ -294,7 +294,7 @@ describe('RouteEngine export', () => {
     const h = harness();
     const nva = new TestOutput();
     h.engine.peerUp(NVA1, { ...peerInfo(NVA1, 65515), kind: 'gateway' }, new TestOutput());
-    h.engine.peerUp(NVA2, peerInfo(NVA2, 65002), nva);
+    up(h, NVA2, 65002, nva);
     h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([12076], NVA1), ['172.16.0.0/12']));
     await h.engine.whenIdle();
     expect(h.sink.route('172.16.0.0/12')?.nextHops).toEqual([NVA1]);
@@ -310,7 +310,7 @@ describe('RouteEngine export', () => {
   it('encodes AS paths for a 2-octet-AS peer with AS_TRANS and AS4_PATH', async () => {
     const h = harness();
     const twoOctet = new TestOutput(BASE_CONTEXT);
-    h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());
+    up(h, NVA1, 65001);
     h.engine.peerUp(NVA2, peerInfo(NVA2, 65002, NVA2, BASE_CONTEXT), twoOctet);
     h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001, 4200000000], NVA1), ['192.168.0.0/24']));
     await h.engine.whenIdle();
@@ -369,7 +369,7 @@ describe('RouteEngine export', () => {
 describe('RouteEngine input backpressure', () => {
   it('asks the session to stop reading at the mark, and to read again below half of it', async () => {
     const h = harness({ inputHighWater: 8, routeLimit: 100 });
-    h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());
+    up(h, NVA1, 65001);
     const resumed: string[] = [];
     h.engine.onReadResumed((peer) => resumed.push(peer));
     const answers = Array.from({ length: 8 }, (_, i) =>
@@ -469,7 +469,7 @@ describe('RouteEngine Adj-RIB-In observer (BMP, src/bmp)', () => {
 
   it('gives observers the attribute block as received from a 4-octet-AS session, and none for a 2-octet one', async () => {
     const h = harness();
-    h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());
+    up(h, NVA1, 65001);
     h.engine.peerUp(
       NVA2,
       peerInfo(NVA2, 65002, NVA2, { ...BASE_CONTEXT, fourOctetAs: false }),

@@ -2,7 +2,9 @@
  * Test support for the route engine: a small virtual network (address spaces
  * with the Azure injection rule), a VNet sink that keeps the injected table,
  * a session output that decodes what it is sent and can apply backpressure,
- * and UPDATE builders that go through the codec like a real session.
+ * UPDATE builders that go through the codec like a real session, and the
+ * steps most engine tests share (NVAs' addresses, bringing a peer up,
+ * announcing and waiting, host routes, a scheduler driven by hand).
  */
 import { BASE_CONTEXT, decode, MessageFramer, UpdateBuilder } from '../bgp/codec/index.js';
 import type { BgpMessage, CodecContext, PathAttributes, UpdateMessage } from '../bgp/codec/index.js';
@@ -22,6 +24,11 @@ import type { PeerInfo } from './peer.js';
 import type { InjectedRouteBatch, InjectedRouteSink, PeerOutput, VirtualNetworkView } from './ports.js';
 
 export const FOUR_OCTET: CodecContext = { ...BASE_CONTEXT, fourOctetAs: true };
+
+/** NVAs' session addresses (their next hops too), as the tests name them. */
+export const NVA1 = '10.0.2.4';
+export const NVA2 = '10.0.2.5';
+export const NVA3 = '10.0.2.6';
 
 export class TestNetwork implements VirtualNetworkView {
   private listeners = new Set<() => void>();
@@ -202,4 +209,43 @@ export function harness(options: Partial<RouteEngineOptions> & { spaces?: string
   const sink = new TestSink();
   const engine = new RouteEngine({ instance: 'IN_0', localAddress: '10.0.1.4', network, sink, ...options });
   return { engine, network, sink };
+}
+
+/** Brings up a peer's session (AS `asn`, router id its address); returns the output that records what it is sent. */
+export function up(h: Harness, address: string, asn: number, output = new TestOutput()): TestOutput {
+  h.engine.peerUp(address, peerInfo(address, asn), output);
+  return output;
+}
+
+/** The peer announces `prefixes` with AS path `asn` and itself as next hop; resolves once the engine is idle. */
+export async function announce(
+  h: Harness,
+  from: string,
+  asn: number,
+  prefixes: string[],
+  extra: Partial<PathAttributes> = {},
+): Promise<void> {
+  h.engine.receiveUpdate(from, updateOf(pathAttributes([asn], from, extra), prefixes));
+  await h.engine.whenIdle();
+}
+
+/** `count` host routes 172.16.x.y/32, from the `offset`-th on. */
+export function hostRoutes(count: number, offset = 0): string[] {
+  return Array.from({ length: count }, (_, i) => `172.16.${(i + offset) >> 8}.${(i + offset) & 255}/32`);
+}
+
+/** A scheduler the test drives by hand: each `step()` runs one slice. */
+export function manualScheduler(): {
+  schedule: (task: () => void) => void;
+  step: () => void;
+  readonly pending: number;
+} {
+  const tasks: (() => void)[] = [];
+  return {
+    schedule: (task) => void tasks.push(task),
+    step: () => tasks.shift()?.(),
+    get pending() {
+      return tasks.length;
+    },
+  };
 }

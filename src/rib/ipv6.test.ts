@@ -3,11 +3,7 @@ import { decode, UpdateBuilder } from '../bgp/codec/index.js';
 import type { UpdateMessage } from '../bgp/codec/index.js';
 import { parseIpv6, parsePrefix } from '../lib/prefix.js';
 import type { Ipv6Prefix } from '../lib/prefix.js';
-import { FOUR_OCTET, harness, peerInfo, TestOutput } from './fixtures.test-support.js';
-
-const NVA1 = '10.0.2.4';
-const NVA2 = '10.0.2.5';
-const NVA3 = '10.0.2.6';
+import { FOUR_OCTET, harness, NVA1, NVA2, NVA3, peerInfo, TestOutput, up } from './fixtures.test-support.js';
 
 function ipv6Update(prefixes: string[], nextHop: string, asns: number[]): UpdateMessage {
   const builder = new UpdateBuilder(FOUR_OCTET);
@@ -33,7 +29,7 @@ describe('IPv6 through the same engine', () => {
     const v6Peer = new TestOutput();
     h.engine.peerUp(NVA2, { ...withV6, address: NVA2, asn: 65002 }, v6Peer);
     const v4Peer = new TestOutput();
-    h.engine.peerUp(NVA3, peerInfo(NVA3, 65003), v4Peer);
+    up(h, NVA3, 65003, v4Peer);
     h.engine.receiveUpdate(NVA1, ipv6Update(['2001:db8::/32'], 'fd00::a', [65001]));
     await h.engine.whenIdle();
 

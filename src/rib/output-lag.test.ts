@@ -1,12 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { CeaseSubcode, ErrorCode } from '../bgp/codec/index.js';
 import type { SessionCloseRequest } from './session-close.js';
-import { harness, pathAttributes, peerInfo, TestOutput, updateOf } from './fixtures.test-support.js';
+import {
+  harness,
+  NVA1,
+  NVA2,
+  NVA3,
+  pathAttributes,
+  TestOutput,
+  up,
+  updateOf,
+} from './fixtures.test-support.js';
 import type { Harness } from './fixtures.test-support.js';
-
-const NVA1 = '10.0.2.4';
-const NVA2 = '10.0.2.5';
-const NVA3 = '10.0.2.6';
 
 /** `count` UPDATEs from NVA1, one /32 each with its own MED: one attribute set (and UPDATE) per prefix. */
 function announceDistinct(h: Harness, count: number, offset = 0): void {
@@ -35,9 +40,9 @@ function setUp(outputLagLimit: number): {
   h.engine.onSessionCloseRequested((r) => requests.push(r));
   const stuck = new TestOutput();
   const reader = new TestOutput();
-  h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());
-  h.engine.peerUp(NVA2, peerInfo(NVA2, 65002), stuck);
-  h.engine.peerUp(NVA3, peerInfo(NVA3, 65003), reader);
+  up(h, NVA1, 65001);
+  up(h, NVA2, 65002, stuck);
+  up(h, NVA3, 65003, reader);
   return { h, requests, stuck, reader };
 }
 
@@ -98,7 +103,7 @@ describe('a peer that stops reading', () => {
     expect(requests.map((r) => r.peer)).toEqual([NVA2]);
     h.engine.peerDown(NVA2);
     const again = new TestOutput();
-    h.engine.peerUp(NVA2, peerInfo(NVA2, 65002), again);
+    up(h, NVA2, 65002, again);
     await h.engine.whenIdle();
     expect(again.table.size).toBe(1001);
     expect(again.endOfRibCount).toBe(1);

@@ -3,19 +3,15 @@ import { CeaseSubcode, ErrorCode } from '../bgp/codec/index.js';
 import type { SessionCloseRequest } from './session-close.js';
 import {
   harness,
+  hostRoutes,
+  NVA1,
+  NVA2,
   pathAttributes,
-  peerInfo,
   TestOutput,
+  up,
   updateOf,
   withdrawalOf,
 } from './fixtures.test-support.js';
-
-const NVA1 = '10.0.2.4';
-const NVA2 = '10.0.2.5';
-
-function prefixes(count: number, offset = 0): string[] {
-  return Array.from({ length: count }, (_, i) => `172.16.${(i + offset) >> 8}.${(i + offset) & 255}/32`);
-}
 
 describe('per-peer route limit', () => {
   it('closes the session with Cease / Maximum Number of Prefixes Reached and withdraws its routes', async () => {
@@ -23,13 +19,13 @@ describe('per-peer route limit', () => {
     const requests: SessionCloseRequest[] = [];
     h.engine.onSessionCloseRequested((r) => requests.push(r));
     const other = new TestOutput();
-    h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());
-    h.engine.peerUp(NVA2, peerInfo(NVA2, 65002), other);
-    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), prefixes(2)));
+    up(h, NVA1, 65001);
+    up(h, NVA2, 65002, other);
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), hostRoutes(2)));
     await h.engine.whenIdle();
     expect(h.sink.table.size).toBe(2);
     expect(other.table.size).toBe(2);
-    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), prefixes(2, 2)));
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), hostRoutes(2, 2)));
     await h.engine.whenIdle();
     expect(requests).toEqual([
       {
@@ -53,9 +49,9 @@ describe('per-peer route limit', () => {
     const h = harness({ routeLimit: 4 });
     const requests: SessionCloseRequest[] = [];
     h.engine.onSessionCloseRequested((r) => requests.push(r));
-    h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());
-    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), prefixes(3)));
-    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), prefixes(3)));
+    up(h, NVA1, 65001);
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), hostRoutes(3)));
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), hostRoutes(3)));
     await h.engine.whenIdle();
     expect(requests.length).toBe(1);
   });
@@ -64,10 +60,10 @@ describe('per-peer route limit', () => {
     const h = harness({ routeLimit: 4 });
     const requests: SessionCloseRequest[] = [];
     h.engine.onSessionCloseRequested((r) => requests.push(r));
-    h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());
-    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), prefixes(2)));
-    h.engine.receiveUpdate(NVA1, withdrawalOf(prefixes(1)));
-    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), prefixes(3, 2)));
+    up(h, NVA1, 65001);
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), hostRoutes(2)));
+    h.engine.receiveUpdate(NVA1, withdrawalOf(hostRoutes(1)));
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), hostRoutes(3, 2)));
     await h.engine.whenIdle();
     expect(requests).toEqual([]);
     expect(h.engine.peerCounters(NVA1)?.received).toBe(4);
@@ -75,14 +71,14 @@ describe('per-peer route limit', () => {
 
   it('ignores what the peer sends after the limit tripped, and the peer recovers on a new session under the limit', async () => {
     const h = harness({ routeLimit: 3 });
-    h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());
-    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), prefixes(4)));
-    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), prefixes(1, 10)));
+    up(h, NVA1, 65001);
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), hostRoutes(4)));
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), hostRoutes(1, 10)));
     await h.engine.whenIdle();
     expect(h.sink.table.size).toBe(0);
     h.engine.peerDown(NVA1);
-    h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());
-    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), prefixes(3)));
+    up(h, NVA1, 65001);
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), hostRoutes(3)));
     await h.engine.whenIdle();
     expect(h.sink.table.size).toBe(3);
     expect(h.engine.peerCounters(NVA1)).toMatchObject({ received: 3, accepted: 3 });
@@ -92,11 +88,11 @@ describe('per-peer route limit', () => {
     const h = harness();
     const requests: SessionCloseRequest[] = [];
     h.engine.onSessionCloseRequested((r) => requests.push(r));
-    h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());
-    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), prefixes(4000)));
+    up(h, NVA1, 65001);
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), hostRoutes(4000)));
     await h.engine.whenIdle();
     expect(requests).toEqual([]);
-    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), prefixes(1, 4000)));
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), hostRoutes(1, 4000)));
     await h.engine.whenIdle();
     expect(requests.length).toBe(1);
     expect(requests[0]!.notification.data).toEqual(Uint8Array.from([0, 1, 1, 0, 0, 0x0f, 0xa0]));
@@ -108,11 +104,11 @@ describe('route limit changes', () => {
     const h = harness({ routeLimit: 10 });
     const requests: SessionCloseRequest[] = [];
     h.engine.onSessionCloseRequested((r) => requests.push(r));
-    h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());
-    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), prefixes(5)));
+    up(h, NVA1, 65001);
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), hostRoutes(5)));
     await h.engine.whenIdle();
     h.engine.setRouteLimit(6);
-    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), prefixes(2, 5)));
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), hostRoutes(2, 5)));
     await h.engine.whenIdle();
     expect(requests.map((r) => r.notification.data)).toEqual([Uint8Array.from([0, 1, 1, 0, 0, 0, 6])]);
   });

@@ -2,19 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { AsPathSegmentType } from '../bgp/codec/index.js';
 import type { CompiledRouteMap, RouteMapRuleDefinition } from '../policy/index.js';
 import { compileRouteMap, formatCommunity, parseCommunity } from '../policy/index.js';
-import {
-  harness,
-  pathAttributes,
-  peerInfo,
-  TestOutput,
-  updateOf,
-  withdrawalOf,
-} from './fixtures.test-support.js';
-import type { Harness } from './fixtures.test-support.js';
-
-const NVA1 = '10.0.2.4';
-const NVA2 = '10.0.2.5';
-const NVA3 = '10.0.2.6';
+import type { TestOutput } from './fixtures.test-support.js';
+import { announce, harness, NVA1, NVA2, NVA3, up, updateOf, withdrawalOf } from './fixtures.test-support.js';
 
 function routeMap(name: string, ...rules: RouteMapRuleDefinition[]): CompiledRouteMap {
   const result = compileRouteMap({ name, rules });
@@ -41,19 +30,8 @@ const summarise = (into: string) =>
     actions: [{ type: 'Replace', parameters: [{ routePrefix: [into] }] }],
   });
 
-function up(h: Harness, address: string, asn: number): TestOutput {
-  const output = new TestOutput();
-  h.engine.peerUp(address, peerInfo(address, asn), output);
-  return output;
-}
-
 function asns(output: TestOutput, prefix: string): number[] | undefined {
   return output.table.get(prefix)?.attributes.asPath?.flatMap((segment) => [...segment.asns]);
-}
-
-async function announce(h: Harness, from: string, asn: number, prefixes: string[], extra = {}) {
-  h.engine.receiveUpdate(from, updateOf(pathAttributes([asn], from, extra), prefixes));
-  await h.engine.whenIdle();
 }
 
 describe('inbound route maps', () => {

@@ -1,30 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { harness, pathAttributes, peerInfo, TestOutput, updateOf } from './fixtures.test-support.js';
-
-const NVA1 = '10.0.2.4';
-
-/** A scheduler the test drives by hand: each `step()` runs one slice. */
-function manualScheduler() {
-  const tasks: (() => void)[] = [];
-  return {
-    schedule: (task: () => void) => tasks.push(task),
-    step: () => tasks.shift()?.(),
-    get pending() {
-      return tasks.length;
-    },
-  };
-}
-
-function prefixes(count: number): string[] {
-  return Array.from({ length: count }, (_, i) => `172.16.${i >> 8}.${i & 255}/32`);
-}
+import {
+  harness,
+  hostRoutes,
+  manualScheduler,
+  NVA1,
+  pathAttributes,
+  up,
+  updateOf,
+} from './fixtures.test-support.js';
 
 describe('work in slices', () => {
   it('does nothing inside receiveUpdate: the work runs in a later slice', () => {
     const scheduler = manualScheduler();
     const h = harness({ schedule: scheduler.schedule });
-    h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());
-    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), prefixes(10)));
+    up(h, NVA1, 65001);
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), hostRoutes(10)));
     expect(h.engine.locRibSize).toBe(0);
     expect(scheduler.pending).toBe(1);
     scheduler.step();
@@ -34,11 +24,11 @@ describe('work in slices', () => {
   it('spreads a large table over slices of bounded size, with one VNet batch per slice', () => {
     const scheduler = manualScheduler();
     const h = harness({ schedule: scheduler.schedule, sliceSize: 100, routeLimit: 10_000 });
-    h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());
+    up(h, NVA1, 65001);
     for (let i = 0; i < 20; i++) {
       h.engine.receiveUpdate(
         NVA1,
-        updateOf(pathAttributes([65001, i + 1], NVA1), prefixes(1000).slice(i * 50, i * 50 + 50)),
+        updateOf(pathAttributes([65001, i + 1], NVA1), hostRoutes(1000).slice(i * 50, i * 50 + 50)),
       );
     }
     let slices = 0;
@@ -58,8 +48,8 @@ describe('work in slices', () => {
   it('withdraws a large peer table in slices when the peer goes down', () => {
     const scheduler = manualScheduler();
     const h = harness({ schedule: scheduler.schedule, sliceSize: 200, routeLimit: 10_000 });
-    h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());
-    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), prefixes(1000)));
+    up(h, NVA1, 65001);
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), hostRoutes(1000)));
     while (scheduler.pending > 0) scheduler.step();
     expect(h.engine.locRibSize).toBe(1000);
     h.engine.peerDown(NVA1);

@@ -2,17 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { prefixKey, parsePrefix } from '../lib/prefix.js';
 import {
   harness,
+  NVA1,
+  NVA2,
   pathAttributes,
-  peerInfo,
   TestOutput,
+  up,
   updateOf,
   withdrawalOf,
 } from './fixtures.test-support.js';
 import type { Harness } from './fixtures.test-support.js';
 import type { StaleTimers } from './stale-routes.js';
-
-const NVA1 = '10.0.2.4';
-const NVA2 = '10.0.2.5';
 
 /** Timers fired by the test, never by a clock. */
 class ManualTimers implements StaleTimers {
@@ -45,8 +44,8 @@ function removals(h: Harness, prefix: string): number {
 async function nvaWithRoutes(timers: ManualTimers): Promise<{ h: Harness; other: TestOutput }> {
   const h = harness({ staleTimers: timers });
   const other = new TestOutput();
-  h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());
-  h.engine.peerUp(NVA2, peerInfo(NVA2, 65002), other);
+  up(h, NVA1, 65001);
+  up(h, NVA2, 65002, other);
   h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), ['192.168.1.0/24', '192.168.2.0/24']));
   await h.engine.whenIdle();
   return { h, other };
@@ -77,7 +76,7 @@ describe('stale routes of a restarting peer (RFC 4724 §4.2)', () => {
   it('replaces a stale route with the one the new session announces, without a gap in the VNet', async () => {
     const { h } = await nvaWithRoutes(new ManualTimers());
     h.engine.peerDown(NVA1, { keepStaleSeconds: 120 });
-    h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());
+    up(h, NVA1, 65001);
     h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001, 65100], NVA1), ['192.168.1.0/24']));
     await h.engine.whenIdle();
     expect(removals(h, '192.168.1.0/24')).toBe(0);
@@ -91,7 +90,7 @@ describe('stale routes of a restarting peer (RFC 4724 §4.2)', () => {
     const timers = new ManualTimers();
     const { h, other } = await nvaWithRoutes(timers);
     h.engine.peerDown(NVA1, { keepStaleSeconds: 120 });
-    h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());
+    up(h, NVA1, 65001);
     h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), ['192.168.1.0/24']));
     await h.engine.whenIdle();
     h.engine.sweepStale(NVA1, 4);
@@ -116,7 +115,7 @@ describe('stale routes of a restarting peer (RFC 4724 §4.2)', () => {
   it('removes a stale route the new session withdraws', async () => {
     const { h } = await nvaWithRoutes(new ManualTimers());
     h.engine.peerDown(NVA1, { keepStaleSeconds: 120 });
-    h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());
+    up(h, NVA1, 65001);
     h.engine.receiveUpdate(NVA1, withdrawalOf(['192.168.2.0/24']));
     await h.engine.whenIdle();
     expect(h.sink.route('192.168.2.0/24')).toBeUndefined();
@@ -139,7 +138,7 @@ describe('stale routes of a restarting peer (RFC 4724 §4.2)', () => {
     const timers = new ManualTimers();
     const { h } = await nvaWithRoutes(timers);
     h.engine.peerDown(NVA1, { keepStaleSeconds: 120 });
-    h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());
+    up(h, NVA1, 65001);
     h.engine.keepStale(NVA1, 360);
     expect([...timers.pending.values()].map((t) => t.milliseconds)).toEqual([360_000]);
     timers.fireAll();
@@ -150,7 +149,7 @@ describe('stale routes of a restarting peer (RFC 4724 §4.2)', () => {
   it('withdraws the stale routes with the new session when that one ends without graceful restart', async () => {
     const { h } = await nvaWithRoutes(new ManualTimers());
     h.engine.peerDown(NVA1, { keepStaleSeconds: 120 });
-    h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());
+    up(h, NVA1, 65001);
     h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), ['192.168.3.0/24']));
     await h.engine.whenIdle();
     h.engine.peerDown(NVA1);
@@ -161,7 +160,7 @@ describe('stale routes of a restarting peer (RFC 4724 §4.2)', () => {
   it('keeps both sessions’ routes stale when the new session ends gracefully before its End-of-RIB', async () => {
     const { h } = await nvaWithRoutes(new ManualTimers());
     h.engine.peerDown(NVA1, { keepStaleSeconds: 120 });
-    h.engine.peerUp(NVA1, peerInfo(NVA1, 65001), new TestOutput());
+    up(h, NVA1, 65001);
     h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([65001], NVA1), ['192.168.3.0/24']));
     await h.engine.whenIdle();
     h.engine.peerDown(NVA1, { keepStaleSeconds: 120 });
