@@ -15,12 +15,19 @@
  * interfaces; no daemon writes a kernel FIB. The agent runs inside `rs`
  * (the host that also runs the server) and programs `vm` with `ip -n`.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { NetworkManagementClient } from '@azure/arm-network';
 import { sdkClient } from '../../../src/api/routes/sdk-lifecycle.test-support.js';
-import { BirdDaemon, FrrDaemon, Lab, type LabNode, type LabProcess } from '../../lab/index.js';
-import { runChecked, waitFor } from '../../lab/process.js';
+import {
+  BirdDaemon,
+  FrrDaemon,
+  Lab,
+  startApiHost as startLabApiHost,
+  type LabNode,
+  type LabProcess,
+} from '../../lab/index.js';
+import { runChecked } from '../../lab/process.js';
 import { UnixSocketAgent } from './unix-socket-agent.js';
 
 export const SUBSCRIPTION = '00000000-0000-0000-0000-00000000d00d';
@@ -101,21 +108,8 @@ export async function createFabric(): Promise<Fabric> {
 }
 
 /** The server process in `rs` with its API on 127.0.0.1 there and DIR/api.sock for this process. */
-export async function startApiHost(lab: Lab, rs: LabNode): Promise<LabProcess> {
-  rmSync(path.join(rs.dir, 'api-ready'), { force: true });
-  const script = path.resolve('test/interop/hosts/api-host.ts');
-  const host = lab.spawn(rs, process.execPath, ['--import', 'tsx', script, rs.dir, 'tcp'], {
-    logFile: path.join(rs.dir, 'api-host.log'),
-  });
-  await waitFor(
-    'API host ready',
-    async () => {
-      if (!host.running) throw new Error(`API host exited:\n${host.logTail()}`);
-      return existsSync(path.join(rs.dir, 'api-ready')) ? true : undefined;
-    },
-    { timeoutMs: 60_000, intervalMs: 200 },
-  );
-  return host;
+export function startApiHost(lab: Lab, rs: LabNode): Promise<LabProcess> {
+  return startLabApiHost(lab, rs, { tcp: true });
 }
 
 export interface ApiAccessFiles {
