@@ -115,13 +115,18 @@ export class InboundRouteMap {
 
   /** The peer's path for `key` in the Loc-RIB: its own summary there, else the effective route. */
   private visible(key: PrefixKey, raw: Path | undefined): Path | undefined {
+    return this.summary(key) ?? this.effective(key, raw);
+  }
+
+  /** The peer's summary at `key`, if it has one (the route views). */
+  summary(key: PrefixKey): Path | undefined {
     const summary = this.current?.summaries.get(key);
     if (summary) return summary.path;
     for (const state of this.retiring) {
       const old = state.summaries.get(key);
       if (old) return old.path;
     }
-    return this.effective(key, raw);
+    return undefined;
   }
 
   /** The peer's summaries, for the learned-routes view. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AsPathSegmentType } from '../bgp/codec/index.js';
 import type { CompiledRouteMap, RouteMapRuleDefinition } from '../policy/index.js';
 import { compileRouteMap, formatCommunity, parseCommunity } from '../policy/index.js';
+import { parsePrefix, prefixKey } from '../lib/prefix.js';
 import type { TestOutput } from './fixtures.test-support.js';
 import { announce, harness, NVA1, NVA2, NVA3, up, updateOf, withdrawalOf } from './fixtures.test-support.js';
 
@@ -281,5 +282,61 @@ describe('route maps and AS_SET', () => {
     h.engine.receiveUpdate(NVA1, updateOf(attributes, ['10.1.0.0/16']));
     await h.engine.whenIdle();
     expect(h.sink.table.size).toBe(0);
+  });
+});
+
+describe('route details after the inbound map', () => {
+  const keyOf = (text: string) => prefixKey(parsePrefix(text));
+
+  it("lists a dropped route as rejected with its rule, and shows the map's communities and its summaries", async () => {
+    const h = harness();
+    const map = routeMap(
+      'in',
+      {
+        name: 'deny',
+        matchCriteria: [{ matchCondition: 'Equals', routePrefix: ['10.50.1.0/24'] }],
+        actions: [{ type: 'Drop', parameters: [] }],
+        nextStepIfMatched: 'Terminate',
+      },
+      {
+        name: 'tag',
+        matchCriteria: [{ matchCondition: 'Equals', routePrefix: ['10.60.0.0/16'] }],
+        actions: [{ type: 'Replace', parameters: [{ community: ['65001:7'] }] }],
+        nextStepIfMatched: 'Terminate',
+      },
+      {
+        name: 'sum',
+        matchCriteria: [{ matchCondition: 'Contains', routePrefix: ['10.80.0.0/16'] }],
+        actions: [{ type: 'Replace', parameters: [{ routePrefix: ['10.80.0.0/16'] }] }],
+      },
+    );
+    h.engine.setPeerRouteMaps(NVA1, { inbound: map });
+    up(h, NVA1, 65001);
+    await announce(h, NVA1, 65001, ['10.50.1.0/24', '10.60.0.0/16', '10.80.1.0/24'], {
+      communities: [parseCommunity('65001:1')!],
+    });
+    const details = h.engine.learnedRouteDetails(
+      NVA1,
+      [keyOf('10.60.0.0/16'), keyOf('10.80.0.0/16'), keyOf('10.50.1.0/24')],
+      10,
+    );
+    expect(details.routes.map((r) => [r.network, r.accepted, r.communities.map(formatCommunity)])).toEqual([
+      ['10.60.0.0/16', true, ['65001:7']],
+      ['10.80.0.0/16', true, []],
+      ['10.50.1.0/24', false, ['65001:1']],
+    ]);
+    // the summary's contributor is not used either: it is listed with the dropped route
+    expect(details.rejectedTotal).toBe(2);
+    expect(details.rejected.map((r) => [r.network, r.reasons[0]?.split(':').slice(0, 2).join(':')])).toEqual(
+      expect.arrayContaining([
+        ['10.50.1.0/24', 'route-map:in'],
+        ['10.80.1.0/24', expect.any(String)],
+      ]),
+    );
+    expect(details.rejected.find((r) => r.network === '10.50.1.0/24')?.reasons).toEqual([
+      'route-map:in:deny',
+    ]);
+    expect(h.engine.learnedRouteDetails(NVA1, [], 1).rejected).toHaveLength(1);
+    expect(h.engine.peerCounters(NVA1)).toMatchObject({ received: 3 });
   });
 });

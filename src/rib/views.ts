@@ -81,6 +81,7 @@ interface LearnedRouteSource {
     | {
         effective(key: PrefixKey, raw: Path | undefined): Path | undefined;
         summaries(): Iterable<[PrefixKey, Path]>;
+        summary(key: PrefixKey): Path | undefined;
       }
     | undefined;
 }
@@ -150,9 +151,12 @@ function learnedRouteDetail(source: RouteViewSource, key: PrefixKey, path: Path)
 }
 
 /**
- * The peer's routes for `keys` (those it sent, rejected ones too), and the
- * first `rejectedLimit` routes the import rules rejected (a walk that stops
- * there, and none when the peer's routes were all accepted).
+ * The peer's routes for `keys` (those it sent, rejected ones too, and its
+ * inbound summaries), and the first `rejectedLimit` routes it sent that were
+ * not accepted (a walk that stops there, and none when the peer's routes were
+ * all accepted). Both read each route after the peer's inbound route map, as
+ * `learnedRouteViews` does: a route the map dropped is listed as rejected with
+ * its rule, and communities are the ones the map left.
  */
 export function learnedRouteDetails(
   source: RouteViewSource,
@@ -160,15 +164,22 @@ export function learnedRouteDetails(
   keys: readonly PrefixKey[],
   rejectedLimit: number,
 ): { routes: LearnedRouteDetail[]; rejected: LearnedRouteDetail[]; rejectedTotal: number } {
+  const inbound = peer.inbound;
   const routes: LearnedRouteDetail[] = [];
   for (const key of keys) {
-    const path = peer.adjRibIn.get(key);
+    const raw = peer.adjRibIn.get(key);
+    const path = inbound?.effective(key, raw) ?? raw ?? inbound?.summary(key);
     if (path !== undefined) routes.push(learnedRouteDetail(source, key, path));
   }
   const rejected: LearnedRouteDetail[] = [];
-  const rejectedTotal = peer.adjRibIn.size - peer.accepted;
+  // `accepted` counts the routes accepted after the inbound map, the peer's
+  // accepted summaries included, which are not in its Adj-RIB-In (adj-rib-in.ts)
+  let summaries = 0;
+  if (inbound) for (const [, summary] of inbound.summaries()) if (summary.accepted) summaries++;
+  const rejectedTotal = peer.adjRibIn.size - (peer.accepted - summaries);
   if (rejectedTotal > 0 && rejectedLimit > 0)
-    for (const [key, path] of peer.adjRibIn) {
+    for (const [key, raw] of peer.adjRibIn) {
+      const path = inbound?.effective(key, raw) ?? raw;
       if (path.accepted) continue;
       rejected.push(learnedRouteDetail(source, key, path));
       if (rejected.length >= rejectedLimit) break;
