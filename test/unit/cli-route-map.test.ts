@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, startServer, type RunningServer } from './serve-harness.js';
+import { cliCalls, startServer, type RunningServer } from './serve-harness.js';
 
 let server: RunningServer;
 beforeAll(async () => {
@@ -47,17 +47,7 @@ afterAll(async () => {
   server.remove();
 });
 
-const cli = (...args: string[]) => runCli([...args, '--data-dir', server.dataDir]);
-
-async function succeed(...args: string[]): Promise<string> {
-  const result = await cli(...args);
-  expect(result.stderr).toBe('');
-  expect(result.code).toBe(0);
-  return result.stdout;
-}
-
-const json = async (...args: string[]) => JSON.parse(await succeed(...args)) as Record<string, unknown>;
-const table = async (...args: string[]) => (await succeed(...args, '-o', 'table')).trimEnd().split('\n');
+const { cli, succeed, json, table } = cliCalls(() => server);
 
 const RS = ['-g', 'rg1', '--routeserver', 'rs1'];
 const HUB =

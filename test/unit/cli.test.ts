@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import { buildProgram } from '../../src/cli/program.js';
-import { runCli, startServer, type RunningServer } from './serve-harness.js';
+import { cliCalls, runCli, startServer, type RunningServer } from './serve-harness.js';
 
 let server: RunningServer;
 beforeAll(async () => {
@@ -16,23 +16,7 @@ afterAll(async () => {
   server.remove();
 });
 
-const cli = (...args: string[]) => runCli([...args, '--data-dir', server.dataDir]);
-
-/** stdout of a command that must succeed without a word on stderr */
-async function succeed(...args: string[]): Promise<string> {
-  const result = await cli(...args);
-  expect(result.stderr).toBe('');
-  expect(result.code).toBe(0);
-  return result.stdout;
-}
-
-async function json(...args: string[]): Promise<Record<string, unknown>> {
-  return JSON.parse(await succeed(...args)) as Record<string, unknown>;
-}
-
-async function table(...args: string[]): Promise<string[]> {
-  return (await succeed(...args, '-o', 'table')).trimEnd().split('\n');
-}
+const { cli, succeed, json, table } = cliCalls(() => server);
 
 const G = ['-g', 'rg1'];
 

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 export const BIN = fileURLToPath(new URL('../../bin/routeserver.js', import.meta.url));
 
@@ -32,6 +33,25 @@ export function runCli(
       },
     );
   });
+}
+
+/**
+ * CLI calls against the server `current` returns (it is started in a
+ * `beforeAll`, after these are made): `cli` as is, `succeed` for a command
+ * that must succeed without a word on stderr (its stdout), `json` and
+ * `table` (`-o table`, one string per line) on top of it.
+ */
+export function cliCalls(current: () => RunningServer) {
+  const cli = (...args: string[]) => runCli([...args, '--data-dir', current().dataDir]);
+  const succeed = async (...args: string[]): Promise<string> => {
+    const result = await cli(...args);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    return result.stdout;
+  };
+  const json = async (...args: string[]) => JSON.parse(await succeed(...args)) as Record<string, unknown>;
+  const table = async (...args: string[]) => (await succeed(...args, '-o', 'table')).trimEnd().split('\n');
+  return { cli, succeed, json, table };
 }
 
 export interface RunningServer {
