@@ -11,20 +11,13 @@
  * name it; removals are config-prune.ts's (a map a BGP connection still
  * names is refused, as the API refuses it, and retried on the next start).
  */
-import type { RouteMapProblemKind, RouteMapRuleDefinition } from '../policy/index.js';
+import type { RouteMapRuleDefinition } from '../policy/index.js';
 import { compileRouteMap } from '../policy/index.js';
-import { ROUTE_SERVER_ERROR_CODES as E } from '../routeserver/index.js';
+import { ROUTE_MAP_PROBLEM_CODES } from '../routeserver/index.js';
 import type { Applier } from './config-apply.js';
 import { sameRouteMapRules } from './config-compare.js';
 import { armRouteMapRules } from './config-route-map-rules.js';
 import type { ConfigFile, RouteMapConfig, RouteServerConfig } from './config-schema.js';
-
-/** The codes the API's PUT answers for each kind of problem (400 InvalidRouteMapRule, …MatchCriterion, …Action). */
-const PROBLEM_CODES: Readonly<Record<RouteMapProblemKind, string>> = {
-  rule: E.INVALID_ROUTE_MAP_RULE,
-  criterion: E.INVALID_ROUTE_MAP_CRITERION,
-  action: E.INVALID_ROUTE_MAP_ACTION,
-};
 
 /** A route map problem: the path in the file (as config-load.ts locates it) and the message. */
 interface RouteMapFileProblem {
@@ -53,7 +46,10 @@ export function routeMapProblems(config: ConfigFile): RouteMapFileProblem[] {
       const result = compileRouteMap({ name: map.name, rules: rulesOf(map) });
       if (result.ok) continue;
       const { kind, message, path } = result.problem;
-      problems.push({ path: [...at, ...segmentsOf(path)], message: `${message} [${PROBLEM_CODES[kind]}]` });
+      problems.push({
+        path: [...at, ...segmentsOf(path)],
+        message: `${message} [${ROUTE_MAP_PROBLEM_CODES[kind]}]`,
+      });
     }
   }
   return problems;

@@ -8,6 +8,7 @@
  * too, so callers need no other module's error types.
  */
 import { CodedError } from '../lib/errors.js';
+import type { RouteMapProblemKind } from '../policy/index.js';
 import { SDN_ERROR_CODES, type SdnErrorCode } from '../sdn/index.js';
 
 export const ROUTE_SERVER_ERROR_CODES = {
@@ -80,6 +81,13 @@ export const ROUTE_SERVER_ERROR_CODES = {
 } as const;
 
 export type RouteServerErrorCode = (typeof ROUTE_SERVER_ERROR_CODES)[keyof typeof ROUTE_SERVER_ERROR_CODES];
+
+/** The code a route map problem of each kind is refused with (the API's PUT, the config file). */
+export const ROUTE_MAP_PROBLEM_CODES: Readonly<Record<RouteMapProblemKind, RouteServerErrorCode>> = {
+  rule: ROUTE_SERVER_ERROR_CODES.INVALID_ROUTE_MAP_RULE,
+  criterion: ROUTE_SERVER_ERROR_CODES.INVALID_ROUTE_MAP_CRITERION,
+  action: ROUTE_SERVER_ERROR_CODES.INVALID_ROUTE_MAP_ACTION,
+};
 
 export class RouteServerError extends CodedError<RouteServerErrorCode> {
   override readonly name = 'RouteServerError';

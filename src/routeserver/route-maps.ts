@@ -7,11 +7,7 @@
  * a BGP connection names cannot be deleted. POST `…/evaluate` is the dry
  * run on one peering's current routes.
  */
-import type {
-  RouteMapActionDefinition,
-  RouteMapProblemKind,
-  RouteMapRuleDefinition,
-} from '../policy/index.js';
+import type { RouteMapActionDefinition, RouteMapRuleDefinition } from '../policy/index.js';
 import { compileRouteMap } from '../policy/index.js';
 import type { RouteMapEvaluation } from '../rib/index.js';
 import {
@@ -23,7 +19,7 @@ import {
   type ServiceCore,
 } from './core.js';
 import { subResource, toArmResource } from './arm-json.js';
-import { ROUTE_SERVER_ERROR_CODES as E, RouteServerError } from './errors.js';
+import { ROUTE_MAP_PROBLEM_CODES, ROUTE_SERVER_ERROR_CODES as E, RouteServerError } from './errors.js';
 import { idKey, nameFromId, parentIdOf, TYPES } from './ids.js';
 import { describe, parentIdOfList } from './resource-descriptor.js';
 import { connectionsUsing } from './route-map-links.js';
@@ -41,12 +37,6 @@ import type {
 } from './types.js';
 
 const ROUTE_MAP_TYPE = 'Microsoft.Network/virtualHubs/routeMaps';
-
-const PROBLEM_CODES: Readonly<Record<RouteMapProblemKind, (typeof E)[keyof typeof E]>> = {
-  rule: E.INVALID_ROUTE_MAP_RULE,
-  criterion: E.INVALID_ROUTE_MAP_CRITERION,
-  action: E.INVALID_ROUTE_MAP_ACTION,
-};
 
 type OptionalLists<T> = Omit<T, 'matchCriteria' | 'actions'> & {
   matchCriteria?: RouteMapRuleDefinition['matchCriteria'];
@@ -76,7 +66,7 @@ function checkedBody(name: string, input: RouteMapResourceInput): RouteMapBody {
   const result = compileRouteMap({ name, rules: input.rules });
   if (!result.ok) {
     const { kind, message, path } = result.problem;
-    throw new RouteServerError(PROBLEM_CODES[kind], message, `properties.${path}`);
+    throw new RouteServerError(ROUTE_MAP_PROBLEM_CODES[kind], message, `properties.${path}`);
   }
   return { rules: input.rules };
 }
