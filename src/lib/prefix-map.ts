@@ -21,9 +21,9 @@
  * PrefixIdMap is the same table with its integer values in the slots' words.
  * PrefixSet keeps insertion order instead (see there).
  *
- * Iteration: IPv4 entries in hash order (not insertion order; the same on
- * every run: the hash has no random seed), then IPv6 entries in insertion
- * order. The table may change while an iterator is alive (the route engine
+ * Iteration: IPv4 entries in hash order (not insertion order; each table
+ * has its own hash, the same on every run, see `Ipv4Table.seed`), then IPv6
+ * entries in insertion order. The table may change while an iterator is alive (the route engine
  * walks tables in slices between which routes come and go): an iterator
  * resumes after the last entry it returned in that order, so
  * - every entry present from the iterator's creation to its end, and not
@@ -32,9 +32,9 @@
  * - an entry deleted before the iterator reaches it is not visited;
  * - an entry added during the iteration may or may not be visited.
  *
- * The hash is unseeded, as V8's own hash of small-integer Map keys is: a
- * peer that chooses prefixes to collide can lengthen probe runs, as it could
- * lengthen the buckets of a `Map`. A run that reaches the end of the array
+ * The seeds are not secret, as V8's own hash of small-integer Map keys has
+ * none: a peer that chooses prefixes to collide can lengthen probe runs, as
+ * it could lengthen the buckets of a `Map`. A run that reaches the end of the array
  * widens the overflow area instead of doubling the table, so colliding keys
  * cannot make it allocate without bound.
  */
@@ -63,23 +63,29 @@ function lengthSalt(length: number): number {
   return Math.imul(length + 1, 0x9e3779b9);
 }
 
-/** murmur3's 32-bit finaliser over the address, the length mixed in first: a bijection of the address per length. */
-function hashOf(address: number, length: number): number {
-  let h = address ^ lengthSalt(length);
+/**
+ * murmur3's 32-bit finaliser over the address, the length and the table's seed mixed in first: a
+ * bijection of the address per length and seed.
+ */
+function hashOf(address: number, length: number, seed: number): number {
+  let h = address ^ lengthSalt(length) ^ seed;
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-/** The address whose hash with `length` is `hash` (the finaliser's steps undone, multipliers by their inverses mod 2^32). */
-function addressOfHash(hash: number, length: number): number {
+/** The address whose hash with `length` and `seed` is `hash` (the finaliser's steps undone, multipliers by their inverses mod 2^32). */
+function addressOfHash(hash: number, length: number, seed: number): number {
   let h = hash ^ (hash >>> 16);
   h = Math.imul(h, 0x7ed1b41d);
   h ^= (h >>> 13) ^ (h >>> 26);
   h = Math.imul(h, 0xa5cb9243);
   h ^= h >>> 16;
-  return h ^ lengthSalt(length);
+  return h ^ lengthSalt(length) ^ seed;
 }
+
+/** The seed of the next table created (see `Ipv4Table.seed`). */
+let nextSeed = 0;
 
 /**
  * `keys[slot]` of a free slot: above every entry's slot key, so a probe
@@ -137,14 +143,25 @@ class Ipv4Table {
   values: unknown[] | undefined;
   /** `PrefixIdMap` values of VALUE_ESCAPE and more, by slot word (value bits 0) */
   private large: Map<number, number> | undefined;
+  /**
+   * Mixed into the hash: each table has its own (the next of a fixed sequence, so a process that
+   * creates its tables in the same order iterates them in the same order on every run). With one
+   * hash for all, copying a table into another in iteration order would insert the keys in the
+   * order of their home slots there too: while the new table grows, every key so far hashes into
+   * its first slots, one run that each insert scans to its end (a million prefixes handed from
+   * one table to the next took 40 µs each instead of 0.3).
+   */
+  private readonly seed: number;
 
   constructor(private readonly valueKind: 'objects' | 'ints') {
+    this.seed = nextSeed;
+    nextSeed = (nextSeed + 0x9e3779b9) | 0;
     this.allocate(MIN_BITS, MIN_OVERFLOW);
   }
 
   /** The slot of an entry, or -1. */
   find(address: number, length: number): number {
-    const h = hashOf(address, length);
+    const h = hashOf(address, length, this.seed);
     const wanted = (h * 64 + length) * VALUE_SPAN;
     const keys = this.keys;
     for (let i = h >>> this.shift; ; i++) {
@@ -155,7 +172,7 @@ class Ipv4Table {
 
   /** The slot of the entry, inserted (with an undefined value, or 0) when it was not there; `size` tells which. */
   insert(address: number, length: number): number {
-    const h = hashOf(address, length);
+    const h = hashOf(address, length, this.seed);
     const wanted = (h * 64 + length) * VALUE_SPAN;
     const keys = this.keys;
     let i = h >>> this.shift;
@@ -247,11 +264,21 @@ class Ipv4Table {
     return this.keys.length;
   }
 
+  /** How far the farthest entry sits past its home slot (the longest probe a lookup of it takes). */
+  get longestProbe(): number {
+    let longest = 0;
+    for (let i = 0; i < this.keys.length; i++) {
+      const word = this.keys[i]!;
+      if (word !== FREE) longest = Math.max(longest, i - ((word / HASH_SPAN) >>> this.shift));
+    }
+    return longest;
+  }
+
   keyAt(slot: number): number {
     const slotKey = this.wordKey(slot) / VALUE_SPAN;
     const hash = Math.floor(slotKey / 64);
     const length = slotKey - hash * 64;
-    return keyOf(addressOfHash(hash, length), length);
+    return keyOf(addressOfHash(hash, length, this.seed), length);
   }
 
   /** The word of `slot` with its value bits 0. */
@@ -326,6 +353,11 @@ export class PrefixMap<V> {
   /** Slots allocated for IPv4 entries (memory: 16 bytes each), for tests and benchmarks. */
   get ipv4Slots(): number {
     return this.v4.slots;
+  }
+
+  /** The longest probe an IPv4 lookup takes (slots past the key's home slot), for tests and benchmarks. */
+  get ipv4LongestProbe(): number {
+    return this.v4.longestProbe;
   }
 
   get(key: PrefixKey): V | undefined {
@@ -442,6 +474,11 @@ export class PrefixIdMap {
   /** Slots allocated for IPv4 entries (memory: 8 bytes each), for tests and benchmarks. */
   get ipv4Slots(): number {
     return this.v4.slots;
+  }
+
+  /** The longest probe an IPv4 lookup takes (slots past the key's home slot), for tests and benchmarks. */
+  get ipv4LongestProbe(): number {
+    return this.v4.longestProbe;
   }
 
   /** The value of `key`, or -1. */
