@@ -210,6 +210,7 @@ async function createRuntime(
     ...(instances === undefined ? {} : { instances }),
     ...(options.bgp?.vnetProgramming === false ? { programVnet: false } : {}),
     ...(collectors.length === 0 ? {} : { bmp: { collectors } }),
+    warmUp: true,
   });
   if (options.bgp?.vnetProgramming === false)
     logger.warn(

@@ -8,6 +8,7 @@ import { AZURE_ROUTE_SERVER_ASN, DEFAULT_ROUTE_LIMIT, EXPRESSROUTE_ROUTE_LIMIT }
 import type { EngineRole } from '../policy/index.js';
 import type { RoutingPreference } from './decision.js';
 import { RIB_ERROR_CODES, RibError } from './errors.js';
+import type { RibEvent } from './events.js';
 import type { InjectedRouteSink, InstanceId, VirtualNetworkView } from './ports.js';
 import { DEFAULT_OUTPUT_LAG_LIMIT } from './session-close.js';
 import type { StaleTimers } from './stale-routes.js';
@@ -53,6 +54,11 @@ export interface RouteEngineOptions {
   readonly outputLagLimit?: number;
   /** timers of stale routes (graceful restart); setTimeout by default */
   readonly staleTimers?: StaleTimers;
+  /**
+   * Where the engine's events go (src/rib/events.ts); default the RIB channel, which logs and
+   * metrics follow. An engine nobody should hear of (the warm-up, src/runtime/warm-up.ts) drops them.
+   */
+  readonly publishEvent?: (event: RibEvent) => void;
 }
 
 export interface RouteEngineCounters {

@@ -52,6 +52,7 @@ import { settingsOf, zeroCounters } from './engine-options.js';
 import type { PeerCounters, RouteEngineCounters, RouteEngineOptions } from './engine-options.js';
 import { RIB_ERROR_CODES, RibError } from './errors.js';
 import { publishRibEvent } from './events.js';
+import type { RibEvent } from './events.js';
 import { LocRib } from './loc-rib.js';
 import type { PeerId, PeerInfo } from './peer.js';
 import { PeerState } from './peer.js';
@@ -101,9 +102,11 @@ export class RouteEngine {
   private readonly ingestTable: IngestTable;
   /** what the learned/advertised route views read (src/rib/views.ts) */
   private readonly viewSource: Parameters<typeof learnedRouteViews>[0];
+  private readonly publishEvent: (event: RibEvent) => void;
 
   constructor(private readonly options: RouteEngineOptions) {
     const settings = settingsOf(options);
+    this.publishEvent = options.publishEvent ?? publishRibEvent;
     this.instance = options.instance;
     this.localAddress = options.localAddress;
     this.localAsn = settings.localAsn;
@@ -150,6 +153,7 @@ export class RouteEngine {
       peerKind: (peer) => this.peers.get(peer)?.info.kind,
       outputLagExceeded: (member, lag) => this.tripOutputLag(member, lag),
       schedule,
+      publishEvent: this.publishEvent,
     });
     this.routeMaps = new PeerRouteMapTable({
       store: this.store,
@@ -231,7 +235,7 @@ export class RouteEngine {
     if (wasUp && keep !== undefined && keep > 0) {
       this.stale.retain(state);
       this.stale.arm(peer, keep);
-      publishRibEvent({
+      this.publishEvent({
         type: 'peer-routes-stale',
         instance: this.instance,
         peer,
@@ -463,7 +467,7 @@ export class RouteEngine {
     this.tally.routeLimitExceeded++;
     this.limitTrips.set(peer.id, (this.limitTrips.get(peer.id) ?? 0) + 1);
     const held = peer.adjRibIn.size;
-    publishRibEvent({
+    this.publishEvent({
       type: 'route-limit-exceeded',
       instance: this.instance,
       peer: peer.id,
@@ -479,7 +483,7 @@ export class RouteEngine {
     const peer = this.peers.get(member.peer);
     if (!peer || peer.out !== member) return;
     this.tally.outputLagExceeded++;
-    publishRibEvent({
+    this.publishEvent({
       type: 'output-lag-exceeded',
       instance: this.instance,
       peer: peer.id,
@@ -585,7 +589,7 @@ export class RouteEngine {
         peer.adjRibIn.keys(),
         (key) => this.adjRibsIn.withdraw(peer, key),
         () => {},
-        () => publishRibEvent({ type: 'peer-routes-withdrawn', instance: this.instance, peer: peer.id }),
+        () => this.publishEvent({ type: 'peer-routes-withdrawn', instance: this.instance, peer: peer.id }),
       ),
     );
   }

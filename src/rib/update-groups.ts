@@ -22,7 +22,7 @@ import { PrefixMap } from '../lib/prefix-map.js';
 import type { CompiledRouteMap, EngineRole } from '../policy/index.js';
 import { AdjRibOut } from './adj-rib-out.js';
 import type { SendResult } from './adj-rib-out.js';
-import { publishRibEvent } from './events.js';
+import type { RibEvent } from './events.js';
 import type { Exporter, GroupPolicy, RouteExport } from './exporter.js';
 import type { LocRib, LocRibEntry } from './loc-rib.js';
 import { bestOf } from './loc-rib.js';
@@ -59,6 +59,8 @@ interface UpdateGroupsOptions {
   readonly outputLagExceeded: (member: AdjRibOut, lag: number) => void;
   /** schedules a slice (a member's session drained) */
   readonly schedule: () => void;
+  /** the engine's events (End-of-RIB sent) */
+  readonly publishEvent: (event: RibEvent) => void;
 }
 
 export class UpdateGroups {
@@ -222,7 +224,7 @@ export class UpdateGroups {
     counters.prefixesWithdrawnSent += result.withdrawn;
     if (!result.endOfRib) return;
     counters.endOfRibSent++;
-    publishRibEvent({
+    this.options.publishEvent({
       type: 'end-of-rib-sent',
       instance: this.options.instance,
       peer: member.peer,

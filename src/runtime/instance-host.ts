@@ -19,6 +19,7 @@ import type {
 import { AddressSpaces } from './address-spaces.js';
 import { explainBindError } from './bind-error.js';
 import { RouteServerInstance } from './instance.js';
+import { warmUpInstanceThread } from './warm-up.js';
 import {
   RouteBatchEncoder,
   batchTransferList,
@@ -125,6 +126,7 @@ export class InstanceHost {
   private async start(spec: InstanceStartSpec): Promise<number> {
     this.spec = spec;
     this.addressSpaces.set(spec.addressSpaces);
+    if (spec.warmUp === true) warmUpInstanceThread();
     try {
       this.running = await RouteServerInstance.start({
         instance: spec.instance,

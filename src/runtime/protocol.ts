@@ -64,6 +64,8 @@ export interface InstanceStartSpec {
   }[];
   /** BMP export of this instance */
   readonly bmp?: BmpSettings;
+  /** run a synthetic table through the thread's code before listening (src/runtime/warm-up.ts); default false */
+  readonly warmUp?: boolean;
 }
 
 export type InstanceCommand =

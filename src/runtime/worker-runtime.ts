@@ -71,6 +71,12 @@ export interface WorkerRuntimeOptions {
   readonly programVnet?: boolean;
   /** BMP collectors every instance exports to (docs/bmp.md) */
   readonly bmp?: BmpSettings;
+  /**
+   * true: each instance thread runs a synthetic table through its code before it listens, so the
+   * first tables peers send run optimised code (src/runtime/warm-up.ts; `routeserver serve` does);
+   * default false
+   */
+  readonly warmUp?: boolean;
 }
 
 /** Route server ids are ARM ids: compared case-insensitively. */
@@ -165,6 +171,7 @@ export class WorkerRuntime implements BgpRuntime {
       peers: [...running.peers.values()],
       settings: spec.settings,
       ...(this.options.programVnet === false ? { programVnet: false } : {}),
+      ...(this.options.warmUp === true ? { warmUp: true } : {}),
       ...(spec.gateway !== undefined
         ? {
             role: spec.gateway.type === 'ExpressRoute' ? 'expressroute-gateway' : 'vpn-gateway',
