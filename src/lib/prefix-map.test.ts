@@ -240,6 +240,30 @@ describe('PrefixMap', () => {
     for (const [key, value] of into) expect(ids.get(key)).toBe(value);
   });
 
+  it('update: one call reads, replaces or deletes a value and returns the one before, for both families', () => {
+    const map = new PrefixMap<number>();
+    const add = (current: number | undefined, by: number, cap: number): number | undefined => {
+      const value = (current ?? 0) + by;
+      return value > cap ? undefined : value;
+    };
+    for (const key of [slash24(3), '2001:db8::/32'] as const) {
+      expect(map.update(key, add, 2, 10)).toBeUndefined();
+      expect(map.get(key)).toBe(2);
+      expect(map.update(key, add, 5, 10)).toBe(2);
+      expect(map.get(key)).toBe(7);
+      // above the cap: the step answers undefined and the key goes
+      expect(map.update(key, add, 5, 10)).toBe(7);
+      expect(map.has(key)).toBe(false);
+      // nothing before and nothing after: the key stays absent
+      expect(map.update(key, add, 50, 10)).toBeUndefined();
+      expect(map.has(key)).toBe(false);
+    }
+    expect(map.size).toBe(0);
+    for (let i = 0; i < 1000; i++) map.update(slash24(i), add, i, 10_000);
+    expect(map.size).toBe(1000);
+    expect(map.get(slash24(999))).toBe(999);
+  });
+
   it('lists IPv6 entries after the IPv4 ones, in insertion order', () => {
     const map = new PrefixMap<number>();
     map.set('2001:db8:2::/48', 1);

@@ -424,6 +424,35 @@ export class PrefixMap<V> {
     return true;
   }
 
+  /**
+   * Replaces the value of `key` by `next(current, a, b)` — the key is deleted when that is undefined —
+   * and returns the value it had: one probe for the read and the write. `next` must not change the
+   * map; it gets its inputs as arguments so that a caller need not allocate a closure per call.
+   */
+  update<A, B>(
+    key: PrefixKey,
+    next: (current: V | undefined, a: A, b: B) => V | undefined,
+    a: A,
+    b: B,
+  ): V | undefined {
+    if (typeof key === 'string') {
+      const v6 = (this.v6 ??= new Map<string, V>());
+      const current = v6.get(key);
+      const value = next(current, a, b);
+      if (value === undefined) v6.delete(key);
+      else v6.set(key, value);
+      return current;
+    }
+    const length = lengthOf(key);
+    const slot = this.v4.insert(addressOf(key, length), length);
+    const values = this.v4.values!;
+    const current = values[slot] as V | undefined;
+    const value = next(current, a, b);
+    if (value === undefined) this.v4.removeAt(slot);
+    else values[slot] = value;
+    return current;
+  }
+
   clear(): void {
     this.v4.clear();
     this.v6 = undefined;

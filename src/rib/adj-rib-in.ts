@@ -6,12 +6,14 @@
  *
  * - The Adj-RIB-In stays pre-policy (`PeerState.adjRibIn`); the observers
  *   (BMP, src/bmp/monitor.ts) see each change of an up peer's table.
- * - A path the import rules accept goes into the Loc-RIB (`LocRib.replaceIn`);
+ * - A path the import rules accept goes into the Loc-RIB (`LocRib.change`);
  *   the peer's `accepted` count follows.
  * - The Loc-RIB entry of each prefix, as it was when the slice first touched
- *   it, is kept until the slice ends (`takeChanges`): the VNet and the
- *   update groups get one change per prefix per slice, however many UPDATEs
- *   touched it.
+ *   it and as the slice left it, is kept until the slice ends
+ *   (`takeChanges`): the VNet and the update groups get one change per prefix
+ *   per slice, however many UPDATEs touched it, without a second lookup in
+ *   the Loc-RIB (the slice's table is small; the Loc-RIB's lookups are cache
+ *   misses at a million prefixes).
  */
 import type { PrefixKey } from '../lib/prefix.js';
 import { PrefixMap } from '../lib/prefix-map.js';
@@ -19,12 +21,26 @@ import type { LocRib, LocRibEntry } from './loc-rib.js';
 import type { Path, PeerState } from './peer.js';
 import type { AdjRibInObserver, AdjRibInRoute } from './ports.js';
 
-const NONE = Symbol('none');
-type Before = LocRibEntry | typeof NONE;
+/** A prefix the current slice changed: its Loc-RIB entry when the slice first touched it, and now. */
+interface SliceChange {
+  readonly before: LocRibEntry | undefined;
+  after: LocRibEntry | undefined;
+}
+
+/** `PrefixMap.update`'s step for the slice's table: the first change keeps its `before`. */
+function recorded(
+  change: SliceChange | undefined,
+  before: LocRibEntry | undefined,
+  after: LocRibEntry | undefined,
+): SliceChange {
+  if (change === undefined) return { before, after };
+  change.after = after;
+  return change;
+}
 
 export class AdjRibIn {
-  /** Loc-RIB entries, as they were when the current slice first touched each prefix */
-  private readonly changed = new PrefixMap<Before>();
+  /** the prefixes the current slice changed in the Loc-RIB */
+  private readonly changed = new PrefixMap<SliceChange>();
   /** Adj-RIB-In observers (BMP); empty in most engines, so the per-prefix check is one length test */
   private observers: readonly AdjRibInObserver[] = [];
 
@@ -59,11 +75,7 @@ export class AdjRibIn {
         leaving = previous;
       }
     }
-    if (accepted || leaving) {
-      const entry = this.locRib.get(key);
-      this.changed.setIfAbsent(key, entry ?? NONE);
-      this.locRib.replaceIn(key, entry, leaving, accepted ? path : undefined);
-    }
+    if (accepted || leaving) this.changeLocRib(key, leaving, accepted ? path : undefined);
     if (previous) peer.releaseIfUnused(previous);
   }
 
@@ -77,9 +89,7 @@ export class AdjRibIn {
     if (peer.inbound) peer.inbound.change(key, previous, undefined);
     else if (previous.attributes.verdict.accepted) {
       peer.accepted--;
-      const entry = this.locRib.get(key);
-      this.changed.setIfAbsent(key, entry ?? NONE);
-      this.locRib.replaceIn(key, entry, previous, undefined);
+      this.changeLocRib(key, previous, undefined);
     }
     peer.releaseIfUnused(previous);
   }
@@ -91,16 +101,19 @@ export class AdjRibIn {
     if (out === into) return;
     if (into) peer.accepted++;
     if (out) peer.accepted--;
-    const entry = this.locRib.get(key);
-    this.changed.setIfAbsent(key, entry ?? NONE);
-    this.locRib.replaceIn(key, entry, out, into);
+    this.changeLocRib(key, out, into);
   }
 
   /** Decides `key` again (the hub routing preference changed); a changed best path is recorded. */
   redecide(key: PrefixKey): void {
     const before = this.locRib.get(key);
-    if (this.locRib.redecide(key) && this.changed.get(key) === undefined)
-      this.changed.set(key, before ?? NONE);
+    if (this.locRib.redecide(key)) this.changed.update(key, recorded, before, this.locRib.get(key));
+  }
+
+  /** One path of `key` leaves the Loc-RIB and/or one arrives; the slice records the change. */
+  private changeLocRib(key: PrefixKey, leaving: Path | undefined, arriving: Path | undefined): void {
+    const { before, after } = this.locRib.change(key, leaving, arriving);
+    this.changed.update(key, recorded, before, after);
   }
 
   /** True when the current slice changed the Loc-RIB entry of `key`. */
@@ -118,9 +131,7 @@ export class AdjRibIn {
     visit: (key: PrefixKey, before: LocRibEntry | undefined, after: LocRibEntry | undefined) => void,
   ): void {
     if (this.changed.size === 0) return;
-    this.changed.forEach((previous, key) => {
-      visit(key, previous === NONE ? undefined : previous, this.locRib.get(key));
-    });
+    this.changed.forEach((change, key) => visit(key, change.before, change.after));
     this.changed.clear();
   }
 

@@ -56,10 +56,32 @@ function withoutPath(entry: LocRibEntry, path: Path, preference: RoutingPreferen
   return paths.length === 1 ? paths[0] : new MultiEntry(paths, preference);
 }
 
+/** What `LocRib.change` did to a prefix's entry: one object, overwritten by the next change. */
+export interface EntryChange {
+  readonly before: LocRibEntry | undefined;
+  readonly after: LocRibEntry | undefined;
+}
+
 export class LocRib {
   readonly entries = new PrefixMap<LocRibEntry>();
   /** hubRoutingPreference the entries are decided with (docs/azure-behaviour.md §4.3) */
   preference: RoutingPreference = 'ExpressRoute';
+  private readonly changed: { before: LocRibEntry | undefined; after: LocRibEntry | undefined } = {
+    before: undefined,
+    after: undefined,
+  };
+  /** `PrefixMap.update`'s step of `change`, made once */
+  private readonly replaced = (
+    current: LocRibEntry | undefined,
+    previous: Path | undefined,
+    next: Path | undefined,
+  ): LocRibEntry | undefined => {
+    let entry = current;
+    if (previous && entry) entry = withoutPath(entry, previous, this.preference);
+    if (next) entry = withPath(entry, next, this.preference);
+    this.changed.after = entry;
+    return entry;
+  };
 
   get size(): number {
     return this.entries.size;
@@ -69,23 +91,13 @@ export class LocRib {
     return this.entries.get(key);
   }
 
-  /** Replaces `previous` (if any) by `next` (if any) among the paths of `key`. */
-  replace(key: PrefixKey, previous: Path | undefined, next: Path | undefined): void {
-    this.replaceIn(key, this.entries.get(key), previous, next);
-  }
-
-  /** `replace` when the caller already holds the current entry of `key`. */
-  replaceIn(
-    key: PrefixKey,
-    current: LocRibEntry | undefined,
-    previous: Path | undefined,
-    next: Path | undefined,
-  ): void {
-    let entry = current;
-    if (previous && entry) entry = withoutPath(entry, previous, this.preference);
-    if (next) entry = withPath(entry, next, this.preference);
-    if (entry) this.entries.set(key, entry);
-    else this.entries.delete(key);
+  /**
+   * Replaces `previous` (if any) by `next` (if any) among the paths of `key`, in one probe of the
+   * table; returns the entry before and after (valid until the next call).
+   */
+  change(key: PrefixKey, previous: Path | undefined, next: Path | undefined): EntryChange {
+    this.changed.before = this.entries.update(key, this.replaced, previous, next);
+    return this.changed;
   }
 
   /** Decides `key` again with the current preference; true when its entry was replaced. */
