@@ -57,7 +57,7 @@ function withoutPath(entry: LocRibEntry, path: Path, preference: RoutingPreferen
 }
 
 /** What `LocRib.change` did to a prefix's entry: one object, overwritten by the next change. */
-export interface EntryChange {
+interface EntryChange {
   readonly before: LocRibEntry | undefined;
   readonly after: LocRibEntry | undefined;
 }
