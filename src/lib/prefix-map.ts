@@ -551,6 +551,30 @@ export class PrefixIdMap {
     return previous;
   }
 
+  /**
+   * Replaces the value of `key` (-1 when absent) by `next(current, a, b)` — the key is deleted when
+   * that is -1 — and returns the value it had, or -1: one probe for the read and the write. `next`
+   * must not change the map.
+   */
+  update<A, B>(key: PrefixKey, next: (current: number, a: A, b: B) => number, a: A, b: B): number {
+    if (typeof key === 'string') {
+      const v6 = (this.v6 ??= new Map<string, number>());
+      const current = v6.get(key) ?? -1;
+      const value = next(current, a, b);
+      if (value < 0) v6.delete(key);
+      else v6.set(key, value);
+      return current;
+    }
+    const length = lengthOf(key);
+    const size = this.v4.size;
+    const slot = this.v4.insert(addressOf(key, length), length);
+    const current = this.v4.size === size ? this.v4.intAt(slot) : -1;
+    const value = next(current, a, b);
+    if (value < 0) this.v4.removeAt(slot);
+    else this.v4.setIntAt(slot, value);
+    return current;
+  }
+
   /** Deletes `key` and returns its value, or -1 when it was not there: one probe. */
   take(key: PrefixKey): number {
     if (typeof key === 'string') {

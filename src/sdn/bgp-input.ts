@@ -5,10 +5,11 @@
  * - `InjectedRouteSink`: each instance (IN_0, IN_1) reports changes to the
  *   routes it injects, as prefix keys and next-hop-set ids. The VNet programs
  *   the union of both instances, deduplicated by prefix and next hop
- *   (docs/architecture.md, "Two instances are real"). Per instance a typed
- *   table holds each prefix's set id (`PrefixIdMap`, src/lib/prefix-map.ts),
- *   and the programmed layer the id of the union (bgp-layer.ts); the sets are
- *   interned (hop-sets.ts). No object is kept per prefix.
+ *   (docs/architecture.md, "Two instances are real"). The programmed layer
+ *   (bgp-layer.ts, a typed table) holds per prefix the id of a state: the
+ *   set each instance injects and their union (instance-states.ts), so a
+ *   change costs one probe of one table; states and sets are interned
+ *   (hop-sets.ts). No object is kept per prefix.
  * - `VirtualNetworkView`: the address spaces the route server advertises —
  *   its own VNet's and those of peered VNets served through gateway transit
  *   (docs/azure-behaviour.md §3.6) — and which prefixes may be injected: none equal to or more
@@ -17,13 +18,13 @@
  *   engine applies it, once: the binding programs what the instances inject,
  *   and the engines withdraw and re-inject prefixes when the spaces change.
  */
-import { PrefixIdMap } from '../lib/prefix-map.js';
-import type { Prefix, PrefixKey } from '../lib/prefix.js';
+import type { Prefix } from '../lib/prefix.js';
 import { prefixFromKey } from '../lib/prefix.js';
 import { AdvertisedAddressSpaces, InjectedChanges } from '../rib/index.js';
 import type { InjectedRouteBatch, InjectedRouteSink, InstanceId, VirtualNetworkView } from '../rib/index.js';
 import { BgpLayer } from './bgp-layer.js';
 import { HopSetTable } from './hop-sets.js';
+import { InstanceStates } from './instance-states.js';
 import type { BgpRoute } from './types.js';
 
 /** A change of the programmed BGP layer for one prefix. */
@@ -39,6 +40,11 @@ export interface RouteChange {
   readonly route: { readonly nextHops: readonly string[] } | null;
 }
 
+/** `BgpLayer.replace`'s step of the binding (a function made once, not a closure per change). */
+function nextState(state: number, binding: RouteServerBinding): number {
+  return binding.nextState(state);
+}
+
 type BgpLayerChangeHandler = (binding: RouteServerBinding, changes: readonly BgpLayerChange[]) => void;
 
 interface RouteServerBindingOptions {
@@ -50,17 +56,19 @@ interface RouteServerBindingOptions {
 }
 
 export class RouteServerBinding implements InjectedRouteSink, VirtualNetworkView {
-  /** Slot of each instance in `injected`. */
+  /** Slot of each instance in the states. */
   private readonly slots = new Map<InstanceId, number>();
-  /** Per instance slot: prefix → the set id it injects. */
-  private readonly injected: PrefixIdMap[] = [];
   private readonly hopSets = new HopSetTable();
-  /** The union of the instances: the BGP layer of every domain this route server serves. */
-  private readonly programmed = new BgpLayer(this.hopSets);
+  /** What the instances inject for a prefix, interned (instance-states.ts). */
+  private readonly states = new InstanceStates(this.hopSets);
+  /** The BGP layer of every domain this route server serves: prefix → state, programmed as its union. */
+  private readonly programmed = new BgpLayer(this.states);
   private readonly spaces = new AdvertisedAddressSpaces();
   private spacesGeneration = 0;
   private readonly listeners = new Set<() => void>();
   private readonly wantsChanges: () => boolean;
+  /** the change `applyInjectedRoutes` is making (`BgpLayer.replace`'s context) */
+  private readonly changing = { slot: 0, id: 0 };
 
   constructor(
     readonly id: string,
@@ -78,38 +86,52 @@ export class RouteServerBinding implements InjectedRouteSink, VirtualNetworkView
 
   /**
    * Records the instance's changes in order and brings the programmed layer
-   * up to date for each. Change records are built only when the handler
-   * wants them.
+   * up to date for each: one probe of the layer per change. Change records
+   * are built only when the handler wants them.
    */
   applyInjectedRoutes(instance: InstanceId, changes: InjectedRouteBatch): void {
-    const slot = this.slotOf(instance);
-    const own = this.injected[slot]!;
+    const changing = this.changing;
+    changing.slot = this.slotOf(instance);
     /** the batch's set ids → this table's */
     const ids: number[] = [];
     const layerChanges: BgpLayerChange[] | undefined = this.wantsChanges() ? [] : undefined;
     for (let i = 0; i < changes.size; i++) {
       const key = changes.keyAt(i);
       const batchId = changes.hopSetAt(i);
-      const id = batchId === 0 ? 0 : (ids[batchId] ??= this.hopSets.intern(changes.hopSet(batchId)));
-      // one probe of each table per change: swap in the new id, act on the one it replaced
-      const previous = id === 0 ? own.take(key) : own.swap(key, id);
-      if (previous === id || (previous < 0 && id === 0)) continue;
-      this.hopSets.retain(id);
-      if (previous > 0) this.hopSets.release(previous);
-      const after = this.unionOf(key, slot, id);
+      changing.id = batchId === 0 ? 0 : (ids[batchId] ??= this.batchSet(changes.hopSet(batchId)));
       if (!layerChanges) {
-        this.programmed.exchange(key, after);
+        this.programmed.replace(key, nextState, this);
         continue;
       }
-      // the record reads the set `before` names, so before the layer releases it
-      const before = this.programmed.idOf(key);
-      if (before === after) continue;
+      // the record reads the sets of the state before, so before the layer releases it
       const prefix = prefixFromKey(key);
-      layerChanges.push({ prefix, before: this.routeOf(prefix, before), after: this.routeOf(prefix, after) });
-      this.programmed.setId(key, after, before);
+      const state = this.programmed.idOf(key);
+      const union = this.states.unionOf(state);
+      const before = this.routeOf(prefix, state);
+      this.programmed.replace(key, nextState, this);
+      const after = this.programmed.idOf(key);
+      if (union !== this.states.unionOf(after))
+        layerChanges.push({ prefix, before, after: this.routeOf(prefix, after) });
     }
-    this.hopSets.sweep();
+    for (const id of ids) if (id !== undefined) this.hopSets.release(id);
+    this.states.sweep();
     if (layerChanges && layerChanges.length > 0) this.onLayerChange(this, layerChanges);
+  }
+
+  /**
+   * The id of a set of the batch, held until the batch is applied: a prefix that leaves it may
+   * release its last holder before another prefix of the batch names it (a batch can carry more
+   * than one change of a prefix).
+   */
+  private batchSet(hops: readonly string[]): number {
+    const id = this.hopSets.intern(hops);
+    this.hopSets.retain(id);
+    return id;
+  }
+
+  /** `BgpLayer.replace`'s step: the state with the changing instance's set in its slot. */
+  nextState(state: number): number {
+    return this.states.next(state, this.changing.slot, this.changing.id);
   }
 
   /** The same, for changes given as objects (decoded from another thread, or written in a test). */
@@ -119,27 +141,17 @@ export class RouteServerBinding implements InjectedRouteSink, VirtualNetworkView
 
   private slotOf(instance: InstanceId): number {
     let slot = this.slots.get(instance);
-    if (slot === undefined) {
-      this.slots.set(instance, (slot = this.slots.size));
-      this.injected.push(new PrefixIdMap());
-    }
+    if (slot === undefined) this.slots.set(instance, (slot = this.slots.size));
     return slot;
   }
 
-  /** The id of the union of the instances' sets for `key` (0 when none injects it), slot `slot` holding `id`. */
-  private unionOf(key: PrefixKey, slot: number, id: number): number {
-    let union = id;
-    for (let other = 0; other < this.injected.length; other++) {
-      const table = this.injected[other]!;
-      if (other === slot || table.size === 0) continue;
-      const otherId = table.get(key);
-      if (otherId > 0) union = this.hopSets.union(union, otherId);
-    }
-    return union;
+  private routeOf(prefix: Prefix, state: number): BgpRoute | undefined {
+    return state === 0 ? undefined : { prefix, nextHops: this.states.get(state) };
   }
 
-  private routeOf(prefix: Prefix, id: number): BgpRoute | undefined {
-    return id === 0 ? undefined : { prefix, nextHops: this.hopSets.get(id) };
+  /** States and next-hop sets in use (each held by a prefix, or by a state): for tests. */
+  get interned(): { readonly states: number; readonly sets: number } {
+    return { states: this.states.size, sets: this.hopSets.size };
   }
 
   /** The routes one instance injects, or the union when no instance is given (for inspection). */
@@ -147,11 +159,10 @@ export class RouteServerBinding implements InjectedRouteSink, VirtualNetworkView
     const slot = instance === undefined ? undefined : this.slots.get(instance);
     if (instance !== undefined && slot === undefined) return [];
     const routes: BgpRoute[] = [];
-    const add = (id: number, key: PrefixKey): void => {
-      routes.push({ prefix: prefixFromKey(key), nextHops: this.hopSets.get(id) });
-    };
-    if (slot === undefined) this.programmed.forEachId(add);
-    else this.injected[slot]!.forEach(add);
+    this.programmed.forEachId((state, key) => {
+      const id = slot === undefined ? this.states.unionOf(state) : this.states.idAt(state, slot);
+      if (id !== 0) routes.push({ prefix: prefixFromKey(key), nextHops: this.hopSets.get(id) });
+    });
     return routes;
   }
 

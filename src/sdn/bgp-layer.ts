@@ -13,8 +13,33 @@ import type { TrieEntry } from '../lib/lpm-trie.js';
 import { PrefixIdMap } from '../lib/prefix-map.js';
 import type { Prefix, PrefixKey } from '../lib/prefix.js';
 import { ipv4KeyOf, ipv4Mask, ipv6Prefix, prefixContains, prefixFromKey, prefixKey } from '../lib/prefix.js';
-import type { HopSetTable } from './hop-sets.js';
 import type { BgpRoute } from './types.js';
+
+/**
+ * What a layer's ids name: next-hop sets (hop-sets.ts), or the states of a
+ * route server's instances (instance-states.ts), each standing for the
+ * union of its instances' sets. Every entry holds a reference to its id.
+ */
+export interface LayerIds {
+  /** the next hops of `id` (not 0) */
+  get(id: number): readonly string[];
+  retain(id: number): void;
+  release(id: number): void;
+}
+
+/** The step `BgpLayer.replace` is running, and the id it gave. */
+interface Replacing {
+  step: (before: number, context: unknown) => number;
+  context: unknown;
+  after: number;
+}
+
+/** `PrefixIdMap.update`'s step of `BgpLayer.replace`: the table's -1 (absent) is the layer's 0. */
+function replaced(current: number, replacing: Replacing): number {
+  const after = replacing.step(current < 0 ? 0 : current, replacing.context);
+  replacing.after = after;
+  return after === 0 ? -1 : after;
+}
 
 /** The length of an IPv4 key (address × 64 + length): not `key % 64`, a double remainder past 2^31 is a C call. */
 function ipv4LengthOf(key: number): number {
@@ -37,8 +62,9 @@ export class BgpLayer implements PrefixLayer<BgpRoute> {
   /** entries per prefix length, IPv4 (0–32) and IPv6 (0–128) */
   private readonly v4Lengths = new Int32Array(33);
   private readonly v6Lengths = new Int32Array(129);
+  private readonly replacing: Replacing = { step: () => 0, context: undefined, after: 0 };
 
-  constructor(private readonly hopSets: HopSetTable) {}
+  constructor(private readonly hopSets: LayerIds) {}
 
   get size(): number {
     return this.ids.size;
@@ -64,13 +90,32 @@ export class BgpLayer implements PrefixLayer<BgpRoute> {
     const previous = id === 0 ? this.ids.take(key) : this.ids.swap(key, id);
     const before = previous < 0 ? 0 : previous;
     if (before === id) return before;
+    this.count(key, before, id);
+    return before;
+  }
+
+  /**
+   * Programs `key` with the id `step(before, context)` gives for the id it has (0: none; an
+   * answer of 0 removes it) and returns that id before, in one probe of the table; keeps the ids'
+   * references. `step` must not change the layer.
+   */
+  replace<C>(key: PrefixKey, step: (before: number, context: C) => number, context: C): number {
+    const replacing = this.replacing;
+    replacing.step = step as Replacing['step'];
+    replacing.context = context;
+    const previous = this.ids.update(key, replaced, replacing, undefined);
+    const before = previous < 0 ? 0 : previous;
+    if (before !== replacing.after) this.count(key, before, replacing.after);
+    return before;
+  }
+
+  private count(key: PrefixKey, before: number, after: number): void {
     const lengths = typeof key === 'number' ? this.v4Lengths : this.v6Lengths;
     const length = typeof key === 'number' ? ipv4LengthOf(key) : Number(key.slice(key.indexOf('/') + 1));
-    if (id === 0) lengths[length]!--;
+    if (after === 0) lengths[length]!--;
     else if (before === 0) lengths[length]!++;
-    this.hopSets.retain(id);
+    this.hopSets.retain(after);
     this.hopSets.release(before);
-    return before;
   }
 
   /** Calls `fn` for every entry with its key and set id. */
