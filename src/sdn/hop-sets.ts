@@ -11,6 +11,7 @@
  * small as the sets in use, whatever the churn.
  */
 import { compareAddressText } from './addresses.js';
+import { RefCounts } from './ref-counts.js';
 
 /** Ids of a union are cached per pair below this many ids (pair key a * PAIR_BASE + b stays exact). */
 const PAIR_BASE = 1 << 21;
@@ -18,13 +19,14 @@ const PAIR_BASE = 1 << 21;
 export class HopSetTable {
   /** id → set; index 0 unused */
   private readonly sets: (readonly string[] | undefined)[] = [undefined];
-  private refs = new Int32Array(16);
   private readonly byText = new Map<string, number>();
-  private readonly free: number[] = [];
-  /** ids interned since the last `sweep`: forgotten then unless something retained them */
-  private fresh: number[] = [];
   /** (a, b) → the id of their union, for ids in use */
   private readonly unions = new Map<number, number>();
+  /** ids interned since the last `sweep` are forgotten then unless something retained them */
+  private readonly counts = new RefCounts(
+    (id) => this.forget(id),
+    (id) => this.sets[id] !== undefined,
+  );
 
   /** Sets in use. */
   get size(): number {
@@ -45,16 +47,9 @@ export class HopSetTable {
     const canonicalText = canonical.join(',');
     let canonicalId = this.byText.get(canonicalText);
     if (canonicalId === undefined) {
-      canonicalId = this.free.pop() ?? this.sets.length;
+      canonicalId = this.counts.make(this.sets.length);
       this.sets[canonicalId] = Object.freeze(canonical);
-      if (canonicalId >= this.refs.length) {
-        const refs = new Int32Array(this.refs.length * 2);
-        refs.set(this.refs);
-        this.refs = refs;
-      }
-      this.refs[canonicalId] = 0;
       this.byText.set(canonicalText, canonicalId);
-      this.fresh.push(canonicalId);
     }
     // a non-canonical spelling is not remembered: the engine sends canonical sets
     return canonicalId;
@@ -75,25 +70,22 @@ export class HopSetTable {
   }
 
   retain(id: number): void {
-    if (id !== 0) this.refs[id]!++;
+    this.counts.retain(id);
   }
 
   /** Drops a reference; the set is forgotten when none is left. */
   release(id: number): void {
-    if (id !== 0 && --this.refs[id]! === 0) this.forget(id);
+    this.counts.release(id);
   }
 
   /** Forgets the sets interned since the last sweep that nothing retained (e.g. a union's intermediate). */
   sweep(): void {
-    if (this.fresh.length === 0) return;
-    for (const id of this.fresh) if (this.sets[id] !== undefined && this.refs[id] === 0) this.forget(id);
-    this.fresh = [];
+    this.counts.sweep();
   }
 
   private forget(id: number): void {
     this.byText.delete(this.sets[id]!.join(','));
     this.sets[id] = undefined;
-    this.free.push(id);
     // cached unions may name the freed id, as a member or as the result
     this.unions.clear();
   }

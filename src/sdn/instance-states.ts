@@ -15,6 +15,7 @@
  */
 import type { HopSetTable } from './hop-sets.js';
 import type { LayerIds } from './bgp-layer.js';
+import { RefCounts } from './ref-counts.js';
 
 /** Transitions are cached below this many states and slots (the key stays exact: 2^21 · 2^4 · 2^21 < 2^53). */
 const STATE_BASE = 1 << 21;
@@ -25,11 +26,12 @@ export class InstanceStates implements LayerIds {
   private readonly slots: (readonly number[] | undefined)[] = [undefined];
   /** state id → the set id of the union */
   private readonly unions: number[] = [0];
-  private refs = new Int32Array(16);
   private readonly byText = new Map<string, number>();
-  private readonly free: number[] = [];
-  /** states made since the last `sweep`: forgotten then unless something retained them */
-  private fresh: number[] = [];
+  /** states made since the last `sweep` are forgotten then unless something retained them */
+  private readonly counts = new RefCounts(
+    (state) => this.forget(state),
+    (state) => this.slots[state] !== undefined,
+  );
   /** (state, slot, set) → the state `next` answered */
   private readonly transitions = new Map<number, number>();
   private readonly last = { from: -1, slot: -1, id: -1, to: 0 };
@@ -75,19 +77,17 @@ export class InstanceStates implements LayerIds {
   }
 
   retain(state: number): void {
-    if (state !== 0) this.refs[state]!++;
+    this.counts.retain(state);
   }
 
   /** Drops a reference; the state is forgotten when none is left. */
   release(state: number): void {
-    if (state !== 0 && --this.refs[state]! === 0) this.forget(state);
+    this.counts.release(state);
   }
 
   /** Forgets the states made since the last sweep that nothing retained, then the sets nothing holds. */
   sweep(): void {
-    for (const state of this.fresh)
-      if (this.slots[state] !== undefined && this.refs[state] === 0) this.forget(state);
-    this.fresh = [];
+    this.counts.sweep();
     this.hopSets.sweep();
   }
 
@@ -102,19 +102,12 @@ export class InstanceStates implements LayerIds {
     if (known !== undefined) return known;
     let union = 0;
     for (const member of ids) union = this.hopSets.union(union, member);
-    const made = this.free.pop() ?? this.slots.length;
+    const made = this.counts.make(this.slots.length);
     this.slots[made] = Object.freeze(ids);
     this.unions[made] = union;
-    if (made >= this.refs.length) {
-      const refs = new Int32Array(this.refs.length * 2);
-      refs.set(this.refs);
-      this.refs = refs;
-    }
-    this.refs[made] = 0;
     for (const member of ids) this.hopSets.retain(member);
     this.hopSets.retain(union);
     this.byText.set(text, made);
-    this.fresh.push(made);
     return made;
   }
 
@@ -125,7 +118,6 @@ export class InstanceStates implements LayerIds {
     this.hopSets.release(this.unions[state]!);
     this.slots[state] = undefined;
     this.unions[state] = 0;
-    this.free.push(state);
     // cached transitions may name the freed id, as the start or as the answer
     this.transitions.clear();
     this.last.from = -1;
