@@ -58,18 +58,15 @@ function withoutPath(entry: LocRibEntry, path: Path, preference: RoutingPreferen
 
 /** What `LocRib.change` did to a prefix's entry: one object, overwritten by the next change. */
 interface EntryChange {
-  readonly before: LocRibEntry | undefined;
-  readonly after: LocRibEntry | undefined;
+  before: LocRibEntry | undefined;
+  after: LocRibEntry | undefined;
 }
 
 export class LocRib {
   readonly entries = new PrefixMap<LocRibEntry>();
   /** hubRoutingPreference the entries are decided with (docs/azure-behaviour.md §4.3) */
   preference: RoutingPreference = 'ExpressRoute';
-  private readonly changed: { before: LocRibEntry | undefined; after: LocRibEntry | undefined } = {
-    before: undefined,
-    after: undefined,
-  };
+  private readonly changed: EntryChange = { before: undefined, after: undefined };
   /** `PrefixMap.update`'s step of `change`, made once */
   private readonly replaced = (
     current: LocRibEntry | undefined,
@@ -95,7 +92,7 @@ export class LocRib {
    * Replaces `previous` (if any) by `next` (if any) among the paths of `key`, in one probe of the
    * table; returns the entry before and after (valid until the next call).
    */
-  change(key: PrefixKey, previous: Path | undefined, next: Path | undefined): EntryChange {
+  change(key: PrefixKey, previous: Path | undefined, next: Path | undefined): Readonly<EntryChange> {
     this.changed.before = this.entries.update(key, this.replaced, previous, next);
     return this.changed;
   }

@@ -54,6 +54,8 @@ const keyOf = (id: string): string => id.toLowerCase();
 export class InstanceHost {
   private running: RouteServerInstance | undefined;
   private spec: InstanceStartSpec | undefined;
+  /** how long the warm-up at start took, when the spec asked for one */
+  private warmUpMs: number | undefined;
   private readonly peers = new Map<string, PeerSpec>();
   private readonly addressSpaces = new AddressSpaces([]);
   private readonly encoder = new RouteBatchEncoder();
@@ -126,7 +128,7 @@ export class InstanceHost {
   private async start(spec: InstanceStartSpec): Promise<number> {
     this.spec = spec;
     this.addressSpaces.set(spec.addressSpaces);
-    if (spec.warmUp === true) warmUpInstanceThread();
+    if (spec.warmUp === true) this.warmUpMs = warmUpInstanceThread().milliseconds;
     try {
       this.running = await RouteServerInstance.start({
         instance: spec.instance,
@@ -305,6 +307,7 @@ export class InstanceHost {
       eventLoopDelayMaxMs: this.delay.max / 1e6,
       eventLoopDelayP99Ms: this.delay.percentile(99) / 1e6,
       heapUsedBytes: getHeapStatistics().used_heap_size,
+      ...(this.warmUpMs !== undefined ? { warmUpMs: this.warmUpMs } : {}),
       ...(this.running?.bmp !== undefined ? { bmp: this.running.bmp.statistics() } : {}),
     };
     this.delay.reset();

@@ -195,6 +195,8 @@ export interface InstanceHealth {
   readonly eventLoopDelayMaxMs: number;
   readonly eventLoopDelayP99Ms: number;
   readonly heapUsedBytes: number;
+  /** how long the thread's warm-up took at start (src/runtime/warm-up.ts); absent without one */
+  readonly warmUpMs?: number;
   /** BMP export: one row per collector (absent without BMP) */
   readonly bmp?: readonly BmpCollectorStatistics[];
 }

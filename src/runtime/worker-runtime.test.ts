@@ -63,6 +63,15 @@ describe('WorkerRuntime', () => {
     expect(injected).toEqual([]);
   });
 
+  it('warms each instance thread up before it listens when asked to, and reports how long it took', async () => {
+    const warmed = await routeServerWithNva(cleanups, { warmUp: true });
+    const health = await warmed.runtime.health();
+    expect(health.map((h) => h.instance).sort()).toEqual(['IN_0', 'IN_1']);
+    for (const instance of health) expect(instance.warmUpMs).toBeGreaterThan(0);
+    const cold = await routeServerWithNva(cleanups);
+    for (const instance of await cold.runtime.health()) expect(instance.warmUpMs).toBeUndefined();
+  });
+
   it('keeps its event loop free while the main thread is blocked', async () => {
     const { runtime } = await routeServerWithNva(cleanups);
     await runtime.health(); // resets the reading

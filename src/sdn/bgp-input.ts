@@ -40,11 +40,6 @@ export interface RouteChange {
   readonly route: { readonly nextHops: readonly string[] } | null;
 }
 
-/** `BgpLayer.replace`'s step of the binding (a function made once, not a closure per change). */
-function nextState(state: number, binding: RouteServerBinding): number {
-  return binding.nextState(state);
-}
-
 type BgpLayerChangeHandler = (binding: RouteServerBinding, changes: readonly BgpLayerChange[]) => void;
 
 interface RouteServerBindingOptions {
@@ -67,8 +62,11 @@ export class RouteServerBinding implements InjectedRouteSink, VirtualNetworkView
   private spacesGeneration = 0;
   private readonly listeners = new Set<() => void>();
   private readonly wantsChanges: () => boolean;
-  /** the change `applyInjectedRoutes` is making (`BgpLayer.replace`'s context) */
+  /** the change `applyInjectedRoutes` is making */
   private readonly changing = { slot: 0, id: 0 };
+  /** `BgpLayer.replace`'s step, made once: the state with the changing instance's set in its slot */
+  private readonly nextState = (state: number): number =>
+    this.states.next(state, this.changing.slot, this.changing.id);
 
   constructor(
     readonly id: string,
@@ -100,7 +98,7 @@ export class RouteServerBinding implements InjectedRouteSink, VirtualNetworkView
       const batchId = changes.hopSetAt(i);
       changing.id = batchId === 0 ? 0 : (ids[batchId] ??= this.batchSet(changes.hopSet(batchId)));
       if (!layerChanges) {
-        this.programmed.replace(key, nextState, this);
+        this.programmed.replace(key, this.nextState);
         continue;
       }
       // the record reads the sets of the state before, so before the layer releases it
@@ -108,7 +106,7 @@ export class RouteServerBinding implements InjectedRouteSink, VirtualNetworkView
       const state = this.programmed.idOf(key);
       const union = this.states.unionOf(state);
       const before = this.routeOf(prefix, state);
-      this.programmed.replace(key, nextState, this);
+      this.programmed.replace(key, this.nextState);
       const after = this.programmed.idOf(key);
       if (union !== this.states.unionOf(after))
         layerChanges.push({ prefix, before, after: this.routeOf(prefix, after) });
@@ -127,11 +125,6 @@ export class RouteServerBinding implements InjectedRouteSink, VirtualNetworkView
     const id = this.hopSets.intern(hops);
     this.hopSets.retain(id);
     return id;
-  }
-
-  /** `BgpLayer.replace`'s step: the state with the changing instance's set in its slot. */
-  nextState(state: number): number {
-    return this.states.next(state, this.changing.slot, this.changing.id);
   }
 
   /** The same, for changes given as objects (decoded from another thread, or written in a test). */

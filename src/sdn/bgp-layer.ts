@@ -27,20 +27,6 @@ export interface LayerIds {
   release(id: number): void;
 }
 
-/** The step `BgpLayer.replace` is running, and the id it gave. */
-interface Replacing {
-  step: (before: number, context: unknown) => number;
-  context: unknown;
-  after: number;
-}
-
-/** `PrefixIdMap.update`'s step of `BgpLayer.replace`: the table's -1 (absent) is the layer's 0. */
-function replaced(current: number, replacing: Replacing): number {
-  const after = replacing.step(current < 0 ? 0 : current, replacing.context);
-  replacing.after = after;
-  return after === 0 ? -1 : after;
-}
-
 /** The length of an IPv4 key (address × 64 + length): not `key % 64`, a double remainder past 2^31 is a C call. */
 function ipv4LengthOf(key: number): number {
   return key - Math.floor(key / 64) * 64;
@@ -62,9 +48,16 @@ export class BgpLayer implements PrefixLayer<BgpRoute> {
   /** entries per prefix length, IPv4 (0–32) and IPv6 (0–128) */
   private readonly v4Lengths = new Int32Array(33);
   private readonly v6Lengths = new Int32Array(129);
-  private readonly replacing: Replacing = { step: () => 0, context: undefined, after: 0 };
+  /** the id `replace`'s step gave last */
+  private replacedWith = 0;
+  /** `PrefixIdMap.update`'s step of `replace`, made once: the table's -1 (absent) is the layer's 0 */
+  private readonly replaced = (current: number, step: (before: number) => number): number => {
+    const after = step(current < 0 ? 0 : current);
+    this.replacedWith = after;
+    return after === 0 ? -1 : after;
+  };
 
-  constructor(private readonly hopSets: LayerIds) {}
+  constructor(private readonly named: LayerIds) {}
 
   get size(): number {
     return this.ids.size;
@@ -95,17 +88,14 @@ export class BgpLayer implements PrefixLayer<BgpRoute> {
   }
 
   /**
-   * Programs `key` with the id `step(before, context)` gives for the id it has (0: none; an
-   * answer of 0 removes it) and returns that id before, in one probe of the table; keeps the ids'
-   * references. `step` must not change the layer.
+   * Programs `key` with the id `step(before)` gives for the id it has (0: none; an answer of 0
+   * removes it) and returns that id before, in one probe of the table; keeps the ids' references.
+   * `step` must not change the layer.
    */
-  replace<C>(key: PrefixKey, step: (before: number, context: C) => number, context: C): number {
-    const replacing = this.replacing;
-    replacing.step = step as Replacing['step'];
-    replacing.context = context;
-    const previous = this.ids.update(key, replaced, replacing, undefined);
+  replace(key: PrefixKey, step: (before: number) => number): number {
+    const previous = this.ids.update(key, this.replaced, step, undefined);
     const before = previous < 0 ? 0 : previous;
-    if (before !== replacing.after) this.count(key, before, replacing.after);
+    if (before !== this.replacedWith) this.count(key, before, this.replacedWith);
     return before;
   }
 
@@ -114,8 +104,8 @@ export class BgpLayer implements PrefixLayer<BgpRoute> {
     const length = typeof key === 'number' ? ipv4LengthOf(key) : Number(key.slice(key.indexOf('/') + 1));
     if (after === 0) lengths[length]!--;
     else if (before === 0) lengths[length]!++;
-    this.hopSets.retain(after);
-    this.hopSets.release(before);
+    this.named.retain(after);
+    this.named.release(before);
   }
 
   /** Calls `fn` for every entry with its key and set id. */
@@ -124,7 +114,7 @@ export class BgpLayer implements PrefixLayer<BgpRoute> {
   }
 
   private route(prefix: Prefix, id: number): BgpRoute {
-    return { prefix, nextHops: this.hopSets.get(id) };
+    return { prefix, nextHops: this.named.get(id) };
   }
 
   get(prefix: Prefix): BgpRoute | undefined {
