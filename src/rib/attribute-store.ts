@@ -15,11 +15,17 @@
  * first 16 octets are the global IPv6 next hop).
  */
 import { formatIpv4, formatIpv6 } from '../lib/prefix.js';
-import { encodeAttributes } from '../bgp/codec/index.js';
+import {
+  AsPathSegmentType,
+  BASE_CONTEXT,
+  decodeAttributeBlock,
+  encodeAttributes,
+} from '../bgp/codec/index.js';
 import type { CodecContext, PathAttributes, UpdateMessage } from '../bgp/codec/index.js';
 import type { ImportContext, ImportVerdict } from '../policy/index.js';
 import { asPathLength, evaluateImport } from '../policy/index.js';
 import type { Origin } from './ports.js';
+import { isPlainBlock, nvaExportBlock } from './export-block.js';
 
 const ORIGIN_NAMES: readonly Origin[] = ['igp', 'egp', 'incomplete'];
 
@@ -70,43 +76,82 @@ export class ExportCache<T> {
   }
 }
 
+/** How the Path Attributes field held in a set's key was received. */
+interface ReceivedBlock {
+  readonly fourOctetAs: boolean;
+  /** 4-octet AS, and in the shape `nvaExportBlock` rewrites (src/rib/export-block.ts `isPlainBlock`) */
+  readonly plain: boolean;
+}
+
+const RECEIVED_TWO_OCTET: ReceivedBlock = Object.freeze({ fourOctetAs: false, plain: false });
+const RECEIVED_FOUR_OCTET: ReceivedBlock = Object.freeze({ fourOctetAs: true, plain: false });
+const RECEIVED_PLAIN: ReceivedBlock = Object.freeze({ fourOctetAs: true, plain: true });
+const FOUR_OCTET: CodecContext = { ...BASE_CONTEXT, fourOctetAs: true };
+
 export class AttributeSet {
   /** references from paths; the set is freed at zero */
   references = 0;
   readonly asPathLength: number;
+  /** the leftmost AS of a path that starts with an AS_SEQUENCE (the neighbour AS, RFC 4271 §9.1.2.2 (c)) */
+  readonly firstAs: number | undefined;
   readonly origin: number;
   /** RFC 4271 §9.1.2.2 (c): a missing MED is the lowest value */
   readonly med: number;
-  /** BGP next hop as text (IPv4 NEXT_HOP, or the MP_REACH next hop) */
+  /** BGP next hop as text (IPv4 NEXT_HOP, or the MP_REACH next hop), shared by the store's sets */
   readonly nextHop: string;
   /** IPv6 routes: MP_REACH next hop bytes, kept for third-party export */
   readonly ipv6NextHop: Uint8Array | undefined;
   readonly verdict: ImportVerdict;
   /** export blocks, by export class (target kind, source kind, 2/4-octet AS; src/rib/exporter.ts) */
   readonly exports = new ExportCache<ExportSet>();
+  /**
+   * The decoded attributes: kept from the start when the key cannot give them back, decoded from
+   * the key on first read otherwise (with an attribute set per UPDATE, the decoded object graph
+   * was half of what a set kept alive, and the engine reads it only for route maps and views).
+   */
+  private decoded: PathAttributes | undefined;
 
   constructor(
     readonly key: string,
-    readonly attributes: PathAttributes,
+    attributes: PathAttributes,
     ipv6NextHop: Uint8Array | undefined,
+    nextHop: string,
     importContext: ImportContext,
-    /** the key is one tag character, then the Path Attributes field as received with 4-octet AS numbers */
-    private readonly keyHoldsFourOctetBlock = false,
+    /** when the key is one tag character then the Path Attributes field as received: how it was received */
+    private readonly received: ReceivedBlock | undefined = undefined,
     /** a route map's verdict (src/rib/route-map-in.ts), instead of the import rules' */
     verdict?: ImportVerdict,
   ) {
-    this.asPathLength = asPathLength(attributes.asPath);
+    const asPath = attributes.asPath;
+    this.asPathLength = asPathLength(asPath);
+    const first = asPath?.[0];
+    this.firstAs =
+      first !== undefined && first.type === AsPathSegmentType.AsSequence ? first.asns[0] : undefined;
     this.origin = attributes.origin ?? 2;
     this.med = attributes.med ?? 0;
     this.ipv6NextHop = ipv6NextHop;
-    this.nextHop = ipv6NextHop
-      ? formatIpv6(ipv6NextHop.subarray(0, 16))
-      : attributes.nextHop !== undefined
-        ? formatIpv4(attributes.nextHop)
-        : '0.0.0.0';
-    this.verdict =
-      verdict ??
-      evaluateImport({ asPath: attributes.asPath, communities: attributes.communities }, importContext);
+    this.nextHop = nextHop;
+    this.verdict = verdict ?? evaluateImport({ asPath, communities: attributes.communities }, importContext);
+    if (received === undefined) this.decoded = attributes;
+  }
+
+  /** The attributes as received (decoded again from the key and kept, on the first read of a received block). */
+  get attributes(): PathAttributes {
+    return (this.decoded ??= this.decodeKey());
+  }
+
+  private decodeKey(): PathAttributes {
+    const bytes = Buffer.from(this.key, 'latin1');
+    const context = this.received!.fourOctetAs ? FOUR_OCTET : BASE_CONTEXT;
+    return decodeAttributeBlock(bytes, 1, bytes.length, context).attributes;
+  }
+
+  /**
+   * The Path Attributes field to send to an NVA (4-octet AS), rewritten from the received one
+   * (src/rib/export-block.ts), or undefined when this set has to be encoded from its attributes.
+   */
+  nvaExportBlock(localAsn: number): Buffer | undefined {
+    return this.received?.plain === true ? nvaExportBlock(this.key, 1, localAsn) : undefined;
   }
 
   get originName(): Origin {
@@ -120,12 +165,16 @@ export class AttributeSet {
    * those bytes. Undefined for other sets.
    */
   receivedFourOctetBlock(): Buffer | undefined {
-    return this.keyHoldsFourOctetBlock ? Buffer.from(this.key.slice(1), 'latin1') : undefined;
+    return this.received?.fourOctetAs === true ? Buffer.from(this.key.slice(1), 'latin1') : undefined;
   }
 }
 
+/** One flat string (a concatenation would be a rope of two or three heap objects per set): the tag, then the bytes. */
 function bytesKey(tag: string, bytes: Uint8Array): string {
-  return tag + Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  const buffer = Buffer.allocUnsafe(tag.length + bytes.byteLength);
+  buffer.write(tag, 0, 'latin1');
+  buffer.set(bytes, tag.length);
+  return buffer.toString('latin1');
 }
 
 /** The attribute block without MP_REACH/MP_UNREACH, whose NLRI differ per UPDATE. */
@@ -136,6 +185,8 @@ function withoutMultiprotocol(attributes: PathAttributes): PathAttributes {
 
 export class AttributeStore {
   private readonly sets = new Map<string, AttributeSet>();
+  /** next hops as text, shared by the sets that name them (many sets, few next hops) */
+  private readonly nextHops = new Map<number, string>();
 
   constructor(private readonly importContext: ImportContext) {}
 
@@ -151,41 +202,59 @@ export class AttributeStore {
     const attributes = update.attributes;
     const tag = context.fourOctetAs ? 'F' : 'T';
     const multiprotocol = attributes.mpReach !== undefined || attributes.mpUnreach !== undefined;
-    let key: string;
-    let ipv6NextHop: Uint8Array | undefined;
     if (family === 6 || multiprotocol || update.attributeBytes.length === 0) {
       const base = withoutMultiprotocol(attributes);
       const mpNextHop = attributes.mpReach?.nextHop;
-      if (family === 6 && mpNextHop) ipv6NextHop = Uint8Array.from(mpNextHop);
+      const ipv6NextHop = family === 6 && mpNextHop ? Uint8Array.from(mpNextHop) : undefined;
       const v4FromMp = family === 4 && attributes.mpReach?.afi === 1 ? mpNextHop : undefined;
       const nextHopPart = family === 6 ? mpNextHop : v4FromMp;
-      key = bytesKey(
+      const key = bytesKey(
         `${tag}${family}${nextHopPart ? Buffer.from(nextHopPart).toString('hex') : ''}|`,
         encodeAttributes(base, context),
       );
+      let set = this.sets.get(key);
+      if (set) return set;
       if (v4FromMp && v4FromMp.length === 4) {
         const nextHop =
           ((v4FromMp[0]! << 24) | (v4FromMp[1]! << 16) | (v4FromMp[2]! << 8) | v4FromMp[3]!) >>> 0;
-        return this.lookup(key, { ...base, nextHop }, undefined);
+        set = new AttributeSet(
+          key,
+          { ...base, nextHop },
+          undefined,
+          this.ipv4Text(nextHop),
+          this.importContext,
+        );
+      } else {
+        const text = ipv6NextHop ? formatIpv6(ipv6NextHop.subarray(0, 16)) : this.ipv4Text(base.nextHop);
+        set = new AttributeSet(key, base, ipv6NextHop, text, this.importContext);
       }
-      return this.lookup(key, base, ipv6NextHop);
+      this.sets.set(key, set);
+      return set;
     }
-    key = bytesKey(tag, update.attributeBytes);
-    return this.lookup(key, attributes, undefined, context.fourOctetAs);
-  }
-
-  private lookup(
-    key: string,
-    attributes: PathAttributes,
-    ipv6NextHop: Uint8Array | undefined,
-    keyHoldsFourOctetBlock = false,
-  ): AttributeSet {
+    const key = bytesKey(tag, update.attributeBytes);
     let set = this.sets.get(key);
     if (!set) {
-      set = new AttributeSet(key, attributes, ipv6NextHop, this.importContext, keyHoldsFourOctetBlock);
+      const bytes = update.attributeBytes;
+      const received = !context.fourOctetAs
+        ? RECEIVED_TWO_OCTET
+        : isPlainBlock(bytes, 0, bytes.length, attributes)
+          ? RECEIVED_PLAIN
+          : RECEIVED_FOUR_OCTET;
+      const nextHop = this.ipv4Text(attributes.nextHop);
+      set = new AttributeSet(key, attributes, undefined, nextHop, this.importContext, received);
       this.sets.set(key, set);
     }
     return set;
+  }
+
+  private ipv4Text(nextHop: number | undefined): string {
+    if (nextHop === undefined) return '0.0.0.0';
+    let text = this.nextHops.get(nextHop);
+    if (text === undefined) {
+      if (this.nextHops.size >= 4096) this.nextHops.clear();
+      this.nextHops.set(nextHop, (text = formatIpv4(nextHop)));
+    }
+    return text;
   }
 
   /**
@@ -197,12 +266,20 @@ export class AttributeStore {
     const key = `${base.key}\u0000${tag}`;
     let set = this.sets.get(key);
     if (!set) {
-      set = new AttributeSet(key, attributes, base.ipv6NextHop, this.importContext, false, verdict);
+      const nextHop = base.ipv6NextHop ? base.nextHop : this.ipv4Text(attributes.nextHop);
+      set = new AttributeSet(
+        key,
+        attributes,
+        base.ipv6NextHop,
+        nextHop,
+        this.importContext,
+        undefined,
+        verdict,
+      );
       this.sets.set(key, set);
     }
     return set;
   }
-
   retain(set: AttributeSet): void {
     set.references++;
   }

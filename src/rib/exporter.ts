@@ -154,14 +154,26 @@ export class Exporter {
     const set: AttributeSet = path.attributes;
     let exported = set.exports.get(exportClass);
     if (!exported) {
-      const attributes = this.attributesFor(path, target);
-      const block = encodeAttributes(attributes, context);
+      const block = this.rewritesReceived(target, context) ? set.nvaExportBlock(this.localAsn) : undefined;
       exported = {
-        block,
+        block: block ?? encodeAttributes(this.attributesFor(path, target), context),
         ...(set.ipv6NextHop ? { ipv6NextHop: set.ipv6NextHop } : {}),
       };
       set.exports.set(exportClass, exported);
     }
     return exported;
+  }
+
+  /**
+   * The route server's export to an NVA over 4-octet AS: the received field rewritten on the
+   * wire when its set allows it (src/rib/export-block.ts), the same bytes as `attributesFor`
+   * then encoding.
+   */
+  private rewritesReceived(target: ExportTarget, context: CodecContext): boolean {
+    return (
+      (this.context.role ?? 'route-server') === 'route-server' &&
+      (target.kind ?? 'nva') === 'nva' &&
+      context.fourOctetAs
+    );
   }
 }

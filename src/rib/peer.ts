@@ -6,7 +6,6 @@
  */
 import type { CodecContext } from '../bgp/codec/index.js';
 import { parseIpv4, parseIpv6 } from '../lib/prefix.js';
-import { neighbourAs } from '../policy/index.js';
 import type { ExportCandidate, ExportTarget, RouteSourceKind } from '../policy/index.js';
 import type { AttributeSet, AttributeStore } from './attribute-store.js';
 import { ExportCache } from './attribute-store.js';
@@ -89,7 +88,7 @@ export class Path implements DecisionPath {
     this.asPathLength = attributes.asPathLength;
     this.origin = attributes.origin;
     this.med = attributes.med;
-    this.neighbourAs = neighbourAs(attributes.attributes.asPath, peer.info.asn);
+    this.neighbourAs = attributes.firstAs ?? peer.info.asn;
     this.routerId = peer.info.routerId;
     this.peerAddressOrder = peer.addressOrder;
     this.sessionSequence = peer.sequence;
