@@ -37,12 +37,16 @@ import type {
   PeerSpec,
   PeerStatistics,
 } from './types.js';
+import { fullCollection, TableReclaimer } from './reclaim.js';
 import type {
   InstanceBmpOptions,
   InstancePeerOptions,
   InternalLinkTransport,
   PeerMessageCounts,
 } from './instance.js';
+
+/** How often the instance reads its Loc-RIB's size for `TableReclaimer`. */
+const RECLAIM_POLL_MS = 50;
 
 /** Changes per batch at most: a full table crosses in batches of this size. */
 export const BATCH_LIMIT = 65_536;
@@ -56,6 +60,9 @@ export class InstanceHost {
   private spec: InstanceStartSpec | undefined;
   /** how long the warm-up at start took, when the spec asked for one */
   private warmUpMs: number | undefined;
+  /** full collections after a table fell (src/runtime/reclaim.ts), while the instance runs */
+  private reclaimer: TableReclaimer | undefined;
+  private reclaimTimer: NodeJS.Timeout | undefined;
   private readonly peers = new Map<string, PeerSpec>();
   private readonly addressSpaces = new AddressSpaces([]);
   private readonly encoder = new RouteBatchEncoder();
@@ -71,6 +78,7 @@ export class InstanceHost {
       case 'start':
         return this.start(command.spec);
       case 'stop':
+        clearInterval(this.reclaimTimer);
         await this.running?.stop(command.communication, { restarting: command.restarting === true });
         this.running = undefined;
         this.delay.disable();
@@ -154,6 +162,7 @@ export class InstanceHost {
     for (const peer of spec.peers) await this.configure(peer, true);
     for (const link of spec.links ?? [])
       this.running.linkUp(link.linkId, link.peer, this.transport(link.linkId), link.generation);
+    this.watchTableFalls(this.running);
     return this.running.speaker.port;
   }
 
@@ -300,6 +309,16 @@ export class InstanceHost {
   }
 
   /** Event-loop delay since the last reading (then reset), and this thread's heap. */
+  /** Reads the Loc-RIB's size every 50 ms; a fallen table is collected (src/runtime/reclaim.ts). */
+  private watchTableFalls(running: RouteServerInstance): void {
+    const collect = fullCollection();
+    if (collect === undefined) return;
+    const reclaimer = (this.reclaimer ??= new TableReclaimer(collect));
+    clearInterval(this.reclaimTimer);
+    this.reclaimTimer = setInterval(() => reclaimer.observe(running.engine.locRibSize), RECLAIM_POLL_MS);
+    this.reclaimTimer.unref();
+  }
+
   private health(): InstanceHealth {
     const health = {
       routeServerId: this.spec?.routeServerId ?? '',
@@ -308,6 +327,7 @@ export class InstanceHost {
       eventLoopDelayP99Ms: this.delay.percentile(99) / 1e6,
       heapUsedBytes: getHeapStatistics().used_heap_size,
       ...(this.warmUpMs !== undefined ? { warmUpMs: this.warmUpMs } : {}),
+      ...(this.reclaimer !== undefined ? { reclaims: this.reclaimer.statistics } : {}),
       ...(this.running?.bmp !== undefined ? { bmp: this.running.bmp.statistics() } : {}),
     };
     this.delay.reset();

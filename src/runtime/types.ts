@@ -12,6 +12,7 @@ import type { RouteMapDefinition, VnetGatewayType } from '../policy/index.js';
 import type { RouteMapDirection, RouteMapEvaluation } from '../rib/index.js';
 import type { InjectedRouteBatch, InstanceId } from '../rib/ports.js';
 import type { RuntimeErrorCode } from './errors.js';
+import type { ReclaimStatistics } from './reclaim.js';
 
 /** Azure's hub routing preference (docs/azure-behaviour.md §4.3; applied by the route engine's decision process). */
 export type HubRoutingPreference = 'ExpressRoute' | 'VpnGateway' | 'ASPath';
@@ -197,6 +198,8 @@ export interface InstanceHealth {
   readonly heapUsedBytes: number;
   /** how long the thread's warm-up took at start (src/runtime/warm-up.ts); absent without one */
   readonly warmUpMs?: number;
+  /** full collections after the Loc-RIB fell (src/runtime/reclaim.ts); absent where V8 gives none */
+  readonly reclaims?: ReclaimStatistics;
   /** BMP export: one row per collector (absent without BMP) */
   readonly bmp?: readonly BmpCollectorStatistics[];
 }

@@ -70,6 +70,8 @@ describe('WorkerRuntime', () => {
     for (const instance of health) expect(instance.warmUpMs).toBeGreaterThan(0);
     const cold = await routeServerWithNva(cleanups);
     for (const instance of await cold.runtime.health()) expect(instance.warmUpMs).toBeUndefined();
+    // every instance thread watches its Loc-RIB for a fallen table (src/runtime/reclaim.ts); none fell here
+    for (const instance of health) expect(instance.reclaims).toEqual({ collections: 0, milliseconds: 0 });
   });
 
   it('keeps its event loop free while the main thread is blocked', async () => {
