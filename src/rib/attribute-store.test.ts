@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { ExportCache, sameExportSet } from './attribute-store.js';
 import type { ExportSet } from './attribute-store.js';
-import { harness, NVA1, pathAttributes, TestOutput, up, updateOf } from './fixtures.test-support.js';
+import {
+  harness,
+  NVA1,
+  NVA2,
+  NVA3,
+  pathAttributes,
+  TestOutput,
+  up,
+  updateOf,
+  withdrawalOf,
+} from './fixtures.test-support.js';
 
 const MONITOR = '10.0.2.9';
 
@@ -13,14 +23,18 @@ const exportSet = (bytes: number[], ipv6NextHop?: number[]): ExportSet => ({
 describe('ExportCache', () => {
   it('answers every export class with the value stored for it, one class or several', () => {
     const cache = new ExportCache<number>();
-    expect(cache.get('nva|nva|4')).toBeUndefined();
-    cache.set('nva|nva|4', 1);
-    expect(cache.get('nva|nva|4')).toBe(1);
-    expect(cache.get('gateway|nva|4')).toBeUndefined();
-    cache.set('gateway|nva|4', 2);
-    cache.set('nva|nva|2', 3);
-    cache.set('nva|nva|4', 4);
-    expect([cache.get('nva|nva|4'), cache.get('gateway|nva|4'), cache.get('nva|nva|2')]).toEqual([4, 2, 3]);
+    expect(cache.exportOf('nva|nva|4')).toBeUndefined();
+    cache.keepExport('nva|nva|4', 1);
+    expect(cache.exportOf('nva|nva|4')).toBe(1);
+    expect(cache.exportOf('gateway|nva|4')).toBeUndefined();
+    cache.keepExport('gateway|nva|4', 2);
+    cache.keepExport('nva|nva|2', 3);
+    cache.keepExport('nva|nva|4', 4);
+    expect([
+      cache.exportOf('nva|nva|4'),
+      cache.exportOf('gateway|nva|4'),
+      cache.exportOf('nva|nva|2'),
+    ]).toEqual([4, 2, 3]);
   });
 });
 
@@ -69,5 +83,37 @@ describe('attribute sets and paths', () => {
     await h.engine.whenIdle();
     expect(h.engine.attributeSetCount).toBe(1);
     expect(monitor.updates.length).toBe(before);
+  });
+
+  it('shares one set between peers and frees it when the last of them withdraws, in any order', async () => {
+    const h = harness({ routeLimit: 10_000 });
+    for (const [address, asn] of [
+      [NVA1, 65001],
+      [NVA2, 65002],
+      [NVA3, 65003],
+    ] as const)
+      up(h, address, asn);
+    // the same received bytes from three peers: one set, a path per peer
+    const attributes = pathAttributes([65100, 7], '10.0.9.9');
+    const send = async (peer: string, update = updateOf(attributes, ['172.16.0.0/24'])) => {
+      h.engine.receiveUpdate(peer, update);
+      await h.engine.whenIdle();
+    };
+    await send(NVA1);
+    await send(NVA2);
+    expect(h.engine.attributeSetCount).toBe(1);
+    // the first peer's path (the one the set holds) goes first, a third peer takes its place
+    await send(NVA1, withdrawalOf(['172.16.0.0/24']));
+    expect(h.engine.attributeSetCount).toBe(1);
+    await send(NVA3);
+    await send(NVA2, withdrawalOf(['172.16.0.0/24']));
+    expect(h.engine.attributeSetCount).toBe(1);
+    expect(h.engine.peerCounters(NVA3)?.received).toBe(1);
+    await send(NVA3, withdrawalOf(['172.16.0.0/24']));
+    expect(h.engine.attributeSetCount).toBe(0);
+    // and the set comes back for a peer that announces it again
+    await send(NVA2);
+    expect(h.engine.attributeSetCount).toBe(1);
+    expect(h.sink.table.size).toBe(1);
   });
 });

@@ -25,6 +25,7 @@ import type { CodecContext, PathAttributes, UpdateMessage } from '../bgp/codec/i
 import type { ImportContext, ImportVerdict } from '../policy/index.js';
 import { asPathLength, evaluateImport } from '../policy/index.js';
 import type { Origin } from './ports.js';
+import type { Path } from './peer.js';
 import { isPlainBlock, nvaExportBlock } from './export-block.js';
 
 const ORIGIN_NAMES: readonly Origin[] = ['igp', 'egp', 'incomplete'];
@@ -53,22 +54,23 @@ export function sameExportSet(a: ExportSet, b: ExportSet): boolean {
 }
 
 /**
- * A cache of values by export class (src/rib/exporter.ts) kept on the object it belongs to: one
- * class in two fields (the common case: every peer of an instance is an NVA with 4-octet AS), more
- * in a Map. An attribute set or a path is made per UPDATE when attributes are diverse, so the Map
- * a first class would need is most of what it costs.
+ * A cache of values by export class (src/rib/exporter.ts) in the fields of the object it belongs
+ * to (attribute sets and paths extend it): one class in two fields (the common case: every peer of
+ * an instance is an NVA with 4-octet AS), more in a Map. An attribute set or a path is made per
+ * UPDATE when attributes are diverse, so an object or a Map for a first class would be much of
+ * what it costs.
  */
 export class ExportCache<T> {
   private firstClass: string | undefined;
   private first: T | undefined;
   private more: Map<string, T> | undefined;
 
-  get(exportClass: string): T | undefined {
+  exportOf(exportClass: string): T | undefined {
     if (exportClass === this.firstClass) return this.first;
     return this.more?.get(exportClass);
   }
 
-  set(exportClass: string, value: T): void {
+  keepExport(exportClass: string, value: T): void {
     if (this.firstClass === undefined || this.firstClass === exportClass) {
       this.firstClass = exportClass;
       this.first = value;
@@ -88,9 +90,14 @@ const RECEIVED_FOUR_OCTET: ReceivedBlock = Object.freeze({ fourOctetAs: true, pl
 const RECEIVED_PLAIN: ReceivedBlock = Object.freeze({ fourOctetAs: true, plain: true });
 const FOUR_OCTET: CodecContext = { ...BASE_CONTEXT, fourOctetAs: true };
 
-export class AttributeSet {
+export class AttributeSet extends ExportCache<ExportSet> {
   /** references from paths; the set is freed at zero */
   references = 0;
+  /**
+   * The path of one peer that uses the set (src/rib/peer.ts `pathFor`): a set is mostly one
+   * peer's, and that peer finds its path here instead of in a map entry per set.
+   */
+  soloPath: Path | undefined;
   readonly asPathLength: number;
   /** the leftmost AS of a path that starts with an AS_SEQUENCE (the neighbour AS, RFC 4271 §9.1.2.2 (c)) */
   readonly firstAs: number | undefined;
@@ -102,8 +109,6 @@ export class AttributeSet {
   /** IPv6 routes: MP_REACH next hop bytes, kept for third-party export */
   readonly ipv6NextHop: Uint8Array | undefined;
   readonly verdict: ImportVerdict;
-  /** export blocks, by export class (target kind, source kind, 2/4-octet AS; src/rib/exporter.ts) */
-  readonly exports = new ExportCache<ExportSet>();
   /**
    * The decoded attributes: kept from the start when the key cannot give them back, decoded from
    * the key on first read otherwise (with an attribute set per UPDATE, the decoded object graph
@@ -122,6 +127,7 @@ export class AttributeSet {
     /** a route map's verdict (src/rib/route-map-in.ts), instead of the import rules' */
     verdict?: ImportVerdict,
   ) {
+    super();
     const asPath = attributes.asPath;
     this.asPathLength = asPathLength(asPath);
     const first = asPath?.[0];

@@ -100,10 +100,10 @@ export class Exporter {
     if (!evaluateSharedExport(best.exportCandidate, this.context, target).advertise) return undefined;
     if (withholdsDefaultRoute(this.context, target, isDefaultRoute(key))) return undefined;
     const exportClass = `${target.kind ?? 'nva'}|${best.exportCandidate.source}|${group.context.fourOctetAs ? 4 : 2}`;
-    let exported = best.exports.get(exportClass);
+    let exported = best.exportOf(exportClass);
     if (!exported) {
       exported = { set: this.encoded(best, exportClass, target, group.context), source: best.peer.id };
-      best.exports.set(exportClass, exported);
+      best.keepExport(exportClass, exported);
     }
     return exported;
   }
@@ -152,14 +152,14 @@ export class Exporter {
 
   private encoded(path: Path, exportClass: string, target: ExportTarget, context: CodecContext): ExportSet {
     const set: AttributeSet = path.attributes;
-    let exported = set.exports.get(exportClass);
+    let exported = set.exportOf(exportClass);
     if (!exported) {
       const block = this.rewritesReceived(target, context) ? set.nvaExportBlock(this.localAsn) : undefined;
       exported = {
         block: block ?? encodeAttributes(this.attributesFor(path, target), context),
         ...(set.ipv6NextHop ? { ipv6NextHop: set.ipv6NextHop } : {}),
       };
-      set.exports.set(exportClass, exported);
+      set.keepExport(exportClass, exported);
     }
     return exported;
   }

@@ -62,7 +62,8 @@ export function addressOrder(address: string): string {
   return '9' + address;
 }
 
-export class Path implements DecisionPath {
+/** A path also keeps what update groups send for it, by the group's export class (src/rib/exporter.ts). */
+export class Path extends ExportCache<RouteExport> implements DecisionPath {
   /** prefixes of the peer's Adj-RIB-In that use this path */
   prefixes = 0;
   readonly asPathLength: number;
@@ -76,8 +77,6 @@ export class Path implements DecisionPath {
   readonly internal: boolean;
   /** what the export rules read, built once */
   readonly exportCandidate: ExportCandidate;
-  /** what update groups send for this path, by the group's export class (src/rib/exporter.ts) */
-  readonly exports = new ExportCache<RouteExport>();
   /** the next hops injected when this path is alone in its ECMP set: the peer's array for its next hop */
   readonly nextHops: readonly string[];
 
@@ -85,6 +84,7 @@ export class Path implements DecisionPath {
     readonly peer: PeerState,
     readonly attributes: AttributeSet,
   ) {
+    super();
     this.asPathLength = attributes.asPathLength;
     this.origin = attributes.origin;
     this.med = attributes.med;
@@ -122,7 +122,10 @@ export class PeerState {
   out: AdjRibOut | undefined;
   /** the inbound route map, while the peer has one (src/rib/route-map-in.ts) */
   inbound: InboundRouteMap | undefined;
+  /** the peer's paths whose set holds another peer's path as its `soloPath` */
   private readonly paths = new Map<AttributeSet, Path>();
+  /** the peer's paths held by their sets (`AttributeSet.soloPath`) */
+  private soloPaths = 0;
   /** one frozen next-hop array per next hop, shared by the peer's paths (the VNet batch interns sets by array) */
   private readonly nextHopArrays = new Map<string, readonly string[]>();
   /** the export candidates of the peer's paths: one per `advertise` value */
@@ -143,10 +146,15 @@ export class PeerState {
 
   /** The shared path for an attribute set (created, and the set retained, on first use). */
   pathFor(set: AttributeSet): Path {
+    const solo = set.soloPath;
+    if (solo !== undefined && solo.peer === this) return solo;
     let path = this.paths.get(set);
     if (!path) {
       path = new Path(this, set);
-      this.paths.set(set, path);
+      if (solo === undefined) {
+        set.soloPath = path;
+        this.soloPaths++;
+      } else this.paths.set(set, path);
       this.store.retain(set);
     }
     return path;
@@ -175,13 +183,17 @@ export class PeerState {
 
   /** Drops a path no prefix uses any more, releasing its attribute set. */
   releaseIfUnused(path: Path): void {
-    if (path.prefixes === 0 && this.paths.get(path.attributes) === path) {
-      this.paths.delete(path.attributes);
-      this.store.release(path.attributes);
-    }
+    if (path.prefixes !== 0) return;
+    const set = path.attributes;
+    if (set.soloPath === path) {
+      set.soloPath = undefined;
+      this.soloPaths--;
+    } else if (this.paths.get(set) === path) this.paths.delete(set);
+    else return;
+    this.store.release(set);
   }
 
   get pathCount(): number {
-    return this.paths.size;
+    return this.paths.size + this.soloPaths;
   }
 }
