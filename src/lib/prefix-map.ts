@@ -315,7 +315,7 @@ class Ipv4Table {
     this.overflow = overflow;
     this.low = 0;
     this.keys = new Float64Array(slots).fill(FREE);
-    this.values = this.valueKind === 'objects' ? new Array<unknown>(slots).fill(undefined) : undefined;
+    this.values = this.valueKind === 'objects' ? new Array<unknown>(slots) : undefined;
     if (this.size === 0) this.large = undefined;
     this.moves++;
   }
