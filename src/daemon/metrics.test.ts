@@ -110,6 +110,8 @@ describe('metrics of a running route server', () => {
         sample(text, 'routeserver_instance_event_loop_delay_p99_seconds', labels),
       ).toBeGreaterThanOrEqual(0);
       expect(sample(text, 'routeserver_instance_heap_used_bytes', labels)).toBeGreaterThan(0);
+      // no table fell here (src/runtime/reclaim.ts)
+      expect(sample(text, 'routeserver_instance_memory_reclaims_total', labels)).toBe(0);
     }
 
     // the NVA resets its session with IN_1: the instance received a Cease / Administrative Reset

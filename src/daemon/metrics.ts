@@ -66,6 +66,8 @@ interface InstanceSeries {
   readonly delayMax: Gauge<InstanceLabel>;
   readonly delayP99: Gauge<InstanceLabel>;
   readonly heap: Gauge<InstanceLabel>;
+  readonly reclaims: Counter<InstanceLabel>;
+  readonly reclaimSeconds: Counter<InstanceLabel>;
 }
 type InstanceLabel = 'routeserver' | 'routeserviceinstance';
 
@@ -106,13 +108,18 @@ async function collectPeers(runtime: BgpRuntime, series: PeerSeries): Promise<vo
 
 async function collectInstances(runtime: BgpRuntime, series: InstanceSeries, bmp: BmpSeries): Promise<void> {
   const rows = await runtime.health();
-  for (const gauge of Object.values(series) as Gauge<InstanceLabel>[]) gauge.reset();
+  for (const metric of Object.values(series) as (Gauge<InstanceLabel> | Counter<InstanceLabel>)[])
+    metric.reset();
   for (const metric of Object.values(bmp) as (Gauge<BmpLabel> | Counter<BmpLabel>)[]) metric.reset();
   for (const row of rows) {
     const labels = { routeserver: row.routeServerId, routeserviceinstance: instanceLabel(row.instance) };
     series.delayMax.set(labels, row.eventLoopDelayMaxMs / 1000);
     series.delayP99.set(labels, row.eventLoopDelayP99Ms / 1000);
     series.heap.set(labels, row.heapUsedBytes);
+    if (row.reclaims !== undefined) {
+      series.reclaims.inc(labels, row.reclaims.collections);
+      series.reclaimSeconds.inc(labels, row.reclaims.milliseconds / 1000);
+    }
     for (const collector of row.bmp ?? []) {
       const bmpLabels = { ...labels, collector: collector.collector };
       bmp.up.set(bmpLabels, collector.connected ? 1 : 0);
@@ -151,6 +158,14 @@ export function createMetrics(runtime: BgpRuntime | undefined): Registry {
     new Gauge({ name, help, labelNames: LABELS, registers: [registry], collect: refreshPeers });
   const counter = (name: string, help: string) =>
     new Counter({ name, help, labelNames: LABELS, registers: [registry], collect: refreshPeers });
+  const instanceCounter = (name: string, help: string) =>
+    new Counter({
+      name,
+      help,
+      labelNames: ['routeserver', 'routeserviceinstance'],
+      registers: [registry],
+      collect: refreshInstances,
+    });
   const instanceGauge = (name: string, help: string) =>
     new Gauge({
       name,
@@ -193,6 +208,14 @@ export function createMetrics(runtime: BgpRuntime | undefined): Registry {
       "the 99th percentile of the instance thread's event-loop delay since the previous scrape",
     ),
     heap: instanceGauge('routeserver_instance_heap_used_bytes', "the instance thread's V8 heap in use"),
+    reclaims: instanceCounter(
+      'routeserver_instance_memory_reclaims_total',
+      "full garbage collections the instance's thread ran after its Loc-RIB fell (src/runtime/reclaim.ts)",
+    ),
+    reclaimSeconds: instanceCounter(
+      'routeserver_instance_memory_reclaim_seconds_total',
+      'the time those collections took',
+    ),
   };
   const bmpMetric = <T extends typeof Gauge | typeof Counter>(kind: T, name: string, help: string) =>
     new kind({
