@@ -308,7 +308,6 @@ export class InstanceHost {
     });
   }
 
-  /** Event-loop delay since the last reading (then reset), and this thread's heap. */
   /** Reads the Loc-RIB's size every 50 ms; a fallen table is collected (src/runtime/reclaim.ts). */
   private watchTableFalls(running: RouteServerInstance): void {
     const collect = fullCollection();
@@ -319,6 +318,7 @@ export class InstanceHost {
     this.reclaimTimer.unref();
   }
 
+  /** Event-loop delay since the last reading (then reset), this thread's heap, its warm-up and reclaims. */
   private health(): InstanceHealth {
     const health = {
       routeServerId: this.spec?.routeServerId ?? '',

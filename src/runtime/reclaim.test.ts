@@ -35,9 +35,8 @@ describe('fullCollection', () => {
   it('frees an unreachable object at once', async () => {
     const collect = fullCollection();
     expect(collect).toBeTypeOf('function');
-    let target: object | undefined = { table: new Array<number>(1_000).fill(1) };
-    const ref = new WeakRef(target);
-    target = undefined;
+    // nothing but the WeakRef ever holds the object
+    const ref = new WeakRef({ table: new Array<number>(1_000).fill(1) });
     // a WeakRef keeps its target alive until the job that made it ends
     await new Promise((resolve) => setImmediate(resolve));
     collect!();
