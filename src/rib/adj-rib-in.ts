@@ -10,37 +10,68 @@
  *   the peer's `accepted` count follows.
  * - The Loc-RIB entry of each prefix, as it was when the slice first touched
  *   it and as the slice left it, is kept until the slice ends
- *   (`takeChanges`): the VNet and the update groups get one change per prefix
- *   per slice, however many UPDATEs touched it, without a second lookup in
- *   the Loc-RIB (the slice's table is small; the Loc-RIB's lookups are cache
- *   misses at a million prefixes).
+ *   (`takeChanges`, in the order the slice first changed them): the VNet
+ *   and the update groups get one change per prefix per slice, however many
+ *   UPDATEs touched it, without a second lookup in the Loc-RIB (the slice's
+ *   index is small; the Loc-RIB's lookups are cache misses at a million
+ *   prefixes).
  */
 import type { PrefixKey } from '../lib/prefix.js';
-import { PrefixMap } from '../lib/prefix-map.js';
+import { PrefixIdMap } from '../lib/prefix-map.js';
 import type { LocRib, LocRibEntry } from './loc-rib.js';
 import type { Path, PeerState } from './peer.js';
 import type { AdjRibInObserver, AdjRibInRoute } from './ports.js';
 
-/** A prefix the current slice changed: its Loc-RIB entry when the slice first touched it, and now. */
-interface SliceChange {
-  readonly before: LocRibEntry | undefined;
-  after: LocRibEntry | undefined;
-}
+/** `PrefixIdMap.update`'s step for the slice's index: a prefix keeps the position of its first change. */
+const firstPosition = (current: number, next: number): number => (current >= 0 ? current : next);
 
-/** `PrefixMap.update`'s step for the slice's table: the first change keeps its `before`. */
-function recorded(
-  change: SliceChange | undefined,
-  before: LocRibEntry | undefined,
-  after: LocRibEntry | undefined,
-): SliceChange {
-  if (change === undefined) return { before, after };
-  change.after = after;
-  return change;
+/**
+ * The prefixes the current slice changed, in the order it first changed them: each one's Loc-RIB
+ * entry when the slice first touched it and now, in arrays by position (no object per change),
+ * and an index from prefix to position (one word a slot).
+ */
+class SliceChanges {
+  private readonly positions = new PrefixIdMap();
+  private readonly keys: PrefixKey[] = [];
+  private readonly before: (LocRibEntry | undefined)[] = [];
+  private readonly after: (LocRibEntry | undefined)[] = [];
+
+  get size(): number {
+    return this.keys.length;
+  }
+
+  has(key: PrefixKey): boolean {
+    return this.positions.has(key);
+  }
+
+  record(key: PrefixKey, before: LocRibEntry | undefined, after: LocRibEntry | undefined): void {
+    const next = this.keys.length;
+    const position = this.positions.update(key, firstPosition, next, undefined);
+    if (position >= 0) {
+      this.after[position] = after;
+      return;
+    }
+    this.keys.push(key);
+    this.before.push(before);
+    this.after.push(after);
+  }
+
+  /** Hands each change to `visit`, in order, then forgets them all. */
+  take(
+    visit: (key: PrefixKey, before: LocRibEntry | undefined, after: LocRibEntry | undefined) => void,
+  ): void {
+    const { keys, before, after } = this;
+    for (let i = 0; i < keys.length; i++) visit(keys[i]!, before[i], after[i]);
+    this.positions.clear();
+    keys.length = 0;
+    before.length = 0;
+    after.length = 0;
+  }
 }
 
 export class AdjRibIn {
   /** the prefixes the current slice changed in the Loc-RIB */
-  private readonly changed = new PrefixMap<SliceChange>();
+  private readonly changed = new SliceChanges();
   /** Adj-RIB-In observers (BMP); empty in most engines, so the per-prefix check is one length test */
   private observers: readonly AdjRibInObserver[] = [];
 
@@ -107,13 +138,13 @@ export class AdjRibIn {
   /** Decides `key` again (the hub routing preference changed); a changed best path is recorded. */
   redecide(key: PrefixKey): void {
     const before = this.locRib.get(key);
-    if (this.locRib.redecide(key)) this.changed.update(key, recorded, before, this.locRib.get(key));
+    if (this.locRib.redecide(key)) this.changed.record(key, before, this.locRib.get(key));
   }
 
   /** One path of `key` leaves the Loc-RIB and/or one arrives; the slice records the change. */
   private changeLocRib(key: PrefixKey, leaving: Path | undefined, arriving: Path | undefined): void {
     const { before, after } = this.locRib.change(key, leaving, arriving);
-    this.changed.update(key, recorded, before, after);
+    this.changed.record(key, before, after);
   }
 
   /** True when the current slice changed the Loc-RIB entry of `key`. */
@@ -131,8 +162,7 @@ export class AdjRibIn {
     visit: (key: PrefixKey, before: LocRibEntry | undefined, after: LocRibEntry | undefined) => void,
   ): void {
     if (this.changed.size === 0) return;
-    this.changed.forEach((change, key) => visit(key, change.before, change.after));
-    this.changed.clear();
+    this.changed.take(visit);
   }
 
   private notify(
