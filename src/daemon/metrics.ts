@@ -158,22 +158,14 @@ export function createMetrics(runtime: BgpRuntime | undefined): Registry {
     new Gauge({ name, help, labelNames: LABELS, registers: [registry], collect: refreshPeers });
   const counter = (name: string, help: string) =>
     new Counter({ name, help, labelNames: LABELS, registers: [registry], collect: refreshPeers });
-  const instanceCounter = (name: string, help: string) =>
-    new Counter({
+  const instanceMetric = <T extends typeof Gauge | typeof Counter>(kind: T, name: string, help: string) =>
+    new kind({
       name,
       help,
-      labelNames: ['routeserver', 'routeserviceinstance'],
+      labelNames: ['routeserver', 'routeserviceinstance'] as const,
       registers: [registry],
       collect: refreshInstances,
-    });
-  const instanceGauge = (name: string, help: string) =>
-    new Gauge({
-      name,
-      help,
-      labelNames: ['routeserver', 'routeserviceinstance'],
-      registers: [registry],
-      collect: refreshInstances,
-    });
+    }) as InstanceType<T>;
   const peers: PeerSeries = {
     status: gauge('BgpPeerStatus', 'BGP session state per instance and peer: 1 = Established, 0 = not'),
     learned: gauge('CountOfRoutesLearnedFromPeer', 'routes the instance learned from the peer (Adj-RIB-In)'),
@@ -199,20 +191,28 @@ export function createMetrics(runtime: BgpRuntime | undefined): Registry {
     ),
   };
   const instances: InstanceSeries = {
-    delayMax: instanceGauge(
+    delayMax: instanceMetric(
+      Gauge,
       'routeserver_instance_event_loop_delay_max_seconds',
       "the longest event-loop delay of the instance's thread since the previous scrape",
     ),
-    delayP99: instanceGauge(
+    delayP99: instanceMetric(
+      Gauge,
       'routeserver_instance_event_loop_delay_p99_seconds',
       "the 99th percentile of the instance thread's event-loop delay since the previous scrape",
     ),
-    heap: instanceGauge('routeserver_instance_heap_used_bytes', "the instance thread's V8 heap in use"),
-    reclaims: instanceCounter(
+    heap: instanceMetric(
+      Gauge,
+      'routeserver_instance_heap_used_bytes',
+      "the instance thread's V8 heap in use",
+    ),
+    reclaims: instanceMetric(
+      Counter,
       'routeserver_instance_memory_reclaims_total',
       "full garbage collections the instance's thread ran after its Loc-RIB fell (src/runtime/reclaim.ts)",
     ),
-    reclaimSeconds: instanceCounter(
+    reclaimSeconds: instanceMetric(
+      Counter,
       'routeserver_instance_memory_reclaim_seconds_total',
       'the time those collections took',
     ),

@@ -88,12 +88,8 @@ export function isPlainBlock(
   return true;
 }
 
-/** One attribute's header: the encoder's flags (src/bgp/codec/attributes/index.ts), extended only past 255 octets. */
-function headerLength(length: number): number {
-  return length > 255 ? 4 : 3;
-}
-
 function writeHeader(out: Buffer, o: number, code: number, length: number): number {
+  // the encoder's flags (src/bgp/codec/attributes/index.ts), extended only past 255 octets
   const flags = attributeRegistry.get(code)!.flags;
   out[o] = length > 255 ? flags | AttributeFlag.ExtendedLength : flags;
   out[o + 1] = code;
@@ -115,29 +111,12 @@ const at = (key: string, i: number): number => key.charCodeAt(i);
  * `encodeAttributes(exportAttributes(decoded, localAsn), 4-octet AS)` without decoding.
  */
 export function nvaExportBlock(key: string, start: number, localAsn: number): Buffer {
-  const end = key.length;
-  // first pass: the size; the AS_PATH grows by 4 octets (our AS in its first AS_SEQUENCE) or by 6 (a new one)
-  let size = 0;
-  let sawAsPath = false;
-  for (let o = start; o < end;) {
-    const extended = (at(key, o) & AttributeFlag.ExtendedLength) !== 0;
-    const code = at(key, o + 1);
-    const length = extended ? (at(key, o + 2) << 8) | at(key, o + 3) : at(key, o + 2);
-    const value = o + (extended ? 4 : 3);
-    o = value + length;
-    if (dropped(code)) continue;
-    let out = length;
-    if (code === AttributeCode.AsPath) {
-      sawAsPath = true;
-      out += prependsIntoFirst(key, value, length) ? 4 : 6;
-    }
-    size += headerLength(out) + out;
-  }
-  if (!sawAsPath) size += 3 + 6;
-  const block = Buffer.allocUnsafe(size);
+  // the AS_PATH grows by 4 octets (our AS in its first AS_SEQUENCE) or 6 (a new one) and its
+  // header by 1 past 255 octets, or a new one takes 9; other headers keep or lose a length octet
+  const out = Buffer.allocUnsafe(key.length - start + 10);
   let w = 0;
   let asPathWritten = false;
-  for (let o = start; o < end;) {
+  for (let o = start; o < key.length;) {
     const extended = (at(key, o) & AttributeFlag.ExtendedLength) !== 0;
     const code = at(key, o + 1);
     const length = extended ? (at(key, o + 2) << 8) | at(key, o + 3) : at(key, o + 2);
@@ -147,15 +126,15 @@ export function nvaExportBlock(key: string, start: number, localAsn: number): Bu
     if (!asPathWritten && code >= AttributeCode.AsPath) {
       // the AS_PATH, or the one the export adds where type-code order puts it
       const own = code === AttributeCode.AsPath;
-      w = writeAsPath(key, own ? value : 0, own ? length : 0, localAsn, block, w);
+      w = writeAsPath(key, own ? value : 0, own ? length : 0, localAsn, out, w);
       asPathWritten = true;
       if (own) continue;
     }
-    w = writeHeader(block, w, code, length);
-    w = copy(key, value, value + length, block, w);
+    w = writeHeader(out, w, code, length);
+    w = copy(key, value, value + length, out, w);
   }
-  if (!asPathWritten) writeAsPath(key, 0, 0, localAsn, block, w);
-  return block;
+  if (!asPathWritten) w = writeAsPath(key, 0, 0, localAsn, out, w);
+  return out.subarray(0, w);
 }
 
 /** Writes the AS_PATH attribute: `localAsn` prepended to the received value [value, value + length). */
