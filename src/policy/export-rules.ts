@@ -18,7 +18,7 @@
  *   from the route server back to the route server (RFC 4271 §9.2); the VPN
  *   gateway never advertises 0.0.0.0/0 to on-prem.
  */
-import { AsPathSegmentType, OriginValue } from '../bgp/codec/index.js';
+import { AsPathSegmentType, AttributeCode, OriginValue } from '../bgp/codec/index.js';
 import type { PathAttributes } from '../bgp/codec/index.js';
 import { prependAs } from './as-path.js';
 import type { EngineRole } from './gateway-rules.js';
@@ -165,6 +165,17 @@ export function evaluateExport(
 export function exportAttributes(attributes: PathAttributes, localAsn: number): PathAttributes {
   return { ...withoutLocalAttributes(attributes), asPath: prependAs(attributes.asPath, localAsn) };
 }
+
+/**
+ * The type codes of the attributes `withoutLocalAttributes` removes, besides MP_REACH/MP_UNREACH:
+ * for a rewrite of the received bytes (src/rib/export-block.ts).
+ */
+export const LOCAL_ATTRIBUTE_CODES: readonly number[] = [
+  AttributeCode.MultiExitDisc,
+  AttributeCode.LocalPref,
+  AttributeCode.OriginatorId,
+  AttributeCode.ClusterList,
+];
 
 /**
  * The attributes without what the sender sets for each peer: MED, LOCAL_PREF,

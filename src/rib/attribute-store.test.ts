@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { BASE_CONTEXT } from '../bgp/codec/index.js';
 import { ExportCache, sameExportSet } from './attribute-store.js';
 import type { ExportSet } from './attribute-store.js';
 import {
@@ -7,6 +8,7 @@ import {
   NVA2,
   NVA3,
   pathAttributes,
+  peerInfo,
   TestOutput,
   up,
   updateOf,
@@ -115,5 +117,25 @@ describe('attribute sets and paths', () => {
     await send(NVA2);
     expect(h.engine.attributeSetCount).toBe(1);
     expect(h.sink.table.size).toBe(1);
+  });
+
+  it("reads a set's attributes back from its received bytes, with the AS size its session negotiated", async () => {
+    const h = harness({ routeLimit: 10_000 });
+    // a 4-octet-AS session with an AS above 65535, and a session without 4-octet AS
+    up(h, NVA1, 4_200_000_001);
+    h.engine.peerUp(NVA2, peerInfo(NVA2, 65002, NVA2, BASE_CONTEXT), new TestOutput());
+    h.engine.receiveUpdate(NVA1, updateOf(pathAttributes([4_200_000_001, 65100], NVA1), ['172.16.0.0/24']));
+    h.engine.receiveUpdate(
+      NVA2,
+      updateOf(pathAttributes([65002, 65200], NVA2), ['172.16.1.0/24'], [], BASE_CONTEXT),
+    );
+    await h.engine.whenIdle();
+    // the views decode the sets' kept bytes (src/rib/attribute-store.ts `attributes`)
+    expect(h.engine.learnedRoutes(NVA1).map((r) => [r.network, r.asPath])).toEqual([
+      ['172.16.0.0/24', '4200000001-65100'],
+    ]);
+    expect(h.engine.learnedRoutes(NVA2).map((r) => [r.network, r.asPath])).toEqual([
+      ['172.16.1.0/24', '65002-65200'],
+    ]);
   });
 });

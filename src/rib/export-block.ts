@@ -23,18 +23,12 @@ import {
   attributeRegistry,
 } from '../bgp/codec/index.js';
 import type { CodecContext, PathAttributes } from '../bgp/codec/index.js';
+import { LOCAL_ATTRIBUTE_CODES } from '../policy/index.js';
 
 const FOUR_OCTET: CodecContext = { ...BASE_CONTEXT, fourOctetAs: true };
 
-/** Attributes the export to an NVA leaves out (RFC 4271 §5.1.4, §5.1.5; RFC 4456). */
-function dropped(code: number): boolean {
-  return (
-    code === AttributeCode.MultiExitDisc ||
-    code === AttributeCode.LocalPref ||
-    code === AttributeCode.OriginatorId ||
-    code === AttributeCode.ClusterList
-  );
-}
+/** Attributes the export to an NVA leaves out (`withoutLocalAttributes`, src/policy/export-rules.ts). */
+const dropped = (code: number): boolean => LOCAL_ATTRIBUTE_CODES.includes(code);
 
 /** Attributes the export keeps and this rewrite passes through as they are. */
 function passedThrough(code: number): boolean {
