@@ -7,6 +7,7 @@ import {
   type EtcdServer,
 } from './etcd-server.test-support.js';
 import { openEtcdStore } from './etcd-open.js';
+import { clientOptions } from './etcd-store.js';
 import type { ChangeBatch, ResourceStore } from './types.js';
 
 let etcd: EtcdServer;
@@ -34,6 +35,22 @@ function etcdFixture() {
 }
 
 describeStoreContract('etcd resource store', etcdFixture());
+
+describe('etcd client options', () => {
+  it('opens a broken watch again within a second, however many attempts failed before', () => {
+    const first = clientOptions({ endpoints: ['http://127.0.0.1:2379'] }).faultHandling?.watchBackoff;
+    expect(first).toBeDefined();
+    let backoff = first!;
+    const durations: number[] = [];
+    for (let attempt = 0; attempt < 40; attempt++) {
+      durations.push(backoff.duration);
+      backoff = backoff.next(undefined) ?? backoff;
+    }
+    expect(Math.max(...durations)).toBeLessThanOrEqual(1000);
+    // still a backoff: the first attempts come sooner than the cap
+    expect(durations[0]).toBeLessThan(1000);
+  });
+});
 
 describe('etcd resource store: several processes on one etcd', () => {
   it("shows each store the other's writes, in its change feed too", async () => {

@@ -20,7 +20,7 @@
  * then answers with them instead of writing twice.
  */
 import { randomUUID } from 'node:crypto';
-import { circuitBreaker, ConsecutiveBreaker, handleWhen, retry } from 'cockatiel';
+import { circuitBreaker, ConsecutiveBreaker, ExponentialBackoff, handleWhen, retry } from 'cockatiel';
 import { Etcd3, isRecoverableError, type IOptions } from 'etcd3';
 import type { IKeyValue, IRequestOp, IResponseOp } from 'etcd3';
 import { ChangeFeed } from './change-feed.js';
@@ -362,6 +362,10 @@ export function clientOptions(options: EtcdStoreOptions): IOptions {
           halfOpenAfter: HOST_RETRY_MS,
           breaker: new ConsecutiveBreaker(3),
         }),
+      // A broken watch (its member gone, no quorum) is opened again within 1 s. The library's
+      // default backoff grows to 30 s, so after an outage another host's change feed, and the
+      // model read from it, could lag the cluster by that long.
+      watchBackoff: new ExponentialBackoff({ initialDelay: 128, maxDelay: HOST_RETRY_MS }).next(),
     },
   };
 }

@@ -278,9 +278,19 @@ describe('two hosts, one instance each, on a three-member etcd cluster, with FRR
       'writes accepted again',
       async () => (await write('quorum-back').catch(() => undefined)) && true,
     );
-    const names = [];
-    for await (const table of hosts.a.sdk!.routeTables.list(RESOURCE_GROUP)) names.push(table.name);
-    expect(names.sort()).toEqual(['one-member-down', 'quorum-back']);
+    // host A reads its model, which its change feed fills: its watch reopens within a second of the
+    // quorum's return (src/store/etcd-store.ts), so the write on B reaches it shortly after
+    const written = Date.now();
+    const listOnA = async () => {
+      const names = [];
+      for await (const table of hosts.a.sdk!.routeTables.list(RESOURCE_GROUP)) names.push(table.name);
+      return names.sort();
+    };
+    await wait('host A lists the write made through host B', async () =>
+      (await listOnA()).includes('quorum-back') ? true : undefined,
+    );
+    console.log(`host A listed host B's write ${Date.now() - written} ms after B acknowledged it`);
+    expect(await listOnA()).toEqual(['one-member-down', 'quorum-back']);
   });
 
   it('deletes everything through host b in Azure’s order', async () => {
