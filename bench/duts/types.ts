@@ -44,7 +44,7 @@ export interface Dut {
   /** whether the daemon is installed (or can run) here */
   available(): Promise<boolean>;
   start(context: DutContext): Promise<RunningDut>;
-  /** a phase may take this much longer than for the others (GoBGP) */
+  /** run in the first `--slow-passes` passes only (GoBGP: scenario b alone takes minutes) */
   readonly slow?: boolean;
 }
 

@@ -104,8 +104,8 @@ export function ratios(results: readonly RunResult[]): Ratio[] {
             const b = rb?.[metric];
             if (a === undefined || b === undefined || b <= 0) continue;
             // A timed-out load is a lower bound; two lower bounds give no ratio.
-            const aBound = metric === 'upToMonitorS' && ra?.timedOut === true;
-            const bBound = metric === 'upToMonitorS' && rb?.timedOut === true;
+            const aBound = metric === 'upToMonitorS' && ra?.loadTimedOut === true;
+            const bBound = metric === 'upToMonitorS' && rb?.loadTimedOut === true;
             if (aBound && bBound) continue;
             if (aBound) bound = '>';
             if (bBound) bound = '<';
@@ -139,12 +139,11 @@ export function markdown(results: readonly RunResult[], scenarios: Record<string
     bySd.set(`${r.scenario}\t${r.dut}`, [...(bySd.get(`${r.scenario}\t${r.dut}`) ?? []), r]);
   for (const rs of bySd.values()) {
     const first = rs[0]!;
-    const timedOut = rs.some((r) => r.timedOut);
     const cells = METRICS.map((m) =>
       cell(
         rs.map((r) => r[m.key]).filter((v): v is number => v !== undefined),
         m.digits,
-        timedOut && m.key === 'upToMonitorS' && rs.every((r) => r.timedOut),
+        m.key === 'upToMonitorS' && rs.every((r) => r.loadTimedOut),
       ),
     );
     const failed = rs.filter((r) => !r.ok).length;
@@ -195,7 +194,7 @@ export function markdown(results: readonly RunResult[], scenarios: Record<string
       const text = c
         ? `${c.cycles} cycles in ${c.seconds.toFixed(0)} s; sent ${(c.sentPerS / 1000).toFixed(0)} k prefix updates/s, monitor saw ${(c.monitorPerS / 1000).toFixed(0)} k/s; behind at stop ${c.behindAtStop}; ${Number.isNaN(c.drainS) ? 'not drained within the timeout' : `drained ${c.drainS.toFixed(2)} s after stop`}`
         : f
-          ? `${f.flaps} flaps in ${f.totalS.toFixed(1)} s; median withdraw ${f.withdrawMedianS.toFixed(3)} s, reconnect ${f.reconnectMedianS.toFixed(3)} s, re-announce ${f.reannounceMedianS.toFixed(3)} s; DUT CPU ${f.cpuS.toFixed(2)} s`
+          ? `${f.flaps === f.planned ? f.flaps : `${f.flaps} of ${f.planned}`} flaps in ${f.totalS.toFixed(1)} s; median withdraw ${f.withdrawMedianS.toFixed(3)} s, reconnect ${f.reconnectMedianS.toFixed(3)} s, re-announce ${f.reannounceMedianS.toFixed(3)} s; DUT CPU ${f.cpuS.toFixed(2)} s`
           : '';
       lines.push(`| ${r.scenario} | ${r.label} | ${r.pass} | ${text} |`);
     }

@@ -14,6 +14,8 @@ import { PrefixCounter } from '../../bench/harness/counter.js';
 import { CONTEXT, encodeAnnounce, encodePeer } from '../../bench/harness/table.js';
 import type { PeerPlan } from '../../bench/harness/table.js';
 import { END_OF_RIB, FrameWalker, planAddress, planIndex } from '../../bench/harness/wire.js';
+import { markdown, ratios } from '../../bench/runner/report.js';
+import type { FlapResult, RunResult } from '../../bench/runner/scenario.js';
 
 const plan = (packing: PeerPlan['packing'], count: number, first = 0): PeerPlan => ({
   asn: 65101,
@@ -157,5 +159,55 @@ describe('bench routeserver DUT', () => {
       `CountOfRoutesAdvertisedToPeer{routeserviceinstance="RouteServiceRole_IN_0",bgppeerip="10.0.1.1",bgppeertype="Nva",routeserver="${rs}"} 8000`,
     ].join('\n');
     expect(learnedFromMetrics(text, '10.0.2.1')).toBe(7999);
+  });
+});
+
+describe('bench report', () => {
+  const run = (dut: string, r: Partial<RunResult>): RunResult => ({
+    scenario: 'e',
+    dut,
+    label: dut,
+    pass: 1,
+    ok: true,
+    loadAverage: 1,
+    ...r,
+  });
+  const flap = (flaps: number): FlapResult => ({
+    flaps,
+    planned: 100,
+    withdrawMedianS: 0.01,
+    reconnectMedianS: 5,
+    reannounceMedianS: 0.02,
+    totalS: 60,
+    cpuS: 1,
+  });
+
+  it('keeps a finished load exact when a later phase timed out, and shows the flaps done', () => {
+    const results = [
+      run('routeserver', { upToMonitorS: 0.4, flap: flap(100) }),
+      run('gobgp', {
+        ok: false,
+        timedOut: true,
+        upToMonitorS: 12,
+        flap: flap(7),
+        error: 'flaps: 7 of 100 done',
+      }),
+    ];
+    const ratio = ratios(results).find((r) => r.peer === 'gobgp' && r.metric === 'upToMonitorS')!;
+    expect(ratio.median).toBeCloseTo(0.4 / 12);
+    expect(ratio.bound).toBeUndefined();
+    const text = markdown(results, {});
+    expect(text).toMatch(/\| e: {2}\| gobgp \| – \| 12\.00 \|/);
+    expect(text).toContain('| e | gobgp | 1 | 7 of 100 flaps in 60.0 s;');
+    expect(text).toContain('| e | routeserver | 1 | 100 flaps in 60.0 s;');
+  });
+
+  it('marks the time to the monitor as a lower bound when the load itself timed out', () => {
+    const results = [
+      run('routeserver', { upToMonitorS: 2.5 }),
+      run('gobgp', { ok: false, timedOut: true, loadTimedOut: true, upToMonitorS: 60 }),
+    ];
+    expect(ratios(results).find((r) => r.metric === 'upToMonitorS')).toMatchObject({ bound: '<' });
+    expect(markdown(results, {})).toMatch(/\| gobgp \| – \| > 60\.00 \|/);
   });
 });
