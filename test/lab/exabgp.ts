@@ -60,7 +60,12 @@ export class ExabgpDaemon extends BgpDaemonBase {
       },
     });
     // Ready once the bridge holds the FIFO open for reading.
-    await this.waitReady(async () => this.tryOpenFifo() !== undefined);
+    await this.waitReady(async () => {
+      const fd = this.tryOpenFifo();
+      if (fd === undefined) return false;
+      closeSync(fd);
+      return true;
+    });
   }
 
   private tryOpenFifo(): number | undefined {
