@@ -50,6 +50,8 @@ export class ServiceCore {
   private writeQueue: Promise<unknown> = Promise.resolve();
   /** the records of another process's transaction while its replay is being called (remote-changes.ts) */
   private replaySource: ReadonlyMap<string, ResourceRecord | null> | undefined;
+  /** the same records while a replayed write plans (`committed`) */
+  private planningReplay: ReadonlyMap<string, ResourceRecord | null> | undefined;
   private effectQueue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
@@ -110,7 +112,12 @@ export class ServiceCore {
       const mutation = new Mutation();
       let present: () => T;
       try {
-        present = plan(mutation);
+        this.planningReplay = replayed;
+        try {
+          present = plan(mutation);
+        } finally {
+          this.planningReplay = undefined;
+        }
         const operations = mutation.storeOperations();
         if (replayed !== undefined) this.indexReplayed(operations, replayed);
         else if (operations.length > 0) await this.commit(operations);
@@ -139,6 +146,18 @@ export class ServiceCore {
     } finally {
       this.replaySource = undefined;
     }
+  }
+
+  /**
+   * While a replayed write plans: the record another process committed under
+   * `id`, so that what that process allocated and the model uses (a
+   * gateway's instance addresses) is taken as it is, not allocated again
+   * here. Otherwise undefined.
+   */
+  committed<T extends ResourceType>(id: string, type: T): Stored<T> | undefined {
+    const record = this.planningReplay?.get(idKey(id));
+    if (record === undefined || record === null || record.type !== type) return undefined;
+    return checkStored(record) as Stored<T>;
   }
 
   /** The committed records a replayed write's operations name go into the index; other operations are skipped. */

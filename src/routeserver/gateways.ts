@@ -312,7 +312,10 @@ function gatewayBody(
     gatewayType: type,
     subnetId: subnet.id,
     ipConfigurationNames: input.ipConfigurations.map((c) => c.name),
-    instanceAddresses: existing?.body.instanceAddresses ?? allocateInstances(core, subnet, idKey(id)),
+    instanceAddresses:
+      existing?.body.instanceAddresses ??
+      core.committed(id, TYPES.virtualNetworkGateway)?.body.instanceAddresses ??
+      allocateInstances(core, subnet, idKey(id)),
     asn: ROUTE_SERVER_ASN,
     activeActive: type === 'Vpn',
     enableBgp: type === 'ExpressRoute' || (input.enableBgp ?? false),

@@ -6,11 +6,13 @@ import {
   connectionId,
   hubId,
   hubWithRouteServer,
+  NET,
   nicId,
   RecordingRuntime,
   subnetId,
   vnetId,
 } from './fixtures.test-support.js';
+import { TYPES } from './ids.js';
 import { RouteServerService } from './service.js';
 
 let etcd: EtcdServer;
@@ -103,5 +105,169 @@ describe("other processes' writes, from the store's change feed", () => {
       .poll(() => a.service.resources.virtualHubs.get(hubId('rs'))?.etag)
       .toBe(updated.resource.etag);
     expect(a.service.resources.virtualHubs.get(hubId('rs'))!.allowBranchToBranchTraffic).toBe(true);
+  });
+
+  const gatewayId = (name: string) => `${NET}/virtualNetworkGateways/${name}`;
+  const siteId = (name: string) => `${NET}/localNetworkGateways/${name}`;
+  const linkId = (name: string) => `${NET}/connections/${name}`;
+  const circuitId = (name: string) => `${NET}/expressRouteCircuits/${name}`;
+  const GATEWAY_SUBNET = subnetId('hub', 'GatewaySubnet');
+
+  async function hubWithGatewaySubnet(service: RouteServerService): Promise<void> {
+    await service.resources.virtualNetworks.put(vnetId('hub'), {
+      addressPrefixes: ['10.0.0.0/16'],
+      subnets: [
+        { name: 'RouteServerSubnet', addressPrefix: '10.0.1.0/26' },
+        { name: 'GatewaySubnet', addressPrefix: '10.0.255.0/27' },
+        { name: 'nva', addressPrefix: '10.0.2.0/24' },
+      ],
+    });
+  }
+
+  it("runs another process's VPN gateway here, on the instance addresses that process allocated", async () => {
+    const { a, b } = await twoProcesses();
+    await hubWithGatewaySubnet(a.service);
+    // As another process committed it: addresses this process would not pick (it would take .4 and .5).
+    await a.store.transaction([
+      {
+        op: 'put',
+        record: {
+          id: gatewayId('vpngw'),
+          type: TYPES.virtualNetworkGateway,
+          name: 'vpngw',
+          body: {
+            location: 'westeurope',
+            tags: {},
+            gatewayType: 'Vpn',
+            subnetId: GATEWAY_SUBNET,
+            ipConfigurationNames: ['default', 'activeActive'],
+            instanceAddresses: ['10.0.255.20', '10.0.255.21'],
+            asn: 65515,
+            activeActive: true,
+            enableBgp: true,
+            skuName: 'VpnGw1',
+          },
+        },
+      },
+    ]);
+    await a.service.resources.localNetworkGateways.put(siteId('branch'), {
+      addressPrefixes: ['192.168.10.0/24'],
+      bgpSettings: { asn: 65010, bgpPeeringAddress: '192.168.10.1' },
+    });
+    await a.service.resources.connections.put(linkId('to-branch'), {
+      connectionType: 'IPsec',
+      virtualNetworkGatewayId: gatewayId('vpngw'),
+      localNetworkGatewayId: siteId('branch'),
+      enableBgp: true,
+    });
+    const spec = () => b.runtime.specs.get(gatewayId('vpngw').toLowerCase());
+    await expect.poll(() => spec()?.peers.length).toBe(1);
+    expect(spec()).toMatchObject({
+      asn: 65515,
+      instances: [
+        { instance: 'IN_0', address: '10.0.255.20' },
+        { instance: 'IN_1', address: '10.0.255.21' },
+      ],
+      peers: [{ connectionId: linkId('to-branch'), peerIp: '192.168.10.1', peerAsn: 65010 }],
+    });
+    // what the gateway learns reaches this process's VMs through the instance's committed address
+    await a.service.resources.networkInterfaces.put(nicId('vm1'), { subnetId: subnetId('hub', 'nva') });
+    await expect.poll(() => b.service.resources.networkInterfaces.get(nicId('vm1'))).toBeDefined();
+    b.runtime.inject({
+      routeServerId: gatewayId('vpngw'),
+      instance: 'IN_0',
+      changes: [{ prefix: parsePrefix('192.168.10.0/24'), route: { nextHops: ['192.168.10.1'] } }],
+    });
+    const table = (await b.service.resources.networkInterfaces.actions.effectiveRouteTable!(
+      nicId('vm1'),
+    )) as {
+      value: { source: string; addressPrefix: string[]; nextHopIpAddress: string[] }[];
+    };
+    expect(
+      table.value
+        .filter((r) => r.source === 'VirtualNetworkGateway')
+        .map((r) => `${r.addressPrefix[0]} ${r.nextHopIpAddress.join(',')}`),
+    ).toEqual(['192.168.10.0/24 10.0.255.20']);
+    expect(b.service.resources.virtualNetworkGateways.get(gatewayId('vpngw'))).toMatchObject({
+      instanceAddresses: ['10.0.255.20', '10.0.255.21'],
+      etag: a.service.resources.virtualNetworkGateways.get(gatewayId('vpngw'))!.etag,
+    });
+    expect(b.service.resources.localNetworkGateways.get(siteId('branch'))!.bgpSettings).toMatchObject({
+      asn: 65010,
+    });
+    // the site's new ASN, and the connection's deletion, through the other process
+    await a.service.resources.localNetworkGateways.put(siteId('branch'), {
+      bgpSettings: { asn: 65011, bgpPeeringAddress: '192.168.10.1' },
+    });
+    await expect.poll(() => b.runtime.calls).toContain('update 192.168.10.1 65011');
+    await a.service.resources.connections.delete(linkId('to-branch'));
+    await expect.poll(() => b.runtime.calls.at(-1)).toBe('stop');
+    await a.service.resources.virtualNetworkGateways.delete(gatewayId('vpngw'));
+    await expect
+      .poll(() => b.service.resources.virtualNetworkGateways.get(gatewayId('vpngw')))
+      .toBeUndefined();
+    expect(b.service.resources.localNetworkGateways.get(siteId('branch'))).toBeDefined();
+  });
+
+  it("runs another process's ExpressRoute gateway here, from its circuit and private peering", async () => {
+    const { a, b } = await twoProcesses();
+    await hubWithGatewaySubnet(a.service);
+    await a.service.resources.virtualNetworkGateways.put(gatewayId('ergw'), {
+      gatewayType: 'ExpressRoute',
+      ipConfigurations: [{ name: 'default', subnetId: GATEWAY_SUBNET }],
+    });
+    await a.service.resources.expressRouteCircuits.put(circuitId('edge'), {});
+    await a.service.resources.circuitPeerings.put(`${circuitId('edge')}/peerings/AzurePrivatePeering`, {
+      peeringType: 'AzurePrivatePeering',
+      peerAsn: 65020,
+      primaryPeerAddressPrefix: '192.168.255.0/30',
+      secondaryPeerAddressPrefix: '192.168.255.4/30',
+      vlanId: 100,
+    });
+    await a.service.resources.connections.put(linkId('to-edge'), {
+      connectionType: 'ExpressRoute',
+      virtualNetworkGatewayId: gatewayId('ergw'),
+      circuitId: circuitId('edge'),
+    });
+    const spec = () => b.runtime.specs.get(gatewayId('ergw').toLowerCase());
+    await expect.poll(() => spec()?.peers.length).toBe(2);
+    expect(spec()).toMatchObject({
+      asn: 12076,
+      peers: [
+        { peerIp: '192.168.255.1', peerAsn: 65020 },
+        { peerIp: '192.168.255.5', peerAsn: 65020 },
+      ],
+    });
+    expect(b.service.resources.connections.get(linkId('to-edge'))).toMatchObject({
+      connectionType: 'ExpressRoute',
+      circuitId: circuitId('edge'),
+    });
+  });
+
+  it("takes another process's route map, the peering that uses it, and its public IP", async () => {
+    const { a, b } = await twoProcesses();
+    await hubWithRouteServer(a.service);
+    const address = await a.service.resources.publicIPAddresses.put(`${NET}/publicIPAddresses/rs-ip`, {});
+    const mapId = `${hubId('rs')}/routeMaps/no-default`;
+    await a.service.resources.routeMaps.put(mapId, {
+      rules: [
+        {
+          name: 'drop-default',
+          matchCriteria: [{ matchCondition: 'Equals', routePrefix: ['0.0.0.0/0'] }],
+          actions: [{ type: 'Drop', parameters: [] }],
+        },
+      ],
+    });
+    await a.service.resources.bgpConnections.put(connectionId('rs', 'nva1'), {
+      peerIp: '10.0.2.4',
+      peerAsn: 65001,
+      inboundRouteMapId: mapId,
+    });
+    await expect.poll(() => b.runtime.calls).toContain('add 10.0.2.4 65001');
+    expect(b.runtime.peerSpecs.at(-1)?.routeMaps?.inbound?.name).toBe('no-default');
+    expect(b.service.resources.routeMaps.get(mapId)!.rules.map((r) => r.name)).toEqual(['drop-default']);
+    expect(b.service.resources.publicIPAddresses.get(`${NET}/publicIPAddresses/rs-ip`)!.ipAddress).toBe(
+      address.resource.ipAddress,
+    );
   });
 });

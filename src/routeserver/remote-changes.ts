@@ -5,7 +5,8 @@
  * family as a write whose store operations are not sent again but indexed as
  * the committed records (core.ts `replay`), so the virtual network model, the
  * effective routes and their watches, and the BGP runtime (a peer added on
- * another host's API starts its sessions here) follow what any process wrote.
+ * another host's API starts its sessions here, a gateway connected there its
+ * speaker) follow what any process wrote.
  *
  * A change is this process's own, or already loaded, when the index holds
  * the record at its revision or a later one (a put) or no longer holds it (a
@@ -17,6 +18,7 @@
  */
 import type { ChangeBatch, ResourceRecord } from '../store/index.js';
 import type { ServiceCore } from './core.js';
+import { checkStored, type Stored } from './records.js';
 import { idKey, TYPES } from './ids.js';
 import type { NetworkResources } from './service.js';
 
@@ -32,16 +34,65 @@ const DESCRIPTOR_OF: Readonly<Record<string, DescriptorName>> = {
   [TYPES.routeTable.toLowerCase()]: 'routeTables',
   [TYPES.route.toLowerCase()]: 'routes',
   [TYPES.networkInterface.toLowerCase()]: 'networkInterfaces',
+  [TYPES.routeMap.toLowerCase()]: 'routeMaps',
+  [TYPES.virtualNetworkGateway.toLowerCase()]: 'virtualNetworkGateways',
+  [TYPES.localNetworkGateway.toLowerCase()]: 'localNetworkGateways',
+  [TYPES.connection.toLowerCase()]: 'connections',
+  [TYPES.expressRouteCircuit.toLowerCase()]: 'expressRouteCircuits',
+  [TYPES.circuitPeering.toLowerCase()]: 'circuitPeerings',
+  [TYPES.publicIpAddress.toLowerCase()]: 'publicIPAddresses',
+};
+
+const absentIfNull = <T>(value: T | null): T | undefined => (value === null ? undefined : value);
+
+/**
+ * The write input that reproduces a stored body where a body field is not
+ * an input field of the same name. What the other process allocated is
+ * taken from the committed record: the index holds that record, and a
+ * gateway's instance addresses, which the model uses, are read from it
+ * while the write plans (core.ts `committed`).
+ */
+const INPUT_OF: Readonly<Record<string, (record: Stored) => unknown>> = {
+  [TYPES.virtualNetworkGateway.toLowerCase()]: (record) => {
+    const body = (record as Stored<typeof TYPES.virtualNetworkGateway>).body;
+    return {
+      location: body.location,
+      tags: body.tags,
+      gatewayType: body.gatewayType,
+      ipConfigurations: body.ipConfigurationNames.map((name) => ({ name, subnetId: body.subnetId })),
+      activeActive: body.activeActive,
+      enableBgp: body.enableBgp,
+      skuName: body.skuName,
+    };
+  },
+  [TYPES.localNetworkGateway.toLowerCase()]: (record) => {
+    const body = (record as Stored<typeof TYPES.localNetworkGateway>).body;
+    return { ...body, bgpSettings: absentIfNull(body.bgpSettings) };
+  },
+  [TYPES.connection.toLowerCase()]: (record) => {
+    const body = (record as Stored<typeof TYPES.connection>).body;
+    return {
+      ...body,
+      localNetworkGatewayId: absentIfNull(body.localNetworkGatewayId),
+      circuitId: absentIfNull(body.circuitId),
+    };
+  },
+  // the peering's type is its name (routeserver runs the private peering only)
+  [TYPES.circuitPeering.toLowerCase()]: (record) => ({
+    ...(record.body as object),
+    peeringType: record.name,
+  }),
 };
 
 /**
- * The write input that reproduces a stored body. Every body field is an
- * input field of the same name, except that a VNet's and a route table's
- * input may carry their children, which are records of their own (absent:
- * the children are kept).
+ * The write input that reproduces a stored record. Every other body field
+ * is an input field of the same name, except that a VNet's and a route
+ * table's input may carry their children, which are records of their own
+ * (absent: the children are kept).
  */
 function inputOf(record: ResourceRecord): unknown {
-  return record.body;
+  const stored = checkStored(record);
+  return INPUT_OF[record.type.toLowerCase()]?.(stored) ?? stored.body;
 }
 
 export class RemoteChanges {
