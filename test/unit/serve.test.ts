@@ -1,9 +1,11 @@
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli, startServer, type RunningServer } from './serve-harness.js';
+import { BIN, runCli, startServer, type RunningServer } from './serve-harness.js';
 
 const SEED = fileURLToPath(new URL('../../examples/seed-scenario.yaml', import.meta.url));
 
@@ -240,6 +242,29 @@ describe('routeserver serve', () => {
     servers.push(server);
     expect(server.output()).toMatch(/"level":40,.*"msg":"VNet programming off: /);
     expect(await server.stop()).toBe(0);
+  });
+
+  it('stops cleanly on a SIGTERM that arrives while it starts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rs-serve-'));
+    const child = spawn(
+      process.execPath,
+      [BIN, 'serve', '--api-listen', '127.0.0.1:0', '--log-format', 'json', '--no-vnet-programming'],
+      { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    const onOutput = (chunk: Buffer) => {
+      const first = !output.includes('VNet programming off');
+      output += chunk.toString();
+      // logged while the BGP runtime is created, before the store, the API and the routes are up
+      if (first && output.includes('VNet programming off')) child.kill('SIGTERM');
+    };
+    child.stdout.on('data', onOutput);
+    child.stderr.on('data', onOutput);
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    rmSync(dir, { recursive: true, force: true });
+    expect(code).toBe(0);
+    expect(output).toContain('signal while starting: stopping once started');
+    expect(output).toMatch(/"msg":"stopped"/);
   });
 
   it('refuses a malformed --api-listen', async () => {

@@ -113,6 +113,8 @@ export function registerServeCommand(program: CommandUnknownOpts): void {
         level: options.logLevel,
         ...(options.logFormat === undefined ? {} : { format: options.logFormat }),
       });
+      // From here on a signal stops the server cleanly, also one that arrives while it starts.
+      const signals = handleSignals(logger);
       let daemon: Daemon;
       try {
         daemon = await startDaemon({
@@ -160,6 +162,7 @@ export function registerServeCommand(program: CommandUnknownOpts): void {
           },
           `cannot start: ${startFailure(err)}`,
         );
+        signals.release();
         process.exitCode = 1;
         return;
       }
@@ -176,7 +179,7 @@ export function registerServeCommand(program: CommandUnknownOpts): void {
           },
           `serving the API on ${daemon.apiUrl}; token in ${daemon.tokenPath ?? '(given)'}, certificate in ${daemon.certPath ?? '(given)'}`,
         );
-      await waitForSignal(logger, daemon);
+      await signals.stop(daemon);
     });
 }
 
@@ -292,24 +295,45 @@ function parseCount(text: string, option: string): number {
   return value;
 }
 
-function waitForSignal(logger: Logger, daemon: Daemon): Promise<void> {
-  return new Promise((resolve) => {
-    let stopping = false;
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (stopping) {
-        logger.warn({ signal }, 'second signal while stopping: exiting now');
-        process.exit(1);
-      }
-      stopping = true;
-      logger.info({ signal }, 'stopping');
-      void daemon.stop().then(() => {
-        logger.info('stopped');
-        process.off('SIGTERM', onSignal);
-        process.off('SIGINT', onSignal);
-        resolve();
+/**
+ * SIGTERM and SIGINT, handled from before the daemon starts: without a
+ * handler, Node ends the process at once (no Cease to the peers, the store
+ * not closed). A signal during start-up is acted on once the daemon is up;
+ * a second signal exits at once (1).
+ */
+function handleSignals(logger: Logger) {
+  let received: NodeJS.Signals | undefined;
+  let onFirst: ((signal: NodeJS.Signals) => void) | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (received !== undefined) {
+      logger.warn({ signal }, 'second signal while stopping: exiting now');
+      process.exit(1);
+    }
+    received = signal;
+    if (onFirst === undefined) logger.info({ signal }, 'signal while starting: stopping once started');
+    else onFirst(signal);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  const release = () => {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  };
+  return {
+    release,
+    /** Resolves once a signal (received already, or to come) has stopped the daemon. */
+    stop(daemon: Daemon): Promise<void> {
+      return new Promise((resolve) => {
+        onFirst = (signal) => {
+          logger.info({ signal }, 'stopping');
+          void daemon.stop().then(() => {
+            logger.info('stopped');
+            release();
+            resolve();
+          });
+        };
+        if (received !== undefined) onFirst(received);
       });
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  });
+    },
+  };
 }
