@@ -34,6 +34,12 @@ export const connectionId = (hub: string, name: string) => `${hubId(hub)}/bgpCon
 export const ipConfigId = (hub: string, name = 'ipconfig1') => `${hubId(hub)}/ipConfigurations/${name}`;
 export const nicId = (name: string) => `${NET}/networkInterfaces/${name}`;
 export const routeTableId = (name: string) => `${NET}/routeTables/${name}`;
+export const gatewayId = (name: string) => `${NET}/virtualNetworkGateways/${name}`;
+export const siteId = (name: string) => `${NET}/localNetworkGateways/${name}`;
+export const linkId = (name: string) => `${NET}/connections/${name}`;
+export const circuitId = (name: string) => `${NET}/expressRouteCircuits/${name}`;
+/** the hub VNet's GatewaySubnet, where the gateway tests place their gateways */
+export const GATEWAY_SUBNET = subnetId('hub', 'GatewaySubnet');
 
 export class RecordingRuntime implements BgpRuntime {
   readonly calls: string[] = [];

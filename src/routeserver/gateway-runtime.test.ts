@@ -10,12 +10,16 @@ import type { Prefix } from '../lib/prefix.js';
 import { ROUTE_SERVER_ERROR_CODES as E } from './errors.js';
 import type { EffectiveRouteRow } from './network-interfaces.js';
 import {
+  circuitId,
+  gatewayId,
+  GATEWAY_SUBNET,
   harness,
   hubId,
   ipConfigId,
-  NET,
+  linkId,
   nicId,
   RecordingRuntime,
+  siteId,
   subnetId,
   vnetId,
   type Harness,
@@ -23,11 +27,6 @@ import {
 
 let h: Harness;
 let runtime: RecordingRuntime;
-const gatewayId = (name: string) => `${NET}/virtualNetworkGateways/${name}`;
-const siteId = (name: string) => `${NET}/localNetworkGateways/${name}`;
-const linkId = (name: string) => `${NET}/connections/${name}`;
-const circuitId = (name: string) => `${NET}/expressRouteCircuits/${name}`;
-const GATEWAY_SUBNET = subnetId('hub', 'GatewaySubnet');
 const BRANCH: Prefix = { family: 4, address: 0xc0a80a00, length: 24 };
 
 beforeEach(async () => {

@@ -7,15 +7,20 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ROUTE_SERVER_ERROR_CODES as E, RouteServerError } from './errors.js';
-import { harness, NET, subnetId, vnetId, type Harness } from './fixtures.test-support.js';
+import {
+  circuitId,
+  gatewayId,
+  GATEWAY_SUBNET,
+  harness,
+  linkId,
+  siteId,
+  subnetId,
+  vnetId,
+  type Harness,
+} from './fixtures.test-support.js';
 import type { VirtualNetworkGatewayResourceInput } from './types.js';
 
 let h: Harness;
-const gatewayId = (name: string) => `${NET}/virtualNetworkGateways/${name}`;
-const siteId = (name: string) => `${NET}/localNetworkGateways/${name}`;
-const linkId = (name: string) => `${NET}/connections/${name}`;
-const circuitId = (name: string) => `${NET}/expressRouteCircuits/${name}`;
-const GATEWAY_SUBNET = subnetId('hub', 'GatewaySubnet');
 
 function vpn(
   overrides: Partial<VirtualNetworkGatewayResourceInput> = {},

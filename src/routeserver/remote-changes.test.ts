@@ -3,12 +3,17 @@ import { parsePrefix } from '../lib/prefix.js';
 import { openEtcdStore } from '../store/index.js';
 import { startEtcd, type EtcdServer } from '../store/etcd-server.test-support.js';
 import {
+  circuitId,
   connectionId,
+  gatewayId,
+  GATEWAY_SUBNET,
   hubId,
   hubWithRouteServer,
+  linkId,
   NET,
   nicId,
   RecordingRuntime,
+  siteId,
   subnetId,
   vnetId,
 } from './fixtures.test-support.js';
@@ -106,12 +111,6 @@ describe("other processes' writes, from the store's change feed", () => {
       .toBe(updated.resource.etag);
     expect(a.service.resources.virtualHubs.get(hubId('rs'))!.allowBranchToBranchTraffic).toBe(true);
   });
-
-  const gatewayId = (name: string) => `${NET}/virtualNetworkGateways/${name}`;
-  const siteId = (name: string) => `${NET}/localNetworkGateways/${name}`;
-  const linkId = (name: string) => `${NET}/connections/${name}`;
-  const circuitId = (name: string) => `${NET}/expressRouteCircuits/${name}`;
-  const GATEWAY_SUBNET = subnetId('hub', 'GatewaySubnet');
 
   async function hubWithGatewaySubnet(service: RouteServerService): Promise<void> {
     await service.resources.virtualNetworks.put(vnetId('hub'), {
